@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* zcall list, zcall monitor */
+#include "config.h"
+#include "cli/zcall.h"
+#include "cli/table.h"
+
+#include "common/bus.h"
+#include "common/i18n.h"
+#include "common/sanitize.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+
+int
+zc_cmd_list (ZcCli *cli, int argc, char **argv)
+{
+  gboolean json = FALSE;
+  gboolean all = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all, N_("Include this agent itself"), NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) peers = NULL;
+  int status = ZC_EXIT_OK;
+
+  g_option_context_set_summary (context, _("List the peers discovered on the LAN."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if ((status = zc_cli_parse (context, &argc, &argv, 0)) >= 0)
+    return status;
+  status = ZC_EXIT_OK;
+
+  reply = zc_cli_call (cli, "ListPeers", g_variant_new ("(b)", all), "(aa{sv})", &status);
+  if (reply == NULL)
+    return status;
+  peers = g_variant_get_child_value (reply, 0);
+
+  if (json) {
+    zc_cli_print_json (peers, FALSE);
+    return ZC_EXIT_OK;
+  }
+  {
+    const char *headers[] = { _("NAME"), _("USER"), _("HOST"), _("ADDRESS"), _("PORT"), _("STATE") };
+    g_autoptr (ZcTable) table = zc_table_new (G_N_ELEMENTS (headers), headers);
+
+    for (gsize i = 0; i < g_variant_n_children (peers); i++) {
+      g_autoptr (GVariant) peer = g_variant_get_child_value (peers, i);
+      g_autofree char *port = g_strdup_printf ("%u", zc_dict_uint (peer, "port"));
+      g_autofree char *name = g_strconcat (zc_dict_string (peer, "name"), zc_dict_bool (peer, "self") ? _(" (this agent)") : "", NULL);
+      const char *row[] = { name, zc_dict_string (peer, "user"), zc_dict_string (peer, "host"),
+                            zc_dict_first (peer, "addresses"), port, zc_dict_string (peer, "state") };
+      zc_table_add_row (table, row);
+    }
+    if (g_variant_n_children (peers) == 0) {
+      printf (_("No peers found yet.  Peers appear here when another zcall (or a DNS-SD SIP phone) runs on this LAN.\n"));
+      return ZC_EXIT_OK;
+    }
+    zc_table_print (table, cli->color);
+  }
+  return ZC_EXIT_OK;
+}
+
+/* ---- monitor ---------------------------------------------------------- */
+
+typedef struct {
+  gboolean json;
+  gboolean agent_present;
+  GMainLoop *loop;
+} ZcMonitor;
+
+static void
+print_event (ZcMonitor *monitor, const char *event, const char *key, GVariant *dict)
+{
+  if (monitor->json) {
+    GVariantBuilder b;
+
+    g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add (&b, "{sv}", "event", g_variant_new_string (event));
+    if (dict != NULL)
+      g_variant_builder_add (&b, "{sv}", key, dict);
+    {
+      g_autoptr (GVariant) line = g_variant_ref_sink (g_variant_builder_end (&b));
+      zc_cli_print_json (line, TRUE);
+    }
+    return;
+  }
+  {
+    g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+    g_autofree char *time = g_date_time_format (now, "%H:%M:%S");
+    g_autofree char *text = NULL;
+
+    if (dict == NULL)
+      text = g_strdup ("");
+    else if (g_str_equal (key, "peer"))
+      text = g_strdup_printf ("%s (%s) %s port %u, %s", zc_dict_string (dict, "name"), zc_dict_string (dict, "user"),
+                              zc_dict_first (dict, "addresses"), zc_dict_uint (dict, "port"),
+                              zc_dict_string (dict, "state"));
+    else
+      text = g_strdup_printf (_("discovery %s, presence %s, %u peers"), zc_dict_string (dict, "discovery"),
+                              zc_dict_string (dict, "presence"), zc_dict_uint (dict, "peers"));
+    {
+      g_autofree char *clean = zc_sanitize_text (text, -1);
+      printf ("%s  %-15s %s\n", time, event, clean);
+    }
+  }
+}
+
+static void
+signal_cb (GDBusConnection *connection G_GNUC_UNUSED, const char *sender G_GNUC_UNUSED,
+           const char *path G_GNUC_UNUSED, const char *interface G_GNUC_UNUSED, const char *signal,
+           GVariant *parameters, gpointer user_data)
+{
+  static const struct {
+    const char *signal, *event, *key;
+  } events[] = {
+    { "PeerAdded", "peer-added", "peer" },
+    { "PeerChanged", "peer-changed", "peer" },
+    { "PeerRemoved", "peer-removed", "peer" },
+    { "StatusChanged", "status-changed", "status" },
+  };
+  g_autoptr (GVariant) dict = NULL;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(a{sv})")))
+    return;
+  dict = g_variant_get_child_value (parameters, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (events); i++) {
+    if (g_str_equal (events[i].signal, signal)) {
+      /* Self is no peer of ours; monitor shows what list shows. */
+      if (g_str_equal (events[i].key, "peer") && zc_dict_bool (dict, "self"))
+        return;
+      print_event (user_data, events[i].event, events[i].key, dict);
+    }
+  }
+}
+
+static void
+agent_appeared_cb (GDBusConnection *connection G_GNUC_UNUSED, const char *name G_GNUC_UNUSED,
+                   const char *owner G_GNUC_UNUSED, gpointer user_data)
+{
+  ZcMonitor *monitor = user_data;
+
+  if (!monitor->agent_present)
+    print_event (monitor, "agent-started", NULL, NULL);
+  monitor->agent_present = TRUE;
+}
+
+static void
+agent_vanished_cb (GDBusConnection *connection, const char *name G_GNUC_UNUSED, gpointer user_data)
+{
+  ZcMonitor *monitor = user_data;
+
+  if (connection == NULL || g_dbus_connection_is_closed (connection)) {
+    g_printerr (_("zcall: lost the session bus\n"));
+    g_main_loop_quit (monitor->loop);
+    return;
+  }
+  if (monitor->agent_present)
+    print_event (monitor, "agent-stopped", NULL, NULL);
+  monitor->agent_present = FALSE;
+}
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+int
+zc_cmd_monitor (ZcCli *cli, int argc, char **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object per line"), NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GVariant) status_reply = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  ZcMonitor monitor = { 0 };
+  int status = ZC_EXIT_OK;
+  guint subscription, watch;
+
+  g_option_context_set_summary (context, _("Print events as they happen, until interrupted."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if ((status = zc_cli_parse (context, &argc, &argv, 0)) >= 0)
+    return status;
+  status = ZC_EXIT_OK;
+  if (!zc_cli_connect (cli))
+    return ZC_EXIT_UNREACHABLE;
+
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  loop = g_main_loop_new (NULL, FALSE);
+  monitor.json = json;
+  monitor.loop = loop;
+  /* Subscribe before the first call so that no event falls in between. */
+  subscription = g_dbus_connection_signal_subscribe (cli->bus, ZC_DBUS_NAME, ZC_DBUS_INTERFACE, NULL, ZC_DBUS_PATH,
+                                                     NULL, G_DBUS_SIGNAL_FLAGS_NONE, signal_cb, &monitor, NULL);
+  status_reply = zc_cli_call (cli, "GetStatus", NULL, "(a{sv})", &status);
+  if (status_reply == NULL) {
+    g_dbus_connection_signal_unsubscribe (cli->bus, subscription);
+    return status;
+  }
+  monitor.agent_present = TRUE;
+  watch = g_bus_watch_name_on_connection (cli->bus, ZC_DBUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE, agent_appeared_cb,
+                                          agent_vanished_cb, &monitor, NULL);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_main_loop_run (loop);
+  g_bus_unwatch_name (watch);
+  g_dbus_connection_signal_unsubscribe (cli->bus, subscription);
+  return ZC_EXIT_OK;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* zcall status, zcall dnd */
+#include "config.h"
+#include "cli/zcall.h"
+
+#include "common/i18n.h"
+#include "common/sanitize.h"
+
+#include <stdio.h>
+
+static void
+print_field (const char *label, const char *value)
+{
+  g_autofree char *clean = zc_sanitize_text (value && *value ? value : "-", -1);
+  printf ("%-13s %s\n", label, clean);
+}
+
+int
+zc_cmd_status (ZcCli *cli, int argc, char **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) st = NULL;
+  int status = ZC_EXIT_OK;
+
+  g_option_context_set_summary (context, _("Show this agent’s identity, SIP address and discovery state."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if ((status = zc_cli_parse (context, &argc, &argv, 0)) >= 0)
+    return status;
+  status = ZC_EXIT_OK;
+
+  reply = zc_cli_call (cli, "GetStatus", NULL, "(a{sv})", &status);
+  if (reply == NULL)
+    return status;
+  st = g_variant_get_child_value (reply, 0);
+  if (json) {
+    zc_cli_print_json (st, FALSE);
+    return ZC_EXIT_OK;
+  }
+  {
+    g_autofree char *user = *zc_dict_string (st, "display_name")
+                                ? g_strdup_printf ("%s (%s)", zc_dict_string (st, "user"), zc_dict_string (st, "display_name"))
+                                : g_strdup (zc_dict_string (st, "user"));
+    g_autofree char *port = g_strdup_printf (_("%u (UDP and TCP)"), zc_dict_uint (st, "sip_port"));
+    g_autofree char *discovery = g_strdup_printf ("%s — %s", zc_dict_string (st, "discovery"),
+                                                  zc_dict_string (st, "discovery_detail"));
+    g_autofree char *peers = g_strdup_printf ("%u", zc_dict_uint (st, "peers"));
+
+    print_field (_("User:"), user);
+    print_field (_("Advertised:"), zc_dict_string (st, "service_name"));
+    print_field (_("SIP URI:"), zc_dict_string (st, "uri"));
+    print_field (_("SIP port:"), port);
+    print_field (_("Discovery:"), discovery);
+    print_field (_("Presence:"), zc_dict_string (st, "presence"));
+    print_field (_("Peers:"), peers);
+    print_field (_("Instance:"), zc_dict_string (st, "instance_id"));
+    print_field (_("Version:"), zc_dict_string (st, "version"));
+  }
+  return ZC_EXIT_OK;
+}
+
+int
+zc_cmd_dnd (ZcCli *cli, int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new ("on|off");
+  g_autoptr (GVariant) reply = NULL;
+  const char *presence;
+  int status = ZC_EXIT_OK;
+
+  g_option_context_set_summary (context, _("Turn do-not-disturb on or off.  Peers see the state in “zcall list”."));
+  if ((status = zc_cli_parse (context, &argc, &argv, 1)) >= 0)
+    return status;
+  status = ZC_EXIT_OK;
+  if (argc != 2 || (!g_str_equal (argv[1], "on") && !g_str_equal (argv[1], "off"))) {
+    g_printerr (_("zcall: dnd needs “on” or “off”\n"));
+    g_printerr (_("Use “zcall %s --help” for its options.\n"), argv[0]);
+    return ZC_EXIT_USAGE;
+  }
+  presence = g_str_equal (argv[1], "on") ? "dnd" : "available";
+  reply = zc_cli_call (cli, "SetPresence", g_variant_new ("(s)", presence), "()", &status);
+  if (reply == NULL)
+    return status;
+  printf (g_str_equal (presence, "dnd") ? _("Do not disturb is on.\n") : _("Do not disturb is off.\n"));
+  return ZC_EXIT_OK;
+}

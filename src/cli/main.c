@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* zcall: the command line of the zcall agent.  Everything goes through
+ * the agent's D-Bus API (data/org.zcall.Agent1.xml). */
+#include "config.h"
+#include "cli/zcall.h"
+
+#include "common/bus.h"
+#include "common/i18n.h"
+
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static int cmd_help (ZcCli *cli, int argc, char **argv);
+
+static const ZcCommand commands[] = {
+  { "list", "[--json] [--all]", N_("List the peers discovered on the LAN"), zc_cmd_list },
+  { "status", "[--json]", N_("Show this agent’s identity, SIP address and discovery state"), zc_cmd_status },
+  { "monitor", "[--json]", N_("Print events (peers appearing, changing, leaving) as they happen"), zc_cmd_monitor },
+  { "dnd", "on|off", N_("Turn do-not-disturb on or off"), zc_cmd_dnd },
+  { "help", "[COMMAND]", N_("Show help for zcall or for one command"), cmd_help },
+};
+
+static const ZcCommand *
+find_command (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++) {
+    if (g_str_equal (commands[i].name, name))
+      return &commands[i];
+  }
+  return NULL;
+}
+
+static void
+print_overview (FILE *out)
+{
+  fprintf (out, _("Usage: zcall [--version] COMMAND [OPTIONS]\n\nCommands:\n"));
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++) {
+    g_autofree char *synopsis = g_strdup_printf ("%s %s", commands[i].name, commands[i].args);
+    fprintf (out, "  %-26s %s\n", synopsis, _(commands[i].summary));
+  }
+  fprintf (out, _("\nRun “zcall COMMAND --help” for a command’s options.  See zcall(1).\n"));
+}
+
+static int
+cmd_help (ZcCli *cli, int argc, char **argv)
+{
+  const ZcCommand *command;
+
+  if (argc < 2) {
+    print_overview (stdout);
+    return ZC_EXIT_OK;
+  }
+  command = find_command (argv[1]);
+  if (command == NULL || command->run == cmd_help) {
+    g_printerr (_("zcall: unknown command “%s”\n"), argv[1]);
+    return ZC_EXIT_USAGE;
+  }
+  {
+    char *help_argv[] = { argv[1], (char *) "--help", NULL };
+    return command->run (cli, 2, help_argv);
+  }
+}
+
+gboolean
+zc_cli_connect (ZcCli *cli)
+{
+  g_autoptr (GError) error = NULL;
+
+  cli->bus = zc_bus_get_session (NULL, &error);
+  if (cli->bus == NULL) {
+    g_printerr (_("zcall: cannot reach the session bus: %s\n"), error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+is_unreachable_error (const GError *error)
+{
+  return g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_TIMEOUT) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
+         (error->domain == G_DBUS_ERROR && error->code >= G_DBUS_ERROR_SPAWN_EXEC_FAILED &&
+          error->code <= G_DBUS_ERROR_SPAWN_FAILED);
+}
+
+GVariant *
+zc_cli_call (ZcCli *cli, const char *method, GVariant *parameters, const char *reply_type, int *exit_status)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *reply;
+
+  if (cli->bus == NULL && !zc_cli_connect (cli)) {
+    *exit_status = ZC_EXIT_UNREACHABLE;
+    return NULL;
+  }
+  /* Auto-start is allowed: with the activation file installed, the first
+   * zcall command starts the agent. */
+  reply = g_dbus_connection_call_sync (cli->bus, ZC_DBUS_NAME, ZC_DBUS_PATH, ZC_DBUS_INTERFACE, method,
+                                       parameters, G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE,
+                                       10000, NULL, &error);
+  if (reply != NULL)
+    return reply;
+  if (is_unreachable_error (error)) {
+    g_printerr (_("zcall: the zcall agent is not running (start it with “systemctl --user start zcalld” or “zcalld”)\n"));
+    g_debug ("%s", error->message);
+    *exit_status = ZC_EXIT_UNREACHABLE;
+  } else {
+    g_dbus_error_strip_remote_error (error);
+    g_printerr ("zcall: %s\n", error->message);
+    *exit_status = ZC_EXIT_FAILURE;
+  }
+  return NULL;
+}
+
+int
+zc_cli_parse (GOptionContext *context, int *argc, char ***argv, int max_args)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error)) {
+    g_printerr ("zcall: %s\n", error->message);
+    g_printerr (_("Use “zcall %s --help” for its options.\n"), (*argv)[0]);
+    return ZC_EXIT_USAGE;
+  }
+  if (*argc - 1 > max_args) {
+    g_printerr (_("zcall: unexpected argument “%s”\n"), (*argv)[max_args + 1]);
+    g_printerr (_("Use “zcall %s --help” for its options.\n"), (*argv)[0]);
+    return ZC_EXIT_USAGE;
+  }
+  return -1;
+}
+
+void
+zc_cli_print_json (GVariant *value, gboolean compact)
+{
+  g_autoptr (JsonNode) node = json_gvariant_serialize (value);
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, node);
+  json_generator_set_pretty (generator, !compact);
+  json_generator_set_indent (generator, 2);
+  text = json_generator_to_data (generator, NULL);
+  printf ("%s\n", text);
+}
+
+const char *
+zc_dict_string (GVariant *dict, const char *key)
+{
+  const char *value = NULL;
+
+  if (!g_variant_lookup (dict, key, "&s", &value))
+    return "";
+  return value;
+}
+
+guint32
+zc_dict_uint (GVariant *dict, const char *key)
+{
+  guint32 value = 0;
+
+  g_variant_lookup (dict, key, "u", &value);
+  return value;
+}
+
+gboolean
+zc_dict_bool (GVariant *dict, const char *key)
+{
+  gboolean value = FALSE;
+
+  g_variant_lookup (dict, key, "b", &value);
+  return value;
+}
+
+const char *
+zc_dict_first (GVariant *dict, const char *key)
+{
+  g_autoptr (GVariant) list = g_variant_lookup_value (dict, key, G_VARIANT_TYPE_STRING_ARRAY);
+  const char *first = "";
+
+  if (list != NULL && g_variant_n_children (list) > 0)
+    g_variant_get_child (list, 0, "&s", &first);
+  /* The string lives in @dict, which the caller holds. */
+  return first;
+}
+
+int
+main (int argc, char **argv)
+{
+  ZcCli cli = { 0 };
+  const ZcCommand *command;
+  const char *nc = g_getenv ("NO_COLOR");
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  cli.color = isatty (STDOUT_FILENO) && (nc == NULL || *nc == '\0');
+
+  if (argc < 2) {
+    print_overview (stderr);
+    return ZC_EXIT_USAGE;
+  }
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")) {
+    print_overview (stdout);
+    return ZC_EXIT_OK;
+  }
+  if (g_str_equal (argv[1], "--version")) {
+    printf ("zcall %s\n", PACKAGE_VERSION);
+    return ZC_EXIT_OK;
+  }
+  command = find_command (argv[1]);
+  if (command == NULL) {
+    g_printerr (_("zcall: unknown command “%s”\n"), argv[1]);
+    g_printerr (_("Use “zcall --help” for the list of commands.\n"));
+    return ZC_EXIT_USAGE;
+  }
+  status = command->run (&cli, argc - 1, argv + 1);
+  g_clear_object (&cli.bus);
+  return status;
+}

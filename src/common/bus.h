@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#define ZC_DBUS_NAME "org.zcall.Agent1"
+#define ZC_DBUS_PATH "/org/zcall/Agent1"
+#define ZC_DBUS_INTERFACE "org.zcall.Agent1"
+
+/* The session bus, also when the environment does not name it: a root
+ * shell on a server or a container often has no DBUS_SESSION_BUS_ADDRESS
+ * and no XDG_RUNTIME_DIR, yet /run/user/UID/bus exists (dbus-user-session).
+ * zcall and zcalld use the same rule, so they always meet on one bus. */
+GDBusConnection *zc_bus_get_session (GCancellable *cancellable, GError **error);

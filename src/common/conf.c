@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "config"
+
+#include "config.h"
+#include "common/conf.h"
+#include "common/i18n.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+G_DEFINE_QUARK (zc-config-error-quark, zc_config_error)
+
+typedef gboolean (*ZcKeyParser) (ZcConfig *config, const char *value, char **reason);
+
+typedef struct {
+  const char *group;
+  const char *key;
+  ZcKeyParser parse;
+} ZcKeySpec;
+
+static gboolean
+parse_bool (const char *value, gboolean *out, char **reason)
+{
+  if (g_ascii_strcasecmp (value, "true") == 0 || g_ascii_strcasecmp (value, "yes") == 0 ||
+      g_strcmp0 (value, "1") == 0) {
+    *out = TRUE;
+    return TRUE;
+  }
+  if (g_ascii_strcasecmp (value, "false") == 0 || g_ascii_strcasecmp (value, "no") == 0 ||
+      g_strcmp0 (value, "0") == 0) {
+    *out = FALSE;
+    return TRUE;
+  }
+  *reason = g_strdup_printf (_("“%s” is not a boolean (true or false)"), value);
+  return FALSE;
+}
+
+static gboolean
+parse_uint_range (const char *value, guint64 min, guint64 max, guint64 *out)
+{
+  return g_ascii_string_to_unsigned (value, 10, min, max, out, NULL);
+}
+
+gboolean
+zc_config_is_valid_sip_user (const char *user)
+{
+  /* RFC 3261 25.1: user = 1*( unreserved / escaped / user-unreserved ) */
+  static const char allowed[] = "-_.!~*'()&=+$,;?/%";
+
+  if (user == NULL || *user == '\0' || strlen (user) > 64)
+    return FALSE;
+  for (const char *p = user; *p; p++) {
+    if (!g_ascii_isalnum (*p) && strchr (allowed, *p) == NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+parse_user (ZcConfig *config, const char *value, char **reason)
+{
+  if (!zc_config_is_valid_sip_user (value)) {
+    *reason = g_strdup_printf (_("“%s” is not a valid SIP user name (letters, digits and -_.!~*'() only)"), value);
+    return FALSE;
+  }
+  g_free (config->user);
+  config->user = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+parse_display_name (ZcConfig *config, const char *value, char **reason)
+{
+  if (!g_utf8_validate (value, -1, NULL)) {
+    *reason = g_strdup (_("not valid UTF-8"));
+    return FALSE;
+  }
+  if (strlen (value) > ZC_MAX_SERVICE_NAME_BYTES) {
+    *reason = g_strdup_printf (_("longer than %d bytes (a DNS-SD name is one DNS label)"),
+                               ZC_MAX_SERVICE_NAME_BYTES);
+    return FALSE;
+  }
+  for (const char *p = value; *p; p = g_utf8_next_char (p)) {
+    if (g_unichar_iscntrl (g_utf8_get_char (p))) {
+      *reason = g_strdup (_("contains control characters"));
+      return FALSE;
+    }
+  }
+  g_free (config->display_name);
+  config->display_name = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+parse_sip_port (ZcConfig *config, const char *value, char **reason)
+{
+  guint64 port;
+
+  if (!parse_uint_range (value, 1, 65535, &port)) {
+    *reason = g_strdup_printf (_("“%s” is not a port number (1-65535)"), value);
+    return FALSE;
+  }
+  config->sip_port = (guint16) port;
+  return TRUE;
+}
+
+static gboolean
+parse_discovery_enabled (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_bool (value, &config->discovery_enabled, reason);
+}
+
+static gboolean
+parse_auto_answer (ZcConfig *config, const char *value, char **reason)
+{
+  guint64 delay_s;
+  g_autofree char *ignored = NULL;
+
+  if (parse_bool (value, &config->auto_answer, &ignored)) {
+    config->auto_answer_delay_s = 0;
+    return TRUE;
+  }
+  if (parse_uint_range (value, 0, 3600, &delay_s)) {
+    config->auto_answer = TRUE;
+    config->auto_answer_delay_s = (guint) delay_s;
+    return TRUE;
+  }
+  *reason = g_strdup_printf (_("“%s” is neither true, false nor a delay in seconds (0-3600)"), value);
+  return FALSE;
+}
+
+static gboolean
+parse_accept_from (ZcConfig *config, const char *value, char **reason)
+{
+  if (g_ascii_strcasecmp (value, "lan") == 0)
+    config->accept_from = ZC_ACCEPT_FROM_LAN;
+  else if (g_ascii_strcasecmp (value, "any") == 0)
+    config->accept_from = ZC_ACCEPT_FROM_ANY;
+  else {
+    *reason = g_strdup_printf (_("“%s” is not one of: lan, any"), value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+parse_max_calls (ZcConfig *config, const char *value, char **reason)
+{
+  guint64 n;
+
+  if (!parse_uint_range (value, 1, 100, &n)) {
+    *reason = g_strdup_printf (_("“%s” is not a number of calls (1-100)"), value);
+    return FALSE;
+  }
+  config->max_calls = (guint) n;
+  return TRUE;
+}
+
+static gboolean
+parse_device (const char *value, char **out, char **reason)
+{
+  if (*value == '\0') {
+    *reason = g_strdup (_("empty device name (use “default”)"));
+    return FALSE;
+  }
+  g_free (*out);
+  *out = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+parse_capture_device (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_device (value, &config->capture_device, reason);
+}
+
+static gboolean
+parse_playback_device (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_device (value, &config->playback_device, reason);
+}
+
+static gboolean
+parse_ring_device (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_device (value, &config->ring_device, reason);
+}
+
+static gboolean
+parse_echo_cancel (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_bool (value, &config->echo_cancel, reason);
+}
+
+static gboolean
+parse_codecs (ZcConfig *config, const char *value, char **reason)
+{
+  static const char *const known[] = { "opus", "pcmu", "pcma", NULL };
+  g_auto (GStrv) tokens = g_strsplit_set (value, ",; \t", -1);
+  g_autoptr (GPtrArray) codecs = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; tokens[i] != NULL; i++) {
+    g_autofree char *name = g_ascii_strdown (tokens[i], -1);
+
+    if (*name == '\0')
+      continue;
+    if (!g_strv_contains (known, name)) {
+      *reason = g_strdup_printf (_("unknown codec “%s” (known: opus, pcmu, pcma)"), tokens[i]);
+      return FALSE;
+    }
+    if (!g_ptr_array_find_with_equal_func (codecs, name, g_str_equal, NULL))
+      g_ptr_array_add (codecs, g_steal_pointer (&name));
+  }
+  if (codecs->len == 0) {
+    *reason = g_strdup (_("no codec given"));
+    return FALSE;
+  }
+  g_ptr_array_add (codecs, NULL);
+  g_strfreev (config->codecs);
+  config->codecs = (GStrv) g_ptr_array_free (g_steal_pointer (&codecs), FALSE);
+  return TRUE;
+}
+
+static const ZcKeySpec key_specs[] = {
+  { "identity", "user", parse_user },
+  { "identity", "display-name", parse_display_name },
+  { "sip", "port", parse_sip_port },
+  { "discovery", "enabled", parse_discovery_enabled },
+  { "calls", "auto-answer", parse_auto_answer },
+  { "calls", "accept-from", parse_accept_from },
+  { "calls", "max-calls", parse_max_calls },
+  { "audio", "capture-device", parse_capture_device },
+  { "audio", "playback-device", parse_playback_device },
+  { "audio", "ring-device", parse_ring_device },
+  { "audio", "echo-cancel", parse_echo_cancel },
+  { "media", "codecs", parse_codecs },
+};
+
+static const ZcKeySpec *
+find_key_spec (const char *group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (key_specs); i++) {
+    if (g_str_equal (key_specs[i].group, group) && g_str_equal (key_specs[i].key, key))
+      return &key_specs[i];
+  }
+  return NULL;
+}
+
+static gboolean
+is_known_group (const char *group)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (key_specs); i++) {
+    if (g_str_equal (key_specs[i].group, group))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+ZcConfig *
+zc_config_new_default (void)
+{
+  ZcConfig *config = g_new0 (ZcConfig, 1);
+  const char *login = g_get_user_name ();
+  const char *real_name = g_get_real_name ();
+
+  config->user = zc_config_is_valid_sip_user (login) ? g_strdup (login) : g_strdup ("user");
+  /* GLib reports "Unknown" when the passwd entry has no GECOS name. */
+  if (real_name != NULL && *real_name != '\0' && g_strcmp0 (real_name, "Unknown") != 0 &&
+      g_utf8_validate (real_name, -1, NULL) && strlen (real_name) <= ZC_MAX_SERVICE_NAME_BYTES)
+    config->display_name = g_strdup (real_name);
+  else
+    config->display_name = g_strdup ("");
+  config->sip_port = ZC_DEFAULT_SIP_PORT;
+  config->discovery_enabled = TRUE;
+  config->auto_answer = FALSE;
+  config->accept_from = ZC_ACCEPT_FROM_LAN;
+  config->max_calls = 4;
+  config->capture_device = g_strdup ("default");
+  config->playback_device = g_strdup ("default");
+  config->ring_device = g_strdup ("default");
+  config->echo_cancel = TRUE;
+  config->codecs = g_strsplit ("opus;pcmu;pcma", ";", -1);
+  return config;
+}
+
+void
+zc_config_free (ZcConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->path);
+  g_free (config->user);
+  g_free (config->display_name);
+  g_free (config->capture_device);
+  g_free (config->playback_device);
+  g_free (config->ring_device);
+  g_strfreev (config->codecs);
+  g_free (config);
+}
+
+/* GKeyFile keeps no line numbers, yet a user fixing a file wants one.  This
+ * pass reads the same lines GKeyFile will, checks their shape and records
+ * where each group/key sits ("group\nkey" -> line). */
+static gboolean
+scan_lines (const char *path, const char *contents, GHashTable *lines, GError **error)
+{
+  g_auto (GStrv) split = g_strsplit (contents, "\n", -1);
+  g_autofree char *group = NULL;
+
+  for (guint i = 0; split[i] != NULL; i++) {
+    guint line_no = i + 1;
+    g_autofree char *line = g_strstrip (g_strdup (split[i]));
+    const char *eq;
+
+    if (*line == '\0' || *line == '#')
+      continue;
+    if (*line == '[') {
+      size_t len = strlen (line);
+
+      if (len < 3 || line[len - 1] != ']') {
+        g_set_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_SYNTAX,
+                     _("%s:%u: malformed group header “%s”"), path, line_no, line);
+        return FALSE;
+      }
+      g_free (group);
+      group = g_strndup (line + 1, len - 2);
+      continue;
+    }
+    eq = strchr (line, '=');
+    if (eq == NULL || eq == line) {
+      g_set_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_SYNTAX,
+                   _("%s:%u: not a “key=value” line, [group] header or comment"), path, line_no);
+      return FALSE;
+    }
+    if (group == NULL) {
+      g_set_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_SYNTAX,
+                   _("%s:%u: key before the first [group] header"), path, line_no);
+      return FALSE;
+    }
+    {
+      g_autofree char *key = g_strstrip (g_strndup (line, (gsize) (eq - line)));
+      g_hash_table_insert (lines, g_strconcat (group, "\n", key, NULL), GUINT_TO_POINTER (line_no));
+    }
+  }
+  return TRUE;
+}
+
+static guint
+line_of (GHashTable *lines, const char *group, const char *key)
+{
+  g_autofree char *id = g_strconcat (group, "\n", key, NULL);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (lines, id));
+}
+
+ZcConfig *
+zc_config_load_file (const char *path, GError **error)
+{
+  g_autoptr (ZcConfig) config = zc_config_new_default ();
+  g_autoptr (GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr (GHashTable) lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+  g_auto (GStrv) groups = NULL;
+
+  if (!g_file_get_contents (path, &contents, &length, &local_error)) {
+    g_set_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_NOT_FOUND, "%s", local_error->message);
+    return NULL;
+  }
+  if (!g_utf8_validate (contents, (gssize) length, NULL)) {
+    g_set_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_SYNTAX, _("%s: not valid UTF-8"), path);
+    return NULL;
+  }
+  if (!scan_lines (path, contents, lines, error))
+    return NULL;
+  if (!g_key_file_load_from_data (keyfile, contents, length, G_KEY_FILE_NONE, &local_error)) {
+    g_set_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_SYNTAX, "%s: %s", path, local_error->message);
+    return NULL;
+  }
+
+  config->path = g_strdup (path);
+  groups = g_key_file_get_groups (keyfile, NULL);
+  for (guint g = 0; groups[g] != NULL; g++) {
+    g_auto (GStrv) keys = g_key_file_get_keys (keyfile, groups[g], NULL, NULL);
+
+    if (!is_known_group (groups[g])) {
+      g_warning (_("%s: unknown group [%s], ignored"), path, groups[g]);
+      continue;
+    }
+    for (guint k = 0; keys != NULL && keys[k] != NULL; k++) {
+      const ZcKeySpec *spec = find_key_spec (groups[g], keys[k]);
+      guint line_no = line_of (lines, groups[g], keys[k]);
+      g_autofree char *value = NULL;
+      g_autofree char *reason = NULL;
+
+      if (spec == NULL) {
+        g_warning (_("%s:%u: [%s] %s: unknown key, ignored"), path, line_no, groups[g], keys[k]);
+        continue;
+      }
+      value = g_key_file_get_string (keyfile, groups[g], keys[k], &local_error);
+      if (value == NULL) {
+        reason = g_strdup (local_error->message);
+        g_clear_error (&local_error);
+      } else {
+        g_strstrip (value);
+      }
+      if (reason != NULL || !spec->parse (config, value, &reason)) {
+        g_set_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_INVALID_VALUE,
+                     "%s:%u: [%s] %s: %s", path, line_no, groups[g], keys[k], reason);
+        return NULL;
+      }
+    }
+  }
+  return g_steal_pointer (&config);
+}
+
+ZcConfig *
+zc_config_load (const char *explicit_path, GError **error)
+{
+  g_autofree char *user_path = NULL;
+  const char *const *system_dirs;
+
+  if (explicit_path != NULL)
+    return zc_config_load_file (explicit_path, error);
+
+  user_path = g_build_filename (g_get_user_config_dir (), "zcall", "zcall.conf", NULL);
+  if (g_file_test (user_path, G_FILE_TEST_EXISTS))
+    return zc_config_load_file (user_path, error);
+
+  system_dirs = g_get_system_config_dirs ();
+  for (guint i = 0; system_dirs[i] != NULL; i++) {
+    g_autofree char *path = g_build_filename (system_dirs[i], "zcall", "zcall.conf", NULL);
+
+    if (g_file_test (path, G_FILE_TEST_EXISTS))
+      return zc_config_load_file (path, error);
+  }
+  return zc_config_new_default ();
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The agent's configuration: parsed once at start-up from a GKeyFile and
+ * validated completely, so a bad value stops the start instead of
+ * surprising the user in the middle of a call. */
+#pragma once
+
+#include <glib.h>
+
+#define ZC_CONFIG_ERROR (zc_config_error_quark ())
+GQuark zc_config_error_quark (void);
+
+typedef enum {
+  ZC_CONFIG_ERROR_SYNTAX,
+  ZC_CONFIG_ERROR_INVALID_VALUE,
+  ZC_CONFIG_ERROR_NOT_FOUND,
+} ZcConfigError;
+
+typedef enum {
+  ZC_ACCEPT_FROM_LAN,
+  ZC_ACCEPT_FROM_ANY,
+} ZcAcceptFrom;
+
+/* DNS labels are limited to 63 octets (RFC 1035 2.3.4), and the DNS-SD
+ * instance name is one label. */
+#define ZC_MAX_SERVICE_NAME_BYTES 63
+#define ZC_DEFAULT_SIP_PORT 5060
+
+typedef struct {
+  char *path;                 /* file read, NULL when built-in defaults */
+
+  char *user;
+  char *display_name;
+
+  guint16 sip_port;
+
+  gboolean discovery_enabled;
+
+  gboolean auto_answer;
+  guint auto_answer_delay_s;
+  ZcAcceptFrom accept_from;
+  guint max_calls;
+
+  char *capture_device;
+  char *playback_device;
+  char *ring_device;
+  gboolean echo_cancel;
+
+  GStrv codecs;               /* lower-case names, preference order */
+} ZcConfig;
+
+/* Defaults only (user from the login name, etc.). */
+ZcConfig *zc_config_new_default (void);
+
+/* Reads and validates @path.  Warnings about unknown groups/keys go to
+ * g_warning; a syntax error or invalid value fails with a message naming
+ * file, line, group and key. */
+ZcConfig *zc_config_load_file (const char *path, GError **error);
+
+/* The search order of zcalld: @explicit_path if given (must exist), else
+ * $XDG_CONFIG_HOME/zcall/zcall.conf, else each of $XDG_CONFIG_DIRS
+ * (/etc/xdg) /zcall/zcall.conf, else built-in defaults. */
+ZcConfig *zc_config_load (const char *explicit_path, GError **error);
+
+void zc_config_free (ZcConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcConfig, zc_config_free)
+
+/* SIP user part: RFC 3261 "user" unreserved + user-unreserved chars. */
+gboolean zc_config_is_valid_sip_user (const char *user);

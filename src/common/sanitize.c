@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+#include <string.h>
+#include "common/sanitize.h"
+
+#define ESC 0x1b
+#define BEL 0x07
+
+enum { ST_TEXT, ST_ESC, ST_CSI, ST_STRING, ST_STRING_ESC };
+
+static gboolean
+is_c1 (gunichar c)
+{
+  return c >= 0x80 && c <= 0x9f;
+}
+
+/* Escape sequences per ECMA-48: a CSI ends at a byte 0x40-0x7e; OSC, DCS,
+ * SOS, PM and APC carry a string ended by BEL or ST (ESC \).  The 8-bit C1
+ * forms (U+009B CSI, U+009D OSC, ...) are handled like their ESC forms
+ * since some terminals honour them. */
+char *
+zc_sanitize_text (const char *text, gssize len)
+{
+  g_autofree char *valid = NULL;
+  GString *out;
+  int state = ST_TEXT;
+
+  if (text == NULL)
+    return g_strdup ("");
+  valid = g_utf8_make_valid (text, len);
+  out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    switch (state) {
+    case ST_TEXT:
+      if (c == ESC)
+        state = ST_ESC;
+      else if (c == 0x9b)
+        state = ST_CSI;
+      else if (c == 0x90 || c == 0x98 || c == 0x9d || c == 0x9e || c == 0x9f)
+        state = ST_STRING;
+      else if (c < 0x20 || c == 0x7f || is_c1 (c))
+        ; /* dropped */
+      else if (c == 0x2028 || c == 0x2029 || c == 0x202e || c == 0x202d)
+        ; /* line separators and bidi overrides also fake or reorder output */
+      else
+        g_string_append_unichar (out, c);
+      break;
+    case ST_ESC:
+      if (c == '[')
+        state = ST_CSI;
+      else if (c == ']' || c == 'P' || c == 'X' || c == '^' || c == '_')
+        state = ST_STRING;
+      else if (c >= 0x20 && c <= 0x2f)
+        ; /* intermediate bytes of an nF escape: keep waiting for the final */
+      else
+        state = ST_TEXT; /* two-byte escape: the final byte is swallowed */
+      break;
+    case ST_CSI:
+      if (c >= 0x40 && c <= 0x7e)
+        state = ST_TEXT;
+      else if (c < 0x20 || c > 0x7e)
+        state = ST_TEXT; /* broken sequence: stop eating text */
+      break;
+    case ST_STRING:
+      if (c == BEL || c == 0x9c)
+        state = ST_TEXT;
+      else if (c == ESC)
+        state = ST_STRING_ESC;
+      break;
+    case ST_STRING_ESC:
+      state = (c == '\\') ? ST_TEXT : ST_STRING;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  }
+  return g_string_free (out, FALSE);
+}

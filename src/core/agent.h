@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The agent's core: it owns the configuration, the identity, the peer
+ * table and the presence, starts the modules and decides what their
+ * events mean.  Front-ends (the D-Bus face) observe it; nothing below it
+ * knows they exist. */
+#pragma once
+
+#include "common/conf.h"
+
+#include <gio/gio.h>
+
+typedef struct _ZcAgent ZcAgent;
+
+typedef struct {
+  /* @peer is an a{sv} dictionary (see data/org.zcall.Agent1.xml). */
+  void (*peer_added) (GVariant *peer, gpointer user_data);
+  void (*peer_changed) (GVariant *peer, gpointer user_data);
+  void (*peer_removed) (GVariant *peer, gpointer user_data);
+  void (*status_changed) (gpointer user_data);
+} ZcAgentObserver;
+
+/* Takes ownership of @config.  Binds the SIP port and loads the instance
+ * identity; discovery starts with zc_agent_start(). */
+ZcAgent *zc_agent_new (ZcConfig *config, GError **error);
+void zc_agent_free (ZcAgent *agent);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcAgent, zc_agent_free)
+
+void zc_agent_set_observer (ZcAgent *agent, const ZcAgentObserver *observer, gpointer user_data);
+void zc_agent_start (ZcAgent *agent);
+/* Withdraws the DNS-SD adverts now (before exit). */
+void zc_agent_stop (ZcAgent *agent);
+
+GVariant *zc_agent_get_status (ZcAgent *agent);
+GVariant *zc_agent_list_peers (ZcAgent *agent, gboolean include_self);
+
+#define ZC_AGENT_ERROR (zc_agent_error_quark ())
+GQuark zc_agent_error_quark (void);
+typedef enum {
+  ZC_AGENT_ERROR_INVALID_ARGUMENT,
+} ZcAgentError;
+
+/* "available" or "dnd". */
+gboolean zc_agent_set_presence (ZcAgent *agent, const char *presence, GError **error);

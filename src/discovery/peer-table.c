@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "discovery"
+
+#include "config.h"
+#include "discovery/peer-table.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+struct _ZcPeer {
+  char *key;            /* "id:UUID" or "name:NAME" */
+  gboolean self;
+  GPtrArray *records;   /* ZcServiceRecord*, owned */
+  GVariant *view;       /* last reported dictionary, to detect changes */
+};
+
+struct _ZcPeerTable {
+  char *self_instance_id;
+  ZcPeerTableEvents events;
+  gpointer user_data;
+  GHashTable *peers;    /* key -> ZcPeer* */
+};
+
+ZcServiceRecord *
+zc_service_record_new (void)
+{
+  return g_new0 (ZcServiceRecord, 1);
+}
+
+void
+zc_service_record_free (ZcServiceRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->ifname);
+  g_free (record->type);
+  g_free (record->name);
+  g_free (record->domain);
+  g_free (record->host);
+  g_free (record->address);
+  zc_txt_clear (&record->txt);
+  g_free (record);
+}
+
+static gboolean
+record_same_service (const ZcServiceRecord *r, int ifindex, int family, const char *type,
+                     const char *name, const char *domain)
+{
+  return r->ifindex == ifindex && r->family == family && g_str_equal (r->type, type) &&
+         g_str_equal (r->name, name) && g_ascii_strcasecmp (r->domain, domain) == 0;
+}
+
+static void
+peer_free (ZcPeer *peer)
+{
+  g_free (peer->key);
+  g_ptr_array_unref (peer->records);
+  g_clear_pointer (&peer->view, g_variant_unref);
+  g_free (peer);
+}
+
+ZcPeerTable *
+zc_peer_table_new (const char *self_instance_id, const ZcPeerTableEvents *events, gpointer user_data)
+{
+  ZcPeerTable *table = g_new0 (ZcPeerTable, 1);
+
+  table->self_instance_id = g_strdup (self_instance_id);
+  table->events = *events;
+  table->user_data = user_data;
+  table->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) peer_free);
+  return table;
+}
+
+void
+zc_peer_table_free (ZcPeerTable *table)
+{
+  if (table == NULL)
+    return;
+  g_hash_table_unref (table->peers);
+  g_free (table->self_instance_id);
+  g_free (table);
+}
+
+static char *
+record_peer_key (const ZcServiceRecord *record)
+{
+  if (record->txt.instance_id != NULL && *record->txt.instance_id != '\0')
+    return g_strconcat ("id:", record->txt.instance_id, NULL);
+  return g_strconcat ("name:", record->name, NULL);
+}
+
+/* The record that speaks for the peer: the newest _sip._udp one, since the
+ * product is specified with that type; else the newest of any type. */
+static const ZcServiceRecord *
+peer_main_record (const ZcPeer *peer)
+{
+  const ZcServiceRecord *newest_sip = NULL;
+
+  for (guint i = 0; i < peer->records->len; i++) {
+    const ZcServiceRecord *r = g_ptr_array_index (peer->records, i);
+
+    if (g_str_equal (r->type, "_sip._udp"))
+      newest_sip = r;
+  }
+  return newest_sip ? newest_sip : g_ptr_array_index (peer->records, peer->records->len - 1);
+}
+
+static void
+add_unique (GPtrArray *strings, const char *value)
+{
+  if (value != NULL && *value != '\0' &&
+      !g_ptr_array_find_with_equal_func (strings, value, g_str_equal, NULL))
+    g_ptr_array_add (strings, (gpointer) value);
+}
+
+static int
+compare_addresses (gconstpointer a, gconstpointer b)
+{
+  const char *x = *(const char *const *) a;
+  const char *y = *(const char *const *) b;
+  gboolean x6 = strchr (x, ':') != NULL;
+  gboolean y6 = strchr (y, ':') != NULL;
+  /* IPv4 first, then global IPv6, then link-local: the order a caller
+   * should try them in. */
+  gboolean xll = g_str_has_prefix (x, "fe80:");
+  gboolean yll = g_str_has_prefix (y, "fe80:");
+
+  if (x6 != y6)
+    return x6 ? 1 : -1;
+  if (xll != yll)
+    return xll ? 1 : -1;
+  return strcmp (x, y);
+}
+
+static const char *
+known_state (const char *state)
+{
+  static const char *const states[] = { "available", "busy", "dnd", NULL };
+
+  if (state != NULL && g_strv_contains (states, state))
+    return state;
+  return "unknown";
+}
+
+static GVariant *
+strv_variant (GPtrArray *strings)
+{
+  return g_variant_new_strv ((const char *const *) strings->pdata, strings->len);
+}
+
+static char *
+build_uri (const char *user, const char *address, guint16 port)
+{
+  if (address == NULL)
+    return g_strdup ("");
+  if (strchr (address, ':') != NULL) {
+    /* RFC 6874 zone IDs are not allowed in SIP URIs; a link-local peer is
+     * still reachable through the interface list. */
+    g_autofree char *bare = g_strndup (address, strcspn (address, "%"));
+    return g_strdup_printf ("sip:%s%s[%s]:%u", user ? user : "", user && *user ? "@" : "", bare, port);
+  }
+  return g_strdup_printf ("sip:%s%s%s:%u", user ? user : "", user && *user ? "@" : "", address, port);
+}
+
+GVariant *
+zc_peer_to_variant (const ZcPeer *peer)
+{
+  const ZcServiceRecord *main_record = peer_main_record (peer);
+  g_autoptr (GPtrArray) addresses = g_ptr_array_new ();
+  g_autoptr (GPtrArray) interfaces = g_ptr_array_new ();
+  g_autoptr (GPtrArray) types = g_ptr_array_new ();
+  g_autofree char *uri = NULL;
+  GVariantBuilder b;
+
+  for (guint i = 0; i < peer->records->len; i++) {
+    const ZcServiceRecord *r = g_ptr_array_index (peer->records, i);
+
+    add_unique (addresses, r->address);
+    add_unique (interfaces, r->ifname);
+    add_unique (types, r->type);
+  }
+  g_ptr_array_sort (addresses, compare_addresses);
+  g_ptr_array_sort (interfaces, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (types, (GCompareFunc) g_strcmp0);
+  uri = build_uri (main_record->txt.user, addresses->len ? g_ptr_array_index (addresses, 0) : NULL,
+                   main_record->port);
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "name", g_variant_new_string (main_record->name));
+  g_variant_builder_add (&b, "{sv}", "user", g_variant_new_string (main_record->txt.user ? main_record->txt.user : ""));
+  g_variant_builder_add (&b, "{sv}", "display_name",
+                         g_variant_new_string (main_record->txt.display_name ? main_record->txt.display_name : ""));
+  g_variant_builder_add (&b, "{sv}", "host", g_variant_new_string (main_record->host ? main_record->host : ""));
+  g_variant_builder_add (&b, "{sv}", "addresses", strv_variant (addresses));
+  g_variant_builder_add (&b, "{sv}", "port", g_variant_new_uint32 (main_record->port));
+  g_variant_builder_add (&b, "{sv}", "uri", g_variant_new_string (uri));
+  g_variant_builder_add (&b, "{sv}", "instance_id",
+                         g_variant_new_string (main_record->txt.instance_id ? main_record->txt.instance_id : ""));
+  g_variant_builder_add (&b, "{sv}", "state", g_variant_new_string (known_state (main_record->txt.state)));
+  g_variant_builder_add (&b, "{sv}", "interfaces", strv_variant (interfaces));
+  g_variant_builder_add (&b, "{sv}", "types", strv_variant (types));
+  g_variant_builder_add (&b, "{sv}", "self", g_variant_new_boolean (peer->self));
+  return g_variant_builder_end (&b);
+}
+
+/* Reports what changed since the last report: added when first seen,
+ * changed when the dictionary differs. */
+static void
+peer_report (ZcPeerTable *table, ZcPeer *peer)
+{
+  GVariant *view;
+
+  view = g_variant_ref_sink (zc_peer_to_variant (peer));
+  if (peer->view == NULL) {
+    peer->view = view;
+    if (table->events.peer_added != NULL)
+      table->events.peer_added (peer, table->user_data);
+  } else if (!g_variant_equal (peer->view, view)) {
+    g_variant_unref (peer->view);
+    peer->view = view;
+    if (table->events.peer_changed != NULL)
+      table->events.peer_changed (peer, table->user_data);
+  } else {
+    g_variant_unref (view);
+  }
+}
+
+/* The last record goes with the peer, reported while it is still whole so
+ * that observers can say who left. */
+static void
+peer_drop_record (ZcPeerTable *table, ZcPeer *peer, guint index)
+{
+  if (peer->records->len > 1) {
+    g_ptr_array_remove_index (peer->records, index);
+    peer_report (table, peer);
+    return;
+  }
+  if (peer->view != NULL && table->events.peer_removed != NULL)
+    table->events.peer_removed (peer, table->user_data);
+  g_hash_table_remove (table->peers, peer->key);
+}
+
+static ZcPeer *
+find_record (ZcPeerTable *table, int ifindex, int family, const char *type, const char *name,
+             const char *domain, guint *index)
+{
+  GHashTableIter iter;
+  ZcPeer *peer;
+
+  g_hash_table_iter_init (&iter, table->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer)) {
+    for (guint i = 0; i < peer->records->len; i++) {
+      if (record_same_service (g_ptr_array_index (peer->records, i), ifindex, family, type, name, domain)) {
+        *index = i;
+        return peer;
+      }
+    }
+  }
+  return NULL;
+}
+
+void
+zc_peer_table_update (ZcPeerTable *table, ZcServiceRecord *record)
+{
+  g_autofree char *key = record_peer_key (record);
+  guint index;
+  ZcPeer *old_peer = find_record (table, record->ifindex, record->family, record->type, record->name,
+                                  record->domain, &index);
+  ZcPeer *peer = g_hash_table_lookup (table->peers, key);
+
+  if (old_peer != NULL) {
+    if (old_peer == peer) {
+      zc_service_record_free (g_ptr_array_index (peer->records, index));
+      g_ptr_array_index (peer->records, index) = record;
+      peer_report (table, peer);
+      return;
+    }
+    /* The same service now claims another identity (TXT changed). */
+    peer_drop_record (table, old_peer, index);
+  }
+
+  if (peer == NULL) {
+    peer = g_new0 (ZcPeer, 1);
+    peer->key = g_steal_pointer (&key);
+    peer->records = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_service_record_free);
+    peer->self = record->txt.instance_id != NULL && table->self_instance_id != NULL &&
+                 g_str_equal (record->txt.instance_id, table->self_instance_id);
+    g_hash_table_insert (table->peers, peer->key, peer);
+  }
+  g_ptr_array_add (peer->records, record);
+  peer_report (table, peer);
+}
+
+void
+zc_peer_table_remove (ZcPeerTable *table, int ifindex, int family, const char *type, const char *name,
+                      const char *domain)
+{
+  guint index;
+  ZcPeer *peer = find_record (table, ifindex, family, type, name, domain, &index);
+
+  if (peer != NULL)
+    peer_drop_record (table, peer, index);
+}
+
+void
+zc_peer_table_clear (ZcPeerTable *table)
+{
+  g_autoptr (GPtrArray) all = zc_peer_table_list (table, TRUE);
+
+  for (guint i = 0; i < all->len; i++) {
+    ZcPeer *peer = g_ptr_array_index (all, i);
+
+    g_ptr_array_set_size (peer->records, 1);
+    peer_drop_record (table, peer, 0);
+  }
+}
+
+static int
+compare_peers (gconstpointer a, gconstpointer b)
+{
+  const ZcPeer *x = *(const ZcPeer *const *) a;
+  const ZcPeer *y = *(const ZcPeer *const *) b;
+  int by_name = g_utf8_collate (zc_peer_get_name (x), zc_peer_get_name (y));
+
+  return by_name != 0 ? by_name : strcmp (x->key, y->key);
+}
+
+GPtrArray *
+zc_peer_table_list (ZcPeerTable *table, gboolean include_self)
+{
+  GPtrArray *list = g_ptr_array_new ();
+  GHashTableIter iter;
+  ZcPeer *peer;
+
+  g_hash_table_iter_init (&iter, table->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer)) {
+    if (include_self || !peer->self)
+      g_ptr_array_add (list, peer);
+  }
+  g_ptr_array_sort (list, compare_peers);
+  return list;
+}
+
+guint
+zc_peer_table_count (ZcPeerTable *table, gboolean include_self)
+{
+  g_autoptr (GPtrArray) list = zc_peer_table_list (table, include_self);
+  return list->len;
+}
+
+gboolean
+zc_peer_is_self (const ZcPeer *peer)
+{
+  return peer->self;
+}
+
+const char *
+zc_peer_get_name (const ZcPeer *peer)
+{
+  return peer_main_record (peer)->name;
+}
+
+const char *
+zc_peer_get_user (const ZcPeer *peer)
+{
+  const char *user = peer_main_record (peer)->txt.user;
+  return user ? user : "";
+}

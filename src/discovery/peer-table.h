@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The peers seen through DNS-SD.  One agent shows up as several services:
+ * two service types, IPv4 and IPv6 mDNS, several interfaces.  The table
+ * merges them into one peer keyed by the TXT instance_id (falling back to
+ * the service name for publishers that are not zcall) and reports peers
+ * appearing, changing and leaving.  No I/O: the discovery glue feeds it. */
+#pragma once
+
+#include "discovery/txt.h"
+
+#include <glib.h>
+
+/* One resolved service as avahi reported it.  Strings are sanitised. */
+typedef struct {
+  int ifindex;
+  char *ifname;
+  int family;            /* AF_INET or AF_INET6: the mDNS transport */
+  char *type;
+  char *name;
+  char *domain;
+  char *host;
+  char *address;         /* numeric; IPv6 link-local with "%ifname" */
+  guint16 port;
+  ZcTxt txt;
+} ZcServiceRecord;
+
+ZcServiceRecord *zc_service_record_new (void);
+void zc_service_record_free (ZcServiceRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcServiceRecord, zc_service_record_free)
+
+typedef struct _ZcPeer ZcPeer;
+typedef struct _ZcPeerTable ZcPeerTable;
+
+typedef struct {
+  void (*peer_added) (const ZcPeer *peer, gpointer user_data);
+  void (*peer_changed) (const ZcPeer *peer, gpointer user_data);
+  void (*peer_removed) (const ZcPeer *peer, gpointer user_data);
+} ZcPeerTableEvents;
+
+ZcPeerTable *zc_peer_table_new (const char *self_instance_id, const ZcPeerTableEvents *events,
+                                gpointer user_data);
+void zc_peer_table_free (ZcPeerTable *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcPeerTable, zc_peer_table_free)
+
+/* Adds or replaces the record with the same (ifindex, family, type, name,
+ * domain); takes ownership of @record. */
+void zc_peer_table_update (ZcPeerTable *table, ZcServiceRecord *record);
+void zc_peer_table_remove (ZcPeerTable *table, int ifindex, int family, const char *type,
+                           const char *name, const char *domain);
+/* Forget everything (avahi-daemon went away), reporting each removal. */
+void zc_peer_table_clear (ZcPeerTable *table);
+
+/* Peers sorted by name; the array holds borrowed pointers. */
+GPtrArray *zc_peer_table_list (ZcPeerTable *table, gboolean include_self);
+guint zc_peer_table_count (ZcPeerTable *table, gboolean include_self);
+
+gboolean zc_peer_is_self (const ZcPeer *peer);
+const char *zc_peer_get_name (const ZcPeer *peer);
+const char *zc_peer_get_user (const ZcPeer *peer);
+
+/* The peer as an a{sv} dictionary with the keys documented in
+ * data/org.zcall.Agent1.xml (floating reference). */
+GVariant *zc_peer_to_variant (const ZcPeer *peer);

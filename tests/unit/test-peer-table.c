@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "discovery/peer-table.h"
+
+#include <sys/socket.h>
+
+#define SELF_ID "11111111-1111-4111-8111-111111111111"
+#define BOB_ID "22222222-2222-4222-8222-222222222222"
+
+typedef struct {
+  ZcPeerTable *table;
+  GPtrArray *events;   /* "added:NAME", "changed:NAME", "removed:NAME" */
+} Fixture;
+
+static void
+record_event (Fixture *f, const char *what, const ZcPeer *peer)
+{
+  g_ptr_array_add (f->events, g_strdup_printf ("%s:%s", what, zc_peer_get_name (peer)));
+}
+
+static void
+added_cb (const ZcPeer *peer, gpointer data)
+{
+  record_event (data, "added", peer);
+}
+
+static void
+changed_cb (const ZcPeer *peer, gpointer data)
+{
+  record_event (data, "changed", peer);
+}
+
+static void
+removed_cb (const ZcPeer *peer, gpointer data)
+{
+  record_event (data, "removed", peer);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const ZcPeerTableEvents events = { added_cb, changed_cb, removed_cb };
+
+  f->events = g_ptr_array_new_with_free_func (g_free);
+  f->table = zc_peer_table_new (SELF_ID, &events, f);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_peer_table_free (f->table);
+  g_ptr_array_unref (f->events);
+}
+
+static ZcServiceRecord *
+make_record (int ifindex, const char *ifname, int family, const char *type, const char *name,
+             const char *address, guint16 port, const char *user, const char *instance_id, const char *state)
+{
+  ZcServiceRecord *r = zc_service_record_new ();
+
+  r->ifindex = ifindex;
+  r->ifname = g_strdup (ifname);
+  r->family = family;
+  r->type = g_strdup (type);
+  r->name = g_strdup (name);
+  r->domain = g_strdup ("local");
+  r->host = g_strdup_printf ("%s.local", user ? user : "host");
+  r->address = g_strdup (address);
+  r->port = port;
+  r->txt.txtvers = 1;
+  r->txt.user = g_strdup (user);
+  r->txt.instance_id = g_strdup (instance_id);
+  r->txt.state = g_strdup (state);
+  return r;
+}
+
+static void
+assert_events (Fixture *f, const char *const *expected)
+{
+  guint n = g_strv_length ((char **) expected);
+
+  for (guint i = 0; i < MIN (n, f->events->len); i++)
+    g_assert_cmpstr (g_ptr_array_index (f->events, i), ==, expected[i]);
+  g_assert_cmpuint (f->events->len, ==, n);
+  g_ptr_array_set_size (f->events, 0);
+}
+
+static GVariant *
+only_peer (Fixture *f)
+{
+  g_autoptr (GPtrArray) peers = zc_peer_table_list (f->table, FALSE);
+
+  g_assert_cmpuint (peers->len, ==, 1);
+  return g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (peers, 0)));
+}
+
+/* One agent: two types x IPv4/IPv6 x two interfaces = one peer. */
+static void
+test_merge (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const char *const types[] = { "_sip._udp", "_sipuri._udp" };
+  g_autoptr (GVariant) view = NULL;
+  g_autofree const char **addresses = NULL;
+  g_autofree const char **interfaces = NULL;
+  const char *uri;
+  guint32 port;
+
+  for (int t = 0; t < 2; t++) {
+    zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, types[t], "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"));
+    zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET6, types[t], "Bob", "fe80::2%eth0", 5060, "bob", BOB_ID, "available"));
+    zc_peer_table_update (f->table, make_record (3, "wlan0", AF_INET, types[t], "Bob", "198.18.1.2", 5060, "bob", BOB_ID, "available"));
+  }
+  /* Only the first record is news; the others add addresses/interfaces. */
+  g_assert_cmpuint (f->events->len, >=, 1);
+  g_assert_cmpstr (g_ptr_array_index (f->events, 0), ==, "added:Bob");
+  for (guint i = 1; i < f->events->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (f->events, i), ==, "changed:Bob");
+  g_ptr_array_set_size (f->events, 0);
+
+  view = only_peer (f);
+  g_assert_true (g_variant_lookup (view, "addresses", "^a&s", &addresses));
+  g_assert_cmpuint (g_strv_length ((char **) addresses), ==, 3);
+  g_assert_cmpstr (addresses[0], ==, "198.18.0.2");   /* IPv4 first, link-local last */
+  g_assert_cmpstr (addresses[1], ==, "198.18.1.2");
+  g_assert_cmpstr (addresses[2], ==, "fe80::2%eth0");
+  g_assert_true (g_variant_lookup (view, "interfaces", "^a&s", &interfaces));
+  g_assert_cmpuint (g_strv_length ((char **) interfaces), ==, 2);
+  g_assert_true (g_variant_lookup (view, "port", "u", &port));
+  g_assert_cmpuint (port, ==, 5060);
+  g_assert_true (g_variant_lookup (view, "uri", "&s", &uri));
+  g_assert_cmpstr (uri, ==, "sip:bob@198.18.0.2:5060");
+
+  /* Removing all but one record keeps the peer; the last removes it. */
+  for (int t = 0; t < 2; t++) {
+    zc_peer_table_remove (f->table, 2, AF_INET6, types[t], "Bob", "local");
+    zc_peer_table_remove (f->table, 3, AF_INET, types[t], "Bob", "local");
+  }
+  zc_peer_table_remove (f->table, 2, AF_INET, "_sipuri._udp", "Bob", "local");
+  g_assert_cmpuint (zc_peer_table_count (f->table, FALSE), ==, 1);
+  g_ptr_array_set_size (f->events, 0);
+  zc_peer_table_remove (f->table, 2, AF_INET, "_sip._udp", "Bob", "LOCAL");
+  assert_events (f, (const char *[]){ "removed:Bob", NULL });
+  g_assert_cmpuint (zc_peer_table_count (f->table, TRUE), ==, 0);
+}
+
+static void
+test_self_excluded (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GPtrArray) without = NULL;
+  g_autoptr (GPtrArray) with = NULL;
+
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Me", "198.18.0.1", 5060, "me", SELF_ID, "available"));
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"));
+  without = zc_peer_table_list (f->table, FALSE);
+  with = zc_peer_table_list (f->table, TRUE);
+  g_assert_cmpuint (without->len, ==, 1);
+  g_assert_cmpstr (zc_peer_get_name (g_ptr_array_index (without, 0)), ==, "Bob");
+  g_assert_cmpuint (with->len, ==, 2);
+  g_assert_true (zc_peer_is_self (g_ptr_array_index (with, 1)));
+  g_assert_cmpuint (zc_peer_table_count (f->table, FALSE), ==, 1);
+}
+
+/* Same user and display name on two PCs: distinct instance ids, distinct
+ * (renamed) service names, two peers. */
+static void
+test_twins (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Twin", "198.18.0.2", 5060, "twin",
+                                               "33333333-3333-4333-8333-333333333333", "available"));
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Twin #2", "198.18.0.3", 5060, "twin",
+                                               "44444444-4444-4444-8444-444444444444", "available"));
+  g_assert_cmpuint (zc_peer_table_count (f->table, FALSE), ==, 2);
+}
+
+/* Publishers without instance_id (avahi-publish, a desk phone) are keyed
+ * by name. */
+static void
+test_foreign_publisher (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GVariant) view = NULL;
+  const char *state, *id;
+
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Desk phone", "198.18.0.9", 5062, NULL, NULL, NULL));
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET6, "_sip._udp", "Desk phone", "fe80::9%eth0", 5062, NULL, NULL, NULL));
+  view = only_peer (f);
+  g_assert_true (g_variant_lookup (view, "state", "&s", &state));
+  g_assert_cmpstr (state, ==, "unknown");
+  g_assert_true (g_variant_lookup (view, "instance_id", "&s", &id));
+  g_assert_cmpstr (id, ==, "");
+}
+
+/* A TXT change (do-not-disturb) is one "changed"; an identical re-resolve
+ * is no event at all. */
+static void
+test_txt_change (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GVariant) view = NULL;
+  const char *state;
+
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"));
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"));
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "dnd"));
+  assert_events (f, (const char *[]){ "added:Bob", "changed:Bob", NULL });
+  view = only_peer (f);
+  g_assert_true (g_variant_lookup (view, "state", "&s", &state));
+  g_assert_cmpstr (state, ==, "dnd");
+}
+
+/* A service that changes identity moves from one peer to another. */
+static void
+test_identity_change (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", NULL, NULL));
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, NULL));
+  assert_events (f, (const char *[]){ "added:Bob", "removed:Bob", "added:Bob", NULL });
+  g_assert_cmpuint (zc_peer_table_count (f->table, FALSE), ==, 1);
+}
+
+static void
+test_clear (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, NULL));
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Carol", "198.18.0.3", 5060, "carol", NULL, NULL));
+  g_ptr_array_set_size (f->events, 0);
+  zc_peer_table_clear (f->table);
+  assert_events (f, (const char *[]){ "removed:Bob", "removed:Carol", NULL });
+  g_assert_cmpuint (zc_peer_table_count (f->table, TRUE), ==, 0);
+  /* Removing what is not there is harmless. */
+  zc_peer_table_remove (f->table, 2, AF_INET, "_sip._udp", "Bob", "local");
+}
+
+static void
+test_ipv6_uri (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GVariant) view = NULL;
+  const char *uri;
+
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET6, "_sip._udp", "V6", "2001:db8::5", 5070, "v6", NULL, NULL));
+  view = only_peer (f);
+  g_assert_true (g_variant_lookup (view, "uri", "&s", &uri));
+  g_assert_cmpstr (uri, ==, "sip:v6@[2001:db8::5]:5070");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/peer-table/merge", test_merge);
+  ADD ("/peer-table/self-excluded", test_self_excluded);
+  ADD ("/peer-table/twins", test_twins);
+  ADD ("/peer-table/foreign-publisher", test_foreign_publisher);
+  ADD ("/peer-table/txt-change", test_txt_change);
+  ADD ("/peer-table/identity-change", test_identity_change);
+  ADD ("/peer-table/clear", test_clear);
+  ADD ("/peer-table/ipv6-uri", test_ipv6_uri);
+  return g_test_run ();
+}
