@@ -178,6 +178,8 @@ zc_agent_start (ZcAgent *agent)
     .state = agent->presence,
   };
 
+  if (agent->discovery != NULL)
+    return;
   if (!agent->config->discovery_enabled) {
     g_message (_("discovery is disabled in the configuration"));
     return;

@@ -19,6 +19,7 @@
 
 typedef struct {
   GMainLoop *loop;
+  ZcAgent *agent;
   int exit_status;
 } ZcDaemon;
 
@@ -32,10 +33,15 @@ quit_on_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The agent goes on the network only once it owns its bus name: a second
+ * zcalld started by mistake must not advertise a twin before it exits. */
 static void
-name_acquired_cb (GDBusConnection *connection G_GNUC_UNUSED, const char *name, gpointer user_data G_GNUC_UNUSED)
+name_acquired_cb (GDBusConnection *connection G_GNUC_UNUSED, const char *name, gpointer user_data)
 {
+  ZcDaemon *daemon = user_data;
+
   g_message (_("serving %s on the session bus"), name);
+  zc_agent_start (daemon->agent);
 }
 
 static void
@@ -108,6 +114,7 @@ main (int argc, char **argv)
 
   loop = g_main_loop_new (NULL, FALSE);
   daemon.loop = loop;
+  daemon.agent = agent;
   daemon.exit_status = EXIT_SUCCESS;
 
   /* Without a session bus the agent still advertises itself and can be
@@ -116,6 +123,7 @@ main (int argc, char **argv)
   if (bus == NULL) {
     g_warning (_("no session bus (%s); the zcall command cannot reach this agent"), error->message);
     g_clear_error (&error);
+    zc_agent_start (agent);
   } else {
     dbus_agent = zc_dbus_agent_new (agent, bus, &error);
     if (dbus_agent == NULL) {
@@ -126,7 +134,6 @@ main (int argc, char **argv)
                                              name_acquired_cb, name_lost_cb, &daemon, NULL);
   }
 
-  zc_agent_start (agent);
   g_unix_signal_add (SIGTERM, quit_on_signal_cb, &daemon);
   g_unix_signal_add (SIGINT, quit_on_signal_cb, &daemon);
   g_main_loop_run (loop);
