@@ -31,6 +31,7 @@
 # processes set globals and must not be called inside $(...).
 
 # ---------------------------------------------------------------- state
+# shellcheck disable=SC2034  # globals set here are read by the sourcing scripts
 
 NET_PREFIX="zc$$"
 NET_SWITCH="${NET_PREFIX}sw"
@@ -371,6 +372,7 @@ avahi_running() {
 # hidden the same way so static services of the machine are not published.
 start_avahi() {
     local h=$1 d=${HOST_DIR[$1]}
+    # shellcheck disable=SC2016  # $1 is expanded by the inner sh
     ip netns exec "${HOST_NS[$h]}" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$d/system_bus" \
         unshare -m --propagation private sh -c '
             mount -t tmpfs -o mode=0755 tmpfs /run &&
@@ -458,13 +460,13 @@ stop_agent() {
 # ---------------------------------------------------------------- teardown
 
 net_teardown() {
-    local rc=$? pid ns what i ns2 left d
+    local rc=$? pid ns i ns2 left d
     [ "$NET_TORN_DOWN" = 1 ] && return
     NET_TORN_DOWN=1
     trap - EXIT INT TERM
     # Newest first: agents and clients before the daemons they talk to.
     for ((i = ${#NET_PIDS[@]} - 1; i >= 0; i--)); do
-        read -r pid ns what <<<"${NET_PIDS[$i]}"
+        read -r pid ns _ <<<"${NET_PIDS[$i]}"
         _kill_wait "$pid" "$ns" 2000
     done
     # Anything else still in one of our namespaces was started by us too (a
@@ -473,7 +475,7 @@ net_teardown() {
     for ns in "${NET_NAMESPACES[@]}"; do
         left=$(ip netns pids "$ns" 2>/dev/null)
         for pid in $left; do
-            net_log "teardown: killing leftover pid $pid ($(cat /proc/$pid/comm 2>/dev/null)) in $ns"
+            net_log "teardown: killing leftover pid $pid ($(cat "/proc/$pid/comm" 2>/dev/null)) in $ns"
             _kill_wait "$pid" "$ns" 1000
         done
     done

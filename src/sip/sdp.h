@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SDP offer/answer for one audio stream (RFC 3264 over RFC 4566 SDP).
+ *
+ * A pure module: plain strings in, plain strings out, no sockets and no
+ * main loop, so the SIP user agent, the unit tests and the fuzzer drive it
+ * the same way.  Parsing and printing go through libosip2's SDP support
+ * (sdp_message_parse / sdp_message_to_str); this file only interprets the
+ * fields.
+ *
+ * The caller must have called osip's parser_init() once before any
+ * function here is used (the SIP stack does it at start-up; the test does
+ * it in main()).
+ *
+ * Codecs zcall speaks: Opus (opus/48000/2, RFC 7587), PCMU and PCMA
+ * (RFC 3551) and telephone-event (RFC 4733).
+ *
+ * Hold and resume (RFC 3264 8.4) need no helper: build a new offer with
+ * zc_sdp_build_offer() where local->direction is SENDONLY (hold) or
+ * SENDRECV (resume) and local->version is one more than in the previous
+ * offer or answer of this session (RFC 3264 8: the o= version must grow
+ * whenever the session description changes). */
+#pragma once
+
+#include <glib.h>
+
+#define ZC_SDP_ERROR (zc_sdp_error_quark ())
+
+typedef enum {
+  ZC_SDP_ERROR_INVALID,         /* not SDP, or a field we need is malformed */
+  ZC_SDP_ERROR_NO_AUDIO,        /* no m=audio line */
+  ZC_SDP_ERROR_NO_COMMON_CODEC, /* audio rejected or no codec in common: SIP 488 */
+} ZcSdpError;
+
+GQuark zc_sdp_error_quark (void);
+
+/* Bodies larger than this are refused before parsing.  Real offers are a
+ * few hundred bytes (WebRTC ones a few KiB). */
+#define ZC_SDP_MAX_SIZE (64 * 1024)
+
+/* RFC 3264 5.1 / RFC 4566 6: the direction attributes, from the point of
+ * view of the side that wrote the SDP. */
+typedef enum {
+  ZC_MEDIA_DIRECTION_SENDRECV,
+  ZC_MEDIA_DIRECTION_SENDONLY,
+  ZC_MEDIA_DIRECTION_RECVONLY,
+  ZC_MEDIA_DIRECTION_INACTIVE,
+} ZcMediaDirection;
+
+/* "sendrecv", "sendonly", "recvonly", "inactive". */
+const char *zc_media_direction_to_string (ZcMediaDirection direction);
+/* Case-sensitive, as attribute names are (RFC 4566 9).  FALSE for anything
+ * else; *direction is then left alone. */
+gboolean zc_media_direction_from_string (const char *string, ZcMediaDirection *direction);
+
+typedef struct {
+  char *name;        /* as in a=rtpmap: "opus", "PCMU", "PCMA", "telephone-event" */
+  guint8 pt;         /* RTP payload type, 0..127 */
+  guint clock_rate;  /* Hz */
+  guint channels;    /* 1 unless the rtpmap says otherwise */
+  char *fmtp;        /* a=fmtp parameters without the PT, or NULL */
+} ZcCodec;
+
+ZcCodec *zc_codec_copy (const ZcCodec *codec);
+void zc_codec_free (ZcCodec *codec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcCodec, zc_codec_free)
+
+/* Codec names accepted in [media] codecs, case-insensitive: "opus",
+ * "pcmu", "pcma".  For the configuration parser. */
+gboolean zc_sdp_codec_name_is_known (const char *name);
+
+/* What this side puts in an offer or an answer. */
+typedef struct {
+  const char *user;                /* o= username; "-" when NULL, empty or not a token */
+  guint64 session_id;              /* o= sess-id, fixed for the dialog */
+  guint64 version;                 /* o= sess-version, +1 on every change */
+  const char *address;             /* local IPv4 or IPv6 address (c= and o=) */
+  guint16 rtp_port;                /* the RTP port reserved for this call */
+  ZcMediaDirection direction;      /* what we are willing to do */
+  guint ptime_ms;                  /* a=ptime; 0 leaves it out */
+  const char *const *codecs;       /* [media] codecs in preference order;
+                                    * NULL or empty = opus, pcmu, pcma.
+                                    * Unknown names are skipped. */
+} ZcSdpLocal;
+
+/* One parsed (or built) session description, reduced to what a one-audio-
+ * stream phone needs.  Opaque. */
+typedef struct _ZcSdpSession ZcSdpSession;
+
+void zc_sdp_session_free (ZcSdpSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSdpSession, zc_sdp_session_free)
+
+/* o= line (RFC 4566 5.2). */
+const char *zc_sdp_session_get_origin_user (const ZcSdpSession *session);
+const char *zc_sdp_session_get_session_id (const ZcSdpSession *session);
+const char *zc_sdp_session_get_session_version (const ZcSdpSession *session);
+
+/* The audio stream's connection address (media-level c= if present, else
+ * session-level), and its type: "IP4" or "IP6". */
+const char *zc_sdp_session_get_address (const ZcSdpSession *session);
+const char *zc_sdp_session_get_address_type (const ZcSdpSession *session);
+/* RTP port of the audio stream; 0 = stream rejected or disabled. */
+guint16 zc_sdp_session_get_port (const ZcSdpSession *session);
+/* Media-level direction attribute, else session-level, else sendrecv.
+ * A legacy hold offer (c=0.0.0.0, RFC 3264 8.4) is reported as not
+ * receiving: sendrecv -> sendonly, recvonly -> inactive. */
+ZcMediaDirection zc_sdp_session_get_direction (const ZcSdpSession *session);
+/* a=ptime in milliseconds; 0 when not given. */
+guint zc_sdp_session_get_ptime_ms (const ZcSdpSession *session);
+/* a=rtcp-mux present on the audio stream (RFC 5761). */
+gboolean zc_sdp_session_get_rtcp_mux (const ZcSdpSession *session);
+/* The audio formats we could name, in m= order (telephone-event included).
+ * Dynamic payload types without an a=rtpmap are left out.  Element type:
+ * ZcCodec*, owned by the session. */
+const GPtrArray *zc_sdp_session_get_codecs (const ZcSdpSession *session);
+/* Number of m= lines, audio included. */
+guint zc_sdp_session_get_n_media (const ZcSdpSession *session);
+/* The codec in use, on sessions returned by zc_sdp_negotiate_answer()
+ * (answer_out) and zc_sdp_apply_answer(); NULL on a plain parse. */
+const ZcCodec *zc_sdp_session_get_chosen_codec (const ZcSdpSession *session);
+/* The telephone-event format at @clock_rate (RFC 4733 7.1.1: it must run
+ * at the rate of the audio codec), or NULL. */
+const ZcCodec *zc_sdp_session_find_telephone_event (const ZcSdpSession *session, guint clock_rate);
+
+/* Returns an SDP offer (CRLF line endings) owned by the caller: v=0, o=,
+ * s=-, c=, t=0 0, one m=audio line with the configured codecs (Opus as PT
+ * 111, PCMU 0, PCMA 8) followed by telephone-event/8000 (PT 101) and, when
+ * Opus is offered, telephone-event/48000 (PT 110); a=rtpmap/a=fmtp for
+ * each, a=ptime, the direction attribute and a=rtcp-mux.
+ * To check an answer later, keep zc_sdp_parse() of this string. */
+char *zc_sdp_build_offer (const ZcSdpLocal *local);
+
+/* Parses an offer or an answer.  The audio stream is the first m=audio
+ * line with a non-zero port over RTP/AVP or RTP/AVPF, else the first
+ * m=audio line (then rejected, port 0).  Every other m= line is kept only
+ * to be rejected in an answer. */
+ZcSdpSession *zc_sdp_parse (const char *body, GError **error);
+
+/* RFC 3264 6: answers @offer.  The answer has as many m= lines as the
+ * offer, in the same order, all but our audio stream rejected with port 0.
+ * Audio lists the offered codecs we also have, in OUR preference order and
+ * with the OFFERER's payload types, then the offered telephone-event
+ * formats at those codecs' clock rates.  The first codec is the one in
+ * use; the peer may still switch to another listed one (RFC 3264 6.1), so
+ * the media layer should look at each packet's PT.  Direction is what both
+ * sides allow (RFC 3264 6.1), a=rtcp-mux only if offered (RFC 5761 5.1.1).
+ *
+ * *chosen_out gets the codec to send with: the offerer's PT and a=fmtp
+ * (what it wants to receive).  Every out argument may be NULL.
+ * ZC_SDP_ERROR_NO_COMMON_CODEC when the offer's audio is disabled or has
+ * no codec we have: the caller answers 488 Not Acceptable Here. */
+gboolean zc_sdp_negotiate_answer (const ZcSdpSession *offer,
+                                  const ZcSdpLocal *local,
+                                  ZcSdpSession **answer_out,
+                                  char **answer_sdp_out,
+                                  ZcCodec **chosen_out,
+                                  GError **error);
+
+/* Checks @answer_body against the offer we sent (zc_sdp_parse() of what
+ * zc_sdp_build_offer() returned) and returns the parsed answer: remote
+ * address, port and direction through the accessors.  The chosen codec is
+ * the answer's first codec that we offered (matched by name and clock
+ * rate), with the answer's PT and a=fmtp; also in *chosen_out if not NULL.
+ * ZC_SDP_ERROR_INVALID when the answer does not have one m= line per
+ * offered one (RFC 3264 6), ZC_SDP_ERROR_NO_COMMON_CODEC when it rejects
+ * the audio or names none of our codecs. */
+ZcSdpSession *zc_sdp_apply_answer (const ZcSdpSession *offer_we_sent,
+                                   const char *answer_body,
+                                   ZcCodec **chosen_out,
+                                   GError **error);
