@@ -93,6 +93,11 @@ print_event (ZcMonitor *monitor, const char *event, const char *key, GVariant *d
 
     if (dict == NULL)
       text = g_strdup ("");
+    else if (g_str_equal (key, "call"))
+      text = g_strdup_printf (_("call %s %s %s %s"), zc_dict_string (dict, "id"), zc_dict_string (dict, "direction"),
+                              *zc_dict_string (dict, "peer_name") ? zc_dict_string (dict, "peer_name")
+                                                                   : zc_dict_string (dict, "peer_uri"),
+                              zc_dict_string (dict, "end_reason"));
     else if (g_str_equal (key, "peer"))
       text = g_strdup_printf ("%s (%s) %s port %u, %s", zc_dict_string (dict, "name"), zc_dict_string (dict, "user"),
                               zc_dict_first (dict, "addresses"), zc_dict_uint (dict, "port"),
@@ -122,6 +127,15 @@ signal_cb (GDBusConnection *connection G_GNUC_UNUSED, const char *sender G_GNUC_
   };
   g_autoptr (GVariant) dict = NULL;
 
+  if (g_str_equal (signal, "CallChanged") && g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(sa{sv})"))) {
+    const char *what;
+    g_autofree char *event = NULL;
+
+    g_variant_get (parameters, "(&s@a{sv})", &what, &dict);
+    event = g_strconcat ("call-", what, NULL);
+    print_event (user_data, event, "call", dict);
+    return;
+  }
   if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(a{sv})")))
     return;
   dict = g_variant_get_child_value (parameters, 0);

@@ -18,6 +18,13 @@ static const ZcCommand commands[] = {
   { "list", "[--json] [--all]", N_("List the peers discovered on the LAN"), zc_cmd_list },
   { "status", "[--json]", N_("Show this agent’s identity, SIP address and discovery state"), zc_cmd_status },
   { "monitor", "[--json]", N_("Print events (peers appearing, changing, leaving) as they happen"), zc_cmd_monitor },
+  { "call", "TARGET [--wait]", N_("Call a peer, a sip: URI or user@host"), zc_cmd_call },
+  { "answer", "[ID]", N_("Answer a ringing call"), zc_cmd_answer },
+  { "decline", "[ID]", N_("Decline a ringing call"), zc_cmd_decline },
+  { "hangup", "[ID|--all]", N_("End a call"), zc_cmd_hangup },
+  { "hold", "[ID]", N_("Put a call on hold"), zc_cmd_hold },
+  { "resume", "[ID]", N_("Take a call off hold"), zc_cmd_resume },
+  { "calls", "[--json]", N_("List calls"), zc_cmd_calls },
   { "dnd", "on|off", N_("Turn do-not-disturb on or off"), zc_cmd_dnd },
   { "help", "[COMMAND]", N_("Show help for zcall or for one command"), cmd_help },
 };

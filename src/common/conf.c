@@ -106,6 +106,52 @@ parse_sip_port (ZcConfig *config, const char *value, char **reason)
 }
 
 static gboolean
+parse_rate_limit (ZcConfig *config, const char *value, char **reason)
+{
+  guint64 n;
+
+  if (!parse_uint_range (value, 0, 100000, &n)) {
+    *reason = g_strdup_printf (_("“%s” is not a number of requests per second (0-100000, 0 = no limit)"), value);
+    return FALSE;
+  }
+  config->rate_limit = (guint) n;
+  return TRUE;
+}
+
+/* Seconds, with a fraction if wanted ("0.5"), as milliseconds. */
+static gboolean
+parse_seconds_ms (const char *value, double min_s, double max_s, guint *out_ms, char **reason)
+{
+  char *end = NULL;
+  double seconds = g_ascii_strtod (value, &end);
+
+  if (end == value || *end != '\0' || !(seconds >= min_s && seconds <= max_s)) {
+    *reason = g_strdup_printf (_("“%s” is not a time in seconds (%g-%g)"), value, min_s, max_s);
+    return FALSE;
+  }
+  *out_ms = (guint) (seconds * 1000 + 0.5);
+  return TRUE;
+}
+
+static gboolean
+parse_probe_interval (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_seconds_ms (value, 0.1, 3600, &config->probe_interval_ms, reason);
+}
+
+static gboolean
+parse_unreachable_after (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_seconds_ms (value, 0.1, 3600, &config->unreachable_after_ms, reason);
+}
+
+static gboolean
+parse_remove_after (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_seconds_ms (value, 0, 86400, &config->remove_after_ms, reason);
+}
+
+static gboolean
 parse_discovery_enabled (ZcConfig *config, const char *value, char **reason)
 {
   return parse_bool (value, &config->discovery_enabled, reason);
@@ -226,7 +272,11 @@ static const ZcKeySpec key_specs[] = {
   { "identity", "user", parse_user },
   { "identity", "display-name", parse_display_name },
   { "sip", "port", parse_sip_port },
+  { "sip", "rate-limit", parse_rate_limit },
   { "discovery", "enabled", parse_discovery_enabled },
+  { "discovery", "probe-interval", parse_probe_interval },
+  { "discovery", "unreachable-after", parse_unreachable_after },
+  { "discovery", "remove-after", parse_remove_after },
   { "calls", "auto-answer", parse_auto_answer },
   { "calls", "accept-from", parse_accept_from },
   { "calls", "max-calls", parse_max_calls },
@@ -272,7 +322,12 @@ zc_config_new_default (void)
   else
     config->display_name = g_strdup ("");
   config->sip_port = ZC_DEFAULT_SIP_PORT;
+  config->rate_limit = 50;
   config->discovery_enabled = TRUE;
+  /* A crashed peer: unreachable within ~2 s, gone from lists within 5 s. */
+  config->probe_interval_ms = 1000;
+  config->unreachable_after_ms = 2000;
+  config->remove_after_ms = 2000;
   config->auto_answer = FALSE;
   config->accept_from = ZC_ACCEPT_FROM_LAN;
   config->max_calls = 4;

@@ -32,8 +32,12 @@ typedef struct {
   char *display_name;
 
   guint16 sip_port;
+  guint rate_limit;           /* requests/s per source, 0 = off */
 
   gboolean discovery_enabled;
+  guint probe_interval_ms;
+  guint unreachable_after_ms;
+  guint remove_after_ms;
 
   gboolean auto_answer;
   guint auto_answer_delay_s;

@@ -51,10 +51,117 @@ handle_set_presence (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocat
   g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
+static void
+return_error (GDBusMethodInvocation *invocation, const GError *error)
+{
+  /* A wrong target or call id is the caller's mistake; the rest fails. */
+  gboolean caller = error->domain == ZC_CALLS_ERROR && error->code != ZC_CALLS_ERROR_FAILED;
+
+  g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR,
+                                                 caller ? G_DBUS_ERROR_INVALID_ARGS : G_DBUS_ERROR_FAILED,
+                                                 error->message);
+}
+
+static void
+handle_call (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  const char *target;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  g_variant_get (parameters, "(&s)", &target);
+  id = zc_calls_dial (zc_agent_get_calls (self->agent), target, &error);
+  if (id == NULL) {
+    return_error (invocation, error);
+    return;
+  }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", id));
+}
+
+typedef gboolean (*ZcCallAction) (ZcCalls *calls, const char *id, GError **error);
+
+static void
+handle_call_action (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation, ZcCallAction action)
+{
+  const char *id;
+  g_autoptr (GError) error = NULL;
+
+  g_variant_get (parameters, "(&s)", &id);
+  if (!action (zc_agent_get_calls (self->agent), id, &error)) {
+    return_error (invocation, error);
+    return;
+  }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+hold_action (ZcCalls *calls, const char *id, GError **error)
+{
+  return zc_calls_hold (calls, id, TRUE, error);
+}
+
+static gboolean
+resume_action (ZcCalls *calls, const char *id, GError **error)
+{
+  return zc_calls_hold (calls, id, FALSE, error);
+}
+
+static void
+handle_answer (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  handle_call_action (self, parameters, invocation, zc_calls_answer);
+}
+
+static void
+handle_decline (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  handle_call_action (self, parameters, invocation, zc_calls_decline);
+}
+
+static void
+handle_hangup (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  handle_call_action (self, parameters, invocation, zc_calls_hangup);
+}
+
+static void
+handle_hold (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  handle_call_action (self, parameters, invocation, hold_action);
+}
+
+static void
+handle_resume (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  handle_call_action (self, parameters, invocation, resume_action);
+}
+
+static void
+handle_hangup_all (ZcDbusAgent *self, GVariant *parameters G_GNUC_UNUSED, GDBusMethodInvocation *invocation)
+{
+  guint n = zc_calls_hangup_all (zc_agent_get_calls (self->agent));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", n));
+}
+
+static void
+handle_list_calls (ZcDbusAgent *self, GVariant *parameters G_GNUC_UNUSED, GDBusMethodInvocation *invocation)
+{
+  GVariant *calls = zc_calls_list (zc_agent_get_calls (self->agent));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&calls, 1));
+}
+
 static const struct {
   const char *name;
   ZcMethodHandler handler;
 } method_table[] = {
+  { "Call", handle_call },
+  { "Answer", handle_answer },
+  { "Decline", handle_decline },
+  { "Hangup", handle_hangup },
+  { "HangupAll", handle_hangup_all },
+  { "Hold", handle_hold },
+  { "Resume", handle_resume },
+  { "ListCalls", handle_list_calls },
   { "ListPeers", handle_list_peers },
   { "GetStatus", handle_get_status },
   { "SetPresence", handle_set_presence },
@@ -105,6 +212,17 @@ peer_removed_cb (GVariant *peer, gpointer user_data)
 }
 
 static void
+call_changed_cb (const char *event, GVariant *call, gpointer user_data)
+{
+  ZcDbusAgent *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!g_dbus_connection_emit_signal (self->connection, NULL, ZC_DBUS_PATH, ZC_DBUS_INTERFACE, "CallChanged",
+                                      g_variant_new ("(s@a{sv})", event, call), &error))
+    g_debug ("cannot emit CallChanged: %s", error->message);
+}
+
+static void
 status_changed_cb (gpointer user_data)
 {
   ZcDbusAgent *self = user_data;
@@ -120,6 +238,7 @@ zc_dbus_agent_new (ZcAgent *agent, GDBusConnection *connection, GError **error)
     .peer_changed = peer_changed_cb,
     .peer_removed = peer_removed_cb,
     .status_changed = status_changed_cb,
+    .call_changed = call_changed_cb,
   };
   g_autoptr (ZcDbusAgent) self = g_new0 (ZcDbusAgent, 1);
   g_autoptr (GBytes) xml = g_resource_lookup_data (zc_get_resource (), "/org/zcall/org.zcall.Agent1.xml",

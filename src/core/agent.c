@@ -6,6 +6,8 @@
 
 #include "common/i18n.h"
 #include "common/instance-id.h"
+#include "core/calls.h"
+#include "core/liveness.h"
 #include "discovery/discovery.h"
 #include "discovery/peer-table.h"
 #include "sip/transport.h"
@@ -18,8 +20,11 @@ struct _ZcAgent {
   ZcConfig *config;
   char *instance_id;
   char *service_name;       /* as configured: display name or user@host */
-  char *presence;
+  char *presence;             /* as the user set it: available or dnd */
+  char *advertised_state;     /* what TXT says: available, busy or dnd */
   ZcSipTransport *sip;
+  ZcCalls *calls;
+  ZcLiveness *liveness;
   ZcDiscovery *discovery;
   ZcPeerTable *peers;
 
@@ -36,11 +41,42 @@ notify_status (ZcAgent *agent)
 
 /* ---- peer table events --------------------------------------------------- */
 
+/* Peers see "busy" while every call slot is taken, "dnd" when the user
+ * asked for quiet. */
+static void
+update_advertised_state (ZcAgent *agent)
+{
+  const char *state = agent->presence;
+
+  if (g_str_equal (state, "available") && agent->calls != NULL &&
+      zc_calls_count_live (agent->calls) >= agent->config->max_calls)
+    state = "busy";
+  if (g_strcmp0 (agent->advertised_state, state) == 0)
+    return;
+  g_free (agent->advertised_state);
+  agent->advertised_state = g_strdup (state);
+  if (agent->discovery != NULL)
+    zc_discovery_set_state (agent->discovery, state);
+}
+
+static void
+call_changed_cb (const char *event, GVariant *call, gpointer user_data)
+{
+  ZcAgent *agent = user_data;
+
+  update_advertised_state (agent);
+  if (agent->observer.call_changed != NULL)
+    agent->observer.call_changed (event, call, agent->observer_data);
+}
+
 static void
 peer_added_cb (const ZcPeer *peer, gpointer user_data)
 {
   ZcAgent *agent = user_data;
   g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
+
+  if (agent->liveness != NULL && !zc_peer_is_self (peer))
+    zc_liveness_probe_soon (agent->liveness);
 
   if (!zc_peer_is_self (peer))
     g_message (_("peer “%s” (%s) appeared"), zc_peer_get_name (peer), zc_peer_get_user (peer));
@@ -156,6 +192,11 @@ zc_agent_new (ZcConfig *config, GError **error)
   agent->sip = zc_sip_transport_new (config->sip_port, error);
   if (agent->sip == NULL)
     return NULL;
+  {
+    static const ZcCallsObserver calls_observer = { .call_changed = call_changed_cb };
+    agent->calls = zc_calls_new (agent->sip, config, agent->peers, &calls_observer, agent);
+    zc_sip_stack_set_rate_limit (zc_sip_ua_get_stack (zc_calls_get_ua (agent->calls)), config->rate_limit);
+  }
   return g_steal_pointer (&agent);
 }
 
@@ -175,7 +216,12 @@ zc_agent_start (ZcAgent *agent)
     .user = agent->config->user,
     .display_name = agent->config->display_name,
     .instance_id = agent->instance_id,
-    .state = agent->presence,
+    .state = agent->advertised_state ? agent->advertised_state : agent->presence,
+  };
+  ZcLivenessTimes times = {
+    .probe_interval_ms = agent->config->probe_interval_ms,
+    .unreachable_after_ms = agent->config->unreachable_after_ms,
+    .remove_after_ms = agent->config->remove_after_ms,
   };
 
   if (agent->discovery != NULL)
@@ -185,11 +231,16 @@ zc_agent_start (ZcAgent *agent)
     return;
   }
   agent->discovery = zc_discovery_new (&advert, &discovery_events, agent);
+  agent->liveness = zc_liveness_new (zc_calls_get_ua (agent->calls), agent->peers, &times);
 }
 
 void
 zc_agent_stop (ZcAgent *agent)
 {
+  /* Calls first: their BYEs go out while the sockets are still open. */
+  if (agent->calls != NULL)
+    zc_calls_hangup_all (agent->calls);
+  g_clear_pointer (&agent->liveness, zc_liveness_free);
   g_clear_pointer (&agent->discovery, zc_discovery_free);
 }
 
@@ -200,12 +251,14 @@ zc_agent_free (ZcAgent *agent)
     return;
   agent->observer = (ZcAgentObserver){ 0 };
   zc_agent_stop (agent);
+  g_clear_pointer (&agent->calls, zc_calls_free);
   g_clear_pointer (&agent->peers, zc_peer_table_free);
   g_clear_pointer (&agent->sip, zc_sip_transport_free);
   zc_config_free (agent->config);
   g_free (agent->instance_id);
   g_free (agent->service_name);
   g_free (agent->presence);
+  g_free (agent->advertised_state);
   g_free (agent);
 }
 
@@ -244,6 +297,7 @@ zc_agent_get_status (ZcAgent *agent)
   g_variant_builder_add (&b, "{sv}", "discovery", g_variant_new_string (zc_discovery_state_to_string (state)));
   g_variant_builder_add (&b, "{sv}", "discovery_detail", g_variant_new_string (detail));
   g_variant_builder_add (&b, "{sv}", "presence", g_variant_new_string (agent->presence));
+  g_variant_builder_add (&b, "{sv}", "calls", g_variant_new_uint32 (zc_calls_count_live (agent->calls)));
   g_variant_builder_add (&b, "{sv}", "peers", g_variant_new_uint32 (zc_peer_table_count (agent->peers, FALSE)));
   return g_variant_builder_end (&b);
 }
@@ -273,8 +327,14 @@ zc_agent_set_presence (ZcAgent *agent, const char *presence, GError **error)
   g_free (agent->presence);
   agent->presence = g_strdup (presence);
   g_message (_("presence is now %s"), presence);
-  if (agent->discovery != NULL)
-    zc_discovery_set_state (agent->discovery, presence);
+  zc_calls_set_dnd (agent->calls, g_str_equal (presence, "dnd"));
+  update_advertised_state (agent);
   notify_status (agent);
   return TRUE;
+}
+
+ZcCalls *
+zc_agent_get_calls (ZcAgent *agent)
+{
+  return agent->calls;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "common/conf.h"
+#include "core/calls.h"
 
 #include <gio/gio.h>
 
@@ -17,6 +18,8 @@ typedef struct {
   void (*peer_changed) (GVariant *peer, gpointer user_data);
   void (*peer_removed) (GVariant *peer, gpointer user_data);
   void (*status_changed) (gpointer user_data);
+  /* @event: incoming, calling, ringing, answered, held, resumed, ended. */
+  void (*call_changed) (const char *event, GVariant *call, gpointer user_data);
 } ZcAgentObserver;
 
 /* Takes ownership of @config.  Binds the SIP port and loads the instance
@@ -38,6 +41,8 @@ GQuark zc_agent_error_quark (void);
 typedef enum {
   ZC_AGENT_ERROR_INVALID_ARGUMENT,
 } ZcAgentError;
+
+ZcCalls *zc_agent_get_calls (ZcAgent *agent);
 
 /* "available" or "dnd". */
 gboolean zc_agent_set_presence (ZcAgent *agent, const char *presence, GError **error);

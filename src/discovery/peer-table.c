@@ -11,7 +11,9 @@ struct _ZcPeer {
   char *key;            /* "id:UUID" or "name:NAME" */
   gboolean self;
   GPtrArray *records;   /* ZcServiceRecord*, owned */
-  GVariant *view;       /* last reported dictionary, to detect changes */
+  GVariant *view;       /* last reported dictionary (without rtt), to detect changes */
+  gboolean hidden;
+  ZcPeerLiveness liveness;
 };
 
 struct _ZcPeerTable {
@@ -133,10 +135,12 @@ compare_addresses (gconstpointer a, gconstpointer b)
 }
 
 static const char *
-known_state (const char *state)
+known_state (const ZcPeer *peer, const char *state)
 {
   static const char *const states[] = { "available", "busy", "dnd", NULL };
 
+  if (!peer->liveness.reachable)
+    return "unreachable";
   if (state != NULL && g_strv_contains (states, state))
     return state;
   return "unknown";
@@ -162,8 +166,8 @@ build_uri (const char *user, const char *address, guint16 port)
   return g_strdup_printf ("sip:%s%s%s:%u", user ? user : "", user && *user ? "@" : "", address, port);
 }
 
-GVariant *
-zc_peer_to_variant (const ZcPeer *peer)
+static GVariant *
+peer_build_view (const ZcPeer *peer, gboolean with_rtt)
 {
   const ZcServiceRecord *main_record = peer_main_record (peer);
   g_autoptr (GPtrArray) addresses = g_ptr_array_new ();
@@ -196,11 +200,22 @@ zc_peer_to_variant (const ZcPeer *peer)
   g_variant_builder_add (&b, "{sv}", "uri", g_variant_new_string (uri));
   g_variant_builder_add (&b, "{sv}", "instance_id",
                          g_variant_new_string (main_record->txt.instance_id ? main_record->txt.instance_id : ""));
-  g_variant_builder_add (&b, "{sv}", "state", g_variant_new_string (known_state (main_record->txt.state)));
+  g_variant_builder_add (&b, "{sv}", "state", g_variant_new_string (known_state (peer, main_record->txt.state)));
   g_variant_builder_add (&b, "{sv}", "interfaces", strv_variant (interfaces));
   g_variant_builder_add (&b, "{sv}", "types", strv_variant (types));
   g_variant_builder_add (&b, "{sv}", "self", g_variant_new_boolean (peer->self));
+  g_variant_builder_add (&b, "{sv}", "reachable", g_variant_new_boolean (peer->liveness.reachable));
+  /* The round trip changes with every ping: it is shown, but it is no
+   * reason for a change event. */
+  if (with_rtt)
+    g_variant_builder_add (&b, "{sv}", "rtt_ms", g_variant_new_double (peer->liveness.rtt_ms));
   return g_variant_builder_end (&b);
+}
+
+GVariant *
+zc_peer_to_variant (const ZcPeer *peer)
+{
+  return peer_build_view (peer, TRUE);
 }
 
 /* Reports what changed since the last report: added when first seen,
@@ -210,7 +225,12 @@ peer_report (ZcPeerTable *table, ZcPeer *peer)
 {
   GVariant *view;
 
-  view = g_variant_ref_sink (zc_peer_to_variant (peer));
+  view = g_variant_ref_sink (peer_build_view (peer, FALSE));
+  if (peer->hidden) {
+    g_clear_pointer (&peer->view, g_variant_unref);
+    peer->view = view;
+    return;
+  }
   if (peer->view == NULL) {
     peer->view = view;
     if (table->events.peer_added != NULL)
@@ -235,7 +255,7 @@ peer_drop_record (ZcPeerTable *table, ZcPeer *peer, guint index)
     peer_report (table, peer);
     return;
   }
-  if (peer->view != NULL && table->events.peer_removed != NULL)
+  if (peer->view != NULL && !peer->hidden && table->events.peer_removed != NULL)
     table->events.peer_removed (peer, table->user_data);
   g_hash_table_remove (table->peers, peer->key);
 }
@@ -283,6 +303,8 @@ zc_peer_table_update (ZcPeerTable *table, ZcServiceRecord *record)
     peer = g_new0 (ZcPeer, 1);
     peer->key = g_steal_pointer (&key);
     peer->records = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_service_record_free);
+    peer->liveness.reachable = TRUE;
+    peer->liveness.rtt_ms = -1;
     peer->self = record->txt.instance_id != NULL && table->self_instance_id != NULL &&
                  g_str_equal (record->txt.instance_id, table->self_instance_id);
     g_hash_table_insert (table->peers, peer->key, peer);
@@ -305,7 +327,7 @@ zc_peer_table_remove (ZcPeerTable *table, int ifindex, int family, const char *t
 void
 zc_peer_table_clear (ZcPeerTable *table)
 {
-  g_autoptr (GPtrArray) all = zc_peer_table_list (table, TRUE);
+  g_autoptr (GPtrArray) all = zc_peer_table_list_all (table);
 
   for (guint i = 0; i < all->len; i++) {
     ZcPeer *peer = g_ptr_array_index (all, i);
@@ -325,8 +347,8 @@ compare_peers (gconstpointer a, gconstpointer b)
   return by_name != 0 ? by_name : strcmp (x->key, y->key);
 }
 
-GPtrArray *
-zc_peer_table_list (ZcPeerTable *table, gboolean include_self)
+static GPtrArray *
+list_peers (ZcPeerTable *table, gboolean include_self, gboolean include_hidden)
 {
   GPtrArray *list = g_ptr_array_new ();
   GHashTableIter iter;
@@ -334,11 +356,52 @@ zc_peer_table_list (ZcPeerTable *table, gboolean include_self)
 
   g_hash_table_iter_init (&iter, table->peers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer)) {
-    if (include_self || !peer->self)
+    if ((include_self || !peer->self) && (include_hidden || !peer->hidden))
       g_ptr_array_add (list, peer);
   }
   g_ptr_array_sort (list, compare_peers);
   return list;
+}
+
+GPtrArray *
+zc_peer_table_list (ZcPeerTable *table, gboolean include_self)
+{
+  return list_peers (table, include_self, FALSE);
+}
+
+GPtrArray *
+zc_peer_table_list_all (ZcPeerTable *table)
+{
+  return list_peers (table, TRUE, TRUE);
+}
+
+ZcPeer *
+zc_peer_table_lookup (ZcPeerTable *table, const char *key)
+{
+  return g_hash_table_lookup (table->peers, key);
+}
+
+void
+zc_peer_table_set_reachable (ZcPeerTable *table, ZcPeer *peer, gboolean reachable)
+{
+  if (peer->liveness.reachable == reachable)
+    return;
+  peer->liveness.reachable = reachable;
+  peer_report (table, peer);
+}
+
+void
+zc_peer_table_set_hidden (ZcPeerTable *table, ZcPeer *peer, gboolean hidden)
+{
+  if (peer->hidden == hidden)
+    return;
+  if (hidden && peer->view != NULL && table->events.peer_removed != NULL)
+    table->events.peer_removed (peer, table->user_data);
+  peer->hidden = hidden;
+  if (!hidden) {
+    g_clear_pointer (&peer->view, g_variant_unref);
+    peer_report (table, peer);
+  }
 }
 
 guint
@@ -352,6 +415,30 @@ gboolean
 zc_peer_is_self (const ZcPeer *peer)
 {
   return peer->self;
+}
+
+gboolean
+zc_peer_is_hidden (const ZcPeer *peer)
+{
+  return peer->hidden;
+}
+
+gboolean
+zc_peer_has_instance_id (const ZcPeer *peer)
+{
+  return g_str_has_prefix (peer->key, "id:");
+}
+
+const char *
+zc_peer_get_key (const ZcPeer *peer)
+{
+  return peer->key;
+}
+
+ZcPeerLiveness *
+zc_peer_get_liveness (ZcPeer *peer)
+{
+  return &peer->liveness;
 }
 
 const char *

@@ -29,6 +29,17 @@ void zc_service_record_free (ZcServiceRecord *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcServiceRecord, zc_service_record_free)
 
 typedef struct _ZcPeer ZcPeer;
+
+/* Liveness of a peer, kept by the core's prober: mDNS says nothing when
+ * a PC crashes, so OPTIONS pings decide whether a peer is still there. */
+typedef struct {
+  gboolean reachable;        /* TRUE until pings say otherwise */
+  double rtt_ms;             /* last round trip, -1 when unknown */
+  gint64 last_answer_us;     /* monotonic time of the last answer */
+  gint64 last_probe_us;
+  gint64 unreachable_since_us;
+  guint ping_id;             /* ping in flight, 0 if none */
+} ZcPeerLiveness;
 typedef struct _ZcPeerTable ZcPeerTable;
 
 typedef struct {
@@ -50,11 +61,24 @@ void zc_peer_table_remove (ZcPeerTable *table, int ifindex, int family, const ch
 /* Forget everything (avahi-daemon went away), reporting each removal. */
 void zc_peer_table_clear (ZcPeerTable *table);
 
-/* Peers sorted by name; the array holds borrowed pointers. */
+/* Visible peers sorted by name; the array holds borrowed pointers. */
 GPtrArray *zc_peer_table_list (ZcPeerTable *table, gboolean include_self);
+/* Every peer, hidden ones and self included (for the prober). */
+GPtrArray *zc_peer_table_list_all (ZcPeerTable *table);
+ZcPeer *zc_peer_table_lookup (ZcPeerTable *table, const char *key);
+
+/* Reachability changes the state peers see ("unreachable"); hiding takes
+ * a peer out of the list (reported as removed) while its adverts stay. */
+void zc_peer_table_set_reachable (ZcPeerTable *table, ZcPeer *peer, gboolean reachable);
+void zc_peer_table_set_hidden (ZcPeerTable *table, ZcPeer *peer, gboolean hidden);
 guint zc_peer_table_count (ZcPeerTable *table, gboolean include_self);
 
 gboolean zc_peer_is_self (const ZcPeer *peer);
+gboolean zc_peer_is_hidden (const ZcPeer *peer);
+/* TRUE for zcall agents (they advertise an instance_id). */
+gboolean zc_peer_has_instance_id (const ZcPeer *peer);
+const char *zc_peer_get_key (const ZcPeer *peer);
+ZcPeerLiveness *zc_peer_get_liveness (ZcPeer *peer);
 const char *zc_peer_get_name (const ZcPeer *peer);
 const char *zc_peer_get_user (const ZcPeer *peer);
 

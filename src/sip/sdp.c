@@ -74,6 +74,9 @@ static const struct {
   { 9, "G722", 8000 }, { 13, "CN", 8000 }, { 18, "G729", 8000 },
 };
 
+/* NUL bytes after a body handed to osip's parser (see zc_sdp_parse). */
+#define PARSE_PADDING 8
+
 /* RFC 3551: RTP payload types are 7 bits. */
 #define PT_MAX 127
 
@@ -332,6 +335,22 @@ zc_sdp_session_find_telephone_event (const ZcSdpSession *session, guint clock_ra
 
 /* Building */
 
+/* RFC 4566 9: token / non-ws-string, bytes above space.  osip splits o=
+ * and m= fields at single spaces only, so a tab or another control
+ * character can end up inside one; such a field must not reach an answer
+ * we print or a log line. */
+static gboolean
+is_token (const char *s)
+{
+  if (s == NULL || *s == '\0')
+    return FALSE;
+  for (const guchar *p = (const guchar *) s; *p != '\0'; p++) {
+    if (*p <= ' ' || *p == 0x7f)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sdp_message_t, sdp_message_free)
 
 /* osip's setters take ownership of strings allocated with its allocator. */
@@ -356,17 +375,11 @@ osf (const char *format, ...)
   return osip_strdup (s);
 }
 
-/* RFC 4566 5.2: the username is a non-whitespace token. */
+/* RFC 4566 5.2: the username is a non-whitespace string, "-" if none. */
 static const char *
 origin_user (const char *user)
 {
-  if (user == NULL || *user == '\0')
-    return "-";
-  for (const char *p = user; *p != '\0'; p++) {
-    if (!g_ascii_isgraph (*p))
-      return "-";
-  }
-  return user;
+  return is_token (user) ? user : "-";
 }
 
 /* What goes on the wire for one audio format: ours for the formats we
@@ -405,12 +418,13 @@ print_sdp (const ZcSdpLocal *local,
    * IP6-address). */
   address_parts = g_strsplit (local->address, "%", 2);
   address = address_parts[0];
+  g_return_val_if_fail (g_hostname_is_ip_address (address), NULL);
   address_type = strchr (address, ':') != NULL ? "IP6" : "IP4";
 
   if (sdp_message_init (&sdp) != 0)
     return NULL;
-  /* RFC 4566 5: v=, o=, s=, c=, t= in this order; RFC 3264 5 asks for
-   * s=- and t=0 0 nothing more. */
+  /* RFC 4566 5: v=, o=, s=, c=, t= in this order.  RFC 3264 5: s= may
+   * be a dash, and t=0 0 since the session is not bounded in time. */
   sdp_message_v_version_set (sdp, os ("0"));
   sdp_message_o_origin_set (sdp, os (origin_user (local->user)),
                             osf ("%" G_GUINT64_FORMAT, local->session_id),
@@ -504,8 +518,7 @@ zc_sdp_build_offer (const ZcSdpLocal *local)
 
 /* Parsing */
 
-/* The value of the first attribute @field at @pos_media (-1: session
- * level); @field NULL only tests presence. */
+/* The first attribute @field at @pos_media (-1: session level). */
 static const sdp_attribute_t *
 find_attribute (sdp_message_t *sdp, int pos_media, const char *field)
 {
@@ -551,15 +564,31 @@ parse_uint (const char *text, guint64 min, guint64 max, guint64 *out)
 }
 
 
+/* An attribute value without surrounding blanks; NULL if nothing is
+ * left. */
+static char *
+trimmed (const char *value)
+{
+  char *line = g_strstrip (g_strdup (value));
+
+  if (*line == '\0')
+    g_clear_pointer (&line, g_free);
+  return line;
+}
+
 /* "opus/48000/2" (RFC 4566 6, rtpmap: name/clock rate[/channels]). */
 static ZcCodec *
 parse_rtpmap (guint pt, const char *value)
 {
-  g_autofree char *copy = g_strstrip (g_strdup (value));
-  g_auto (GStrv) parts = g_strsplit (copy, "/", 0);
-  guint n = g_strv_length (parts);
+  g_autofree char *copy = trimmed (value);
+  g_auto (GStrv) parts = NULL;
+  guint n;
   guint64 rate = 0, channels = 1;
 
+  if (copy == NULL)
+    return NULL;
+  parts = g_strsplit (copy, "/", 0);
+  n = g_strv_length (parts);
   if (n < 2 || n > 3 || *parts[0] == '\0' || !parse_uint (parts[1], 1, G_MAXUINT32, &rate))
     return NULL;
   if (n == 3 && !parse_uint (parts[2], 1, 255, &channels))
@@ -614,7 +643,7 @@ parse_ptime (sdp_message_t *sdp, int pos_media)
   if (attr == NULL)
     attr = find_attribute (sdp, -1, "ptime"); /* misplaced, but seen in the wild */
   if (attr != NULL && attr->a_att_value != NULL) {
-    g_autofree char *value = g_strstrip (g_strdup (attr->a_att_value));
+    g_autofree char *value = trimmed (attr->a_att_value);
     if (!parse_uint (value, 1, 1000, &ms))
       ms = 0; /* a bad ptime is only a hint lost */
   }
@@ -639,15 +668,17 @@ parse_connection (ZcSdpSession *session, sdp_message_t *sdp, int pos_media, GErr
   else if (g_ascii_strcasecmp (conn->c_addrtype, "IP6") == 0)
     type = "IP6";
   else {
+    g_autofree char *shown = g_strescape (conn->c_addrtype, NULL);
     g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP connection address type '%s' is not IP4 or IP6",
-                 conn->c_addrtype);
+                 shown);
     return FALSE;
   }
   /* Host names are legal (RFC 4566 5.7) but resolving one is not this
    * module's job, and no phone we know sends them. */
   if (!g_hostname_is_ip_address (conn->c_addr)) {
+    g_autofree char *shown = g_strescape (conn->c_addr, NULL);
     g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP connection address '%s' is not an IP address",
-                 conn->c_addr);
+                 shown);
     return FALSE;
   }
   session->address = g_strdup (conn->c_addr);
@@ -683,8 +714,8 @@ parse_codecs (ZcSdpSession *session, sdp_message_t *sdp, int pos_media, const Me
       continue;
     }
     fmtp = find_pt_attribute (sdp, pos_media, "fmtp", (guint) pt);
-    if (fmtp != NULL && *fmtp != '\0')
-      codec->fmtp = g_strstrip (g_strdup (fmtp));
+    if (fmtp != NULL)
+      codec->fmtp = trimmed (fmtp);
     g_ptr_array_add (session->codecs, codec);
   }
   return TRUE;
@@ -701,8 +732,10 @@ zc_sdp_parse (const char *body, GError **error)
 {
   g_autoptr (ZcSdpSession) session = NULL;
   g_autoptr (sdp_message_t) sdp = NULL;
+  g_autofree char *padded = NULL;
   const char *version;
   const Media *audio = NULL;
+  gsize len;
   int pos;
 
   if (body == NULL || *body == '\0') {
@@ -713,22 +746,34 @@ zc_sdp_parse (const char *body, GError **error)
     g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP body is larger than %u bytes", ZC_SDP_MAX_SIZE);
     return NULL;
   }
-  if (sdp_message_init (&sdp) != 0 || sdp_message_parse (sdp, body) != 0) {
+  /* libosip2 5.3's m= parser can step one byte past the terminating NUL
+   * of a body that ends inside a short m= line (it calls strchr (tmp + 1)
+   * with tmp on the NUL; found by the mutation test under valgrind).  A
+   * copy with a few more NULs keeps that read inside our buffer. */
+  len = strlen (body);
+  padded = g_malloc0 (len + PARSE_PADDING);
+  memcpy (padded, body, len);
+  if (sdp_message_init (&sdp) != 0 || sdp_message_parse (sdp, padded) != 0) {
     g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP body cannot be parsed");
     return NULL;
   }
   version = sdp_message_v_version_get (sdp);
   if (version == NULL || strcmp (version, "0") != 0) {
-    g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP version '%s' is not 0", nonnull (version));
+    g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP version (v=) is not 0");
     return NULL;
   }
 
   session = g_new0 (ZcSdpSession, 1);
   session->codecs = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_codec_free);
   session->media = g_ptr_array_new_with_free_func ((GDestroyNotify) media_free);
-  session->origin_user = g_strdup (nonnull (sdp_message_o_username_get (sdp)));
-  session->session_id = g_strdup (nonnull (sdp_message_o_sess_id_get (sdp)));
-  session->session_version = g_strdup (nonnull (sdp_message_o_sess_version_get (sdp)));
+  if (!is_token (sdp_message_o_username_get (sdp)) || !is_token (sdp_message_o_sess_id_get (sdp))
+      || !is_token (sdp_message_o_sess_version_get (sdp))) {
+    g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP origin (o=) is malformed");
+    return NULL;
+  }
+  session->origin_user = g_strdup (sdp_message_o_username_get (sdp));
+  session->session_id = g_strdup (sdp_message_o_sess_id_get (sdp));
+  session->session_version = g_strdup (sdp_message_o_sess_version_get (sdp));
 
   for (int m = 0; sdp_message_m_media_get (sdp, m) != NULL; m++) {
     const char *port = sdp_message_m_port_get (sdp, m);
@@ -744,9 +789,19 @@ zc_sdp_parse (const char *body, GError **error)
     g_ptr_array_add (fmts, NULL);
     line->fmts = (GStrv) g_ptr_array_steal (fmts, NULL);
     g_ptr_array_add (session->media, line);
+    /* Checked before any of it goes into an error message. */
+    if (!is_token (line->type) || !is_token (line->proto) || !is_token (port)) {
+      g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP m= line %d is malformed", m + 1);
+      return NULL;
+    }
+    for (gsize f = 0; line->fmts[f] != NULL; f++) {
+      if (!is_token (line->fmts[f])) {
+        g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP m=%s format list is malformed", line->type);
+        return NULL;
+      }
+    }
     if (!parse_uint (port, 0, G_MAXUINT16, &port_number)) {
-      g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP m=%s port '%s' is not 0..65535", line->type,
-                   nonnull (port));
+      g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP m=%s port '%s' is not 0..65535", line->type, port);
       return NULL;
     }
     line->port = (guint16) port_number;

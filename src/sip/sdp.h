@@ -72,8 +72,10 @@ gboolean zc_sdp_codec_name_is_known (const char *name);
 typedef struct {
   const char *user;                /* o= username; "-" when NULL, empty or not a token */
   guint64 session_id;              /* o= sess-id, fixed for the dialog */
-  guint64 version;                 /* o= sess-version, +1 on every change */
-  const char *address;             /* local IPv4 or IPv6 address (c= and o=) */
+  guint64 version;                 /* o= sess-version, +1 on every change;
+                                    * both below 2^63 (RFC 3264 5) */
+  const char *address;             /* local IPv4 or IPv6 address (c= and o=);
+                                    * a "%zone" suffix is dropped */
   guint16 rtp_port;                /* the RTP port reserved for this call */
   ZcMediaDirection direction;      /* what we are willing to do */
   guint ptime_ms;                  /* a=ptime; 0 leaves it out */

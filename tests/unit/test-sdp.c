@@ -275,10 +275,10 @@ test_offer_ipv6_and_origin (void)
   g_autofree char *no_ptime = NULL;
 
   local.user = "Alice Example"; /* not a token (RFC 4566 5.2) */
-  local.session_id = G_MAXUINT64;
+  local.session_id = G_MAXINT64; /* RFC 3264 5: fits a signed 64-bit integer */
   local.version = 7;
   sdp = zc_sdp_build_offer (&local);
-  assert_has_line (sdp, "o=- 18446744073709551615 7 IN IP6 fe80::1");
+  assert_has_line (sdp, "o=- 9223372036854775807 7 IN IP6 fe80::1");
   assert_has_line (sdp, "c=IN IP6 fe80::1");
 
   local.ptime_ms = 0;
@@ -458,6 +458,15 @@ test_parse_malformed (void)
       ZC_SDP_ERROR_INVALID },
     { "v=0\r\no=x 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN ATM 1.2.3.4\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n",
       ZC_SDP_ERROR_INVALID },
+    /* Control characters inside fields we would echo or log. */
+    { "v=0\r\no=x 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n"
+      "m=audio 5000 RTP/AVP 0\r\nm=video 0 RTP/AVP\t\033[2J 96\r\n",
+      ZC_SDP_ERROR_INVALID },
+    { "v=0\r\no=x\001 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n",
+      ZC_SDP_ERROR_INVALID },
+    /* Ends inside a short m= line: libosip2 5.3 reads past the NUL here
+     * unless the body is padded (valgrind or ASan see it). */
+    { "v=0\no=- 1 1 IN IP4 1.2.3.4\ns=-\nc=IN IP4 1.2.3.4\nt=0 0\nm=audio 6000aRTP/AVP 0\n", ZC_SDP_ERROR_INVALID },
   };
   g_autoptr (GString) huge = g_string_new ("v=0\r\no=x 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n");
   g_autoptr (GError) error = NULL;
@@ -485,6 +494,10 @@ test_parse_malformed (void)
   g_assert_null (zc_sdp_parse ("garbage", NULL));
 }
 
+#ifndef MUTATION_ROUNDS
+#define MUTATION_ROUNDS 2000
+#endif
+
 /* Damaged copies of real offers: parse, and answer what parses, must never
  * crash or leak.  Seeded, so a failure repeats (g_test_rand_*). */
 static void
@@ -497,7 +510,7 @@ test_parse_mutations (void)
   guint parsed = 0;
 
   g_log_set_debug_enabled (FALSE); /* thousands of "ignoring payload type" lines */
-  for (guint round = 0; round < 2000; round++) {
+  for (guint round = 0; round < MUTATION_ROUNDS; round++) {
     const char *seed = seeds[round % G_N_ELEMENTS (seeds)];
     g_autofree char *body = g_strdup (seed);
     gsize len = strlen (body);
@@ -525,7 +538,7 @@ test_parse_mutations (void)
     }
   }
   g_log_set_debug_enabled (debug);
-  g_test_message ("%u of 2000 damaged offers still parsed", parsed);
+  g_test_message ("%u of %u damaged offers still parsed", parsed, MUTATION_ROUNDS);
 }
 
 static void
@@ -875,7 +888,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/answer/no-common-codec", test_negotiate_no_common_codec);
   g_test_add_func ("/sdp/answer/directions", test_negotiate_directions);
   g_test_add_func ("/sdp/answer/hold-resume", test_hold_resume);
-  g_test_add_func ("/sdp/round-trip", test_round_trip);
+  g_test_add_func ("/sdp/apply/round-trip", test_round_trip);
   g_test_add_func ("/sdp/apply/foreign-answers", test_apply_foreign_answers);
   g_test_add_func ("/sdp/apply/errors", test_apply_errors);
   return g_test_run ();

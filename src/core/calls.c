@@ -1,0 +1,984 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "calls"
+
+#include "config.h"
+#include "core/calls.h"
+
+#include "common/i18n.h"
+#include "media/rtp-ports.h"
+#include "sip/sdp.h"
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <osipparser2/osip_uri.h>
+#include <string.h>
+#include <sys/socket.h>
+
+G_DEFINE_QUARK (zc-calls-error-quark, zc_calls_error)
+
+/* Ended calls kept for `zcall calls`. */
+#define HISTORY_LENGTH 50
+/* An unanswered call stops ringing after this long, like a desk phone. */
+#define RING_TIMEOUT_S 60
+#define PTIME_MS 20
+
+typedef enum { CALL_CALLING, CALL_RINGING, CALL_ACTIVE, CALL_HELD, CALL_ENDED } ZcCallState;
+
+static const char *const state_names[] = { "calling", "ringing", "active", "held", "ended" };
+
+typedef struct {
+  ZcCalls *calls;
+  char *id;
+  gboolean outgoing;
+  ZcCallState state;
+  ZcSipSession *session;
+  char *peer_uri;
+  char *peer_name;
+  char *sip_call_id;
+  GDateTime *started_at;
+  GDateTime *answered_at;
+  GDateTime *ended_at;
+  gint64 answered_us;
+  gint64 ended_us;
+  char *end_reason;
+  guint sip_status;
+  char *codec;
+  gboolean local_hold;
+  gboolean remote_hold;
+  int hold_pending;            /* -1 none, else the hold state asked for */
+  ZcRtpPorts *ports;
+  char *local_address;
+  guint64 sdp_session_id;
+  guint64 sdp_version;
+  ZcSdpSession *our_offer;     /* the last offer we sent */
+  char *pending_answer;        /* incoming: SDP to send when answered */
+  gboolean late_offer;         /* incoming INVITE had no SDP: we offer in the 200 */
+  guint auto_answer_id;
+  guint ring_timeout_id;
+} ZcCall;
+
+struct _ZcCalls {
+  const ZcConfig *config;
+  ZcSipTransport *transport;
+  ZcSipUa *ua;
+  ZcPeerTable *peers;
+  ZcCallsObserver observer;
+  gpointer observer_data;
+  GPtrArray *calls;            /* ZcCall*, oldest first */
+  guint next_id;
+  gboolean dnd;
+};
+
+/* ---- call objects ---------------------------------------------------------- */
+
+static void
+call_free (ZcCall *call)
+{
+  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
+  if (call->session != NULL)
+    zc_sip_session_set_user_data (call->session, NULL);
+  g_free (call->id);
+  g_free (call->peer_uri);
+  g_free (call->peer_name);
+  g_free (call->sip_call_id);
+  g_clear_pointer (&call->started_at, g_date_time_unref);
+  g_clear_pointer (&call->answered_at, g_date_time_unref);
+  g_clear_pointer (&call->ended_at, g_date_time_unref);
+  g_free (call->end_reason);
+  g_free (call->codec);
+  g_clear_pointer (&call->ports, zc_rtp_ports_release);
+  g_free (call->local_address);
+  g_clear_pointer (&call->our_offer, zc_sdp_session_free);
+  g_free (call->pending_answer);
+  g_free (call);
+}
+
+static char *
+iso_time (GDateTime *time)
+{
+  return time ? g_date_time_format_iso8601 (time) : g_strdup ("");
+}
+
+static GVariant *
+call_to_variant (ZcCall *call)
+{
+  GVariantBuilder b;
+  g_autofree char *started = iso_time (call->started_at);
+  g_autofree char *answered = iso_time (call->answered_at);
+  g_autofree char *ended = iso_time (call->ended_at);
+  double duration = 0;
+
+  if (call->answered_us != 0)
+    duration = (double) ((call->ended_us ? call->ended_us : g_get_monotonic_time ()) - call->answered_us) /
+               G_USEC_PER_SEC;
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "id", g_variant_new_string (call->id));
+  g_variant_builder_add (&b, "{sv}", "direction", g_variant_new_string (call->outgoing ? "outgoing" : "incoming"));
+  g_variant_builder_add (&b, "{sv}", "peer_uri", g_variant_new_string (call->peer_uri ? call->peer_uri : ""));
+  g_variant_builder_add (&b, "{sv}", "peer_name", g_variant_new_string (call->peer_name ? call->peer_name : ""));
+  g_variant_builder_add (&b, "{sv}", "state", g_variant_new_string (state_names[call->state]));
+  g_variant_builder_add (&b, "{sv}", "sip_call_id", g_variant_new_string (call->sip_call_id ? call->sip_call_id : ""));
+  g_variant_builder_add (&b, "{sv}", "started_at", g_variant_new_string (started));
+  g_variant_builder_add (&b, "{sv}", "answered_at", g_variant_new_string (answered));
+  g_variant_builder_add (&b, "{sv}", "ended_at", g_variant_new_string (ended));
+  g_variant_builder_add (&b, "{sv}", "duration_s", g_variant_new_double (duration));
+  g_variant_builder_add (&b, "{sv}", "end_reason", g_variant_new_string (call->end_reason ? call->end_reason : ""));
+  g_variant_builder_add (&b, "{sv}", "sip_status", g_variant_new_uint32 (call->sip_status));
+  g_variant_builder_add (&b, "{sv}", "codec", g_variant_new_string (call->codec ? call->codec : ""));
+  g_variant_builder_add (&b, "{sv}", "local_hold", g_variant_new_boolean (call->local_hold));
+  g_variant_builder_add (&b, "{sv}", "remote_hold", g_variant_new_boolean (call->remote_hold));
+  return g_variant_builder_end (&b);
+}
+
+static void
+emit (ZcCall *call, const char *event)
+{
+  ZcCalls *calls = call->calls;
+  g_autoptr (GVariant) view = g_variant_ref_sink (call_to_variant (call));
+
+  g_debug ("call %s: %s", call->id, event);
+  if (calls->observer.call_changed != NULL)
+    calls->observer.call_changed (event, view, calls->observer_data);
+}
+
+static ZcCall *
+call_new (ZcCalls *calls, gboolean outgoing)
+{
+  ZcCall *call = g_new0 (ZcCall, 1);
+
+  call->calls = calls;
+  call->id = g_strdup_printf ("%u", ++calls->next_id);
+  call->outgoing = outgoing;
+  call->started_at = g_date_time_new_now_local ();
+  call->hold_pending = -1;
+  call->sdp_session_id = g_random_int ();
+  call->sdp_version = 1;
+  g_ptr_array_add (calls->calls, call);
+  return call;
+}
+
+static void
+trim_history (ZcCalls *calls)
+{
+  guint ended = 0;
+
+  for (guint i = 0; i < calls->calls->len; i++)
+    ended += ((ZcCall *) g_ptr_array_index (calls->calls, i))->state == CALL_ENDED;
+  for (guint i = 0; i < calls->calls->len && ended > HISTORY_LENGTH;) {
+    ZcCall *call = g_ptr_array_index (calls->calls, i);
+
+    if (call->state == CALL_ENDED) {
+      g_ptr_array_remove_index (calls->calls, i);
+      call_free (call);
+      ended--;
+    } else {
+      i++;
+    }
+  }
+}
+
+static void
+call_set_reason (ZcCall *call, const char *reason, guint status)
+{
+  if (call->end_reason != NULL)
+    return;
+  call->end_reason = g_strdup (reason);
+  if (status != 0)
+    call->sip_status = status;
+}
+
+/* The end of a call for the core: resources go, the event goes out. */
+static void
+call_finish (ZcCall *call)
+{
+  if (call->state == CALL_ENDED)
+    return;
+  call->state = CALL_ENDED;
+  call->ended_at = g_date_time_new_now_local ();
+  call->ended_us = g_get_monotonic_time ();
+  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
+  g_clear_pointer (&call->ports, zc_rtp_ports_release);
+  if (call->session != NULL) {
+    zc_sip_session_set_user_data (call->session, NULL);
+    call->session = NULL;
+  }
+  g_message (_("call %s with %s ended: %s"), call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri,
+             call->end_reason ? call->end_reason : "");
+  emit (call, "ended");
+  trim_history (call->calls);
+}
+
+static void
+codec_describe (ZcCall *call, const ZcCodec *codec)
+{
+  g_free (call->codec);
+  call->codec = codec->channels > 1 ? g_strdup_printf ("%s/%u/%u", codec->name, codec->clock_rate, codec->channels)
+                                    : g_strdup_printf ("%s/%u", codec->name, codec->clock_rate);
+}
+
+static ZcSdpLocal
+local_sdp (ZcCall *call, ZcMediaDirection direction)
+{
+  ZcSdpLocal local = {
+    .user = call->calls->config->user,
+    .session_id = call->sdp_session_id,
+    .version = call->sdp_version,
+    .address = call->local_address,
+    .rtp_port = call->ports ? zc_rtp_ports_get_rtp_port (call->ports) : 0,
+    .direction = direction,
+    .ptime_ms = PTIME_MS,
+    .codecs = (const char *const *) call->calls->config->codecs,
+  };
+  return local;
+}
+
+static ZcMediaDirection
+our_direction (gboolean hold)
+{
+  return hold ? ZC_MEDIA_DIRECTION_SENDONLY : ZC_MEDIA_DIRECTION_SENDRECV;
+}
+
+static void
+update_hold_state (ZcCall *call)
+{
+  ZcCallState before = call->state;
+
+  if (call->state != CALL_ACTIVE && call->state != CALL_HELD)
+    return;
+  call->state = (call->local_hold || call->remote_hold) ? CALL_HELD : CALL_ACTIVE;
+  if (call->state != before)
+    emit (call, call->state == CALL_HELD ? "held" : "resumed");
+}
+
+/* ---- finding calls and peers -------------------------------------------------- */
+
+static ZcCall *
+find_call (ZcCalls *calls, const char *id, gboolean (*fits) (ZcCall *), GError **error)
+{
+  ZcCall *found = NULL;
+  guint matches = 0;
+
+  for (guint i = 0; i < calls->calls->len; i++) {
+    ZcCall *call = g_ptr_array_index (calls->calls, i);
+
+    if (id != NULL && *id != '\0') {
+      if (g_str_equal (call->id, id))
+        return call;
+      continue;
+    }
+    if (fits (call)) {
+      if (found == NULL)
+        found = call;
+      matches++;
+    }
+  }
+  if (id != NULL && *id != '\0') {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("no call %s"), id);
+    return NULL;
+  }
+  if (matches == 0) {
+    g_set_error_literal (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("no call to act on"));
+    return NULL;
+  }
+  if (matches > 1 && fits != NULL) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_AMBIGUOUS, _("%u calls fit; give a call id (zcall calls)"),
+                 matches);
+    return NULL;
+  }
+  return found;
+}
+
+static gboolean
+fits_ringing_incoming (ZcCall *call)
+{
+  return !call->outgoing && call->state == CALL_RINGING;
+}
+
+static gboolean
+fits_live (ZcCall *call)
+{
+  return call->state != CALL_ENDED;
+}
+
+static gboolean
+fits_established (ZcCall *call)
+{
+  return call->state == CALL_ACTIVE || call->state == CALL_HELD;
+}
+
+/* The peer whose advertised address is @address, for naming callers. */
+static GVariant *
+peer_by_address (ZcPeerTable *peers, const char *address)
+{
+  g_autoptr (GPtrArray) list = zc_peer_table_list (peers, FALSE);
+
+  for (guint i = 0; i < list->len; i++) {
+    GVariant *view = g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (list, i)));
+    g_autofree const char **addresses = NULL;
+
+    if (g_variant_lookup (view, "addresses", "^a&s", &addresses)) {
+      for (guint a = 0; addresses[a] != NULL; a++) {
+        if (strncmp (addresses[a], address, strcspn (addresses[a], "%")) == 0 &&
+            strlen (address) == strcspn (addresses[a], "%"))
+          return view;
+      }
+    }
+    g_variant_unref (view);
+  }
+  return NULL;
+}
+
+char *
+zc_calls_resolve_target (ZcPeerTable *peers, const char *target, GError **error)
+{
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) by_name = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr (GPtrArray) by_user = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autofree char *folded = NULL;
+  GPtrArray *matches;
+
+  if (target == NULL || *target == '\0') {
+    g_set_error_literal (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID, _("no target given"));
+    return NULL;
+  }
+  if (g_ascii_strncasecmp (target, "sip:", 4) == 0 || g_ascii_strncasecmp (target, "sips:", 5) == 0)
+    return g_strdup (target);
+  if (strchr (target, '@') != NULL)
+    return g_strconcat ("sip:", target, NULL);
+
+  folded = g_utf8_casefold (target, -1);
+  list = zc_peer_table_list (peers, FALSE);
+  for (guint i = 0; i < list->len; i++) {
+    const ZcPeer *peer = g_ptr_array_index (list, i);
+    g_autofree char *name = g_utf8_casefold (zc_peer_get_name (peer), -1);
+
+    if (g_str_equal (name, folded))
+      g_ptr_array_add (by_name, g_variant_ref_sink (zc_peer_to_variant (peer)));
+    else if (g_ascii_strcasecmp (zc_peer_get_user (peer), target) == 0)
+      g_ptr_array_add (by_user, g_variant_ref_sink (zc_peer_to_variant (peer)));
+  }
+  /* An exact name beats a user name: "Bob" is the peer called Bob even if
+   * another peer's user is bob. */
+  matches = by_name->len > 0 ? by_name : by_user;
+  if (matches->len == 0) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND,
+                 _("no peer matches “%s” (“zcall list” shows the peers; a SIP URI or user@host also works)"), target);
+    return NULL;
+  }
+  if (matches->len > 1) {
+    GString *names = g_string_new (NULL);
+
+    for (guint i = 0; i < matches->len; i++) {
+      GVariant *view = g_ptr_array_index (matches, i);
+      const char *name = NULL, *uri = NULL;
+
+      g_variant_lookup (view, "name", "&s", &name);
+      g_variant_lookup (view, "uri", "&s", &uri);
+      g_string_append_printf (names, "%s%s (%s)", i ? ", " : "", name, uri);
+    }
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_AMBIGUOUS, _("“%s” matches several peers: %s"), target,
+                 names->str);
+    g_string_free (names, TRUE);
+    return NULL;
+  }
+  {
+    const char *uri = NULL;
+    g_variant_lookup (g_ptr_array_index (matches, 0), "uri", "&s", &uri);
+    if (uri == NULL || *uri == '\0') {
+      g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("peer “%s” has no address yet"), target);
+      return NULL;
+    }
+    return g_strdup (uri);
+  }
+}
+
+/* A URI whose host is a discovered peer's mDNS name ("pc7.local") is sent
+ * to that peer's address: the agent resolves nothing else by itself. */
+static gboolean
+flow_for_uri (ZcCalls *calls, const char *uri, ZcSipFlow *flow, GError **error)
+{
+  osip_uri_t *parsed = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  gboolean ok = FALSE;
+
+  if (zc_sip_uri_to_flow (uri, flow))
+    return TRUE;
+  if (osip_uri_init (&parsed) != 0)
+    return FALSE;
+  if (osip_uri_parse (parsed, uri) == 0 && parsed->host != NULL) {
+    list = zc_peer_table_list (calls->peers, FALSE);
+    for (guint i = 0; i < list->len && !ok; i++) {
+      g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (list, i)));
+      const char *host = NULL;
+      g_autofree const char **addresses = NULL;
+      guint32 port = 0;
+
+      g_variant_lookup (view, "host", "&s", &host);
+      g_variant_lookup (view, "port", "u", &port);
+      if (host == NULL || g_ascii_strcasecmp (host, parsed->host) != 0 ||
+          !g_variant_lookup (view, "addresses", "^a&s", &addresses) || addresses[0] == NULL)
+        continue;
+      memset (flow, 0, sizeof *flow);
+      g_strlcpy (flow->address, addresses[0], sizeof flow->address);
+      flow->port = parsed->port ? (guint16) atoi (parsed->port) : (guint16) port;
+      flow->proto = ZC_SIP_UDP;
+      ok = TRUE;
+    }
+    if (!ok)
+      g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID,
+                   _("cannot reach “%s”: use an IP address or the name of a discovered peer"), parsed->host);
+  } else {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID, _("“%s” is not a valid SIP URI"), uri);
+  }
+  osip_uri_free (parsed);
+  return ok;
+}
+
+/* accept-from=lan: the caller is on one of our subnets, or a peer we
+ * discovered (which may be on a routed part of the LAN). */
+static gboolean
+address_is_local (ZcCalls *calls, const char *address)
+{
+  g_autoptr (GInetAddress) ip = g_inet_address_new_from_string (address);
+  struct ifaddrs *ifaddrs = NULL;
+  gboolean local = FALSE;
+
+  if (ip == NULL)
+    return FALSE;
+  if (g_inet_address_get_is_loopback (ip) || g_inet_address_get_is_link_local (ip))
+    return TRUE;
+  if (getifaddrs (&ifaddrs) == 0) {
+    for (struct ifaddrs *ifa = ifaddrs; ifa != NULL && !local; ifa = ifa->ifa_next) {
+      g_autoptr (GSocketAddress) sa = NULL;
+      g_autoptr (GSocketAddress) mask = NULL;
+      const guint8 *a, *n, *m;
+      gsize len;
+
+      if (ifa->ifa_addr == NULL || ifa->ifa_netmask == NULL ||
+          (ifa->ifa_addr->sa_family != AF_INET && ifa->ifa_addr->sa_family != AF_INET6))
+        continue;
+      sa = g_socket_address_new_from_native (ifa->ifa_addr, ifa->ifa_addr->sa_family == AF_INET ? sizeof (struct sockaddr_in) : sizeof (struct sockaddr_in6));
+      mask = g_socket_address_new_from_native (ifa->ifa_netmask, ifa->ifa_addr->sa_family == AF_INET ? sizeof (struct sockaddr_in) : sizeof (struct sockaddr_in6));
+      if (sa == NULL || mask == NULL ||
+          g_inet_address_get_family (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa))) !=
+              g_inet_address_get_family (ip))
+        continue;
+      a = g_inet_address_to_bytes (ip);
+      n = g_inet_address_to_bytes (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
+      m = g_inet_address_to_bytes (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (mask)));
+      len = g_inet_address_get_native_size (ip);
+      local = TRUE;
+      for (gsize i = 0; i < len; i++) {
+        if ((a[i] & m[i]) != (n[i] & m[i])) {
+          local = FALSE;
+          break;
+        }
+      }
+    }
+    freeifaddrs (ifaddrs);
+  }
+  if (!local) {
+    g_autoptr (GVariant) peer = peer_by_address (calls->peers, address);
+    local = peer != NULL;
+  }
+  return local;
+}
+
+/* ---- UA events ------------------------------------------------------------------ */
+
+static gboolean
+ring_timeout_cb (gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  call->ring_timeout_id = 0;
+  call_set_reason (call, "no answer", call->outgoing ? 0 : 480);
+  if (call->session != NULL) {
+    if (call->outgoing)
+      zc_sip_session_hangup (call->session);
+    else
+      zc_sip_session_reject (call->session, 480, "Temporarily Unavailable");
+  }
+  call_finish (call);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean answer_call (ZcCall *call, GError **error);
+
+static gboolean
+auto_answer_cb (gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  call->auto_answer_id = 0;
+  answer_call (call, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, gpointer user_data)
+{
+  ZcCalls *calls = user_data;
+  const ZcConfig *config = calls->config;
+  ZcCall *call;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) peer = NULL;
+  guint live = zc_calls_count_live (calls);
+
+  if (config->accept_from == ZC_ACCEPT_FROM_LAN && !address_is_local (calls, from->address)) {
+    g_message (_("refusing a call from %s: not on the LAN (see [calls] accept-from)"), from->address);
+    zc_sip_session_reject (session, 403, "Forbidden");
+    return;
+  }
+
+  call = call_new (calls, FALSE);
+  call->session = session;
+  zc_sip_session_set_user_data (session, call);
+  call->peer_uri = g_strdup (zc_sip_session_get_remote_uri (session));
+  call->sip_call_id = g_strdup (zc_sip_session_get_call_id (session));
+  peer = peer_by_address (calls->peers, from->address);
+  if (peer != NULL)
+    g_variant_lookup (peer, "name", "s", &call->peer_name);
+  else
+    call->peer_name = g_strdup (zc_sip_session_get_remote_display_name (session));
+  call->local_address = g_strdup (zc_sip_session_get_local_address (session));
+  call->state = CALL_RINGING;
+
+  if (calls->dnd) {
+    call_set_reason (call, "do not disturb", 480);
+    zc_sip_session_reject (session, 480, "Do Not Disturb");
+    return;
+  }
+  if (live >= config->max_calls) {
+    call_set_reason (call, "busy", 486);
+    zc_sip_session_reject (session, 486, "Busy Here");
+    return;
+  }
+  call->ports = zc_rtp_ports_reserve (&error);
+  if (call->ports == NULL) {
+    g_warning ("%s", error->message);
+    call_set_reason (call, "no media port", 500);
+    zc_sip_session_reject (session, 500, "No Media Port");
+    return;
+  }
+  if (sdp != NULL) {
+    g_autoptr (ZcSdpSession) offer = zc_sdp_parse (sdp, &error);
+    g_autoptr (ZcCodec) chosen = NULL;
+    ZcSdpLocal local = local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
+
+    if (offer == NULL ||
+        !zc_sdp_negotiate_answer (offer, &local, NULL, &call->pending_answer, &chosen, &error)) {
+      g_message (_("refusing a call from %s: %s"), call->peer_uri, error->message);
+      call_set_reason (call, "incompatible media", 488);
+      zc_sip_session_reject (session, 488, "Not Acceptable Here");
+      return;
+    }
+    codec_describe (call, chosen);
+  } else {
+    ZcSdpLocal local = local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
+
+    call->late_offer = TRUE;
+    call->pending_answer = zc_sdp_build_offer (&local);
+    call->our_offer = zc_sdp_parse (call->pending_answer, NULL);
+  }
+
+  g_message (_("incoming call %s from %s"), call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri);
+  emit (call, "incoming");
+  if (config->auto_answer && config->auto_answer_delay_s == 0) {
+    answer_call (call, NULL); /* no 180: the answer is immediate */
+    return;
+  }
+  zc_sip_session_ring (session);
+  if (config->auto_answer)
+    call->auto_answer_id = g_timeout_add_seconds (config->auto_answer_delay_s, auto_answer_cb, call);
+  call->ring_timeout_id = g_timeout_add_seconds (RING_TIMEOUT_S, ring_timeout_cb, call);
+}
+
+static void
+ua_progress_cb (ZcSipSession *session, int status G_GNUC_UNUSED, gpointer user_data G_GNUC_UNUSED)
+{
+  ZcCall *call = zc_sip_session_get_user_data (session);
+
+  if (call == NULL || call->state != CALL_CALLING)
+    return;
+  call->state = CALL_RINGING;
+  emit (call, "ringing");
+}
+
+static void
+mark_answered (ZcCall *call)
+{
+  g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
+  call->state = CALL_ACTIVE;
+  call->answered_at = g_date_time_new_now_local ();
+  call->answered_us = g_get_monotonic_time ();
+  if (call->sip_status == 0)
+    call->sip_status = 200;
+  emit (call, "answered");
+}
+
+static void
+ua_established_cb (ZcSipSession *session, const char *sdp, gpointer user_data G_GNUC_UNUSED)
+{
+  ZcCall *call = zc_sip_session_get_user_data (session);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZcCodec) chosen = NULL;
+  g_autoptr (ZcSdpSession) answer = NULL;
+
+  if (call == NULL)
+    return;
+  if (call->outgoing || call->late_offer) {
+    if (sdp == NULL || call->our_offer == NULL ||
+        (answer = zc_sdp_apply_answer (call->our_offer, sdp, &chosen, &error)) == NULL) {
+      g_message (_("call %s: unusable answer (%s), hanging up"), call->id, error ? error->message : _("no SDP"));
+      call_set_reason (call, "incompatible media", 488);
+      zc_sip_session_hangup (session);
+      call_finish (call);
+      return;
+    }
+    codec_describe (call, chosen);
+  }
+  if (call->outgoing)
+    mark_answered (call);
+}
+
+static char *
+ua_reoffer_cb (ZcSipSession *session, const char *sdp, int *status, gpointer user_data G_GNUC_UNUSED)
+{
+  ZcCall *call = zc_sip_session_get_user_data (session);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZcSdpSession) offer = NULL;
+  g_autoptr (ZcCodec) chosen = NULL;
+  char *answer = NULL;
+  ZcSdpLocal local;
+  ZcMediaDirection direction;
+
+  *status = 488;
+  if (call == NULL || (offer = zc_sdp_parse (sdp, &error)) == NULL)
+    return NULL;
+  call->sdp_version++;
+  local = local_sdp (call, our_direction (call->local_hold));
+  if (!zc_sdp_negotiate_answer (offer, &local, NULL, &answer, &chosen, &error)) {
+    g_message (_("call %s: cannot accept the new offer: %s"), call->id, error->message);
+    return NULL;
+  }
+  codec_describe (call, chosen);
+  direction = zc_sdp_session_get_direction (offer);
+  call->remote_hold = direction == ZC_MEDIA_DIRECTION_SENDONLY || direction == ZC_MEDIA_DIRECTION_INACTIVE;
+  update_hold_state (call);
+  *status = 200;
+  return answer;
+}
+
+static void
+ua_reinvite_done_cb (ZcSipSession *session, int status, const char *sdp, gpointer user_data G_GNUC_UNUSED)
+{
+  ZcCall *call = zc_sip_session_get_user_data (session);
+  int wanted;
+
+  if (call == NULL)
+    return;
+  wanted = call->hold_pending;
+  call->hold_pending = -1;
+  if (status < 200 || status >= 300 || wanted < 0) {
+    g_message (_("call %s: the peer refused the %s (%d)"), call->id, wanted == 1 ? _("hold") : _("resume"), status);
+    return;
+  }
+  if (sdp != NULL && call->our_offer != NULL) {
+    g_autoptr (ZcSdpSession) answer = zc_sdp_apply_answer (call->our_offer, sdp, NULL, NULL);
+    if (answer != NULL) {
+      ZcMediaDirection d = zc_sdp_session_get_direction (answer);
+      /* Their answer to our resume may still say they hold us. */
+      if (!wanted)
+        call->remote_hold = d == ZC_MEDIA_DIRECTION_SENDONLY || d == ZC_MEDIA_DIRECTION_INACTIVE;
+    }
+  }
+  call->local_hold = wanted == 1;
+  update_hold_state (call);
+}
+
+static const char *
+reason_for_status (int status, const char *phrase)
+{
+  switch (status) {
+  case 486:
+  case 600:
+    return "busy";
+  case 603:
+    return "declined";
+  case 480:
+    return phrase && g_strrstr (phrase, "Disturb") ? "do not disturb" : "unavailable";
+  case 404:
+  case 604:
+    return "not found";
+  case 408:
+    return "no answer";
+  case 403:
+    return "rejected";
+  case 487:
+    return "cancelled";
+  case 488:
+  case 606:
+    return "incompatible media";
+  default:
+    return "failed";
+  }
+}
+
+static void
+ua_ended_cb (ZcSipSession *session, ZcSipEndCause cause, int status, const char *reason, gpointer user_data G_GNUC_UNUSED)
+{
+  ZcCall *call = zc_sip_session_get_user_data (session);
+
+  if (call == NULL)
+    return;
+  switch (cause) {
+  case ZC_SIP_END_LOCAL_HANGUP:
+    call_set_reason (call, status >= 300 ? reason_for_status (status, reason) : reason, (guint) status);
+    break;
+  case ZC_SIP_END_REMOTE_HANGUP:
+    call_set_reason (call, "remote hangup", 0);
+    break;
+  case ZC_SIP_END_CANCELLED:
+    call_set_reason (call, "cancelled", 487);
+    break;
+  case ZC_SIP_END_REJECTED:
+    call_set_reason (call, reason_for_status (status, reason), (guint) status);
+    break;
+  case ZC_SIP_END_TIMEOUT:
+    call_set_reason (call, status == 408 ? "no answer" : reason, (guint) status);
+    break;
+  case ZC_SIP_END_TRANSPORT:
+  default:
+    call_set_reason (call, "unreachable", (guint) status);
+    break;
+  }
+  call_finish (call);
+}
+
+/* ---- commands ------------------------------------------------------------------- */
+
+static gboolean
+answer_call (ZcCall *call, GError **error)
+{
+  if (call->outgoing || call->state != CALL_RINGING || call->session == NULL) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not ringing here"), call->id);
+    return FALSE;
+  }
+  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  zc_sip_session_answer (call->session, call->pending_answer);
+  g_clear_pointer (&call->pending_answer, g_free);
+  mark_answered (call);
+  return TRUE;
+}
+
+char *
+zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
+{
+  g_autofree char *uri = zc_calls_resolve_target (calls->peers, target, error);
+  g_autofree char *offer = NULL;
+  ZcSipFlow flow;
+  ZcCall *call;
+  ZcSdpLocal local;
+  g_autoptr (GVariant) peer = NULL;
+
+  if (uri == NULL || !flow_for_uri (calls, uri, &flow, error))
+    return NULL;
+  call = call_new (calls, TRUE);
+  call->peer_uri = g_strdup (uri);
+  peer = peer_by_address (calls->peers, flow.address);
+  if (peer != NULL)
+    g_variant_lookup (peer, "name", "s", &call->peer_name);
+  call->local_address = zc_sip_transport_local_address_for (calls->transport, flow.address);
+  call->ports = zc_rtp_ports_reserve (error);
+  if (call->local_address == NULL || call->ports == NULL) {
+    if (call->local_address == NULL)
+      g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED, _("no route to %s"), flow.address);
+    g_ptr_array_remove (calls->calls, call);
+    call_free (call);
+    return NULL;
+  }
+  local = local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
+  offer = zc_sdp_build_offer (&local);
+  call->our_offer = zc_sdp_parse (offer, NULL);
+  call->session = zc_sip_ua_invite (calls->ua, uri, &flow, offer, error);
+  if (call->session == NULL) {
+    g_ptr_array_remove (calls->calls, call);
+    call_free (call);
+    return NULL;
+  }
+  zc_sip_session_set_user_data (call->session, call);
+  call->sip_call_id = g_strdup (zc_sip_session_get_call_id (call->session));
+  call->state = CALL_CALLING;
+  call->ring_timeout_id = g_timeout_add_seconds (RING_TIMEOUT_S, ring_timeout_cb, call);
+  g_message (_("calling %s (call %s)"), uri, call->id);
+  emit (call, "calling");
+  return g_strdup (call->id);
+}
+
+gboolean
+zc_calls_answer (ZcCalls *calls, const char *id, GError **error)
+{
+  ZcCall *call = find_call (calls, id, fits_ringing_incoming, error);
+  return call != NULL && answer_call (call, error);
+}
+
+gboolean
+zc_calls_decline (ZcCalls *calls, const char *id, GError **error)
+{
+  ZcCall *call = find_call (calls, id, fits_ringing_incoming, error);
+
+  if (call == NULL)
+    return FALSE;
+  if (call->outgoing || call->state != CALL_RINGING || call->session == NULL) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not ringing here"), call->id);
+    return FALSE;
+  }
+  call_set_reason (call, "declined", 603);
+  zc_sip_session_reject (call->session, 603, "Decline");
+  return TRUE;
+}
+
+gboolean
+zc_calls_hangup (ZcCalls *calls, const char *id, GError **error)
+{
+  ZcCall *call = find_call (calls, id, fits_live, error);
+
+  if (call == NULL)
+    return FALSE;
+  if (call->state == CALL_ENDED) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s has already ended"), call->id);
+    return FALSE;
+  }
+  if (!call->outgoing && call->state == CALL_RINGING)
+    call_set_reason (call, "declined", 603);
+  else
+    call_set_reason (call, call->state == CALL_CALLING || call->state == CALL_RINGING ? "cancelled" : "hangup", 0);
+  if (call->session != NULL)
+    zc_sip_session_hangup (call->session);
+  call_finish (call);
+  return TRUE;
+}
+
+guint
+zc_calls_hangup_all (ZcCalls *calls)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < calls->calls->len; i++) {
+    ZcCall *call = g_ptr_array_index (calls->calls, i);
+
+    if (call->state != CALL_ENDED && zc_calls_hangup (calls, call->id, NULL))
+      n++;
+  }
+  return n;
+}
+
+gboolean
+zc_calls_hold (ZcCalls *calls, const char *id, gboolean hold, GError **error)
+{
+  ZcCall *call = find_call (calls, id, fits_established, error);
+  g_autofree char *offer = NULL;
+  ZcSdpLocal local;
+
+  if (call == NULL)
+    return FALSE;
+  if ((call->state != CALL_ACTIVE && call->state != CALL_HELD) || call->session == NULL) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not established"), call->id);
+    return FALSE;
+  }
+  if (call->local_hold == hold)
+    return TRUE;
+  call->sdp_version++;
+  local = local_sdp (call, our_direction (hold));
+  offer = zc_sdp_build_offer (&local);
+  if (!zc_sip_session_reinvite (call->session, offer)) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is busy with another change; try again"),
+                 call->id);
+    return FALSE;
+  }
+  g_clear_pointer (&call->our_offer, zc_sdp_session_free);
+  call->our_offer = zc_sdp_parse (offer, NULL);
+  call->hold_pending = hold ? 1 : 0;
+  return TRUE;
+}
+
+GVariant *
+zc_calls_list (ZcCalls *calls)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < calls->calls->len; i++)
+    g_variant_builder_add_value (&b, call_to_variant (g_ptr_array_index (calls->calls, i)));
+  return g_variant_builder_end (&b);
+}
+
+GVariant *
+zc_calls_get (ZcCalls *calls, const char *id)
+{
+  ZcCall *call = find_call (calls, id, NULL, NULL);
+  return call ? call_to_variant (call) : NULL;
+}
+
+guint
+zc_calls_count_live (ZcCalls *calls)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < calls->calls->len; i++)
+    n += ((ZcCall *) g_ptr_array_index (calls->calls, i))->state != CALL_ENDED;
+  return n;
+}
+
+void
+zc_calls_set_dnd (ZcCalls *calls, gboolean dnd)
+{
+  calls->dnd = dnd;
+}
+
+ZcSipUa *
+zc_calls_get_ua (ZcCalls *calls)
+{
+  return calls->ua;
+}
+
+ZcCalls *
+zc_calls_new (ZcSipTransport *transport, const ZcConfig *config, ZcPeerTable *peers, const ZcCallsObserver *observer,
+              gpointer user_data)
+{
+  static const ZcSipUaEvents ua_events = {
+    .incoming = ua_incoming_cb,
+    .progress = ua_progress_cb,
+    .established = ua_established_cb,
+    .reoffer = ua_reoffer_cb,
+    .reinvite_done = ua_reinvite_done_cb,
+    .ended = ua_ended_cb,
+  };
+  ZcCalls *calls = g_new0 (ZcCalls, 1);
+  ZcSipIdentity identity = { .user = config->user, .display_name = config->display_name };
+
+  calls->config = config;
+  calls->transport = transport;
+  calls->peers = peers;
+  calls->observer = *observer;
+  calls->observer_data = user_data;
+  calls->calls = g_ptr_array_new ();
+  calls->ua = zc_sip_ua_new (transport, &identity, &ua_events, calls);
+  return calls;
+}
+
+void
+zc_calls_free (ZcCalls *calls)
+{
+  if (calls == NULL)
+    return;
+  calls->observer = (ZcCallsObserver){ 0 };
+  zc_calls_hangup_all (calls);
+  g_clear_pointer (&calls->ua, zc_sip_ua_free);
+  g_ptr_array_foreach (calls->calls, (GFunc) (void (*) (void)) call_free, NULL);
+  g_ptr_array_unref (calls->calls);
+  g_free (calls);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Calls: the core's call objects, the policy for incoming calls
+ * ([calls] accept-from, max-calls, auto-answer, do-not-disturb), call
+ * targets (peer names, SIP URIs, user@host), SDP offer/answer and RTP port
+ * reservation.  The SIP user agent reports; this decides. */
+#pragma once
+
+#include "common/conf.h"
+#include "discovery/peer-table.h"
+#include "sip/transport.h"
+#include "sip/ua.h"
+
+#include <gio/gio.h>
+
+#define ZC_CALLS_ERROR (zc_calls_error_quark ())
+GQuark zc_calls_error_quark (void);
+
+typedef enum {
+  ZC_CALLS_ERROR_NOT_FOUND,     /* no such call, or no peer matches the target */
+  ZC_CALLS_ERROR_AMBIGUOUS,     /* several calls or peers match */
+  ZC_CALLS_ERROR_INVALID,       /* a target that is no SIP address */
+  ZC_CALLS_ERROR_STATE,         /* not possible in the call's state */
+  ZC_CALLS_ERROR_FAILED,
+} ZcCallsError;
+
+typedef struct {
+  /* @event: incoming, calling, ringing, answered, held, resumed, ended;
+   * @call: the call dictionary (see data/org.zcall.Agent1.xml). */
+  void (*call_changed) (const char *event, GVariant *call, gpointer user_data);
+} ZcCallsObserver;
+
+typedef struct _ZcCalls ZcCalls;
+
+ZcCalls *zc_calls_new (ZcSipTransport *transport, const ZcConfig *config, ZcPeerTable *peers,
+                       const ZcCallsObserver *observer, gpointer user_data);
+void zc_calls_free (ZcCalls *calls);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcCalls, zc_calls_free)
+
+ZcSipUa *zc_calls_get_ua (ZcCalls *calls);
+
+void zc_calls_set_dnd (ZcCalls *calls, gboolean dnd);
+/* Calls that are not over (they count against max-calls). */
+guint zc_calls_count_live (ZcCalls *calls);
+
+/* Returns the new call's id. */
+char *zc_calls_dial (ZcCalls *calls, const char *target, GError **error);
+/* @id "" picks the only fitting call (the oldest ringing one for answer
+ * and decline). */
+gboolean zc_calls_answer (ZcCalls *calls, const char *id, GError **error);
+gboolean zc_calls_decline (ZcCalls *calls, const char *id, GError **error);
+gboolean zc_calls_hangup (ZcCalls *calls, const char *id, GError **error);
+guint zc_calls_hangup_all (ZcCalls *calls);
+gboolean zc_calls_hold (ZcCalls *calls, const char *id, gboolean hold, GError **error);
+
+GVariant *zc_calls_list (ZcCalls *calls);
+GVariant *zc_calls_get (ZcCalls *calls, const char *id);
+
+/* "sip:bob@198.18.0.2:5060" from a target as the user typed it, or an
+ * error: a peer name or user (case-insensitive), a sip:/sips: URI, or
+ * user@host[:port].  Pure enough to unit-test. */
+char *zc_calls_resolve_target (ZcPeerTable *peers, const char *target, GError **error);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A look at a SIP message's bytes before any parser trusts them:
+ * framing on datagrams (RFC 3261 18.3), the single-valued headers that
+ * must not repeat, and, when the message is too broken for libosip2, a
+ * 400/416/505 built from its raw header lines so that the sender learns
+ * why (RFC 4475 3.1.2). */
+#pragma once
+
+#include <glib.h>
+
+typedef enum {
+  ZC_SIP_RAW_OK,
+  ZC_SIP_RAW_GARBAGE,        /* no start line: drop */
+  ZC_SIP_RAW_BAD_REQUEST,    /* 400 */
+  ZC_SIP_RAW_BAD_FRAMING,    /* 400, and a stream must be closed */
+  ZC_SIP_RAW_BAD_VERSION,    /* 505 */
+  ZC_SIP_RAW_BAD_SCHEME,     /* 416 */
+} ZcSipRawVerdict;
+
+typedef struct {
+  ZcSipRawVerdict verdict;
+  gboolean is_request;
+  gsize message_len;         /* headers + Content-Length bytes of body */
+  guint16 response_port;     /* top Via sent-by port; 0 = source port (rport) */
+  const char *reason;        /* reason phrase for the error response */
+} ZcSipRawInfo;
+
+void zc_sip_raw_inspect (const char *data, gsize len, ZcSipRawInfo *info);
+
+/* The error response for a request that failed inspection or parsing,
+ * or NULL when it has no Via to answer to. */
+char *zc_sip_raw_error_response (const char *data, gsize len, const ZcSipRawInfo *info, const char *server);
+
+/* "SIP/2.0 NNN " with exactly three digits (RFC 3261 25.1 Status-Code). */
+gboolean zc_sip_raw_status_code_valid (const char *data, gsize len);

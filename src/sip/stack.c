@@ -1,0 +1,807 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sip"
+
+#include "config.h"
+#include "sip/stack.h"
+
+#include "sip/raw.h"
+
+#include <osipparser2/osip_parser.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* Our data on each osip transaction (reserved1). */
+typedef struct {
+  ZcSipFlow flow;      /* where the request came from / goes to */
+  gpointer owner;
+} ZcTxData;
+
+typedef struct {
+  double tokens;
+  gint64 last_us;
+} ZcRateBucket;
+
+struct _ZcSipStack {
+  osip_t *osip;
+  ZcSipSendFunc send;
+  gpointer send_data;
+  ZcSipStackEvents events;
+  gpointer user_data;
+  char *user_agent;
+  guint timer_id;
+  GPtrArray *dead;            /* killed transactions, freed after the run */
+  gboolean running;
+  GHashTable *buckets;        /* source address -> ZcRateBucket */
+  guint rate_limit;
+};
+
+static void schedule (ZcSipStack *stack);
+
+/* ---- tokens ------------------------------------------------------------------ */
+
+char *
+zc_sip_random_token (void)
+{
+  guint8 bytes[10];
+
+  /* Tags and branches guard dialogs against blind spoofing (RFC 3261
+   * 19.3): they come from the kernel's CSPRNG, not g_random. */
+  if (getrandom (bytes, sizeof bytes, 0) != sizeof bytes) {
+    for (gsize i = 0; i < sizeof bytes; i++)
+      bytes[i] = (guint8) g_random_int ();
+  }
+  return g_strdup_printf ("%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3],
+                          bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9]);
+}
+
+char *
+zc_sip_new_branch (void)
+{
+  g_autofree char *token = zc_sip_random_token ();
+  /* RFC 3261 8.1.1.7 magic cookie. */
+  return g_strconcat ("z9hG4bK", token, NULL);
+}
+
+/* ---- transaction data ---------------------------------------------------------- */
+
+static ZcTxData *
+tx_data (osip_transaction_t *tr)
+{
+  return osip_transaction_get_reserved1 (tr);
+}
+
+gpointer
+zc_sip_stack_tx_owner (osip_transaction_t *tr)
+{
+  ZcTxData *d = tx_data (tr);
+  return d ? d->owner : NULL;
+}
+
+void
+zc_sip_stack_tx_set_owner (osip_transaction_t *tr, gpointer owner)
+{
+  ZcTxData *d = tx_data (tr);
+  if (d != NULL)
+    d->owner = owner;
+}
+
+const ZcSipFlow *
+zc_sip_stack_tx_flow (osip_transaction_t *tr)
+{
+  ZcTxData *d = tx_data (tr);
+  return d ? &d->flow : NULL;
+}
+
+static ZcSipStack *
+stack_of (osip_transaction_t *tr)
+{
+  return osip_get_application_context ((osip_t *) tr->config);
+}
+
+/* ---- sending -------------------------------------------------------------------- */
+
+/* RFC 3261 18.2.2 with RFC 3581: a response over TCP goes back on the
+ * request's connection; over UDP to the source address (which is what
+ * "received" says, or the Via host when they agree) at the rport, else
+ * the sent-by port.  maddr is ignored: honouring it would let anyone make
+ * us send to a third party. */
+static void
+response_destination (osip_message_t *response, const ZcSipFlow *request_flow, ZcSipFlow *to)
+{
+  osip_via_t *via = osip_list_get (&response->vias, 0);
+  osip_generic_param_t *rport = NULL;
+
+  *to = *request_flow;
+  if (request_flow->proto == ZC_SIP_TCP || via == NULL)
+    return;
+  osip_via_param_get_byname (via, "rport", &rport);
+  if (rport != NULL && rport->gvalue != NULL && *rport->gvalue != '\0')
+    return; /* source port */
+  to->port = 5060;
+  if (via->port != NULL) {
+    guint64 port;
+    if (g_ascii_string_to_unsigned (via->port, 10, 1, 65535, &port, NULL))
+      to->port = (guint16) port;
+  }
+}
+
+static gboolean
+send_text (ZcSipStack *stack, const ZcSipFlow *to, const char *text, gsize len)
+{
+  g_debug ("send to %s %s:%u (%zu bytes)\n%.*s", zc_sip_proto_to_string (to->proto), to->address, to->port, len,
+           (int) MIN (len, 2000), text);
+  return stack->send (to, text, len, stack->send_data);
+}
+
+static gboolean
+send_message (ZcSipStack *stack, osip_message_t *message, const ZcSipFlow *to)
+{
+  char *text = NULL;
+  size_t len = 0;
+  gboolean ok;
+
+  if (osip_message_to_str (message, &text, &len) != 0 || text == NULL)
+    return FALSE;
+  ok = send_text (stack, to, text, len);
+  osip_free (text);
+  return ok;
+}
+
+gboolean
+zc_sip_stack_send_message (ZcSipStack *stack, osip_message_t *message, const ZcSipFlow *to)
+{
+  ZcSipFlow dest;
+
+  if (MSG_IS_RESPONSE (message))
+    response_destination (message, to, &dest);
+  else
+    dest = *to;
+  return send_message (stack, message, &dest);
+}
+
+static int
+osip_send_cb (osip_transaction_t *tr, osip_message_t *message, char *host G_GNUC_UNUSED, int port G_GNUC_UNUSED,
+              int socket G_GNUC_UNUSED)
+{
+  ZcSipStack *stack = stack_of (tr);
+  ZcTxData *d = tx_data (tr);
+
+  if (d == NULL)
+    return -1;
+  return zc_sip_stack_send_message (stack, message, &d->flow) ? 0 : -1;
+}
+
+/* ---- osip callbacks ------------------------------------------------------------- */
+
+static void
+osip_message_cb (int type, osip_transaction_t *tr, osip_message_t *message)
+{
+  ZcSipStack *stack = stack_of (tr);
+
+  switch (type) {
+  case OSIP_IST_INVITE_RECEIVED:
+  case OSIP_NIST_REGISTER_RECEIVED:
+  case OSIP_NIST_BYE_RECEIVED:
+  case OSIP_NIST_OPTIONS_RECEIVED:
+  case OSIP_NIST_INFO_RECEIVED:
+  case OSIP_NIST_CANCEL_RECEIVED:
+  case OSIP_NIST_NOTIFY_RECEIVED:
+  case OSIP_NIST_SUBSCRIBE_RECEIVED:
+  case OSIP_NIST_UNKNOWN_REQUEST_RECEIVED:
+    if (stack->events.request != NULL)
+      stack->events.request (tr, message, &tx_data (tr)->flow, stack->user_data);
+    break;
+  case OSIP_ICT_STATUS_1XX_RECEIVED:
+  case OSIP_ICT_STATUS_2XX_RECEIVED:
+  case OSIP_ICT_STATUS_3XX_RECEIVED:
+  case OSIP_ICT_STATUS_4XX_RECEIVED:
+  case OSIP_ICT_STATUS_5XX_RECEIVED:
+  case OSIP_ICT_STATUS_6XX_RECEIVED:
+  case OSIP_NICT_STATUS_1XX_RECEIVED:
+  case OSIP_NICT_STATUS_2XX_RECEIVED:
+  case OSIP_NICT_STATUS_3XX_RECEIVED:
+  case OSIP_NICT_STATUS_4XX_RECEIVED:
+  case OSIP_NICT_STATUS_5XX_RECEIVED:
+  case OSIP_NICT_STATUS_6XX_RECEIVED:
+    if (stack->events.response != NULL)
+      stack->events.response (tr, message, stack->user_data);
+    break;
+  case OSIP_ICT_STATUS_TIMEOUT:
+  case OSIP_NICT_STATUS_TIMEOUT:
+    if (stack->events.client_failed != NULL)
+      stack->events.client_failed (tr, 408, stack->user_data);
+    break;
+  default:
+    break;
+  }
+}
+
+static void
+osip_transport_error_cb (int type G_GNUC_UNUSED, osip_transaction_t *tr, int error G_GNUC_UNUSED)
+{
+  ZcSipStack *stack = stack_of (tr);
+
+  if ((tr->ctx_type == ICT || tr->ctx_type == NICT) && stack->events.client_failed != NULL)
+    stack->events.client_failed (tr, 503, stack->user_data);
+}
+
+/* osip removes nothing by itself: the application takes the transaction
+ * out of the lists and frees it once the state machines are done with it. */
+static void
+osip_kill_cb (int type G_GNUC_UNUSED, osip_transaction_t *tr)
+{
+  ZcSipStack *stack = stack_of (tr);
+
+  if (stack->events.tx_gone != NULL)
+    stack->events.tx_gone (tr, stack->user_data);
+  osip_remove_transaction (stack->osip, tr);
+  g_ptr_array_add (stack->dead, tr);
+}
+
+static void
+free_dead_transactions (ZcSipStack *stack)
+{
+  for (guint i = 0; i < stack->dead->len; i++) {
+    osip_transaction_t *tr = g_ptr_array_index (stack->dead, i);
+
+    g_free (tx_data (tr));
+    osip_transaction_set_reserved1 (tr, NULL);
+    osip_transaction_free (tr);
+  }
+  g_ptr_array_set_size (stack->dead, 0);
+}
+
+/* ---- the loop ------------------------------------------------------------------ */
+
+static void
+execute_all (osip_t *osip)
+{
+  osip_ict_execute (osip);
+  osip_ist_execute (osip);
+  osip_nict_execute (osip);
+  osip_nist_execute (osip);
+}
+
+void
+zc_sip_stack_run (ZcSipStack *stack)
+{
+  if (stack->running)
+    return; /* osip forbids re-entering its state machines from callbacks */
+  stack->running = TRUE;
+  execute_all (stack->osip);
+  osip_timers_ict_execute (stack->osip);
+  osip_timers_ist_execute (stack->osip);
+  osip_timers_nict_execute (stack->osip);
+  osip_timers_nist_execute (stack->osip);
+  osip_retransmissions_execute (stack->osip);
+  execute_all (stack->osip);
+  stack->running = FALSE;
+  free_dead_transactions (stack);
+  schedule (stack);
+}
+
+static gboolean
+timer_cb (gpointer user_data)
+{
+  ZcSipStack *stack = user_data;
+
+  stack->timer_id = 0;
+  zc_sip_stack_run (stack);
+  return G_SOURCE_REMOVE;
+}
+
+/* The next timer of any transaction (A..K), so the loop sleeps exactly
+ * until then.  2xx/ACK retransmissions outside the state machines are not
+ * in osip's answer: while there are any, wake at T1/5. */
+static void
+schedule (ZcSipStack *stack)
+{
+  struct timeval tv = { 0, 0 };
+  guint64 ms;
+
+  osip_timers_gettimeout (stack->osip, &tv);
+  ms = (guint64) tv.tv_sec * 1000 + (guint64) tv.tv_usec / 1000;
+  if (osip_list_size (&stack->osip->ixt_retransmissions) > 0)
+    ms = MIN (ms, 100);
+  ms = MIN (ms, 10000);
+  g_clear_handle_id (&stack->timer_id, g_source_remove);
+  stack->timer_id = g_timeout_add ((guint) ms, timer_cb, stack);
+}
+
+/* ---- inbound --------------------------------------------------------------------- */
+
+static gboolean
+rate_limited (ZcSipStack *stack, const ZcSipFlow *from, gboolean *drop)
+{
+  ZcRateBucket *bucket;
+  gint64 now = g_get_monotonic_time ();
+  double burst = 2.0 * stack->rate_limit;
+
+  *drop = FALSE;
+  if (stack->rate_limit == 0)
+    return FALSE;
+  bucket = g_hash_table_lookup (stack->buckets, from->address);
+  if (bucket == NULL) {
+    /* Bounded: a spoofed flood from many addresses must not grow this. */
+    if (g_hash_table_size (stack->buckets) > 4096)
+      g_hash_table_remove_all (stack->buckets);
+    bucket = g_new0 (ZcRateBucket, 1);
+    bucket->tokens = burst;
+    bucket->last_us = now;
+    g_hash_table_insert (stack->buckets, g_strdup (from->address), bucket);
+  }
+  bucket->tokens = MIN (burst, bucket->tokens + (double) (now - bucket->last_us) / G_USEC_PER_SEC * stack->rate_limit);
+  bucket->last_us = now;
+  bucket->tokens -= 1.0;
+  if (bucket->tokens >= 0)
+    return FALSE;
+  /* Answer 503 while the excess is moderate; beyond that even answering
+   * costs too much, so stay silent. */
+  if (bucket->tokens < -burst) {
+    bucket->tokens = -burst;
+    *drop = TRUE;
+  }
+  return TRUE;
+}
+
+osip_message_t *
+zc_sip_stack_build_response (ZcSipStack *stack, osip_message_t *request, int status, const char *reason,
+                             const char *local_tag)
+{
+  osip_message_t *response = NULL;
+  osip_generic_param_t *tag = NULL;
+
+  if (osip_message_init (&response) != 0)
+    return NULL;
+  osip_message_set_version (response, osip_strdup ("SIP/2.0"));
+  osip_message_set_status_code (response, status);
+  osip_message_set_reason_phrase (response, osip_strdup (reason ? reason : osip_message_get_reason (status)));
+  for (int i = 0; i < osip_list_size (&request->vias); i++) {
+    osip_via_t *via = osip_list_get (&request->vias, i);
+    osip_via_t *copy = NULL;
+
+    if (osip_via_clone (via, &copy) == 0)
+      osip_list_add (&response->vias, copy, -1);
+  }
+  if (request->from != NULL)
+    osip_from_clone (request->from, &response->from);
+  if (request->to != NULL) {
+    osip_to_clone (request->to, &response->to);
+    osip_to_get_tag (response->to, &tag);
+    /* RFC 3261 8.2.6.2: a response other than 100 carries our To-tag. */
+    if (tag == NULL && status != 100) {
+      if (local_tag != NULL)
+        osip_to_set_tag (response->to, osip_strdup (local_tag));
+      else {
+        g_autofree char *fresh = zc_sip_random_token ();
+        osip_to_set_tag (response->to, osip_strdup (fresh));
+      }
+    }
+  }
+  if (request->call_id != NULL)
+    osip_call_id_clone (request->call_id, &response->call_id);
+  if (request->cseq != NULL)
+    osip_cseq_clone (request->cseq, &response->cseq);
+  if (stack->user_agent != NULL)
+    osip_message_set_server (response, stack->user_agent);
+  if (status == 405 || status == 501)
+    osip_message_set_allow (response, ZC_SIP_ALLOW);
+  return response;
+}
+
+void
+zc_sip_stack_respond (ZcSipStack *stack, osip_transaction_t *tr, osip_message_t *response)
+{
+  osip_transaction_add_event (tr, osip_new_outgoing_sipmessage (response));
+  zc_sip_stack_run (stack);
+}
+
+static void
+respond_stateless (ZcSipStack *stack, osip_message_t *request, const ZcSipFlow *from, int status, const char *reason,
+                   const char *header, const char *value)
+{
+  osip_message_t *response = zc_sip_stack_build_response (stack, request, status, reason, NULL);
+
+  if (response == NULL)
+    return;
+  if (header != NULL)
+    osip_message_set_header (response, header, value);
+  zc_sip_stack_send_message (stack, response, from);
+  osip_message_free (response);
+}
+
+static gboolean
+is_known_method (const char *method)
+{
+  static const char *const ours[] = { "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "UPDATE", NULL };
+  return g_strv_contains (ours, method);
+}
+
+/* Methods of SIP extensions that a UA may receive: they are understood,
+ * just not offered here (405, not 501). */
+static gboolean
+is_other_sip_method (const char *method)
+{
+  static const char *const others[] = { "REGISTER", "PRACK", "INFO", "MESSAGE", "SUBSCRIBE", "NOTIFY",
+                                        "REFER", "PUBLISH", NULL };
+  return g_strv_contains (others, method);
+}
+
+/* The RFC 3261 8.2 checks a UA makes before the transaction layer, in the
+ * order that gives the most useful answer.  Returns 0 when the request
+ * may go on, else the status to answer; header and value name a header to
+ * add (Unsupported, Accept). */
+static int
+check_request (osip_message_t *sip, const char **reason, const char **header, char **value)
+{
+  osip_header_t *require = NULL;
+  guint64 cseq_number;
+
+  *reason = NULL;
+  *header = NULL;
+  *value = NULL;
+  if (sip->sip_version == NULL || g_ascii_strcasecmp (sip->sip_version, "SIP/2.0") != 0)
+    return 505;
+  if (sip->from == NULL || sip->from->url == NULL || sip->to == NULL || sip->to->url == NULL ||
+      sip->call_id == NULL || sip->call_id->number == NULL || sip->cseq == NULL || sip->cseq->number == NULL ||
+      sip->cseq->method == NULL || sip->req_uri == NULL) {
+    *reason = "Missing or Malformed Required Header";
+    return 400;
+  }
+  if (!g_ascii_string_to_unsigned (sip->cseq->number, 10, 0, G_MAXUINT32, &cseq_number, NULL)) {
+    *reason = "Bad CSeq";
+    return 400;
+  }
+  if (!is_known_method (sip->sip_method) && !is_other_sip_method (sip->sip_method))
+    return 501;
+  if (strcmp (sip->cseq->method, sip->sip_method) != 0) {
+    *reason = "CSeq Method Does Not Match";
+    return 400;
+  }
+  if (sip->req_uri->scheme == NULL || (g_ascii_strcasecmp (sip->req_uri->scheme, "sip") != 0 &&
+                                       g_ascii_strcasecmp (sip->req_uri->scheme, "sips") != 0))
+    return 416;
+  if (is_other_sip_method (sip->sip_method))
+    return 405;
+  /* RFC 3261 8.2.2.3: we support no extension that a request may require
+   * (ACK and CANCEL are exempt). */
+  if (strcmp (sip->sip_method, "ACK") != 0 && strcmp (sip->sip_method, "CANCEL") != 0 &&
+      osip_message_header_get_byname (sip, "require", 0, &require) >= 0 && require != NULL) {
+    GString *tags = g_string_new (NULL);
+
+    for (int pos = 0; osip_message_header_get_byname (sip, "require", pos, &require) >= 0; pos++) {
+      if (require->hvalue != NULL) {
+        if (tags->len > 0)
+          g_string_append (tags, ", ");
+        g_string_append (tags, require->hvalue);
+      }
+    }
+    *header = "Unsupported";
+    *value = g_string_free (tags, FALSE);
+    return 420;
+  }
+  /* RFC 3261 8.2.3: a body we cannot read gets 415 with what we accept. */
+  if ((strcmp (sip->sip_method, "INVITE") == 0 || strcmp (sip->sip_method, "UPDATE") == 0 ||
+       strcmp (sip->sip_method, "ACK") == 0) &&
+      osip_list_size (&sip->bodies) > 0) {
+    osip_content_type_t *ct = sip->content_type;
+    osip_header_t *encoding = NULL;
+
+    if (ct == NULL || ct->type == NULL || ct->subtype == NULL || g_ascii_strcasecmp (ct->type, "application") != 0 ||
+        g_ascii_strcasecmp (ct->subtype, "sdp") != 0 ||
+        (osip_message_header_get_byname (sip, "content-encoding", 0, &encoding) >= 0 && encoding != NULL &&
+         encoding->hvalue != NULL && g_ascii_strcasecmp (encoding->hvalue, "identity") != 0)) {
+      if (strcmp (sip->sip_method, "ACK") == 0)
+        return -1; /* an ACK gets no response */
+      *header = "Accept";
+      *value = g_strdup (ZC_SIP_ACCEPT);
+      return 415;
+    }
+  }
+  /* RFC 3261 21.4.7 / RFC 4475 3.3.15: an INVITE that accepts no SDP in
+   * the answer cannot be served. */
+  if (strcmp (sip->sip_method, "INVITE") == 0 && osip_list_size (&sip->accepts) > 0) {
+    gboolean sdp_ok = FALSE;
+
+    for (int i = 0; i < osip_list_size (&sip->accepts); i++) {
+      osip_accept_t *accept = osip_list_get (&sip->accepts, i);
+
+      if (accept->type == NULL || accept->subtype == NULL)
+        continue;
+      if ((g_ascii_strcasecmp (accept->type, "application") == 0 || strcmp (accept->type, "*") == 0) &&
+          (g_ascii_strcasecmp (accept->subtype, "sdp") == 0 || strcmp (accept->subtype, "*") == 0))
+        sdp_ok = TRUE;
+    }
+    if (!sdp_ok) {
+      *header = "Warning";
+      *value = g_strdup ("399 zcall \"SDP is the only body this agent can send\"");
+      return 406;
+    }
+  }
+  return 0;
+}
+
+/* RFC 3261 8.1.3.3 and 18.1.2: a response with more than one Via, or
+ * whose code or CSeq is out of range, is discarded. */
+static gboolean
+response_is_acceptable (osip_message_t *sip, const char *data, gsize len)
+{
+  guint64 cseq_number;
+
+  if (!zc_sip_raw_status_code_valid (data, len))
+    return FALSE;
+  if (sip->status_code < 100 || sip->status_code > 699)
+    return FALSE;
+  if (osip_list_size (&sip->vias) != 1 || sip->cseq == NULL || sip->cseq->number == NULL || sip->call_id == NULL ||
+      sip->from == NULL || sip->to == NULL)
+    return FALSE;
+  return g_ascii_string_to_unsigned (sip->cseq->number, 10, 0, G_MAXUINT32, &cseq_number, NULL);
+}
+
+static void
+receive_response (ZcSipStack *stack, osip_event_t *evt, const char *data, gsize len, const ZcSipFlow *from)
+{
+  osip_message_t *sip = evt->sip;
+
+  if (!response_is_acceptable (sip, data, len)) {
+    g_debug ("dropping a malformed response from %s", from->address);
+    osip_event_free (evt);
+    return;
+  }
+  if (osip_find_transaction_and_add_event (stack->osip, evt) == 0)
+    return;
+  if (MSG_IS_STATUS_2XX (sip) && sip->cseq->method != NULL && strcmp (sip->cseq->method, "INVITE") == 0 &&
+      stack->events.stray_2xx != NULL)
+    stack->events.stray_2xx (sip, from, stack->user_data);
+  osip_event_free (evt);
+}
+
+static void
+receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
+{
+  osip_message_t *sip = evt->sip;
+  const char *reason, *header;
+  g_autofree char *value = NULL;
+  gboolean drop;
+  int status;
+  osip_transaction_t *tr;
+
+  if (osip_list_size (&sip->vias) == 0) {
+    osip_event_free (evt); /* nowhere to answer */
+    return;
+  }
+  if (!MSG_IS_ACK (sip) && rate_limited (stack, from, &drop)) {
+    if (!drop)
+      respond_stateless (stack, sip, from, 503, "Service Unavailable", "Retry-After", "5");
+    osip_event_free (evt);
+    return;
+  }
+  /* received= and rport (RFC 3261 18.2.1, RFC 3581 4). */
+  osip_message_fix_last_via_header (sip, from->address, from->port);
+
+  status = check_request (sip, &reason, &header, &value);
+  if (status != 0) {
+    if (status > 0 && !MSG_IS_ACK (sip))
+      respond_stateless (stack, sip, from, status, reason, header, value);
+    osip_event_free (evt);
+    return;
+  }
+  if (osip_find_transaction_and_add_event (stack->osip, evt) == 0)
+    return; /* a retransmission, or the ACK of a non-2xx */
+  if (MSG_IS_ACK (sip)) {
+    if (stack->events.ack != NULL)
+      stack->events.ack (sip, from, stack->user_data);
+    osip_event_free (evt);
+    return;
+  }
+  tr = osip_create_transaction (stack->osip, evt);
+  if (tr == NULL) {
+    respond_stateless (stack, sip, from, 400, "Bad Request", NULL, NULL);
+    osip_event_free (evt);
+    return;
+  }
+  {
+    ZcTxData *d = g_new0 (ZcTxData, 1);
+    d->flow = *from;
+    osip_transaction_set_reserved1 (tr, d);
+  }
+  osip_transaction_add_event (tr, evt);
+}
+
+gboolean
+zc_sip_stack_receive (ZcSipStack *stack, const char *data, gsize len, const ZcSipFlow *from)
+{
+  ZcSipRawInfo raw;
+  osip_event_t *evt;
+
+  /* Framing first: RFC 3261 18.3 on datagrams, with RFC 4475's traps. */
+  zc_sip_raw_inspect (data, len, &raw);
+  if (raw.verdict == ZC_SIP_RAW_GARBAGE) {
+    g_debug ("dropping %zu unparsable bytes from %s", len, from->address);
+    return from->proto == ZC_SIP_UDP;
+  }
+  if (raw.verdict != ZC_SIP_RAW_OK) {
+    if (raw.is_request) {
+      g_autofree char *response = zc_sip_raw_error_response (data, len, &raw, stack->user_agent);
+      if (response != NULL) {
+        ZcSipFlow to = *from;
+        to.port = raw.response_port ? raw.response_port : from->port;
+        send_text (stack, &to, response, strlen (response));
+      }
+    }
+    return from->proto == ZC_SIP_UDP && raw.verdict != ZC_SIP_RAW_BAD_FRAMING;
+  }
+
+  evt = osip_parse (data, raw.message_len);
+  if (evt == NULL || evt->sip == NULL) {
+    if (evt != NULL)
+      osip_event_free (evt);
+    /* osip could not make sense of it: answer 400 from the raw headers
+     * when it is a request we can address. */
+    if (raw.is_request) {
+      g_autofree char *response = NULL;
+
+      raw.verdict = ZC_SIP_RAW_BAD_REQUEST;
+      response = zc_sip_raw_error_response (data, len, &raw, stack->user_agent);
+      if (response != NULL) {
+        ZcSipFlow to = *from;
+        to.port = raw.response_port ? raw.response_port : from->port;
+        send_text (stack, &to, response, strlen (response));
+      }
+    }
+    return TRUE;
+  }
+  g_debug ("received from %s %s:%u (%zu bytes)\n%.*s", zc_sip_proto_to_string (from->proto), from->address,
+           from->port, len, (int) MIN (raw.message_len, 2000), data);
+  if (MSG_IS_REQUEST (evt->sip))
+    receive_request (stack, evt, from);
+  else
+    receive_response (stack, evt, data, raw.message_len, from);
+  zc_sip_stack_run (stack);
+  return TRUE;
+}
+
+/* ---- client transactions ----------------------------------------------------------- */
+
+osip_transaction_t *
+zc_sip_stack_send_request (ZcSipStack *stack, osip_message_t *request, const ZcSipFlow *to, gpointer owner)
+{
+  osip_transaction_t *tr = NULL;
+  osip_fsm_type_t type = MSG_IS_INVITE (request) ? ICT : NICT;
+  ZcTxData *d;
+
+  if (osip_transaction_init (&tr, type, stack->osip, request) != 0) {
+    osip_message_free (request);
+    return NULL;
+  }
+  d = g_new0 (ZcTxData, 1);
+  d->flow = *to;
+  d->owner = owner;
+  osip_transaction_set_reserved1 (tr, d);
+  osip_transaction_add_event (tr, osip_new_outgoing_sipmessage (request));
+  zc_sip_stack_run (stack);
+  return tr;
+}
+
+void
+zc_sip_stack_abandon (ZcSipStack *stack, osip_transaction_t *tr)
+{
+  zc_sip_stack_tx_set_owner (tr, NULL);
+  if (stack->events.tx_gone != NULL)
+    stack->events.tx_gone (tr, stack->user_data);
+  osip_remove_transaction (stack->osip, tr);
+  if (stack->running)
+    g_ptr_array_add (stack->dead, tr);
+  else {
+    g_ptr_array_add (stack->dead, tr);
+    free_dead_transactions (stack);
+  }
+}
+
+osip_transaction_t *
+zc_sip_stack_find_invite_for_cancel (ZcSipStack *stack, osip_message_t *cancel)
+{
+  osip_via_t *cancel_via = osip_list_get (&cancel->vias, 0);
+  osip_generic_param_t *cancel_branch = NULL;
+
+  if (cancel_via == NULL)
+    return NULL;
+  osip_via_param_get_byname (cancel_via, "branch", &cancel_branch);
+  for (int i = 0; i < osip_list_size (&stack->osip->osip_ist_transactions); i++) {
+    osip_transaction_t *tr = osip_list_get (&stack->osip->osip_ist_transactions, i);
+    osip_generic_param_t *branch = NULL;
+
+    if (tr->topvia == NULL || tr->callid == NULL || cancel->call_id == NULL)
+      continue;
+    if (osip_call_id_match (tr->callid, cancel->call_id) != 0)
+      continue;
+    osip_via_param_get_byname (tr->topvia, "branch", &branch);
+    if (cancel_branch != NULL && branch != NULL && cancel_branch->gvalue != NULL && branch->gvalue != NULL &&
+        strcmp (cancel_branch->gvalue, branch->gvalue) == 0)
+      return tr;
+  }
+  return NULL;
+}
+
+guint
+zc_sip_stack_count_transactions (ZcSipStack *stack)
+{
+  osip_t *o = stack->osip;
+  return (guint) (osip_list_size (&o->osip_ict_transactions) + osip_list_size (&o->osip_ist_transactions) +
+                  osip_list_size (&o->osip_nict_transactions) + osip_list_size (&o->osip_nist_transactions));
+}
+
+/* ---- life cycle --------------------------------------------------------------------- */
+
+ZcSipStack *
+zc_sip_stack_new (ZcSipSendFunc send, gpointer send_data, const ZcSipStackEvents *events, gpointer user_data)
+{
+  ZcSipStack *stack = g_new0 (ZcSipStack, 1);
+
+  if (osip_init (&stack->osip) != 0) {
+    g_free (stack);
+    return NULL;
+  }
+  osip_set_application_context (stack->osip, stack);
+  osip_set_cb_send_message (stack->osip, osip_send_cb);
+  for (int type = 0; type < OSIP_MESSAGE_CALLBACK_COUNT; type++)
+    osip_set_message_callback (stack->osip, type, osip_message_cb);
+  for (int type = 0; type < OSIP_KILL_CALLBACK_COUNT; type++)
+    osip_set_kill_transaction_callback (stack->osip, type, osip_kill_cb);
+  for (int type = 0; type < OSIP_TRANSPORT_ERROR_CALLBACK_COUNT; type++)
+    osip_set_transport_error_callback (stack->osip, type, osip_transport_error_cb);
+  stack->send = send;
+  stack->send_data = send_data;
+  stack->events = *events;
+  stack->user_data = user_data;
+  stack->dead = g_ptr_array_new ();
+  stack->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  stack->rate_limit = ZC_SIP_DEFAULT_RATE_LIMIT;
+  stack->user_agent = g_strdup ("zcall/" PACKAGE_VERSION);
+  return stack;
+}
+
+static void
+free_transaction_list (ZcSipStack *stack, osip_list_t *list)
+{
+  while (osip_list_size (list) > 0) {
+    osip_transaction_t *tr = osip_list_get (list, 0);
+
+    osip_remove_transaction (stack->osip, tr);
+    g_free (tx_data (tr));
+    osip_transaction_set_reserved1 (tr, NULL);
+    osip_transaction_free (tr);
+  }
+}
+
+void
+zc_sip_stack_free (ZcSipStack *stack)
+{
+  if (stack == NULL)
+    return;
+  g_clear_handle_id (&stack->timer_id, g_source_remove);
+  stack->events = (ZcSipStackEvents){ 0 };
+  free_dead_transactions (stack);
+  free_transaction_list (stack, &stack->osip->osip_ict_transactions);
+  free_transaction_list (stack, &stack->osip->osip_ist_transactions);
+  free_transaction_list (stack, &stack->osip->osip_nict_transactions);
+  free_transaction_list (stack, &stack->osip->osip_nist_transactions);
+  osip_release (stack->osip);
+  g_ptr_array_unref (stack->dead);
+  g_hash_table_unref (stack->buckets);
+  g_free (stack->user_agent);
+  g_free (stack);
+}
+
+void
+zc_sip_stack_set_rate_limit (ZcSipStack *stack, guint requests_per_second)
+{
+  stack->rate_limit = requests_per_second;
+}
+
+void
+zc_sip_stack_set_user_agent (ZcSipStack *stack, const char *user_agent)
+{
+  g_free (stack->user_agent);
+  stack->user_agent = g_strdup (user_agent);
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The SIP user agent core (RFC 3261 12-15): INVITE sessions in both
+ * directions with their dialogs, CANCEL, BYE, re-INVITE and UPDATE,
+ * 2xx/ACK reliability, and OPTIONS, answered and sent as a ping.  Policy
+ * (who may call, busy, do-not-disturb) and SDP contents belong to the
+ * core; this module carries them and reports what happens. */
+#pragma once
+
+#include "sip/stack.h"
+#include "sip/transport.h"
+
+#include <glib.h>
+
+typedef struct _ZcSipUa ZcSipUa;
+typedef struct _ZcSipSession ZcSipSession;
+
+typedef enum {
+  ZC_SIP_END_LOCAL_HANGUP,     /* we sent BYE, CANCEL, or a rejection */
+  ZC_SIP_END_REMOTE_HANGUP,    /* BYE received */
+  ZC_SIP_END_CANCELLED,        /* the caller cancelled before answer */
+  ZC_SIP_END_REJECTED,         /* a final error response to our INVITE */
+  ZC_SIP_END_TIMEOUT,          /* no final response, or no ACK */
+  ZC_SIP_END_TRANSPORT,        /* could not be sent */
+} ZcSipEndCause;
+
+typedef struct {
+  /* A new incoming INVITE (100 Trying already sent).  The core answers
+   * with zc_sip_session_ring/answer/reject, now or later. */
+  void (*incoming) (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, gpointer user_data);
+  /* Our INVITE got a provisional response (180, 183). */
+  void (*progress) (ZcSipSession *session, int status, gpointer user_data);
+  /* The session is established: our INVITE got a 2xx (ACK sent; @sdp
+   * is the answer), or our 2xx was ACKed (@sdp: an answer in the ACK). */
+  void (*established) (ZcSipSession *session, const char *sdp, gpointer user_data);
+  /* A re-INVITE or UPDATE with an offer (hold, resume).  Return the SDP
+   * answer (taken), or NULL with *status set (488). */
+  char *(*reoffer) (ZcSipSession *session, const char *sdp, int *status, gpointer user_data);
+  /* Our re-INVITE finished with @status (@sdp: the answer on 2xx). */
+  void (*reinvite_done) (ZcSipSession *session, int status, const char *sdp, gpointer user_data);
+  /* The session is over; the core drops its reference now. */
+  void (*ended) (ZcSipSession *session, ZcSipEndCause cause, int status, const char *reason, gpointer user_data);
+} ZcSipUaEvents;
+
+/* An OPTIONS ping finished: @status 0 when it got no answer. */
+typedef void (*ZcSipPingFunc) (guint ping_id, int status, double rtt_ms, gpointer user_data);
+
+typedef struct {
+  const char *user;            /* our SIP user part */
+  const char *display_name;
+} ZcSipIdentity;
+
+ZcSipUa *zc_sip_ua_new (ZcSipTransport *transport, const ZcSipIdentity *identity, const ZcSipUaEvents *events,
+                        gpointer user_data);
+void zc_sip_ua_free (ZcSipUa *ua);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSipUa, zc_sip_ua_free)
+
+ZcSipStack *zc_sip_ua_get_stack (ZcSipUa *ua);
+
+/* Parses "sip:user@host:port;transport=tcp" with a numeric host into the
+ * flow to send to.  FALSE when the host is not an IP address. */
+gboolean zc_sip_uri_to_flow (const char *uri, ZcSipFlow *flow);
+
+/* Starts a call to @uri at @to with @sdp as the offer. */
+ZcSipSession *zc_sip_ua_invite (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp,
+                                GError **error);
+
+/* Sends OPTIONS to @uri at @to; ping_done reports the result.  Returns an
+ * id for zc_sip_ua_ping_cancel. */
+guint zc_sip_ua_ping (ZcSipUa *ua, const char *uri, const ZcSipFlow *to);
+void zc_sip_ua_set_ping_handler (ZcSipUa *ua, ZcSipPingFunc func, gpointer user_data);
+void zc_sip_ua_ping_cancel (ZcSipUa *ua, guint ping_id);
+
+void zc_sip_session_ring (ZcSipSession *session);
+void zc_sip_session_answer (ZcSipSession *session, const char *sdp);
+/* Rejects an incoming INVITE (486, 480, 603, 488, 403...).  The session
+ * ends (ended is reported). */
+void zc_sip_session_reject (ZcSipSession *session, int status, const char *reason);
+/* CANCEL before a final response, BYE after, 603 for an unanswered
+ * incoming call.  The session ends at once for the core; the SIP side
+ * finishes in the background. */
+void zc_sip_session_hangup (ZcSipSession *session);
+/* Sends a re-INVITE with @sdp (hold: sendonly; resume: sendrecv). */
+gboolean zc_sip_session_reinvite (ZcSipSession *session, const char *sdp);
+
+gpointer zc_sip_session_get_user_data (ZcSipSession *session);
+void zc_sip_session_set_user_data (ZcSipSession *session, gpointer data);
+const char *zc_sip_session_get_call_id (ZcSipSession *session);
+/* The other side's URI (From of an incoming call, To of ours). */
+const char *zc_sip_session_get_remote_uri (ZcSipSession *session);
+const char *zc_sip_session_get_remote_display_name (ZcSipSession *session);
+/* Our address as the peer reaches us (for SDP c= lines). */
+const char *zc_sip_session_get_local_address (ZcSipSession *session);
+const ZcSipFlow *zc_sip_session_get_flow (ZcSipSession *session);
