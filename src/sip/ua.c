@@ -59,7 +59,8 @@ typedef struct {
 } ZcPing;
 
 struct _ZcSipUa {
-  ZcSipTransport *transport;
+  ZcSipTransport *transport;      /* NULL with a stand-in io */
+  ZcSipUaIo io;
   ZcSipStack *stack;
   char *user;
   char *display_name;
@@ -79,14 +80,27 @@ static void session_maybe_free (ZcSipSession *s);
 static gboolean
 transport_send_cb (const ZcSipFlow *to, const char *data, gsize len, gpointer user_data)
 {
-  ZcSipUa *ua = user_data;
+  ZcSipTransport *transport = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!zc_sip_transport_send (ua->transport, to, data, len, &error)) {
+  if (!zc_sip_transport_send (transport, to, data, len, &error)) {
     g_debug ("cannot send to %s:%u: %s", to->address, to->port, error->message);
     return FALSE;
   }
   return TRUE;
+}
+
+static char *
+transport_local_address_cb (const char *remote, gpointer user_data)
+{
+  return zc_sip_transport_local_address_for (user_data, remote);
+}
+
+static gboolean
+ua_send_cb (const ZcSipFlow *to, const char *data, gsize len, gpointer user_data)
+{
+  ZcSipUa *ua = user_data;
+  return ua->io.send (to, data, len, ua->io.data);
 }
 
 static gboolean
@@ -141,7 +155,7 @@ session_contact (ZcSipSession *s)
 {
   g_autofree char *host = host_for_uri (s->local_address);
 
-  return g_strdup_printf ("<sip:%s@%s:%u%s>", s->ua->user, host, zc_sip_transport_get_port (s->ua->transport),
+  return g_strdup_printf ("<sip:%s@%s:%u%s>", s->ua->user, host, s->ua->io.port,
                           s->flow.proto == ZC_SIP_TCP ? ";transport=tcp" : "");
 }
 
@@ -152,7 +166,7 @@ session_via (ZcSipSession *s)
   g_autofree char *branch = zc_sip_new_branch ();
 
   return g_strdup_printf ("SIP/2.0/%s %s:%u;branch=%s;rport", zc_sip_proto_to_string (s->flow.proto), host,
-                          zc_sip_transport_get_port (s->ua->transport), branch);
+                          s->ua->io.port, branch);
 }
 
 static const char *
@@ -195,7 +209,7 @@ session_new (ZcSipUa *ua, gboolean outgoing, const ZcSipFlow *flow)
   s->ua = ua;
   s->outgoing = outgoing;
   s->flow = *flow;
-  s->local_address = zc_sip_transport_local_address_for (ua->transport, flow->address);
+  s->local_address = ua->io.local_address_for (flow->address, ua->io.data);
   if (s->local_address == NULL)
     s->local_address = g_strdup (strchr (flow->address, ':') ? "::1" : "127.0.0.1");
   ua->sessions = g_list_prepend (ua->sessions, s);
@@ -585,9 +599,9 @@ zc_sip_ua_invite (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char 
   }
   escaped_name = g_strescape (ua->display_name ? ua->display_name : "", NULL);
   from = *escaped_name ? g_strdup_printf ("\"%s\" <sip:%s@%s:%u>;tag=%s", escaped_name, ua->user, host,
-                                          zc_sip_transport_get_port (ua->transport), tag)
+                                          ua->io.port, tag)
                        : g_strdup_printf ("<sip:%s@%s:%u>;tag=%s", ua->user, host,
-                                          zc_sip_transport_get_port (ua->transport), tag);
+                                          ua->io.port, tag);
   osip_message_set_from (req, from);
   {
     g_autofree char *to_header = g_strdup_printf ("<%s>", uri);
@@ -989,7 +1003,7 @@ guint
 zc_sip_ua_ping (ZcSipUa *ua, const char *uri, const ZcSipFlow *to)
 {
   osip_message_t *req = NULL;
-  g_autofree char *local = zc_sip_transport_local_address_for (ua->transport, to->address);
+  g_autofree char *local = ua->io.local_address_for (to->address, ua->io.data);
   g_autofree char *host = NULL;
   g_autofree char *tag = zc_sip_random_token ();
   g_autofree char *call_token = zc_sip_random_token ();
@@ -1008,9 +1022,9 @@ zc_sip_ua_ping (ZcSipUa *ua, const char *uri, const ZcSipFlow *to)
     osip_message_free (req);
     return 0;
   }
-  from = g_strdup_printf ("<sip:%s@%s:%u>;tag=%s", ua->user, host, zc_sip_transport_get_port (ua->transport), tag);
+  from = g_strdup_printf ("<sip:%s@%s:%u>;tag=%s", ua->user, host, ua->io.port, tag);
   via = g_strdup_printf ("SIP/2.0/%s %s:%u;branch=%s;rport", zc_sip_proto_to_string (to->proto), host,
-                         zc_sip_transport_get_port (ua->transport), branch);
+                         ua->io.port, branch);
   call_id = g_strdup_printf ("%s@%s", call_token, local);
   to_header = g_strdup_printf ("<%s>", uri);
   osip_message_set_from (req, from);
@@ -1062,6 +1076,23 @@ ZcSipUa *
 zc_sip_ua_new (ZcSipTransport *transport, const ZcSipIdentity *identity, const ZcSipUaEvents *events,
                gpointer user_data)
 {
+  ZcSipUaIo io = {
+    .send = transport_send_cb,
+    .local_address_for = transport_local_address_cb,
+    .port = zc_sip_transport_get_port (transport),
+    .data = transport,
+  };
+  ZcSipUa *ua = zc_sip_ua_new_with_io (&io, identity, events, user_data);
+
+  ua->transport = transport;
+  zc_sip_transport_set_receiver (transport, transport_receive_cb, ua);
+  return ua;
+}
+
+ZcSipUa *
+zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const ZcSipUaEvents *events,
+                       gpointer user_data)
+{
   static const ZcSipStackEvents stack_events = {
     .request = stack_request_cb,
     .ack = stack_ack_cb,
@@ -1072,14 +1103,13 @@ zc_sip_ua_new (ZcSipTransport *transport, const ZcSipIdentity *identity, const Z
   };
   ZcSipUa *ua = g_new0 (ZcSipUa, 1);
 
-  ua->transport = transport;
+  ua->io = *io;
   ua->user = g_strdup (identity->user);
   ua->display_name = g_strdup (identity->display_name);
   ua->events = *events;
   ua->user_data = user_data;
   ua->pings = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
-  ua->stack = zc_sip_stack_new (transport_send_cb, ua, &stack_events, ua);
-  zc_sip_transport_set_receiver (transport, transport_receive_cb, ua);
+  ua->stack = zc_sip_stack_new (ua_send_cb, ua, &stack_events, ua);
   return ua;
 }
 
@@ -1088,7 +1118,8 @@ zc_sip_ua_free (ZcSipUa *ua)
 {
   if (ua == NULL)
     return;
-  zc_sip_transport_set_receiver (ua->transport, NULL, NULL);
+  if (ua->transport != NULL)
+    zc_sip_transport_set_receiver (ua->transport, NULL, NULL);
   ua->events = (ZcSipUaEvents){ 0 };
   ua->ping_func = NULL;
   /* Transactions first: their tx_gone callbacks touch sessions and pings. */

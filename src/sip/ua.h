@@ -51,6 +51,20 @@ typedef struct {
 
 ZcSipUa *zc_sip_ua_new (ZcSipTransport *transport, const ZcSipIdentity *identity, const ZcSipUaEvents *events,
                         gpointer user_data);
+
+/* What the user agent needs of a transport: the agent passes the real
+ * one (zc_sip_ua_new), tests and the fuzzer a stand-in without sockets,
+ * feeding messages through zc_sip_stack_receive(). */
+typedef struct {
+  ZcSipSendFunc send;
+  /* The local address that reaches @remote (for Via, Contact, SDP). */
+  char *(*local_address_for) (const char *remote, gpointer data);
+  guint16 port;
+  gpointer data;
+} ZcSipUaIo;
+
+ZcSipUa *zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const ZcSipUaEvents *events,
+                                gpointer user_data);
 void zc_sip_ua_free (ZcSipUa *ua);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSipUa, zc_sip_ua_free)
 

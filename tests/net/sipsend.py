@@ -271,6 +271,11 @@ def response_record(where, data, t0, t):
 
 # ------------------------------------------------------------------ one request
 
+def debug(what, data):
+    if os.environ.get("SIPSEND_DEBUG"):
+        sys.stderr.write("--- %s\n%s\n" % (what, data.decode("utf-8", "replace")))
+
+
 def local_addr(bind, dest):
     if bind and bind != "0.0.0.0":
         return bind
@@ -363,7 +368,9 @@ def cleanup_invite(lst, dest, data, req_hdrs, fin):
                  "From: %s" % frm, "To: %s" % to, "Call-ID: %s" % cid,
                  "CSeq: %d ACK" % num, "Max-Forwards: 70"]
         lines += ["Route: %s" % r for r in hall(req_hdrs, "route")]
-        lst.sock.sendto(("\r\n".join(lines + ["Content-Length: 0", "", ""])).encode(), dest)
+        ack = ("\r\n".join(lines + ["Content-Length: 0", "", ""])).encode()
+        debug("ACK (non-2xx)", ack)
+        lst.sock.sendto(ack, dest)
         return {"ack": "non-2xx"}
     target = uri_of(fin[0].get("contact")) or ruri
     rr = fin[0].get("record-route")
