@@ -92,5 +92,8 @@ zc_log_init (const char *program, gboolean verbose)
   log_program = program;
   log_verbose = verbose;
   log_to_journal = stderr_is_journal ();
+  /* Also tells libraries that ask (g_log_writer_default_would_drop). */
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
   g_log_set_writer_func (zc_log_writer, NULL, NULL);
 }

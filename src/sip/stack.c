@@ -733,11 +733,25 @@ zc_sip_stack_count_transactions (ZcSipStack *stack)
 
 /* ---- life cycle --------------------------------------------------------------------- */
 
+/* libosip2 prints its complaints about every malformed message to stdout
+ * unless told otherwise: they become debug messages of ours. */
+static void
+osip_trace_cb (const char *file, int line, osip_trace_level_t level G_GNUC_UNUSED, const char *format, va_list args)
+{
+  g_autofree char *text = NULL;
+
+  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    return;
+  text = g_strdup_vprintf (format, args);
+  g_debug ("osip %s:%d: %s", file, line, g_strchomp (text));
+}
+
 ZcSipStack *
 zc_sip_stack_new (ZcSipSendFunc send, gpointer send_data, const ZcSipStackEvents *events, gpointer user_data)
 {
   ZcSipStack *stack = g_new0 (ZcSipStack, 1);
 
+  osip_trace_initialize_func (OSIP_WARNING, osip_trace_cb);
   if (osip_init (&stack->osip) != 0) {
     g_free (stack);
     return NULL;

@@ -40,7 +40,10 @@ struct _ZcSipSession {
   osip_transaction_t *invite_tr;
   osip_transaction_t *reinvite_tr;
   osip_message_t *invite;        /* our INVITE, for CANCEL */
-  osip_message_t *last_2xx;      /* our 2xx, retransmitted until ACKed */
+  osip_message_t *last_2xx;      /* our last 2xx to an INVITE, retransmitted until ACKed */
+  osip_message_t *first_2xx;     /* our 2xx to the initial INVITE, for late retransmissions */
+  char *invite_from_tag;         /* identify retransmissions of their initial INVITE */
+  char *invite_cseq;
   osip_message_t *ack;           /* our ACK, re-sent on a retransmitted 2xx */
   guint retransmit_id;
   guint retransmit_interval_ms;
@@ -227,6 +230,9 @@ static void
 session_free (ZcSipSession *s)
 {
   stop_retransmissions (s);
+  g_clear_pointer (&s->first_2xx, osip_message_free);
+  g_free (s->invite_from_tag);
+  g_free (s->invite_cseq);
   if (s->dialog != NULL)
     osip_dialog_free (s->dialog);
   g_clear_pointer (&s->invite, osip_message_free);
@@ -459,6 +465,7 @@ zc_sip_session_answer (ZcSipSession *s, const char *sdp)
   if (s->dialog != NULL)
     osip_dialog_set_state (s->dialog, DIALOG_CONFIRMED);
   s->state = S_ANSWERED;
+  osip_message_clone (response, &s->first_2xx);
   send_2xx (s, s->invite_tr, response);
 }
 
@@ -731,8 +738,39 @@ handle_invite (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, con
     return;
   }
 
+  /* The INVITE server transaction ends with our 2xx, so a retransmitted
+   * INVITE arrives as new (the gap RFC 6026 closes): answer it with the
+   * same 2xx instead of ringing twice. */
+  for (GList *l = ua->sessions; l != NULL; l = l->next) {
+    ZcSipSession *old = l->data;
+    osip_generic_param_t *from_tag = NULL;
+
+    osip_from_get_tag (request->from, &from_tag);
+    if (old->outgoing || old->invite_from_tag == NULL || from_tag == NULL || from_tag->gvalue == NULL ||
+        strcmp (old->invite_from_tag, from_tag->gvalue) != 0 ||
+        g_strcmp0 (old->invite_cseq, request->cseq->number) != 0 ||
+        !g_str_has_prefix (old->call_id, request->call_id->number))
+      continue;
+    if (old->first_2xx != NULL) {
+      osip_message_t *again = NULL;
+
+      if (osip_message_clone (old->first_2xx, &again) == 0) {
+        zc_sip_stack_respond (ua->stack, tr, again);
+        return;
+      }
+    }
+    respond_simple (ua, tr, request, 482, "Loop Detected");
+    return;
+  }
+
   s = session_new (ua, FALSE, from);
   s->state = S_INCOMING;
+  {
+    osip_generic_param_t *from_tag = NULL;
+    osip_from_get_tag (request->from, &from_tag);
+    s->invite_from_tag = g_strdup (from_tag ? from_tag->gvalue : NULL);
+    s->invite_cseq = g_strdup (request->cseq->number);
+  }
   s->invite_tr = tr;
   session_own (s, tr);
   s->call_id = request->call_id->host

@@ -130,6 +130,16 @@ def via_transport_port(via):
     return transport, port
 
 
+def same_cseq(a, b):
+    """CSeq values equal as number and method ("0009 INVITE" == "9 INVITE");
+    true when either is missing or unparsable (then Call-ID decides)."""
+    ma = re.match(r"\s*(\d+)\s+(\S+)", a or "")
+    mb = re.match(r"\s*(\d+)\s+(\S+)", b or "")
+    if not ma or not mb:
+        return True
+    return int(ma.group(1)) == int(mb.group(1)) and ma.group(2) == mb.group(2)
+
+
 def status_of(start):
     m = re.match(r"SIP/2\.0 (\d{3})(?: |$)", start)
     return int(m.group(1)) if m else None
@@ -292,6 +302,7 @@ def exchange(lst, dest, data, req_hdrs, timeout, grace, right, cleanup=True):
     start, _, _ = split_message(data)
     method = start.split(" ", 1)[0] if not start.startswith("SIP/") else None
     call_id = hget(req_hdrs, "call-id")
+    req_cseq = hget(req_hdrs, "cseq")
     t0 = time.monotonic()
     lst.sock.sendto(data, dest)
     responses, strays = [], []
@@ -308,7 +319,8 @@ def exchange(lst, dest, data, req_hdrs, timeout, grace, right, cleanup=True):
                 rec["request"] = True
                 strays.append(rec)
                 continue
-            mine = call_id is None or rec["call_id"] is None or rec["call_id"] == call_id
+            mine = (call_id is None or rec["call_id"] is None or rec["call_id"] == call_id) \
+                and same_cseq(rec["cseq"], req_cseq)
             if not mine:
                 strays.append(rec)
                 continue
@@ -323,7 +335,7 @@ def exchange(lst, dest, data, req_hdrs, timeout, grace, right, cleanup=True):
             elif rec["status"] < 200 and method == "INVITE" and final_at is None:
                 # Provisional: the final answer (auto-answer) may take a little.
                 deadline = max(deadline, t + 2.0)
-    res = {"method": method, "call_id": call_id, "port": lst.port,
+    res = {"method": method, "call_id": call_id, "cseq": req_cseq, "port": lst.port,
            "responses": responses, "strays": strays}
     finals = []
     for r in responses:

@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The SIP stack and user agent in-process: messages go in through
+ * zc_sip_stack_receive(), what the agent sends is recorded. */
+#include "config.h"
+
+#include "sip/stack.h"
+#include "sip/ua.h"
+
+#include <string.h>
+
+typedef struct {
+  ZcSipFlow to;
+  char *text;
+} Sent;
+
+typedef struct {
+  ZcSipUa *ua;
+  GPtrArray *sent;            /* Sent* */
+  GPtrArray *events;          /* strings */
+  ZcSipSession *last_session;
+  int reject_with;            /* 0: answer incoming calls */
+} Fixture;
+
+static const char sdp_offer[] =
+    "v=0\r\no=- 1 1 IN IP4 198.18.0.2\r\ns=-\r\nc=IN IP4 198.18.0.2\r\nt=0 0\r\n"
+    "m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+static void
+sent_free (gpointer data)
+{
+  Sent *s = data;
+  g_free (s->text);
+  g_free (s);
+}
+
+static gboolean
+record_send (const ZcSipFlow *to, const char *data, gsize len, gpointer user_data)
+{
+  Fixture *f = user_data;
+  Sent *s = g_new0 (Sent, 1);
+
+  s->to = *to;
+  s->text = g_strndup (data, len);
+  g_ptr_array_add (f->sent, s);
+  return TRUE;
+}
+
+static char *
+local_address (const char *remote G_GNUC_UNUSED, gpointer data G_GNUC_UNUSED)
+{
+  return g_strdup ("198.18.0.1");
+}
+
+static void
+incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from G_GNUC_UNUSED, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  g_ptr_array_add (f->events, g_strdup_printf ("incoming:%s", sdp ? "sdp" : "nosdp"));
+  f->last_session = session;
+  zc_sip_session_set_user_data (session, f);
+  if (f->reject_with != 0)
+    zc_sip_session_reject (session, f->reject_with, NULL);
+  else
+    zc_sip_session_ring (session);
+}
+
+static void
+progress_cb (ZcSipSession *session G_GNUC_UNUSED, int status, gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_ptr_array_add (f->events, g_strdup_printf ("progress:%d", status));
+}
+
+static void
+established_cb (ZcSipSession *session G_GNUC_UNUSED, const char *sdp, gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_ptr_array_add (f->events, g_strdup_printf ("established:%s", sdp ? "sdp" : "nosdp"));
+}
+
+static void
+ended_cb (ZcSipSession *session G_GNUC_UNUSED, ZcSipEndCause cause, int status, const char *reason G_GNUC_UNUSED,
+          gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_ptr_array_add (f->events, g_strdup_printf ("ended:%d:%d", cause, status));
+}
+
+static void
+setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const ZcSipUaEvents events = {
+    .incoming = incoming_cb, .progress = progress_cb, .established = established_cb, .ended = ended_cb,
+  };
+  ZcSipUaIo io = { .send = record_send, .local_address_for = local_address, .port = 5060, .data = f };
+  ZcSipIdentity identity = { .user = "alice", .display_name = "Alice" };
+
+  f->sent = g_ptr_array_new_with_free_func (sent_free);
+  f->events = g_ptr_array_new_with_free_func (g_free);
+  f->ua = zc_sip_ua_new_with_io (&io, &identity, &events, f);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_sip_ua_free (f->ua);
+  g_ptr_array_unref (f->sent);
+  g_ptr_array_unref (f->events);
+}
+
+/* Builds a request from a template with \n line ends, a body, and a
+ * correct Content-Length. */
+static char *
+request (const char *head, const char *body)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_auto (GStrv) lines = g_strsplit (head, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++) {
+    if (*lines[i] == '\0')
+      continue;
+    g_string_append_printf (s, "%s\r\n", lines[i]);
+  }
+  g_string_append_printf (s, "Content-Length: %zu\r\n\r\n%s", body ? strlen (body) : 0, body ? body : "");
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+feed (Fixture *f, const char *text)
+{
+  ZcSipFlow from = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
+  zc_sip_stack_receive (zc_sip_ua_get_stack (f->ua), text, strlen (text), &from);
+}
+
+static const Sent *
+last_sent (Fixture *f)
+{
+  g_assert_cmpuint (f->sent->len, >, 0);
+  return g_ptr_array_index (f->sent, f->sent->len - 1);
+}
+
+static void
+assert_status (Fixture *f, guint index, const char *status_line)
+{
+  const Sent *s;
+
+  g_assert_cmpuint (f->sent->len, >, index);
+  s = g_ptr_array_index (f->sent, index);
+  if (!g_str_has_prefix (s->text, status_line))
+    g_error ("message %u: expected “%s”, got:\n%s", index, status_line, s->text);
+}
+
+static char *
+header_value (const char *text, const char *name)
+{
+  g_autofree char *needle = g_strdup_printf ("\r\n%s: ", name);
+  const char *p = strstr (text, needle);
+  const char *end;
+
+  if (p == NULL)
+    return NULL;
+  p += strlen (needle);
+  end = strstr (p, "\r\n");
+  return g_strndup (p, (gsize) (end - p));
+}
+
+#define BASE(method, cseq, branch) \
+  method " sip:alice@198.18.0.1:5060 SIP/2.0\n" \
+  "Via: SIP/2.0/UDP 198.18.0.2:5062;branch=z9hG4bK" branch ";rport\n" \
+  "Max-Forwards: 70\n" \
+  "From: \"Bob\" <sip:bob@198.18.0.2:5062>;tag=bobtag\n" \
+  "To: <sip:alice@198.18.0.1:5060>\n" \
+  "Call-ID: call-" branch "@198.18.0.2\n" \
+  "CSeq: " cseq " " method "\n" \
+  "Contact: <sip:bob@198.18.0.2:5062>\n"
+
+static void
+test_options (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *msg = request (BASE ("OPTIONS", "1", "o1"), NULL);
+  g_autofree char *allow = NULL, *accept = NULL;
+
+  feed (f, msg);
+  assert_status (f, 0, "SIP/2.0 200 ");
+  allow = header_value (last_sent (f)->text, "Allow");
+  accept = header_value (last_sent (f)->text, "Accept");
+  g_assert_nonnull (allow);
+  g_assert_nonnull (strstr (allow, "INVITE"));
+  g_assert_cmpstr (accept, ==, "application/sdp");
+  /* rport: back to the source port, not the Via's. */
+  g_assert_cmpuint (last_sent (f)->to.port, ==, 5062);
+  g_assert_cmpstr (last_sent (f)->to.address, ==, "198.18.0.2");
+  g_assert_nonnull (strstr (last_sent (f)->text, "rport=5062"));
+}
+
+static void
+test_response_port_without_rport (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *msg = request ("OPTIONS sip:alice@198.18.0.1 SIP/2.0\n"
+                                  "Via: SIP/2.0/UDP 203.0.113.9:5070;maddr=203.0.113.10;branch=z9hG4bKm\n"
+                                  "From: <sip:bob@198.18.0.2>;tag=1\nTo: <sip:alice@198.18.0.1>\n"
+                                  "Call-ID: m1\nCSeq: 1 OPTIONS\n",
+                                  NULL);
+
+  feed (f, msg);
+  assert_status (f, 0, "SIP/2.0 200 ");
+  /* RFC 3261 18.2.2: received address, sent-by port; maddr is ignored so
+   * no third party can be made a target. */
+  g_assert_cmpstr (last_sent (f)->to.address, ==, "198.18.0.2");
+  g_assert_cmpuint (last_sent (f)->to.port, ==, 5070);
+}
+
+static void
+test_invite_answer_ack_bye (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *invite = request (BASE ("INVITE", "1", "i1") "Content-Type: application/sdp\n", sdp_offer);
+  g_autofree char *to_tag = NULL, *to = NULL, *ack = NULL, *bye = NULL, *retransmit = NULL;
+
+  feed (f, invite);
+  assert_status (f, 0, "SIP/2.0 100 ");
+  assert_status (f, 1, "SIP/2.0 180 ");
+  g_assert_cmpstr (g_ptr_array_index (f->events, 0), ==, "incoming:sdp");
+  zc_sip_session_answer (f->last_session, sdp_offer);
+  assert_status (f, 2, "SIP/2.0 200 ");
+  g_assert_nonnull (strstr (last_sent (f)->text, "Contact: <sip:alice@198.18.0.1:5060>"));
+  g_assert_nonnull (strstr (last_sent (f)->text, "Content-Type: application/sdp"));
+  to = header_value (last_sent (f)->text, "To");
+  g_assert_nonnull (strstr (to, ";tag="));
+
+  /* A retransmitted INVITE is absorbed: the 200 goes again, no new call. */
+  feed (f, invite);
+  g_assert_cmpuint (f->events->len, ==, 1);
+
+  ack = request ("ACK sip:alice@198.18.0.1:5060 SIP/2.0\n"
+                 "Via: SIP/2.0/UDP 198.18.0.2:5062;branch=z9hG4bKa1;rport\nMax-Forwards: 70\n"
+                 "From: \"Bob\" <sip:bob@198.18.0.2:5062>;tag=bobtag\n",
+                 NULL);
+  retransmit = g_strdup_printf ("%.*sTo: %s\r\nCall-ID: call-i1@198.18.0.2\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+                                (int) (strstr (ack, "Content-Length") - ack), ack, to);
+  feed (f, retransmit);
+  g_assert_cmpstr (g_ptr_array_index (f->events, 1), ==, "established:nosdp");
+
+  bye = g_strdup_printf ("BYE sip:alice@198.18.0.1:5060 SIP/2.0\r\n"
+                         "Via: SIP/2.0/UDP 198.18.0.2:5062;branch=z9hG4bKb1;rport\r\nMax-Forwards: 70\r\n"
+                         "From: \"Bob\" <sip:bob@198.18.0.2:5062>;tag=bobtag\r\nTo: %s\r\n"
+                         "Call-ID: call-i1@198.18.0.2\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+                         to);
+  feed (f, bye);
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 200 "));
+  g_assert_nonnull (strstr (last_sent (f)->text, "CSeq: 2 BYE"));
+  g_assert_cmpstr (g_ptr_array_index (f->events, 2), ==, "ended:1:0"); /* REMOTE_HANGUP */
+}
+
+static void
+test_invite_cancel (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *invite = request (BASE ("INVITE", "1", "c1"), NULL);
+  g_autofree char *cancel = request (BASE ("CANCEL", "1", "c1"), NULL);
+  gboolean saw_487 = FALSE, saw_200_cancel = FALSE;
+
+  feed (f, invite);
+  feed (f, cancel);
+  for (guint i = 0; i < f->sent->len; i++) {
+    const Sent *s = g_ptr_array_index (f->sent, i);
+
+    saw_487 |= g_str_has_prefix (s->text, "SIP/2.0 487 ") && strstr (s->text, "CSeq: 1 INVITE") != NULL;
+    saw_200_cancel |= g_str_has_prefix (s->text, "SIP/2.0 200 ") && strstr (s->text, "CSeq: 1 CANCEL") != NULL;
+  }
+  g_assert_true (saw_487);
+  g_assert_true (saw_200_cancel);
+  g_assert_cmpstr (g_ptr_array_index (f->events, 1), ==, "ended:2:487"); /* CANCELLED */
+}
+
+static void
+test_reject_busy (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *invite = request (BASE ("INVITE", "1", "r1"), NULL);
+
+  f->reject_with = 486;
+  feed (f, invite);
+  assert_status (f, 1, "SIP/2.0 486 ");
+  g_assert_nonnull (strstr (last_sent (f)->text, "Retry-After"));
+}
+
+static void
+test_bye_unknown_dialog (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *bye = request (BASE ("BYE", "2", "u1"), NULL);
+  g_autofree char *tagged = NULL;
+  char *to = strstr (bye, "To: <sip:alice@198.18.0.1:5060>");
+
+  g_assert_nonnull (to);
+  tagged = g_strdup_printf ("%.*sTo: <sip:alice@198.18.0.1:5060>;tag=nosuch%s", (int) (to - bye), bye,
+                            to + strlen ("To: <sip:alice@198.18.0.1:5060>"));
+  feed (f, tagged);
+  assert_status (f, 0, "SIP/2.0 481 ");
+}
+
+/* What a user agent must answer to broken or unsupported requests
+ * (RFC 3261 8.2, RFC 4475 3.1.2 and 3.3). */
+static void
+test_rejections (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const struct {
+    const char *head;
+    const char *body;
+    const char *status;
+    const char *header; /* expected header, or NULL */
+  } cases[] = {
+    { "OPTIONS sip:alice@198.18.0.1 SIP/7.0\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKv\nFrom: <sip:b@x>;tag=1\n"
+      "To: <sip:alice@198.18.0.1>\nCall-ID: v\nCSeq: 1 OPTIONS\n", NULL, "SIP/2.0 505 ", NULL },
+    { "OPTIONS sip:alice@198.18.0.1 SIP/2.0\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKn\nFrom: <sip:b@x>;tag=1\n"
+      "To: <sip:alice@198.18.0.1>\nCSeq: 1 OPTIONS\n", NULL, "SIP/2.0 400 ", NULL },
+    { "FOO sip:alice@198.18.0.1 SIP/2.0\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKf\nFrom: <sip:b@x>;tag=1\n"
+      "To: <sip:alice@198.18.0.1>\nCall-ID: f\nCSeq: 1 FOO\n", NULL, "SIP/2.0 501 ", "Allow" },
+    { "REGISTER sip:198.18.0.1 SIP/2.0\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKr\nFrom: <sip:b@x>;tag=1\n"
+      "To: <sip:b@x>\nCall-ID: r\nCSeq: 1 REGISTER\n", NULL, "SIP/2.0 405 ", "Allow" },
+    { "OPTIONS sip:alice@198.18.0.1 SIP/2.0\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKq\nFrom: <sip:b@x>;tag=1\n"
+      "To: <sip:alice@198.18.0.1>\nCall-ID: q\nCSeq: 1 OPTIONS\nRequire: nothing-we-know\n", NULL, "SIP/2.0 420 ",
+      "Unsupported" },
+    { "INVITE sip:alice@198.18.0.1 SIP/2.0\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKt\nFrom: <sip:b@x>;tag=1\n"
+      "To: <sip:alice@198.18.0.1>\nCall-ID: t\nCSeq: 1 INVITE\nContent-Type: text/plain\n", "hello", "SIP/2.0 415 ",
+      "Accept" },
+    { "OPTIONS sip:alice@198.18.0.1 SIP/2.0\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKm\nFrom: <sip:b@x>;tag=1\n"
+      "To: <sip:alice@198.18.0.1>\nCall-ID: m\nCSeq: 8 INVITE\n", NULL, "SIP/2.0 400 ", NULL },
+    { "OPTIONS nobodyKnowsThisScheme:foo SIP/2.0\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKs\nFrom: <sip:b@x>;tag=1\n"
+      "To: <sip:alice@198.18.0.1>\nCall-ID: s\nCSeq: 1 OPTIONS\n", NULL, "SIP/2.0 416 ", NULL },
+    { "OPTIONS sip:alice@198.18.0.1 SIP/2.0\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKd\nFrom: <sip:b@x>;tag=1\n"
+      "From: <sip:c@x>;tag=2\nTo: <sip:alice@198.18.0.1>\nCall-ID: d\nCSeq: 1 OPTIONS\n", NULL, "SIP/2.0 400 ", NULL },
+    { "OPTIONS sip:alice@198.18.0.1 SIP/2.0\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKx\nFrom: <sip:b@x>;tag=1\n"
+      "To: <sip:alice@198.18.0.1>\nCall-ID: x\nCSeq: 4294967296 OPTIONS\n", NULL, "SIP/2.0 400 ", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *msg = request (cases[i].head, cases[i].body);
+    guint before = f->sent->len;
+
+    feed (f, msg);
+    if (f->sent->len != before + 1)
+      g_error ("case %zu: %u responses to:\n%s", i, f->sent->len - before, msg);
+    assert_status (f, before, cases[i].status);
+    if (cases[i].header != NULL) {
+      g_autofree char *value = header_value (last_sent (f)->text, cases[i].header);
+      g_assert_nonnull (value);
+    }
+  }
+}
+
+static void
+test_content_length_too_large (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  const char *msg = "OPTIONS sip:alice@198.18.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKcl\r\n"
+                    "From: <sip:b@x>;tag=1\r\nTo: <sip:alice@198.18.0.1>\r\nCall-ID: cl\r\nCSeq: 1 OPTIONS\r\n"
+                    "Content-Length: 9999\r\n\r\nshort";
+
+  feed (f, msg);
+  assert_status (f, 0, "SIP/2.0 400 ");
+}
+
+static void
+test_dropped_responses (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  feed (f, "SIP/2.0 4294967301 Big\r\nVia: SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKz\r\nFrom: <sip:a@x>;tag=1\r\n"
+           "To: <sip:b@x>;tag=2\r\nCall-ID: z\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+  feed (f, "garbage\r\n\r\n");
+  g_assert_cmpuint (f->sent->len, ==, 0);
+}
+
+static void
+test_rate_limit (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  guint ok = 0, busy = 0;
+
+  zc_sip_stack_set_rate_limit (zc_sip_ua_get_stack (f->ua), 10);
+  for (int i = 0; i < 100; i++) {
+    g_autofree char *branch = g_strdup_printf ("rl%d", i);
+    g_autofree char *msg = g_strdup_printf ("OPTIONS sip:alice@198.18.0.1 SIP/2.0\r\n"
+                                            "Via: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bK%s\r\nFrom: <sip:b@x>;tag=1\r\n"
+                                            "To: <sip:alice@198.18.0.1>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+                                            "Content-Length: 0\r\n\r\n",
+                                            branch, branch);
+    feed (f, msg);
+  }
+  for (guint i = 0; i < f->sent->len; i++) {
+    const Sent *s = g_ptr_array_index (f->sent, i);
+    ok += g_str_has_prefix (s->text, "SIP/2.0 200 ");
+    if (g_str_has_prefix (s->text, "SIP/2.0 503 ")) {
+      g_assert_nonnull (strstr (s->text, "Retry-After: 5"));
+      busy++;
+    }
+  }
+  /* Burst of 2x the rate answered, then 503s, then silence. */
+  g_assert_cmpuint (ok, >=, 20);
+  g_assert_cmpuint (ok, <=, 22);
+  g_assert_cmpuint (busy, >, 0);
+  g_assert_cmpuint (ok + busy, <, 100);
+}
+
+static void
+test_outgoing_call (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  ZcSipFlow to = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
+  ZcSipSession *s = zc_sip_ua_invite (f->ua, "sip:bob@198.18.0.2:5062", &to, sdp_offer, NULL);
+  g_autofree char *via = NULL, *from = NULL, *call_id = NULL, *ringing = NULL, *ok = NULL;
+
+  g_assert_nonnull (s);
+  zc_sip_session_set_user_data (s, f);
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "INVITE sip:bob@198.18.0.2:5062 SIP/2.0"));
+  via = header_value (last_sent (f)->text, "Via");
+  from = header_value (last_sent (f)->text, "From");
+  call_id = header_value (last_sent (f)->text, "Call-ID");
+  g_assert_nonnull (strstr (via, ";branch=z9hG4bK"));
+  ringing = g_strdup_printf ("SIP/2.0 180 Ringing\r\nVia: %s\r\nFrom: %s\r\nTo: <sip:bob@198.18.0.2:5062>;tag=b1\r\n"
+                             "Call-ID: %s\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@198.18.0.2:5062>\r\n"
+                             "Content-Length: 0\r\n\r\n",
+                             via, from, call_id);
+  feed (f, ringing);
+  g_assert_cmpstr (g_ptr_array_index (f->events, 0), ==, "progress:180");
+  ok = g_strdup_printf ("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: <sip:bob@198.18.0.2:5062>;tag=b1\r\n"
+                        "Call-ID: %s\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@198.18.0.2:5062>\r\n"
+                        "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+                        via, from, call_id, strlen (sdp_offer), sdp_offer);
+  feed (f, ok);
+  g_assert_cmpstr (g_ptr_array_index (f->events, 1), ==, "established:sdp");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "ACK sip:bob@198.18.0.2:5062 SIP/2.0"));
+  g_assert_nonnull (strstr (last_sent (f)->text, "CSeq: 1 ACK"));
+  g_assert_nonnull (strstr (last_sent (f)->text, "tag=b1"));
+  /* The 200 again: our ACK was lost, send it again. */
+  feed (f, ok);
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "ACK "));
+  zc_sip_session_hangup (s);
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "BYE sip:bob@198.18.0.2:5062 SIP/2.0"));
+  g_assert_nonnull (strstr (last_sent (f)->text, "CSeq: 2 BYE"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, setup, fn, teardown)
+  ADD ("/sip/options", test_options);
+  ADD ("/sip/response-port-without-rport", test_response_port_without_rport);
+  ADD ("/sip/invite-answer-ack-bye", test_invite_answer_ack_bye);
+  ADD ("/sip/invite-cancel", test_invite_cancel);
+  ADD ("/sip/reject-busy", test_reject_busy);
+  ADD ("/sip/bye-unknown-dialog", test_bye_unknown_dialog);
+  ADD ("/sip/rejections", test_rejections);
+  ADD ("/sip/content-length-too-large", test_content_length_too_large);
+  ADD ("/sip/dropped-responses", test_dropped_responses);
+  ADD ("/sip/rate-limit", test_rate_limit);
+  ADD ("/sip/outgoing-call", test_outgoing_call);
+  return g_test_run ();
+}
