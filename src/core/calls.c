@@ -593,7 +593,9 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
   zc_sip_session_ring (session);
   if (config->auto_answer)
     call->auto_answer_id = g_timeout_add_seconds (config->auto_answer_delay_s, auto_answer_cb, call);
-  call->ring_timeout_id = g_timeout_add_seconds (RING_TIMEOUT_S, ring_timeout_cb, call);
+  /* A long auto-answer delay must not lose against the ring timeout. */
+  call->ring_timeout_id = g_timeout_add_seconds (MAX (RING_TIMEOUT_S, config->auto_answer_delay_s + 30),
+                                                 ring_timeout_cb, call);
 }
 
 static void

@@ -116,6 +116,15 @@ via_response_port (const ZcRawHeader *via)
   return (guint16) port;
 }
 
+gboolean
+zc_sip_method_is_known (const char *method)
+{
+  static const char *const methods[] = { "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "UPDATE", "REGISTER",
+                                         "PRACK", "INFO", "MESSAGE", "SUBSCRIBE", "NOTIFY", "REFER", "PUBLISH",
+                                         NULL };
+  return g_strv_contains (methods, method);
+}
+
 void
 zc_sip_raw_inspect (const char *data, gsize len, ZcSipRawInfo *info)
 {
@@ -133,15 +142,36 @@ zc_sip_raw_inspect (const char *data, gsize len, ZcSipRawInfo *info)
 
   body_offset = split_headers (data, len, headers, &start_len);
   start = g_strndup (data, start_len);
+  gboolean malformed_line = FALSE;
   if (g_str_has_prefix (start, "SIP/")) {
     info->is_request = FALSE;
   } else {
-    parts = g_strsplit (start, " ", 3);
-    if (g_strv_length (parts) != 3 || *parts[0] == '\0' || !g_str_has_prefix (parts[2], "SIP/")) {
+    /* Method SP Request-URI SP SIP-Version (RFC 3261 7.1).  Trailing
+     * blanks are forgiven (RFC 4475 3.1.2.10 allows it); extra spaces
+     * inside are a malformed line (3.1.2.8, 3.1.2.9) that still deserves
+     * a 400 when the method and version can be told. */
+    guint n;
+
+    g_strchomp (start);
+    parts = g_strsplit (start, " ", -1);
+    n = g_strv_length (parts);
+    if (n < 3 || *parts[0] == '\0' || !g_str_has_prefix (parts[n - 1], "SIP/")) {
       info->verdict = ZC_SIP_RAW_GARBAGE;
       return;
     }
+    if (n > 3) {
+      malformed_line = TRUE;
+      g_free (parts[1]);
+      parts[1] = g_strjoinv (" ", parts + 1);
+      parts[1][strlen (parts[1]) - strlen (parts[n - 1]) - 1] = '\0';
+      g_free (parts[2]);
+      parts[2] = g_strdup (parts[n - 1]);
+      for (guint i = 3; i < n; i++)
+        g_clear_pointer (&parts[i], g_free);
+    }
     info->is_request = TRUE;
+    info->is_ack = g_str_equal (parts[0], "ACK");
+    info->method_unknown = !zc_sip_method_is_known (parts[0]);
   }
 
   for (guint i = 0; i < headers->len; i++) {
@@ -192,6 +222,11 @@ zc_sip_raw_inspect (const char *data, gsize len, ZcSipRawInfo *info)
   }
 
   if (info->is_request) {
+    if (malformed_line) {
+      info->verdict = ZC_SIP_RAW_BAD_REQUEST;
+      info->reason = "Malformed Request-Line";
+      return;
+    }
     if (g_ascii_strcasecmp (parts[2], "SIP/2.0") != 0) {
       info->verdict = ZC_SIP_RAW_BAD_VERSION;
       info->reason = "Version Not Supported";
@@ -219,7 +254,8 @@ zc_sip_raw_status_code_valid (const char *data, gsize len)
 }
 
 char *
-zc_sip_raw_error_response (const char *data, gsize len, const ZcSipRawInfo *info, const char *server)
+zc_sip_raw_error_response (const char *data, gsize len, const ZcSipRawInfo *info, const char *server,
+                           gsize *out_len)
 {
   g_autoptr (GArray) headers = g_array_new (FALSE, TRUE, sizeof (ZcRawHeader));
   gsize start_len;
@@ -228,6 +264,9 @@ zc_sip_raw_error_response (const char *data, gsize len, const ZcSipRawInfo *info
   int status;
   const char *reason;
 
+  *out_len = 0;
+  if (info->is_ack)
+    return NULL;
   split_headers (data, len, headers, &start_len);
   switch (info->verdict) {
   case ZC_SIP_RAW_BAD_VERSION:
@@ -240,7 +279,10 @@ zc_sip_raw_error_response (const char *data, gsize len, const ZcSipRawInfo *info
     status = 400;
     break;
   }
-  reason = info->reason ? info->reason : (status == 400 ? "Bad Request" : "Error");
+  /* A method we do not know is the first thing to say (RFC 4475 3.1.1.2). */
+  if (status == 400 && info->method_unknown && info->verdict == ZC_SIP_RAW_BAD_REQUEST && info->reason == NULL)
+    status = 501;
+  reason = info->reason ? info->reason : (status == 400 ? "Bad Request" : status == 501 ? "Not Implemented" : "Error");
   out = g_string_new (NULL);
   g_string_append_printf (out, "SIP/2.0 %d %s\r\n", status, reason);
   /* Copy the headers a response must echo (RFC 3261 8.2.6.2) verbatim. */
@@ -267,6 +309,9 @@ zc_sip_raw_error_response (const char *data, gsize len, const ZcSipRawInfo *info
   }
   if (server != NULL)
     g_string_append_printf (out, "Server: %s\r\n", server);
+  if (status == 501)
+    g_string_append (out, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE\r\n");
   g_string_append (out, "Content-Length: 0\r\n\r\n");
+  *out_len = out->len;
   return g_string_free (out, FALSE);
 }

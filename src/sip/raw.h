@@ -20,6 +20,8 @@ typedef enum {
 typedef struct {
   ZcSipRawVerdict verdict;
   gboolean is_request;
+  gboolean is_ack;           /* an ACK is never answered */
+  gboolean method_unknown;   /* not a method of SIP or its extensions: 501 */
   gsize message_len;         /* headers + Content-Length bytes of body */
   guint16 response_port;     /* top Via sent-by port; 0 = source port (rport) */
   const char *reason;        /* reason phrase for the error response */
@@ -28,8 +30,13 @@ typedef struct {
 void zc_sip_raw_inspect (const char *data, gsize len, ZcSipRawInfo *info);
 
 /* The error response for a request that failed inspection or parsing,
- * or NULL when it has no Via to answer to. */
-char *zc_sip_raw_error_response (const char *data, gsize len, const ZcSipRawInfo *info, const char *server);
+ * or NULL when it has no Via to answer to (or is an ACK).  It may hold
+ * NUL bytes echoed from the request: *out_len is its length. */
+char *zc_sip_raw_error_response (const char *data, gsize len, const ZcSipRawInfo *info, const char *server,
+                                 gsize *out_len);
+
+/* Methods of RFC 3261 and its extensions. */
+gboolean zc_sip_method_is_known (const char *method);
 
 /* "SIP/2.0 NNN " with exactly three digits (RFC 3261 25.1 Status-Code). */
 gboolean zc_sip_raw_status_code_valid (const char *data, gsize len);

@@ -750,9 +750,19 @@ zc_sdp_parse (const char *body, GError **error)
    * of a body that ends inside a short m= line (it calls strchr (tmp + 1)
    * with tmp on the NUL; found by the mutation test under valgrind).  A
    * copy with a few more NULs keeps that read inside our buffer. */
-  len = strlen (body);
-  padded = g_malloc0 (len + PARSE_PADDING);
-  memcpy (padded, body, len);
+  {
+    /* RFC 4566 wants a character after "s=", but real offers (RFC 5118
+     * 4.8 among them) leave it empty; libosip2 refuses those. */
+    g_autoptr (GString) normalized = g_string_new (body);
+
+    if (g_str_has_prefix (normalized->str, "s=\r\n") || g_str_has_prefix (normalized->str, "s=\n"))
+      g_string_insert_c (normalized, 2, '-');
+    g_string_replace (normalized, "\ns=\r\n", "\ns=-\r\n", 0);
+    g_string_replace (normalized, "\ns=\n", "\ns=-\n", 0);
+    len = normalized->len;
+    padded = g_malloc0 (len + PARSE_PADDING);
+    memcpy (padded, normalized->str, len);
+  }
   if (sdp_message_init (&sdp) != 0 || sdp_message_parse (sdp, padded) != 0) {
     g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP body cannot be parsed");
     return NULL;

@@ -440,7 +440,8 @@ check_request (osip_message_t *sip, const char **reason, const char **header, ch
   *reason = NULL;
   *header = NULL;
   *value = NULL;
-  if (sip->sip_version == NULL || g_ascii_strcasecmp (sip->sip_version, "SIP/2.0") != 0)
+  if (sip->sip_version == NULL || g_ascii_strncasecmp (sip->sip_version, "SIP/2.0", 7) != 0 ||
+      sip->sip_version[7 + strspn (sip->sip_version + 7, " \t")] != '\0')
     return 505;
   if (sip->from == NULL || sip->from->url == NULL || sip->to == NULL || sip->to->url == NULL ||
       sip->call_id == NULL || sip->call_id->number == NULL || sip->cseq == NULL || sip->cseq->number == NULL ||
@@ -461,6 +462,12 @@ check_request (osip_message_t *sip, const char **reason, const char **header, ch
   if (sip->req_uri->scheme == NULL || (g_ascii_strcasecmp (sip->req_uri->scheme, "sip") != 0 &&
                                        g_ascii_strcasecmp (sip->req_uri->scheme, "sips") != 0))
     return 416;
+  /* RFC 5118 4.2: an IPv6 host must be a bracketed reference. */
+  if (sip->req_uri->host == NULL || (strchr (sip->req_uri->host, ':') != NULL && sip->req_uri->host[0] != '[') ||
+      (sip->req_uri->port != NULL && !g_ascii_string_to_unsigned (sip->req_uri->port, 10, 0, 65535, NULL, NULL))) {
+    *reason = "Malformed Request-URI";
+    return 400;
+  }
   if (is_other_sip_method (sip->sip_method))
     return 405;
   /* RFC 3261 8.2.2.3: we support no extension that a request may require
@@ -556,6 +563,33 @@ receive_response (ZcSipStack *stack, osip_event_t *evt, const char *data, gsize 
   osip_event_free (evt);
 }
 
+/* An ACK from an RFC 2543 peer (no z9hG4bK branch) for our error
+ * response: matched by Call-ID, CSeq number and From tag (RFC 3261
+ * 17.2.3, last paragraph), where libosip2's own matching misses it. */
+static gboolean
+absorb_rfc2543_ack (ZcSipStack *stack, osip_event_t *evt)
+{
+  osip_message_t *ack = evt->sip;
+  osip_generic_param_t *ack_tag = NULL;
+
+  osip_from_get_tag (ack->from, &ack_tag);
+  for (int i = 0; i < osip_list_size (&stack->osip->osip_ist_transactions); i++) {
+    osip_transaction_t *tr = osip_list_get (&stack->osip->osip_ist_transactions, i);
+    osip_generic_param_t *tag = NULL;
+
+    if (tr->state != IST_COMPLETED || tr->callid == NULL || tr->cseq == NULL || tr->from == NULL ||
+        osip_call_id_match (tr->callid, ack->call_id) != 0 || strcmp (tr->cseq->number, ack->cseq->number) != 0)
+      continue;
+    osip_from_get_tag (tr->from, &tag);
+    if ((tag == NULL) != (ack_tag == NULL) ||
+        (tag != NULL && g_strcmp0 (tag->gvalue, ack_tag->gvalue) != 0))
+      continue;
+    osip_transaction_add_event (tr, evt);
+    return TRUE;
+  }
+  return FALSE;
+}
+
 static void
 receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
 {
@@ -588,6 +622,8 @@ receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
   }
   if (osip_find_transaction_and_add_event (stack->osip, evt) == 0)
     return; /* a retransmission, or the ACK of a non-2xx */
+  if (MSG_IS_ACK (sip) && absorb_rfc2543_ack (stack, evt))
+    return;
   if (MSG_IS_ACK (sip)) {
     if (stack->events.ack != NULL)
       stack->events.ack (sip, from, stack->user_data);
@@ -608,6 +644,26 @@ receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
   osip_transaction_add_event (tr, evt);
 }
 
+/* A 400/416/501/505 from the request's raw headers, for what libosip2
+ * cannot (or must not) take. */
+static void
+respond_raw (ZcSipStack *stack, const char *data, gsize len, const ZcSipRawInfo *raw, const ZcSipFlow *from)
+{
+  g_autofree char *response = NULL;
+  gsize response_len;
+  ZcSipFlow to = *from;
+  gboolean drop;
+
+  if (!raw->is_request || raw->is_ack || rate_limited (stack, from, &drop))
+    return;
+  response = zc_sip_raw_error_response (data, len, raw, stack->user_agent, &response_len);
+  if (response == NULL)
+    return;
+  if (from->proto == ZC_SIP_UDP && raw->response_port != 0)
+    to.port = raw->response_port;
+  send_text (stack, &to, response, response_len);
+}
+
 gboolean
 zc_sip_stack_receive (ZcSipStack *stack, const char *data, gsize len, const ZcSipFlow *from)
 {
@@ -621,14 +677,7 @@ zc_sip_stack_receive (ZcSipStack *stack, const char *data, gsize len, const ZcSi
     return from->proto == ZC_SIP_UDP;
   }
   if (raw.verdict != ZC_SIP_RAW_OK) {
-    if (raw.is_request) {
-      g_autofree char *response = zc_sip_raw_error_response (data, len, &raw, stack->user_agent);
-      if (response != NULL) {
-        ZcSipFlow to = *from;
-        to.port = raw.response_port ? raw.response_port : from->port;
-        send_text (stack, &to, response, strlen (response));
-      }
-    }
+    respond_raw (stack, data, len, &raw, from);
     return from->proto == ZC_SIP_UDP && raw.verdict != ZC_SIP_RAW_BAD_FRAMING;
   }
 
@@ -638,17 +687,8 @@ zc_sip_stack_receive (ZcSipStack *stack, const char *data, gsize len, const ZcSi
       osip_event_free (evt);
     /* osip could not make sense of it: answer 400 from the raw headers
      * when it is a request we can address. */
-    if (raw.is_request) {
-      g_autofree char *response = NULL;
-
-      raw.verdict = ZC_SIP_RAW_BAD_REQUEST;
-      response = zc_sip_raw_error_response (data, len, &raw, stack->user_agent);
-      if (response != NULL) {
-        ZcSipFlow to = *from;
-        to.port = raw.response_port ? raw.response_port : from->port;
-        send_text (stack, &to, response, strlen (response));
-      }
-    }
+    raw.verdict = ZC_SIP_RAW_BAD_REQUEST;
+    respond_raw (stack, data, len, &raw, from);
     return TRUE;
   }
   g_debug ("received from %s %s:%u (%zu bytes)\n%.*s", zc_sip_proto_to_string (from->proto), from->address,

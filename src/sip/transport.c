@@ -13,6 +13,10 @@
  * forever; RFC 3261 18.3 leaves the policy to us. */
 #define TCP_IDLE_TIMEOUT_S 300
 #define TCP_MAX_CONNECTIONS 256
+/* A message whose announced body never comes (RFC 4475 3.1.2.2 over TCP):
+ * wait this long, then close. */
+#define TCP_INCOMPLETE_TIMEOUT_S 16
+#define TCP_CHECK_INTERVAL_S 4
 
 typedef struct {
   ZcSipTransport *transport;
@@ -24,6 +28,7 @@ typedef struct {
   GByteArray *out;         /* queued while connecting or when the kernel is full */
   gboolean connecting;
   gint64 last_activity_us;
+  gint64 incomplete_since_us;  /* part of a message waits for the rest */
 } ZcTcpConnection;
 
 struct _ZcSipTransport {
@@ -265,11 +270,20 @@ connection_read (ZcTcpConnection *c)
       g_byte_array_remove_range (c->in, 0, 2);
     len = tcp_message_length (c->in->data, c->in->len);
     if (len < 0) {
+      /* Let the stack answer 400 from what it can read, then close: the
+       * stream cannot be resynchronised (RFC 4475 3.1.2.3). */
       g_debug ("TCP %s:%u: broken framing, closing", c->flow.address, c->flow.port);
+      if (c->transport->receive != NULL)
+        c->transport->receive ((const char *) c->in->data, MIN (c->in->len, ZC_SIP_MAX_MESSAGE), &c->flow,
+                               c->transport->receive_data);
       return FALSE;
     }
-    if (len == 0)
+    if (len == 0) {
+      if (c->in->len > 0 && c->incomplete_since_us == 0)
+        c->incomplete_since_us = g_get_monotonic_time ();
       break;
+    }
+    c->incomplete_since_us = 0;
     if (c->transport->receive != NULL &&
         !c->transport->receive ((const char *) c->in->data, (gsize) len, &c->flow, c->transport->receive_data))
       return FALSE;
@@ -366,7 +380,8 @@ idle_connections_cb (gpointer user_data)
 
   g_hash_table_iter_init (&iter, t->connections);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c)) {
-    if (now - c->last_activity_us > TCP_IDLE_TIMEOUT_S * G_USEC_PER_SEC)
+    if (now - c->last_activity_us > TCP_IDLE_TIMEOUT_S * G_USEC_PER_SEC ||
+        (c->incomplete_since_us != 0 && now - c->incomplete_since_us > TCP_INCOMPLETE_TIMEOUT_S * G_USEC_PER_SEC))
       g_hash_table_iter_remove (&iter);
   }
   return G_SOURCE_CONTINUE;
@@ -489,7 +504,7 @@ zc_sip_transport_new (guint16 port, GError **error)
   t->tcp_source = g_socket_create_source (t->tcp, G_IO_IN, NULL);
   g_source_set_callback (t->tcp_source, (GSourceFunc) (void (*) (void)) tcp_accept_cb, t, NULL);
   g_source_attach (t->tcp_source, NULL);
-  t->idle_timer = g_timeout_add_seconds (30, idle_connections_cb, t);
+  t->idle_timer = g_timeout_add_seconds (TCP_CHECK_INTERVAL_S, idle_connections_cb, t);
   return g_steal_pointer (&t);
 }
 
