@@ -177,6 +177,9 @@ done
 
 # ---------------------------------------------------------------- 4. crash -> gone
 say "4/4 crash -> gone: $CRASH_RUNS runs"
+carol_gone() {   # a valid list at alice without carol
+    [ "$(zl h1 count user=carol)" = 0 ]
+}
 for ((i = 1; i <= CRASH_RUNS; i++)); do
     if [ "$i" -gt 1 ]; then
         start_avahi h3 && start_agent h3
@@ -194,7 +197,7 @@ for ((i = 1; i <= CRASH_RUNS; i++)); do
     if wait_for 15 zl h1 has user=carol reachable=false; then
         record crash_unreachable_ms "$((WAIT_OK_AT_MS - t0))"
     fi
-    if wait_until $((t0 + 15000)) test "$(zl h1 count user=carol 2>/dev/null)" = 0; then
+    if wait_until $((t0 + 15000)) carol_gone; then
         record crash_gone_ms "$((WAIT_OK_AT_MS - t0))"
     else
         record crash_gone_ms 99999
@@ -268,6 +271,13 @@ for r in rates.split():
     met = pct == 100.0 and growth is not None and growth < 20 and resp
     rows.append(("load %s calls/s x %s s, hold %s ms" % (r, secs, hold), desc, mem,
                  "100 % correct; RSS growth < 20 MB; status < 1 s", "met" if met else "NOT MET"))
+first = [r for r in rates.split() if nums("rss_before_" + r)]
+last = [r for r in rates.split() if nums("rss_after_" + r)]
+if first and last:
+    a, b = nums("rss_before_" + first[0])[0] / 1024, nums("rss_after_" + last[-1])[0] / 1024
+    n = sum(json.load(open(os.path.join(W, "load" + r, "summary.json")))["calls"] for r in last)
+    rows.append(("RSS over all load runs (MB)", "%.1f -> %.1f (%+.1f) after %d INVITEs" % (a, b, b - a, n),
+                 "%.1f KB per INVITE" % ((b - a) * 1024 / n if n else 0), "-", "info"))
 g, u = nums("crash_gone_ms"), nums("crash_unreachable_ms")
 rows.append(("crash -> gone from list (ms)", mmm(g, "%.0f"), "unreachable after: " + mmm(u, "%.0f"),
              "max <= 5000", ("met" if max(g) <= 5000 else "NOT MET") if g else "NOT MEASURED"))

@@ -116,6 +116,30 @@ via_response_port (const ZcRawHeader *via)
   return (guint16) port;
 }
 
+/* RFC 5118 4.2: "sip:2001:db8::10" has an IPv6 host without the brackets
+ * a reference needs. */
+static gboolean
+uri_has_bare_ipv6 (const char *uri)
+{
+  const char *colon = strchr (uri, ':');
+  const char *host, *end;
+  guint colons = 0;
+
+  if (colon == NULL)
+    return FALSE;
+  host = colon + 1;
+  end = host + strcspn (host, ";?>");
+  for (const char *at = host; at < end; at++) {
+    if (*at == '@')
+      host = at + 1;
+  }
+  if (*host == '[')
+    return FALSE;
+  for (const char *p = host; p < end; p++)
+    colons += *p == ':';
+  return colons > 1;
+}
+
 gboolean
 zc_sip_method_is_known (const char *method)
 {
@@ -230,6 +254,11 @@ zc_sip_raw_inspect (const char *data, gsize len, ZcSipRawInfo *info)
     if (g_ascii_strcasecmp (parts[2], "SIP/2.0") != 0) {
       info->verdict = ZC_SIP_RAW_BAD_VERSION;
       info->reason = "Version Not Supported";
+      return;
+    }
+    if (uri_has_bare_ipv6 (parts[1])) {
+      info->verdict = ZC_SIP_RAW_BAD_REQUEST;
+      info->reason = "Malformed Request-URI";
       return;
     }
     if (!g_str_has_prefix (parts[1], "sip:") && !g_str_has_prefix (parts[1], "sips:") &&

@@ -463,7 +463,7 @@ check_request (osip_message_t *sip, const char **reason, const char **header, ch
                                        g_ascii_strcasecmp (sip->req_uri->scheme, "sips") != 0))
     return 416;
   /* RFC 5118 4.2: an IPv6 host must be a bracketed reference. */
-  if (sip->req_uri->host == NULL || (strchr (sip->req_uri->host, ':') != NULL && sip->req_uri->host[0] != '[') ||
+  if (sip->req_uri->host == NULL ||
       (sip->req_uri->port != NULL && !g_ascii_string_to_unsigned (sip->req_uri->port, 10, 0, 65535, NULL, NULL))) {
     *reason = "Malformed Request-URI";
     return 400;
@@ -578,7 +578,8 @@ absorb_rfc2543_ack (ZcSipStack *stack, osip_event_t *evt)
     osip_generic_param_t *tag = NULL;
 
     if (tr->state != IST_COMPLETED || tr->callid == NULL || tr->cseq == NULL || tr->from == NULL ||
-        osip_call_id_match (tr->callid, ack->call_id) != 0 || strcmp (tr->cseq->number, ack->cseq->number) != 0)
+        osip_call_id_match (tr->callid, ack->call_id) != 0 ||
+        g_ascii_strtoull (tr->cseq->number, NULL, 10) != g_ascii_strtoull (ack->cseq->number, NULL, 10))
       continue;
     osip_from_get_tag (tr->from, &tag);
     if ((tag == NULL) != (ack_tag == NULL) ||

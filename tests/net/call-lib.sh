@@ -49,6 +49,27 @@ dump_logs() {
     done
 }
 
+# logs_clean HOST...: ok/not_ok on GLib criticals, failed assertions and
+# sanitizer reports in the hosts' zcalld logs.
+logs_clean() {
+    local h bad=
+    for h in "$@"; do
+        if grep -qE 'CRITICAL|assertion .* failed|ERROR: AddressSanitizer|runtime error:' \
+            "${HOST_DIR[$h]}/zcalld.log" 2>/dev/null; then
+            bad="$bad $h"
+        fi
+    done
+    if [ -z "$bad" ]; then
+        ok "zcalld logs of $*: no criticals or failed assertions"
+    else
+        not_ok "zcalld logs: criticals or failed assertions on:$bad"
+        for h in $bad; do
+            grep -nE 'CRITICAL|assertion .* failed|ERROR: AddressSanitizer|runtime error:' \
+                "${HOST_DIR[$h]}/zcalld.log" | head -n 10 | sed "s/^/#   $h: /"
+        done
+    fi
+}
+
 # ------------------------------------------------------------------ CLI
 
 # zc HOST ARGS...: the CLI on HOST (never hangs: 5 s cap, ZC_TIMEOUT overrides).
@@ -211,7 +232,9 @@ sipp_show() {
 capture_start() {
     command -v tcpdump >/dev/null 2>&1 || return 1
     CAPTURE_FILE=$1/lan.pcap
-    ip netns exec "$NET_SWITCH" tcpdump -i br0 -s 0 -B 8192 -n -w "$CAPTURE_FILE" \
+    # --immediate-mode -U: every packet reaches the file at once (otherwise
+    # the last partly filled ring block is lost when tcpdump is stopped).
+    ip netns exec "$NET_SWITCH" tcpdump -i br0 -s 0 -B 8192 -n --immediate-mode -U -w "$CAPTURE_FILE" \
         'udp port 5060 or tcp port 5060' </dev/null >>"$1/tcpdump.log" 2>&1 &
     CAPTURE_PID=$!
     net_track_pid "$CAPTURE_PID" "$NET_SWITCH" tcpdump
@@ -220,6 +243,7 @@ capture_start() {
 }
 capture_stop() {
     [ -n "${CAPTURE_PID:-}" ] || return 0
+    sleep 0.2   # the last packets of the run are on their way
     _kill_wait "$CAPTURE_PID" "$NET_SWITCH" 3000
     CAPTURE_PID=
 }
