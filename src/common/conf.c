@@ -324,10 +324,11 @@ zc_config_new_default (void)
   config->sip_port = ZC_DEFAULT_SIP_PORT;
   config->rate_limit = 50;
   config->discovery_enabled = TRUE;
-  /* A crashed peer: unreachable within ~2 s, gone from lists within 5 s. */
+  /* A crashed peer (pinged every second): unreachable within ~2.5 s and
+   * gone from lists within ~4 s, inside the 5 s a user would tolerate. */
   config->probe_interval_ms = 1000;
-  config->unreachable_after_ms = 2000;
-  config->remove_after_ms = 2000;
+  config->unreachable_after_ms = 1500;
+  config->remove_after_ms = 1500;
   config->auto_answer = FALSE;
   config->accept_from = ZC_ACCEPT_FROM_LAN;
   config->max_calls = 4;
