@@ -5,12 +5,10 @@
 #include "core/calls.h"
 
 #include "common/i18n.h"
+#include "core/targets.h"
 #include "media/rtp-ports.h"
 #include "sip/sdp.h"
 
-#include <ifaddrs.h>
-#include <netinet/in.h>
-#include <osipparser2/osip_uri.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -308,184 +306,6 @@ fits_established (ZcCall *call)
   return call->state == CALL_ACTIVE || call->state == CALL_HELD;
 }
 
-/* The peer whose advertised address is @address, for naming callers. */
-static GVariant *
-peer_by_address (ZcPeerTable *peers, const char *address)
-{
-  g_autoptr (GPtrArray) list = zc_peer_table_list (peers, FALSE);
-
-  for (guint i = 0; i < list->len; i++) {
-    GVariant *view = g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (list, i)));
-    g_autofree const char **addresses = NULL;
-
-    if (g_variant_lookup (view, "addresses", "^a&s", &addresses)) {
-      for (guint a = 0; addresses[a] != NULL; a++) {
-        if (strncmp (addresses[a], address, strcspn (addresses[a], "%")) == 0 &&
-            strlen (address) == strcspn (addresses[a], "%"))
-          return view;
-      }
-    }
-    g_variant_unref (view);
-  }
-  return NULL;
-}
-
-char *
-zc_calls_resolve_target (ZcPeerTable *peers, const char *target, GError **error)
-{
-  g_autoptr (GPtrArray) list = NULL;
-  g_autoptr (GPtrArray) by_name = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  g_autoptr (GPtrArray) by_user = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  g_autofree char *folded = NULL;
-  GPtrArray *matches;
-
-  if (target == NULL || *target == '\0') {
-    g_set_error_literal (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID, _("no target given"));
-    return NULL;
-  }
-  if (g_ascii_strncasecmp (target, "sip:", 4) == 0 || g_ascii_strncasecmp (target, "sips:", 5) == 0)
-    return g_strdup (target);
-  if (strchr (target, '@') != NULL)
-    return g_strconcat ("sip:", target, NULL);
-
-  folded = g_utf8_casefold (target, -1);
-  list = zc_peer_table_list (peers, FALSE);
-  for (guint i = 0; i < list->len; i++) {
-    const ZcPeer *peer = g_ptr_array_index (list, i);
-    g_autofree char *name = g_utf8_casefold (zc_peer_get_name (peer), -1);
-
-    if (g_str_equal (name, folded))
-      g_ptr_array_add (by_name, g_variant_ref_sink (zc_peer_to_variant (peer)));
-    else if (g_ascii_strcasecmp (zc_peer_get_user (peer), target) == 0)
-      g_ptr_array_add (by_user, g_variant_ref_sink (zc_peer_to_variant (peer)));
-  }
-  /* An exact name beats a user name: "Bob" is the peer called Bob even if
-   * another peer's user is bob. */
-  matches = by_name->len > 0 ? by_name : by_user;
-  if (matches->len == 0) {
-    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND,
-                 _("no peer matches “%s” (“zcall list” shows the peers; a SIP URI or user@host also works)"), target);
-    return NULL;
-  }
-  if (matches->len > 1) {
-    GString *names = g_string_new (NULL);
-
-    for (guint i = 0; i < matches->len; i++) {
-      GVariant *view = g_ptr_array_index (matches, i);
-      const char *name = NULL, *uri = NULL;
-
-      g_variant_lookup (view, "name", "&s", &name);
-      g_variant_lookup (view, "uri", "&s", &uri);
-      g_string_append_printf (names, "%s%s (%s)", i ? ", " : "", name, uri);
-    }
-    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_AMBIGUOUS, _("“%s” matches several peers: %s"), target,
-                 names->str);
-    g_string_free (names, TRUE);
-    return NULL;
-  }
-  {
-    const char *uri = NULL;
-    g_variant_lookup (g_ptr_array_index (matches, 0), "uri", "&s", &uri);
-    if (uri == NULL || *uri == '\0') {
-      g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("peer “%s” has no address yet"), target);
-      return NULL;
-    }
-    return g_strdup (uri);
-  }
-}
-
-/* A URI whose host is a discovered peer's mDNS name ("pc7.local") is sent
- * to that peer's address: the agent resolves nothing else by itself. */
-static gboolean
-flow_for_uri (ZcCalls *calls, const char *uri, ZcSipFlow *flow, GError **error)
-{
-  osip_uri_t *parsed = NULL;
-  g_autoptr (GPtrArray) list = NULL;
-  gboolean ok = FALSE;
-
-  if (zc_sip_uri_to_flow (uri, flow))
-    return TRUE;
-  if (osip_uri_init (&parsed) != 0)
-    return FALSE;
-  if (osip_uri_parse (parsed, uri) == 0 && parsed->host != NULL) {
-    list = zc_peer_table_list (calls->peers, FALSE);
-    for (guint i = 0; i < list->len && !ok; i++) {
-      g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (list, i)));
-      const char *host = NULL;
-      g_autofree const char **addresses = NULL;
-      guint32 port = 0;
-
-      g_variant_lookup (view, "host", "&s", &host);
-      g_variant_lookup (view, "port", "u", &port);
-      if (host == NULL || g_ascii_strcasecmp (host, parsed->host) != 0 ||
-          !g_variant_lookup (view, "addresses", "^a&s", &addresses) || addresses[0] == NULL)
-        continue;
-      memset (flow, 0, sizeof *flow);
-      g_strlcpy (flow->address, addresses[0], sizeof flow->address);
-      flow->port = parsed->port ? (guint16) atoi (parsed->port) : (guint16) port;
-      flow->proto = ZC_SIP_UDP;
-      ok = TRUE;
-    }
-    if (!ok)
-      g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID,
-                   _("cannot reach “%s”: use an IP address or the name of a discovered peer"), parsed->host);
-  } else {
-    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID, _("“%s” is not a valid SIP URI"), uri);
-  }
-  osip_uri_free (parsed);
-  return ok;
-}
-
-/* accept-from=lan: the caller is on one of our subnets, or a peer we
- * discovered (which may be on a routed part of the LAN). */
-static gboolean
-address_is_local (ZcCalls *calls, const char *address)
-{
-  g_autoptr (GInetAddress) ip = g_inet_address_new_from_string (address);
-  struct ifaddrs *ifaddrs = NULL;
-  gboolean local = FALSE;
-
-  if (ip == NULL)
-    return FALSE;
-  if (g_inet_address_get_is_loopback (ip) || g_inet_address_get_is_link_local (ip))
-    return TRUE;
-  if (getifaddrs (&ifaddrs) == 0) {
-    for (struct ifaddrs *ifa = ifaddrs; ifa != NULL && !local; ifa = ifa->ifa_next) {
-      g_autoptr (GSocketAddress) sa = NULL;
-      g_autoptr (GSocketAddress) mask = NULL;
-      const guint8 *a, *n, *m;
-      gsize len;
-
-      if (ifa->ifa_addr == NULL || ifa->ifa_netmask == NULL ||
-          (ifa->ifa_addr->sa_family != AF_INET && ifa->ifa_addr->sa_family != AF_INET6))
-        continue;
-      sa = g_socket_address_new_from_native (ifa->ifa_addr, ifa->ifa_addr->sa_family == AF_INET ? sizeof (struct sockaddr_in) : sizeof (struct sockaddr_in6));
-      mask = g_socket_address_new_from_native (ifa->ifa_netmask, ifa->ifa_addr->sa_family == AF_INET ? sizeof (struct sockaddr_in) : sizeof (struct sockaddr_in6));
-      if (sa == NULL || mask == NULL ||
-          g_inet_address_get_family (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa))) !=
-              g_inet_address_get_family (ip))
-        continue;
-      a = g_inet_address_to_bytes (ip);
-      n = g_inet_address_to_bytes (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
-      m = g_inet_address_to_bytes (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (mask)));
-      len = g_inet_address_get_native_size (ip);
-      local = TRUE;
-      for (gsize i = 0; i < len; i++) {
-        if ((a[i] & m[i]) != (n[i] & m[i])) {
-          local = FALSE;
-          break;
-        }
-      }
-    }
-    freeifaddrs (ifaddrs);
-  }
-  if (!local) {
-    g_autoptr (GVariant) peer = peer_by_address (calls->peers, address);
-    local = peer != NULL;
-  }
-  return local;
-}
-
 /* ---- UA events ------------------------------------------------------------------ */
 
 static gboolean
@@ -527,7 +347,7 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
   g_autoptr (GVariant) peer = NULL;
   guint live = zc_calls_count_live (calls);
 
-  if (config->accept_from == ZC_ACCEPT_FROM_LAN && !address_is_local (calls, from->address)) {
+  if (config->accept_from == ZC_ACCEPT_FROM_LAN && !zc_target_address_is_local (calls->peers, from->address)) {
     g_message (_("refusing a call from %s: not on the LAN (see [calls] accept-from)"), from->address);
     zc_sip_session_reject (session, 403, "Forbidden");
     return;
@@ -538,7 +358,7 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
   zc_sip_session_set_user_data (session, call);
   call->peer_uri = g_strdup (zc_sip_session_get_remote_uri (session));
   call->sip_call_id = g_strdup (zc_sip_session_get_call_id (session));
-  peer = peer_by_address (calls->peers, from->address);
+  peer = zc_target_peer_by_address (calls->peers, from->address);
   if (peer != NULL)
     g_variant_lookup (peer, "name", "s", &call->peer_name);
   else
@@ -779,18 +599,18 @@ answer_call (ZcCall *call, GError **error)
 char *
 zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
 {
-  g_autofree char *uri = zc_calls_resolve_target (calls->peers, target, error);
+  g_autofree char *uri = zc_target_resolve (calls->peers, target, error);
   g_autofree char *offer = NULL;
   ZcSipFlow flow;
   ZcCall *call;
   ZcSdpLocal local;
   g_autoptr (GVariant) peer = NULL;
 
-  if (uri == NULL || !flow_for_uri (calls, uri, &flow, error))
+  if (uri == NULL || !zc_target_flow_for_uri (calls->peers, uri, &flow, error))
     return NULL;
   call = call_new (calls, TRUE);
   call->peer_uri = g_strdup (uri);
-  peer = peer_by_address (calls->peers, flow.address);
+  peer = zc_target_peer_by_address (calls->peers, flow.address);
   if (peer != NULL)
     g_variant_lookup (peer, "name", "s", &call->peer_name);
   call->local_address = zc_sip_transport_local_address_for (calls->transport, flow.address);

@@ -54,8 +54,3 @@ gboolean zc_calls_hold (ZcCalls *calls, const char *id, gboolean hold, GError **
 
 GVariant *zc_calls_list (ZcCalls *calls);
 GVariant *zc_calls_get (ZcCalls *calls, const char *id);
-
-/* "sip:bob@198.18.0.2:5060" from a target as the user typed it, or an
- * error: a peer name or user (case-insensitive), a sip:/sips: URI, or
- * user@host[:port].  Pure enough to unit-test. */
-char *zc_calls_resolve_target (ZcPeerTable *peers, const char *target, GError **error);

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Who a call goes to and who may call: targets as users type them,
+ * matched against the discovered peers, and the accept-from=lan test. */
+#pragma once
+
+#include "discovery/peer-table.h"
+#include "sip/transport.h"
+
+#include <gio/gio.h>
+
+/* "sip:bob@198.18.0.2:5060" from a target as the user typed it, or an
+ * error (ZC_CALLS_ERROR): a peer name or user (case-insensitive; a name
+ * beats a user), a sip:/sips: URI, or user@host[:port]. */
+char *zc_target_resolve (ZcPeerTable *peers, const char *target, GError **error);
+
+/* Where to send to reach @uri: its numeric host, or the address of the
+ * discovered peer whose mDNS host name it names. */
+gboolean zc_target_flow_for_uri (ZcPeerTable *peers, const char *uri, ZcSipFlow *flow, GError **error);
+
+/* accept-from=lan: @address is on one of our subnets or is a peer's. */
+gboolean zc_target_address_is_local (ZcPeerTable *peers, const char *address);
+
+/* The peer dictionary whose addresses include @address, or NULL. */
+GVariant *zc_target_peer_by_address (ZcPeerTable *peers, const char *address);
