@@ -186,7 +186,7 @@ carol_gone() {   # a valid list at alice without carol (no python: it starts slo
 }
 carol_unreachable() {
     local js
-    js=$(zc h1 list --json) && grep -q '"reachable": *false' <<<"$js"
+    js=$(zc h1 list --json) && grep -q '"reachable" *: *false' <<<"$js"
 }
 for ((i = 1; i <= CRASH_RUNS; i++)); do
     if [ "$i" -gt 1 ]; then

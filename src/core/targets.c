@@ -40,8 +40,8 @@ char *
 zc_target_resolve (ZcPeerTable *peers, const char *target, GError **error)
 {
   g_autoptr (GPtrArray) list = NULL;
-  g_autoptr (GPtrArray) by_name = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  g_autoptr (GPtrArray) by_user = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr (GPtrArray) exact = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr (GPtrArray) by_name_or_user = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_autofree char *folded = NULL;
   GPtrArray *matches;
 
@@ -60,14 +60,15 @@ zc_target_resolve (ZcPeerTable *peers, const char *target, GError **error)
     const ZcPeer *peer = g_ptr_array_index (list, i);
     g_autofree char *name = g_utf8_casefold (zc_peer_get_name (peer), -1);
 
-    if (g_str_equal (name, folded))
-      g_ptr_array_add (by_name, g_variant_ref_sink (zc_peer_to_variant (peer)));
-    else if (g_ascii_strcasecmp (zc_peer_get_user (peer), target) == 0)
-      g_ptr_array_add (by_user, g_variant_ref_sink (zc_peer_to_variant (peer)));
+    if (g_str_equal (zc_peer_get_name (peer), target))
+      g_ptr_array_add (exact, g_variant_ref_sink (zc_peer_to_variant (peer)));
+    if (g_str_equal (name, folded) || g_ascii_strcasecmp (zc_peer_get_user (peer), target) == 0)
+      g_ptr_array_add (by_name_or_user, g_variant_ref_sink (zc_peer_to_variant (peer)));
   }
-  /* An exact name beats a user name: "Bob" is the peer called Bob even if
-   * another peer's user is bob. */
-  matches = by_name->len > 0 ? by_name : by_user;
+  /* A name typed exactly as advertised is unambiguous ("Twin" beside
+   * "Twin #2"); otherwise every peer whose name or user matches counts,
+   * and two of them make the target ambiguous. */
+  matches = exact->len == 1 ? exact : by_name_or_user;
   if (matches->len == 0) {
     g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND,
                  _("no peer matches “%s” (“zcall list” shows the peers; a SIP URI or user@host also works)"), target);

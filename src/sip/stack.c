@@ -8,6 +8,9 @@
 
 #include <osipparser2/osip_parser.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sys/random.h>
 
 /* Our data on each osip transaction (reserved1). */
@@ -33,6 +36,8 @@ struct _ZcSipStack {
   gboolean running;
   GHashTable *buckets;        /* source address -> ZcRateBucket */
   guint rate_limit;
+  guint freed_since_trim;
+  guint trim_id;
 };
 
 static void schedule (ZcSipStack *stack);
@@ -238,9 +243,30 @@ osip_kill_cb (int type G_GNUC_UNUSED, osip_transaction_t *tr)
   g_ptr_array_add (stack->dead, tr);
 }
 
+/* After a burst of calls, thousands of transactions end together; glibc
+ * keeps the freed heap unless asked, and a desk agent should shrink back
+ * after a flood rather than keep its high-water mark. */
+#define TRIM_AFTER_TRANSACTIONS 256
+
+static gboolean
+trim_cb (gpointer user_data)
+{
+  ZcSipStack *stack = user_data;
+
+  stack->trim_id = 0;
+  stack->freed_since_trim = 0;
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
 static void
 free_dead_transactions (ZcSipStack *stack)
 {
+  stack->freed_since_trim += stack->dead->len;
+  if (stack->freed_since_trim >= TRIM_AFTER_TRANSACTIONS && stack->trim_id == 0)
+    stack->trim_id = g_timeout_add_seconds (2, trim_cb, stack);
   for (guint i = 0; i < stack->dead->len; i++) {
     osip_transaction_t *tr = g_ptr_array_index (stack->dead, i);
 
@@ -835,6 +861,7 @@ zc_sip_stack_free (ZcSipStack *stack)
   if (stack == NULL)
     return;
   g_clear_handle_id (&stack->timer_id, g_source_remove);
+  g_clear_handle_id (&stack->trim_id, g_source_remove);
   stack->events = (ZcSipStackEvents){ 0 };
   free_dead_transactions (stack);
   free_transaction_list (stack, &stack->osip->osip_ict_transactions);

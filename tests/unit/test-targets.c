@@ -58,7 +58,8 @@ test_resolve (void)
     { "carol", "sip:carol@198.18.0.3:5060", 0 },          /* name, case-insensitive */
     { "bob a", "sip:bob@198.18.0.4:5060", 0 },
     { "bob", NULL, ZC_CALLS_ERROR_AMBIGUOUS },           /* user of two peers */
-    { "dave", "sip:dave@198.18.0.6:5060", 0 },            /* the name beats another peer's user */
+    { "Dave", "sip:dave@198.18.0.6:5060", 0 },            /* the exact name beats another peer's user */
+    { "dave", NULL, ZC_CALLS_ERROR_AMBIGUOUS },           /* a name and another peer's user */
     { "me", NULL, ZC_CALLS_ERROR_NOT_FOUND },             /* self is no target */
     { "nosuch", NULL, ZC_CALLS_ERROR_NOT_FOUND },
     { "", NULL, ZC_CALLS_ERROR_INVALID },
