@@ -299,15 +299,26 @@ find_session_for_response (ZcSipUa *ua, osip_message_t *response)
   return NULL;
 }
 
-/* Where requests inside the dialog go: the remote target (RFC 3261
- * 12.2.1.1) when it is an address we can use, else where the peer was. */
+/* Where requests inside the dialog go (RFC 3261 12.2.1.1, 8.1.2): the
+ * first Route of the route set when there is one (a proxy that
+ * Record-Routed), else the remote target, when they are addresses we can
+ * use; else where the peer was. */
 static void
 dialog_destination (ZcSipSession *s, ZcSipFlow *to)
 {
+  osip_route_t *route;
+  osip_uri_t *next_hop = NULL;
+
   *to = s->flow;
-  if (s->flow.proto == ZC_SIP_UDP && s->dialog != NULL && s->dialog->remote_contact_uri != NULL &&
-      s->dialog->remote_contact_uri->url != NULL) {
-    g_autofree char *target = uri_to_string (s->dialog->remote_contact_uri->url);
+  if (s->flow.proto != ZC_SIP_UDP || s->dialog == NULL)
+    return;
+  route = osip_list_get (&s->dialog->route_set, 0);
+  if (route != NULL)
+    next_hop = route->url;
+  else if (s->dialog->remote_contact_uri != NULL)
+    next_hop = s->dialog->remote_contact_uri->url;
+  if (next_hop != NULL) {
+    g_autofree char *target = uri_to_string (next_hop);
     ZcSipFlow parsed;
 
     if (zc_sip_uri_to_flow (target, &parsed) && parsed.proto == ZC_SIP_UDP)
@@ -395,6 +406,13 @@ session_response (ZcSipSession *s, int status, const char *reason)
   response = zc_sip_stack_build_response (s->ua->stack, request, status, reason, local_tag);
   if (response != NULL && status > 100 && status < 300) {
     g_autofree char *contact = session_contact (s);
+
+    /* RFC 3261 12.1.1: proxies that Record-Routed stay in the path. */
+    for (int i = 0; i < osip_list_size (&request->record_routes); i++) {
+      osip_record_route_t *rr = osip_list_get (&request->record_routes, i), *copy = NULL;
+      if (osip_record_route_clone (rr, &copy) == 0)
+        osip_list_add (&response->record_routes, copy, -1);
+    }
     osip_message_set_contact (response, contact);
     osip_message_set_allow (response, ZC_SIP_ALLOW);
     osip_message_set_supported (response, ZC_SIP_SUPPORTED);

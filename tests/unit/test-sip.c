@@ -434,6 +434,24 @@ test_outgoing_call (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_nonnull (strstr (last_sent (f)->text, "CSeq: 2 BYE"));
 }
 
+/* A proxy that Record-Routes stays in the path: our 200 echoes the
+ * Record-Route and our BYE goes through it with a Route header. */
+static void
+test_record_route (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *invite = request (BASE ("INVITE", "1", "rr1") "Record-Route: <sip:198.18.0.9:5060;lr>\n"
+                                     "Content-Type: application/sdp\n", sdp_offer);
+
+  feed (f, invite);
+  zc_sip_session_answer (f->last_session, sdp_offer);
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 200 "));
+  g_assert_nonnull (strstr (last_sent (f)->text, "Record-Route: <sip:198.18.0.9:5060;lr>"));
+  zc_sip_session_hangup (f->last_session);
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "BYE sip:bob@198.18.0.2:5062 SIP/2.0"));
+  g_assert_nonnull (strstr (last_sent (f)->text, "Route: <sip:198.18.0.9:5060;lr>"));
+  g_assert_cmpstr (last_sent (f)->to.address, ==, "198.18.0.9");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -450,5 +468,6 @@ main (int argc, char **argv)
   ADD ("/sip/dropped-responses", test_dropped_responses);
   ADD ("/sip/rate-limit", test_rate_limit);
   ADD ("/sip/outgoing-call", test_outgoing_call);
+  ADD ("/sip/record-route", test_record_route);
   return g_test_run ();
 }
