@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "audio"
+
+#include "config.h"
+
+#include "audio/aec.h"
+
+#include <speex/speex_echo.h>
+#include <speex/speex_preprocess.h>
+
+#include <string.h>
+
+/* The voice activity hysteresis speexdsp's own VAD uses (its
+ * SPEEX_PREPROCESS_SET_PROB_START / _CONTINUE defaults, in percent): a
+ * frame starts speech above 35 % speech probability and continues it above
+ * 20 %.  We apply it to SPEEX_PREPROCESS_GET_PROB ourselves instead of
+ * enabling SPEEX_PREPROCESS_SET_VAD, which prints a warning to stderr on
+ * every call set-up and decides nothing more. */
+#define VAD_PROB_START_PERCENT 35
+#define VAD_PROB_CONTINUE_PERCENT 20
+
+/* Residual noise left by denoise=on, dB (speexdsp's default). */
+#define DENOISE_SUPPRESS_DB (-15)
+
+struct _ZcAec {
+  SpeexEchoState *echo;             /* NULL when echo-cancel=false */
+  SpeexPreprocessState *preprocess; /* always: it makes the VAD decision */
+  guint frame_size;                 /* samples per 10 ms */
+  gboolean was_speech;              /* VAD hysteresis state */
+  gint16 *silence;                  /* frame_size zeros, the reference when none is given */
+  gint16 *work;                     /* frame_size samples, the frame being cleaned */
+};
+
+ZcAec *
+zc_aec_new (const ZcAecConfig *config, GError **error)
+{
+  ZcAec *aec;
+  guint tail_ms = config->tail_ms != 0 ? config->tail_ms : ZC_AEC_DEFAULT_TAIL_MS;
+  spx_int32_t on = 1, off = 0, rate, suppress_db;
+
+  if (config->rate_hz < 8000 || config->rate_hz > 48000 || config->rate_hz % 100 != 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "echo canceller: rate %u Hz is not a multiple of 100 between 8000 and 48000", config->rate_hz);
+    return NULL;
+  }
+  if (tail_ms < ZC_AEC_MIN_TAIL_MS || tail_ms > ZC_AEC_MAX_TAIL_MS) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "echo canceller: echo-tail-ms=%u is outside %u..%u", tail_ms, ZC_AEC_MIN_TAIL_MS,
+                 ZC_AEC_MAX_TAIL_MS);
+    return NULL;
+  }
+
+  aec = g_new0 (ZcAec, 1);
+  aec->frame_size = config->rate_hz * ZC_AEC_FRAME_MS / 1000;
+  aec->silence = g_new0 (gint16, aec->frame_size);
+  aec->work = g_new0 (gint16, aec->frame_size);
+  rate = (spx_int32_t) config->rate_hz;
+
+  if (config->echo_cancel) {
+    aec->echo = speex_echo_state_init ((int) aec->frame_size, (int) (config->rate_hz * tail_ms / 1000));
+    /* The default is 8000 Hz; the rate sets the canceller's internal
+     * time constants and its DC notch. */
+    speex_echo_ctl (aec->echo, SPEEX_ECHO_SET_SAMPLING_RATE, &rate);
+  }
+
+  aec->preprocess = speex_preprocess_state_init ((int) aec->frame_size, (int) config->rate_hz);
+  if (aec->echo != NULL) {
+    /* Residual echo suppression: the preprocessor asks the canceller how
+     * much echo it left in each band and attenuates those bands, which
+     * takes the linear filter's 20-30 dB to well beyond.  speexdsp applies
+     * it only while denoising is enabled, so with denoise=off we keep
+     * denoising on with a 0 dB noise floor: echo is suppressed, noise is
+     * left alone. */
+    speex_preprocess_ctl (aec->preprocess, SPEEX_PREPROCESS_SET_ECHO_STATE, aec->echo);
+    speex_preprocess_ctl (aec->preprocess, SPEEX_PREPROCESS_SET_DENOISE, &on);
+    suppress_db = config->denoise ? DENOISE_SUPPRESS_DB : 0;
+    speex_preprocess_ctl (aec->preprocess, SPEEX_PREPROCESS_SET_NOISE_SUPPRESS, &suppress_db);
+  } else {
+    speex_preprocess_ctl (aec->preprocess, SPEEX_PREPROCESS_SET_DENOISE, config->denoise ? &on : &off);
+    suppress_db = DENOISE_SUPPRESS_DB;
+    speex_preprocess_ctl (aec->preprocess, SPEEX_PREPROCESS_SET_NOISE_SUPPRESS, &suppress_db);
+  }
+  /* AGC at speexdsp's defaults (target level 8000, at most +30 dB). */
+  speex_preprocess_ctl (aec->preprocess, SPEEX_PREPROCESS_SET_AGC, config->agc ? &on : &off);
+  speex_preprocess_ctl (aec->preprocess, SPEEX_PREPROCESS_SET_DEREVERB, &off);
+  return aec;
+}
+
+void
+zc_aec_free (ZcAec *aec)
+{
+  if (aec == NULL)
+    return;
+  /* The preprocessor only borrows the echo state: destroy it first. */
+  speex_preprocess_state_destroy (aec->preprocess);
+  if (aec->echo != NULL)
+    speex_echo_state_destroy (aec->echo);
+  g_free (aec->silence);
+  g_free (aec->work);
+  g_free (aec);
+}
+
+guint
+zc_aec_get_frame_size (const ZcAec *aec)
+{
+  return aec->frame_size;
+}
+
+ZcAecVad
+zc_aec_process (ZcAec *aec, const gint16 *capture, const gint16 *playback, gint16 *out)
+{
+  spx_int32_t prob_percent = 0;
+
+  /* Work in our own frame: speexdsp documents neither in-place echo
+   * cancellation nor a const preprocessor input, and @out may be
+   * @capture. */
+  if (aec->echo != NULL)
+    speex_echo_cancellation (aec->echo, capture, playback != NULL ? playback : aec->silence, aec->work);
+  else
+    memcpy (aec->work, capture, aec->frame_size * sizeof (gint16));
+
+  speex_preprocess_run (aec->preprocess, aec->work);
+  memcpy (out, aec->work, aec->frame_size * sizeof (gint16));
+
+  speex_preprocess_ctl (aec->preprocess, SPEEX_PREPROCESS_GET_PROB, &prob_percent);
+  aec->was_speech = prob_percent > VAD_PROB_START_PERCENT
+                    || (aec->was_speech && prob_percent > VAD_PROB_CONTINUE_PERCENT);
+  return aec->was_speech ? ZC_AEC_VAD_SPEECH : ZC_AEC_VAD_SILENCE;
+}
+
+void
+zc_aec_reset (ZcAec *aec)
+{
+  if (aec->echo != NULL)
+    speex_echo_state_reset (aec->echo);
+  aec->was_speech = FALSE;
+}

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The echo canceller and the resampler, offline: synthetic far-end speech,
+ * a synthetic room, no sound card.  Every figure the issue asks for (ERLE
+ * at steady state, reconvergence after an echo-path change, double-talk
+ * loss) is printed with g_test_message(), so `make check` logs carry it;
+ * run with --verbose to see it on the terminal. */
+#include "config.h"
+
+#include "audio/aec.h"
+#include "audio/resample.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- measurements ---------------------------------------------------- */
+
+static gdouble
+energy (const gint16 *x, gsize from, gsize to)
+{
+  gdouble e = 0;
+
+  for (gsize i = from; i < to; i++)
+    e += (gdouble) x[i] * x[i];
+  return e;
+}
+
+static gdouble
+rms (const gint16 *x, gsize from, gsize to)
+{
+  return sqrt (energy (x, from, to) / (gdouble) (to - from));
+}
+
+/* Echo return loss enhancement over [from, to): how much quieter the
+ * canceller's output is than the echo it was given.  +1 keeps a window of
+ * digital silence finite. */
+static gdouble
+erle_db (const gint16 *near_in, const gint16 *out, gsize from, gsize to)
+{
+  return 10 * log10 ((energy (near_in, from, to) + 1) / (energy (out, from, to) + 1));
+}
+
+/* Goertzel power of @freq_hz in @x (the DFT bin at any frequency). */
+static gdouble
+goertzel_power (const gint16 *x, gsize n, gdouble freq_hz, guint rate_hz)
+{
+  gdouble coeff = 2 * cos (2 * G_PI * freq_hz / rate_hz);
+  gdouble s1 = 0, s2 = 0;
+
+  for (gsize i = 0; i < n; i++) {
+    gdouble s0 = x[i] + coeff * s1 - s2;
+
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - coeff * s1 * s2;
+}
+
+/* The frequency, to 1 Hz, with most power between @lo_hz and @hi_hz. */
+static gdouble
+peak_frequency (const gint16 *x, gsize n, guint rate_hz, gdouble lo_hz, gdouble hi_hz)
+{
+  gdouble best_hz = lo_hz, best_power = -1;
+
+  for (gdouble f = lo_hz; f <= hi_hz; f += 1) {
+    gdouble p = goertzel_power (x, n, f, rate_hz);
+
+    if (p > best_power) {
+      best_power = p;
+      best_hz = f;
+    }
+  }
+  return best_hz;
+}
+
+static gint16
+clip16 (gdouble v)
+{
+  return (gint16) CLAMP (lrint (v), G_MININT16, G_MAXINT16);
+}
+
+/* ---- resampler ------------------------------------------------------- */
+
+static void
+sine (gint16 *x, gsize n, gdouble freq_hz, guint rate_hz, gdouble amplitude)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] = clip16 (amplitude * sin (2 * G_PI * freq_hz * (gdouble) i / rate_hz));
+}
+
+/* One second of a 1 kHz sine through the converter in 10 ms device
+ * periods, as the audio thread would feed it. */
+static void
+check_resample (guint in_rate, guint out_rate)
+{
+  g_autoptr (GError) error = NULL;
+  guint period = in_rate / 100;
+  g_autoptr (ZcResampler) r = zc_resampler_new (in_rate, out_rate, ZC_RESAMPLER_QUALITY_VOIP, period, &error);
+  g_autofree gint16 *in = g_new (gint16, in_rate);
+  /* Room for one more period than needed, so an overshoot is caught by
+   * the count check, not by valgrind. */
+  g_autofree gint16 *out = g_new0 (gint16, out_rate + zc_resampler_get_max_out (r));
+  gsize n_out = 0, skip;
+  gdouble peak_hz, level_db;
+
+  g_assert_no_error (error);
+  sine (in, in_rate, 1000, in_rate, 10000);
+  for (guint i = 0; i < 100; i++) {
+    guint got = zc_resampler_process (r, in + i * period, period, out + n_out);
+
+    g_assert_cmpuint (got, <=, zc_resampler_get_max_out (r));
+    n_out += got;
+  }
+
+  /* Measure past the filter's start-up (its latency plus a margin). */
+  skip = zc_resampler_get_latency (r) + out_rate / 100;
+  peak_hz = peak_frequency (out + skip, n_out - skip, out_rate, 900, 1100);
+  level_db = 20 * log10 (rms (out, skip, n_out) / rms (in, 0, in_rate));
+  g_test_message ("resample %u -> %u Hz: %" G_GSIZE_FORMAT " samples out of 1 s, peak %.0f Hz, level %+.2f dB, "
+                  "latency %u samples",
+                  in_rate, out_rate, n_out, peak_hz, level_db, zc_resampler_get_latency (r));
+
+  g_assert_cmpint (ABS ((gint64) n_out - (gint64) out_rate), <=, 1);
+  g_assert_cmpfloat (fabs (peak_hz - 1000), <=, 20); /* ±2 % */
+  g_assert_cmpfloat (fabs (level_db), <=, 1.0);
+}
+
+static void
+test_resample_44100_48000 (void)
+{
+  check_resample (44100, 48000);
+}
+
+static void
+test_resample_pairs (void)
+{
+  static const guint pairs[][2] = {
+    { 48000, 44100 }, { 48000, 8000 }, { 8000, 48000 }, { 16000, 48000 }, { 48000, 16000 }, { 48000, 48000 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (pairs); i++)
+    check_resample (pairs[i][0], pairs[i][1]);
+}
+
+static void
+test_resample_errors (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZcResampler) r = NULL;
+  gint16 in[481] = { 0 }, out[600];
+
+  g_assert_null (zc_resampler_new (4000, 48000, 3, 40, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (zc_resampler_new (48000, 8000, 11, 480, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (zc_resampler_new (48000, 8000, 3, 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* A period larger than promised at creation is refused, not overrun. */
+  r = zc_resampler_new (48000, 16000, 3, 480, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (zc_resampler_process (r, in, 481, out), ==, 0);
+  g_assert_cmpuint (zc_resampler_process (r, in, 480, out), >, 0);
+  zc_resampler_reset (r);
+}
+
+/* ---- echo canceller -------------------------------------------------- */
+
+#define AEC_RATE_HZ 16000
+#define AEC_SECONDS 10
+
+/* One run of the synthetic call: what the far end says, the room it
+ * echoes in, and anything said at the near end. */
+typedef struct {
+  guint delay_ms;         /* echo path delay, reference to microphone */
+  guint delay_after_ms;   /* ... from change_at_s on */
+  gdouble change_at_s;    /* echo-path change; > AEC_SECONDS for none */
+  gdouble far_mute_from_s; /* far-end silence (for double-talk) */
+  gdouble far_mute_to_s;
+  gdouble tone_from_s;    /* near-end 1 kHz talker */
+  gdouble tone_to_s;
+  gboolean reset_on_change; /* call zc_aec_reset() at the change */
+} Scenario;
+
+typedef struct {
+  gsize n;          /* samples */
+  gint16 *far;      /* the playback reference */
+  gint16 *near_in;  /* what the microphone picked up: echo + near end + noise */
+  gint16 *echo;     /* the echo part alone */
+  gint16 *out;      /* the canceller's output */
+  guint8 *vad;      /* per frame */
+} Run;
+
+static void
+run_free (Run *run)
+{
+  g_free (run->far);
+  g_free (run->near_in);
+  g_free (run->echo);
+  g_free (run->out);
+  g_free (run->vad);
+  g_free (run);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
+
+/* Far-end "speech": white noise through two resonators (formants) that
+ * move every syllable, under a 4 Hz syllable envelope that never quite
+ * closes (a -16 dB floor, so every window of the measurement holds echo to
+ * cancel).  Seeded, so every run is the same. */
+static void
+make_far_end (gint16 *far, gsize n, const Scenario *sc)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20240601);
+  g_autofree gdouble *x = g_new (gdouble, n);
+  gsize syllable = AEC_RATE_HZ / 4;
+  gdouble a1 = 0, b1 = 0, a2 = 0, b2 = 0, peak = 1;
+  gdouble y1[2] = { 0 }, y2[2] = { 0 }, sum = 0;
+
+  for (gsize i = 0; i < n; i++) {
+    gdouble phase = (gdouble) (i % syllable) / syllable;
+    gdouble noise = g_rand_double_range (rand, -1, 1);
+    gdouble f1, f2, r = 0.97;
+
+    if (i % syllable == 0) {
+      f1 = g_rand_double_range (rand, 300, 900);
+      f2 = g_rand_double_range (rand, 900, 2500);
+      a1 = 2 * r * cos (2 * G_PI * f1 / AEC_RATE_HZ);
+      a2 = 2 * r * cos (2 * G_PI * f2 / AEC_RATE_HZ);
+      b1 = b2 = -r * r;
+      peak = g_rand_double_range (rand, 0.5, 1.0);
+    }
+    {
+      gdouble o1 = noise + a1 * y1[0] + b1 * y1[1];
+      gdouble o2 = noise + a2 * y2[0] + b2 * y2[1];
+      gdouble envelope = peak * (0.15 + 0.85 * pow (sin (G_PI * phase), 2));
+
+      y1[1] = y1[0], y1[0] = o1;
+      y2[1] = y2[0], y2[0] = o2;
+      x[i] = envelope * (o1 + 0.5 * o2);
+    }
+    sum += x[i] * x[i];
+  }
+  /* -20 dBFS RMS, a loud talker in a loudspeaker. */
+  for (gsize i = 0; i < n; i++) {
+    gdouble t = (gdouble) i / AEC_RATE_HZ;
+    gboolean muted = t >= sc->far_mute_from_s && t < sc->far_mute_to_s;
+
+    far[i] = muted ? 0 : clip16 (x[i] * 3277 / sqrt (sum / n));
+  }
+}
+
+/* The room: a few taps of early reflections, about -6 dB overall. */
+static const gdouble room[] = { 0.5, 0.15, -0.08, 0.04 };
+
+static Run *
+run_scenario (const ZcAecConfig *config, const Scenario *sc)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZcAec) aec = zc_aec_new (config, &error);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (77);
+  Run *run = g_new0 (Run, 1);
+  guint frame;
+
+  g_assert_no_error (error);
+  frame = zc_aec_get_frame_size (aec);
+  g_assert_cmpuint (frame, ==, AEC_RATE_HZ / 100);
+
+  run->n = AEC_SECONDS * AEC_RATE_HZ;
+  run->far = g_new0 (gint16, run->n);
+  run->near_in = g_new0 (gint16, run->n);
+  run->echo = g_new0 (gint16, run->n);
+  run->out = g_new0 (gint16, run->n);
+  run->vad = g_new0 (guint8, run->n / frame);
+  make_far_end (run->far, run->n, sc);
+
+  for (gsize i = 0; i < run->n; i++) {
+    gdouble t = (gdouble) i / AEC_RATE_HZ;
+    guint delay_ms = t < sc->change_at_s ? sc->delay_ms : sc->delay_after_ms;
+    gsize delay = delay_ms * AEC_RATE_HZ / 1000;
+    gdouble e = 0, near = 0;
+
+    for (gsize k = 0; k < G_N_ELEMENTS (room); k++) {
+      if (i >= delay + k)
+        e += room[k] * run->far[i - delay - k];
+    }
+    if (t >= sc->tone_from_s && t < sc->tone_to_s)
+      near = 3000 * sin (2 * G_PI * 1000 * t);
+    /* A quiet microphone: about -76 dBFS of hiss. */
+    near += 5 * g_rand_double_range (rand, -1.7, 1.7);
+    run->echo[i] = clip16 (e);
+    run->near_in[i] = clip16 (e + near);
+  }
+
+  for (gsize f = 0; f < run->n / frame; f++) {
+    gsize at = f * frame;
+
+    if (sc->reset_on_change && at == (gsize) (sc->change_at_s * AEC_RATE_HZ))
+      zc_aec_reset (aec);
+    run->vad[f] = zc_aec_process (aec, run->near_in + at, run->far + at, run->out + at) == ZC_AEC_VAD_SPEECH;
+  }
+  return run;
+}
+
+static const Scenario steady = {
+  .delay_ms = 50, .delay_after_ms = 50, .change_at_s = 1e9,
+  .far_mute_from_s = 1e9, .far_mute_to_s = 1e9, .tone_from_s = 1e9, .tone_to_s = 1e9,
+};
+
+static gsize
+at_s (gdouble seconds)
+{
+  return (gsize) (seconds * AEC_RATE_HZ);
+}
+
+/* Steady state: ERLE over the last 2 s. */
+static void
+test_aec_steady_state (void)
+{
+  const ZcAecConfig canceller = { .rate_hz = AEC_RATE_HZ, .echo_cancel = TRUE };
+  const ZcAecConfig full = { .rate_hz = AEC_RATE_HZ, .echo_cancel = TRUE, .denoise = TRUE };
+  g_autoptr (Run) a = run_scenario (&canceller, &steady);
+  g_autoptr (Run) b = run_scenario (&full, &steady);
+  gdouble erle_a = erle_db (a->near_in, a->out, at_s (8), a->n);
+  gdouble erle_b = erle_db (b->near_in, b->out, at_s (8), b->n);
+  guint speech_frames = 0;
+
+  for (gsize f = 800; f < 1000; f++)
+    speech_frames += b->vad[f];
+  g_test_message ("steady state ERLE, last 2 s: %.1f dB (canceller + residual echo suppression), "
+                  "%.1f dB (and denoise); VAD speech in %u of 200 echo-only frames",
+                  erle_a, erle_b, speech_frames);
+  g_assert_cmpfloat (erle_a, >=, 25);
+  g_assert_cmpfloat (erle_b, >=, 25);
+}
+
+/* With the canceller off the echo goes straight through: ERLE ~ 0 dB.
+ * This is what makes the test above able to fail. */
+static void
+test_aec_pass_through (void)
+{
+  const ZcAecConfig off = { .rate_hz = AEC_RATE_HZ };
+  const ZcAecConfig denoise_only = { .rate_hz = AEC_RATE_HZ, .denoise = TRUE };
+  g_autoptr (Run) a = run_scenario (&off, &steady);
+  g_autoptr (Run) b = run_scenario (&denoise_only, &steady);
+  gdouble erle_a = erle_db (a->near_in, a->out, at_s (8), a->n);
+  gdouble erle_b = erle_db (b->near_in, b->out, at_s (8), b->n);
+
+  g_test_message ("canceller off, last 2 s: %.1f dB (pass-through), %.1f dB (denoise alone)", erle_a, erle_b);
+  g_assert_cmpfloat (fabs (erle_a), <, 1);
+  /* Denoise must not pass for an echo canceller. */
+  g_assert_cmpfloat (erle_b, <, 10);
+}
+
+/* How long after @change_s until every following 100 ms window has
+ * ERLE >= @target_db, in seconds (0 if it never dropped). */
+static gdouble
+reconvergence_s (const Run *run, gdouble change_s, gdouble target_db, gdouble *worst_db)
+{
+  gsize window = AEC_RATE_HZ / 10;
+  gsize last_bad_end = at_s (change_s);
+
+  *worst_db = G_MAXDOUBLE;
+  for (gsize from = at_s (change_s); from + window <= run->n; from += window) {
+    gdouble erle = erle_db (run->near_in, run->out, from, from + window);
+
+    *worst_db = MIN (*worst_db, erle);
+    if (erle < target_db)
+      last_bad_end = from + window;
+  }
+  return (gdouble) (last_bad_end - at_s (change_s)) / AEC_RATE_HZ;
+}
+
+/* The echo path changes at t = 5 s (50 -> 80 ms, as when a laptop is
+ * moved or the buffer fill changes); the canceller is not told. */
+static void
+test_aec_path_change (void)
+{
+  const ZcAecConfig canceller = { .rate_hz = AEC_RATE_HZ, .echo_cancel = TRUE };
+  const ZcAecConfig full = { .rate_hz = AEC_RATE_HZ, .echo_cancel = TRUE, .denoise = TRUE };
+  Scenario sc = steady;
+  g_autoptr (Run) a = NULL;
+  g_autoptr (Run) b = NULL;
+  g_autoptr (Run) c = NULL;
+  gdouble worst_a, worst_b, worst_c, reconv_a, reconv_b, reconv_c;
+
+  sc.delay_after_ms = 80;
+  sc.change_at_s = 5;
+  a = run_scenario (&canceller, &sc);
+  b = run_scenario (&full, &sc);
+  sc.reset_on_change = TRUE;
+  c = run_scenario (&canceller, &sc);
+
+  reconv_a = reconvergence_s (a, 5, 20, &worst_a);
+  reconv_b = reconvergence_s (b, 5, 20, &worst_b);
+  reconv_c = reconvergence_s (c, 5, 20, &worst_c);
+  g_test_message ("echo path 50 -> 80 ms at 5 s: ERLE >= 20 dB again after %.1f s (worst 100 ms window "
+                  "%.1f dB, ERLE over 8-10 s %.1f dB); with denoise %.1f s (worst %.1f dB); "
+                  "with zc_aec_reset() at the change %.1f s (worst %.1f dB)",
+                  reconv_a, worst_a, erle_db (a->near_in, a->out, at_s (8), a->n), reconv_b, worst_b, reconv_c,
+                  worst_c);
+  g_assert_cmpfloat (reconv_a, <=, 2.0);
+  g_assert_cmpfloat (reconv_b, <=, 2.0);
+  g_assert_cmpfloat (reconv_c, <=, 2.0);
+}
+
+/* Double talk, the easy half: once the filter has converged on the far
+ * end, a near-end talker in a far-end pause must come through.  Far end
+ * silent from 4 to 7 s, a 1 kHz tone at the near end from 5 to 6 s. */
+static void
+test_aec_double_talk (void)
+{
+  const ZcAecConfig canceller = { .rate_hz = AEC_RATE_HZ, .echo_cancel = TRUE };
+  const ZcAecConfig full = { .rate_hz = AEC_RATE_HZ, .echo_cancel = TRUE, .denoise = TRUE };
+  const ZcAecConfig *configs[] = { &canceller, &full };
+  Scenario sc = steady;
+
+  sc.far_mute_from_s = 4;
+  sc.far_mute_to_s = 7;
+  sc.tone_from_s = 5;
+  sc.tone_to_s = 6;
+  for (gsize i = 0; i < G_N_ELEMENTS (configs); i++) {
+    g_autoptr (Run) run = run_scenario (configs[i], &sc);
+    /* Skip the first 100 ms of the tone: the suppressor's decision takes a
+     * few frames, and a ramp-in there is no loss of speech. */
+    gsize from = at_s (5.1), to = at_s (6.0);
+    gdouble loss_db = 20 * log10 (rms (run->near_in, from, to) / rms (run->out, from, to));
+    guint speech = 0, quiet = 0;
+
+    for (gsize f = 510; f < 600; f++)
+      speech += run->vad[f];
+    for (gsize f = 450; f < 500; f++)
+      quiet += run->vad[f];
+    g_test_message ("near-end tone in a far-end pause (%s): %.2f dB lost; VAD speech in %u/90 tone frames, "
+                    "%u/50 silent frames",
+                    configs[i]->denoise ? "with denoise" : "no denoise", loss_db, speech, quiet);
+    g_assert_cmpfloat (loss_db, <, 3);
+    g_assert_cmpuint (speech, >=, 80);
+    g_assert_cmpuint (quiet, <=, 5);
+  }
+}
+
+/* out may be capture; NULL playback is silence. */
+static void
+test_aec_in_place_and_no_reference (void)
+{
+  const ZcAecConfig config = { .rate_hz = 8000, .echo_cancel = TRUE, .denoise = TRUE, .agc = TRUE };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZcAec) a = zc_aec_new (&config, &error);
+  g_autoptr (ZcAec) b = zc_aec_new (&config, &error);
+  gint16 capture[80], in_place[80], out[80], zeros[80] = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (zc_aec_get_frame_size (a), ==, 80);
+  for (guint f = 0; f < 50; f++) {
+    sine (capture, 80, 440 + f, 8000, 2000);
+    memcpy (in_place, capture, sizeof (capture));
+    (void) zc_aec_process (a, in_place, NULL, in_place);
+    (void) zc_aec_process (b, capture, zeros, out);
+    g_assert_cmpmem (in_place, sizeof (in_place), out, sizeof (out));
+  }
+  zc_aec_reset (a);
+}
+
+static void
+test_aec_config_errors (void)
+{
+  static const ZcAecConfig bad[] = {
+    { .rate_hz = 0 },
+    { .rate_hz = 44110 },
+    { .rate_hz = 96000 },
+    { .rate_hz = 16000, .tail_ms = 5 },
+    { .rate_hz = 16000, .tail_ms = 5000 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_null (zc_aec_new (&bad[i], &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/resample/44100-48000", test_resample_44100_48000);
+  g_test_add_func ("/resample/pairs", test_resample_pairs);
+  g_test_add_func ("/resample/errors", test_resample_errors);
+  g_test_add_func ("/aec/steady-state", test_aec_steady_state);
+  g_test_add_func ("/aec/pass-through", test_aec_pass_through);
+  g_test_add_func ("/aec/path-change", test_aec_path_change);
+  g_test_add_func ("/aec/double-talk", test_aec_double_talk);
+  g_test_add_func ("/aec/in-place-and-no-reference", test_aec_in_place_and_no_reference);
+  g_test_add_func ("/aec/config-errors", test_aec_config_errors);
+  return g_test_run ();
+}
