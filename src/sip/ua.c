@@ -205,6 +205,16 @@ handle_invite (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, con
     ua->events.incoming (s, zc_ua_body_of (request), from, ua->user_data);
 }
 
+/* The INVITE still waiting for our answer ends with 487 (RFC 3261 9.2). */
+static void
+terminate_unanswered_invite (ZcSipSession *s)
+{
+  osip_message_t *response = zc_ua_session_response (s, 487, "Request Terminated");
+
+  if (response != NULL)
+    zc_sip_stack_respond (s->ua->stack, s->invite_tr, response);
+}
+
 static void
 handle_cancel (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
 {
@@ -217,9 +227,7 @@ handle_cancel (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
   }
   zc_ua_respond_simple (ua, tr, request, 200, "OK");
   if (s != NULL && s->kind == OWNER_SESSION && s->state == S_INCOMING) {
-    osip_message_t *response = zc_ua_session_response (s, 487, "Request Terminated");
-    if (response != NULL)
-      zc_sip_stack_respond (ua->stack, s->invite_tr, response);
+    terminate_unanswered_invite (s);
     zc_ua_report_ended (s, ZC_SIP_END_CANCELLED, 487, "cancelled");
     zc_ua_session_maybe_free (s);
   }
@@ -236,11 +244,8 @@ handle_bye (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
   }
   zc_ua_respond_simple (ua, tr, request, 200, "OK");
   zc_ua_stop_retransmissions (s);
-  if (s->state == S_INCOMING) {
-    osip_message_t *response = zc_ua_session_response (s, 487, "Request Terminated");
-    if (response != NULL)
-      zc_sip_stack_respond (ua->stack, s->invite_tr, response);
-  }
+  if (s->state == S_INCOMING)
+    terminate_unanswered_invite (s);
   zc_ua_report_ended (s, ZC_SIP_END_REMOTE_HANGUP, 0, "remote hangup");
   zc_ua_session_maybe_free (s);
 }
