@@ -29,6 +29,7 @@ struct _ZcAec {
   gboolean was_speech;              /* VAD hysteresis state */
   gint16 *silence;                  /* frame_size zeros, the reference when none is given */
   gint16 *work;                     /* frame_size samples, the frame being cleaned */
+  guint resets;                     /* zc_aec_reset() calls, for statistics */
 };
 
 ZcAec *
@@ -66,8 +67,8 @@ zc_aec_new (const ZcAecConfig *config, GError **error)
   aec->preprocess = speex_preprocess_state_init ((int) aec->frame_size, (int) config->rate_hz);
   if (aec->echo != NULL) {
     /* Residual echo suppression: the preprocessor asks the canceller how
-     * much echo it left in each band and attenuates those bands, which
-     * takes the linear filter's 20-30 dB to well beyond.  speexdsp applies
+     * much echo it left in each band and attenuates those bands, on top of
+     * what the linear filter removed.  speexdsp applies
      * it only while denoising is enabled, so with denoise=off we keep
      * denoising on with a 0 dB noise floor: echo is suppressed, noise is
      * left alone. */
@@ -114,10 +115,13 @@ zc_aec_process (ZcAec *aec, const gint16 *capture, const gint16 *playback, gint1
   /* Work in our own frame: speexdsp documents neither in-place echo
    * cancellation nor a const preprocessor input, and @out may be
    * @capture. */
-  if (aec->echo != NULL)
-    speex_echo_cancellation (aec->echo, capture, playback != NULL ? playback : aec->silence, aec->work);
-  else
+  if (aec->echo != NULL) {
+    if (playback == NULL)
+      playback = aec->silence;
+    speex_echo_cancellation (aec->echo, capture, playback, aec->work);
+  } else {
     memcpy (aec->work, capture, aec->frame_size * sizeof (gint16));
+  }
 
   speex_preprocess_run (aec->preprocess, aec->work);
   memcpy (out, aec->work, aec->frame_size * sizeof (gint16));
@@ -134,4 +138,11 @@ zc_aec_reset (ZcAec *aec)
   if (aec->echo != NULL)
     speex_echo_state_reset (aec->echo);
   aec->was_speech = FALSE;
+  aec->resets++;
+}
+
+guint
+zc_aec_get_reset_count (const ZcAec *aec)
+{
+  return aec->resets;
 }

@@ -36,8 +36,10 @@
  * milliseconds -- must fit in tail-ms (200 ms by default covers a room and
  * generous buffer jitter).  After an xrun, a device reopen or anything
  * else that changes D, re-prime the ring and call zc_aec_reset(); a moved
- * microphone or speaker needs nothing, the filter re-adapts within about a
- * second.  If the reference ring runs dry, pass playback = NULL (silence)
+ * microphone or speaker needs no call, but speexdsp re-adapts slowly
+ * to a path that changes under a converged filter (about 3 s in
+ * tests/unit/test-aec.c, against about 1 s after zc_aec_reset()), because
+ * it takes the new echo for near-end speech and holds its step size down.  If the reference ring runs dry, pass playback = NULL (silence)
  * rather than repeat old samples: a wrong reference makes the filter
  * diverge, a missing one only pauses adaptation. */
 #pragma once
@@ -85,3 +87,7 @@ ZcAecVad zc_aec_process (ZcAec *aec, const gint16 *capture, const gint16 *playba
  * between reference and capture changed (device reopened, xrun, ring
  * re-primed); the noise estimate is kept. */
 void zc_aec_reset (ZcAec *aec);
+
+/* How many times zc_aec_reset() was called; for statistics.  Read it on
+ * the thread that calls zc_aec_process(). */
+guint zc_aec_get_reset_count (const ZcAec *aec);

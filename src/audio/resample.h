@@ -23,9 +23,9 @@
 
 typedef struct _ZcResampler ZcResampler;
 
-/* speexdsp quality, 0 (cheapest) to 10 (best).  3 is speexdsp's VoIP
- * default: aliasing well below the codec noise at a few hundred
- * multiply-adds per output sample. */
+/* speexdsp quality, 0 (cheapest) to 10 (best).  3 is speexdsp's own
+ * SPEEX_RESAMPLER_QUALITY_VOIP: a short filter whose aliasing stays below
+ * what a speech codec adds. */
 #define ZC_RESAMPLER_QUALITY_MIN 0
 #define ZC_RESAMPLER_QUALITY_MAX 10
 #define ZC_RESAMPLER_QUALITY_VOIP 3

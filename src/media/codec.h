@@ -34,9 +34,9 @@ typedef enum {
 
 GQuark zc_codec_error_quark (void);
 
-/* Largest payload one 20 ms frame can produce: G.711 160 bytes; Opus at
- * most 1275 bytes per frame (RFC 6716 3.2.1).  A buffer this size always
- * fits one encoded frame of up to 60 ms. */
+/* An output buffer this size always holds one packet: a 20 ms G.711 frame
+ * is 160 bytes, an Opus frame at most 1275 bytes (RFC 6716 3.2.1), and
+ * libopus never writes more than the buffer size it is given. */
 #define ZC_CODEC_MAX_PAYLOAD 1500
 
 /* Largest frame, in samples per channel, that zc_codec_encode() takes and
