@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "zcall-ice"
+
+#include "config.h"
+
+#include "ice/ice-agent.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <nice.h>
+
+struct _ZcIceAgent {
+  NiceAgent *agent;
+  GMainContext *context;
+  guint stream_id;
+  guint n_components;
+  gboolean rtcp_mux;
+  gboolean gathering_done;
+  gboolean plain;
+  ZcIceAgentCallbacks callbacks;
+  ZcIceRecvFunc recv_func;
+  gpointer recv_data;
+  gulong handlers[3];
+};
+
+G_DEFINE_QUARK (zc-ice-error-quark, zc_ice_error)
+
+const char *
+zc_ice_state_to_string (ZcIceState state)
+{
+  switch (state) {
+  case ZC_ICE_STATE_DISCONNECTED: return "disconnected";
+  case ZC_ICE_STATE_GATHERING: return "gathering";
+  case ZC_ICE_STATE_CONNECTING: return "connecting";
+  case ZC_ICE_STATE_CONNECTED: return "connected";
+  case ZC_ICE_STATE_READY: return "ready";
+  case ZC_ICE_STATE_FAILED: return "failed";
+  }
+  return "unknown";
+}
+
+static ZcIceState
+state_from_nice (guint state)
+{
+  switch (state) {
+  case NICE_COMPONENT_STATE_GATHERING: return ZC_ICE_STATE_GATHERING;
+  case NICE_COMPONENT_STATE_CONNECTING: return ZC_ICE_STATE_CONNECTING;
+  case NICE_COMPONENT_STATE_CONNECTED: return ZC_ICE_STATE_CONNECTED;
+  case NICE_COMPONENT_STATE_READY: return ZC_ICE_STATE_READY;
+  case NICE_COMPONENT_STATE_FAILED: return ZC_ICE_STATE_FAILED;
+  default: return ZC_ICE_STATE_DISCONNECTED;
+  }
+}
+
+/* fe80::/10 (RFC 4291 2.5.6).  libnice 0.1.21 declares
+ * nice_address_is_linklocal() but does not export it. */
+static gboolean
+address_is_ipv6_linklocal (const NiceAddress *addr)
+{
+  struct sockaddr_storage ss;
+
+  if (nice_address_ip_version (addr) != 6)
+    return FALSE;
+  nice_address_copy_to_sockaddr (addr, (struct sockaddr *) &ss);
+  return IN6_IS_ADDR_LINKLOCAL (&((struct sockaddr_in6 *) &ss)->sin6_addr);
+}
+
+static void
+candidate_info_fill (ZcIceCandidateInfo *info, const NiceCandidate *cand)
+{
+  char addr[NICE_ADDRESS_STRING_LEN];
+
+  memset (info, 0, sizeof (*info));
+  g_strlcpy (info->type, nice_candidate_type_to_string (cand->type), sizeof info->type);
+  nice_address_to_string (&cand->addr, addr);
+  g_strlcpy (info->address, addr, sizeof info->address);
+  info->port = (guint16) nice_address_get_port (&cand->addr);
+}
+
+static void
+gathering_done_cb (NiceAgent *nagent G_GNUC_UNUSED, guint stream_id, gpointer user_data)
+{
+  ZcIceAgent *agent = user_data;
+
+  if (stream_id != agent->stream_id)
+    return;
+  agent->gathering_done = TRUE;
+  g_debug ("ice: gathering done on stream %u", stream_id);
+  if (agent->callbacks.gathering_done != NULL)
+    agent->callbacks.gathering_done (agent, agent->callbacks.user_data);
+}
+
+static void
+state_changed_cb (NiceAgent *nagent G_GNUC_UNUSED, guint stream_id, guint component_id, guint state, gpointer user_data)
+{
+  ZcIceAgent *agent = user_data;
+
+  if (stream_id != agent->stream_id)
+    return;
+  g_debug ("ice: component %u is %s", component_id, nice_component_state_to_string (state));
+  if (agent->callbacks.state_changed != NULL)
+    agent->callbacks.state_changed (agent, component_id, state_from_nice (state), agent->callbacks.user_data);
+}
+
+static void
+selected_pair_cb (NiceAgent *nagent G_GNUC_UNUSED,
+                  guint stream_id,
+                  guint component_id,
+                  NiceCandidate *lcand,
+                  NiceCandidate *rcand,
+                  gpointer user_data)
+{
+  ZcIceAgent *agent = user_data;
+  ZcIceCandidateInfo local, remote;
+
+  if (stream_id != agent->stream_id)
+    return;
+  candidate_info_fill (&local, lcand);
+  candidate_info_fill (&remote, rcand);
+  g_debug ("ice: component %u selected %s %s:%u -> %s %s:%u", component_id, local.type, local.address,
+           local.port, remote.type, remote.address, remote.port);
+  if (agent->callbacks.selected_pair != NULL)
+    agent->callbacks.selected_pair (agent, component_id, &local, &remote, agent->callbacks.user_data);
+}
+
+static void
+recv_cb (NiceAgent *nagent G_GNUC_UNUSED, guint stream_id, guint component_id, guint len, gchar *buf, gpointer user_data)
+{
+  ZcIceAgent *agent = user_data;
+
+  if (stream_id != agent->stream_id || agent->recv_func == NULL)
+    return;
+  agent->recv_func (agent, component_id, (const guint8 *) buf, len, agent->recv_data);
+}
+
+/* IPv6 link-local (fe80::/10) and loopback are left out of the default
+ * address set (lab notes: link-local host candidates won on a shared LAN). */
+static gboolean
+add_default_addresses (ZcIceAgent *agent, GError **error)
+{
+  GList *ips = nice_interfaces_get_local_ips (FALSE);
+  guint added = 0;
+
+  for (GList *l = ips; l != NULL; l = l->next) {
+    NiceAddress addr;
+
+    if (!nice_address_set_from_string (&addr, l->data))
+      continue;
+    if (address_is_ipv6_linklocal (&addr))
+      continue;
+    if (nice_agent_add_local_address (agent->agent, &addr))
+      added++;
+  }
+  g_list_free_full (ips, g_free);
+  if (added == 0) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_NO_ADDRESS, "ice: no usable local address to gather on");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+add_given_addresses (ZcIceAgent *agent, const char *const *addresses, GError **error)
+{
+  for (guint i = 0; addresses[i] != NULL; i++) {
+    NiceAddress addr;
+
+    if (!nice_address_set_from_string (&addr, addresses[i])) {
+      g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_NO_ADDRESS, "ice: cannot use local address '%s' (not numeric)",
+                   addresses[i]);
+      return FALSE;
+    }
+    if (address_is_ipv6_linklocal (&addr))
+      continue;
+    if (!nice_agent_add_local_address (agent->agent, &addr)) {
+      g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_NO_ADDRESS, "ice: cannot use local address '%s'", addresses[i]);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+ZcIceAgent *
+zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *callbacks, GError **error)
+{
+  g_autoptr (ZcIceAgent) agent = g_new0 (ZcIceAgent, 1);
+  GMainContext *context = config->context != NULL ? config->context : g_main_context_get_thread_default ();
+
+  if (context == NULL)
+    context = g_main_context_default ();
+  agent->context = g_main_context_ref (context);
+  agent->rtcp_mux = config->rtcp_mux;
+  agent->n_components = config->rtcp_mux ? 1 : 2;
+  if (callbacks != NULL)
+    agent->callbacks = *callbacks;
+
+  /* NICE_COMPATIBILITY_RFC5245 is libnice's standard ICE (it follows
+   * RFC 8445 where the two differ); aggressive nomination is its default
+   * and fine with one stream. */
+  agent->agent = nice_agent_new_full (agent->context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
+  g_object_set (agent->agent, "controlling-mode", config->controlling, "upnp", FALSE, "ice-tcp", FALSE, NULL);
+
+  if (config->local_addresses != NULL) {
+    if (!add_given_addresses (agent, config->local_addresses, error))
+      return NULL;
+  } else if (!add_default_addresses (agent, error)) {
+    return NULL;
+  }
+
+  agent->stream_id = nice_agent_add_stream (agent->agent, agent->n_components);
+  if (agent->stream_id == 0) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: cannot add a stream");
+    return NULL;
+  }
+  nice_agent_set_stream_name (agent->agent, agent->stream_id, "audio");
+
+  agent->handlers[0] = g_signal_connect (agent->agent, "candidate-gathering-done", G_CALLBACK (gathering_done_cb), agent);
+  agent->handlers[1] = g_signal_connect (agent->agent, "component-state-changed", G_CALLBACK (state_changed_cb), agent);
+  agent->handlers[2] = g_signal_connect (agent->agent, "new-selected-pair-full", G_CALLBACK (selected_pair_cb), agent);
+
+  /* Attach the receive callback now: libnice drops (and does not read)
+   * datagrams on a component without one. */
+  for (guint c = 1; c <= agent->n_components; c++)
+    nice_agent_attach_recv (agent->agent, agent->stream_id, c, agent->context, recv_cb, agent);
+
+  return g_steal_pointer (&agent);
+}
+
+void
+zc_ice_agent_free (ZcIceAgent *agent)
+{
+  if (agent == NULL)
+    return;
+  if (agent->agent != NULL) {
+    for (guint i = 0; i < G_N_ELEMENTS (agent->handlers); i++)
+      if (agent->handlers[i] != 0)
+        g_signal_handler_disconnect (agent->agent, agent->handlers[i]);
+    if (agent->stream_id != 0) {
+      for (guint c = 1; c <= agent->n_components; c++)
+        nice_agent_attach_recv (agent->agent, agent->stream_id, c, agent->context, NULL, NULL);
+      nice_agent_remove_stream (agent->agent, agent->stream_id);
+    }
+    g_object_unref (agent->agent);
+  }
+  if (agent->context != NULL)
+    g_main_context_unref (agent->context);
+  g_free (agent);
+}
+
+guint
+zc_ice_agent_get_n_components (const ZcIceAgent *agent)
+{
+  return agent->n_components;
+}
+
+gboolean
+zc_ice_agent_get_rtcp_mux (const ZcIceAgent *agent)
+{
+  return agent->rtcp_mux;
+}
+
+gboolean
+zc_ice_agent_gather (ZcIceAgent *agent, GError **error)
+{
+  if (!nice_agent_gather_candidates (agent->agent, agent->stream_id)) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: cannot gather candidates on stream %u",
+                 agent->stream_id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+zc_ice_agent_is_gathering_done (const ZcIceAgent *agent)
+{
+  return agent->gathering_done;
+}
+
+char *
+zc_ice_agent_get_local_sdp (ZcIceAgent *agent, GError **error)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree char *ufrag = NULL;
+  g_autofree char *pwd = NULL;
+
+  if (!agent->gathering_done) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_NOT_READY, "ice: candidates are not gathered yet");
+    return NULL;
+  }
+  if (!nice_agent_get_local_credentials (agent->agent, agent->stream_id, &ufrag, &pwd)) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: no local credentials on stream %u",
+                 agent->stream_id);
+    return NULL;
+  }
+  /* RFC 8839 5.4 */
+  g_string_append_printf (out, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", ufrag, pwd);
+  for (guint c = 1; c <= agent->n_components; c++) {
+    GSList *cands = nice_agent_get_local_candidates (agent->agent, agent->stream_id, c);
+
+    for (GSList *l = cands; l != NULL; l = l->next) {
+      NiceCandidate *cand = l->data;
+      g_autofree char *line = NULL;
+
+      /* Belt and braces: link-local never reaches the SDP even if an
+       * address slipped in. */
+      if (address_is_ipv6_linklocal (&cand->addr))
+        continue;
+      line = nice_agent_generate_local_candidate_sdp (agent->agent, cand);
+      if (line != NULL)
+        g_string_append_printf (out, "%s\r\n", line);
+    }
+    g_slist_free_full (cands, (GDestroyNotify) nice_candidate_free);
+  }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+gboolean
+zc_ice_agent_get_default_address (ZcIceAgent *agent, guint component_id, char **address, guint16 *port, GError **error)
+{
+  NiceCandidate *cand;
+  char addr[NICE_ADDRESS_STRING_LEN];
+
+  if (component_id == 0 || component_id > agent->n_components) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: no component %u", component_id);
+    return FALSE;
+  }
+  if (!agent->gathering_done) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_NOT_READY, "ice: candidates are not gathered yet");
+    return FALSE;
+  }
+  cand = nice_agent_get_default_local_candidate (agent->agent, agent->stream_id, component_id);
+  if (cand == NULL) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: no default candidate for component %u",
+                 component_id);
+    return FALSE;
+  }
+  nice_address_to_string (&cand->addr, addr);
+  *address = g_strdup (addr);
+  *port = (guint16) nice_address_get_port (&cand->addr);
+  nice_candidate_free (cand);
+  return TRUE;
+}
+
+gboolean
+zc_ice_agent_set_remote_sdp (ZcIceAgent *agent,
+                             const char *ufrag,
+                             const char *pwd,
+                             const char *const *candidates,
+                             GError **error)
+{
+  GSList *per_component[3] = { NULL, NULL, NULL };
+  gboolean ok = FALSE;
+
+  if (ufrag == NULL || pwd == NULL || *ufrag == '\0' || *pwd == '\0') {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_BAD_SDP, "ice: remote ice-ufrag/ice-pwd missing");
+    return FALSE;
+  }
+  if (!nice_agent_set_remote_credentials (agent->agent, agent->stream_id, ufrag, pwd)) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_BAD_SDP, "ice: remote credentials refused");
+    return FALSE;
+  }
+
+  for (guint i = 0; candidates != NULL && candidates[i] != NULL; i++) {
+    g_autofree char *line = g_strstrip (g_strdup (candidates[i]));
+    const char *text = line;
+    NiceCandidate *cand;
+
+    /* libnice wants "a=candidate:..." */
+    g_autofree char *with_prefix = g_str_has_prefix (text, "a=") ? g_strdup (text) : g_strconcat ("a=", text, NULL);
+
+    cand = nice_agent_parse_remote_candidate_sdp (agent->agent, agent->stream_id, with_prefix);
+    if (cand == NULL) {
+      g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_BAD_SDP, "ice: cannot parse remote candidate '%s'", text);
+      goto out;
+    }
+    if (cand->component_id == 0 || cand->component_id > agent->n_components ||
+        (address_is_ipv6_linklocal (&cand->addr))) {
+      nice_candidate_free (cand);
+      continue;
+    }
+    per_component[cand->component_id] = g_slist_append (per_component[cand->component_id], cand);
+  }
+
+  for (guint c = 1; c <= agent->n_components; c++) {
+    if (per_component[c] == NULL)
+      continue;
+    if (nice_agent_set_remote_candidates (agent->agent, agent->stream_id, c, per_component[c]) < 0) {
+      g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_BAD_SDP, "ice: remote candidates for component %u refused", c);
+      goto out;
+    }
+  }
+  ok = TRUE;
+
+out:
+  for (guint c = 0; c < G_N_ELEMENTS (per_component); c++)
+    g_slist_free_full (per_component[c], (GDestroyNotify) nice_candidate_free);
+  return ok;
+}
+
+gboolean
+zc_ice_agent_set_plain_remote (ZcIceAgent *agent,
+                               const char *address,
+                               guint16 rtp_port,
+                               guint16 rtcp_port,
+                               GError **error)
+{
+  if (!agent->gathering_done) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_NOT_READY, "ice: candidates are not gathered yet");
+    return FALSE;
+  }
+  for (guint c = 1; c <= agent->n_components; c++) {
+    NiceCandidate *cand = nice_candidate_new (NICE_CANDIDATE_TYPE_HOST);
+    gboolean ok;
+
+    cand->stream_id = agent->stream_id;
+    cand->component_id = c;
+    cand->transport = NICE_CANDIDATE_TRANSPORT_UDP;
+    if (!nice_address_set_from_string (&cand->addr, address)) {
+      nice_candidate_free (cand);
+      g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_BAD_SDP, "ice: remote media address '%s' is not numeric",
+                   address);
+      return FALSE;
+    }
+    nice_address_set_port (&cand->addr, c == ZC_ICE_COMPONENT_RTP ? rtp_port : rtcp_port);
+    ok = nice_agent_set_selected_remote_candidate (agent->agent, agent->stream_id, c, cand);
+    nice_candidate_free (cand);
+    if (!ok) {
+      g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED,
+                   "ice: cannot send to %s:%u on component %u (no local candidate of that family?)", address,
+                   c == ZC_ICE_COMPONENT_RTP ? rtp_port : rtcp_port, c);
+      return FALSE;
+    }
+  }
+  agent->plain = TRUE;
+  return TRUE;
+}
+
+void
+zc_ice_agent_set_recv_func (ZcIceAgent *agent, ZcIceRecvFunc func, gpointer user_data)
+{
+  agent->recv_func = func;
+  agent->recv_data = user_data;
+}
+
+int
+zc_ice_agent_send (ZcIceAgent *agent, guint component_id, const guint8 *buf, gsize len)
+{
+  gint sent;
+
+  if (component_id == 0 || component_id > agent->n_components || len > G_MAXUINT)
+    return -EINVAL;
+  sent = nice_agent_send (agent->agent, agent->stream_id, component_id, (guint) len, (const gchar *) buf);
+  if (sent < 0) {
+    ZcIceState state = zc_ice_agent_get_state (agent, component_id);
+
+    return (state == ZC_ICE_STATE_CONNECTED || state == ZC_ICE_STATE_READY || agent->plain) ? -EIO : -ENOTCONN;
+  }
+  return sent;
+}
+
+ZcIceState
+zc_ice_agent_get_state (ZcIceAgent *agent, guint component_id)
+{
+  return state_from_nice (nice_agent_get_component_state (agent->agent, agent->stream_id, component_id));
+}
+
+gboolean
+zc_ice_agent_get_selected_pair (ZcIceAgent *agent,
+                                guint component_id,
+                                ZcIceCandidateInfo *local,
+                                ZcIceCandidateInfo *remote)
+{
+  NiceCandidate *lcand = NULL, *rcand = NULL;
+
+  if (!nice_agent_get_selected_pair (agent->agent, agent->stream_id, component_id, &lcand, &rcand))
+    return FALSE;
+  candidate_info_fill (local, lcand);
+  candidate_info_fill (remote, rcand);
+  return TRUE;
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The ICE transport of one call's media: a thin wrapper over a libnice
+ * NiceAgent (RFC 8445, signalled as in RFC 5245 / RFC 8839 a= lines).
+ *
+ * One agent carries one media stream: one component (RTP with RTCP muxed,
+ * RFC 5761) or two (1 = RTP, 2 = RTCP).  The agent runs on the caller's
+ * GMainContext, and every callback below is called there, never with a
+ * libnice lock held (libnice emits its signals after unlocking).
+ *
+ * Two ways to connect:
+ *   - ICE: zc_ice_agent_gather(), put zc_ice_agent_get_local_sdp() into the
+ *     offer/answer, hand the peer's ice-ufrag/ice-pwd/candidate lines to
+ *     zc_ice_agent_set_remote_sdp(); connectivity checks then run and the
+ *     state and selected-pair callbacks report progress.  Media may start at
+ *     CONNECTED (the lab notes: READY can come seconds later).
+ *   - plain RTP, for a peer whose SDP has no ICE attributes (desk phones,
+ *     sipp): zc_ice_agent_set_plain_remote() forces the remote candidate to
+ *     its c=/m= address; libnice then sends there without checks and accepts
+ *     packets from any source (RFC 3264 behaviour).
+ *
+ * Host candidates only for now (the off-LAN work adds STUN/TURN).  IPv6
+ * link-local addresses are never used: they were gathered and won pairs on
+ * a shared LAN in the lab, and cannot be reached off-link.  UPnP is off.
+ *
+ * zc_ice_agent_send() and zc_ice_agent_get_state() may be called from any
+ * thread (the media thread; libnice locks the agent); everything else
+ * belongs to the thread that iterates the GMainContext.  In plain-RTP mode
+ * libnice reports the component CONNECTED then READY at once. */
+#pragma once
+
+#include <gio/gio.h>
+
+#define ZC_ICE_ERROR (zc_ice_error_quark ())
+
+typedef enum {
+  ZC_ICE_ERROR_FAILED,    /* libnice refused (bad address, no stream, ...) */
+  ZC_ICE_ERROR_NO_ADDRESS, /* no usable local address to gather on */
+  ZC_ICE_ERROR_BAD_SDP,   /* a remote ice-ufrag/ice-pwd/candidate line is unusable */
+  ZC_ICE_ERROR_NOT_READY, /* gathering has not finished yet */
+} ZcIceError;
+
+GQuark zc_ice_error_quark (void);
+
+/* Component ids (RFC 8445 5.1.1.1 / RFC 5245 4.1.1.1). */
+#define ZC_ICE_COMPONENT_RTP 1
+#define ZC_ICE_COMPONENT_RTCP 2
+
+/* Per-component state, mirroring NiceComponentState. */
+typedef enum {
+  ZC_ICE_STATE_DISCONNECTED,
+  ZC_ICE_STATE_GATHERING,
+  ZC_ICE_STATE_CONNECTING,
+  ZC_ICE_STATE_CONNECTED, /* a working pair: media can flow */
+  ZC_ICE_STATE_READY,     /* checks are over, a pair is nominated */
+  ZC_ICE_STATE_FAILED,
+} ZcIceState;
+
+const char *zc_ice_state_to_string (ZcIceState state);
+
+/* One end of a candidate pair, for logs and `zcall calls --json`. */
+typedef struct {
+  char type[8];      /* "host", "srflx", "prflx", "relay" (RFC 8839 5.1) */
+  char address[48];  /* numeric IPv4 or IPv6 address */
+  guint16 port;
+} ZcIceCandidateInfo;
+
+typedef struct _ZcIceAgent ZcIceAgent;
+
+/* Host candidates have been gathered: zc_ice_agent_get_local_sdp() and
+ * zc_ice_agent_get_default_address() are now valid. */
+typedef void (*ZcIceGatheringDoneFunc) (ZcIceAgent *agent, gpointer user_data);
+typedef void (*ZcIceStateFunc) (ZcIceAgent *agent, guint component_id, ZcIceState state, gpointer user_data);
+typedef void (*ZcIceSelectedPairFunc) (ZcIceAgent *agent,
+                                       guint component_id,
+                                       const ZcIceCandidateInfo *local,
+                                       const ZcIceCandidateInfo *remote,
+                                       gpointer user_data);
+/* A datagram that is not ICE's own (RTP or RTCP), on the GMainContext. */
+typedef void (*ZcIceRecvFunc) (ZcIceAgent *agent, guint component_id, const guint8 *buf, gsize len, gpointer user_data);
+
+typedef struct {
+  ZcIceGatheringDoneFunc gathering_done;
+  ZcIceStateFunc state_changed;
+  ZcIceSelectedPairFunc selected_pair;
+  gpointer user_data;
+} ZcIceAgentCallbacks;
+
+typedef struct {
+  GMainContext *context;   /* NULL = the thread-default/global default */
+  gboolean controlling;    /* RFC 8445 6.1.1: the offerer is controlling */
+  gboolean rtcp_mux;       /* one component instead of two (RFC 5761) */
+  /* Numeric addresses to gather host candidates on (e.g. { "127.0.0.1",
+   * NULL } in tests); NULL = every interface address except loopback and
+   * IPv6 link-local. */
+  const char *const *local_addresses;
+} ZcIceAgentConfig;
+
+ZcIceAgent *zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *callbacks, GError **error);
+/* Synchronous close (fine for host candidates; a live TURN allocation will
+ * need nice_agent_close_async(), see the lab notes). */
+void zc_ice_agent_free (ZcIceAgent *agent);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcIceAgent, zc_ice_agent_free)
+
+guint zc_ice_agent_get_n_components (const ZcIceAgent *agent);
+gboolean zc_ice_agent_get_rtcp_mux (const ZcIceAgent *agent);
+
+/* Starts gathering; gathering_done follows on the context. */
+gboolean zc_ice_agent_gather (ZcIceAgent *agent, GError **error);
+gboolean zc_ice_agent_is_gathering_done (const ZcIceAgent *agent);
+
+/* The ICE lines of our media description, each ending in CRLF:
+ * "a=ice-ufrag:..", "a=ice-pwd:..", then one "a=candidate:.." per local
+ * candidate (nice_agent_generate_local_candidate_sdp(), RFC 5245 15.1).
+ * NULL with ZC_ICE_ERROR_NOT_READY before gathering is done. */
+char *zc_ice_agent_get_local_sdp (ZcIceAgent *agent, GError **error);
+
+/* The default candidate of a component: what goes into c=/m= (and
+ * a=rtcp for component 2, RFC 3605, since libnice does not pick port+1).
+ * *@address is newly allocated. */
+gboolean zc_ice_agent_get_default_address (ZcIceAgent *agent,
+                                           guint component_id,
+                                           char **address,
+                                           guint16 *port,
+                                           GError **error);
+
+/* The peer's ICE attributes.  @candidates: NULL-terminated lines, with or
+ * without the "a=" prefix and line end.  Lines for a component we do not
+ * have (component 2 when muxing) are ignored; an unparsable line is an
+ * error.  Starts connectivity checks. */
+gboolean zc_ice_agent_set_remote_sdp (ZcIceAgent *agent,
+                                      const char *ufrag,
+                                      const char *pwd,
+                                      const char *const *candidates,
+                                      GError **error);
+
+/* Plain RTP: send to @address:@rtp_port (and @rtcp_port for component 2,
+ * normally rtp_port + 1 or the peer's a=rtcp) without checks.  Needs
+ * gathering to be done (a local host candidate of the same family). */
+gboolean zc_ice_agent_set_plain_remote (ZcIceAgent *agent,
+                                        const char *address,
+                                        guint16 rtp_port,
+                                        guint16 rtcp_port,
+                                        GError **error);
+
+/* Where received media goes.  Called on the GMainContext; NULL detaches. */
+void zc_ice_agent_set_recv_func (ZcIceAgent *agent, ZcIceRecvFunc func, gpointer user_data);
+
+/* Sends one datagram on a component.  Any thread.  Returns @len, or
+ * -ENOTCONN when there is no selected pair yet, -EINVAL for a bad
+ * component, -EIO when the socket refused it. */
+int zc_ice_agent_send (ZcIceAgent *agent, guint component_id, const guint8 *buf, gsize len);
+
+ZcIceState zc_ice_agent_get_state (ZcIceAgent *agent, guint component_id);
+/* The pair in use now; FALSE when there is none. */
+gboolean zc_ice_agent_get_selected_pair (ZcIceAgent *agent,
+                                         guint component_id,
+                                         ZcIceCandidateInfo *local,
+                                         ZcIceCandidateInfo *remote);
