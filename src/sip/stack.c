@@ -757,12 +757,10 @@ zc_sip_stack_abandon (ZcSipStack *stack, osip_transaction_t *tr)
   if (stack->events.tx_gone != NULL)
     stack->events.tx_gone (tr, stack->user_data);
   osip_remove_transaction (stack->osip, tr);
-  if (stack->running)
-    g_ptr_array_add (stack->dead, tr);
-  else {
-    g_ptr_array_add (stack->dead, tr);
+  g_ptr_array_add (stack->dead, tr);
+  /* Inside a run the state machines may still hold it: freed at its end. */
+  if (!stack->running)
     free_dead_transactions (stack);
-  }
 }
 
 osip_transaction_t *
