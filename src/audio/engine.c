@@ -1,0 +1,796 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "audio"
+
+#include "config.h"
+
+#include "audio/engine.h"
+
+#include "audio/resample.h"
+
+#include <alsa/asoundlib.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+/* Device buffer, in periods.  Playback is topped up to all but one
+ * period (playback_target()): enough to ride out one late wake-up, little
+ * enough for the latency budget (issue 4: mouth-to-ear <= 60 ms).  Not
+ * less: the pulse plugin sets PulseAudio's prebuf to buffer - period, and
+ * a stream kept below prebuf never (re)starts after an underrun. */
+#define BUFFER_PERIODS 3
+/* The echo reference is primed this much earlier than the measured delay,
+ * so device-buffer jitter never makes it late (aec.h), ms. */
+#define REFERENCE_MARGIN_MS 2
+/* A running device that delivers nothing for this long is given up on and
+ * reopened, ms.  Not shorter: a PulseAudio sink that was idle at a long
+ * latency can take over a second to serve a new low-latency stream. */
+#define STALL_TIMEOUT_MS 2000
+/* Device thread's tick: how soon it notices stop or a dead device, ms. */
+#define DEVICE_THREAD_TICK_MS 50
+
+/* One opened, configured device with everything the audio thread needs to
+ * run it, allocated by the device thread. */
+typedef struct {
+  snd_pcm_t *pcm;
+  ZcAudioDirection direction;
+  guint rate_hz;
+  snd_pcm_uframes_t period;   /* frames */
+  snd_pcm_uframes_t buffer;   /* frames */
+  ZcResampler *resampler;     /* capture: device -> codec; playback: codec -> device */
+  gint16 *buf;                /* one period, device rate */
+  gint16 *resampled;          /* resampler output */
+  ZcRing *ring;               /* capture: codec-rate samples not yet framed;
+                               * playback: device-rate samples not yet written */
+} Device;
+
+typedef struct {
+  gchar *name;
+  _Atomic (Device *) ready; /* device thread -> audio thread */
+  _Atomic (Device *) dead;  /* audio thread -> device thread */
+  atomic_bool wanted;       /* the audio thread has none: open one */
+  atomic_bool open;
+  atomic_int error;
+  atomic_uint rate_hz;
+  atomic_uint period_frames;
+  _Atomic guint64 opens, open_failures, xruns, failures;
+} Slot;
+
+struct _ZcAudioEngine {
+  Slot slot[ZC_AUDIO_N_DIRECTIONS];
+  guint codec_rate_hz;
+  guint device_rate_hz;
+  guint period_ms;
+  guint retry_ms;
+  gint rt_priority;
+  guint frame;             /* codec samples per 10 ms */
+  ZcRing *to_network;
+  ZcRing *from_network;
+  ZcAec *aec;
+  ZcRing *reference;       /* codec-rate samples sent to playback, primed with the delay */
+  gint16 *frame_in, *frame_ref, *frame_out;
+  gint16 *zeros;           /* zeros_len samples of silence */
+  guint zeros_len;
+
+  atomic_bool stop;
+  GMutex lock;             /* device thread's wait only; never taken by the audio thread */
+  GCond cond;
+  pthread_t audio_thread, device_thread;
+  gboolean audio_started, device_started;
+  Device *final[ZC_AUDIO_N_DIRECTIONS]; /* what the audio thread held when it stopped */
+
+  _Atomic guint64 periods, frames_sent, to_network_overflows, underruns, playback_periods,
+    reference_misses, aec_resets;
+  atomic_bool realtime, running;
+};
+
+const gchar *
+zc_audio_direction_to_string (ZcAudioDirection direction)
+{
+  return direction == ZC_AUDIO_CAPTURE ? "capture" : "playback";
+}
+
+/* ------------------------------------------------------------ devices
+ * (device thread, or zc_audio_engine_start(); never the audio thread) */
+
+static void
+device_free (Device *d)
+{
+  if (d == NULL)
+    return;
+  if (d->pcm != NULL) {
+    snd_pcm_drop (d->pcm);
+    snd_pcm_close (d->pcm);
+  }
+  zc_resampler_free (d->resampler);
+  g_free (d->buf);
+  g_free (d->resampled);
+  zc_ring_free (d->ring);
+  g_free (d);
+}
+
+#define CHECK(call)                                                                                    \
+  do {                                                                                                 \
+    if ((err = (call)) < 0) {                                                                          \
+      what = #call;                                                                                    \
+      goto out;                                                                                        \
+    }                                                                                                  \
+  } while (0)
+
+/* Returns the device, or NULL with *@error_out a negative errno. */
+static Device *
+device_open (ZcAudioEngine *e, ZcAudioDirection direction, int *error_out)
+{
+  const gchar *name = e->slot[direction].name;
+  snd_pcm_hw_params_t *hw;
+  snd_pcm_sw_params_t *sw;
+  snd_pcm_t *pcm = NULL;
+  Device *d = NULL;
+  const char *what = "snd_pcm_open";
+  unsigned int rate = e->device_rate_hz;
+  snd_pcm_uframes_t period, buffer;
+  g_autoptr (GError) gerror = NULL;
+  int err;
+
+  err = snd_pcm_open (&pcm, name, direction == ZC_AUDIO_CAPTURE ? SND_PCM_STREAM_CAPTURE : SND_PCM_STREAM_PLAYBACK,
+                      SND_PCM_NONBLOCK);
+  if (err < 0) {
+    pcm = NULL;
+    goto out;
+  }
+  snd_pcm_hw_params_alloca (&hw);
+  snd_pcm_sw_params_alloca (&sw);
+  CHECK (snd_pcm_hw_params_any (pcm, hw));
+  CHECK (snd_pcm_hw_params_set_access (pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED));
+  CHECK (snd_pcm_hw_params_set_format (pcm, hw, SND_PCM_FORMAT_S16));
+  CHECK (snd_pcm_hw_params_set_channels (pcm, hw, 1));
+  CHECK (snd_pcm_hw_params_set_rate_near (pcm, hw, &rate, NULL));
+  period = (snd_pcm_uframes_t) rate * e->period_ms / 1000;
+  CHECK (snd_pcm_hw_params_set_period_size_near (pcm, hw, &period, NULL));
+  buffer = period * BUFFER_PERIODS;
+  CHECK (snd_pcm_hw_params_set_buffer_size_near (pcm, hw, &buffer));
+  CHECK (snd_pcm_hw_params (pcm, hw));
+  CHECK (snd_pcm_hw_params_get_period_size (hw, &period, NULL));
+  CHECK (snd_pcm_hw_params_get_buffer_size (hw, &buffer));
+  CHECK (snd_pcm_hw_params_get_rate (hw, &rate, NULL));
+  if (rate < 8000 || rate > 192000 || period == 0 || period > rate || buffer < 2 * period) {
+    err = -EINVAL;
+    what = "device parameters";
+    goto out;
+  }
+
+  CHECK (snd_pcm_sw_params_current (pcm, sw));
+  if (direction == ZC_AUDIO_CAPTURE) {
+    CHECK (snd_pcm_sw_params_set_start_threshold (pcm, sw, 1));
+    CHECK (snd_pcm_sw_params_set_avail_min (pcm, sw, period));
+  } else {
+    /* Starts once topped up (loop_playback()). */
+    CHECK (snd_pcm_sw_params_set_start_threshold (pcm, sw, buffer - period));
+    CHECK (snd_pcm_sw_params_set_avail_min (pcm, sw, period));
+  }
+  CHECK (snd_pcm_sw_params (pcm, sw));
+  CHECK (snd_pcm_prepare (pcm));
+
+  d = g_new0 (Device, 1);
+  d->pcm = pcm;
+  pcm = NULL;
+  d->direction = direction;
+  d->rate_hz = rate;
+  d->period = period;
+  d->buffer = buffer;
+  if (direction == ZC_AUDIO_CAPTURE)
+    d->resampler = zc_resampler_new (rate, e->codec_rate_hz, ZC_RESAMPLER_QUALITY_VOIP, (guint) period, &gerror);
+  else
+    d->resampler = zc_resampler_new (e->codec_rate_hz, rate, ZC_RESAMPLER_QUALITY_VOIP, e->frame, &gerror);
+  if (d->resampler == NULL) {
+    err = -EINVAL;
+    what = "resampler";
+    goto out;
+  }
+  d->buf = g_new0 (gint16, period);
+  d->resampled = g_new0 (gint16, zc_resampler_get_max_out (d->resampler));
+  if (direction == ZC_AUDIO_CAPTURE)
+    d->ring = zc_ring_new (4 * (zc_resampler_get_max_out (d->resampler) + e->frame));
+  else
+    d->ring = zc_ring_new (4 * ((guint) period + zc_resampler_get_max_out (d->resampler)));
+  err = 0;
+
+out:
+  if (err < 0) {
+    g_debug ("audio: cannot open %s device '%s': %s (%s)", zc_audio_direction_to_string (direction), name, what,
+             snd_strerror (err));
+    if (pcm != NULL)
+      snd_pcm_close (pcm);
+    device_free (d);
+    *error_out = err;
+    return NULL;
+  }
+  g_debug ("audio: opened %s device '%s' at %u Hz, period %lu, buffer %lu frames",
+           zc_audio_direction_to_string (direction), name, rate, (unsigned long) period, (unsigned long) buffer);
+  return d;
+}
+
+/* Open for @direction and hand it to the audio thread; status either way. */
+static gboolean
+slot_try_open (ZcAudioEngine *e, ZcAudioDirection direction, gboolean warn)
+{
+  Slot *s = &e->slot[direction];
+  int err = 0;
+  Device *d = device_open (e, direction, &err);
+
+  if (d == NULL) {
+    atomic_store (&s->error, err);
+    atomic_fetch_add (&s->open_failures, 1);
+    if (warn)
+      g_warning ("audio: cannot open %s device '%s' (%s); retrying every %u ms",
+                 zc_audio_direction_to_string (direction), s->name, snd_strerror (err), e->retry_ms);
+    return FALSE;
+  }
+  atomic_store (&s->rate_hz, d->rate_hz);
+  atomic_store (&s->period_frames, (guint) d->period);
+  atomic_fetch_add (&s->opens, 1);
+  /* Before publishing: the audio thread may give it back at once and
+   * set wanted again. */
+  atomic_store (&s->wanted, FALSE);
+  atomic_store (&s->ready, d);
+  return TRUE;
+}
+
+static void *
+device_thread_cb (void *data)
+{
+  ZcAudioEngine *e = data;
+  gint64 next_attempt[ZC_AUDIO_N_DIRECTIONS];
+  gboolean warned[ZC_AUDIO_N_DIRECTIONS];
+
+  for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
+    next_attempt[i] = g_get_monotonic_time () + (gint64) e->retry_ms * 1000;
+    warned[i] = TRUE; /* zc_audio_engine_start() warned about the first attempt */
+  }
+
+  g_mutex_lock (&e->lock);
+  while (!atomic_load (&e->stop)) {
+    gint64 now = g_get_monotonic_time ();
+
+    for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
+      Slot *s = &e->slot[i];
+      Device *dead = atomic_exchange (&s->dead, NULL);
+
+      if (dead != NULL) {
+        g_mutex_unlock (&e->lock);
+        g_warning ("audio: %s device '%s' failed (%s); reopening every %u ms", zc_audio_direction_to_string (i),
+                   s->name, snd_strerror (atomic_load (&s->error)), e->retry_ms);
+        device_free (dead);
+        g_mutex_lock (&e->lock);
+        next_attempt[i] = now + (gint64) e->retry_ms * 1000;
+        warned[i] = TRUE;
+      }
+      if (atomic_load (&s->wanted) && atomic_load (&s->ready) == NULL && now >= next_attempt[i]) {
+        gboolean ok;
+
+        g_mutex_unlock (&e->lock);
+        ok = slot_try_open (e, i, !warned[i]);
+        g_mutex_lock (&e->lock);
+        warned[i] = !ok;
+        if (ok)
+          g_message ("audio: %s device '%s' is back", zc_audio_direction_to_string (i), s->name);
+        next_attempt[i] = g_get_monotonic_time () + (gint64) e->retry_ms * 1000;
+      }
+    }
+    g_cond_wait_until (&e->cond, &e->lock, g_get_monotonic_time () + DEVICE_THREAD_TICK_MS * 1000);
+  }
+  g_mutex_unlock (&e->lock);
+  return NULL;
+}
+
+/* ------------------------------------------------------------ audio thread
+ * Everything below runs on the real-time thread: no allocation, no lock,
+ * no log. */
+
+typedef struct {
+  ZcAudioEngine *e;
+  Device *cap, *play;
+  gboolean reprime;
+  guint stall_ms;
+  guint64 silence_acc; /* playback-paced: device frames * codec rate not yet sent as silence */
+} Loop;
+
+/* Give @d up: hand it to the device thread to close, ask for a new one. */
+static void
+loop_give_back (Loop *l, Device **dp, int err)
+{
+  Slot *s = &l->e->slot[(*dp)->direction];
+
+  atomic_store (&s->error, err);
+  atomic_fetch_add (&s->failures, 1);
+  atomic_store (&s->open, FALSE);
+  atomic_store (&s->dead, *dp);
+  atomic_store (&s->wanted, TRUE);
+  *dp = NULL;
+  l->reprime = TRUE;
+}
+
+/* Write @n samples of silence to to_network. */
+static void
+send_silence (Loop *l, guint n)
+{
+  ZcAudioEngine *e = l->e;
+
+  while (n > 0) {
+    guint chunk = MIN (n, e->zeros_len);
+    guint done = zc_ring_write (e->to_network, e->zeros, chunk);
+
+    if (done < chunk)
+      atomic_fetch_add_explicit (&e->to_network_overflows, chunk - done, memory_order_relaxed);
+    n -= chunk;
+  }
+}
+
+/* Consume @n samples of from_network without playing them. */
+static void
+drain_network (Loop *l, guint n)
+{
+  zc_ring_skip (l->e->from_network, n);
+}
+
+/* Recover from an ALSA error on @d: 0 when recovered (an xrun), else the
+ * error that made the device unusable. */
+static int
+loop_recover (Loop *l, Device *d, int err)
+{
+  Slot *s = &l->e->slot[d->direction];
+
+  if (err == -ESTRPIPE) {
+    /* Suspended: resume, or prepare when the driver cannot resume. */
+    for (int i = 0; i < 100 && (err = snd_pcm_resume (d->pcm)) == -EAGAIN; i++) {
+      struct timespec ms = { 0, 10 * 1000 * 1000 };
+      clock_nanosleep (CLOCK_MONOTONIC, 0, &ms, NULL);
+    }
+    if (err < 0)
+      err = snd_pcm_prepare (d->pcm);
+  } else if (err == -EPIPE) {
+    err = snd_pcm_prepare (d->pcm);
+  } else {
+    return err;
+  }
+  if (err < 0)
+    return err;
+  atomic_fetch_add_explicit (&s->xruns, 1, memory_order_relaxed);
+  if (d->direction == ZC_AUDIO_CAPTURE)
+    snd_pcm_start (d->pcm);
+  l->reprime = TRUE;
+  return 0;
+}
+
+/* Take the devices the device thread opened. */
+static void
+loop_adopt (Loop *l)
+{
+  ZcAudioEngine *e = l->e;
+
+  for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
+    Device **dp = i == ZC_AUDIO_CAPTURE ? &l->cap : &l->play;
+    Device *d;
+
+    if (*dp != NULL || (d = atomic_exchange (&e->slot[i].ready, NULL)) == NULL)
+      continue;
+    *dp = d;
+    if (i == ZC_AUDIO_CAPTURE) {
+      int err = snd_pcm_start (d->pcm);
+
+      if (err < 0 && (err = loop_recover (l, d, err)) < 0) {
+        loop_give_back (l, dp, err);
+        continue;
+      }
+      l->stall_ms = 0;
+    }
+    atomic_store (&e->slot[i].error, 0);
+    atomic_store (&e->slot[i].open, TRUE);
+    l->reprime = TRUE;
+  }
+}
+
+/* Line the reference up again (aec.h): drop what it held, prime it with
+ * the current playback + capture delay less the margin, reset the
+ * canceller. */
+static void
+loop_reprime (Loop *l)
+{
+  ZcAudioEngine *e = l->e;
+  guint64 delay = 0; /* codec samples */
+
+  l->reprime = FALSE;
+  zc_ring_skip (e->reference, zc_ring_get_fill (e->reference));
+  if (l->cap != NULL) {
+    zc_ring_skip (l->cap->ring, zc_ring_get_fill (l->cap->ring));
+    zc_resampler_reset (l->cap->resampler);
+  }
+  if (l->play != NULL) {
+    snd_pcm_sframes_t play_delay = 0;
+
+    zc_ring_skip (l->play->ring, zc_ring_get_fill (l->play->ring));
+    zc_resampler_reset (l->play->resampler);
+    if (snd_pcm_delay (l->play->pcm, &play_delay) < 0 || play_delay < 0)
+      play_delay = 0;
+    /* A stopped stream (just opened or recovered) fills up to the target
+     * before it starts. */
+    if ((snd_pcm_uframes_t) play_delay < l->play->buffer - l->play->period)
+      play_delay = (snd_pcm_sframes_t) (l->play->buffer - l->play->period);
+    delay += (guint64) play_delay * e->codec_rate_hz / l->play->rate_hz;
+    if (l->cap != NULL)
+      delay += (guint64) l->cap->period * e->codec_rate_hz / l->cap->rate_hz;
+    delay = delay > e->codec_rate_hz * REFERENCE_MARGIN_MS / 1000
+              ? delay - e->codec_rate_hz * REFERENCE_MARGIN_MS / 1000
+              : 0;
+    delay = MIN (delay, zc_ring_get_space (e->reference));
+    for (guint64 left = delay; left > 0;) {
+      guint chunk = (guint) MIN (left, e->zeros_len);
+
+      zc_ring_write (e->reference, e->zeros, chunk);
+      left -= chunk;
+    }
+  }
+  zc_aec_reset (e->aec);
+  atomic_fetch_add_explicit (&e->aec_resets, 1, memory_order_relaxed);
+}
+
+/* Frame and clean what the capture device delivered (@n frames in cap->buf). */
+static void
+loop_capture (Loop *l, snd_pcm_uframes_t n)
+{
+  ZcAudioEngine *e = l->e;
+  Device *d = l->cap;
+  guint out = zc_resampler_process (d->resampler, d->buf, (guint) n, d->resampled);
+
+  zc_ring_write (d->ring, d->resampled, out);
+  while (zc_ring_get_fill (d->ring) >= e->frame) {
+    const gint16 *ref = NULL;
+    guint sent;
+
+    zc_ring_read (d->ring, e->frame_in, e->frame);
+    if (l->play != NULL) {
+      if (zc_ring_get_fill (e->reference) >= e->frame) {
+        zc_ring_read (e->reference, e->frame_ref, e->frame);
+        ref = e->frame_ref;
+      } else {
+        atomic_fetch_add_explicit (&e->reference_misses, 1, memory_order_relaxed);
+      }
+    } else {
+      /* Nobody hears it: keep the network side's clock going. */
+      drain_network (l, e->frame);
+    }
+    zc_aec_process (e->aec, e->frame_in, ref, e->frame_out);
+    sent = zc_ring_write (e->to_network, e->frame_out, e->frame);
+    if (sent < e->frame)
+      atomic_fetch_add_explicit (&e->to_network_overflows, e->frame - sent, memory_order_relaxed);
+    atomic_fetch_add_explicit (&e->frames_sent, 1, memory_order_relaxed);
+  }
+}
+
+/* Top the playback buffer up to its target fill, one period at a time,
+ * from from_network.  Returns the frames written, or a negative error
+ * when the device is unusable. */
+static snd_pcm_sframes_t
+loop_playback (Loop *l)
+{
+  ZcAudioEngine *e = l->e;
+  Device *d = l->play;
+  snd_pcm_uframes_t target = d->buffer - d->period;
+  snd_pcm_sframes_t written = 0;
+
+  for (int round = 0; round < BUFFER_PERIODS; round++) {
+    snd_pcm_sframes_t avail = snd_pcm_avail_update (d->pcm);
+    snd_pcm_sframes_t n;
+    int err;
+
+    if (avail < 0) {
+      if ((err = loop_recover (l, d, (int) avail)) < 0)
+        return err;
+      continue;
+    }
+    /* Fill = buffer - avail; a prepared, not yet started stream has the
+     * whole buffer available. */
+    if ((snd_pcm_uframes_t) avail > d->buffer || d->buffer - (snd_pcm_uframes_t) avail >= target
+        || (snd_pcm_uframes_t) avail < d->period)
+      break;
+
+    while (zc_ring_get_fill (d->ring) < d->period) {
+      guint got = zc_ring_read (e->from_network, e->frame_in, e->frame);
+      guint out;
+
+      if (got < e->frame) {
+        memset (e->frame_in + got, 0, (e->frame - got) * sizeof (gint16));
+        atomic_fetch_add_explicit (&e->underruns, 1, memory_order_relaxed);
+      }
+      /* The reference is exactly what goes to the device (aec.h). */
+      zc_ring_write (e->reference, e->frame_in, e->frame);
+      out = zc_resampler_process (d->resampler, e->frame_in, e->frame, d->resampled);
+      zc_ring_write (d->ring, d->resampled, out);
+    }
+    zc_ring_read (d->ring, d->buf, (guint32) d->period);
+    n = snd_pcm_writei (d->pcm, d->buf, d->period);
+    if (n == -EAGAIN)
+      break;
+    if (n < 0) {
+      if ((err = loop_recover (l, d, (int) n)) < 0)
+        return err;
+      continue;
+    }
+    written += n;
+    atomic_fetch_add_explicit (&e->playback_periods, 1, memory_order_relaxed);
+  }
+  return written;
+}
+
+/* Sleep until *@next + @period_ms and advance *@next; after a long stall
+ * (more than a few ticks late) restart from now instead of bursting. */
+static void
+tick (struct timespec *next, guint period_ms)
+{
+  struct timespec now;
+
+  next->tv_nsec += (long) period_ms * 1000000L;
+  while (next->tv_nsec >= 1000000000L) {
+    next->tv_nsec -= 1000000000L;
+    next->tv_sec++;
+  }
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  if ((now.tv_sec - next->tv_sec) * 1000 + (now.tv_nsec - next->tv_nsec) / 1000000 > 4 * (long) period_ms)
+    *next = now;
+  clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL);
+}
+
+/* Read everything the capture device has (a period at a time) and frame
+ * it.  Returns whether anything came. */
+static gboolean
+loop_run_capture (Loop *l)
+{
+  gboolean got = FALSE;
+
+  for (int round = 0; round <= BUFFER_PERIODS && l->cap != NULL; round++) {
+    Device *d = l->cap;
+    snd_pcm_sframes_t avail = snd_pcm_avail_update (d->pcm);
+    snd_pcm_sframes_t n;
+    int err;
+
+    if (avail < 0) {
+      if ((err = loop_recover (l, d, (int) avail)) < 0)
+        loop_give_back (l, &l->cap, err);
+      continue;
+    }
+    if (avail == 0)
+      break;
+    n = snd_pcm_readi (d->pcm, d->buf, MIN ((snd_pcm_uframes_t) avail, d->period));
+    if (n == -EAGAIN)
+      break;
+    if (n < 0) {
+      if ((err = loop_recover (l, d, (int) n)) < 0)
+        loop_give_back (l, &l->cap, err);
+      continue;
+    }
+    got = TRUE;
+    loop_capture (l, (snd_pcm_uframes_t) n);
+  }
+  return got;
+}
+
+static void *
+audio_thread_cb (void *data)
+{
+  ZcAudioEngine *e = data;
+  Loop loop = { .e = e, .reprime = TRUE };
+  Loop *l = &loop;
+  struct timespec next;
+  guint tick_samples = e->codec_rate_hz * e->period_ms / 1000;
+
+  if (e->rt_priority > 0) {
+    struct sched_param param = { .sched_priority = e->rt_priority };
+
+    atomic_store (&e->realtime, pthread_setschedparam (pthread_self (), SCHED_FIFO, &param) == 0);
+  }
+  clock_gettime (CLOCK_MONOTONIC, &next);
+
+  /* A clock paces the loop, not the devices: each tick reads what capture
+   * has and tops playback up, so either device may stall, vanish or come
+   * back without the other noticing.  (Waiting on a device's poll
+   * descriptors is no safer: the pulse plugin keeps its descriptor
+   * readable while it has less than a fragment, and snd_pcm_wait() then
+   * spins inside alsa-lib, ignoring its timeout, until the fragment
+   * comes -- a second or more after a sound server restart.)  The ticks
+   * cost up to one period of extra capture latency. */
+  while (!atomic_load_explicit (&e->stop, memory_order_acquire)) {
+    tick (&next, e->period_ms);
+    loop_adopt (l);
+    if (l->reprime)
+      loop_reprime (l);
+
+    if (l->cap != NULL) {
+      if (loop_run_capture (l))
+        l->stall_ms = 0;
+      else if (l->cap != NULL && (l->stall_ms += e->period_ms) >= STALL_TIMEOUT_MS)
+        loop_give_back (l, &l->cap, -ETIMEDOUT);
+    }
+
+    if (l->play != NULL) {
+      Device *d = l->play;
+      snd_pcm_sframes_t n = loop_playback (l);
+
+      if (n < 0) {
+        loop_give_back (l, &l->play, (int) n);
+      } else if (l->cap == NULL) {
+        /* No capture: as much silence to the network as was played. */
+        l->silence_acc += (guint64) n * e->codec_rate_hz;
+        send_silence (l, (guint) (l->silence_acc / d->rate_hz));
+        l->silence_acc %= d->rate_hz;
+      }
+    } else if (l->cap == NULL) {
+      /* No device at all: the clock alone keeps the network side going. */
+      send_silence (l, tick_samples);
+      drain_network (l, tick_samples);
+    }
+    atomic_fetch_add_explicit (&e->periods, 1, memory_order_relaxed);
+  }
+
+  e->final[ZC_AUDIO_CAPTURE] = l->cap;
+  e->final[ZC_AUDIO_PLAYBACK] = l->play;
+  for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++)
+    atomic_store (&e->slot[i].open, FALSE);
+  atomic_store (&e->running, FALSE);
+  return NULL;
+}
+
+/* ------------------------------------------------------------ main thread */
+
+ZcAudioEngine *
+zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error)
+{
+  g_autoptr (ZcAudioEngine) e = NULL;
+  ZcAecConfig aec_config;
+  int err;
+
+  if (config->to_network == NULL || config->from_network == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "audio engine: both rings are required");
+    return NULL;
+  }
+  e = g_new0 (ZcAudioEngine, 1);
+  g_mutex_init (&e->lock);
+  g_cond_init (&e->cond);
+  e->slot[ZC_AUDIO_CAPTURE].name = g_strdup (config->capture_device != NULL ? config->capture_device : "default");
+  e->slot[ZC_AUDIO_PLAYBACK].name = g_strdup (config->playback_device != NULL ? config->playback_device : "default");
+  e->codec_rate_hz = config->codec_rate_hz != 0 ? config->codec_rate_hz : ZC_AUDIO_DEFAULT_RATE_HZ;
+  e->device_rate_hz = config->device_rate_hz != 0 ? config->device_rate_hz : e->codec_rate_hz;
+  e->period_ms = config->period_ms != 0 ? config->period_ms : ZC_AUDIO_DEFAULT_PERIOD_MS;
+  e->retry_ms = config->retry_ms != 0 ? config->retry_ms : ZC_AUDIO_DEFAULT_RETRY_MS;
+  e->rt_priority = config->rt_priority == 0 ? ZC_AUDIO_DEFAULT_RT_PRIORITY : config->rt_priority;
+  e->to_network = config->to_network;
+  e->from_network = config->from_network;
+  if (e->period_ms < 1 || e->period_ms > 100) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "audio engine: period %u ms is outside 1..100",
+                 e->period_ms);
+    return NULL;
+  }
+  if (e->device_rate_hz < 8000 || e->device_rate_hz > 192000) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "audio engine: device rate %u Hz is outside 8000..192000", e->device_rate_hz);
+    return NULL;
+  }
+
+  aec_config = config->aec;
+  aec_config.rate_hz = e->codec_rate_hz;
+  e->aec = zc_aec_new (&aec_config, error);
+  if (e->aec == NULL)
+    return NULL;
+  e->frame = zc_aec_get_frame_size (e->aec);
+  e->frame_in = g_new0 (gint16, e->frame);
+  e->frame_ref = g_new0 (gint16, e->frame);
+  e->frame_out = g_new0 (gint16, e->frame);
+  e->zeros_len = e->codec_rate_hz / 10; /* 100 ms */
+  e->zeros = g_new0 (gint16, e->zeros_len);
+  /* Room for the whole playback delay plus a second of slack. */
+  e->reference = zc_ring_new (e->codec_rate_hz * 2);
+
+  /* First attempt here, so the caller sees the status at once. */
+  for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
+    atomic_store (&e->slot[i].wanted, TRUE);
+    (void) slot_try_open (e, i, TRUE);
+  }
+
+  atomic_store (&e->running, TRUE);
+  err = pthread_create (&e->audio_thread, NULL, audio_thread_cb, e);
+  if (err != 0) {
+    atomic_store (&e->running, FALSE);
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "audio engine: cannot start the audio thread (%s)",
+                 g_strerror (err));
+    return NULL;
+  }
+  e->audio_started = TRUE;
+  err = pthread_create (&e->device_thread, NULL, device_thread_cb, e);
+  if (err != 0) {
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+                 "audio engine: cannot start the device thread (%s)", g_strerror (err));
+    return NULL;
+  }
+  e->device_started = TRUE;
+  return g_steal_pointer (&e);
+}
+
+void
+zc_audio_engine_stop (ZcAudioEngine *e)
+{
+  if (e == NULL)
+    return;
+  g_mutex_lock (&e->lock);
+  atomic_store_explicit (&e->stop, TRUE, memory_order_release);
+  g_cond_signal (&e->cond);
+  g_mutex_unlock (&e->lock);
+  if (e->audio_started)
+    pthread_join (e->audio_thread, NULL);
+  if (e->device_started)
+    pthread_join (e->device_thread, NULL);
+  for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
+    device_free (e->final[i]);
+    device_free (atomic_exchange (&e->slot[i].ready, NULL));
+    device_free (atomic_exchange (&e->slot[i].dead, NULL));
+    g_free (e->slot[i].name);
+  }
+  zc_aec_free (e->aec);
+  zc_ring_free (e->reference);
+  g_free (e->frame_in);
+  g_free (e->frame_ref);
+  g_free (e->frame_out);
+  g_free (e->zeros);
+  g_mutex_clear (&e->lock);
+  g_cond_clear (&e->cond);
+  g_free (e);
+}
+
+void
+zc_audio_engine_get_status (ZcAudioEngine *e, ZcAudioDirection direction, ZcAudioDeviceStatus *status)
+{
+  Slot *s = &e->slot[direction];
+
+  status->direction = direction;
+  status->device = s->name;
+  status->open = atomic_load (&s->open);
+  status->error = atomic_load (&s->error);
+  status->rate_hz = atomic_load (&s->rate_hz);
+  status->period_frames = atomic_load (&s->period_frames);
+  status->opens = atomic_load (&s->opens);
+  status->open_failures = atomic_load (&s->open_failures);
+  status->xruns = atomic_load (&s->xruns);
+  status->failures = atomic_load (&s->failures);
+}
+
+void
+zc_audio_engine_get_stats (ZcAudioEngine *e, ZcAudioEngineStats *stats)
+{
+  stats->periods = atomic_load (&e->periods);
+  stats->frames_sent = atomic_load (&e->frames_sent);
+  stats->to_network_overflows = atomic_load (&e->to_network_overflows);
+  stats->underruns = atomic_load (&e->underruns);
+  stats->playback_periods = atomic_load (&e->playback_periods);
+  stats->reference_misses = atomic_load (&e->reference_misses);
+  stats->aec_resets = atomic_load (&e->aec_resets);
+  stats->realtime = atomic_load (&e->realtime);
+  stats->running = atomic_load (&e->running);
+}
+
+gboolean
+zc_audio_engine_get_error (ZcAudioEngine *e, ZcAudioDirection *direction, gint *error)
+{
+  for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
+    gint err = atomic_load (&e->slot[i].error);
+
+    if (err != 0 || !atomic_load (&e->slot[i].open)) {
+      if (direction != NULL)
+        *direction = i;
+      if (error != NULL)
+        *error = err;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
