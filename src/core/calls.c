@@ -738,12 +738,6 @@ zc_calls_list (ZcCalls *calls)
   return g_variant_builder_end (&b);
 }
 
-GVariant *
-zc_calls_get (ZcCalls *calls, const char *id)
-{
-  ZcCall *call = find_call (calls, id, NULL, NULL);
-  return call ? call_to_variant (call) : NULL;
-}
 
 guint
 zc_calls_count_live (ZcCalls *calls)

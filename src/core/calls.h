@@ -53,4 +53,3 @@ guint zc_calls_hangup_all (ZcCalls *calls);
 gboolean zc_calls_hold (ZcCalls *calls, const char *id, gboolean hold, GError **error);
 
 GVariant *zc_calls_list (ZcCalls *calls);
-GVariant *zc_calls_get (ZcCalls *calls, const char *id);

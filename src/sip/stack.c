@@ -90,12 +90,6 @@ zc_sip_stack_tx_set_owner (osip_transaction_t *tr, gpointer owner)
     d->owner = owner;
 }
 
-const ZcSipFlow *
-zc_sip_stack_tx_flow (osip_transaction_t *tr)
-{
-  ZcTxData *d = tx_data (tr);
-  return d ? &d->flow : NULL;
-}
 
 static ZcSipStack *
 stack_of (osip_transaction_t *tr)
@@ -788,13 +782,6 @@ zc_sip_stack_find_invite_for_cancel (ZcSipStack *stack, osip_message_t *cancel)
   return NULL;
 }
 
-guint
-zc_sip_stack_count_transactions (ZcSipStack *stack)
-{
-  osip_t *o = stack->osip;
-  return (guint) (osip_list_size (&o->osip_ict_transactions) + osip_list_size (&o->osip_ist_transactions) +
-                  osip_list_size (&o->osip_nict_transactions) + osip_list_size (&o->osip_nist_transactions));
-}
 
 /* ---- life cycle --------------------------------------------------------------------- */
 

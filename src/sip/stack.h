@@ -73,7 +73,6 @@ void zc_sip_stack_abandon (ZcSipStack *stack, osip_transaction_t *tr);
 
 gpointer zc_sip_stack_tx_owner (osip_transaction_t *tr);
 void zc_sip_stack_tx_set_owner (osip_transaction_t *tr, gpointer owner);
-const ZcSipFlow *zc_sip_stack_tx_flow (osip_transaction_t *tr);
 
 /* Runs pending transaction events now (after adding events from outside
  * the receive path). */
@@ -86,6 +85,3 @@ char *zc_sip_new_branch (void);
 
 /* Finds the INVITE server transaction a CANCEL refers to (RFC 3261 9.2). */
 osip_transaction_t *zc_sip_stack_find_invite_for_cancel (ZcSipStack *stack, osip_message_t *cancel);
-
-/* Statistics for tests and benchmarks. */
-guint zc_sip_stack_count_transactions (ZcSipStack *stack);

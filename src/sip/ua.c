@@ -560,8 +560,3 @@ zc_sip_session_get_local_address (ZcSipSession *s)
   return s->local_address;
 }
 
-const ZcSipFlow *
-zc_sip_session_get_flow (ZcSipSession *s)
-{
-  return &s->flow;
-}

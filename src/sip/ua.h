@@ -104,4 +104,3 @@ const char *zc_sip_session_get_remote_uri (ZcSipSession *session);
 const char *zc_sip_session_get_remote_display_name (ZcSipSession *session);
 /* Our address as the peer reaches us (for SDP c= lines). */
 const char *zc_sip_session_get_local_address (ZcSipSession *session);
-const ZcSipFlow *zc_sip_session_get_flow (ZcSipSession *session);
