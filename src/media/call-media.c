@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* One call's media pipeline: see call-media.h. */
+#define G_LOG_DOMAIN "media"
+
+#include "config.h"
+
+#include "media/call-media.h"
+#include "media/dtmf.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* DTMF digits waiting for the media thread: a power of two. */
+#define DIGIT_QUEUE_SIZE 64
+/* Statistics snapshot every this many ticks (100 ms). */
+#define STATS_EVERY_TICKS 5
+/* A tick this late (in ptimes) resynchronises the clock instead of
+ * running the missed ticks back to back. */
+#define RESYNC_TICKS 5
+/* A sequence jump larger than this is a restart, not a loss. */
+#define MAX_SEQ_GAP 100
+
+typedef enum {
+  EVENT_DIGIT,
+  EVENT_TIMEOUT,
+  EVENT_RESUMED,
+} EventType;
+
+typedef struct {
+  EventType type;
+  char digit;
+} Event;
+
+struct _ZcCallMedia {
+  /* Configuration, constant after new(). */
+  ZcRing *to_network;
+  ZcRing *from_network;
+  ZcRtpSession *rtp;
+  guint8 pt;
+  gint te_pt;
+  guint frame_samples;  /* PCM samples per ptime */
+  guint ts_step;        /* RTP clock units per ptime */
+  guint pcm_rate;
+  gint64 timeout_us;
+  GMainContext *context;
+  ZcCallMediaDigitFunc digit_received;
+  ZcCallMediaTimeoutFunc media_timeout;
+  gpointer user_data;
+
+  /* Media thread only. */
+  ZcCodecInstance *codec;
+  ZcDtmfSender *dtmf_sender;
+  ZcDtmfReceiver *dtmf_receiver;
+  gint16 *pcm;          /* ZC_CODEC_MAX_FRAME_SAMPLES */
+  guint8 *payload;      /* ZC_CODEC_MAX_PAYLOAD */
+  ZcCallMediaStats counters;
+  char held_digit;      /* taken from the queue, not yet accepted by the sender */
+  gboolean have_rx_seq;
+  guint16 rx_seq;
+  guint32 rx_ssrc;
+  gboolean rx_timed_out;
+
+  /* Digits from any thread to the media thread: multi-producer,
+   * single-consumer.  A producer reserves slots by CAS on digit_write, then
+   * publishes each slot with a release store of the (non-zero) character;
+   * the consumer takes slots in order while they are non-zero, clears them
+   * and then advances digit_read (release), which frees them for
+   * producers. */
+  _Atomic guint32 digit_write;
+  _Atomic guint32 digit_read;
+  _Atomic char digits[DIGIT_QUEUE_SIZE];
+
+  /* Events from the media thread to the main loop: single-producer,
+   * single-consumer, plus an eventfd to wake the loop. */
+  _Atomic guint32 event_write;
+  _Atomic guint32 event_read;
+  Event events[ZC_CALL_MEDIA_EVENT_QUEUE];
+  int event_fd;
+  GSource *event_source;
+
+  /* Statistics snapshot, seqlock: odd while the media thread writes. */
+  _Atomic guint32 stats_seq;
+  ZcCallMediaStats stats;
+  atomic_bool timed_out;
+
+  GThread *thread;
+  atomic_bool running;
+  gboolean started;
+};
+
+G_DEFINE_QUARK (zc-call-media-error-quark, zc_call_media_error)
+
+/* ---- Events to the main loop --------------------------------------------- */
+
+/* Media thread.  Drops the event when the main loop is that far behind
+ * (64 events pending). */
+static void
+event_push (ZcCallMedia *media, EventType type, char digit)
+{
+  guint32 w = atomic_load_explicit (&media->event_write, memory_order_relaxed);
+  guint32 r = atomic_load_explicit (&media->event_read, memory_order_acquire);
+  guint64 one = 1;
+  ssize_t n;
+
+  if (w - r >= ZC_CALL_MEDIA_EVENT_QUEUE)
+    return;
+  media->events[w % ZC_CALL_MEDIA_EVENT_QUEUE] = (Event) { .type = type, .digit = digit };
+  atomic_store_explicit (&media->event_write, w + 1, memory_order_release);
+  /* Never blocks (EFD_NONBLOCK); EAGAIN only if the counter is saturated,
+   * and then the loop is already woken. */
+  n = write (media->event_fd, &one, sizeof one);
+  (void) n;
+}
+
+static gboolean
+event_dispatch_cb (gint fd, GIOCondition condition G_GNUC_UNUSED, gpointer user_data)
+{
+  ZcCallMedia *media = user_data;
+  guint64 count;
+  ssize_t n;
+
+  n = read (fd, &count, sizeof count);
+  (void) n;
+  for (;;) {
+    guint32 r = atomic_load_explicit (&media->event_read, memory_order_relaxed);
+    guint32 w = atomic_load_explicit (&media->event_write, memory_order_acquire);
+    Event event;
+
+    if (r == w)
+      break;
+    event = media->events[r % ZC_CALL_MEDIA_EVENT_QUEUE];
+    atomic_store_explicit (&media->event_read, r + 1, memory_order_release);
+    /* No lock is held here: the callback may free nothing of ours but
+     * may call any other function of this API, stop included. */
+    switch (event.type) {
+    case EVENT_DIGIT:
+      if (media->digit_received != NULL)
+        media->digit_received (media, event.digit, media->user_data);
+      break;
+    case EVENT_TIMEOUT:
+    case EVENT_RESUMED:
+      if (media->media_timeout != NULL)
+        media->media_timeout (media, event.type == EVENT_TIMEOUT, media->user_data);
+      break;
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- DTMF queue ---------------------------------------------------------- */
+
+int
+zc_call_media_send_dtmf (ZcCallMedia *media, const char *digits)
+{
+  guint32 n, w, r;
+
+  g_return_val_if_fail (media != NULL && digits != NULL, -EINVAL);
+  if (media->te_pt < 0)
+    return -ENOTSUP;
+  n = (guint32) strlen (digits);
+  if (n == 0)
+    return 0;
+  for (guint32 i = 0; i < n; i++)
+    if (zc_dtmf_event_from_char (digits[i]) < 0)
+      return -EINVAL;
+  w = atomic_load_explicit (&media->digit_write, memory_order_relaxed);
+  do {
+    r = atomic_load_explicit (&media->digit_read, memory_order_acquire);
+    if (n > DIGIT_QUEUE_SIZE - (w - r))
+      return -ENOSPC;
+  } while (!atomic_compare_exchange_weak_explicit (&media->digit_write, &w, w + n, memory_order_acq_rel,
+                                                   memory_order_relaxed));
+  for (guint32 i = 0; i < n; i++)
+    atomic_store_explicit (&media->digits[(w + i) % DIGIT_QUEUE_SIZE], digits[i], memory_order_release);
+  return 0;
+}
+
+/* Media thread: the next published digit, or 0. */
+static char
+digit_pop (ZcCallMedia *media)
+{
+  guint32 r = atomic_load_explicit (&media->digit_read, memory_order_relaxed);
+  guint32 slot = r % DIGIT_QUEUE_SIZE;
+  char c;
+
+  if (r == atomic_load_explicit (&media->digit_write, memory_order_acquire))
+    return 0;
+  c = atomic_load_explicit (&media->digits[slot], memory_order_acquire);
+  if (c == 0) /* reserved, not yet written */
+    return 0;
+  atomic_store_explicit (&media->digits[slot], 0, memory_order_relaxed);
+  atomic_store_explicit (&media->digit_read, r + 1, memory_order_release);
+  return c;
+}
+
+static void
+digits_feed (ZcCallMedia *media)
+{
+  for (;;) {
+    char one[2] = { 0, 0 };
+
+    if (media->held_digit == 0)
+      media->held_digit = digit_pop (media);
+    if (media->held_digit == 0)
+      return;
+    one[0] = media->held_digit;
+    if (zc_dtmf_sender_queue (media->dtmf_sender, one) == -ENOSPC)
+      return; /* try again next tick */
+    media->held_digit = 0;
+  }
+}
+
+/* ---- Statistics ---------------------------------------------------------- */
+
+/* Media thread: publishes the counters (counters.rtp refreshed by the caller). */
+static void
+stats_publish (ZcCallMedia *media)
+{
+  guint32 seq = atomic_load_explicit (&media->stats_seq, memory_order_relaxed);
+
+  media->counters.media_timed_out = media->rx_timed_out;
+  atomic_store_explicit (&media->stats_seq, seq + 1, memory_order_relaxed);
+  atomic_thread_fence (memory_order_release);
+  memcpy (&media->stats, &media->counters, sizeof media->stats);
+  atomic_store_explicit (&media->stats_seq, seq + 2, memory_order_release);
+}
+
+void
+zc_call_media_get_stats (ZcCallMedia *media, ZcCallMediaStats *stats)
+{
+  g_return_if_fail (media != NULL && stats != NULL);
+  for (;;) {
+    guint32 s1 = atomic_load_explicit (&media->stats_seq, memory_order_acquire);
+
+    if (s1 & 1) {
+      g_thread_yield ();
+      continue;
+    }
+    memcpy (stats, &media->stats, sizeof *stats);
+    atomic_thread_fence (memory_order_acquire);
+    if (atomic_load_explicit (&media->stats_seq, memory_order_relaxed) == s1)
+      return;
+  }
+}
+
+gboolean
+zc_call_media_is_timed_out (ZcCallMedia *media)
+{
+  return atomic_load_explicit (&media->timed_out, memory_order_acquire);
+}
+
+guint
+zc_call_media_get_frame_samples (const ZcCallMedia *media)
+{
+  return media->frame_samples;
+}
+
+guint
+zc_call_media_get_pcm_rate (const ZcCallMedia *media)
+{
+  return media->pcm_rate;
+}
+
+/* ---- Media thread -------------------------------------------------------- */
+
+static void
+playback_write (ZcCallMedia *media, const gint16 *pcm, guint n)
+{
+  guint32 written = zc_ring_write (media->from_network, pcm, n);
+
+  media->counters.playback_overflow_samples += n - written;
+}
+
+static void
+conceal_one (ZcCallMedia *media)
+{
+  if (zc_codec_conceal (media->codec, media->pcm, media->frame_samples) > 0) {
+    playback_write (media, media->pcm, media->frame_samples);
+    media->counters.frames_concealed++;
+  }
+}
+
+/* @lost audio frames are missing before @payload, which arrived. */
+static void
+conceal_gap (ZcCallMedia *media, guint lost, const guint8 *payload, gsize len)
+{
+  lost = MIN (lost, ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES);
+  for (guint i = 0; i < lost; i++) {
+    if (i + 1 == lost && zc_codec_has_fec (media->codec)) {
+      if (zc_codec_decode_fec (media->codec, payload, len, media->pcm, media->frame_samples) > 0) {
+        playback_write (media, media->pcm, media->frame_samples);
+        media->counters.frames_fec++;
+      }
+    } else {
+      conceal_one (media);
+    }
+  }
+}
+
+static void
+receive_due (ZcCallMedia *media, guint32 user_ts)
+{
+  ZcRtpPacketInfo info;
+  int len;
+
+  while ((len = zc_rtp_session_recv (media->rtp, user_ts, media->payload, ZC_CODEC_MAX_PAYLOAD, &info)) != -EAGAIN) {
+    guint lost = 0;
+
+    if (len < 0)
+      continue; /* -ENOBUFS: dropped */
+    if (!media->have_rx_seq || info.ssrc != media->rx_ssrc) {
+      if (media->have_rx_seq)
+        zc_dtmf_receiver_reset (media->dtmf_receiver);
+      media->have_rx_seq = TRUE;
+      media->rx_ssrc = info.ssrc;
+    } else {
+      guint16 gap = (guint16) (info.sequence - media->rx_seq);
+
+      if (gap == 0 || gap > 0x8000)
+        continue; /* duplicate or older than what we played */
+      if (gap <= MAX_SEQ_GAP)
+        lost = gap - 1u;
+    }
+    media->rx_seq = info.sequence;
+
+    if (media->te_pt >= 0 && info.payload_type == (guint8) media->te_pt) {
+      ZcDtmfDigit digit;
+
+      if (zc_dtmf_receiver_push (media->dtmf_receiver, info.timestamp, info.marker, media->payload, (gsize) len,
+                                 &digit) == 1) {
+        media->counters.dtmf_received++;
+        event_push (media, EVENT_DIGIT, digit.digit);
+      }
+      continue;
+    }
+    if (info.payload_type != media->pt || len == 0)
+      continue;
+    if (lost > 0)
+      conceal_gap (media, lost, media->payload, (gsize) len);
+    len = zc_codec_decode (media->codec, media->payload, (gsize) len, media->pcm, ZC_CODEC_MAX_FRAME_SAMPLES);
+    if (len < 0) {
+      media->counters.decode_errors++;
+      conceal_one (media);
+      continue;
+    }
+    playback_write (media, media->pcm, (guint) len);
+    media->counters.frames_decoded++;
+  }
+}
+
+/* One outgoing frame: a telephone-event packet, or audio. */
+static void
+send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
+{
+  guint32 got = zc_ring_read (media->to_network, media->pcm, media->frame_samples);
+  ZcDtmfPacket packet;
+  int ret;
+
+  if (got < media->frame_samples) {
+    memset (media->pcm + got, 0, (media->frame_samples - got) * sizeof (gint16));
+    media->counters.capture_underruns++;
+  }
+  if (media->te_pt >= 0) {
+    digits_feed (media);
+    if (zc_dtmf_sender_tick (media->dtmf_sender, ts, &packet)) {
+      /* RFC 4733: the event stands in for this tick's audio. */
+      if (packet.marker)
+        media->counters.dtmf_sent++;
+      ret = zc_rtp_session_send (media->rtp, media->te_pt, packet.payload, sizeof packet.payload, packet.timestamp,
+                                 packet.marker);
+      if (ret < 0 && ret != -ENOTCONN)
+        media->counters.send_errors++;
+      return;
+    }
+  }
+  ret = zc_codec_encode (media->codec, media->pcm, media->frame_samples, media->payload, ZC_CODEC_MAX_PAYLOAD);
+  if (ret == 0) {
+    /* DTX: nothing to send; the next packet starts a talkspurt (RFC 3551 4.1). */
+    media->counters.dtx_frames++;
+    *marker = TRUE;
+    return;
+  }
+  if (ret < 0) {
+    media->counters.send_errors++;
+    return;
+  }
+  ret = zc_rtp_session_send (media->rtp, -1, media->payload, (gsize) ret, ts, *marker);
+  if (ret >= 0) {
+    media->counters.frames_sent++;
+    *marker = FALSE;
+  } else if (ret != -ENOTCONN) {
+    media->counters.send_errors++;
+  }
+}
+
+static void
+check_timeout (ZcCallMedia *media, gint64 now_us, gint64 start_us)
+{
+  gint64 last = MAX (media->counters.rtp.last_rx_monotonic_us, start_us);
+  gboolean out = now_us - last > media->timeout_us;
+
+  if (out == media->rx_timed_out)
+    return;
+  media->rx_timed_out = out;
+  atomic_store_explicit (&media->timed_out, out, memory_order_release);
+  event_push (media, out ? EVENT_TIMEOUT : EVENT_RESUMED, 0);
+}
+
+static void
+timespec_add_ns (struct timespec *t, long ns)
+{
+  t->tv_nsec += ns;
+  while (t->tv_nsec >= 1000000000L) {
+    t->tv_nsec -= 1000000000L;
+    t->tv_sec++;
+  }
+}
+
+static gpointer
+media_thread (gpointer data)
+{
+  ZcCallMedia *media = data;
+  const long ptime_ns = ZC_CALL_MEDIA_PTIME_MS * 1000000L;
+  struct timespec next;
+  guint32 send_ts = 0, play_ts = 0;
+  gboolean marker = TRUE; /* first packet of the stream */
+  gint64 start_us = g_get_monotonic_time ();
+  guint tick = 0;
+
+  clock_gettime (CLOCK_MONOTONIC, &next);
+  while (atomic_load_explicit (&media->running, memory_order_acquire)) {
+    struct timespec now;
+    gint64 late_ns;
+
+    send_tick (media, send_ts, &marker);
+    send_ts += media->ts_step;
+    receive_due (media, play_ts);
+    play_ts += media->ts_step;
+
+    if (++tick % STATS_EVERY_TICKS == 0) {
+      zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
+      check_timeout (media, g_get_monotonic_time (), start_us);
+      stats_publish (media);
+    }
+
+    timespec_add_ns (&next, ptime_ns);
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    late_ns = (now.tv_sec - next.tv_sec) * 1000000000LL + (now.tv_nsec - next.tv_nsec);
+    if (late_ns > 0) {
+      media->counters.late_ticks++;
+      if (late_ns > RESYNC_TICKS * ptime_ns)
+        next = now; /* stalled: do not burst the missed ticks */
+      continue;
+    }
+    while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+      ;
+  }
+  zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
+  stats_publish (media);
+  return NULL;
+}
+
+/* ---- Life cycle ---------------------------------------------------------- */
+
+ZcCallMedia *
+zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
+{
+  g_autoptr (ZcCodecInstance) codec = NULL;
+  ZcCodecOptions options;
+  ZcCallMedia *media;
+  guint rtp_rate;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  if (config->codec == NULL || config->codec->name == NULL || config->to_network == NULL ||
+      config->from_network == NULL || config->rtp == NULL || config->telephone_event_pt > 127 ||
+      config->telephone_event_pt == (gint) config->codec->pt) {
+    g_set_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_INVALID,
+                 "media: invalid configuration (codec, rings, RTP session or telephone-event PT %d)",
+                 config->telephone_event_pt);
+    return NULL;
+  }
+  if (config->codec_options != NULL)
+    options = *config->codec_options;
+  else
+    zc_codec_options_init (&options);
+  if (g_ascii_strcasecmp (config->codec->name, "opus") == 0)
+    zc_codec_options_apply_opus_fmtp (&options, config->codec->fmtp);
+  codec = zc_codec_instance_new (config->codec->name, config->codec->clock_rate, config->codec->channels, &options,
+                                 error);
+  if (codec == NULL)
+    return NULL;
+
+  media = g_new0 (ZcCallMedia, 1);
+  media->to_network = config->to_network;
+  media->from_network = config->from_network;
+  media->rtp = config->rtp;
+  media->pt = config->codec->pt;
+  media->te_pt = config->telephone_event_pt;
+  media->pcm_rate = zc_codec_get_pcm_rate (codec);
+  rtp_rate = zc_codec_get_rtp_clock_rate (codec);
+  media->frame_samples = media->pcm_rate * ZC_CALL_MEDIA_PTIME_MS / 1000;
+  media->ts_step = rtp_rate * ZC_CALL_MEDIA_PTIME_MS / 1000;
+  media->timeout_us = (gint64) (config->media_timeout_ms != 0 ? config->media_timeout_ms
+                                                               : ZC_CALL_MEDIA_DEFAULT_TIMEOUT_MS) * 1000;
+  media->context = g_main_context_ref (config->context != NULL ? config->context : g_main_context_default ());
+  media->digit_received = config->digit_received;
+  media->media_timeout = config->media_timeout;
+  media->user_data = config->user_data;
+  media->codec = g_steal_pointer (&codec);
+  /* RFC 4733 7.1.1: telephone-events run at the audio codec's clock. */
+  media->dtmf_sender = zc_dtmf_sender_new (rtp_rate, ZC_CALL_MEDIA_PTIME_MS,
+                                           config->dtmf_tone_ms != 0 ? config->dtmf_tone_ms : ZC_DTMF_MIN_TONE_MS);
+  media->dtmf_receiver = zc_dtmf_receiver_new (rtp_rate);
+  media->pcm = g_new0 (gint16, ZC_CODEC_MAX_FRAME_SAMPLES);
+  media->payload = g_new0 (guint8, ZC_CODEC_MAX_PAYLOAD);
+  for (guint i = 0; i < DIGIT_QUEUE_SIZE; i++)
+    atomic_init (&media->digits[i], 0);
+  media->counters.rtp.rtt_ms = -1;
+  media->counters.rtp.remote_loss_pct = -1;
+  media->stats = media->counters;
+
+  media->event_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (media->event_fd < 0) {
+    int saved = errno;
+
+    g_set_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_FAILED, "media: cannot create eventfd (%s)",
+                 g_strerror (saved));
+    zc_call_media_free (media);
+    return NULL;
+  }
+  media->event_source = g_unix_fd_source_new (media->event_fd, G_IO_IN);
+  g_source_set_callback (media->event_source, G_SOURCE_FUNC (event_dispatch_cb), media, NULL);
+  g_source_set_name (media->event_source, "zcall call media events");
+  g_source_attach (media->event_source, media->context);
+  return media;
+}
+
+gboolean
+zc_call_media_start (ZcCallMedia *media, GError **error)
+{
+  g_return_val_if_fail (media != NULL, FALSE);
+  if (media->started) {
+    g_set_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_INVALID, "media: already started");
+    return FALSE;
+  }
+  media->started = TRUE;
+  atomic_store_explicit (&media->running, TRUE, memory_order_release);
+  media->thread = g_thread_try_new ("zc-media", media_thread, media, error);
+  if (media->thread == NULL) {
+    atomic_store_explicit (&media->running, FALSE, memory_order_release);
+    g_prefix_error (error, "media: cannot start the media thread: ");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+zc_call_media_stop (ZcCallMedia *media)
+{
+  g_return_if_fail (media != NULL);
+  if (media->thread == NULL)
+    return;
+  atomic_store_explicit (&media->running, FALSE, memory_order_release);
+  g_thread_join (g_steal_pointer (&media->thread));
+}
+
+void
+zc_call_media_free (ZcCallMedia *media)
+{
+  if (media == NULL)
+    return;
+  zc_call_media_stop (media);
+  if (media->event_source != NULL) {
+    g_source_destroy (media->event_source);
+    g_source_unref (media->event_source);
+  }
+  if (media->event_fd >= 0)
+    close (media->event_fd);
+  g_main_context_unref (media->context);
+  zc_codec_instance_free (media->codec);
+  zc_dtmf_sender_free (media->dtmf_sender);
+  zc_dtmf_receiver_free (media->dtmf_receiver);
+  g_free (media->pcm);
+  g_free (media->payload);
+  g_free (media);
+}

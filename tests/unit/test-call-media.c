@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The call media pipeline end to end, in one process on 127.0.0.1 only: two
+ * ZcCallMedia over two plain-RTP ICE agents (two components, no checks),
+ * each with its own media thread, while the main thread iterates the
+ * GMainContext that drives libnice and plays the audio engine: it feeds A's
+ * to_network ring a 1 kHz sine and B's a 1234 Hz one (not a multiple of the
+ * 50 Hz frame rate, nor a harmonic of 1 kHz: at 8 kHz a 1 kHz tone has an
+ * 8-sample period, so whole-frame drops or G.711 noise on its harmonics
+ * would go unseen, lab NOTES.md), and drains both from_network rings.
+ * Goertzel filters then check each side hears the other's tone at the sent
+ * level, nearly pure (the tone carries >= 80 % of the power: discontinuities
+ * and noise would spread it), and not its own.  Then DTMF "12#" from A must
+ * reach B once each, in order; and after A stops, B must report media
+ * timeout within its 1 s (+ margin).  Opus at 48 kHz and PCMU at 8 kHz. */
+#include "config.h"
+
+#include "ice/ice-agent.h"
+#include "media/call-media.h"
+#include "media/rtp-session.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STEP_TIMEOUT_US (3 * G_USEC_PER_SEC)
+#define TONE_AMPLITUDE 8000.0  /* about -12 dBFS */
+#define FREQ_A 1000.0          /* Hz, A's microphone */
+#define FREQ_B 1234.0          /* Hz, B's microphone */
+#define SETTLE_US 800000       /* jitter buffer fill, codec start-up */
+#define ANALYSIS_MS 500
+#define MEDIA_TIMEOUT_MS 1000
+#define TIMEOUT_MARGIN_US 600000
+
+static const char *const loopback_only[] = { "127.0.0.1", NULL };
+
+typedef struct {
+  gboolean gathered;
+} Peer;
+
+typedef struct {
+  const char *name;
+  Peer peer;
+  ZcIceAgent *agent;
+  ZcRtpSession *rtp;
+  ZcRing *to_network;
+  ZcRing *from_network;
+  ZcCallMedia *media;
+  double freq;           /* what this side's microphone plays */
+  double phase;
+  gint16 *heard;         /* from_network after SETTLE_US */
+  guint n_heard, max_heard;
+  GString *digits;       /* received */
+  guint timeouts, resumes;
+  gint64 timeout_at_us;
+} Side;
+
+static void
+gathering_done_cb (ZcIceAgent *agent G_GNUC_UNUSED, gpointer user_data)
+{
+  ((Peer *) user_data)->gathered = TRUE;
+}
+
+static void
+digit_cb (ZcCallMedia *media G_GNUC_UNUSED, char digit, gpointer user_data)
+{
+  Side *side = user_data;
+
+  g_test_message ("%s: digit '%c'", side->name, digit);
+  g_string_append_c (side->digits, digit);
+}
+
+static void
+timeout_cb (ZcCallMedia *media G_GNUC_UNUSED, gboolean timed_out, gpointer user_data)
+{
+  Side *side = user_data;
+
+  g_test_message ("%s: media %s", side->name, timed_out ? "timeout" : "resumed");
+  if (timed_out) {
+    side->timeouts++;
+    side->timeout_at_us = g_get_monotonic_time ();
+  } else {
+    side->resumes++;
+  }
+}
+
+static ZcIceAgent *
+agent_new (Peer *peer, gboolean controlling)
+{
+  ZcIceAgentConfig config = {
+    .context = g_main_context_default (),
+    .controlling = controlling,
+    .rtcp_mux = FALSE,
+    .local_addresses = loopback_only,
+  };
+  ZcIceAgentCallbacks callbacks = {
+    .gathering_done = gathering_done_cb,
+    .user_data = peer,
+  };
+  g_autoptr (GError) error = NULL;
+  ZcIceAgent *agent = zc_ice_agent_new (&config, &callbacks, &error);
+
+  g_assert_no_error (error);
+  return agent;
+}
+
+static void
+plain_connect (Side *a, Side *b)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *a_addr = NULL, *a_rtcp_addr = NULL, *b_addr = NULL, *b_rtcp_addr = NULL;
+  guint16 a_port, a_rtcp, b_port, b_rtcp;
+  gint64 deadline = g_get_monotonic_time () + STEP_TIMEOUT_US;
+
+  g_assert_true (zc_ice_agent_gather (a->agent, &error));
+  g_assert_true (zc_ice_agent_gather (b->agent, &error));
+  g_assert_no_error (error);
+  while (!(a->peer.gathered && b->peer.gathered)) {
+    if (g_get_monotonic_time () > deadline)
+      g_error ("timed out waiting for gathering");
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (1000);
+  }
+  g_assert_true (zc_ice_agent_get_default_address (a->agent, 1, &a_addr, &a_port, &error));
+  g_assert_true (zc_ice_agent_get_default_address (a->agent, 2, &a_rtcp_addr, &a_rtcp, &error));
+  g_assert_true (zc_ice_agent_get_default_address (b->agent, 1, &b_addr, &b_port, &error));
+  g_assert_true (zc_ice_agent_get_default_address (b->agent, 2, &b_rtcp_addr, &b_rtcp, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (a_addr, ==, "127.0.0.1");
+  g_assert_cmpstr (b_addr, ==, "127.0.0.1");
+  g_assert_true (zc_ice_agent_set_plain_remote (a->agent, b_addr, b_port, b_rtcp, &error));
+  g_assert_true (zc_ice_agent_set_plain_remote (b->agent, a_addr, a_port, a_rtcp, &error));
+  g_assert_no_error (error);
+}
+
+static void
+side_init (Side *side, const char *name, double freq, const ZcCodec *codec, gint te_pt)
+{
+  ZcRtpSessionConfig rtp_config;
+  ZcCallMediaConfig config = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  side->name = name;
+  side->freq = freq;
+  side->digits = g_string_new (NULL);
+  side->agent = agent_new (&side->peer, name[0] == 'A');
+  side->to_network = zc_ring_new (8192);
+  side->from_network = zc_ring_new (16384);
+  side->max_heard = codec->clock_rate * ANALYSIS_MS / 1000;
+  side->heard = g_new0 (gint16, side->max_heard);
+
+  zc_rtp_session_config_init (&rtp_config, codec->pt, codec->name, codec->clock_rate);
+  rtp_config.channels = codec->channels;
+  rtp_config.telephone_event_pt = te_pt;
+  rtp_config.rtcp_interval_ms = 500;
+  side->rtp = zc_rtp_session_new (side->agent, &rtp_config, &error);
+  g_assert_no_error (error);
+
+  config.codec = codec;
+  config.telephone_event_pt = te_pt;
+  config.to_network = side->to_network;
+  config.from_network = side->from_network;
+  config.rtp = side->rtp;
+  config.media_timeout_ms = MEDIA_TIMEOUT_MS;
+  config.digit_received = digit_cb;
+  config.media_timeout = timeout_cb;
+  config.user_data = side;
+  side->media = zc_call_media_new (&config, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (side->media);
+  g_assert_cmpuint (zc_call_media_get_pcm_rate (side->media), ==, codec->clock_rate);
+  g_assert_cmpuint (zc_call_media_get_frame_samples (side->media), ==, codec->clock_rate / 50);
+}
+
+static void
+side_clear (Side *side)
+{
+  zc_call_media_free (side->media);
+  zc_rtp_session_free (side->rtp);
+  zc_ice_agent_free (side->agent);
+  zc_ring_free (side->to_network);
+  zc_ring_free (side->from_network);
+  g_free (side->heard);
+  g_string_free (side->digits, TRUE);
+}
+
+/* The audio engine's part: keeps ~3 frames of tone in to_network and
+ * drains from_network, keeping what arrives after @settle_at_us. */
+static void
+engine_step (Side *side, gint64 settle_at_us)
+{
+  guint rate = zc_call_media_get_pcm_rate (side->media);
+  guint frame = zc_call_media_get_frame_samples (side->media);
+  gint16 buf[960];
+
+  while (zc_ring_get_fill (side->to_network) < 3 * frame) {
+    for (guint i = 0; i < frame; i++) {
+      buf[i] = (gint16) lround (TONE_AMPLITUDE * sin (side->phase));
+      side->phase += 2 * G_PI * side->freq / rate;
+      if (side->phase > 2 * G_PI)
+        side->phase -= 2 * G_PI;
+    }
+    g_assert_cmpuint (zc_ring_write (side->to_network, buf, frame), ==, frame);
+  }
+  for (;;) {
+    guint32 n = zc_ring_read (side->from_network, buf, G_N_ELEMENTS (buf));
+
+    if (n == 0)
+      break;
+    if (g_get_monotonic_time () < settle_at_us)
+      continue;
+    n = MIN (n, side->max_heard - side->n_heard);
+    memcpy (side->heard + side->n_heard, buf, n * sizeof (gint16));
+    side->n_heard += n;
+  }
+}
+
+static void
+run_for (Side *a, Side *b, gint64 settle_at_us, gint64 until_us, gboolean (*done) (Side *, Side *))
+{
+  while (g_get_monotonic_time () < until_us) {
+    g_main_context_iteration (NULL, FALSE);
+    engine_step (a, settle_at_us);
+    engine_step (b, settle_at_us);
+    if (done != NULL && done (a, b))
+      return;
+    g_usleep (2000);
+  }
+}
+
+/* Goertzel: amplitude of the @freq component of @x (a sine of amplitude A
+ * reads A). */
+static double
+goertzel_amplitude (const gint16 *x, guint n, double freq, double rate)
+{
+  double coeff = 2 * cos (2 * G_PI * freq / rate);
+  double s1 = 0, s2 = 0, power;
+
+  for (guint i = 0; i < n; i++) {
+    double s0 = x[i] + coeff * s1 - s2;
+
+    s2 = s1;
+    s1 = s0;
+  }
+  power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+  return 2 * sqrt (MAX (power, 0)) / n;
+}
+
+static void
+check_heard (const Side *side, double expect_freq, double other_freq, double rate)
+{
+  double amp, other, ms = 0, purity;
+
+  g_assert_cmpuint (side->n_heard, ==, side->max_heard);
+  for (guint i = 0; i < side->n_heard; i++)
+    ms += (double) side->heard[i] * side->heard[i];
+  ms /= side->n_heard;
+  amp = goertzel_amplitude (side->heard, side->n_heard, expect_freq, rate);
+  other = goertzel_amplitude (side->heard, side->n_heard, other_freq, rate);
+  purity = ms > 0 ? amp * amp / 2 / ms : 0;
+  g_test_message ("%s hears %.0f Hz at amplitude %.0f (sent %.0f), %.0f Hz at %.1f, tone %.1f %% of the power",
+                  side->name, expect_freq, amp, TONE_AMPLITUDE, other_freq, other, purity * 100);
+  g_assert_cmpfloat (amp, >, 0.7 * TONE_AMPLITUDE);
+  g_assert_cmpfloat (amp, <, 1.3 * TONE_AMPLITUDE);
+  g_assert_cmpfloat (other, <, 0.01 * TONE_AMPLITUDE);
+  g_assert_cmpfloat (purity, >, 0.8);
+}
+
+static gboolean
+heard_enough (Side *a, Side *b)
+{
+  return a->n_heard == a->max_heard && b->n_heard == b->max_heard;
+}
+
+static gboolean
+b_has_three_digits (Side *a G_GNUC_UNUSED, Side *b)
+{
+  return b->digits->len >= 3;
+}
+
+static gboolean
+b_timed_out (Side *a G_GNUC_UNUSED, Side *b)
+{
+  return b->timeouts > 0;
+}
+
+static void
+print_stats (Side *side)
+{
+  ZcCallMediaStats st;
+
+  zc_call_media_get_stats (side->media, &st);
+  g_test_message ("%s: sent %" G_GUINT64_FORMAT " decoded %" G_GUINT64_FORMAT " concealed %" G_GUINT64_FORMAT
+                  " fec %" G_GUINT64_FORMAT " underruns %" G_GUINT64_FORMAT " overflow %" G_GUINT64_FORMAT
+                  " late %" G_GUINT64_FORMAT " dtmf %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+                  " | rtp sent %" G_GUINT64_FORMAT " recv %" G_GUINT64_FORMAT " lost %" G_GINT64_FORMAT
+                  " jitter %.2f ms rtt %.2f ms rtcp %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+                  side->name, st.frames_sent, st.frames_decoded, st.frames_concealed, st.frames_fec,
+                  st.capture_underruns, st.playback_overflow_samples, st.late_ticks, st.dtmf_sent, st.dtmf_received,
+                  st.rtp.packets_sent, st.rtp.packets_received, st.rtp.packets_lost, st.rtp.jitter_ms, st.rtp.rtt_ms,
+                  st.rtp.rtcp_sent, st.rtp.rtcp_received);
+  g_assert_cmpuint (st.decode_errors, ==, 0);
+  g_assert_cmpuint (st.send_errors, ==, 0);
+}
+
+static void
+run_call (const ZcCodec *codec, gint te_pt)
+{
+  Side a = { 0 }, b = { 0 };
+  g_autoptr (GError) error = NULL;
+  ZcCallMediaStats st;
+  gint64 start, stopped;
+
+  side_init (&a, "A", FREQ_A, codec, te_pt);
+  side_init (&b, "B", FREQ_B, codec, te_pt);
+  plain_connect (&a, &b);
+
+  g_assert_true (zc_call_media_start (a.media, &error));
+  g_assert_true (zc_call_media_start (b.media, &error));
+  g_assert_no_error (error);
+  g_assert_false (zc_call_media_start (a.media, &error));
+  g_assert_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* 1. Tones both ways. */
+  start = g_get_monotonic_time ();
+  run_for (&a, &b, start + SETTLE_US, start + SETTLE_US + 3 * ANALYSIS_MS * 1000, heard_enough);
+  check_heard (&b, FREQ_A, FREQ_B, codec->clock_rate);
+  check_heard (&a, FREQ_B, FREQ_A, codec->clock_rate);
+
+  /* 2. DTMF: each digit once, in order, and only at B. */
+  g_assert_cmpint (zc_call_media_send_dtmf (a.media, "12x"), ==, -EINVAL);
+  g_assert_cmpint (zc_call_media_send_dtmf (a.media, "12#"), ==, 0);
+  start = g_get_monotonic_time ();
+  run_for (&a, &b, G_MAXINT64, start + 2 * G_USEC_PER_SEC, b_has_three_digits);
+  g_test_message ("B got \"%s\" after %.0f ms", b.digits->str, (g_get_monotonic_time () - start) / 1000.0);
+  /* Time for retransmitted end packets and any duplicate to show up. */
+  run_for (&a, &b, G_MAXINT64, g_get_monotonic_time () + 300000, NULL);
+  g_assert_cmpstr (b.digits->str, ==, "12#");
+  g_assert_cmpstr (a.digits->str, ==, "");
+  zc_call_media_get_stats (a.media, &st);
+  g_assert_cmpuint (st.dtmf_sent, ==, 3);
+  zc_call_media_get_stats (b.media, &st);
+  g_assert_cmpuint (st.dtmf_received, ==, 3);
+  g_assert_cmpuint (st.frames_decoded, >, 50);
+  g_assert_cmpuint (st.rtp.rtcp_received, >, 0);
+  print_stats (&a);
+  print_stats (&b);
+
+  /* 3. A goes quiet: B reports media timeout once, after ~1 s. */
+  g_assert_cmpuint (a.timeouts + b.timeouts, ==, 0);
+  g_assert_false (zc_call_media_is_timed_out (b.media));
+  zc_call_media_stop (a.media);
+  zc_call_media_stop (a.media); /* idempotent */
+  stopped = g_get_monotonic_time ();
+  run_for (&a, &b, G_MAXINT64, stopped + MEDIA_TIMEOUT_MS * 1000 + 2 * TIMEOUT_MARGIN_US, b_timed_out);
+  g_assert_cmpuint (b.timeouts, ==, 1);
+  g_test_message ("B: media timeout %.0f ms after A stopped", (b.timeout_at_us - stopped) / 1000.0);
+  g_assert_cmpint (b.timeout_at_us - stopped, >=, MEDIA_TIMEOUT_MS * 1000 - 200000);
+  g_assert_cmpint (b.timeout_at_us - stopped, <=, MEDIA_TIMEOUT_MS * 1000 + TIMEOUT_MARGIN_US);
+  g_assert_true (zc_call_media_is_timed_out (b.media));
+  zc_call_media_get_stats (b.media, &st);
+  g_assert_true (st.media_timed_out);
+
+  side_clear (&b);
+  side_clear (&a);
+}
+
+static void
+test_opus (void)
+{
+  ZcCodec codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
+                    .fmtp = (char *) "minptime=10;useinbandfec=1" };
+
+  run_call (&codec, 110);
+}
+
+static void
+test_pcmu (void)
+{
+  ZcCodec codec = { .name = (char *) "PCMU", .pt = 0, .clock_rate = 8000, .channels = 1, .fmtp = NULL };
+
+  run_call (&codec, 101);
+}
+
+static void
+test_bad_config (void)
+{
+  ZcCallMediaConfig config = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_null (zc_call_media_new (&config, &error));
+  g_assert_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_INVALID);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  /* Two calls of ~4 s each; a hung step must fail the run, not stall it. */
+  alarm (g_getenv ("ZC_TEST_SLOW") != NULL ? 90 : 14); /* ZC_TEST_SLOW=1 under valgrind */
+  g_test_add_func ("/call-media/bad-config", test_bad_config);
+  g_test_add_func ("/call-media/opus", test_opus);
+  g_test_add_func ("/call-media/pcmu", test_pcmu);
+  return g_test_run ();
+}
