@@ -215,8 +215,11 @@ done
 stop_agent h1 || say "zcalld on h1: exit status ${AGENT_RC[h1]} on SIGTERM"
 
 # ---------------------------------------------------------------- report
-python3 - "$RESULTS" "$W" "$A" "$B" "$C" "$LOAD_RATES" "$LOAD_SECONDS" "$LOAD_HOLD_MS" "$SETUP_CALLS" \
+BENCH_DIR="$here" python3 - "$RESULTS" "$W" "$A" "$B" "$C" "$LOAD_RATES" "$LOAD_SECONDS" "$LOAD_HOLD_MS" "$SETUP_CALLS" \
     "$BENCH_RATE_LIMIT" <<'EOF'
+import os, sys
+sys.path.insert(0, os.environ["BENCH_DIR"])
+import mdtable
 import json, os, statistics, sys
 res, W, A, B, C, rates, secs, hold, ncalls, rlim = sys.argv[1:]
 vals = {}
@@ -297,11 +300,5 @@ rows.append(("crash -> gone from list (ms)", mmm(g, "%.0f"), "unreachable after:
 print("calls benchmark: namespace LAN, timings from one capture on the bridge; zcalld [calls]"
       " auto-answer=true max-calls=100, [sip] rate-limit=%s" % rlim)
 hdr = ("metric", "zcalld (min / median / max)", "anchor / detail", "target", "result")
-w = [max(len(r[i]) for r in rows + [hdr]) for i in range(5)]
-line = lambda r: "| " + " | ".join(c.ljust(w[i]) for i, c in enumerate(r)) + " |"
-print(line(hdr))
-print("|" + "|".join("-" * (x + 2) for x in w) + "|")
-for r in rows:
-    print(line(r))
-sys.exit(1 if any(r[4] == "NOT MEASURED" for r in rows) else 0)
+sys.exit(mdtable.print_table(hdr, rows))
 EOF

@@ -138,7 +138,10 @@ done
 echo >&2
 
 # ---------------------------------------------------------------- report
-python3 - "$RESULTS" <<'EOF'
+BENCH_DIR="$here" python3 - "$RESULTS" <<'EOF'
+import os, sys
+sys.path.insert(0, os.environ["BENCH_DIR"])
+import mdtable
 import statistics, sys
 vals = {}
 for line in open(sys.argv[1]):
@@ -176,11 +179,5 @@ print("discovery benchmark, %d runs each, interleaved; times from the same avahi
       len(vals.get(("visible_ms", "avahi-publish"), [])))
 print("(times are judged on the median, memory on the maximum)")
 hdr = ("metric", "zcalld min / median / max", "avahi-publish min / median / max", "target", "result")
-w = [max(len(r[i]) for r in rows + [hdr]) for i in range(5)]
-line = lambda r: "| " + " | ".join(c.ljust(w[i]) for i, c in enumerate(r)) + " |"
-print(line(hdr))
-print("|" + "|".join("-" * (x + 2) for x in w) + "|")
-for r in rows:
-    print(line(r))
-sys.exit(1 if any(r[4] == "NOT MEASURED" for r in rows) else 0)
+sys.exit(mdtable.print_table(hdr, rows))
 EOF

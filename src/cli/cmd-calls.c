@@ -269,7 +269,6 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
-  g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) calls = NULL;
   int status;
 
@@ -278,10 +277,9 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
   if ((status = zc_cli_parse (context, &argc, &argv, 0)) >= 0)
     return status;
   status = ZC_EXIT_OK;
-  reply = zc_cli_call (cli, "ListCalls", NULL, "(aa{sv})", &status);
-  if (reply == NULL)
+  calls = zc_cli_call_value (cli, "ListCalls", NULL, "(aa{sv})", &status);
+  if (calls == NULL)
     return status;
-  calls = g_variant_get_child_value (reply, 0);
   if (json) {
     zc_cli_print_json (calls, FALSE);
     return ZC_EXIT_OK;

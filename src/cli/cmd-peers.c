@@ -22,7 +22,6 @@ zc_cmd_list (ZcCli *cli, int argc, char **argv)
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
-  g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) peers = NULL;
   int status = ZC_EXIT_OK;
 
@@ -32,10 +31,9 @@ zc_cmd_list (ZcCli *cli, int argc, char **argv)
     return status;
   status = ZC_EXIT_OK;
 
-  reply = zc_cli_call (cli, "ListPeers", g_variant_new ("(b)", all), "(aa{sv})", &status);
-  if (reply == NULL)
+  peers = zc_cli_call_value (cli, "ListPeers", g_variant_new ("(b)", all), "(aa{sv})", &status);
+  if (peers == NULL)
     return status;
-  peers = g_variant_get_child_value (reply, 0);
 
   if (json) {
     zc_cli_print_json (peers, FALSE);

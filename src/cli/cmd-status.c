@@ -24,7 +24,6 @@ zc_cmd_status (ZcCli *cli, int argc, char **argv)
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
-  g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) st = NULL;
   int status = ZC_EXIT_OK;
 
@@ -34,10 +33,9 @@ zc_cmd_status (ZcCli *cli, int argc, char **argv)
     return status;
   status = ZC_EXIT_OK;
 
-  reply = zc_cli_call (cli, "GetStatus", NULL, "(a{sv})", &status);
-  if (reply == NULL)
+  st = zc_cli_call_value (cli, "GetStatus", NULL, "(a{sv})", &status);
+  if (st == NULL)
     return status;
-  st = g_variant_get_child_value (reply, 0);
   if (json) {
     zc_cli_print_json (st, FALSE);
     return ZC_EXIT_OK;

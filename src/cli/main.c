@@ -125,6 +125,14 @@ zc_cli_call (ZcCli *cli, const char *method, GVariant *parameters, const char *r
   return NULL;
 }
 
+GVariant *
+zc_cli_call_value (ZcCli *cli, const char *method, GVariant *parameters, const char *reply_type, int *exit_status)
+{
+  g_autoptr (GVariant) reply = zc_cli_call (cli, method, parameters, reply_type, exit_status);
+
+  return reply ? g_variant_get_child_value (reply, 0) : NULL;
+}
+
 int
 zc_cli_parse (GOptionContext *context, int *argc, char ***argv, int max_args)
 {

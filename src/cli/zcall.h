@@ -35,6 +35,10 @@ gboolean zc_cli_connect (ZcCli *cli);
 GVariant *zc_cli_call (ZcCli *cli, const char *method, GVariant *parameters, const char *reply_type,
                        int *exit_status);
 
+/* zc_cli_call() for a method with one out argument: returns that value. */
+GVariant *zc_cli_call_value (ZcCli *cli, const char *method, GVariant *parameters, const char *reply_type,
+                             int *exit_status);
+
 /* Parses a command's options; prints usage errors; handles --help.
  * Returns -1 to go on, else the exit status to return. */
 int zc_cli_parse (GOptionContext *context, int *argc, char ***argv, int max_args);
