@@ -4,6 +4,8 @@
 #include "config.h"
 #include "common/conf.h"
 #include "common/i18n.h"
+#include "audio/aec.h"
+#include "media/rtp-ports.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -240,6 +242,34 @@ parse_echo_cancel (ZcConfig *config, const char *value, char **reason)
 }
 
 static gboolean
+parse_echo_tail (ZcConfig *config, const char *value, char **reason)
+{
+  guint64 ms;
+
+  /* Narrower than the canceller accepts (ZC_AEC_MIN/MAX_TAIL_MS): below
+   * 20 ms not even the device buffers' jitter fits, above 500 ms the filter
+   * converges too slowly to follow a call. */
+  if (!parse_uint_range (value, 20, 500, &ms)) {
+    *reason = g_strdup_printf (_("“%s” is not an echo tail in milliseconds (20-500)"), value);
+    return FALSE;
+  }
+  config->echo_tail_ms = (guint) ms;
+  return TRUE;
+}
+
+static gboolean
+parse_denoise (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_bool (value, &config->denoise, reason);
+}
+
+static gboolean
+parse_agc (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_bool (value, &config->agc, reason);
+}
+
+static gboolean
 parse_codecs (ZcConfig *config, const char *value, char **reason)
 {
   static const char *const known[] = { "opus", "pcmu", "pcma", NULL };
@@ -268,6 +298,96 @@ parse_codecs (ZcConfig *config, const char *value, char **reason)
   return TRUE;
 }
 
+static gboolean
+parse_media_timeout (ZcConfig *config, const char *value, char **reason)
+{
+  g_autofree char *ignored = NULL;
+  char *end = NULL;
+  double seconds = g_ascii_strtod (value, &end);
+
+  /* 0 switches the timeout off; anything between 0 and 1 s would end calls
+   * over a short network stall, so it is refused rather than rounded. */
+  if (end != value && *end == '\0' && seconds == 0) {
+    config->media_timeout_ms = 0;
+    return TRUE;
+  }
+  if (parse_seconds_ms (value, 1, 3600, &config->media_timeout_ms, &ignored))
+    return TRUE;
+  *reason = g_strdup_printf (_("“%s” is not a time in seconds (0 = never, or 1-3600)"), value);
+  return FALSE;
+}
+
+static gboolean
+parse_opus_bitrate (ZcConfig *config, const char *value, char **reason)
+{
+  guint64 bps;
+
+  /* The range libopus accepts (RFC 6716 2.1.1 goes from 6 to 510 kbit/s). */
+  if (!parse_uint_range (value, 6000, 510000, &bps)) {
+    *reason = g_strdup_printf (_("“%s” is not a bitrate in bits per second (6000-510000)"), value);
+    return FALSE;
+  }
+  config->opus_bitrate_bps = (guint) bps;
+  return TRUE;
+}
+
+static gboolean
+parse_opus_dtx (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_bool (value, &config->opus_dtx, reason);
+}
+
+static gboolean
+parse_jitter_buffer (ZcConfig *config, const char *value, char **reason)
+{
+  guint64 ms;
+
+  /* At least one 20 ms packet; more than a second of delay makes
+   * conversation impossible anyway. */
+  if (!parse_uint_range (value, 20, 1000, &ms)) {
+    *reason = g_strdup_printf (_("“%s” is not a jitter buffer depth in milliseconds (20-1000)"), value);
+    return FALSE;
+  }
+  config->jitter_ms = (guint) ms;
+  return TRUE;
+}
+
+static gboolean
+parse_rtp_port (const char *value, guint16 *out, char **reason)
+{
+  guint64 port;
+
+  /* Unprivileged ports only: zcalld runs as the user. */
+  if (!parse_uint_range (value, 1024, 65535, &port)) {
+    *reason = g_strdup_printf (_("“%s” is not a port number (1024-65535)"), value);
+    return FALSE;
+  }
+  *out = (guint16) port;
+  return TRUE;
+}
+
+static gboolean
+parse_rtp_port_min (ZcConfig *config, const char *value, char **reason)
+{
+  guint16 port;
+
+  if (!parse_rtp_port (value, &port, reason))
+    return FALSE;
+  /* RFC 3550 11: RTP on an even port, RTCP on the odd one above it. */
+  if (port % 2 != 0) {
+    *reason = g_strdup_printf (_("“%s” is odd; RTP ports are even (RFC 3550)"), value);
+    return FALSE;
+  }
+  config->rtp_port_min = port;
+  return TRUE;
+}
+
+static gboolean
+parse_rtp_port_max (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_rtp_port (value, &config->rtp_port_max, reason);
+}
+
 static const ZcKeySpec key_specs[] = {
   { "identity", "user", parse_user },
   { "identity", "display-name", parse_display_name },
@@ -284,7 +404,16 @@ static const ZcKeySpec key_specs[] = {
   { "audio", "playback-device", parse_playback_device },
   { "audio", "ring-device", parse_ring_device },
   { "audio", "echo-cancel", parse_echo_cancel },
+  { "audio", "echo-tail-ms", parse_echo_tail },
+  { "audio", "denoise", parse_denoise },
+  { "audio", "agc", parse_agc },
   { "media", "codecs", parse_codecs },
+  { "media", "media-timeout", parse_media_timeout },
+  { "media", "opus-bitrate", parse_opus_bitrate },
+  { "media", "opus-dtx", parse_opus_dtx },
+  { "media", "jitter-buffer", parse_jitter_buffer },
+  { "media", "rtp-port-min", parse_rtp_port_min },
+  { "media", "rtp-port-max", parse_rtp_port_max },
 };
 
 static const ZcKeySpec *
@@ -336,7 +465,16 @@ zc_config_new_default (void)
   config->playback_device = g_strdup ("default");
   config->ring_device = g_strdup ("default");
   config->echo_cancel = TRUE;
+  config->echo_tail_ms = ZC_AEC_DEFAULT_TAIL_MS;
+  config->denoise = TRUE;
+  config->agc = FALSE;
   config->codecs = g_strsplit ("opus;pcmu;pcma", ";", -1);
+  config->media_timeout_ms = 20000;   /* ZC_CALL_MEDIA_DEFAULT_TIMEOUT_MS */
+  config->opus_bitrate_bps = 32000;   /* as zc_codec_options_init() */
+  config->opus_dtx = FALSE;
+  config->jitter_ms = 60;             /* as zc_rtp_session_config_init() */
+  config->rtp_port_min = ZC_RTP_PORT_MIN;
+  config->rtp_port_max = ZC_RTP_PORT_MAX;
   return config;
 }
 
@@ -409,6 +547,25 @@ line_of (GHashTable *lines, const char *group, const char *key)
   return GPOINTER_TO_UINT (g_hash_table_lookup (lines, id));
 }
 
+/* The two ends of the RTP port range can only be compared once both are
+ * known, each from the file or the default.  The error names the key the
+ * file set (rtp-port-max when it set both, as the range ends there). */
+static gboolean
+check_rtp_port_range (ZcConfig *config, GKeyFile *keyfile, GHashTable *lines, GError **error)
+{
+  gboolean max_set = g_key_file_has_key (keyfile, "media", "rtp-port-max", NULL);
+  const char *key = max_set ? "rtp-port-max" : "rtp-port-min";
+  g_autofree char *reason = NULL;
+
+  if (config->rtp_port_min < config->rtp_port_max)
+    return TRUE;
+  reason = g_strdup_printf (_("rtp-port-min (%u) must be below rtp-port-max (%u)"), (guint) config->rtp_port_min,
+                            (guint) config->rtp_port_max);
+  g_set_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_INVALID_VALUE, "%s:%u: [%s] %s: %s", config->path,
+               line_of (lines, "media", key), "media", key, reason);
+  return FALSE;
+}
+
 ZcConfig *
 zc_config_load_file (const char *path, GError **error)
 {
@@ -468,6 +625,8 @@ zc_config_load_file (const char *path, GError **error)
       }
     }
   }
+  if (!check_rtp_port_range (config, keyfile, lines, error))
+    return NULL;
   return g_steal_pointer (&config);
 }
 

@@ -48,8 +48,18 @@ typedef struct {
   char *playback_device;
   char *ring_device;
   gboolean echo_cancel;
+  guint echo_tail_ms;         /* longest echo the canceller models */
+  gboolean denoise;           /* stationary noise suppression */
+  gboolean agc;               /* automatic gain control of the microphone */
 
   GStrv codecs;               /* lower-case names, preference order */
+  guint media_timeout_ms;     /* no RTP/RTCP this long ends the call; 0 = never
+                               * (ZcCallMediaConfig reads 0 as its default) */
+  guint opus_bitrate_bps;     /* Opus encoder target */
+  gboolean opus_dtx;          /* Opus discontinuous transmission */
+  guint jitter_ms;            /* initial jitter buffer depth */
+  guint16 rtp_port_min;       /* even, below rtp_port_max; RTP takes even */
+  guint16 rtp_port_max;       /* ports of the range, RTCP the port above */
 } ZcConfig;
 
 /* Defaults only (user from the login name, etc.). */

@@ -46,8 +46,17 @@ test_defaults (void)
   g_assert_cmpuint (config->max_calls, ==, 4);
   g_assert_cmpstr (config->capture_device, ==, "default");
   g_assert_true (config->echo_cancel);
+  g_assert_cmpuint (config->echo_tail_ms, ==, 200);
+  g_assert_true (config->denoise);
+  g_assert_false (config->agc);
   g_assert_cmpuint (g_strv_length (config->codecs), ==, 3);
   g_assert_cmpstr (config->codecs[0], ==, "opus");
+  g_assert_cmpuint (config->media_timeout_ms, ==, 20000);
+  g_assert_cmpuint (config->opus_bitrate_bps, ==, 32000);
+  g_assert_false (config->opus_dtx);
+  g_assert_cmpuint (config->jitter_ms, ==, 60);
+  g_assert_cmpuint (config->rtp_port_min, ==, 16384);
+  g_assert_cmpuint (config->rtp_port_max, ==, 32766);
   g_assert_true (zc_config_is_valid_sip_user (config->user));
 }
 
@@ -62,7 +71,10 @@ test_full_file (Fixture *f, gconstpointer data G_GNUC_UNUSED)
                                       "[discovery]\nenabled=false\n"
                                       "[calls]\nauto-answer=3\naccept-from=any\nmax-calls=2\n"
                                       "[audio]\ncapture-device=hw:1\nplayback-device=pulse\nring-device=spk\necho-cancel=no\n"
-                                      "[media]\ncodecs=PCMA, opus,pcma\n",
+                                      "echo-tail-ms=120\ndenoise=false\nagc=yes\n"
+                                      "[media]\ncodecs=PCMA, opus,pcma\n"
+                                      "media-timeout=1.5\nopus-bitrate=64000\nopus-dtx=true\njitter-buffer=100\n"
+                                      "rtp-port-min=40000\nrtp-port-max=40100\n",
                                       &error);
 
   g_assert_no_error (error);
@@ -80,10 +92,45 @@ test_full_file (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (config->playback_device, ==, "pulse");
   g_assert_cmpstr (config->ring_device, ==, "spk");
   g_assert_false (config->echo_cancel);
+  g_assert_cmpuint (config->echo_tail_ms, ==, 120);
+  g_assert_false (config->denoise);
+  g_assert_true (config->agc);
   /* Duplicates dropped, order kept, case folded. */
   g_assert_cmpuint (g_strv_length (config->codecs), ==, 2);
   g_assert_cmpstr (config->codecs[0], ==, "pcma");
   g_assert_cmpstr (config->codecs[1], ==, "opus");
+  g_assert_cmpuint (config->media_timeout_ms, ==, 1500);
+  g_assert_cmpuint (config->opus_bitrate_bps, ==, 64000);
+  g_assert_true (config->opus_dtx);
+  g_assert_cmpuint (config->jitter_ms, ==, 100);
+  g_assert_cmpuint (config->rtp_port_min, ==, 40000);
+  g_assert_cmpuint (config->rtp_port_max, ==, 40100);
+}
+
+static void
+test_media_timeout_off (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (ZcConfig) off = load (f, "[media]\nmedia-timeout=0\n", NULL);
+  g_autoptr (ZcConfig) longest = NULL;
+
+  g_assert_cmpuint (off->media_timeout_ms, ==, 0);
+  longest = load (f, "[media]\nmedia-timeout=3600\n", NULL);
+  g_assert_cmpuint (longest->media_timeout_ms, ==, 3600000);
+}
+
+/* One end of the RTP range may move alone as long as the other end's
+ * default still leaves a range. */
+static void
+test_rtp_port_range (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (ZcConfig) low = load (f, "[media]\nrtp-port-max=20000\n", NULL);
+  g_autoptr (ZcConfig) narrow = NULL;
+
+  g_assert_cmpuint (low->rtp_port_min, ==, 16384);
+  g_assert_cmpuint (low->rtp_port_max, ==, 20000);
+  narrow = load (f, "[media]\nrtp-port-min=50000\nrtp-port-max=50001\n", NULL);
+  g_assert_cmpuint (narrow->rtp_port_min, ==, 50000);
+  g_assert_cmpuint (narrow->rtp_port_max, ==, 50001);
 }
 
 static void
@@ -123,6 +170,29 @@ test_invalid_values (Fixture *f, gconstpointer data G_GNUC_UNUSED)
     { "[audio]\ncapture-device=\n", ":2: [audio] capture-device:" },
     { "[media]\ncodecs=opus;g729\n", ":2: [media] codecs: unknown codec “g729”" },
     { "[media]\ncodecs=;\n", ":2: [media] codecs: no codec given" },
+    { "[audio]\necho-tail-ms=10\n", ":2: [audio] echo-tail-ms: “10” is not an echo tail" },
+    { "[audio]\necho-tail-ms=501\n", ":2: [audio] echo-tail-ms:" },
+    { "[audio]\necho-tail-ms=200ms\n", ":2: [audio] echo-tail-ms:" },
+    { "[audio]\ndenoise=loud\n", ":2: [audio] denoise: “loud” is not a boolean" },
+    { "[audio]\nagc=2\n", ":2: [audio] agc: “2” is not a boolean" },
+    { "[media]\nmedia-timeout=0.5\n", ":2: [media] media-timeout: “0.5” is not a time in seconds" },
+    { "[media]\nmedia-timeout=3601\n", ":2: [media] media-timeout:" },
+    { "[media]\nmedia-timeout=-1\n", ":2: [media] media-timeout:" },
+    { "[media]\nmedia-timeout=never\n", ":2: [media] media-timeout:" },
+    { "[media]\nopus-bitrate=5999\n", ":2: [media] opus-bitrate: “5999” is not a bitrate" },
+    { "[media]\nopus-bitrate=510001\n", ":2: [media] opus-bitrate:" },
+    { "[media]\nopus-dtx=sometimes\n", ":2: [media] opus-dtx: “sometimes” is not a boolean" },
+    { "[media]\njitter-buffer=19\n", ":2: [media] jitter-buffer: “19” is not a jitter buffer depth" },
+    { "[media]\njitter-buffer=1001\n", ":2: [media] jitter-buffer:" },
+    { "[media]\nrtp-port-min=1022\n", ":2: [media] rtp-port-min: “1022” is not a port number (1024-65535)" },
+    { "[media]\nrtp-port-min=20001\n", ":2: [media] rtp-port-min: “20001” is odd" },
+    { "[media]\nrtp-port-max=65536\n", ":2: [media] rtp-port-max: “65536” is not a port number" },
+    /* The range is checked once both ends are known; the message names
+     * the line of the key that was set. */
+    { "[media]\nrtp-port-min=40000\n", ":2: [media] rtp-port-min: rtp-port-min (40000) must be below rtp-port-max (32766)" },
+    { "[media]\nrtp-port-max=2000\n", ":2: [media] rtp-port-max: rtp-port-min (16384) must be below rtp-port-max (2000)" },
+    { "[media]\nrtp-port-max=20000\n\nrtp-port-min=20000\n", ":2: [media] rtp-port-max: rtp-port-min (20000)" },
+    { "[audio]\nagc=true\n[media]\nrtp-port-min=20000\nrtp-port-max=10000\n", ":5: [media] rtp-port-max:" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -219,6 +289,8 @@ main (int argc, char **argv)
   g_test_add_func ("/conf/defaults", test_defaults);
   g_test_add ("/conf/full-file", Fixture, NULL, fixture_setup, test_full_file, fixture_teardown);
   g_test_add ("/conf/auto-answer", Fixture, NULL, fixture_setup, test_auto_answer_forms, fixture_teardown);
+  g_test_add ("/conf/media-timeout-off", Fixture, NULL, fixture_setup, test_media_timeout_off, fixture_teardown);
+  g_test_add ("/conf/rtp-port-range", Fixture, NULL, fixture_setup, test_rtp_port_range, fixture_teardown);
   g_test_add ("/conf/invalid-values", Fixture, NULL, fixture_setup, test_invalid_values, fixture_teardown);
   g_test_add ("/conf/syntax-errors", Fixture, NULL, fixture_setup, test_syntax_errors, fixture_teardown);
   g_test_add ("/conf/binary-file", Fixture, NULL, fixture_setup, test_binary_file, fixture_teardown);
