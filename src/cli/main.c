@@ -3,11 +3,11 @@
  * the agent's D-Bus API (data/org.zcall.Agent1.xml). */
 #include "config.h"
 #include "cli/zcall.h"
+#include "cli/json.h"
 
 #include "common/bus.h"
 #include "common/i18n.h"
 
-#include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -154,14 +154,8 @@ zc_cli_parse (GOptionContext *context, int *argc, char ***argv, int max_args)
 void
 zc_cli_print_json (GVariant *value, gboolean compact)
 {
-  g_autoptr (JsonNode) node = json_gvariant_serialize (value);
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
+  g_autofree char *text = zc_json_to_string (value, compact);
 
-  json_generator_set_root (generator, node);
-  json_generator_set_pretty (generator, !compact);
-  json_generator_set_indent (generator, 2);
-  text = json_generator_to_data (generator, NULL);
   printf ("%s\n", text);
 }
 
