@@ -24,6 +24,7 @@ static const ZcCommand commands[] = {
   { "hangup", "[ID|--all]", N_("End a call"), zc_cmd_hangup },
   { "hold", "[ID]", N_("Put a call on hold"), zc_cmd_hold },
   { "resume", "[ID]", N_("Take a call off hold"), zc_cmd_resume },
+  { "dtmf", "[ID] DIGITS", N_("Send DTMF digits (0-9 * # A-D) on a call"), zc_cmd_dtmf },
   { "calls", "[--json]", N_("List calls"), zc_cmd_calls },
   { "dnd", "on|off", N_("Turn do-not-disturb on or off"), zc_cmd_dnd },
   { "help", "[COMMAND]", N_("Show help for zcall or for one command"), cmd_help },
