@@ -913,6 +913,29 @@ zc_calls_hold (ZcCalls *calls, const char *id, gboolean hold, GError **error)
   return TRUE;
 }
 
+gboolean
+zc_calls_send_dtmf (ZcCalls *calls, const char *id, const char *digits, GError **error)
+{
+  ZcCall *call = find_call (calls, id, fits_established, error);
+  gsize n = strlen (digits);
+
+  if (call == NULL)
+    return FALSE;
+  if ((call->state != CALL_ACTIVE && call->state != CALL_HELD) || call->session == NULL) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not established"), call->id);
+    return FALSE;
+  }
+  /* The 16 events of RFC 4733 3.2; lower-case a-d are taken as A-D. */
+  if (n == 0 || n > ZC_CALLS_DTMF_MAX_DIGITS || strspn (digits, "0123456789*#ABCDabcd") != n) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID,
+                 _("DTMF digits must be 1 to %d of 0-9, *, #, A-D"), ZC_CALLS_DTMF_MAX_DIGITS);
+    return FALSE;
+  }
+  /* media wiring: see merge */
+  g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED, _("call %s has no media stream yet"), call->id);
+  return FALSE;
+}
+
 GVariant *
 zc_calls_list (ZcCalls *calls)
 {
