@@ -10,6 +10,7 @@
 #include <alsa/asoundlib.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -246,9 +247,11 @@ device_thread_cb (void *data)
   gint64 next_attempt[ZC_AUDIO_N_DIRECTIONS];
   gboolean warned[ZC_AUDIO_N_DIRECTIONS];
 
+  /* The first attempt is made here at once: opening a PCM can block for a
+   * while (a sound server's handshake), and the caller is the main loop. */
   for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
-    next_attempt[i] = g_get_monotonic_time () + (gint64) e->retry_ms * 1000;
-    warned[i] = TRUE; /* zc_audio_engine_start() warned about the first attempt */
+    next_attempt[i] = g_get_monotonic_time ();
+    warned[i] = FALSE;
   }
 
   g_mutex_lock (&e->lock);
@@ -644,9 +647,32 @@ audio_thread_cb (void *data)
 
 /* ------------------------------------------------------------ main thread */
 
+/* alsa-lib prints its own lines to stderr for every failed open (eight for
+ * a missing "default"), once a second while we retry: our one warning per
+ * outage says it all, so its messages go to the debug log only. */
+static void
+alsa_error_to_debug (const char *file, int line, const char *function, int err, const char *fmt, ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN)) {
+    va_start (args, fmt);
+    text = g_strdup_vprintf (fmt, args);
+    va_end (args);
+    g_debug ("alsa-lib %s:%d %s: %s (%s)", file, line, function, text, err != 0 ? snd_strerror (err) : "");
+  }
+}
+
 ZcAudioEngine *
 zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error)
 {
+  static gsize quiet_alsa = 0;
+
+  if (g_once_init_enter (&quiet_alsa)) {
+    snd_lib_error_set_handler (alsa_error_to_debug);
+    g_once_init_leave (&quiet_alsa, 1);
+  }
   g_autoptr (ZcAudioEngine) e = NULL;
   ZcAecConfig aec_config;
   int err;
@@ -692,11 +718,8 @@ zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error)
   /* Room for the whole playback delay plus a second of slack. */
   e->reference = zc_ring_new (e->codec_rate_hz * 2);
 
-  /* First attempt here, so the caller sees the status at once. */
-  for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
-    atomic_store (&e->slot[i].wanted, TRUE);
-    (void) slot_try_open (e, i, TRUE);
-  }
+  for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++)
+    atomic_store (&e->slot[i].wanted, !g_str_equal (e->slot[i].name, ZC_AUDIO_NO_DEVICE));
 
   atomic_store (&e->running, TRUE);
   err = pthread_create (&e->audio_thread, NULL, audio_thread_cb, e);

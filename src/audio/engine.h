@@ -51,13 +51,15 @@ typedef enum {
 } ZcAudioDirection;
 
 #define ZC_AUDIO_N_DIRECTIONS 2
+#define ZC_AUDIO_NO_DEVICE "none"
 #define ZC_AUDIO_DEFAULT_RATE_HZ 48000
 #define ZC_AUDIO_DEFAULT_PERIOD_MS 10
 #define ZC_AUDIO_DEFAULT_RETRY_MS 1000
 #define ZC_AUDIO_DEFAULT_RT_PRIORITY 20 /* SCHED_FIFO 1..99; PipeWire's data loop uses 88 */
 
 typedef struct {
-  const gchar *capture_device;  /* ALSA PCM name, [audio] capture-device=; NULL: "default" */
+  const gchar *capture_device;  /* ALSA PCM name, [audio] capture-device=; NULL: "default";
+                                 * "none": no device */
   const gchar *playback_device; /* [audio] playback-device=; NULL: "default" */
   guint codec_rate_hz;          /* rate of the two rings and the echo canceller; 0: 48000 */
   guint device_rate_hz;         /* rate asked of the devices (they may choose another, then the
@@ -97,9 +99,10 @@ typedef struct {
   gboolean running;          /* the audio thread is alive */
 } ZcAudioEngineStats;
 
-/* Check @config, open both devices (a device that fails to open is not an
- * error: it is reported in its status and retried), and start the
- * threads.  Returns NULL with @error set on a bad configuration or when a
+/* Check @config and start the threads; the device thread opens both
+ * devices at once (a device that fails to open is not an error: it is
+ * reported in its status and retried).  A device named "none" is never
+ * opened: that direction runs on the clock alone.  Returns NULL with @error set on a bad configuration or when a
  * thread cannot be created.  The rings are borrowed and must outlive the
  * engine. */
 ZcAudioEngine *zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error);

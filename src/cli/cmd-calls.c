@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* zcall call, answer, decline, hangup, hold, resume, calls */
+/* zcall call, answer, decline, hangup, hold, resume, dtmf, calls */
 #include "config.h"
 #include "cli/zcall.h"
 #include "cli/table.h"
@@ -8,7 +8,9 @@
 #include "common/i18n.h"
 
 #include <glib-unix.h>
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef struct {
   const char *id;
@@ -249,6 +251,47 @@ zc_cmd_resume (ZcCli *cli, int argc, char **argv)
   return status;
 }
 
+/* The sixteen events of RFC 4733 3.2; the agent checks them too, but a
+ * typo is a usage error and needs no trip to the agent. */
+#define DTMF_DIGITS "0123456789*#ABCDabcd"
+#define DTMF_MAX_DIGITS 64
+
+int
+zc_cmd_dtmf (ZcCli *cli, int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("[ID] DIGITS"));
+  g_autoptr (GVariant) reply = NULL;
+  const char *id, *digits;
+  size_t n;
+  int status;
+
+  g_option_context_set_summary (context,
+                                _("Send DIGITS (0-9, *, #, A-D) as telephone-events (RFC 4733) on an established "
+                                  "call: call ID, or the only established call when no ID is given.  Quote * and #."));
+  if ((status = zc_cli_parse (context, &argc, &argv, 2)) >= 0)
+    return status;
+  if (argc < 2) {
+    g_printerr (_("zcall: dtmf needs DIGITS\n"));
+    g_printerr (_("Use “zcall %s --help” for its options.\n"), argv[0]);
+    return ZC_EXIT_USAGE;
+  }
+  id = argc > 2 ? argv[1] : "";
+  digits = argv[argc - 1];
+  n = strlen (digits);
+  if (n == 0 || n > DTMF_MAX_DIGITS || strspn (digits, DTMF_DIGITS) != n) {
+    g_printerr (_("zcall: “%s” is not a string of 1 to %d DTMF digits (0-9, *, #, A-D)\n"), digits, DTMF_MAX_DIGITS);
+    g_printerr (_("Use “zcall %s --help” for its options.\n"), argv[0]);
+    return ZC_EXIT_USAGE;
+  }
+  status = ZC_EXIT_OK;
+  reply = zc_cli_call (cli, "SendDtmf", g_variant_new ("(ss)", id, digits), "()", &status);
+  if (reply == NULL)
+    return status;
+  if (*id != '\0')
+    printf (_("Sending %s on call %s.\n"), digits, id);
+  return ZC_EXIT_OK;
+}
+
 static char *
 format_duration (double seconds)
 {
@@ -258,6 +301,50 @@ format_duration (double seconds)
     return g_strdup ("-");
   return s >= 3600 ? g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60)
                    : g_strdup_printf ("%u:%02u", s / 60, s % 60);
+}
+
+/* A number from the "media" dictionary, whichever numeric type the agent
+ * chose; FALSE when it is missing or not finite. */
+static gboolean
+media_number (GVariant *media, const char *key, double *out)
+{
+  g_autoptr (GVariant) value = g_variant_lookup_value (media, key, NULL);
+
+  if (value == NULL)
+    return FALSE;
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
+    *out = g_variant_get_double (value);
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+    *out = (double) g_variant_get_uint64 (value);
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+    *out = g_variant_get_uint32 (value);
+  else
+    return FALSE;
+  return isfinite (*out);
+}
+
+/* The MEDIA cell: an audio device error first, as it explains silence;
+ * else loss and jitter, the two numbers that say why a call sounds bad. */
+static char *
+format_media (GVariant *call)
+{
+  g_autoptr (GVariant) media = g_variant_lookup_value (call, "media", G_VARIANT_TYPE_VARDICT);
+  const char *audio_error = zc_dict_string (call, "audio_error");
+  g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  double value;
+
+  if (*audio_error != '\0')
+    return g_strdup_printf (_("audio: %s"), audio_error);
+  if (media == NULL)
+    return g_strdup ("");
+  if (media_number (media, "packets_received", &value) && value == 0)
+    return g_strdup (_("nothing received"));
+  if (media_number (media, "loss_pct", &value))
+    g_ptr_array_add (parts, g_strdup_printf (_("%.1f%% loss"), value));
+  if (media_number (media, "jitter_ms", &value))
+    g_ptr_array_add (parts, g_strdup_printf (_("%.0f ms jitter"), value));
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv (", ", (char **) parts->pdata);
 }
 
 int
@@ -289,19 +376,33 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
     return ZC_EXIT_OK;
   }
   {
-    const char *headers[] = { _("ID"), _("DIR"), _("PEER"), _("STATE"), _("DURATION"), _("CODEC"), _("REASON") };
-    g_autoptr (ZcTable) table = zc_table_new (G_N_ELEMENTS (headers), headers);
+    /* MEDIA, last as its text is the longest, only when the agent reports
+     * media for some call: the table stays narrow for calls without audio. */
+    const char *headers[] = { _("ID"), _("DIR"), _("PEER"), _("STATE"), _("DURATION"), _("CODEC"), _("REASON"),
+                              _("MEDIA") };
+    gboolean show_media = FALSE;
+    g_autoptr (ZcTable) table = NULL;
+
+    for (gsize i = 0; i < g_variant_n_children (calls) && !show_media; i++) {
+      g_autoptr (GVariant) call = g_variant_get_child_value (calls, i);
+      g_autoptr (GVariant) media = g_variant_lookup_value (call, "media", G_VARIANT_TYPE_VARDICT);
+
+      show_media = media != NULL || *zc_dict_string (call, "audio_error") != '\0';
+    }
+    table = zc_table_new (G_N_ELEMENTS (headers) - (show_media ? 0 : 1), headers);
 
     for (gsize i = 0; i < g_variant_n_children (calls); i++) {
       g_autoptr (GVariant) call = g_variant_get_child_value (calls, i);
       double duration = 0;
       g_autofree char *duration_text = NULL;
+      g_autofree char *media_text = NULL;
       g_autofree char *reason = NULL;
       const char *name = zc_dict_string (call, "peer_name");
       guint32 sip_status = zc_dict_uint (call, "sip_status");
 
       g_variant_lookup (call, "duration_s", "d", &duration);
       duration_text = format_duration (duration);
+      media_text = format_media (call);
       reason = sip_status >= 300 ? g_strdup_printf ("%s (%u)", zc_dict_string (call, "end_reason"), sip_status)
                                  : g_strdup (zc_dict_string (call, "end_reason"));
       {
@@ -311,7 +412,8 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
                               zc_dict_string (call, "state"),
                               duration_text,
                               zc_dict_string (call, "codec"),
-                              reason };
+                              reason,
+                              media_text };
         zc_table_add_row (table, row);
       }
     }

@@ -91,6 +91,12 @@ print_event (ZcMonitor *monitor, const char *event, const char *key, GVariant *d
 
     if (dict == NULL)
       text = g_strdup ("");
+    else if (g_str_equal (key, "call") && g_str_equal (event, "call-dtmf"))
+      /* A digit the peer pressed, e.g. in an IVR or to open a door. */
+      text = g_strdup_printf (_("call %s: DTMF %s from %s"), zc_dict_string (dict, "id"),
+                              zc_dict_string (dict, "dtmf_digit"),
+                              *zc_dict_string (dict, "peer_name") ? zc_dict_string (dict, "peer_name")
+                                                                   : zc_dict_string (dict, "peer_uri"));
     else if (g_str_equal (key, "call"))
       text = g_strdup_printf (_("call %s %s %s %s"), zc_dict_string (dict, "id"), zc_dict_string (dict, "direction"),
                               *zc_dict_string (dict, "peer_name") ? zc_dict_string (dict, "peer_name")

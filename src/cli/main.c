@@ -3,11 +3,11 @@
  * the agent's D-Bus API (data/org.zcall.Agent1.xml). */
 #include "config.h"
 #include "cli/zcall.h"
+#include "cli/json.h"
 
 #include "common/bus.h"
 #include "common/i18n.h"
 
-#include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -24,6 +24,7 @@ static const ZcCommand commands[] = {
   { "hangup", "[ID|--all]", N_("End a call"), zc_cmd_hangup },
   { "hold", "[ID]", N_("Put a call on hold"), zc_cmd_hold },
   { "resume", "[ID]", N_("Take a call off hold"), zc_cmd_resume },
+  { "dtmf", "[ID] DIGITS", N_("Send DTMF digits (0-9 * # A-D) on a call"), zc_cmd_dtmf },
   { "calls", "[--json]", N_("List calls"), zc_cmd_calls },
   { "dnd", "on|off", N_("Turn do-not-disturb on or off"), zc_cmd_dnd },
   { "help", "[COMMAND]", N_("Show help for zcall or for one command"), cmd_help },
@@ -154,14 +155,8 @@ zc_cli_parse (GOptionContext *context, int *argc, char ***argv, int max_args)
 void
 zc_cli_print_json (GVariant *value, gboolean compact)
 {
-  g_autoptr (JsonNode) node = json_gvariant_serialize (value);
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
+  g_autofree char *text = zc_json_to_string (value, compact);
 
-  json_generator_set_root (generator, node);
-  json_generator_set_pretty (generator, !compact);
-  json_generator_set_indent (generator, 2);
-  text = json_generator_to_data (generator, NULL);
   printf ("%s\n", text);
 }
 

@@ -63,4 +63,5 @@ int zc_cmd_decline (ZcCli *cli, int argc, char **argv);
 int zc_cmd_hangup (ZcCli *cli, int argc, char **argv);
 int zc_cmd_hold (ZcCli *cli, int argc, char **argv);
 int zc_cmd_resume (ZcCli *cli, int argc, char **argv);
+int zc_cmd_dtmf (ZcCli *cli, int argc, char **argv);
 int zc_cmd_calls (ZcCli *cli, int argc, char **argv);

@@ -5,7 +5,7 @@
 #include "common/conf.h"
 #include "common/i18n.h"
 #include "audio/aec.h"
-#include "media/rtp-ports.h"
+#include "ice/ice-agent.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -137,6 +137,20 @@ handle_resume (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *i
 }
 
 static void
+handle_send_dtmf (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  const char *id, *digits;
+  g_autoptr (GError) error = NULL;
+
+  g_variant_get (parameters, "(&s&s)", &id, &digits);
+  if (!zc_calls_send_dtmf (zc_agent_get_calls (self->agent), id, digits, &error)) {
+    return_error (invocation, error);
+    return;
+  }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
 handle_hangup_all (ZcDbusAgent *self, GVariant *parameters G_GNUC_UNUSED, GDBusMethodInvocation *invocation)
 {
   guint n = zc_calls_hangup_all (zc_agent_get_calls (self->agent));
@@ -161,6 +175,7 @@ static const struct {
   { "HangupAll", handle_hangup_all },
   { "Hold", handle_hold },
   { "Resume", handle_resume },
+  { "SendDtmf", handle_send_dtmf },
   { "ListCalls", handle_list_calls },
   { "ListPeers", handle_list_peers },
   { "GetStatus", handle_get_status },

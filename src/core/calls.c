@@ -6,7 +6,7 @@
 
 #include "common/i18n.h"
 #include "core/targets.h"
-#include "media/rtp-ports.h"
+#include "media/media-stream.h"
 #include "sip/sdp.h"
 
 #include <string.h>
@@ -44,7 +44,9 @@ typedef struct {
   gboolean local_hold;
   gboolean remote_hold;
   int hold_pending;            /* -1 none, else the hold state asked for */
-  ZcRtpPorts *ports;
+  ZcMediaStream *media;
+  ZcSdpSession *remote_offer;  /* incoming: the offer, until media starts at the answer */
+  ZcSipFlow flow;              /* outgoing: where the INVITE goes once media is ready */
   char *local_address;
   guint64 sdp_session_id;
   guint64 sdp_version;
@@ -85,7 +87,8 @@ call_free (ZcCall *call)
   g_clear_pointer (&call->ended_at, g_date_time_unref);
   g_free (call->end_reason);
   g_free (call->codec);
-  g_clear_pointer (&call->ports, zc_rtp_ports_release);
+  g_clear_pointer (&call->media, zc_media_stream_free);
+  g_clear_pointer (&call->remote_offer, zc_sdp_session_free);
   g_free (call->local_address);
   g_clear_pointer (&call->our_offer, zc_sdp_session_free);
   g_free (call->pending_answer);
@@ -126,6 +129,12 @@ call_to_variant (ZcCall *call)
   g_variant_builder_add (&b, "{sv}", "codec", g_variant_new_string (call->codec ? call->codec : ""));
   g_variant_builder_add (&b, "{sv}", "local_hold", g_variant_new_boolean (call->local_hold));
   g_variant_builder_add (&b, "{sv}", "remote_hold", g_variant_new_boolean (call->remote_hold));
+  if (call->media != NULL && zc_media_stream_is_started (call->media)) {
+    g_autofree char *audio_error = zc_media_stream_get_audio_error (call->media);
+
+    g_variant_builder_add (&b, "{sv}", "media", zc_media_stream_describe (call->media));
+    g_variant_builder_add (&b, "{sv}", "audio_error", g_variant_new_string (audio_error ? audio_error : ""));
+  }
   return g_variant_builder_end (&b);
 }
 
@@ -197,7 +206,8 @@ call_finish (ZcCall *call)
   call->ended_us = g_get_monotonic_time ();
   g_clear_handle_id (&call->auto_answer_id, g_source_remove);
   g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
-  g_clear_pointer (&call->ports, zc_rtp_ports_release);
+  g_clear_pointer (&call->media, zc_media_stream_free);
+  g_clear_pointer (&call->remote_offer, zc_sdp_session_free);
   if (call->session != NULL) {
     zc_sip_session_set_user_data (call->session, NULL);
     call->session = NULL;
@@ -223,8 +233,10 @@ local_sdp (ZcCall *call, ZcMediaDirection direction)
     .user = call->calls->config->user,
     .session_id = call->sdp_session_id,
     .version = call->sdp_version,
-    .address = call->local_address,
-    .rtp_port = call->ports ? zc_rtp_ports_get_rtp_port (call->ports) : 0,
+    .address = call->media ? zc_media_stream_get_address (call->media) : call->local_address,
+    .rtp_port = call->media ? zc_media_stream_get_rtp_port (call->media) : 0,
+    .rtcp_port = call->media ? zc_media_stream_get_rtcp_port (call->media) : 0,
+    .ice_attributes = call->media ? zc_media_stream_get_ice_attributes (call->media) : NULL,
     .direction = direction,
     .ptime_ms = PTIME_MS,
     .codecs = (const char *const *) call->calls->config->codecs,
@@ -306,6 +318,112 @@ fits_established (ZcCall *call)
   return call->state == CALL_ACTIVE || call->state == CALL_HELD;
 }
 
+/* ---- media ------------------------------------------------------------------------ */
+
+static void media_ready_cb (ZcMediaStream *stream, const GError *error, gpointer user_data);
+
+static void
+media_digit_cb (ZcMediaStream *stream G_GNUC_UNUSED, char digit, gpointer user_data)
+{
+  ZcCall *call = user_data;
+  ZcCalls *calls = call->calls;
+  g_autoptr (GVariant) view = g_variant_ref_sink (call_to_variant (call));
+  GVariantDict dict;
+
+  g_message (_("call %s: DTMF %c"), call->id, digit);
+  g_variant_dict_init (&dict, view);
+  g_variant_dict_insert (&dict, "dtmf_digit", "s", (char[]){ digit, '\0' });
+  if (calls->observer.call_changed != NULL) {
+    g_autoptr (GVariant) with_digit = g_variant_ref_sink (g_variant_dict_end (&dict));
+    calls->observer.call_changed ("dtmf", with_digit, calls->observer_data);
+  } else {
+    g_variant_dict_clear (&dict);
+  }
+}
+
+static void
+end_for_media (ZcCall *call, const char *reason)
+{
+  g_message (_("call %s: %s, hanging up"), call->id, reason);
+  call_set_reason (call, reason, 0);
+  if (call->session != NULL)
+    zc_sip_session_hangup (call->session);
+  call_finish (call);
+}
+
+static void
+media_timeout_cb (ZcMediaStream *stream G_GNUC_UNUSED, gpointer user_data)
+{
+  end_for_media (user_data, "media timeout");
+}
+
+static void
+media_failed_cb (ZcMediaStream *stream G_GNUC_UNUSED, gpointer user_data)
+{
+  end_for_media (user_data, "no media path");
+}
+
+static gboolean
+call_media_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **error)
+{
+  static const ZcMediaStreamCallbacks callbacks = {
+    .ready = media_ready_cb,
+    .digit = media_digit_cb,
+    .timeout = media_timeout_cb,
+    .failed = media_failed_cb,
+  };
+  const ZcConfig *config = call->calls->config;
+  ZcMediaStreamConfig media = {
+    .local_address = call->local_address,
+    .controlling = controlling,
+    .rtcp_mux = rtcp_mux,
+    .port_min = config->rtp_port_min,
+    .port_max = config->rtp_port_max,
+    .capture_device = config->capture_device,
+    .playback_device = config->playback_device,
+    .aec = {
+      .tail_ms = config->echo_tail_ms,
+      .echo_cancel = config->echo_cancel,
+      .denoise = config->denoise,
+      .agc = config->agc,
+    },
+    .media_timeout_ms = config->media_timeout_ms,
+    .jitter_ms = config->jitter_ms,
+  };
+
+  zc_codec_options_init (&media.codec_options);
+  media.codec_options.bitrate_bps = config->opus_bitrate_bps;
+  media.codec_options.dtx = config->opus_dtx;
+  call->media = zc_media_stream_new (&media, &callbacks, call, error);
+  return call->media != NULL;
+}
+
+/* Starts the media once both descriptions are known: @remote is the peer's
+ * offer or answer, @chosen the codec to send with. */
+static gboolean
+call_media_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *chosen)
+{
+  g_autoptr (GError) error = NULL;
+  const ZcCodec *te = zc_sdp_session_find_telephone_event (remote, chosen->clock_rate);
+  ZcMediaRemote peer = {
+    .address = zc_sdp_session_get_address (remote),
+    .rtp_port = zc_sdp_session_get_port (remote),
+    .rtcp_port = zc_sdp_session_get_rtcp_port (remote),
+    .rtcp_mux = zc_sdp_session_get_rtcp_mux (remote),
+    .ice_ufrag = zc_sdp_session_get_ice_ufrag (remote),
+    .ice_pwd = zc_sdp_session_get_ice_pwd (remote),
+    .ice_candidates = zc_sdp_session_get_ice_candidates (remote),
+    .codec = chosen,
+    .telephone_event_pt = te != NULL ? te->pt : -1,
+  };
+
+  if (call->media == NULL || !zc_media_stream_start (call->media, &peer, &error)) {
+    g_warning (_("call %s: no media: %s"), call->id, error ? error->message : _("no media stream"));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* ---- UA events ------------------------------------------------------------------ */
 
 static gboolean
@@ -335,6 +453,87 @@ auto_answer_cb (gpointer user_data)
   call->auto_answer_id = 0;
   answer_call (call, NULL);
   return G_SOURCE_REMOVE;
+}
+
+/* Incoming, media ready: the answer (or our offer in the 200) can be written. */
+static void
+incoming_ready (ZcCall *call)
+{
+  const ZcConfig *config = call->calls->config;
+  ZcSdpLocal local = local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
+
+  if (call->remote_offer != NULL) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ZcCodec) chosen = NULL;
+
+    if (!zc_sdp_negotiate_answer (call->remote_offer, &local, NULL, &call->pending_answer, &chosen, &error)) {
+      g_message (_("refusing a call from %s: %s"), call->peer_uri, error->message);
+      call_set_reason (call, "incompatible media", 488);
+      zc_sip_session_reject (call->session, 488, "Not Acceptable Here");
+      call_finish (call);
+      return;
+    }
+    codec_describe (call, chosen);
+  } else {
+    call->late_offer = TRUE;
+    call->pending_answer = zc_sdp_build_offer (&local);
+    call->our_offer = zc_sdp_parse (call->pending_answer, NULL);
+  }
+
+  g_message (_("incoming call %s from %s"), call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri);
+  emit (call, "incoming");
+  if (config->auto_answer && config->auto_answer_delay_s == 0) {
+    answer_call (call, NULL); /* no 180: the answer is immediate */
+    return;
+  }
+  zc_sip_session_ring (call->session);
+  if (config->auto_answer)
+    call->auto_answer_id = g_timeout_add_seconds (config->auto_answer_delay_s, auto_answer_cb, call);
+  /* A long auto-answer delay must not lose against the ring timeout. */
+  call->ring_timeout_id = g_timeout_add_seconds (MAX (RING_TIMEOUT_S, config->auto_answer_delay_s + 30),
+                                                 ring_timeout_cb, call);
+}
+
+static void
+outgoing_ready (ZcCall *call)
+{
+  ZcCalls *calls = call->calls;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer = NULL;
+  ZcSdpLocal local = local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
+
+  offer = zc_sdp_build_offer (&local);
+  call->our_offer = zc_sdp_parse (offer, NULL);
+  call->session = zc_sip_ua_invite (calls->ua, call->peer_uri, &call->flow, offer, &error);
+  if (call->session == NULL) {
+    g_message (_("call %s to %s failed: %s"), call->id, call->peer_uri, error->message);
+    call_set_reason (call, "failed", 0);
+    call_finish (call);
+    return;
+  }
+  zc_sip_session_set_user_data (call->session, call);
+  call->sip_call_id = g_strdup (zc_sip_session_get_call_id (call->session));
+}
+
+static void
+media_ready_cb (ZcMediaStream *stream G_GNUC_UNUSED, const GError *error, gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  if (call->state == CALL_ENDED)
+    return;
+  if (error != NULL) {
+    g_warning (_("call %s: no media transport: %s"), call->id, error->message);
+    call_set_reason (call, "no media", call->outgoing ? 0 : 500);
+    if (call->session != NULL)
+      zc_sip_session_reject (call->session, 500, "No Media Transport");
+    call_finish (call);
+    return;
+  }
+  if (call->outgoing)
+    outgoing_ready (call);
+  else
+    incoming_ready (call);
 }
 
 static void
@@ -369,53 +568,37 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
   if (calls->dnd) {
     call_set_reason (call, "do not disturb", 480);
     zc_sip_session_reject (session, 480, "Do Not Disturb");
+    call_finish (call);
     return;
   }
   if (live >= config->max_calls) {
     call_set_reason (call, "busy", 486);
     zc_sip_session_reject (session, 486, "Busy Here");
+    call_finish (call);
     return;
   }
-  call->ports = zc_rtp_ports_reserve (&error);
-  if (call->ports == NULL) {
-    g_warning ("%s", error->message);
-    call_set_reason (call, "no media port", 500);
-    zc_sip_session_reject (session, 500, "No Media Port");
-    return;
-  }
+  /* Refuse an offer we cannot take before gathering anything for it. */
   if (sdp != NULL) {
-    g_autoptr (ZcSdpSession) offer = zc_sdp_parse (sdp, &error);
-    g_autoptr (ZcCodec) chosen = NULL;
     ZcSdpLocal local = local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
 
-    if (offer == NULL ||
-        !zc_sdp_negotiate_answer (offer, &local, NULL, &call->pending_answer, &chosen, &error)) {
+    call->remote_offer = zc_sdp_parse (sdp, &error);
+    if (call->remote_offer == NULL ||
+        !zc_sdp_negotiate_answer (call->remote_offer, &local, NULL, NULL, NULL, &error)) {
       g_message (_("refusing a call from %s: %s"), call->peer_uri, error->message);
       call_set_reason (call, "incompatible media", 488);
       zc_sip_session_reject (session, 488, "Not Acceptable Here");
+      call_finish (call);
       return;
     }
-    codec_describe (call, chosen);
-  } else {
-    ZcSdpLocal local = local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
-
-    call->late_offer = TRUE;
-    call->pending_answer = zc_sdp_build_offer (&local);
-    call->our_offer = zc_sdp_parse (call->pending_answer, NULL);
   }
-
-  g_message (_("incoming call %s from %s"), call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri);
-  emit (call, "incoming");
-  if (config->auto_answer && config->auto_answer_delay_s == 0) {
-    answer_call (call, NULL); /* no 180: the answer is immediate */
-    return;
+  /* Without an offer we offer in the 200 and so control ICE. */
+  if (!call_media_new (call, call->remote_offer == NULL,
+                       call->remote_offer != NULL && zc_sdp_session_get_rtcp_mux (call->remote_offer), &error)) {
+    g_warning (_("call %s: no media transport: %s"), call->id, error->message);
+    call_set_reason (call, "no media", 500);
+    zc_sip_session_reject (session, 500, "No Media Transport");
+    call_finish (call);
   }
-  zc_sip_session_ring (session);
-  if (config->auto_answer)
-    call->auto_answer_id = g_timeout_add_seconds (config->auto_answer_delay_s, auto_answer_cb, call);
-  /* A long auto-answer delay must not lose against the ring timeout. */
-  call->ring_timeout_id = g_timeout_add_seconds (MAX (RING_TIMEOUT_S, config->auto_answer_delay_s + 30),
-                                                 ring_timeout_cb, call);
 }
 
 static void
@@ -461,6 +644,7 @@ ua_established_cb (ZcSipSession *session, const char *sdp, gpointer user_data G_
       return;
     }
     codec_describe (call, chosen);
+    call_media_start (call, answer, chosen);
   }
   if (call->outgoing)
     mark_answered (call);
@@ -592,6 +776,16 @@ answer_call (ZcCall *call, GError **error)
   g_clear_handle_id (&call->auto_answer_id, g_source_remove);
   zc_sip_session_answer (call->session, call->pending_answer);
   g_clear_pointer (&call->pending_answer, g_free);
+  if (call->remote_offer != NULL) {
+    g_autoptr (ZcSdpSession) answer = NULL;
+    g_autoptr (ZcCodec) chosen = NULL;
+    ZcSdpLocal local = local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
+
+    /* The same negotiation as for the answer just sent, for its codec. */
+    if (zc_sdp_negotiate_answer (call->remote_offer, &local, &answer, NULL, &chosen, NULL))
+      call_media_start (call, call->remote_offer, chosen);
+    g_clear_pointer (&call->remote_offer, zc_sdp_session_free);
+  }
   mark_answered (call);
   return TRUE;
 }
@@ -600,44 +794,36 @@ char *
 zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
 {
   g_autofree char *uri = zc_target_resolve (calls->peers, target, error);
-  g_autofree char *offer = NULL;
   ZcSipFlow flow;
   ZcCall *call;
-  ZcSdpLocal local;
   g_autoptr (GVariant) peer = NULL;
 
   if (uri == NULL || !zc_target_flow_for_uri (calls->peers, uri, &flow, error))
     return NULL;
   call = call_new (calls, TRUE);
   call->peer_uri = g_strdup (uri);
+  call->flow = flow;
   peer = zc_target_peer_by_address (calls->peers, flow.address);
   if (peer != NULL)
     g_variant_lookup (peer, "name", "s", &call->peer_name);
   call->local_address = zc_sip_transport_local_address_for (calls->transport, flow.address);
-  call->ports = zc_rtp_ports_reserve (error);
-  if (call->local_address == NULL || call->ports == NULL) {
-    if (call->local_address == NULL)
-      g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED, _("no route to %s"), flow.address);
-    g_ptr_array_remove (calls->calls, call);
-    call_free (call);
-    return NULL;
+  if (call->local_address == NULL) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED, _("no route to %s"), flow.address);
+    goto fail;
   }
-  local = local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
-  offer = zc_sdp_build_offer (&local);
-  call->our_offer = zc_sdp_parse (offer, NULL);
-  call->session = zc_sip_ua_invite (calls->ua, uri, &flow, offer, error);
-  if (call->session == NULL) {
-    g_ptr_array_remove (calls->calls, call);
-    call_free (call);
-    return NULL;
-  }
-  zc_sip_session_set_user_data (call->session, call);
-  call->sip_call_id = g_strdup (zc_sip_session_get_call_id (call->session));
+  /* The INVITE goes out once the candidates are known (media_ready_cb). */
+  if (!call_media_new (call, TRUE, FALSE, error))
+    goto fail;
   call->state = CALL_CALLING;
   call->ring_timeout_id = g_timeout_add_seconds (RING_TIMEOUT_S, ring_timeout_cb, call);
   g_message (_("calling %s (call %s)"), uri, call->id);
   emit (call, "calling");
   return g_strdup (call->id);
+
+fail:
+  g_ptr_array_remove (calls->calls, call);
+  call_free (call);
+  return NULL;
 }
 
 gboolean
@@ -725,6 +911,29 @@ zc_calls_hold (ZcCalls *calls, const char *id, gboolean hold, GError **error)
   call->our_offer = zc_sdp_parse (offer, NULL);
   call->hold_pending = hold ? 1 : 0;
   return TRUE;
+}
+
+gboolean
+zc_calls_send_dtmf (ZcCalls *calls, const char *id, const char *digits, GError **error)
+{
+  ZcCall *call = find_call (calls, id, fits_established, error);
+  gsize n = strlen (digits);
+
+  if (call == NULL)
+    return FALSE;
+  if ((call->state != CALL_ACTIVE && call->state != CALL_HELD) || call->session == NULL) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not established"), call->id);
+    return FALSE;
+  }
+  /* The 16 events of RFC 4733 3.2; lower-case a-d are taken as A-D. */
+  if (n == 0 || n > ZC_CALLS_DTMF_MAX_DIGITS || strspn (digits, "0123456789*#ABCDabcd") != n) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID,
+                 _("DTMF digits must be 1 to %d of 0-9, *, #, A-D"), ZC_CALLS_DTMF_MAX_DIGITS);
+    return FALSE;
+  }
+  /* media wiring: see merge */
+  g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED, _("call %s has no media stream yet"), call->id);
+  return FALSE;
 }
 
 GVariant *

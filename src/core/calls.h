@@ -18,7 +18,7 @@ GQuark zc_calls_error_quark (void);
 typedef enum {
   ZC_CALLS_ERROR_NOT_FOUND,     /* no such call, or no peer matches the target */
   ZC_CALLS_ERROR_AMBIGUOUS,     /* several calls or peers match */
-  ZC_CALLS_ERROR_INVALID,       /* a target that is no SIP address */
+  ZC_CALLS_ERROR_INVALID,       /* a target that is no SIP address, or bad DTMF digits */
   ZC_CALLS_ERROR_STATE,         /* not possible in the call's state */
   ZC_CALLS_ERROR_FAILED,
 } ZcCallsError;
@@ -51,5 +51,9 @@ gboolean zc_calls_decline (ZcCalls *calls, const char *id, GError **error);
 gboolean zc_calls_hangup (ZcCalls *calls, const char *id, GError **error);
 guint zc_calls_hangup_all (ZcCalls *calls);
 gboolean zc_calls_hold (ZcCalls *calls, const char *id, gboolean hold, GError **error);
+/* Sends @digits (0-9 * # A-D, at most ZC_CALLS_DTMF_MAX_DIGITS) as RFC 4733
+ * telephone-events on an established call; @id "" picks the only one. */
+#define ZC_CALLS_DTMF_MAX_DIGITS 64 /* what the media's queue holds (ZC_DTMF_QUEUE_MAX) */
+gboolean zc_calls_send_dtmf (ZcCalls *calls, const char *id, const char *digits, GError **error);
 
 GVariant *zc_calls_list (ZcCalls *calls);

@@ -16,7 +16,8 @@ struct _ZcIceAgent {
   NiceAgent *agent;
   GMainContext *context;
   guint stream_id;
-  guint n_components;
+  guint n_components;      /* in use: 1 once RTCP is muxed */
+  guint n_stream_components; /* libnice's stream, fixed at creation */
   gboolean rtcp_mux;
   gboolean gathering_done;
   gboolean plain;
@@ -101,6 +102,8 @@ state_changed_cb (NiceAgent *nagent G_GNUC_UNUSED, guint stream_id, guint compon
   if (stream_id != agent->stream_id)
     return;
   g_debug ("ice: component %u is %s", component_id, nice_component_state_to_string (state));
+  if (component_id > agent->n_components)
+    return; /* the idle RTCP component after rtcp-mux was agreed */
   if (agent->callbacks.state_changed != NULL)
     agent->callbacks.state_changed (agent, component_id, state_from_nice (state), agent->callbacks.user_data);
 }
@@ -194,6 +197,7 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
   agent->context = g_main_context_ref (context);
   agent->rtcp_mux = config->rtcp_mux;
   agent->n_components = config->rtcp_mux ? 1 : 2;
+  agent->n_stream_components = agent->n_components;
   if (callbacks != NULL)
     agent->callbacks = *callbacks;
 
@@ -216,6 +220,9 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
     return NULL;
   }
   nice_agent_set_stream_name (agent->agent, agent->stream_id, "audio");
+  if (config->port_min != 0 && config->port_max >= config->port_min)
+    for (guint c = 1; c <= agent->n_components; c++)
+      nice_agent_set_port_range (agent->agent, agent->stream_id, c, config->port_min, config->port_max);
 
   agent->handlers[0] = g_signal_connect (agent->agent, "candidate-gathering-done", G_CALLBACK (gathering_done_cb), agent);
   agent->handlers[1] = g_signal_connect (agent->agent, "component-state-changed", G_CALLBACK (state_changed_cb), agent);
@@ -239,7 +246,7 @@ zc_ice_agent_free (ZcIceAgent *agent)
       if (agent->handlers[i] != 0)
         g_signal_handler_disconnect (agent->agent, agent->handlers[i]);
     if (agent->stream_id != 0) {
-      for (guint c = 1; c <= agent->n_components; c++)
+      for (guint c = 1; c <= agent->n_stream_components; c++)
         nice_agent_attach_recv (agent->agent, agent->stream_id, c, agent->context, NULL, NULL);
       nice_agent_remove_stream (agent->agent, agent->stream_id);
     }
@@ -254,6 +261,13 @@ guint
 zc_ice_agent_get_n_components (const ZcIceAgent *agent)
 {
   return agent->n_components;
+}
+
+void
+zc_ice_agent_use_rtcp_mux (ZcIceAgent *agent)
+{
+  agent->rtcp_mux = TRUE;
+  agent->n_components = 1;
 }
 
 gboolean
@@ -317,6 +331,26 @@ zc_ice_agent_get_local_sdp (ZcIceAgent *agent, GError **error)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* libnice 0.1.21 only ever names an IPv4 candidate the default; on an
+ * IPv6-only path the default is the best candidate we have (RFC 8839
+ * 4.2.1.2: the one most likely to work, i.e. the highest priority). */
+static NiceCandidate *
+best_local_candidate (ZcIceAgent *agent, guint component_id)
+{
+  GSList *cands = nice_agent_get_local_candidates (agent->agent, agent->stream_id, component_id);
+  NiceCandidate *best = NULL;
+
+  for (GSList *l = cands; l != NULL; l = l->next) {
+    NiceCandidate *cand = l->data;
+
+    if (!address_is_ipv6_linklocal (&cand->addr) && (best == NULL || cand->priority > best->priority))
+      best = cand;
+  }
+  best = best != NULL ? nice_candidate_copy (best) : NULL;
+  g_slist_free_full (cands, (GDestroyNotify) nice_candidate_free);
+  return best;
+}
+
 gboolean
 zc_ice_agent_get_default_address (ZcIceAgent *agent, guint component_id, char **address, guint16 *port, GError **error)
 {
@@ -332,6 +366,8 @@ zc_ice_agent_get_default_address (ZcIceAgent *agent, guint component_id, char **
     return FALSE;
   }
   cand = nice_agent_get_default_local_candidate (agent->agent, agent->stream_id, component_id);
+  if (cand == NULL)
+    cand = best_local_candidate (agent, component_id);
   if (cand == NULL) {
     g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: no default candidate for component %u",
                  component_id);
@@ -373,8 +409,10 @@ zc_ice_agent_set_remote_sdp (ZcIceAgent *agent,
 
     cand = nice_agent_parse_remote_candidate_sdp (agent->agent, agent->stream_id, with_prefix);
     if (cand == NULL) {
-      g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_BAD_SDP, "ice: cannot parse remote candidate '%s'", text);
-      goto out;
+      /* A transport or extension libnice does not know must not cost the
+       * call the candidates it does know (RFC 8839 5.1: ignore). */
+      g_debug ("ice: ignoring remote candidate '%s'", text);
+      continue;
     }
     if (cand->component_id == 0 || cand->component_id > agent->n_components ||
         (address_is_ipv6_linklocal (&cand->addr))) {
@@ -384,6 +422,10 @@ zc_ice_agent_set_remote_sdp (ZcIceAgent *agent,
     per_component[cand->component_id] = g_slist_append (per_component[cand->component_id], cand);
   }
 
+  if (per_component[ZC_ICE_COMPONENT_RTP] == NULL) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_BAD_SDP, "ice: no usable remote candidate for RTP");
+    goto out;
+  }
   for (guint c = 1; c <= agent->n_components; c++) {
     if (per_component[c] == NULL)
       continue;

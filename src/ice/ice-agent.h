@@ -41,6 +41,11 @@ typedef enum {
 
 GQuark zc_ice_error_quark (void);
 
+/* The local port range desk phones and softphones commonly use for media
+ * ([media] rtp-port-min/max). */
+#define ZC_RTP_PORT_MIN 16384
+#define ZC_RTP_PORT_MAX 32766
+
 /* Component ids (RFC 8445 5.1.1.1 / RFC 5245 4.1.1.1). */
 #define ZC_ICE_COMPONENT_RTP 1
 #define ZC_ICE_COMPONENT_RTCP 2
@@ -93,6 +98,9 @@ typedef struct {
    * NULL } in tests); NULL = every interface address except loopback and
    * IPv6 link-local. */
   const char *const *local_addresses;
+  /* Local UDP ports to bind host candidates in ([media] rtp-port-min/max,
+   * so a firewall can let media through); 0 = any. */
+  guint16 port_min, port_max;
 } ZcIceAgentConfig;
 
 ZcIceAgent *zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *callbacks, GError **error);
@@ -103,6 +111,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcIceAgent, zc_ice_agent_free)
 
 guint zc_ice_agent_get_n_components (const ZcIceAgent *agent);
 gboolean zc_ice_agent_get_rtcp_mux (const ZcIceAgent *agent);
+/* The answer agreed to rtcp-mux although we offered RTCP candidates too:
+ * from now on RTCP goes with RTP on component 1 and component 2 is left
+ * idle.  Call before zc_ice_agent_set_remote_sdp()/_set_plain_remote() and
+ * before an RTP session is made on the agent. */
+void zc_ice_agent_use_rtcp_mux (ZcIceAgent *agent);
 
 /* Starts gathering; gathering_done follows on the context. */
 gboolean zc_ice_agent_gather (ZcIceAgent *agent, GError **error);
@@ -125,8 +138,8 @@ gboolean zc_ice_agent_get_default_address (ZcIceAgent *agent,
 
 /* The peer's ICE attributes.  @candidates: NULL-terminated lines, with or
  * without the "a=" prefix and line end.  Lines for a component we do not
- * have (component 2 when muxing) are ignored; an unparsable line is an
- * error.  Starts connectivity checks. */
+ * have (component 2 when muxing) and lines libnice cannot parse are
+ * ignored; no usable RTP candidate at all is an error.  Starts connectivity checks. */
 gboolean zc_ice_agent_set_remote_sdp (ZcIceAgent *agent,
                                       const char *ufrag,
                                       const char *pwd,

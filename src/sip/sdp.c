@@ -31,6 +31,11 @@ struct _ZcSdpSession {
   ZcMediaDirection direction;
   guint ptime_ms;
   gboolean rtcp_mux;
+  guint16 rtcp_port;    /* a=rtcp (RFC 3605), 0 if none */
+  char *rtcp_address;   /* its address, NULL if not given */
+  char *ice_ufrag;      /* RFC 8839 5.4, media level else session level */
+  char *ice_pwd;
+  GPtrArray *ice_candidates; /* char*, "candidate:...", NULL-terminated */
   GPtrArray *codecs;    /* ZcCodec* */
   GPtrArray *media;     /* Media*, every m= line in order */
   ZcCodec *chosen;
@@ -73,6 +78,11 @@ static const struct {
   { 0, "PCMU", 8000 }, { 3, "GSM", 8000 }, { 4, "G723", 8000 }, { 8, "PCMA", 8000 },
   { 9, "G722", 8000 }, { 13, "CN", 8000 }, { 18, "G729", 8000 },
 };
+
+/* RFC 8839 5.4: ice-ufrag is 4-256 ice-chars, ice-pwd 22-256. */
+#define ICE_CREDENTIAL_MAX 256
+/* RFC 8839 5.1: foundation = 1*32ice-char. */
+#define ICE_FOUNDATION_MAX 32
 
 /* NUL bytes after a body handed to osip's parser (see zc_sdp_parse). */
 #define PARSE_PADDING 8
@@ -243,6 +253,10 @@ zc_sdp_session_free (ZcSdpSession *session)
   g_free (session->session_version);
   g_free (session->address);
   g_free (session->address_type);
+  g_free (session->rtcp_address);
+  g_free (session->ice_ufrag);
+  g_free (session->ice_pwd);
+  g_ptr_array_unref (session->ice_candidates);
   g_ptr_array_unref (session->codecs);
   g_ptr_array_unref (session->media);
   zc_codec_free (session->chosen);
@@ -301,6 +315,43 @@ gboolean
 zc_sdp_session_get_rtcp_mux (const ZcSdpSession *session)
 {
   return session->rtcp_mux;
+}
+
+guint16
+zc_sdp_session_get_rtcp_port (const ZcSdpSession *session)
+{
+  return session->rtcp_port;
+}
+
+const char *
+zc_sdp_session_get_rtcp_address (const ZcSdpSession *session)
+{
+  return session->rtcp_address;
+}
+
+const char *
+zc_sdp_session_get_ice_ufrag (const ZcSdpSession *session)
+{
+  return session->ice_ufrag;
+}
+
+const char *
+zc_sdp_session_get_ice_pwd (const ZcSdpSession *session)
+{
+  return session->ice_pwd;
+}
+
+const char *const *
+zc_sdp_session_get_ice_candidates (const ZcSdpSession *session)
+{
+  return (const char *const *) session->ice_candidates->pdata;
+}
+
+gboolean
+zc_sdp_session_has_ice (const ZcSdpSession *session)
+{
+  /* The array ends with its NULL, so one candidate makes len 2. */
+  return session->ice_ufrag != NULL && session->ice_pwd != NULL && session->ice_candidates->len > 1;
 }
 
 const GPtrArray *
@@ -396,6 +447,45 @@ local_fmtp (const ZcCodec *codec)
   return NULL;
 }
 
+/* Adds local->ice_attributes to the m= section at @pos.  They come from
+ * our ICE agent, not the network, but a stray CR or LF in one would split
+ * it into lines of its own and a line that is not "a=" would break the
+ * section, so such lines are left out (with a warning: it is our bug). */
+static void
+add_ice_attributes (sdp_message_t *sdp, int pos, const char *ice_attributes)
+{
+  g_auto (GStrv) lines = g_strsplit (ice_attributes, "\n", 0);
+
+  for (gsize i = 0; lines[i] != NULL; i++) {
+    char *line = lines[i];
+    gsize len = strlen (line);
+    g_autofree char *field = NULL;
+    const char *name, *colon = NULL;
+    gboolean clean = TRUE;
+
+    /* libnice ends its lines with LF, SDP with CRLF: take both. */
+    if (len > 0 && line[len - 1] == '\r')
+      line[--len] = '\0';
+    if (len == 0)
+      continue;
+    for (const guchar *p = (const guchar *) line; *p != '\0' && clean; p++)
+      clean = *p >= ' ' && *p != 0x7f;
+    if (clean && g_str_has_prefix (line, "a=")) {
+      name = line + 2;
+      colon = strchr (name, ':');
+      field = colon != NULL ? g_strndup (name, (gsize) (colon - name)) : g_strdup (name);
+    }
+    if (field == NULL || !is_token (field)) {
+      g_autofree char *shown = g_strescape (line, NULL);
+      g_warning ("ignoring ICE attribute line '%s': not a=<attribute>", shown);
+      continue;
+    }
+    /* osip prints "a=<field>:<value>" or "a=<field>", so the split at the
+     * first colon gives back the line as it was. */
+    sdp_message_a_attribute_add (sdp, pos, os (field), colon != NULL ? os (colon + 1) : NULL);
+  }
+}
+
 /* Prints a session description from our side: @media are the m= lines
  * (the audio one at @audio_index gets @codecs and the attributes, every
  * other one is printed as it is, rejected ones with port 0). */
@@ -405,7 +495,8 @@ print_sdp (const ZcSdpLocal *local,
            guint audio_index,
            const GPtrArray *codecs,
            ZcMediaDirection direction,
-           gboolean rtcp_mux)
+           gboolean rtcp_mux,
+           gboolean ice)
 {
   g_auto (GStrv) address_parts = NULL;
   const char *address;
@@ -468,8 +559,15 @@ print_sdp (const ZcSdpLocal *local,
     if (local->ptime_ms > 0)
       sdp_message_a_attribute_add (sdp, pos, os ("ptime"), osf ("%u", local->ptime_ms));
     sdp_message_a_attribute_add (sdp, pos, os (zc_media_direction_to_string (direction)), NULL);
+    /* RFC 3605 2.1: the address may be left out when it is c='s, and ours
+     * always is. */
+    if (local->rtcp_port != 0)
+      sdp_message_a_attribute_add (sdp, pos, os ("rtcp"), osf ("%u", local->rtcp_port));
     if (rtcp_mux)
       sdp_message_a_attribute_add (sdp, pos, os ("rtcp-mux"), NULL);
+    /* RFC 8839 4.4.1.1.2: only the accepted stream carries ICE. */
+    if (ice && local->ice_attributes != NULL)
+      add_ice_attributes (sdp, pos, local->ice_attributes);
   }
 
   if (sdp_message_to_str (sdp, &text) != 0 || text == NULL) {
@@ -513,7 +611,7 @@ zc_sdp_build_offer (const ZcSdpLocal *local)
   g_ptr_array_add (media, audio);
 
   /* RFC 5761 5.1.1: offer rtcp-mux, the answer says whether it is used. */
-  return print_sdp (local, media, 0, codecs, local->direction, TRUE);
+  return print_sdp (local, media, 0, codecs, local->direction, !local->no_rtcp_mux, TRUE);
 }
 
 /* Parsing */
@@ -650,6 +748,136 @@ parse_ptime (sdp_message_t *sdp, int pos_media)
   return (guint) ms;
 }
 
+/* RFC 3605 2.1: a=rtcp:<port> [IN IP4|IP6 <address>].  Like ptime, a bad
+ * one is a hint lost: RTCP then goes to RTP port + 1. */
+static void
+parse_rtcp (ZcSdpSession *session, sdp_message_t *sdp, int pos_media)
+{
+  const sdp_attribute_t *attr = find_attribute (sdp, pos_media, "rtcp");
+  g_autofree char *value = NULL;
+  g_auto (GStrv) parts = NULL;
+  guint64 port;
+
+  if (attr == NULL || attr->a_att_value == NULL || (value = trimmed (attr->a_att_value)) == NULL)
+    return;
+  parts = g_strsplit_set (value, " \t", 0);
+  if (!parse_uint (parts[0], 1, G_MAXUINT16, &port))
+    return;
+  if (parts[1] != NULL) {
+    if (g_strv_length (parts) != 4 || g_ascii_strcasecmp (parts[1], "IN") != 0
+        || (g_ascii_strcasecmp (parts[2], "IP4") != 0 && g_ascii_strcasecmp (parts[2], "IP6") != 0)
+        || !g_hostname_is_ip_address (parts[3]))
+      return;
+    session->rtcp_address = g_strdup (parts[3]);
+  }
+  session->rtcp_port = (guint16) port;
+}
+
+/* RFC 8839 5.1: ice-char = ALPHA / DIGIT / "+" / "/". */
+static gboolean
+is_ice_chars (const char *s, gsize max)
+{
+  gsize n = 0;
+
+  for (; s[n] != '\0'; n++) {
+    if (n >= max || !(g_ascii_isalnum (s[n]) || s[n] == '+' || s[n] == '/'))
+      return FALSE;
+  }
+  return n > 0;
+}
+
+static gboolean
+is_digits (const char *s, gsize max)
+{
+  gsize n = 0;
+
+  for (; s[n] != '\0'; n++) {
+    if (n >= max || !g_ascii_isdigit (s[n]))
+      return FALSE;
+  }
+  return n > 0;
+}
+
+/* ice-ufrag / ice-pwd, media level first, then session level (RFC 8839
+ * 5.4).  The RFC's minimum lengths (4 and 22) are a rule for the writer;
+ * a peer that breaks it still talks ICE, so only the charset and the
+ * maximum are checked, to keep garbage out of the ICE agent. */
+static char *
+parse_ice_credential (sdp_message_t *sdp, int pos_media, const char *field)
+{
+  int levels[] = { pos_media, -1 };
+
+  for (gsize l = 0; l < G_N_ELEMENTS (levels); l++) {
+    const sdp_attribute_t *attr = find_attribute (sdp, levels[l], field);
+    g_autofree char *value = NULL;
+
+    if (attr == NULL)
+      continue;
+    value = attr->a_att_value != NULL ? trimmed (attr->a_att_value) : NULL;
+    if (value != NULL && is_ice_chars (value, ICE_CREDENTIAL_MAX))
+      return g_steal_pointer (&value);
+    g_debug ("ignoring malformed a=%s", field);
+    return NULL; /* present but bad: do not fall back to another level */
+  }
+  return NULL;
+}
+
+/* RFC 8839 5.1: foundation SP component-id SP transport SP priority SP
+ * connection-address SP port SP "typ" SP cand-type *(SP ...).  The ICE
+ * agent parses it for real; this only keeps out what is surely not a
+ * candidate, and anything that could not go back into a log or an SDP
+ * line unchanged. */
+static gboolean
+candidate_is_sane (const char *value)
+{
+  g_auto (GStrv) fields = NULL;
+
+  for (const guchar *p = (const guchar *) value; *p != '\0'; p++) {
+    if (*p < ' ' || *p >= 0x7f)
+      return FALSE;
+  }
+  fields = g_strsplit (value, " ", 0);
+  return g_strv_length (fields) >= 8 && is_ice_chars (fields[0], ICE_FOUNDATION_MAX) && is_digits (fields[1], 3)
+         && is_token (fields[2]) && is_digits (fields[3], 10) && is_token (fields[4]) && is_digits (fields[5], 5)
+         && strcmp (fields[6], "typ") == 0 && is_token (fields[7]);
+}
+
+/* ICE attributes of the audio stream at @pos_media.  a=candidate is media
+ * level only (RFC 8839 5.1). */
+static void
+parse_ice (ZcSdpSession *session, sdp_message_t *sdp, int pos_media)
+{
+  sdp_attribute_t *attr;
+  guint n = 0;
+
+  session->ice_ufrag = parse_ice_credential (sdp, pos_media, "ice-ufrag");
+  session->ice_pwd = parse_ice_credential (sdp, pos_media, "ice-pwd");
+
+  g_ptr_array_set_size (session->ice_candidates, 0);
+  for (int i = 0; (attr = sdp_message_attribute_get (sdp, pos_media, i)) != NULL; i++) {
+    g_autofree char *value = NULL;
+
+    if (attr->a_att_field == NULL || g_ascii_strcasecmp (attr->a_att_field, "candidate") != 0)
+      continue;
+    if (n == ZC_SDP_MAX_ICE_CANDIDATES) {
+      g_debug ("ignoring ICE candidates after the first %u", ZC_SDP_MAX_ICE_CANDIDATES);
+      break;
+    }
+    /* "candidate:" + value must fit the limit; strnlen first so that a
+     * huge one is not copied. */
+    if (attr->a_att_value == NULL
+        || strnlen (attr->a_att_value, ZC_SDP_MAX_ICE_CANDIDATE_LENGTH) >= ZC_SDP_MAX_ICE_CANDIDATE_LENGTH
+        || (value = trimmed (attr->a_att_value)) == NULL
+        || strlen (value) + strlen ("candidate:") > ZC_SDP_MAX_ICE_CANDIDATE_LENGTH || !candidate_is_sane (value)) {
+      g_debug ("ignoring malformed ICE candidate %d", i + 1);
+      continue;
+    }
+    g_ptr_array_add (session->ice_candidates, g_strconcat ("candidate:", value, NULL));
+    n++;
+  }
+  g_ptr_array_add (session->ice_candidates, NULL);
+}
+
 static gboolean
 parse_connection (ZcSdpSession *session, sdp_message_t *sdp, int pos_media, GError **error)
 {
@@ -776,6 +1004,8 @@ zc_sdp_parse (const char *body, GError **error)
   session = g_new0 (ZcSdpSession, 1);
   session->codecs = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_codec_free);
   session->media = g_ptr_array_new_with_free_func ((GDestroyNotify) media_free);
+  session->ice_candidates = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (session->ice_candidates, NULL); /* none until parse_ice () */
   if (!is_token (sdp_message_o_username_get (sdp)) || !is_token (sdp_message_o_sess_id_get (sdp))
       || !is_token (sdp_message_o_sess_version_get (sdp))) {
     g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP origin (o=) is malformed");
@@ -852,6 +1082,8 @@ zc_sdp_parse (const char *body, GError **error)
     session->direction = direction_from_flags (direction_sends (session->direction), FALSE);
   if (proto_is_rtp (audio->proto) && !parse_codecs (session, sdp, pos, audio, error))
     return NULL;
+  parse_rtcp (session, sdp, pos);
+  parse_ice (session, sdp, pos);
   return g_steal_pointer (&session);
 }
 
@@ -953,8 +1185,11 @@ zc_sdp_negotiate_answer (const ZcSdpSession *offer,
   direction = direction_from_flags (direction_receives (offer->direction) && direction_sends (local->direction),
                                     direction_sends (offer->direction) && direction_receives (local->direction));
 
-  /* RFC 5761 5.1.1: accept rtcp-mux only when offered. */
-  text = print_sdp (local, media, offer->audio_index, accepted, direction, offer->rtcp_mux);
+  /* RFC 5761 5.1.1: accept rtcp-mux only when offered.  RFC 8839 4.3.2:
+   * ICE only when the offer shows support for it; credentials suffice, an
+   * ICE offer may hold no candidate yet (RFC 8839 4.3.1). */
+  text = print_sdp (local, media, offer->audio_index, accepted, direction, offer->rtcp_mux && !local->no_rtcp_mux,
+                    offer->ice_ufrag != NULL && offer->ice_pwd != NULL);
   if (text == NULL) {
     g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP answer cannot be built");
     return FALSE;

@@ -82,6 +82,28 @@ typedef struct {
   const char *const *codecs;       /* [media] codecs in preference order;
                                     * NULL or empty = opus, pcmu, pcma.
                                     * Unknown names are skipped. */
+  const char *ice_attributes;      /* ICE (RFC 8839) media-level lines as the
+                                    * ICE agent writes them, each "a=...\r\n"
+                                    * (or "\n"): a=ice-ufrag, a=ice-pwd, one
+                                    * a=candidate per local candidate.  Copied
+                                    * verbatim into the audio m= section of an
+                                    * offer, and of an answer when the offer
+                                    * shows ICE support (ice-ufrag and ice-pwd;
+                                    * RFC 8839 4.3.2: otherwise no ICE
+                                    * attribute at all).  Lines that do not
+                                    * start with "a=" or carry a control
+                                    * character are skipped.  NULL = no ICE. */
+  guint16 rtcp_port;               /* RFC 3605 a=rtcp:PORT on the audio
+                                    * stream; 0 leaves it out (the peer then
+                                    * assumes rtp_port + 1).  An ICE agent
+                                    * picks RTCP's port on its own, so with
+                                    * ICE this is the RTCP component's
+                                    * default candidate port (RFC 8839
+                                    * 4.2.2). */
+  gboolean no_rtcp_mux;            /* TRUE: never write a=rtcp-mux (RFC 5761),
+                                    * for a media layer that keeps RTCP on its
+                                    * own port.  FALSE: offers carry it and
+                                    * answers repeat it when offered. */
 } ZcSdpLocal;
 
 /* One parsed (or built) session description, reduced to what a one-audio-
@@ -110,6 +132,31 @@ ZcMediaDirection zc_sdp_session_get_direction (const ZcSdpSession *session);
 guint zc_sdp_session_get_ptime_ms (const ZcSdpSession *session);
 /* a=rtcp-mux present on the audio stream (RFC 5761). */
 gboolean zc_sdp_session_get_rtcp_mux (const ZcSdpSession *session);
+/* a=rtcp on the audio stream (RFC 3605): the port RTCP goes to, 0 when
+ * absent or malformed (then RTP port + 1, RFC 3605 2.1), and the address
+ * when the attribute names one ("IN IP4 addr" / "IN IP6 addr"), else NULL
+ * (then the audio stream's c= address). */
+guint16 zc_sdp_session_get_rtcp_port (const ZcSdpSession *session);
+const char *zc_sdp_session_get_rtcp_address (const ZcSdpSession *session);
+/* ICE (RFC 8839) of the audio stream, for the ICE agent.  ice-ufrag and
+ * ice-pwd are taken from the audio m= section, else from session level
+ * (RFC 8839 5.4); NULL when absent or not made of ice-chars (ALPHA, DIGIT,
+ * "+", "/"), or longer than 256.  The candidates are the audio section's
+ * a=candidate lines without the "a=", e.g. "candidate:1 1 UDP 2013266431
+ * 198.18.0.1 40000 typ host"; lines that do not follow the RFC 8839 5.1
+ * grammar as far as "typ <type>", are longer than
+ * ZC_SDP_MAX_ICE_CANDIDATE_LENGTH or hold control characters are dropped,
+ * and only the first ZC_SDP_MAX_ICE_CANDIDATES are kept (the body comes
+ * from the network).  Never NULL: an empty array when there are none, as
+ * on a rejected stream. */
+#define ZC_SDP_MAX_ICE_CANDIDATES 32
+#define ZC_SDP_MAX_ICE_CANDIDATE_LENGTH 512
+const char *zc_sdp_session_get_ice_ufrag (const ZcSdpSession *session);
+const char *zc_sdp_session_get_ice_pwd (const ZcSdpSession *session);
+const char *const *zc_sdp_session_get_ice_candidates (const ZcSdpSession *session);
+/* The peer can do ICE on the audio stream: ice-ufrag, ice-pwd and at least
+ * one candidate.  FALSE: plain RFC 3264 media to the c=/m= address. */
+gboolean zc_sdp_session_has_ice (const ZcSdpSession *session);
 /* The audio formats we could name, in m= order (telephone-event included).
  * Dynamic payload types without an a=rtpmap are left out.  Element type:
  * ZcCodec*, owned by the session. */
@@ -127,7 +174,8 @@ const ZcCodec *zc_sdp_session_find_telephone_event (const ZcSdpSession *session,
  * s=-, c=, t=0 0, one m=audio line with the configured codecs (Opus as PT
  * 111, PCMU 0, PCMA 8) followed by telephone-event/8000 (PT 101) and, when
  * Opus is offered, telephone-event/48000 (PT 110); a=rtpmap/a=fmtp for
- * each, a=ptime, the direction attribute and a=rtcp-mux.
+ * each, a=ptime, the direction attribute, a=rtcp when local->rtcp_port is
+ * set, a=rtcp-mux unless local->no_rtcp_mux, then local->ice_attributes.
  * To check an answer later, keep zc_sdp_parse() of this string. */
 char *zc_sdp_build_offer (const ZcSdpLocal *local);
 
@@ -144,7 +192,11 @@ ZcSdpSession *zc_sdp_parse (const char *body, GError **error);
  * formats at those codecs' clock rates.  The first codec is the one in
  * use; the peer may still switch to another listed one (RFC 3264 6.1), so
  * the media layer should look at each packet's PT.  Direction is what both
- * sides allow (RFC 3264 6.1), a=rtcp-mux only if offered (RFC 5761 5.1.1).
+ * sides allow (RFC 3264 6.1), a=rtcp-mux only if offered (RFC 5761 5.1.1)
+ * and local->no_rtcp_mux is FALSE, a=rtcp as in an offer, and our ICE
+ * lines only on the audio m= line and only if the offer has ice-ufrag and
+ * ice-pwd (RFC 8839 4.3.2; an ICE offer may come without candidates,
+ * 4.3.1); rejected m= lines never get any (RFC 8839 4.4.1.1.2).
  *
  * *chosen_out gets the codec to send with: the offerer's PT and a=fmtp
  * (what it wants to receive).  Every out argument may be NULL.

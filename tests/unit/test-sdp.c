@@ -85,6 +85,39 @@ static const char ipv6_offer[] =
   "c=IN IP6 2001:db8::2\r\n"
   "a=rtpmap:97 iLBC/8000\r\n";
 
+/* An ICE offer (RFC 8839) the way pjsua or a libnice phone writes it:
+ * two components, a=rtcp at the RTCP default candidate (RFC 3605), an
+ * extra video stream we will refuse with its own ICE lines. */
+static const char ice_offer[] =
+  "v=0\r\n"
+  "o=- 3912 3912 IN IP4 198.18.0.1\r\n"
+  "s=-\r\n"
+  "c=IN IP4 198.18.0.1\r\n"
+  "t=0 0\r\n"
+  "a=ice-options:ice2\r\n"
+  "m=audio 40000 RTP/AVP 0 101\r\n"
+  "a=rtpmap:0 PCMU/8000\r\n"
+  "a=rtpmap:101 telephone-event/8000\r\n"
+  "a=rtcp:40003 IN IP4 198.18.0.1\r\n"
+  "a=rtcp-mux\r\n"
+  "a=ice-ufrag:F7gI\r\n"
+  "a=ice-pwd:x9cml/YzichV2+XlhiMu8g\r\n"
+  "a=candidate:1 1 UDP 2013266431 198.18.0.1 40000 typ host\r\n"
+  "a=candidate:1 2 UDP 2013266430 198.18.0.1 40003 typ host\r\n"
+  "a=candidate:2 1 UDP 1677721855 203.0.113.7 51000 typ srflx raddr 198.18.0.1 rport 40000\r\n"
+  "m=video 40010 RTP/AVP 96\r\n"
+  "a=rtpmap:96 VP8/90000\r\n"
+  "a=ice-ufrag:V1de\r\n"
+  "a=ice-pwd:videovideovideovideovideo\r\n"
+  "a=candidate:9 1 UDP 2013266431 198.18.0.1 40010 typ host\r\n";
+
+/* What our ICE agent hands over: libnice ends lines with LF only. */
+static const char our_ice[] =
+  "a=ice-ufrag:Zc01\n"
+  "a=ice-pwd:zcallzcallzcallzcall01\n"
+  "a=candidate:7 1 UDP 2013266431 192.168.1.5 40000 typ host\r\n"
+  "a=candidate:7 2 UDP 2013266430 192.168.1.5 40007 typ host\n";
+
 static const char *const default_codecs[] = { "opus", "pcmu", "pcma", NULL };
 
 static ZcSdpLocal
@@ -503,7 +536,7 @@ test_parse_malformed (void)
 static void
 test_parse_mutations (void)
 {
-  static const char *const seeds[] = { baresip_offer, linphone_offer, sipp_offer, ipv6_offer };
+  static const char *const seeds[] = { baresip_offer, linphone_offer, sipp_offer, ipv6_offer, ice_offer };
   static const char junk[] = { '\0', '\r', '\n', ' ', '/', ':', '=', '0', '9', 'a', 'm', (char) 0xff };
   ZcSdpLocal local = local_for ("192.168.1.5", 40000, default_codecs);
   gboolean debug = g_log_get_debug_enabled ();
@@ -531,6 +564,7 @@ test_parse_mutations (void)
       continue;
     }
     parsed++;
+    g_assert_nonnull (zc_sdp_session_get_ice_candidates (offer));
     if (!zc_sdp_negotiate_answer (offer, &local, NULL, &answer, &chosen, &error)) {
       g_assert_nonnull (error);
       g_assert_null (answer);
@@ -862,6 +896,330 @@ test_apply_errors (void)
   }
 }
 
+/* The m= section of @sdp that starts with @m_line, up to the next m=. */
+static char *
+media_section (const char *sdp, const char *m_line)
+{
+  g_autofree char *needle = g_strdup_printf ("\r\n%s\r\n", m_line);
+  const char *start = strstr (sdp, needle);
+  const char *end;
+
+  g_assert_nonnull (start);
+  start += 2;
+  end = strstr (start, "\r\nm=");
+  return end != NULL ? g_strndup (start, (gsize) (end - start + 2)) : g_strdup (start);
+}
+
+static guint
+strv_len (const char *const *v)
+{
+  return g_strv_length ((GStrv) v);
+}
+
+static void
+test_ice_offer (void)
+{
+  /* Blank, non-a= and broken lines are our own bug: skipped, loudly. */
+  g_autofree char *ice = g_strconcat (our_ice, "\r\n", "m=audio 9 RTP/AVP 0\n", "a=bad\rinside\n", "a=\n",
+                                      "a\n", "a=ice-lite", NULL);
+  ZcSdpLocal local = local_for ("192.168.1.5", 40000, default_codecs);
+  g_autofree char *sdp = NULL;
+  g_autoptr (ZcSdpSession) parsed = NULL;
+  const char *const *candidates;
+
+  local.ice_attributes = ice;
+  local.rtcp_port = 40007;
+  g_test_expect_message ("sdp", G_LOG_LEVEL_WARNING, "ignoring ICE attribute line 'm=audio 9 RTP/AVP 0'*");
+  g_test_expect_message ("sdp", G_LOG_LEVEL_WARNING, "ignoring ICE attribute line 'a=bad\\rinside'*");
+  g_test_expect_message ("sdp", G_LOG_LEVEL_WARNING, "ignoring ICE attribute line 'a='*");
+  g_test_expect_message ("sdp", G_LOG_LEVEL_WARNING, "ignoring ICE attribute line 'a'*");
+  sdp = zc_sdp_build_offer (&local);
+  g_test_assert_expected_messages ();
+
+  g_assert_nonnull (sdp);
+  assert_crlf (sdp);
+  assert_has_line (sdp, "a=rtcp:40007");
+  assert_has_line (sdp, "a=rtcp-mux");
+  assert_has_line (sdp, "a=ice-ufrag:Zc01");
+  assert_has_line (sdp, "a=ice-pwd:zcallzcallzcallzcall01");
+  assert_has_line (sdp, "a=candidate:7 1 UDP 2013266431 192.168.1.5 40000 typ host");
+  assert_has_line (sdp, "a=candidate:7 2 UDP 2013266430 192.168.1.5 40007 typ host");
+  assert_has_line (sdp, "a=ice-lite"); /* last line, without a newline */
+  g_assert_null (strstr (sdp, "inside"));
+  g_assert_null (strstr (sdp, "m=audio 9 "));
+  /* Media level: after the m= line. */
+  g_assert_true (strstr (sdp, "m=audio") < strstr (sdp, "a=ice-ufrag"));
+
+  parsed = parse_ok (sdp);
+  g_assert_cmpstr (zc_sdp_session_get_ice_ufrag (parsed), ==, "Zc01");
+  g_assert_cmpstr (zc_sdp_session_get_ice_pwd (parsed), ==, "zcallzcallzcallzcall01");
+  candidates = zc_sdp_session_get_ice_candidates (parsed);
+  g_assert_cmpuint (strv_len (candidates), ==, 2);
+  g_assert_cmpstr (candidates[0], ==, "candidate:7 1 UDP 2013266431 192.168.1.5 40000 typ host");
+  g_assert_cmpstr (candidates[1], ==, "candidate:7 2 UDP 2013266430 192.168.1.5 40007 typ host");
+  g_assert_true (zc_sdp_session_has_ice (parsed));
+  g_assert_cmpuint (zc_sdp_session_get_rtcp_port (parsed), ==, 40007);
+  g_assert_null (zc_sdp_session_get_rtcp_address (parsed));
+  g_assert_true (zc_sdp_session_get_rtcp_mux (parsed));
+}
+
+static void
+test_ice_parse_offer (void)
+{
+  g_autoptr (ZcSdpSession) offer = parse_ok (ice_offer);
+  const char *const *candidates = zc_sdp_session_get_ice_candidates (offer);
+
+  /* The audio stream's, not the video one's. */
+  g_assert_cmpstr (zc_sdp_session_get_ice_ufrag (offer), ==, "F7gI");
+  g_assert_cmpstr (zc_sdp_session_get_ice_pwd (offer), ==, "x9cml/YzichV2+XlhiMu8g");
+  g_assert_cmpuint (strv_len (candidates), ==, 3);
+  g_assert_cmpstr (candidates[0], ==, "candidate:1 1 UDP 2013266431 198.18.0.1 40000 typ host");
+  g_assert_cmpstr (candidates[2], ==,
+                   "candidate:2 1 UDP 1677721855 203.0.113.7 51000 typ srflx raddr 198.18.0.1 rport 40000");
+  g_assert_true (zc_sdp_session_has_ice (offer));
+  g_assert_cmpuint (zc_sdp_session_get_rtcp_port (offer), ==, 40003);
+  g_assert_cmpstr (zc_sdp_session_get_rtcp_address (offer), ==, "198.18.0.1");
+}
+
+static void
+test_ice_answer (void)
+{
+  ZcSdpLocal local = local_for ("192.168.1.5", 40000, default_codecs);
+  g_autoptr (ZcSdpSession) offer = parse_ok (ice_offer);
+  g_autoptr (ZcSdpSession) answer = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *audio = NULL;
+  g_autofree char *video = NULL;
+  g_autoptr (GError) error = NULL;
+
+  local.ice_attributes = our_ice;
+  local.rtcp_port = 40007;
+  g_assert_true (zc_sdp_negotiate_answer (offer, &local, &answer, &text, NULL, &error));
+  g_assert_no_error (error);
+  assert_crlf (text);
+
+  /* RFC 8839 4.4.1.1.2: ICE on the accepted audio line only; the refused
+   * video line (last, where appending would land) gets none. */
+  audio = media_section (text, "m=audio 40000 RTP/AVP 0 101");
+  video = media_section (text, "m=video 0 RTP/AVP 96");
+  g_assert_nonnull (strstr (audio, "\r\na=ice-ufrag:Zc01\r\n"));
+  g_assert_nonnull (strstr (audio, "\r\na=ice-pwd:zcallzcallzcallzcall01\r\n"));
+  g_assert_nonnull (strstr (audio, "\r\na=candidate:7 1 UDP 2013266431 192.168.1.5 40000 typ host\r\n"));
+  g_assert_nonnull (strstr (audio, "\r\na=candidate:7 2 UDP 2013266430 192.168.1.5 40007 typ host\r\n"));
+  g_assert_nonnull (strstr (audio, "\r\na=rtcp:40007\r\n"));
+  g_assert_nonnull (strstr (audio, "\r\na=rtcp-mux\r\n"));
+  g_assert_cmpstr (video, ==, "m=video 0 RTP/AVP 96\r\n");
+  g_assert_null (strstr (text, "a=ice-options")); /* nothing of the offer's */
+
+  g_assert_true (zc_sdp_session_has_ice (answer));
+  g_assert_cmpstr (zc_sdp_session_get_ice_ufrag (answer), ==, "Zc01");
+  g_assert_cmpuint (strv_len (zc_sdp_session_get_ice_candidates (answer)), ==, 2);
+  g_assert_cmpuint (zc_sdp_session_get_rtcp_port (answer), ==, 40007);
+}
+
+/* RFC 8839 4.3.2: no ICE in the offer, none in the answer; credentials
+ * without candidates still mean ICE (RFC 8839 4.3.1). */
+static void
+test_ice_answer_needs_ice_offer (void)
+{
+  static const char trickle_offer[] =
+    "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+    "a=ice-ufrag:Tr1c\r\na=ice-pwd:trickletrickletrickle1\r\n"
+    "m=audio 9 RTP/AVP 0\r\n";
+  ZcSdpLocal local = local_for ("192.168.1.5", 40000, default_codecs);
+  g_autoptr (ZcSdpSession) plain = parse_ok (baresip_offer);
+  g_autoptr (ZcSdpSession) trickle = parse_ok (trickle_offer);
+  g_autofree char *plain_answer = NULL;
+  g_autofree char *trickle_answer = NULL;
+  g_autoptr (GError) error = NULL;
+
+  local.ice_attributes = our_ice;
+  g_assert_true (zc_sdp_negotiate_answer (plain, &local, NULL, &plain_answer, NULL, &error));
+  g_assert_no_error (error);
+  assert_no_line (plain_answer, "a=ice-");
+  assert_no_line (plain_answer, "a=candidate");
+
+  g_assert_false (zc_sdp_session_has_ice (trickle));
+  g_assert_cmpuint (strv_len (zc_sdp_session_get_ice_candidates (trickle)), ==, 0);
+  g_assert_true (zc_sdp_negotiate_answer (trickle, &local, NULL, &trickle_answer, NULL, &error));
+  g_assert_no_error (error);
+  assert_has_line (trickle_answer, "a=ice-ufrag:Zc01");
+  assert_has_line (trickle_answer, "a=candidate:7 1 UDP 2013266431 192.168.1.5 40000 typ host");
+}
+
+/* RFC 8839 5.4: ice-ufrag and ice-pwd may sit at session level; a media-
+ * level one wins. */
+static void
+test_ice_session_level (void)
+{
+  static const char session_level[] =
+    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+    "a=ice-ufrag:SeSs\r\na=ice-pwd:sessionsessionsession1\r\n"
+    "m=audio 5000 RTP/AVP 0\r\n"
+    "a=candidate:1 1 udp 2130706431 10.0.0.1 5000 typ host\r\n";
+  static const char both_levels[] =
+    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+    "a=ice-ufrag:SeSs\r\na=ice-pwd:sessionsessionsession1\r\n"
+    "m=audio 5000 RTP/AVP 0\r\n"
+    "a=ice-ufrag:MeDi\r\n"
+    "a=candidate:1 1 udp 2130706431 10.0.0.1 5000 typ host\r\n";
+  /* Candidates are media level only (RFC 8839 5.1). */
+  static const char session_candidate[] =
+    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+    "a=ice-ufrag:SeSs\r\na=ice-pwd:sessionsessionsession1\r\n"
+    "a=candidate:1 1 udp 2130706431 10.0.0.1 5000 typ host\r\n"
+    "m=audio 5000 RTP/AVP 0\r\n";
+  g_autoptr (ZcSdpSession) s = parse_ok (session_level);
+  g_autoptr (ZcSdpSession) b = parse_ok (both_levels);
+  g_autoptr (ZcSdpSession) c = parse_ok (session_candidate);
+
+  g_assert_cmpstr (zc_sdp_session_get_ice_ufrag (s), ==, "SeSs");
+  g_assert_cmpstr (zc_sdp_session_get_ice_pwd (s), ==, "sessionsessionsession1");
+  g_assert_true (zc_sdp_session_has_ice (s));
+  g_assert_cmpstr (zc_sdp_session_get_ice_ufrag (b), ==, "MeDi");
+  g_assert_cmpstr (zc_sdp_session_get_ice_pwd (b), ==, "sessionsessionsession1");
+  g_assert_cmpuint (strv_len (zc_sdp_session_get_ice_candidates (c)), ==, 0);
+  g_assert_false (zc_sdp_session_has_ice (c));
+}
+
+static void
+test_no_rtcp_mux (void)
+{
+  ZcSdpLocal local = local_for ("192.168.1.5", 40000, default_codecs);
+  g_autoptr (ZcSdpSession) offer = parse_ok (ice_offer); /* offers rtcp-mux */
+  g_autofree char *our_offer = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *default_answer = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (zc_sdp_session_get_rtcp_mux (offer));
+  g_assert_true (zc_sdp_negotiate_answer (offer, &local, NULL, &default_answer, NULL, &error));
+  g_assert_no_error (error);
+  assert_has_line (default_answer, "a=rtcp-mux");
+  assert_no_line (default_answer, "a=rtcp:"); /* rtcp_port 0 */
+
+  local.no_rtcp_mux = TRUE;
+  local.rtcp_port = 40001;
+  our_offer = zc_sdp_build_offer (&local);
+  assert_no_line (our_offer, "a=rtcp-mux");
+  assert_has_line (our_offer, "a=rtcp:40001");
+  g_assert_true (zc_sdp_negotiate_answer (offer, &local, NULL, &answer, NULL, &error));
+  g_assert_no_error (error);
+  assert_no_line (answer, "a=rtcp-mux");
+}
+
+static void
+test_ice_absent (void)
+{
+  static const char disabled[] =
+    "v=0\r\no=x 1 1 IN IP4 10.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "m=audio 0 RTP/AVP 0\r\n"
+    "a=ice-ufrag:F7gI\r\na=ice-pwd:x9cml/YzichV2+XlhiMu8g\r\n"
+    "a=candidate:1 1 UDP 2013266431 198.18.0.1 40000 typ host\r\n";
+  g_autoptr (ZcSdpSession) b = parse_ok (baresip_offer);
+  g_autoptr (ZcSdpSession) l = parse_ok (linphone_offer);
+  g_autoptr (ZcSdpSession) d = parse_ok (disabled);
+  const char *const *candidates = zc_sdp_session_get_ice_candidates (b);
+
+  g_assert_false (zc_sdp_session_has_ice (b));
+  g_assert_nonnull (candidates);
+  g_assert_null (candidates[0]);
+  g_assert_null (zc_sdp_session_get_ice_ufrag (b));
+  g_assert_null (zc_sdp_session_get_ice_pwd (b));
+  g_assert_cmpuint (zc_sdp_session_get_rtcp_port (b), ==, 0);
+  g_assert_false (zc_sdp_session_has_ice (l));
+  /* The audio stream's a=rtcp, not the video one's. */
+  g_assert_cmpuint (zc_sdp_session_get_rtcp_port (l), ==, 7079);
+  g_assert_null (zc_sdp_session_get_rtcp_address (l));
+  /* A rejected stream has no ICE to run. */
+  g_assert_false (zc_sdp_session_has_ice (d));
+  g_assert_nonnull (zc_sdp_session_get_ice_candidates (d));
+  g_assert_null (zc_sdp_session_get_ice_candidates (d)[0]);
+}
+
+static void
+test_ice_malformed (void)
+{
+  static const char head[] =
+    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+    "m=audio 5000 RTP/AVP 0\r\n";
+  static const char good[] = "a=candidate:1 1 UDP 2130706431 10.0.0.1 5000 typ host\r\n";
+  static const char *const bad_candidates[] = {
+    "a=candidate\r\n",
+    "a=candidate:1 1 UDP 2130706431 10.0.0.1 5000\r\n",              /* no typ */
+    "a=candidate:1 1 UDP 2130706431 10.0.0.1 5000 type host\r\n",
+    "a=candidate:1 1 UDP 2130706431 10.0.0.1 5000 typ\r\n",
+    "a=candidate:1  1 UDP 2130706431 10.0.0.1 5000 typ host\r\n",   /* empty field */
+    "a=candidate:1 1 UDP 21307064310000 10.0.0.1 5000 typ host\r\n", /* 11-digit priority */
+    "a=candidate:1 1234 UDP 1 10.0.0.1 5000 typ host\r\n",
+    "a=candidate:1 1 UDP 1 10.0.0.1 500000 typ host\r\n",
+    "a=candidate:f*o 1 UDP 1 10.0.0.1 5000 typ host\r\n",           /* not ice-chars */
+    "a=candidate:0123456789abcdef0123456789abcdef0 1 UDP 1 10.0.0.1 5000 typ host\r\n",
+    "a=candidate:1 1 UDP 1 10.0.0.1 5000 typ host\033[2J\r\n",
+    "a=candidate:1 1 UDP 1 10.0.0.1\t5000 typ host\r\n",
+  };
+  g_autoptr (GString) body = g_string_new (head);
+  g_autoptr (GString) oversized = g_string_new (head);
+  g_autoptr (GString) many = g_string_new (head);
+  g_autoptr (ZcSdpSession) s = NULL;
+  g_autoptr (ZcSdpSession) o = NULL;
+  g_autoptr (ZcSdpSession) m = NULL;
+  const char *const *candidates;
+
+  /* Every bad line dropped, the good one kept; credentials that are not
+   * ice-chars or too long are dropped too. */
+  g_string_append (body, "a=ice-ufrag:bad ufrag!\r\n");
+  g_string_append (body, "a=ice-pwd:");
+  for (guint i = 0; i < 300; i++)
+    g_string_append_c (body, 'p');
+  g_string_append (body, "\r\na=rtcp:70000\r\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_candidates); i++)
+    g_string_append (body, bad_candidates[i]);
+  g_string_append (body, good);
+  s = parse_ok (body->str);
+  candidates = zc_sdp_session_get_ice_candidates (s);
+  g_assert_cmpuint (strv_len (candidates), ==, 1);
+  g_assert_cmpstr (candidates[0], ==, "candidate:1 1 UDP 2130706431 10.0.0.1 5000 typ host");
+  g_assert_null (zc_sdp_session_get_ice_ufrag (s));
+  g_assert_null (zc_sdp_session_get_ice_pwd (s));
+  g_assert_false (zc_sdp_session_has_ice (s));
+  g_assert_cmpuint (zc_sdp_session_get_rtcp_port (s), ==, 0);
+
+  /* libosip2 refuses an empty value after the colon: the whole body. */
+  {
+    g_autofree char *empty = g_strconcat (head, "a=candidate:\r\n", NULL);
+    g_autoptr (GError) error = NULL;
+
+    g_assert_null (zc_sdp_parse (empty, &error));
+    g_assert_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID);
+  }
+
+  /* One candidate far over ZC_SDP_MAX_ICE_CANDIDATE_LENGTH, and a bad
+   * a=rtcp address. */
+  g_string_append (oversized, "a=rtcp:5001 IN IP4 pc.example\r\n");
+  g_string_append (oversized, "a=candidate:1 1 UDP 1 10.0.0.1 5000 typ host");
+  for (guint i = 0; i < 200; i++)
+    g_string_append (oversized, " x y");
+  g_string_append (oversized, "\r\n");
+  o = parse_ok (oversized->str);
+  g_assert_cmpuint (strv_len (zc_sdp_session_get_ice_candidates (o)), ==, 0);
+  g_assert_cmpuint (zc_sdp_session_get_rtcp_port (o), ==, 0);
+  g_assert_null (zc_sdp_session_get_rtcp_address (o));
+
+  /* More candidates than anyone gathers: the first ones are kept. */
+  g_string_append (many, "a=ice-ufrag:MaNy\r\na=ice-pwd:manymanymanymanymany01\r\n");
+  g_string_append (many, "a=rtcp:5001 IN IP6 2001:db8::1\r\n");
+  for (guint i = 0; i < 100; i++)
+    g_string_append_printf (many, "a=candidate:%u 1 UDP %u 10.0.0.1 %u typ host\r\n", i, 1000 - i, 5000 + i);
+  m = parse_ok (many->str);
+  candidates = zc_sdp_session_get_ice_candidates (m);
+  g_assert_cmpuint (strv_len (candidates), ==, ZC_SDP_MAX_ICE_CANDIDATES);
+  g_assert_cmpstr (candidates[0], ==, "candidate:0 1 UDP 1000 10.0.0.1 5000 typ host");
+  g_assert_true (zc_sdp_session_has_ice (m));
+  g_assert_cmpuint (zc_sdp_session_get_rtcp_port (m), ==, 5001);
+  g_assert_cmpstr (zc_sdp_session_get_rtcp_address (m), ==, "2001:db8::1");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -891,5 +1249,13 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/apply/round-trip", test_round_trip);
   g_test_add_func ("/sdp/apply/foreign-answers", test_apply_foreign_answers);
   g_test_add_func ("/sdp/apply/errors", test_apply_errors);
+  g_test_add_func ("/sdp/ice/offer", test_ice_offer);
+  g_test_add_func ("/sdp/ice/parse-offer", test_ice_parse_offer);
+  g_test_add_func ("/sdp/ice/answer", test_ice_answer);
+  g_test_add_func ("/sdp/ice/answer-needs-ice-offer", test_ice_answer_needs_ice_offer);
+  g_test_add_func ("/sdp/ice/session-level", test_ice_session_level);
+  g_test_add_func ("/sdp/ice/absent", test_ice_absent);
+  g_test_add_func ("/sdp/ice/malformed", test_ice_malformed);
+  g_test_add_func ("/sdp/rtcp/no-rtcp-mux", test_no_rtcp_mux);
   return g_test_run ();
 }

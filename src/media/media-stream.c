@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "media"
+
+#include "config.h"
+#include "media/media-stream.h"
+
+#include "audio/engine.h"
+#include "audio/ring.h"
+#include "ice/ice-agent.h"
+#include "media/call-media.h"
+#include "media/rtp-session.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Devices ask for 48 kHz whatever the codec: every sound server runs there,
+ * and the engine's resampler meets the codec's rate. */
+#define DEVICE_RATE_HZ 48000
+/* Between the audio thread and the media thread.  The media thread takes
+ * 20 ms at a time; 8192 samples is 170 ms at 48 kHz, enough to ride out a
+ * late tick without adding latency in steady state (the rings run near
+ * empty). */
+#define RING_SAMPLES 8192
+
+typedef enum { PENDING_READY = 1 << 0, PENDING_TIMEOUT = 1 << 1, PENDING_FAILED = 1 << 2 } Pending;
+
+struct _ZcMediaStream {
+  ZcMediaStreamConfig config;
+  char *capture_device;
+  char *playback_device;
+  ZcMediaStreamCallbacks callbacks;
+  gpointer user_data;
+
+  ZcIceAgent *ice;
+  gboolean ready;
+  GError *gather_error;
+  char *ice_attributes;
+  char *address;
+  guint16 rtp_port;
+  guint16 rtcp_port;
+  gboolean plain;
+
+  ZcRing *to_network;
+  ZcRing *from_network;
+  ZcRtpSession *rtp;
+  ZcCallMedia *media;
+  ZcAudioEngine *engine;
+  char *codec_name;
+
+  /* Callbacks go out from an idle source, never from inside libnice's or
+   * the media's own dispatch, so the user may free the stream in them. */
+  guint pending;
+  GString *pending_digits;
+  guint dispatch_id;
+  guint failed_reported : 1;
+  guint timeout_reported : 1;
+};
+
+static gboolean
+dispatch_cb (gpointer user_data)
+{
+  ZcMediaStream *stream = user_data;
+  const ZcMediaStreamCallbacks *cb = &stream->callbacks;
+  g_autofree char *digits = g_strdup (stream->pending_digits->str);
+  guint pending = stream->pending;
+
+  stream->dispatch_id = 0;
+  stream->pending = 0;
+  g_string_truncate (stream->pending_digits, 0);
+  /* Each callback may free the stream: nothing is touched after one. */
+  if ((pending & PENDING_READY) && cb->ready != NULL) {
+    cb->ready (stream, stream->gather_error, stream->user_data);
+    return G_SOURCE_REMOVE;
+  }
+  if ((pending & PENDING_FAILED) && cb->failed != NULL) {
+    cb->failed (stream, stream->user_data);
+    return G_SOURCE_REMOVE;
+  }
+  if ((pending & PENDING_TIMEOUT) && cb->timeout != NULL) {
+    cb->timeout (stream, stream->user_data);
+    return G_SOURCE_REMOVE;
+  }
+  for (const char *d = digits; *d != '\0' && cb->digit != NULL; d++) {
+    /* A digit callback only reports; it must not free the stream. */
+    cb->digit (stream, *d, stream->user_data);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule (ZcMediaStream *stream, Pending what)
+{
+  stream->pending |= what;
+  if (stream->dispatch_id == 0)
+    stream->dispatch_id = g_idle_add (dispatch_cb, stream);
+}
+
+static void
+gathering_done_cb (ZcIceAgent *ice, gpointer user_data)
+{
+  ZcMediaStream *stream = user_data;
+  g_autofree char *rtcp_address = NULL;
+  GError *error = NULL;
+
+  if (stream->ready)
+    return;
+  stream->ice_attributes = zc_ice_agent_get_local_sdp (ice, &error);
+  if (stream->ice_attributes != NULL &&
+      zc_ice_agent_get_default_address (ice, ZC_ICE_COMPONENT_RTP, &stream->address, &stream->rtp_port, &error) &&
+      zc_ice_agent_get_n_components (ice) > 1)
+    zc_ice_agent_get_default_address (ice, ZC_ICE_COMPONENT_RTCP, &rtcp_address, &stream->rtcp_port, &error);
+  stream->gather_error = error;
+  stream->ready = TRUE;
+  schedule (stream, PENDING_READY);
+}
+
+static void
+ice_state_cb (ZcIceAgent *ice G_GNUC_UNUSED, guint component_id, ZcIceState state, gpointer user_data)
+{
+  ZcMediaStream *stream = user_data;
+
+  if (component_id == ZC_ICE_COMPONENT_RTP && state == ZC_ICE_STATE_FAILED && !stream->failed_reported) {
+    stream->failed_reported = TRUE;
+    g_message ("no ICE candidate pair works");
+    schedule (stream, PENDING_FAILED);
+  }
+}
+
+static void
+ice_pair_cb (ZcIceAgent *ice G_GNUC_UNUSED,
+             guint component_id,
+             const ZcIceCandidateInfo *local,
+             const ZcIceCandidateInfo *remote,
+             gpointer user_data G_GNUC_UNUSED)
+{
+  g_message ("component %u uses %s %s:%u -> %s %s:%u", component_id, local->type, local->address, local->port,
+             remote->type, remote->address, remote->port);
+}
+
+ZcMediaStream *
+zc_media_stream_new (const ZcMediaStreamConfig *config,
+                     const ZcMediaStreamCallbacks *callbacks,
+                     gpointer user_data,
+                     GError **error)
+{
+  g_autoptr (ZcMediaStream) stream = g_new0 (ZcMediaStream, 1);
+  const char *addresses[] = { config->local_address, NULL };
+  ZcIceAgentConfig ice_config = {
+    .controlling = config->controlling,
+    .rtcp_mux = config->rtcp_mux,
+    .local_addresses = config->local_address != NULL ? addresses : NULL,
+    .port_min = config->port_min,
+    .port_max = config->port_max,
+  };
+  static const ZcIceAgentCallbacks ice_callbacks = {
+    .gathering_done = gathering_done_cb,
+    .state_changed = ice_state_cb,
+    .selected_pair = ice_pair_cb,
+  };
+  ZcIceAgentCallbacks cbs = ice_callbacks;
+
+  stream->config = *config;
+  stream->capture_device = g_strdup (config->capture_device);
+  stream->playback_device = g_strdup (config->playback_device);
+  stream->config.capture_device = stream->capture_device;
+  stream->config.playback_device = stream->playback_device;
+  stream->config.local_address = NULL; /* only used here */
+  if (callbacks != NULL)
+    stream->callbacks = *callbacks;
+  stream->user_data = user_data;
+  stream->pending_digits = g_string_new (NULL);
+
+  cbs.user_data = stream;
+  stream->ice = zc_ice_agent_new (&ice_config, &cbs, error);
+  if (stream->ice == NULL || !zc_ice_agent_gather (stream->ice, error))
+    return NULL;
+  return g_steal_pointer (&stream);
+}
+
+static void
+stop_media (ZcMediaStream *stream)
+{
+  /* The audio thread and the media thread first, then what they used. */
+  g_clear_pointer (&stream->engine, zc_audio_engine_stop);
+  if (stream->media != NULL)
+    zc_call_media_stop (stream->media);
+  g_clear_pointer (&stream->media, zc_call_media_free);
+  g_clear_pointer (&stream->rtp, zc_rtp_session_free);
+  g_clear_pointer (&stream->to_network, zc_ring_free);
+  g_clear_pointer (&stream->from_network, zc_ring_free);
+}
+
+void
+zc_media_stream_free (ZcMediaStream *stream)
+{
+  if (stream == NULL)
+    return;
+  stop_media (stream);
+  g_clear_handle_id (&stream->dispatch_id, g_source_remove);
+  g_clear_pointer (&stream->ice, zc_ice_agent_free);
+  g_clear_error (&stream->gather_error);
+  g_free (stream->ice_attributes);
+  g_free (stream->address);
+  g_free (stream->capture_device);
+  g_free (stream->playback_device);
+  g_free (stream->codec_name);
+  if (stream->pending_digits != NULL)
+    g_string_free (stream->pending_digits, TRUE);
+  g_free (stream);
+}
+
+gboolean
+zc_media_stream_is_ready (const ZcMediaStream *stream)
+{
+  return stream->ready && stream->gather_error == NULL;
+}
+
+const char *
+zc_media_stream_get_ice_attributes (const ZcMediaStream *stream)
+{
+  return stream->ice_attributes;
+}
+
+const char *
+zc_media_stream_get_address (const ZcMediaStream *stream)
+{
+  return stream->address;
+}
+
+guint16
+zc_media_stream_get_rtp_port (const ZcMediaStream *stream)
+{
+  return stream->rtp_port;
+}
+
+guint16
+zc_media_stream_get_rtcp_port (const ZcMediaStream *stream)
+{
+  return zc_ice_agent_get_n_components (stream->ice) > 1 ? stream->rtcp_port : 0;
+}
+
+gboolean
+zc_media_stream_is_started (const ZcMediaStream *stream)
+{
+  return stream->media != NULL;
+}
+
+static void
+media_digit_cb (ZcCallMedia *media G_GNUC_UNUSED, char digit, gpointer user_data)
+{
+  ZcMediaStream *stream = user_data;
+
+  g_string_append_c (stream->pending_digits, digit);
+  schedule (stream, 0);
+}
+
+static void
+media_timeout_cb (ZcCallMedia *media G_GNUC_UNUSED, gboolean timed_out, gpointer user_data)
+{
+  ZcMediaStream *stream = user_data;
+
+  if (timed_out && !stream->timeout_reported) {
+    stream->timeout_reported = TRUE;
+    schedule (stream, PENDING_TIMEOUT);
+  }
+}
+
+static gboolean
+connect_transport (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **error)
+{
+  if (remote->rtcp_mux && zc_ice_agent_get_n_components (stream->ice) > 1)
+    zc_ice_agent_use_rtcp_mux (stream->ice);
+  if (remote->ice_ufrag != NULL && remote->ice_pwd != NULL && remote->ice_candidates != NULL &&
+      remote->ice_candidates[0] != NULL)
+    return zc_ice_agent_set_remote_sdp (stream->ice, remote->ice_ufrag, remote->ice_pwd, remote->ice_candidates, error);
+  /* RFC 3264 5.1: RTCP on port + 1 unless a=rtcp says otherwise. */
+  stream->plain = TRUE;
+  return zc_ice_agent_set_plain_remote (stream->ice, remote->address, remote->rtp_port,
+                                        remote->rtcp_port != 0 ? remote->rtcp_port : remote->rtp_port + 1, error);
+}
+
+gboolean
+zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **error)
+{
+  ZcRtpSessionConfig rtp_config;
+  ZcCallMediaConfig media_config = { 0 };
+
+  if (stream->media != NULL)
+    return TRUE;
+  if (!zc_media_stream_is_ready (stream)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "media: candidates are not gathered");
+    return FALSE;
+  }
+  if (remote->codec == NULL || remote->address == NULL || remote->rtp_port == 0) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "media: the peer's stream is not usable");
+    return FALSE;
+  }
+  if (!connect_transport (stream, remote, error))
+    return FALSE;
+
+  zc_rtp_session_config_init (&rtp_config, remote->codec->pt, remote->codec->name, remote->codec->clock_rate);
+  rtp_config.channels = remote->codec->channels;
+  rtp_config.telephone_event_pt = remote->telephone_event_pt;
+  if (stream->config.jitter_ms != 0)
+    rtp_config.jitter_ms = stream->config.jitter_ms;
+  stream->rtp = zc_rtp_session_new (stream->ice, &rtp_config, error);
+  if (stream->rtp == NULL)
+    goto fail;
+
+  stream->to_network = zc_ring_new (RING_SAMPLES);
+  stream->from_network = zc_ring_new (RING_SAMPLES);
+  media_config.codec = remote->codec;
+  media_config.telephone_event_pt = remote->telephone_event_pt;
+  media_config.to_network = stream->to_network;
+  media_config.from_network = stream->from_network;
+  media_config.rtp = stream->rtp;
+  media_config.codec_options = &stream->config.codec_options;
+  media_config.media_timeout_ms = stream->config.media_timeout_ms != 0 ? stream->config.media_timeout_ms : G_MAXUINT;
+  media_config.digit_received = media_digit_cb;
+  media_config.media_timeout = media_timeout_cb;
+  media_config.user_data = stream;
+  stream->media = zc_call_media_new (&media_config, error);
+  if (stream->media == NULL)
+    goto fail;
+
+  if (!stream->config.no_audio_devices) {
+    ZcAudioEngineConfig engine_config = {
+      .capture_device = stream->capture_device,
+      .playback_device = stream->playback_device,
+      .codec_rate_hz = zc_call_media_get_pcm_rate (stream->media),
+      .device_rate_hz = DEVICE_RATE_HZ,
+      .aec = stream->config.aec,
+      .to_network = stream->to_network,
+      .from_network = stream->from_network,
+    };
+    stream->engine = zc_audio_engine_start (&engine_config, error);
+    if (stream->engine == NULL)
+      goto fail;
+  }
+  if (!zc_call_media_start (stream->media, error))
+    goto fail;
+  stream->codec_name = g_strdup (remote->codec->name);
+  g_message ("%s to %s:%u (%s)", remote->codec->name, remote->address, remote->rtp_port,
+             stream->plain ? "plain RTP" : "ICE");
+  return TRUE;
+
+fail:
+  stop_media (stream);
+  return FALSE;
+}
+
+gboolean
+zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **error)
+{
+  int rc;
+
+  if (stream->media == NULL) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "the call has no media yet");
+    return FALSE;
+  }
+  rc = zc_call_media_send_dtmf (stream->media, digits);
+  switch (rc) {
+  case 0:
+    return TRUE;
+  case -EINVAL:
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is not a string of DTMF digits", digits);
+    return FALSE;
+  case -ENOTSUP:
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                         "the peer accepts no telephone-events (RFC 4733)");
+    return FALSE;
+  default:
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY, "too many digits are waiting to be sent");
+    return FALSE;
+  }
+}
+
+static void
+add_double (GVariantBuilder *b, const char *key, double value)
+{
+  g_variant_builder_add (b, "{sv}", key, g_variant_new_double (value));
+}
+
+static void
+add_u64 (GVariantBuilder *b, const char *key, guint64 value)
+{
+  g_variant_builder_add (b, "{sv}", key, g_variant_new_uint64 (value));
+}
+
+static GVariant *
+describe_candidate (const ZcIceCandidateInfo *info)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "type", g_variant_new_string (info->type));
+  g_variant_builder_add (&b, "{sv}", "address", g_variant_new_string (info->address));
+  g_variant_builder_add (&b, "{sv}", "port", g_variant_new_uint32 (info->port));
+  return g_variant_builder_end (&b);
+}
+
+static GVariant *
+describe_device (ZcAudioEngine *engine, ZcAudioDirection direction)
+{
+  ZcAudioDeviceStatus status;
+  GVariantBuilder b;
+
+  zc_audio_engine_get_status (engine, direction, &status);
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "device", g_variant_new_string (status.device ? status.device : ""));
+  g_variant_builder_add (&b, "{sv}", "open", g_variant_new_boolean (status.open));
+  g_variant_builder_add (&b, "{sv}", "error",
+                         g_variant_new_string (status.error != 0 ? g_strerror (-status.error) : ""));
+  g_variant_builder_add (&b, "{sv}", "rate_hz", g_variant_new_uint32 (status.rate_hz));
+  add_u64 (&b, "xruns", status.xruns);
+  add_u64 (&b, "open_failures", status.open_failures);
+  return g_variant_builder_end (&b);
+}
+
+GVariant *
+zc_media_stream_describe (ZcMediaStream *stream)
+{
+  GVariantBuilder b;
+  ZcIceCandidateInfo local, remote;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "transport", g_variant_new_string (stream->plain ? "rtp" : "ice"));
+  g_variant_builder_add (&b, "{sv}", "ice_state",
+                         g_variant_new_string (zc_ice_state_to_string (
+                             zc_ice_agent_get_state (stream->ice, ZC_ICE_COMPONENT_RTP))));
+  g_variant_builder_add (&b, "{sv}", "rtcp_mux", g_variant_new_boolean (zc_ice_agent_get_rtcp_mux (stream->ice)));
+  if (zc_ice_agent_get_selected_pair (stream->ice, ZC_ICE_COMPONENT_RTP, &local, &remote)) {
+    g_variant_builder_add (&b, "{sv}", "local_candidate", describe_candidate (&local));
+    g_variant_builder_add (&b, "{sv}", "remote_candidate", describe_candidate (&remote));
+  }
+  if (stream->media != NULL) {
+    ZcCallMediaStats st;
+
+    zc_call_media_get_stats (stream->media, &st);
+    add_u64 (&b, "packets_sent", st.rtp.packets_sent);
+    add_u64 (&b, "packets_received", st.rtp.packets_received);
+    add_u64 (&b, "bytes_sent", st.rtp.bytes_sent);
+    add_u64 (&b, "bytes_received", st.rtp.bytes_received);
+    g_variant_builder_add (&b, "{sv}", "packets_lost", g_variant_new_int64 (st.rtp.packets_lost));
+    add_double (&b, "loss_pct", st.rtp.loss_pct);
+    add_double (&b, "remote_loss_pct", st.rtp.remote_loss_pct);
+    add_double (&b, "jitter_ms", st.rtp.jitter_ms);
+    add_double (&b, "rtt_ms", st.rtp.rtt_ms);
+    add_u64 (&b, "rtcp_sent", st.rtp.rtcp_sent);
+    add_u64 (&b, "rtcp_received", st.rtp.rtcp_received);
+    add_u64 (&b, "frames_concealed", st.frames_concealed);
+    add_u64 (&b, "frames_fec", st.frames_fec);
+    add_u64 (&b, "dtmf_sent", st.dtmf_sent);
+    add_u64 (&b, "dtmf_received", st.dtmf_received);
+    g_variant_builder_add (&b, "{sv}", "timed_out", g_variant_new_boolean (st.media_timed_out));
+  }
+  if (stream->engine != NULL) {
+    g_variant_builder_add (&b, "{sv}", "capture", describe_device (stream->engine, ZC_AUDIO_CAPTURE));
+    g_variant_builder_add (&b, "{sv}", "playback", describe_device (stream->engine, ZC_AUDIO_PLAYBACK));
+  }
+  return g_variant_builder_end (&b);
+}
+
+char *
+zc_media_stream_get_audio_error (ZcMediaStream *stream)
+{
+  ZcAudioDirection direction;
+  ZcAudioDeviceStatus status;
+  gint error;
+
+  if (stream->engine == NULL || !zc_audio_engine_get_error (stream->engine, &direction, &error) || error == 0)
+    return NULL;
+  zc_audio_engine_get_status (stream->engine, direction, &status);
+  return g_strdup_printf ("%s device “%s”: %s", zc_audio_direction_to_string (direction),
+                          status.device ? status.device : "default", g_strerror (-error));
+}

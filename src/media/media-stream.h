@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The whole media side of one call, as the core sees it: an ICE transport
+ * (ice-agent.h), and once the offer/answer is done an RTP session
+ * (rtp-session.h), the codec pipeline (call-media.h) and the audio engine
+ * (engine.h) with the two rings between them.
+ *
+ *   new() --gathering--> ready callback: get_ice_attributes() and
+ *   get_default_address() go into our SDP --> start(remote) once the
+ *   peer's SDP is known --> media flows --> free().
+ *
+ * ICE or plain RTP is the peer's choice: with ice-ufrag/ice-pwd/candidates
+ * in its SDP connectivity checks run (the offerer controls, RFC 8445
+ * 6.1.1); without, packets go straight to its c=/m= address (and a=rtcp
+ * or port + 1), as every desk phone expects.
+ *
+ * Everything here runs on the thread of the main context; the callbacks
+ * are dispatched from idle sources of their own, so a callback may free
+ * the stream. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "audio/aec.h"
+#include "media/codec.h"
+#include "sip/sdp.h"
+
+typedef struct _ZcMediaStream ZcMediaStream;
+
+typedef struct {
+  const char *local_address;   /* numeric address to gather host candidates on */
+  gboolean controlling;        /* we send the offer */
+  gboolean rtcp_mux;           /* only one component: the peer offered rtcp-mux */
+  guint16 port_min, port_max;  /* [media] rtp-port-min/max; 0 = any */
+  const char *capture_device;  /* ALSA PCM names; NULL = "default" */
+  const char *playback_device;
+  ZcAecConfig aec;             /* rate_hz is set per codec */
+  ZcCodecOptions codec_options;
+  guint media_timeout_ms;      /* 0 = never */
+  guint jitter_ms;             /* 0 = the RTP session's default */
+  gboolean no_audio_devices;   /* media without ALSA (tests, benchmarks) */
+} ZcMediaStreamConfig;
+
+/* The peer's side of the negotiated stream. */
+typedef struct {
+  const char *address;          /* c= */
+  guint16 rtp_port;             /* m= */
+  guint16 rtcp_port;            /* a=rtcp, or 0 for rtp_port + 1 */
+  gboolean rtcp_mux;            /* both offered a=rtcp-mux */
+  const char *ice_ufrag;        /* NULL: plain RTP */
+  const char *ice_pwd;
+  const char *const *ice_candidates;
+  const ZcCodec *codec;         /* what we send: the peer's PT and fmtp */
+  gint telephone_event_pt;      /* -1 = none */
+} ZcMediaRemote;
+
+typedef struct {
+  /* Candidates are gathered: the SDP accessors now work.  @error set when
+   * gathering failed (then nothing else will happen). */
+  void (*ready) (ZcMediaStream *stream, const GError *error, gpointer user_data);
+  void (*digit) (ZcMediaStream *stream, char digit, gpointer user_data);
+  /* No RTP/RTCP from the peer for media_timeout_ms (once). */
+  void (*timeout) (ZcMediaStream *stream, gpointer user_data);
+  /* ICE gave up: no candidate pair works. */
+  void (*failed) (ZcMediaStream *stream, gpointer user_data);
+} ZcMediaStreamCallbacks;
+
+/* Starts gathering. */
+ZcMediaStream *zc_media_stream_new (const ZcMediaStreamConfig *config,
+                                    const ZcMediaStreamCallbacks *callbacks,
+                                    gpointer user_data,
+                                    GError **error);
+void zc_media_stream_free (ZcMediaStream *stream);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcMediaStream, zc_media_stream_free)
+
+gboolean zc_media_stream_is_ready (const ZcMediaStream *stream);
+
+/* What goes into our SDP, valid once ready: the a=ice-* and a=candidate
+ * lines (CRLF-terminated), and the default candidates for c=/m= and
+ * a=rtcp (*rtcp_port 0 when RTCP is muxed). */
+const char *zc_media_stream_get_ice_attributes (const ZcMediaStream *stream);
+const char *zc_media_stream_get_address (const ZcMediaStream *stream);
+guint16 zc_media_stream_get_rtp_port (const ZcMediaStream *stream);
+guint16 zc_media_stream_get_rtcp_port (const ZcMediaStream *stream);
+
+/* Connects to the peer and starts RTP, the codec and the audio devices.
+ * Once only; a later re-offer that keeps the codec changes nothing. */
+gboolean zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **error);
+gboolean zc_media_stream_is_started (const ZcMediaStream *stream);
+
+/* RFC 4733 digits; FALSE with @error for a bad digit, a full queue or a
+ * peer that took no telephone-event. */
+gboolean zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **error);
+
+/* For `zcall calls --json`: a{sv} with packets, loss, jitter, RTT, the ICE
+ * pair and the audio devices. */
+GVariant *zc_media_stream_describe (ZcMediaStream *stream);
+/* A one-line description of a failing audio device, or NULL. */
+char *zc_media_stream_get_audio_error (ZcMediaStream *stream);
