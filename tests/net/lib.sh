@@ -44,6 +44,7 @@ NET_HOSTS=()            # host names (h1, h2, ...)
 NET_MADE_ETC_NETNS=     # set if we created /etc/netns
 
 declare -A HOST_NS HOST_DIR HOST_ADDR HOST_INDEX
+declare -A HOST_EXTRA_ENV   # host_setenv's NAME=VALUE lines per host
 declare -A SYSBUS_PID SESBUS_PID AVAHI_PID AGENT_PID AGENT_RC
 
 # Result of the last bg start / wait_for.
@@ -315,38 +316,55 @@ net_setup() {
 
 # ---------------------------------------------------------------- per host
 
+# host_setenv HOST NAME=VALUE...: extra environment for every process started
+# on HOST from now on (host_run, host_bg and so start_agent); a NAME given
+# again replaces its earlier value.
+host_setenv() {
+    local h=$1 kv
+    shift
+    for kv in "$@"; do
+        HOST_EXTRA_ENV[$h]=$(printf '%s\n' "${HOST_EXTRA_ENV[$h]:-}" | grep -v "^${kv%%=*}=" | grep -v '^$')
+        HOST_EXTRA_ENV[$h]+=${HOST_EXTRA_ENV[$h]:+$'\n'}$kv
+    done
+}
+
+# _host_env_array HOST: HOST_ENV = the environment every process of HOST
+# gets, as NAME=VALUE words: its buses and directories, then host_setenv's.
+_host_env_array() {
+    local d=${HOST_DIR[$1]} extra=()
+    HOST_ENV=("DBUS_SYSTEM_BUS_ADDRESS=unix:path=$d/system_bus"
+              "DBUS_SESSION_BUS_ADDRESS=unix:path=$d/session_bus"
+              "HOME=$d/home" "XDG_CONFIG_HOME=$d/config" "XDG_STATE_HOME=$d/state"
+              "XDG_RUNTIME_DIR=$d/run")
+    if [ -n "${HOST_EXTRA_ENV[$1]:-}" ]; then
+        mapfile -t extra <<<"${HOST_EXTRA_ENV[$1]}"
+        HOST_ENV+=("${extra[@]}")
+    fi
+}
+
 # host_env HOST: the environment every process of HOST gets, as NAME=VALUE words.
 host_env() {
-    local d=${HOST_DIR[$1]}
-    echo "DBUS_SYSTEM_BUS_ADDRESS=unix:path=$d/system_bus" \
-         "DBUS_SESSION_BUS_ADDRESS=unix:path=$d/session_bus" \
-         "HOME=$d/home" "XDG_CONFIG_HOME=$d/config" "XDG_STATE_HOME=$d/state" \
-         "XDG_RUNTIME_DIR=$d/run"
+    _host_env_array "$1"
+    echo "${HOST_ENV[@]}"
 }
 
 # host_run HOST CMD [ARGS...]: run CMD in HOST's namespace with its buses and
 # directories, in the foreground.
 host_run() {
-    local h=$1 d=${HOST_DIR[$1]}
+    local h=$1
     shift
-    ip netns exec "${HOST_NS[$h]}" env \
-        DBUS_SYSTEM_BUS_ADDRESS="unix:path=$d/system_bus" \
-        DBUS_SESSION_BUS_ADDRESS="unix:path=$d/session_bus" \
-        HOME="$d/home" XDG_CONFIG_HOME="$d/config" XDG_STATE_HOME="$d/state" \
-        XDG_RUNTIME_DIR="$d/run" "$@"
+    _host_env_array "$h"
+    ip netns exec "${HOST_NS[$h]}" env "${HOST_ENV[@]}" "$@"
 }
 
 # host_bg HOST LOG CMD [ARGS...]: like host_run but in the background, output
 # to LOG; the PID (of CMD itself: ip and env exec) goes to LAST_PID and is
 # tracked for teardown.
 host_bg() {
-    local h=$1 log=$2 d=${HOST_DIR[$1]}
+    local h=$1 log=$2
     shift 2
-    ip netns exec "${HOST_NS[$h]}" env \
-        DBUS_SYSTEM_BUS_ADDRESS="unix:path=$d/system_bus" \
-        DBUS_SESSION_BUS_ADDRESS="unix:path=$d/session_bus" \
-        HOME="$d/home" XDG_CONFIG_HOME="$d/config" XDG_STATE_HOME="$d/state" \
-        XDG_RUNTIME_DIR="$d/run" "$@" </dev/null >>"$log" 2>&1 &
+    _host_env_array "$h"
+    ip netns exec "${HOST_NS[$h]}" env "${HOST_ENV[@]}" "$@" </dev/null >>"$log" 2>&1 &
     LAST_PID=$!
     net_track_pid "$LAST_PID" "${HOST_NS[$h]}" "$1"
 }

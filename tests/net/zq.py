@@ -13,10 +13,18 @@ objects on stdin) for the call tests.
                               object a line): the events whose "call" has
                               KEY=VALUE include EV... in this order; prints the
                               events of that call
+  zq.py fields KEY=VALUE EVREGEX FIELD
+                              stdin is `zcall monitor --json` output: print,
+                              in order, FIELD of each event whose name matches
+                              EVREGEX (FIELD looked up in the event's "call"
+                              dict, then in the event itself), for events of
+                              the call with KEY=VALUE or of no call at all;
+                              exit 1 when there is none
 
 FILTER: key=v1|v2 (any of; booleans are true/false), key!=v, key~regex,
 key>=N, key<=N, key>N, key<N (numbers).  A missing key never matches
-(except for !=).  Exit 1 (reason on stderr) when nothing matches, 2 on bad
+(except for !=).  A KEY may be a dotted path into nested objects
+(media.packets_received>0, get media.loss_pct).  Exit 1 (reason on stderr) when nothing matches, 2 on bad
 usage or input that is not a JSON array.
 """
 import json
@@ -50,11 +58,26 @@ def parse(f):
     return f[:i], op, f[i + len(op):]
 
 
+MISSING = object()
+
+
+def lookup(e, k):
+    """e[k], or with a dotted k the nested value; MISSING when absent."""
+    if k in e:
+        return e[k]
+    x = e
+    for part in k.split("."):
+        if not isinstance(x, dict) or part not in x:
+            return MISSING
+        x = x[part]
+    return x
+
+
 def match(e, flt):
     k, op, v = flt
-    if k not in e:
+    x = lookup(e, k)
+    if x is MISSING:
         return op == "!="
-    x = e[k]
     if op == "=":
         return text(x) in v.split("|")
     if op == "!=":
@@ -103,6 +126,36 @@ def events(args):
     return 0
 
 
+def fields(args):
+    if len(args) != 3 or "=" not in args[0]:
+        die("usage: fields KEY=VALUE EVREGEX FIELD", 2)
+    k, v = args[0].split("=", 1)
+    ev_re, field = re.compile(args[1]), args[2]
+    found = []
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            e = json.loads(line)
+        except ValueError:
+            die("monitor line is not JSON: %r" % line[:200], 2)
+        if not isinstance(e, dict) or not ev_re.search(str(e.get("event", ""))):
+            continue
+        c = e.get("call")
+        if isinstance(c, dict) and text(lookup(c, k)) != v:
+            continue
+        x = lookup(c, field) if isinstance(c, dict) else MISSING
+        if x is MISSING:
+            x = lookup(e, field)
+        if x is not MISSING:
+            found.append(text(x))
+    if not found:
+        die("no %s event with %s for %s=%s" % (args[1], field, k, v))
+    print(" ".join(found))
+    return 0
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -110,6 +163,8 @@ def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "events":
         return events(args)
+    if cmd == "fields":
+        return fields(args)
     raw = sys.stdin.read()
     try:
         data = json.loads(raw)
@@ -135,9 +190,10 @@ def main(argv):
     if cmd == "id":
         print(text(n.get("id")))
     elif cmd == "get":
-        if key not in n:
+        x = lookup(n, key)
+        if x is MISSING:
             die("entry has no key %s: %s" % (key, json.dumps(n)))
-        print(text(n[key]))
+        print(text(x))
     elif cmd == "show":
         print(json.dumps(n, sort_keys=True))
     else:

@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# tests/net/pulse-lib.sh - private PulseAudio servers with null sinks as sound
+# cards for the audio tests (audio.test, voice.test); see the lab notes,
+# "Audio without a sound card".  Source it from bash; it defines functions only.
+#
+#   pulse_client_conf FILE          a client.conf without shm/memfd/autospawn
+#   start_pulse RUNDIR LOG SINK...  a server on RUNDIR/pulse/native, a mono 48 kHz
+#                                   null sink per SINK (PA_STARTED_PID)
+#   keep_alive SERVER DEVICE...     a low-latency reader per sink monitor
+#   pulse_record SERVER DEVICE WAV  record DEVICE into WAV (REC_PID) ...
+#   pulse_record_stop PID           ... until this
+#   check_tone WAV WHAT HZ TOL_PCT MIN_RMS MAX_RMS [START LEN]
+#                                   TAP checks: frequency and level (sox stat)
+#   tone_level_db WAV HZ [START LEN]
+#                                   level of the HZ component (Goertzel), dBFS
+#
+# Where processes run: by default in the caller's namespace, their PIDs
+# appended to the caller's array PIDS (the caller kills them).  With
+# PULSE_HOST set to a host of lib.sh, they start through host_bg in that
+# host's namespace and environment instead (tracked and torn down by lib.sh).
+# Either way every program is exec()ed, so each PID is the program's own.
+# Clients find the server through the SERVER argument (PULSE_SERVER syntax,
+# unix:PATH); PULSE_CLIENTCONFIG comes from the environment.
+#
+# TAP: check_tone calls the caller's ok/not_ok DESCRIPTION and prints its
+# diagnostics as "# " lines itself.
+
+# shellcheck disable=SC2034  # globals set here are read by the sourcing scripts
+
+_pulse_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# _pulse_bg LOG CMD [ARGS...]: CMD in the background, output appended to LOG;
+# PULSE_LAST_PID is CMD's PID.
+_pulse_bg() {
+    local log=$1
+    shift
+    if [ -n "${PULSE_HOST:-}" ]; then
+        host_bg "$PULSE_HOST" "$log" "$@"
+        PULSE_LAST_PID=$LAST_PID
+    else
+        "$@" </dev/null >>"$log" 2>&1 &
+        PULSE_LAST_PID=$!
+        PIDS+=("$PULSE_LAST_PID")
+    fi
+}
+
+# _pulse_diag TEXT...: TEXT as TAP comment lines.
+_pulse_diag() {
+    printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+# pulse_client_conf FILE: client settings for every client of these servers
+# (point PULSE_CLIENTCONFIG at FILE).  No shm: see start_pulse.  No autospawn:
+# a client must never start a server of its own behind the test's back.
+pulse_client_conf() {
+    printf 'enable-shm = no\nenable-memfd = no\nautospawn = no\n' >"$1"
+}
+
+# start_pulse RUNDIR LOG SINK...: a PulseAudio on RUNDIR/pulse/native with a
+# null sink per SINK, mono 48 kHz (sets PA_STARTED_PID; fails when it does not
+# answer within 5 s).  Its own log goes to LOG, its stdout/stderr to LOG.out.
+# Foreground (--daemonize=no) in the background, so the PID is the daemon's.
+start_pulse() {
+    local run=$1 log=$2 sink args=()
+    shift 2
+    for sink in "$@"; do
+        args+=(-L "module-null-sink sink_name=$sink rate=48000 channels=1")
+    done
+    mkdir -p "$run"
+    chmod 700 "$run"
+    # --disable-shm: with shared memory (memfd) this PulseAudio (16.1) now
+    # and then logs "Cannot send block reference with non-registered memfd"
+    # (pulseaudio issue 824) and later dies on a pthread_mutex_lock
+    # assertion while clients come and go; copying over the socket is
+    # plenty for a few mono streams.
+    _pulse_bg "$log.out" env XDG_RUNTIME_DIR="$run" pulseaudio -n --daemonize=no --exit-idle-time=-1 \
+        --use-pid-file=no --disallow-exit --disable-shm=yes \
+        --log-target=file:"$log" -L module-native-protocol-unix "${args[@]}"
+    PA_STARTED_PID=$PULSE_LAST_PID
+    for _ in $(seq 50); do
+        PULSE_SERVER=unix:$run/pulse/native pactl info >/dev/null 2>&1 && return 0
+        kill -0 "$PA_STARTED_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    return 1
+}
+
+# keep_alive SERVER DEVICE...: one low-latency reader per DEVICE.  A null
+# sink idle at its default 2 s latency serves a new low-latency stream only
+# once its current block ends (up to 2 s of silence); a reader kept on each
+# sink for the whole test holds it at 10 ms.  (Give the sinks ~2.2 s after
+# this to leave their idle latency.)
+keep_alive() {
+    local server=$1 dev
+    shift
+    for dev in "$@"; do
+        _pulse_bg /dev/null env PULSE_SERVER="$server" parec --latency-msec=10 --device="$dev" \
+            --rate=48000 --channels=1 --format=s16le
+    done
+}
+
+# pulse_record SERVER DEVICE WAV: record DEVICE (mono 48 kHz s16) into WAV
+# (REC_PID; errors to WAV.log) until pulse_record_stop.
+pulse_record() {
+    _pulse_bg "$3.log" env PULSE_SERVER="$1" parecord --latency-msec=10 --device="$2" --rate=48000 \
+        --channels=1 --format=s16le --file-format=wav "$3"
+    REC_PID=$PULSE_LAST_PID
+}
+
+# pulse_record_stop PID: end a recording (SIGINT: parecord finishes the WAV
+# header) and wait for it.
+pulse_record_stop() {
+    local pid=$1 waited=0
+    kill -INT "$pid" 2>/dev/null
+    while kill -0 "$pid" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ] &&
+        [ "$waited" -lt 40 ]; do
+        sleep 0.05
+        waited=$((waited + 1))
+    done
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+# check_tone WAV WHAT HZ TOL_PCT MIN_RMS MAX_RMS [START LEN]: two TAP checks on
+# WAV from START s for LEN s (default 1 and 1.5: skips devices starting and
+# buffers filling): sox's rough frequency within HZ +-TOL_PCT %, and the RMS
+# amplitude (full scale 1) within MIN_RMS..MAX_RMS, peaks below clipping.
+# TONE_FREQ and TONE_RMS are what was measured (empty when nothing was).
+check_tone() {
+    local wav=$1 what=$2 hz=$3 tol=$4 lo=$5 hi=$6 start=${7:-1} len=${8:-1.5} stat peak
+    TONE_FREQ='' TONE_RMS=''
+    stat=$(sox "$wav" -n trim "$start" "$len" stat 2>&1)
+    TONE_FREQ=$(awk -F: '/Rough   frequency/ { gsub(/ /, "", $2); print $2 }' <<<"$stat")
+    TONE_RMS=$(awk -F: '/RMS     amplitude/ { gsub(/ /, "", $2); print $2 }' <<<"$stat")
+    peak=$(awk -F: '/Maximum amplitude/ { gsub(/ /, "", $2); print $2 }' <<<"$stat")
+    if [ -z "$TONE_FREQ" ] || [ -z "$TONE_RMS" ]; then
+        not_ok "$what: no usable recording"
+        not_ok "$what: no level to check"
+        _pulse_diag "$stat"
+        return 1
+    fi
+    local rc=0
+    if awk -v f="$TONE_FREQ" -v t="$hz" -v p="$tol" 'BEGIN { exit !(f >= t * (1 - p / 100) && f <= t * (1 + p / 100)) }'; then
+        ok "$what: tone at $TONE_FREQ Hz (want $hz Hz +-$tol %)"
+    else
+        not_ok "$what: tone at $TONE_FREQ Hz (want $hz Hz +-$tol %)"
+        _pulse_diag "$stat"
+        rc=1
+    fi
+    if awk -v r="$TONE_RMS" -v lo="$lo" -v hi="$hi" -v m="${peak:-1}" 'BEGIN { exit !(r >= lo && r <= hi && m < 0.99) }'; then
+        ok "$what: level RMS $TONE_RMS, peak $peak (want RMS $lo..$hi, peak < 0.99)"
+    else
+        not_ok "$what: level RMS $TONE_RMS, peak $peak (want RMS $lo..$hi, peak < 0.99)"
+        rc=1
+    fi
+    return $rc
+}
+
+# tone_level_db WAV HZ [START LEN]: prints the level of the HZ component of
+# WAV (from START s for LEN s, default all) in dB relative to a full-scale
+# sine (a sine of peak 0.5 reads -6.0); -120 for nothing at all.
+tone_level_db() {
+    python3 "$_pulse_lib_dir/tonelevel.py" "$@"
+}
