@@ -278,7 +278,7 @@ device_thread_cb (void *data)
         ok = slot_try_open (e, i, !warned[i]);
         g_mutex_lock (&e->lock);
         warned[i] = !ok;
-        if (ok)
+        if (ok && (atomic_load (&s->open_failures) > 0 || atomic_load (&s->failures) > 0))
           g_message ("audio: %s device '%s' is back", zc_audio_direction_to_string (i), s->name);
         next_attempt[i] = g_get_monotonic_time () + (gint64) e->retry_ms * 1000;
       }
