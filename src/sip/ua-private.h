@@ -13,8 +13,9 @@
 #define T2_MS 4000
 #define TIMER_H_MS (64 * T1_MS)
 
-/* Owners of transactions are sessions or pings; both start with a kind. */
-typedef enum { OWNER_SESSION = 1, OWNER_PING } OwnerKind;
+/* Owners of transactions are sessions, pings or registrations; each
+ * starts with a kind. */
+typedef enum { OWNER_SESSION = 1, OWNER_PING, OWNER_REGISTRATION } OwnerKind;
 
 typedef enum {
   S_CALLING,       /* our INVITE sent */
@@ -103,3 +104,9 @@ osip_message_t *zc_ua_session_response (ZcSipSession *s, int status, const char 
 void zc_ua_send_2xx (ZcSipSession *s, osip_transaction_t *tr, osip_message_t *response);
 void zc_ua_send_ack (ZcSipSession *s, osip_message_t *response);
 void zc_ua_send_cancel (ZcSipSession *s);
+
+/* register.c's side of the dispatch in ua.c. */
+typedef struct _ZcSipRegistration ZcSipRegistration;
+void zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *response);
+void zc_ua_registration_failed (ZcSipRegistration *reg, int status);
+void zc_ua_registration_tx_gone (ZcSipRegistration *reg, osip_transaction_t *tr);

@@ -359,6 +359,10 @@ stack_response_cb (osip_transaction_t *tr, osip_message_t *response, gpointer us
 
   if (owner == NULL)
     return;
+  if (*(OwnerKind *) owner == OWNER_REGISTRATION) {
+    zc_ua_registration_response (owner, response);
+    return;
+  }
   if (*(OwnerKind *) owner == OWNER_PING) {
     ZcPing *ping = owner;
 
@@ -407,6 +411,10 @@ stack_client_failed_cb (osip_transaction_t *tr, int status, gpointer user_data)
 
   if (owner == NULL)
     return;
+  if (*(OwnerKind *) owner == OWNER_REGISTRATION) {
+    zc_ua_registration_failed (owner, status);
+    return;
+  }
   if (*(OwnerKind *) owner == OWNER_PING) {
     ZcPing *ping = owner;
 
@@ -437,6 +445,10 @@ stack_tx_gone_cb (osip_transaction_t *tr, gpointer user_data)
   if (owner == NULL)
     return;
   zc_sip_stack_tx_set_owner (tr, NULL);
+  if (*(OwnerKind *) owner == OWNER_REGISTRATION) {
+    zc_ua_registration_tx_gone (owner, tr);
+    return;
+  }
   if (*(OwnerKind *) owner == OWNER_PING) {
     ZcPing *ping = owner;
     g_hash_table_remove (ua->pings, GUINT_TO_POINTER (ping->id));
