@@ -38,6 +38,8 @@ struct _ZcRendezvous {
   guint retry_id;
   gint64 retry_at_us;
   guint keepalive_id;
+  guint keepalive_ping;        /* OPTIONS keepalive in flight */
+  guint keepalive_deadline_id;
 
   GCancellable *ice_cancellable; /* the STUN/TURN name lookups */
   char *stun_address, *turn_address;
@@ -45,6 +47,7 @@ struct _ZcRendezvous {
 };
 
 static void resolve_registrar (ZcRendezvous *rdv);
+static void stop_keepalive (ZcRendezvous *rdv);
 
 static void
 changed (ZcRendezvous *rdv)
@@ -83,7 +86,7 @@ schedule_retry (ZcRendezvous *rdv)
     delay_s *= 2;
   delay_s = MIN (delay_s, RETRY_MAX_S);
   g_clear_handle_id (&rdv->retry_id, g_source_remove);
-  g_clear_handle_id (&rdv->keepalive_id, g_source_remove);
+  stop_keepalive (rdv);
   rdv->retry_id = g_timeout_add_seconds (delay_s, retry_cb, rdv);
   rdv->retry_at_us = g_get_monotonic_time () + (gint64) delay_s * G_USEC_PER_SEC;
   g_message (_("registration with %s failed (%d %s); retrying in %u s"), rdv->config->registrar, rdv->last_status,
@@ -93,6 +96,52 @@ schedule_retry (ZcRendezvous *rdv)
 
 /* ---- keepalive ------------------------------------------------------------------- */
 
+static void
+stop_keepalive (ZcRendezvous *rdv)
+{
+  g_clear_handle_id (&rdv->keepalive_id, g_source_remove);
+  g_clear_handle_id (&rdv->keepalive_deadline_id, g_source_remove);
+  if (rdv->keepalive_ping != 0)
+    zc_sip_ua_ping_cancel (rdv->ua, rdv->keepalive_ping);
+  rdv->keepalive_ping = 0;
+}
+
+/* The registrar stopped answering our OPTIONS: register again (the next
+ * address of the list if it does not answer either), rather than wait for
+ * the refresh to find out. */
+static void
+registrar_lost (ZcRendezvous *rdv)
+{
+  g_message (_("the registrar at %s stopped answering; registering again"),
+             zc_sip_registration_get_flow (rdv->reg)->address);
+  stop_keepalive (rdv);
+  resolve_registrar (rdv);
+}
+
+static gboolean
+keepalive_deadline_cb (gpointer user_data)
+{
+  ZcRendezvous *rdv = user_data;
+
+  rdv->keepalive_deadline_id = 0;
+  registrar_lost (rdv);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+keepalive_answered_cb (guint ping_id, int status, double rtt_ms G_GNUC_UNUSED, gpointer user_data)
+{
+  ZcRendezvous *rdv = user_data;
+
+  if (ping_id != rdv->keepalive_ping)
+    return;
+  rdv->keepalive_ping = 0;
+  g_clear_handle_id (&rdv->keepalive_deadline_id, g_source_remove);
+  /* Any answer, even an error, shows the path is open. */
+  if (status == 0)
+    registrar_lost (rdv);
+}
+
 static gboolean
 keepalive_cb (gpointer user_data)
 {
@@ -100,11 +149,17 @@ keepalive_cb (gpointer user_data)
   const ZcSipFlow *flow = zc_sip_registration_get_flow (rdv->reg);
 
   /* RFC 5626 3.5.1 uses a double CRLF on streams; over UDP a registrar
-   * drops it as an empty message, and the NAT sees traffic either way. */
-  if (rdv->config->keepalive_method == ZC_KEEPALIVE_OPTIONS)
-    zc_sip_ua_ping (rdv->ua, rdv->config->registrar, flow);
-  else
+   * drops it as an empty message, and the NAT sees traffic either way.
+   * OPTIONS costs the server more but also tells us it is alive. */
+  if (rdv->config->keepalive_method == ZC_KEEPALIVE_OPTIONS) {
+    if (rdv->keepalive_ping == 0) {
+      rdv->keepalive_ping = zc_sip_ua_ping_full (rdv->ua, rdv->config->registrar, flow, keepalive_answered_cb, rdv);
+      rdv->keepalive_deadline_id = g_timeout_add_seconds (MIN (rdv->config->keepalive_interval_s, 5),
+                                                          keepalive_deadline_cb, rdv);
+    }
+  } else {
     zc_sip_transport_send (rdv->transport, flow, "\r\n\r\n", 4, NULL);
+  }
   return G_SOURCE_CONTINUE;
 }
 
@@ -133,7 +188,7 @@ registration_cb (ZcSipRegistration *reg G_GNUC_UNUSED, ZcSipRegState state, int 
   case ZC_SIP_REG_REGISTERED:
     rdv->failures = 0;
     set_result (rdv, "registered", status, reason);
-    g_clear_handle_id (&rdv->keepalive_id, g_source_remove);
+    stop_keepalive (rdv);
     if (rdv->config->keepalive_interval_s > 0)
       rdv->keepalive_id = g_timeout_add_seconds (rdv->config->keepalive_interval_s, keepalive_cb, rdv);
     break;
@@ -318,7 +373,7 @@ zc_rendezvous_free (ZcRendezvous *rdv)
   g_cancellable_cancel (rdv->ice_cancellable);
   g_clear_object (&rdv->ice_cancellable);
   g_clear_handle_id (&rdv->retry_id, g_source_remove);
-  g_clear_handle_id (&rdv->keepalive_id, g_source_remove);
+  stop_keepalive (rdv);
   g_clear_pointer (&rdv->reg, zc_sip_registration_free);
   g_clear_pointer (&rdv->targets, g_ptr_array_unref);
   g_free (rdv->instance_id);

@@ -16,6 +16,10 @@
 /* A challenge answered this often in a row without success is a wrong
  * password, not a stale nonce. */
 #define MAX_AUTH_ROUNDS 2
+/* A registrar that has not answered in this long is taken as down, well
+ * before the transaction's own 32 s (timer F): the caller then tries the
+ * next address (RFC 3263 4.3) while the user is still looking. */
+#define ATTEMPT_TIMEOUT_S 4
 
 struct _ZcSipRegistration {
   OwnerKind kind; /* OWNER_REGISTRATION: ua.c dispatches on it */
@@ -35,6 +39,7 @@ struct _ZcSipRegistration {
   guint nc;
   guint auth_rounds;
   guint refresh_id;
+  guint attempt_timeout_id;
   char *public_address;
   guint16 public_port;
   ZcSipRegFunc func;
@@ -130,22 +135,43 @@ build_register (ZcSipRegistration *reg, guint expires_s)
 }
 
 static void
-send_register (ZcSipRegistration *reg, guint expires_s)
+abandon_attempt (ZcSipRegistration *reg)
 {
-  osip_message_t *req = build_register (reg, expires_s);
-
+  g_clear_handle_id (&reg->attempt_timeout_id, g_source_remove);
   if (reg->tr != NULL) {
     zc_sip_stack_tx_set_owner (reg->tr, NULL);
     zc_sip_stack_abandon (reg->ua->stack, reg->tr);
     reg->tr = NULL;
   }
+}
+
+static gboolean
+attempt_timeout_cb (gpointer user_data)
+{
+  ZcSipRegistration *reg = user_data;
+
+  reg->attempt_timeout_id = 0;
+  abandon_attempt (reg);
+  report (reg, ZC_SIP_REG_FAILED, 408, "no answer from the registrar");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+send_register (ZcSipRegistration *reg, guint expires_s)
+{
+  osip_message_t *req = build_register (reg, expires_s);
+
+  abandon_attempt (reg);
   if (req == NULL) {
     report (reg, ZC_SIP_REG_FAILED, 0, "no route to the registrar");
     return;
   }
   reg->tr = zc_sip_stack_send_request (reg->ua->stack, req, &reg->flow, reg);
-  if (reg->tr == NULL)
+  if (reg->tr == NULL) {
     report (reg, ZC_SIP_REG_FAILED, 503, "cannot send to the registrar");
+    return;
+  }
+  reg->attempt_timeout_id = g_timeout_add_seconds (ATTEMPT_TIMEOUT_S, attempt_timeout_cb, reg);
 }
 
 static gboolean
@@ -259,6 +285,7 @@ zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *response)
   if (status < 200)
     return;
   reg->tr = NULL; /* done: the stack frees it */
+  g_clear_handle_id (&reg->attempt_timeout_id, g_source_remove);
   if (status < 300) {
     guint granted = granted_expires (reg, response);
 
@@ -313,6 +340,7 @@ void
 zc_ua_registration_failed (ZcSipRegistration *reg, int status)
 {
   reg->tr = NULL;
+  g_clear_handle_id (&reg->attempt_timeout_id, g_source_remove);
   report (reg, ZC_SIP_REG_FAILED, status, status == 408 ? "no answer from the registrar" : "registrar unreachable");
 }
 
@@ -380,10 +408,7 @@ zc_sip_registration_free (ZcSipRegistration *reg)
     if (req != NULL)
       zc_sip_stack_send_request (reg->ua->stack, req, &reg->flow, NULL);
   }
-  if (reg->tr != NULL) {
-    zc_sip_stack_tx_set_owner (reg->tr, NULL);
-    zc_sip_stack_abandon (reg->ua->stack, reg->tr);
-  }
+  abandon_attempt (reg);
   clear_challenge (reg);
   g_free (reg->registrar_uri);
   g_free (reg->user);

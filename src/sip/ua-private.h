@@ -60,6 +60,8 @@ typedef struct {
   gint64 sent_us;
   osip_transaction_t *tr;
   gboolean reported;
+  ZcSipPingFunc func;           /* this ping's own handler, else the UA's */
+  gpointer func_data;
 } ZcPing;
 
 struct _ZcSipUa {

@@ -368,9 +368,11 @@ stack_response_cb (osip_transaction_t *tr, osip_message_t *response, gpointer us
 
     if (response->status_code >= 200 && !ping->reported) {
       ping->reported = TRUE;
-      if (ua->ping_func != NULL)
-        ua->ping_func (ping->id, response->status_code, (double) (g_get_monotonic_time () - ping->sent_us) / 1000.0,
-                       ua->ping_data);
+      ZcSipPingFunc func = ping->func != NULL ? ping->func : ua->ping_func;
+
+      if (func != NULL)
+        func (ping->id, response->status_code, (double) (g_get_monotonic_time () - ping->sent_us) / 1000.0,
+              ping->func != NULL ? ping->func_data : ua->ping_data);
     }
     return;
   }
@@ -420,8 +422,10 @@ stack_client_failed_cb (osip_transaction_t *tr, int status, gpointer user_data)
 
     if (!ping->reported) {
       ping->reported = TRUE;
-      if (ua->ping_func != NULL)
-        ua->ping_func (ping->id, 0, -1, ua->ping_data);
+      ZcSipPingFunc func = ping->func != NULL ? ping->func : ua->ping_func;
+
+      if (func != NULL)
+        func (ping->id, 0, -1, ping->func != NULL ? ping->func_data : ua->ping_data);
     }
     return;
   }

@@ -82,6 +82,9 @@ ZcSipSession *zc_sip_ua_invite (ZcSipUa *ua, const char *uri, const ZcSipFlow *t
  * id for zc_sip_ua_ping_cancel. */
 guint zc_sip_ua_ping (ZcSipUa *ua, const char *uri, const ZcSipFlow *to);
 void zc_sip_ua_set_ping_handler (ZcSipUa *ua, ZcSipPingFunc func, gpointer user_data);
+/* The same with a handler of its own for this ping (the handler set
+ * above is for the peers' liveness pings). */
+guint zc_sip_ua_ping_full (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, ZcSipPingFunc func, gpointer user_data);
 void zc_sip_ua_ping_cancel (ZcSipUa *ua, guint ping_id);
 
 void zc_sip_session_ring (ZcSipSession *session);
