@@ -38,6 +38,7 @@ struct _ZcSipRegistration {
   gboolean proxy_challenge;
   guint nc;
   guint auth_rounds;
+  gboolean sent_credentials;   /* the REGISTER in flight carries them */
   guint refresh_id;
   guint attempt_timeout_id;
   char *public_address;
@@ -118,6 +119,7 @@ build_register (ZcSipRegistration *reg, guint expires_s)
   osip_message_set_allow (req, ZC_SIP_ALLOW);
   osip_message_set_user_agent (req, "zcall/" PACKAGE_VERSION);
 
+  reg->sent_credentials = FALSE;
   if (reg->nonce != NULL && reg->password != NULL) {
     ZcDigestChallenge challenge = {
       .realm = reg->realm, .nonce = reg->nonce, .opaque = reg->opaque, .algorithm = reg->algorithm, .qop = reg->qop,
@@ -125,6 +127,7 @@ build_register (ZcSipRegistration *reg, guint expires_s)
     g_autofree char *auth = zc_digest_authorization (&challenge, reg->auth_username, reg->password, "REGISTER",
                                                      reg->registrar_uri, NULL, ++reg->nc);
     if (auth != NULL) {
+      reg->sent_credentials = TRUE;
       if (reg->proxy_challenge)
         osip_message_set_proxy_authorization (req, auth);
       else
@@ -331,6 +334,11 @@ zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *response)
       send_register (reg, reg->expires_s);
       return;
     }
+  }
+  if (status == 403 && reg->sent_credentials) {
+    /* Kamailio and most registrars answer wrong credentials this way. */
+    report (reg, ZC_SIP_REG_FAILED, status, "authentication failed: forbidden (check username and password-file)");
+    return;
   }
   report (reg, ZC_SIP_REG_FAILED, status,
           status == 401 || status == 407 ? "authentication needed but no password-file configured" : phrase);
