@@ -50,6 +50,7 @@ typedef struct {
   ZcTonePlayer *tone;          /* ringback (outgoing) or ring (incoming) while ringing */
   ZcSdpSession *remote_offer;  /* incoming: the offer, until media starts at the answer */
   ZcSipFlow flow;              /* outgoing: where the INVITE goes once media is ready */
+  gboolean via_rendezvous;     /* outgoing through the rendezvous proxy */
   char *local_address;
   guint64 sdp_session_id;
   guint64 sdp_version;
@@ -531,7 +532,9 @@ outgoing_ready (ZcCall *call)
 
   offer = zc_sdp_build_offer (&local);
   call->our_offer = zc_sdp_parse (offer, NULL);
-  call->session = zc_sip_ua_invite (calls->ua, call->peer_uri, &call->flow, offer, &error);
+  call->session = call->via_rendezvous
+                    ? zc_sip_ua_invite_as_account (calls->ua, call->peer_uri, &call->flow, offer, &error)
+                    : zc_sip_ua_invite (calls->ua, call->peer_uri, &call->flow, offer, &error);
   if (call->session == NULL) {
     g_message (_("call %s to %s failed: %s"), call->id, call->peer_uri, error->message);
     call_set_reason (call, "failed", 0);
@@ -829,14 +832,17 @@ zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
   ZcSipFlow flow;
   ZcCall *call;
   g_autoptr (GVariant) peer = NULL;
+  gboolean via_rendezvous = FALSE;
 
   /* user@domain or a sip: URI with a domain goes through the rendezvous
    * proxy when we are registered; everything else is a LAN target. */
   if (strchr (target, '@') != NULL) {
     g_autofree char *as_uri = g_str_has_prefix (target, "sip:") ? g_strdup (target) : g_strconcat ("sip:", target, NULL);
 
-    if (zc_rendezvous_route (calls->rendezvous, as_uri, &flow))
+    if (zc_rendezvous_route (calls->rendezvous, as_uri, &flow)) {
       uri = g_steal_pointer (&as_uri);
+      via_rendezvous = TRUE;
+    }
   }
   if (uri == NULL) {
     uri = zc_target_resolve (calls->peers, target, error);
@@ -846,6 +852,7 @@ zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
   call = call_new (calls, TRUE);
   call->peer_uri = g_strdup (uri);
   call->flow = flow;
+  call->via_rendezvous = via_rendezvous;
   peer = zc_target_peer_by_address (calls->peers, flow.address);
   if (peer != NULL)
     g_variant_lookup (peer, "name", "s", &call->peer_name);

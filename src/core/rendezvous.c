@@ -352,6 +352,7 @@ zc_rendezvous_new (const ZcConfig *config,
   reg_config.instance_id = instance_id;
   reg_config.expires_s = config->register_expires_s;
   rdv->reg = zc_sip_registration_new (ua, &reg_config, registration_cb, rdv);
+  zc_sip_ua_set_account (ua, rdv->domain, reg_config.user, config->rdv_password);
 
   rdv->ice_cancellable = g_cancellable_new ();
   if (config->stun_server != NULL)
@@ -375,6 +376,7 @@ zc_rendezvous_free (ZcRendezvous *rdv)
   g_clear_handle_id (&rdv->retry_id, g_source_remove);
   stop_keepalive (rdv);
   g_clear_pointer (&rdv->reg, zc_sip_registration_free);
+  zc_sip_ua_set_account (rdv->ua, NULL, NULL, NULL);
   g_clear_pointer (&rdv->targets, g_ptr_array_unref);
   g_free (rdv->instance_id);
   g_free (rdv->domain);

@@ -4,7 +4,6 @@
 #include "config.h"
 #include "sip/register.h"
 
-#include "sip/digest.h"
 #include "sip/ua-private.h"
 
 #include <stdlib.h>
@@ -34,7 +33,7 @@ struct _ZcSipRegistration {
   osip_transaction_t *tr;
   ZcSipRegState state;
   /* The last challenge, answered again on refreshes with a growing nc. */
-  char *realm, *nonce, *opaque, *algorithm, *qop;
+  ZcUaChallenge challenge;
   gboolean proxy_challenge;
   guint nc;
   guint auth_rounds;
@@ -69,11 +68,7 @@ report (ZcSipRegistration *reg, ZcSipRegState state, int status, const char *rea
 static void
 clear_challenge (ZcSipRegistration *reg)
 {
-  g_clear_pointer (&reg->realm, g_free);
-  g_clear_pointer (&reg->nonce, g_free);
-  g_clear_pointer (&reg->opaque, g_free);
-  g_clear_pointer (&reg->algorithm, g_free);
-  g_clear_pointer (&reg->qop, g_free);
+  zc_ua_challenge_clear (&reg->challenge);
   reg->nc = 0;
 }
 
@@ -120,12 +115,9 @@ build_register (ZcSipRegistration *reg, guint expires_s)
   osip_message_set_user_agent (req, "zcall/" PACKAGE_VERSION);
 
   reg->sent_credentials = FALSE;
-  if (reg->nonce != NULL && reg->password != NULL) {
-    ZcDigestChallenge challenge = {
-      .realm = reg->realm, .nonce = reg->nonce, .opaque = reg->opaque, .algorithm = reg->algorithm, .qop = reg->qop,
-    };
-    g_autofree char *auth = zc_digest_authorization (&challenge, reg->auth_username, reg->password, "REGISTER",
-                                                     reg->registrar_uri, NULL, ++reg->nc);
+  if (reg->challenge.nonce != NULL && reg->password != NULL) {
+    g_autofree char *auth = zc_ua_challenge_answer (&reg->challenge, reg->auth_username, reg->password, "REGISTER",
+                                                    reg->registrar_uri, ++reg->nc);
     if (auth != NULL) {
       reg->sent_credentials = TRUE;
       if (reg->proxy_challenge)
@@ -186,50 +178,6 @@ refresh_cb (gpointer user_data)
   reg->auth_rounds = 0;
   send_register (reg, reg->expires_s);
   return G_SOURCE_REMOVE;
-}
-
-static char *
-dequoted (const char *value)
-{
-  char *copy;
-
-  if (value == NULL)
-    return NULL;
-  copy = g_strdup (value);
-  osip_dequote (copy);
-  return copy;
-}
-
-/* RFC 8760 2.4: of several challenges take the strongest algorithm we know. */
-static gboolean
-take_challenge (ZcSipRegistration *reg, osip_message_t *response)
-{
-  osip_list_t *list = response->status_code == 407 ? &response->proxy_authenticates : &response->www_authenticates;
-  osip_www_authenticate_t *best = NULL;
-  int best_strength = 0;
-
-  for (int pos = 0; pos < osip_list_size (list); pos++) {
-    osip_www_authenticate_t *wa = osip_list_get (list, pos);
-    g_autofree char *algorithm = dequoted (osip_www_authenticate_get_algorithm (wa));
-    int strength = zc_digest_algorithm_strength (algorithm);
-
-    if (wa->auth_type == NULL || g_ascii_strcasecmp (wa->auth_type, "Digest") != 0)
-      continue;
-    if (strength > best_strength) {
-      best = wa;
-      best_strength = strength;
-    }
-  }
-  if (best == NULL)
-    return FALSE;
-  clear_challenge (reg);
-  reg->realm = dequoted (osip_www_authenticate_get_realm (best));
-  reg->nonce = dequoted (osip_www_authenticate_get_nonce (best));
-  reg->opaque = dequoted (osip_www_authenticate_get_opaque (best));
-  reg->algorithm = dequoted (osip_www_authenticate_get_algorithm (best));
-  reg->qop = dequoted (osip_www_authenticate_get_qop_options (best));
-  reg->proxy_challenge = response->status_code == 407;
-  return reg->realm != NULL && reg->nonce != NULL;
 }
 
 /* The expiry the registrar granted our contact (RFC 3261 10.2.4): its
@@ -308,19 +256,20 @@ zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *response)
     return;
   }
   if ((status == 401 || status == 407) && reg->password != NULL && reg->auth_rounds < MAX_AUTH_ROUNDS) {
-    osip_www_authenticate_t *wa = osip_list_get (status == 407 ? &response->proxy_authenticates
-                                                               : &response->www_authenticates, 0);
-    g_autofree char *stale = wa != NULL ? dequoted (osip_www_authenticate_get_stale (wa)) : NULL;
+    ZcUaChallenge challenge = { 0 };
+    gboolean usable = zc_ua_pick_challenge (response, &challenge);
 
     /* A second challenge for the same credentials is a refusal, unless
      * the registrar only says the nonce went stale (RFC 2617 3.2.1). */
-    if (reg->auth_rounds == 0 || (stale != NULL && g_ascii_strcasecmp (stale, "true") == 0)) {
-      if (take_challenge (reg, response)) {
-        reg->auth_rounds++;
-        send_register (reg, reg->expires_s);
-        return;
-      }
+    if (usable && (reg->auth_rounds == 0 || challenge.stale)) {
+      clear_challenge (reg);
+      reg->challenge = challenge;
+      reg->proxy_challenge = status == 407;
+      reg->auth_rounds++;
+      send_register (reg, reg->expires_s);
+      return;
     }
+    zc_ua_challenge_clear (&challenge);
     report (reg, ZC_SIP_REG_FAILED, status, "authentication failed (check username and password-file)");
     return;
   }
