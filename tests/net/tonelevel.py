@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Level of one frequency in a WAV file (16-bit PCM; the first channel).
 
-  tonelevel.py WAV HZ [START_S LEN_S]
+  tonelevel.py [--median] WAV HZ [START_S LEN_S]
 
 Prints the amplitude of the HZ component over the chosen stretch (default:
 the whole file) in dB relative to a full-scale sine: a sine of peak 0.5
@@ -10,7 +10,9 @@ reads -6.0.  A Hann-windowed Goertzel filter on blocks of 100 ms, their
 powers averaged: a phase jump (a lost or repeated packet) costs a block, not
 the whole stretch, and tones 100 Hz or more away hardly leak in.  Prints -120.0 for
 nothing at all; exit 2 on bad usage or an unreadable file.  Pure Python (no
-numpy needed).
+numpy needed).  --median prints the median of the 100 ms blocks' levels
+instead of their mean power: the level most of the time, which a short
+dropout does not move.
 """
 import math
 import struct
@@ -19,6 +21,9 @@ import wave
 
 
 def main(argv):
+    median = len(argv) > 1 and argv[1] == "--median"
+    if median:
+        argv = argv[:1] + argv[2:]
     if len(argv) not in (3, 5):
         sys.stderr.write(__doc__)
         return 2
@@ -55,7 +60,11 @@ def main(argv):
     if not powers:
         sys.stderr.write("tonelevel: %s: shorter than a block\n" % argv[1])
         return 2
-    amplitude = math.sqrt(sum(powers) / len(powers))
+    if median:
+        ordered = sorted(powers)
+        amplitude = math.sqrt(ordered[len(ordered) // 2])
+    else:
+        amplitude = math.sqrt(sum(powers) / len(powers))
     print("%.1f" % (20.0 * math.log10(amplitude) if amplitude > 1e-6 else -120.0))
     return 0
 
