@@ -931,9 +931,12 @@ zc_calls_send_dtmf (ZcCalls *calls, const char *id, const char *digits, GError *
                  _("DTMF digits must be 1 to %d of 0-9, *, #, A-D"), ZC_CALLS_DTMF_MAX_DIGITS);
     return FALSE;
   }
-  /* media wiring: see merge */
-  g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED, _("call %s has no media stream yet"), call->id);
-  return FALSE;
+  if (call->media == NULL || !zc_media_stream_is_started (call->media)) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s has no media stream yet"), call->id);
+    return FALSE;
+  }
+  g_autofree char *upper = g_ascii_strup (digits, -1);
+  return zc_media_stream_send_dtmf (call->media, upper, error);
 }
 
 GVariant *
