@@ -201,7 +201,7 @@ device_open (ZcAudioEngine *e, ZcAudioDirection direction, int *error_out)
 
 out:
   if (err < 0) {
-    g_debug ("audio: cannot open %s device '%s': %s (%s)", zc_audio_direction_to_string (direction), name, what,
+    g_debug ("cannot open %s device '%s': %s (%s)", zc_audio_direction_to_string (direction), name, what,
              snd_strerror (err));
     if (pcm != NULL)
       snd_pcm_close (pcm);
@@ -209,7 +209,7 @@ out:
     *error_out = err;
     return NULL;
   }
-  g_debug ("audio: opened %s device '%s' at %u Hz, period %lu, buffer %lu frames",
+  g_debug ("opened %s device '%s' at %u Hz, period %lu, buffer %lu frames",
            zc_audio_direction_to_string (direction), name, rate, (unsigned long) period, (unsigned long) buffer);
   return d;
 }
@@ -226,7 +226,7 @@ slot_try_open (ZcAudioEngine *e, ZcAudioDirection direction, gboolean warn)
     atomic_store (&s->error, err);
     atomic_fetch_add (&s->open_failures, 1);
     if (warn)
-      g_warning ("audio: cannot open %s device '%s' (%s); retrying every %u ms",
+      g_warning ("cannot open %s device '%s' (%s); retrying every %u ms",
                  zc_audio_direction_to_string (direction), s->name, snd_strerror (err), e->retry_ms);
     return FALSE;
   }
@@ -264,7 +264,7 @@ device_thread_cb (void *data)
 
       if (dead != NULL) {
         g_mutex_unlock (&e->lock);
-        g_warning ("audio: %s device '%s' failed (%s); reopening every %u ms", zc_audio_direction_to_string (i),
+        g_warning ("%s device '%s' failed (%s); reopening every %u ms", zc_audio_direction_to_string (i),
                    s->name, snd_strerror (atomic_load (&s->error)), e->retry_ms);
         device_free (dead);
         g_mutex_lock (&e->lock);
@@ -278,8 +278,8 @@ device_thread_cb (void *data)
         ok = slot_try_open (e, i, !warned[i]);
         g_mutex_lock (&e->lock);
         warned[i] = !ok;
-        if (ok)
-          g_message ("audio: %s device '%s' is back", zc_audio_direction_to_string (i), s->name);
+        if (ok && (atomic_load (&s->open_failures) > 0 || atomic_load (&s->failures) > 0))
+          g_message ("%s device '%s' is back", zc_audio_direction_to_string (i), s->name);
         next_attempt[i] = g_get_monotonic_time () + (gint64) e->retry_ms * 1000;
       }
     }

@@ -56,6 +56,26 @@ zc_cmd_status (ZcCli *cli, int argc, char **argv)
     print_field (_("Discovery:"), discovery);
     print_field (_("Presence:"), zc_dict_string (st, "presence"));
     print_field (_("Peers:"), peers);
+    {
+      g_autoptr (GVariant) rdv = g_variant_lookup_value (st, "rendezvous", G_VARIANT_TYPE_VARDICT);
+
+      if (rdv != NULL) {
+        const char *state = zc_dict_string (rdv, "state");
+        const char *reason = zc_dict_string (rdv, "reason");
+        gint32 code = 0;
+        g_autofree char *line = NULL;
+
+        g_variant_lookup (rdv, "status", "i", &code);
+        if (g_str_equal (state, "registered"))
+          line = g_strdup_printf (_("registered as %s via %s (public address %s)"), zc_dict_string (rdv, "aor"),
+                                  zc_dict_string (rdv, "target"), zc_dict_string (rdv, "public_address"));
+        else if (code != 0)
+          line = g_strdup_printf ("%s — %d %s (%s)", state, code, reason, zc_dict_string (rdv, "registrar"));
+        else
+          line = g_strdup_printf ("%s (%s)%s%s", state, zc_dict_string (rdv, "registrar"), *reason ? " — " : "", reason);
+        print_field (_("Rendezvous:"), line);
+      }
+    }
     print_field (_("Instance:"), zc_dict_string (st, "instance_id"));
     print_field (_("Version:"), zc_dict_string (st, "version"));
   }

@@ -20,10 +20,20 @@ typedef enum {
   ZC_ACCEPT_FROM_ANY,
 } ZcAcceptFrom;
 
+/* What holds the NAT binding toward the registrar open between
+ * registrations: a CRLF ping (RFC 5626 4.4.1, one datagram, no answer
+ * needed) or an OPTIONS request, which also proves the proxy is alive. */
+typedef enum {
+  ZC_KEEPALIVE_CRLF,
+  ZC_KEEPALIVE_OPTIONS,
+} ZcKeepalive;
+
 /* DNS labels are limited to 63 octets (RFC 1035 2.3.4), and the DNS-SD
  * instance name is one label. */
 #define ZC_MAX_SERVICE_NAME_BYTES 63
 #define ZC_DEFAULT_SIP_PORT 5060
+/* RFC 8489 9 / RFC 8656 19: STUN and TURN over UDP and TCP. */
+#define ZC_DEFAULT_STUN_PORT 3478
 
 typedef struct {
   char *path;                 /* file read, NULL when built-in defaults */
@@ -60,6 +70,19 @@ typedef struct {
   guint jitter_ms;            /* initial jitter buffer depth */
   guint16 rtp_port_min;       /* even, below rtp_port_max; RTP takes even */
   guint16 rtp_port_max;       /* ports of the range, RTCP the port above */
+
+  /* [rendezvous]: off-LAN calls through a SIP registrar/proxy and STUN/TURN.
+   * Every string is NULL when not configured; no registrar, no rendezvous. */
+  char *registrar;            /* normalised: "sip:host[:port][;transport=udp|tcp][;lr]" */
+  char *rdv_username;         /* digest user; [identity] user unless set */
+  char *rdv_password;         /* read from password-file; never log it */
+  char *stun_server;          /* "host:port" ("[v6]:port"), port 3478 unless set */
+  char *turn_server;          /* same form */
+  char *turn_username;
+  char *turn_password;        /* read from turn-password-file; never log it */
+  guint register_expires_s;   /* Expires asked for in REGISTER */
+  guint keepalive_interval_s; /* 0 = no keepalives */
+  ZcKeepalive keepalive_method;
 } ZcConfig;
 
 /* Defaults only (user from the login name, etc.). */

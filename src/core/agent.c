@@ -7,6 +7,7 @@
 #include "common/i18n.h"
 #include "common/instance-id.h"
 #include "core/calls.h"
+#include "core/rendezvous.h"
 #include "core/liveness.h"
 #include "discovery/discovery.h"
 #include "discovery/peer-table.h"
@@ -24,6 +25,7 @@ struct _ZcAgent {
   char *advertised_state;     /* what TXT says: available, busy or dnd */
   ZcSipTransport *sip;
   ZcCalls *calls;
+  ZcRendezvous *rendezvous;
   ZcLiveness *liveness;
   ZcDiscovery *discovery;
   ZcPeerTable *peers;
@@ -200,6 +202,12 @@ zc_agent_new (ZcConfig *config, GError **error)
   return g_steal_pointer (&agent);
 }
 
+static void
+rendezvous_changed_cb (ZcRendezvous *rdv G_GNUC_UNUSED, gpointer user_data)
+{
+  notify_status (user_data);
+}
+
 void
 zc_agent_start (ZcAgent *agent)
 {
@@ -224,6 +232,11 @@ zc_agent_start (ZcAgent *agent)
     .remove_after_ms = agent->config->remove_after_ms,
   };
 
+  if (agent->rendezvous == NULL) {
+    agent->rendezvous = zc_rendezvous_new (agent->config, zc_calls_get_ua (agent->calls), agent->sip,
+                                           agent->instance_id, rendezvous_changed_cb, agent);
+    zc_calls_set_rendezvous (agent->calls, agent->rendezvous);
+  }
   if (agent->discovery != NULL)
     return;
   if (!agent->config->discovery_enabled) {
@@ -240,6 +253,9 @@ zc_agent_stop (ZcAgent *agent)
   /* Calls first: their BYEs go out while the sockets are still open. */
   if (agent->calls != NULL)
     zc_calls_hangup_all (agent->calls);
+  if (agent->calls != NULL)
+    zc_calls_set_rendezvous (agent->calls, NULL);
+  g_clear_pointer (&agent->rendezvous, zc_rendezvous_free);
   g_clear_pointer (&agent->liveness, zc_liveness_free);
   g_clear_pointer (&agent->discovery, zc_discovery_free);
 }
@@ -299,6 +315,8 @@ zc_agent_get_status (ZcAgent *agent)
   g_variant_builder_add (&b, "{sv}", "presence", g_variant_new_string (agent->presence));
   g_variant_builder_add (&b, "{sv}", "calls", g_variant_new_uint32 (zc_calls_count_live (agent->calls)));
   g_variant_builder_add (&b, "{sv}", "peers", g_variant_new_uint32 (zc_peer_table_count (agent->peers, FALSE)));
+  if (agent->rendezvous != NULL)
+    g_variant_builder_add (&b, "{sv}", "rendezvous", zc_rendezvous_describe (agent->rendezvous));
   return g_variant_builder_end (&b);
 }
 

@@ -5,6 +5,7 @@
 #include "core/calls.h"
 
 #include "common/i18n.h"
+#include "core/rendezvous.h"
 #include "core/targets.h"
 #include "audio/tone.h"
 #include "media/media-stream.h"
@@ -49,6 +50,7 @@ typedef struct {
   ZcTonePlayer *tone;          /* ringback (outgoing) or ring (incoming) while ringing */
   ZcSdpSession *remote_offer;  /* incoming: the offer, until media starts at the answer */
   ZcSipFlow flow;              /* outgoing: where the INVITE goes once media is ready */
+  gboolean via_rendezvous;     /* outgoing through the rendezvous proxy */
   char *local_address;
   guint64 sdp_session_id;
   guint64 sdp_version;
@@ -64,6 +66,7 @@ struct _ZcCalls {
   ZcSipTransport *transport;
   ZcSipUa *ua;
   ZcPeerTable *peers;
+  ZcRendezvous *rendezvous;    /* NULL without [rendezvous] registrar */
   ZcCallsObserver observer;
   gpointer observer_data;
   GPtrArray *calls;            /* ZcCall*, oldest first */
@@ -403,6 +406,15 @@ call_media_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **
     .jitter_ms = config->jitter_ms,
   };
 
+  ZcIceServers servers;
+
+  zc_rendezvous_get_ice_servers (call->calls->rendezvous, &servers);
+  media.stun_server = servers.stun_server;
+  media.stun_port = servers.stun_port;
+  media.turn_server = servers.turn_server;
+  media.turn_port = servers.turn_port;
+  media.turn_username = servers.turn_username;
+  media.turn_password = servers.turn_password;
   zc_codec_options_init (&media.codec_options);
   media.codec_options.bitrate_bps = config->opus_bitrate_bps;
   media.codec_options.dtx = config->opus_dtx;
@@ -520,7 +532,9 @@ outgoing_ready (ZcCall *call)
 
   offer = zc_sdp_build_offer (&local);
   call->our_offer = zc_sdp_parse (offer, NULL);
-  call->session = zc_sip_ua_invite (calls->ua, call->peer_uri, &call->flow, offer, &error);
+  call->session = call->via_rendezvous
+                    ? zc_sip_ua_invite_as_account (calls->ua, call->peer_uri, &call->flow, offer, &error)
+                    : zc_sip_ua_invite (calls->ua, call->peer_uri, &call->flow, offer, &error);
   if (call->session == NULL) {
     g_message (_("call %s to %s failed: %s"), call->id, call->peer_uri, error->message);
     call_set_reason (call, "failed", 0);
@@ -562,7 +576,10 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
   g_autoptr (GVariant) peer = NULL;
   guint live = zc_calls_count_live (calls);
 
-  if (config->accept_from == ZC_ACCEPT_FROM_LAN && !zc_target_address_is_local (calls->peers, from->address)) {
+  /* Calls the rendezvous proxy relays are calls to our address of record:
+   * whom to accept from there is the proxy's business. */
+  if (config->accept_from == ZC_ACCEPT_FROM_LAN && !zc_target_address_is_local (calls->peers, from->address)
+      && !zc_rendezvous_is_registrar (calls->rendezvous, from->address)) {
     g_message (_("refusing a call from %s: not on the LAN (see [calls] accept-from)"), from->address);
     zc_sip_session_reject (session, 403, "Forbidden");
     return;
@@ -811,16 +828,31 @@ answer_call (ZcCall *call, GError **error)
 char *
 zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
 {
-  g_autofree char *uri = zc_target_resolve (calls->peers, target, error);
+  g_autofree char *uri = NULL;
   ZcSipFlow flow;
   ZcCall *call;
   g_autoptr (GVariant) peer = NULL;
+  gboolean via_rendezvous = FALSE;
 
-  if (uri == NULL || !zc_target_flow_for_uri (calls->peers, uri, &flow, error))
-    return NULL;
+  /* user@domain or a sip: URI with a domain goes through the rendezvous
+   * proxy when we are registered; everything else is a LAN target. */
+  if (strchr (target, '@') != NULL) {
+    g_autofree char *as_uri = g_str_has_prefix (target, "sip:") ? g_strdup (target) : g_strconcat ("sip:", target, NULL);
+
+    if (zc_rendezvous_route (calls->rendezvous, as_uri, &flow)) {
+      uri = g_steal_pointer (&as_uri);
+      via_rendezvous = TRUE;
+    }
+  }
+  if (uri == NULL) {
+    uri = zc_target_resolve (calls->peers, target, error);
+    if (uri == NULL || !zc_target_flow_for_uri (calls->peers, uri, &flow, error))
+      return NULL;
+  }
   call = call_new (calls, TRUE);
   call->peer_uri = g_strdup (uri);
   call->flow = flow;
+  call->via_rendezvous = via_rendezvous;
   peer = zc_target_peer_by_address (calls->peers, flow.address);
   if (peer != NULL)
     g_variant_lookup (peer, "name", "s", &call->peer_name);
@@ -984,6 +1016,12 @@ void
 zc_calls_set_dnd (ZcCalls *calls, gboolean dnd)
 {
   calls->dnd = dnd;
+}
+
+void
+zc_calls_set_rendezvous (ZcCalls *calls, ZcRendezvous *rendezvous)
+{
+  calls->rendezvous = rendezvous;
 }
 
 ZcSipUa *

@@ -37,6 +37,9 @@ void zc_calls_free (ZcCalls *calls);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcCalls, zc_calls_free)
 
 ZcSipUa *zc_calls_get_ua (ZcCalls *calls);
+/* Off-LAN calls go through @rendezvous (not owned; NULL = none). */
+typedef struct _ZcRendezvous ZcRendezvous;
+void zc_calls_set_rendezvous (ZcCalls *calls, ZcRendezvous *rendezvous);
 
 void zc_calls_set_dnd (ZcCalls *calls, gboolean dnd);
 /* Calls that are not over (they count against max-calls). */

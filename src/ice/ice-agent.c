@@ -20,6 +20,7 @@ struct _ZcIceAgent {
   guint n_stream_components; /* libnice's stream, fixed at creation */
   gboolean rtcp_mux;
   gboolean gathering_done;
+  gboolean has_turn;
   gboolean plain;
   ZcIceAgentCallbacks callbacks;
   ZcIceRecvFunc recv_func;
@@ -205,7 +206,13 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
    * RFC 8445 where the two differ); aggressive nomination is its default
    * and fine with one stream. */
   agent->agent = nice_agent_new_full (agent->context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
-  g_object_set (agent->agent, "controlling-mode", config->controlling, "upnp", FALSE, "ice-tcp", FALSE, NULL);
+  g_object_set (agent->agent, "controlling-mode", config->controlling, "upnp", FALSE, "ice-tcp", FALSE,
+                "force-relay", config->force_relay && config->turn_server != NULL, NULL);
+  if (config->stun_server != NULL
+      && !(config->turn_server != NULL && g_str_equal (config->stun_server, config->turn_server)
+           && config->stun_port == config->turn_port))
+    g_object_set (agent->agent, "stun-server", config->stun_server, "stun-server-port", (guint) config->stun_port,
+                  NULL);
 
   if (config->local_addresses != NULL) {
     if (!add_given_addresses (agent, config->local_addresses, error))
@@ -220,6 +227,17 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
     return NULL;
   }
   nice_agent_set_stream_name (agent->agent, agent->stream_id, "audio");
+  if (config->turn_server != NULL) {
+    agent->has_turn = TRUE;
+    for (guint c = 1; c <= agent->n_components; c++)
+      if (!nice_agent_set_relay_info (agent->agent, agent->stream_id, c, config->turn_server, config->turn_port,
+                                      config->turn_username ? config->turn_username : "",
+                                      config->turn_password ? config->turn_password : "", NICE_RELAY_TYPE_TURN_UDP)) {
+        g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: TURN server %s:%u refused by libnice",
+                     config->turn_server, config->turn_port);
+        return NULL;
+      }
+  }
   if (config->port_min != 0 && config->port_max >= config->port_min)
     for (guint c = 1; c <= agent->n_components; c++)
       nice_agent_set_port_range (agent->agent, agent->stream_id, c, config->port_min, config->port_max);
@@ -236,6 +254,12 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
   return g_steal_pointer (&agent);
 }
 
+static void
+close_done_cb (GObject *source, GAsyncResult *result G_GNUC_UNUSED, gpointer user_data G_GNUC_UNUSED)
+{
+  g_object_unref (source);
+}
+
 void
 zc_ice_agent_free (ZcIceAgent *agent)
 {
@@ -250,7 +274,12 @@ zc_ice_agent_free (ZcIceAgent *agent)
         nice_agent_attach_recv (agent->agent, agent->stream_id, c, agent->context, NULL, NULL);
       nice_agent_remove_stream (agent->agent, agent->stream_id);
     }
-    g_object_unref (agent->agent);
+    if (agent->has_turn)
+      /* The callback holds the last reference until the allocations are
+       * released (or given up on), on the agent's context. */
+      nice_agent_close_async (agent->agent, close_done_cb, NULL);
+    else
+      g_object_unref (agent->agent);
   }
   if (agent->context != NULL)
     g_main_context_unref (agent->context);

@@ -18,7 +18,8 @@
  *     its c=/m= address; libnice then sends there without checks and accepts
  *     packets from any source (RFC 3264 behaviour).
  *
- * Host candidates only for now (the off-LAN work adds STUN/TURN).  IPv6
+ * Host candidates, plus server-reflexive and relayed ones when a STUN or
+ * TURN server is configured.  IPv6
  * link-local addresses are never used: they were gathered and won pairs on
  * a shared LAN in the lab, and cannot be reached off-link.  UPnP is off.
  *
@@ -101,11 +102,25 @@ typedef struct {
   /* Local UDP ports to bind host candidates in ([media] rtp-port-min/max,
    * so a firewall can let media through); 0 = any. */
   guint16 port_min, port_max;
+  /* Off-LAN candidates (numeric addresses; NULL = none): server-reflexive
+   * from a STUN server, relayed from a TURN server (RFC 8656, UDP,
+   * long-term credentials).  When both are the same server only TURN is
+   * asked: its Allocate answer carries the mapped address too, and libnice
+   * drops the separate Binding answers from it (lab notes: gathering then
+   * takes 2 s longer). */
+  const char *stun_server;
+  guint16 stun_port;
+  const char *turn_server;
+  guint16 turn_port;
+  const char *turn_username;
+  const char *turn_password;
+  gboolean force_relay;    /* relayed candidates only (the backstop when nothing else connects) */
 } ZcIceAgentConfig;
 
 ZcIceAgent *zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *callbacks, GError **error);
-/* Synchronous close (fine for host candidates; a live TURN allocation will
- * need nice_agent_close_async(), see the lab notes). */
+/* Closes the agent; with a TURN server, through nice_agent_close_async()
+ * so the allocation is released (a Refresh with lifetime 0) rather than
+ * left to time out on the server (lab notes). */
 void zc_ice_agent_free (ZcIceAgent *agent);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcIceAgent, zc_ice_agent_free)
 

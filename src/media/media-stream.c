@@ -151,6 +151,12 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
     .local_addresses = config->local_address != NULL ? addresses : NULL,
     .port_min = config->port_min,
     .port_max = config->port_max,
+    .stun_server = config->stun_server,
+    .stun_port = config->stun_port,
+    .turn_server = config->turn_server,
+    .turn_port = config->turn_port,
+    .turn_username = config->turn_username,
+    .turn_password = config->turn_password,
   };
   static const ZcIceAgentCallbacks ice_callbacks = {
     .gathering_done = gathering_done_cb,
@@ -164,7 +170,10 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
   stream->playback_device = g_strdup (config->playback_device);
   stream->config.capture_device = stream->capture_device;
   stream->config.playback_device = stream->playback_device;
-  stream->config.local_address = NULL; /* only used here */
+  /* Only used here: the strings are the caller's. */
+  stream->config.local_address = NULL;
+  stream->config.stun_server = stream->config.turn_server = NULL;
+  stream->config.turn_username = stream->config.turn_password = NULL;
   if (callbacks != NULL)
     stream->callbacks = *callbacks;
   stream->user_data = user_data;

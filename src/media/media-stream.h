@@ -38,6 +38,14 @@ typedef struct {
   guint media_timeout_ms;      /* 0 = never */
   guint jitter_ms;             /* 0 = the RTP session's default */
   gboolean no_audio_devices;   /* media without ALSA (tests, benchmarks) */
+  /* STUN and TURN servers (numeric), for server-reflexive and relayed
+   * candidates; NULL = host candidates only. */
+  const char *stun_server;
+  guint16 stun_port;
+  const char *turn_server;
+  guint16 turn_port;
+  const char *turn_username;
+  const char *turn_password;
 } ZcMediaStreamConfig;
 
 /* The peer's side of the negotiated stream. */

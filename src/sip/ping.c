@@ -13,6 +13,12 @@
 guint
 zc_sip_ua_ping (ZcSipUa *ua, const char *uri, const ZcSipFlow *to)
 {
+  return zc_sip_ua_ping_full (ua, uri, to, NULL, NULL); /* the UA's handler, as of the answer */
+}
+
+guint
+zc_sip_ua_ping_full (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, ZcSipPingFunc func, gpointer user_data)
+{
   osip_message_t *req = NULL;
   g_autofree char *local = ua->io.local_address_for (to->address, ua->io.data);
   g_autofree char *host = NULL;
@@ -51,6 +57,8 @@ zc_sip_ua_ping (ZcSipUa *ua, const char *uri, const ZcSipFlow *to)
   ping->kind = OWNER_PING;
   ping->id = ++ua->next_ping_id ? ua->next_ping_id : ++ua->next_ping_id;
   ping->sent_us = g_get_monotonic_time ();
+  ping->func = func;
+  ping->func_data = user_data;
   g_hash_table_insert (ua->pings, GUINT_TO_POINTER (ping->id), ping);
   ping->tr = zc_sip_stack_send_request (ua->stack, req, to, ping);
   if (ping->tr == NULL) {

@@ -458,8 +458,83 @@ zc_sip_session_reinvite (ZcSipSession *s, const char *sdp)
   return TRUE;
 }
 
+static ZcSipSession *invite (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp, gboolean as_account,
+                              GError **error);
+
 ZcSipSession *
 zc_sip_ua_invite (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp, GError **error)
+{
+  return invite (ua, uri, to, sdp, FALSE, error);
+}
+
+ZcSipSession *
+zc_sip_ua_invite_as_account (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp, GError **error)
+{
+  return invite (ua, uri, to, sdp, ua->account_domain != NULL, error);
+}
+
+void
+zc_sip_ua_set_account (ZcSipUa *ua, const char *domain, const char *auth_username, const char *password)
+{
+  g_free (ua->account_domain);
+  g_free (ua->account_auth_user);
+  if (ua->account_password != NULL)
+    memset (ua->account_password, 0, strlen (ua->account_password));
+  g_free (ua->account_password);
+  ua->account_domain = g_strdup (domain);
+  ua->account_auth_user = g_strdup (auth_username);
+  ua->account_password = g_strdup (password);
+}
+
+gboolean
+zc_ua_session_answer_challenge (ZcSipSession *s, osip_message_t *response)
+{
+  ZcSipUa *ua = s->ua;
+  ZcUaChallenge challenge = { 0 };
+  osip_message_t *req = NULL;
+  osip_via_t *via = NULL;
+  g_autofree char *uri = NULL, *auth = NULL, *branch = zc_sip_new_branch ();
+  g_autofree char *cseq = NULL;
+
+  if (!s->as_account || ua->account_password == NULL || s->auth_tries > 0 || s->invite == NULL
+      || !zc_ua_pick_challenge (response, &challenge))
+    return FALSE;
+  s->auth_tries++;
+  uri = zc_ua_uri_to_string (s->invite->req_uri);
+  auth = zc_ua_challenge_answer (&challenge, ua->account_auth_user, ua->account_password, "INVITE", uri, 1);
+  zc_ua_challenge_clear (&challenge);
+  if (auth == NULL || osip_message_clone (s->invite, &req) != 0)
+    return FALSE;
+  /* RFC 3261 22.2: the same request with credentials, a new CSeq and a
+   * new transaction (so a new branch). */
+  cseq = g_strdup_printf ("%d", atoi (req->cseq->number) + 1);
+  osip_free (req->cseq->number);
+  req->cseq->number = osip_strdup (cseq);
+  via = osip_list_get (&req->vias, 0);
+  if (via != NULL) {
+    osip_generic_param_t *param = NULL;
+
+    osip_via_param_get_byname (via, "branch", &param);
+    if (param != NULL) {
+      osip_free (param->gvalue);
+      param->gvalue = osip_strdup (branch);
+    }
+  }
+  if (response->status_code == 407)
+    osip_message_set_proxy_authorization (req, auth);
+  else
+    osip_message_set_authorization (req, auth);
+  osip_message_free (s->invite);
+  osip_message_clone (req, &s->invite);
+  s->invite_tr = zc_sip_stack_send_request (ua->stack, req, &s->flow, NULL);
+  if (s->invite_tr == NULL)
+    return FALSE;
+  zc_ua_session_own (s, s->invite_tr);
+  return TRUE;
+}
+
+static ZcSipSession *
+invite (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp, gboolean as_account, GError **error)
 {
   ZcSipSession *s = zc_ua_session_new (ua, TRUE, to);
   osip_message_t *req = NULL;
@@ -485,10 +560,14 @@ zc_sip_ua_invite (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char 
     return NULL;
   }
   escaped_name = g_strescape (ua->display_name ? ua->display_name : "", NULL);
-  from = *escaped_name ? g_strdup_printf ("\"%s\" <sip:%s@%s:%u>;tag=%s", escaped_name, ua->user, host,
-                                          ua->io.port, tag)
-                       : g_strdup_printf ("<sip:%s@%s:%u>;tag=%s", ua->user, host,
-                                          ua->io.port, tag);
+  s->as_account = as_account;
+  {
+    g_autofree char *address = as_account ? g_strdup_printf ("sip:%s@%s", ua->user, ua->account_domain)
+                                          : g_strdup_printf ("sip:%s@%s:%u", ua->user, host, ua->io.port);
+
+    from = *escaped_name ? g_strdup_printf ("\"%s\" <%s>;tag=%s", escaped_name, address, tag)
+                         : g_strdup_printf ("<%s>;tag=%s", address, tag);
+  }
   osip_message_set_from (req, from);
   {
     g_autofree char *to_header = g_strdup_printf ("<%s>", uri);

@@ -13,8 +13,9 @@
 #define T2_MS 4000
 #define TIMER_H_MS (64 * T1_MS)
 
-/* Owners of transactions are sessions or pings; both start with a kind. */
-typedef enum { OWNER_SESSION = 1, OWNER_PING } OwnerKind;
+/* Owners of transactions are sessions, pings or registrations; each
+ * starts with a kind. */
+typedef enum { OWNER_SESSION = 1, OWNER_PING, OWNER_REGISTRATION } OwnerKind;
 
 typedef enum {
   S_CALLING,       /* our INVITE sent */
@@ -49,6 +50,8 @@ struct _ZcSipSession {
   guint retransmit_interval_ms;
   gint64 retransmit_deadline_us;
   gboolean got_provisional;
+  gboolean as_account;           /* From the rendezvous account; answers its challenges */
+  guint auth_tries;
   gboolean cancel_pending;
   guint live_transactions;
 };
@@ -59,6 +62,8 @@ typedef struct {
   gint64 sent_us;
   osip_transaction_t *tr;
   gboolean reported;
+  ZcSipPingFunc func;           /* this ping's own handler, else the UA's */
+  gpointer func_data;
 } ZcPing;
 
 struct _ZcSipUa {
@@ -67,6 +72,9 @@ struct _ZcSipUa {
   ZcSipStack *stack;
   char *user;
   char *display_name;
+  char *account_domain;           /* zc_sip_ua_set_account() */
+  char *account_auth_user;
+  char *account_password;
   ZcSipUaEvents events;
   gpointer user_data;
   GList *sessions;
@@ -103,3 +111,25 @@ osip_message_t *zc_ua_session_response (ZcSipSession *s, int status, const char 
 void zc_ua_send_2xx (ZcSipSession *s, osip_transaction_t *tr, osip_message_t *response);
 void zc_ua_send_ack (ZcSipSession *s, osip_message_t *response);
 void zc_ua_send_cancel (ZcSipSession *s);
+
+/* register.c's side of the dispatch in ua.c. */
+typedef struct _ZcSipRegistration ZcSipRegistration;
+void zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *response);
+void zc_ua_registration_failed (ZcSipRegistration *reg, int status);
+void zc_ua_registration_tx_gone (ZcSipRegistration *reg, osip_transaction_t *tr);
+
+/* The strongest Digest challenge of a 401 or 407 (RFC 8760 2.4), its
+ * values dequoted; FALSE when there is none we can answer. */
+typedef struct {
+  char *realm, *nonce, *opaque, *algorithm, *qop;
+  gboolean stale;
+} ZcUaChallenge;
+gboolean zc_ua_pick_challenge (osip_message_t *response, ZcUaChallenge *out);
+void zc_ua_challenge_clear (ZcUaChallenge *challenge);
+/* The (Proxy-)Authorization value answering @challenge (digest.h). */
+char *zc_ua_challenge_answer (const ZcUaChallenge *challenge, const char *username, const char *password,
+                              const char *method, const char *uri, guint nc);
+
+/* session.c: our INVITE was challenged (401/407): send it again with
+ * credentials.  FALSE when it cannot (no account, already tried). */
+gboolean zc_ua_session_answer_challenge (ZcSipSession *s, osip_message_t *response);

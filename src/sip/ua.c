@@ -4,6 +4,8 @@
 #include "config.h"
 #include "sip/ua-private.h"
 
+#include "sip/digest.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,6 +301,80 @@ stack_ack_cb (osip_message_t *ack, const ZcSipFlow *from G_GNUC_UNUSED, gpointer
   zc_ua_session_maybe_free (s);
 }
 
+/* ---- digest challenges (register.c, session.c) ------------------------------------ */
+
+static char *
+dequoted (const char *value)
+{
+  char *copy;
+
+  if (value == NULL)
+    return NULL;
+  copy = g_strdup (value);
+  osip_dequote (copy);
+  return copy;
+}
+
+gboolean
+zc_ua_pick_challenge (osip_message_t *response, ZcUaChallenge *out)
+{
+  osip_list_t *list = response->status_code == 407 ? &response->proxy_authenticates : &response->www_authenticates;
+  osip_www_authenticate_t *best = NULL;
+  int best_strength = 0;
+  g_autofree char *stale = NULL;
+
+  memset (out, 0, sizeof *out);
+  for (int pos = 0; pos < osip_list_size (list); pos++) {
+    osip_www_authenticate_t *wa = osip_list_get (list, pos);
+    g_autofree char *algorithm = dequoted (osip_www_authenticate_get_algorithm (wa));
+    int strength = zc_digest_algorithm_strength (algorithm);
+
+    if (wa->auth_type == NULL || g_ascii_strcasecmp (wa->auth_type, "Digest") != 0)
+      continue;
+    if (strength > best_strength) {
+      best = wa;
+      best_strength = strength;
+    }
+  }
+  if (best == NULL)
+    return FALSE;
+  out->realm = dequoted (osip_www_authenticate_get_realm (best));
+  out->nonce = dequoted (osip_www_authenticate_get_nonce (best));
+  out->opaque = dequoted (osip_www_authenticate_get_opaque (best));
+  out->algorithm = dequoted (osip_www_authenticate_get_algorithm (best));
+  out->qop = dequoted (osip_www_authenticate_get_qop_options (best));
+  stale = dequoted (osip_www_authenticate_get_stale (best));
+  out->stale = stale != NULL && g_ascii_strcasecmp (stale, "true") == 0;
+  if (out->realm == NULL || out->nonce == NULL) {
+    zc_ua_challenge_clear (out);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+zc_ua_challenge_clear (ZcUaChallenge *challenge)
+{
+  g_clear_pointer (&challenge->realm, g_free);
+  g_clear_pointer (&challenge->nonce, g_free);
+  g_clear_pointer (&challenge->opaque, g_free);
+  g_clear_pointer (&challenge->algorithm, g_free);
+  g_clear_pointer (&challenge->qop, g_free);
+  challenge->stale = FALSE;
+}
+
+char *
+zc_ua_challenge_answer (const ZcUaChallenge *challenge, const char *username, const char *password,
+                        const char *method, const char *uri, guint nc)
+{
+  ZcDigestChallenge digest = {
+    .realm = challenge->realm, .nonce = challenge->nonce, .opaque = challenge->opaque,
+    .algorithm = challenge->algorithm, .qop = challenge->qop,
+  };
+
+  return zc_digest_authorization (&digest, username, password, method, uri, NULL, nc);
+}
+
 /* ---- stack events: responses ----------------------------------------------------- */
 
 static void
@@ -347,6 +423,8 @@ invite_response (ZcSipUa *ua, ZcSipSession *s, osip_message_t *response)
       ua->events.established (s, zc_ua_body_of (response), ua->user_data);
     return;
   }
+  if ((status == 401 || status == 407) && s->state != S_TERMINATING && zc_ua_session_answer_challenge (s, response))
+    return;
   zc_ua_report_ended (s, status == 487 ? ZC_SIP_END_CANCELLED : ZC_SIP_END_REJECTED, status,
                 response->reason_phrase ? response->reason_phrase : "");
 }
@@ -359,14 +437,20 @@ stack_response_cb (osip_transaction_t *tr, osip_message_t *response, gpointer us
 
   if (owner == NULL)
     return;
+  if (*(OwnerKind *) owner == OWNER_REGISTRATION) {
+    zc_ua_registration_response (owner, response);
+    return;
+  }
   if (*(OwnerKind *) owner == OWNER_PING) {
     ZcPing *ping = owner;
 
     if (response->status_code >= 200 && !ping->reported) {
       ping->reported = TRUE;
-      if (ua->ping_func != NULL)
-        ua->ping_func (ping->id, response->status_code, (double) (g_get_monotonic_time () - ping->sent_us) / 1000.0,
-                       ua->ping_data);
+      ZcSipPingFunc func = ping->func != NULL ? ping->func : ua->ping_func;
+
+      if (func != NULL)
+        func (ping->id, response->status_code, (double) (g_get_monotonic_time () - ping->sent_us) / 1000.0,
+              ping->func != NULL ? ping->func_data : ua->ping_data);
     }
     return;
   }
@@ -407,13 +491,19 @@ stack_client_failed_cb (osip_transaction_t *tr, int status, gpointer user_data)
 
   if (owner == NULL)
     return;
+  if (*(OwnerKind *) owner == OWNER_REGISTRATION) {
+    zc_ua_registration_failed (owner, status);
+    return;
+  }
   if (*(OwnerKind *) owner == OWNER_PING) {
     ZcPing *ping = owner;
 
     if (!ping->reported) {
       ping->reported = TRUE;
-      if (ua->ping_func != NULL)
-        ua->ping_func (ping->id, 0, -1, ua->ping_data);
+      ZcSipPingFunc func = ping->func != NULL ? ping->func : ua->ping_func;
+
+      if (func != NULL)
+        func (ping->id, 0, -1, ping->func != NULL ? ping->func_data : ua->ping_data);
     }
     return;
   }
@@ -437,6 +527,10 @@ stack_tx_gone_cb (osip_transaction_t *tr, gpointer user_data)
   if (owner == NULL)
     return;
   zc_sip_stack_tx_set_owner (tr, NULL);
+  if (*(OwnerKind *) owner == OWNER_REGISTRATION) {
+    zc_ua_registration_tx_gone (owner, tr);
+    return;
+  }
   if (*(OwnerKind *) owner == OWNER_PING) {
     ZcPing *ping = owner;
     g_hash_table_remove (ua->pings, GUINT_TO_POINTER (ping->id));
@@ -515,6 +609,7 @@ zc_sip_ua_free (ZcSipUa *ua)
   g_hash_table_unref (ua->pings);
   g_free (ua->user);
   g_free (ua->display_name);
+  zc_sip_ua_set_account (ua, NULL, NULL, NULL);
   g_free (ua);
 }
 

@@ -77,11 +77,21 @@ gboolean zc_sip_uri_to_flow (const char *uri, ZcSipFlow *flow);
 /* Starts a call to @uri at @to with @sdp as the offer. */
 ZcSipSession *zc_sip_ua_invite (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp,
                                 GError **error);
+/* The same through the rendezvous proxy at @to: From is the account's
+ * address of record (user@domain, so the callee can call back) and the
+ * proxy's digest challenge (407) is answered with its credentials. */
+ZcSipSession *zc_sip_ua_invite_as_account (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp,
+                                           GError **error);
+/* The rendezvous account (NULL @domain: none). */
+void zc_sip_ua_set_account (ZcSipUa *ua, const char *domain, const char *auth_username, const char *password);
 
 /* Sends OPTIONS to @uri at @to; ping_done reports the result.  Returns an
  * id for zc_sip_ua_ping_cancel. */
 guint zc_sip_ua_ping (ZcSipUa *ua, const char *uri, const ZcSipFlow *to);
 void zc_sip_ua_set_ping_handler (ZcSipUa *ua, ZcSipPingFunc func, gpointer user_data);
+/* The same with a handler of its own for this ping (the handler set
+ * above is for the peers' liveness pings). */
+guint zc_sip_ua_ping_full (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, ZcSipPingFunc func, gpointer user_data);
 void zc_sip_ua_ping_cancel (ZcSipUa *ua, guint ping_id);
 
 void zc_sip_session_ring (ZcSipSession *session);

@@ -11,6 +11,12 @@
 #   ${NET_PREFIX}h1..hN  the hosts: lo + eth0 = 198.18.0.<N>/24 (and the kernel's
 #                        IPv6 link-local address), no default route.
 #
+# Other topologies (tests/net/rendezvous-lib.sh: NAT routers and public
+# servers) build on the same pieces: net_switch_create (a bridge namespace),
+# net_ns_plug (a veth from a switch into a namespace), net_host_add_on (a
+# host on any switch, any address, its own resolver) and net_ns_bg (a server
+# in a namespace, tracked for teardown).
+#
 # Each host has a private directory (HOST_DIR[h]) holding its own D-Bus system
 # bus (which its avahi-daemon and all its clients use), its own session bus (for
 # zcalld and zcall), HOME and the XDG directories, config files and logs.
@@ -192,7 +198,8 @@ net_init() {
     NET_TMPDIRS+=("$NET_WORKDIR")
 }
 
-# _netns_add NS: create a namespace with lo up and a resolv.conf override.
+# _netns_add NS [NAMESERVER]: create a namespace with lo up and a resolv.conf
+# override naming NAMESERVER (default 127.0.0.1, where nothing listens).
 _netns_add() {
     local ns=$1
     ip netns add "$ns" || return 1
@@ -204,41 +211,73 @@ _netns_add() {
         NET_MADE_ETC_NETNS=1   # so teardown removes it again (if empty)
     fi
     mkdir -p "/etc/netns/$ns" || return 1
-    echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf" || return 1
+    echo "nameserver ${2:-127.0.0.1}" >"/etc/netns/$ns/resolv.conf" || return 1
 }
 
-# net_lan_create: the switch namespace with bridge br0.
-net_lan_create() {
-    _netns_add "$NET_SWITCH" || return 1
+# net_switch_create NS: a "switch": namespace NS holding bridge br0, with no
+# addresses at all.
+net_switch_create() {
+    local ns=$1
+    _netns_add "$ns" || return 1
     # The switch itself has no addresses at all, not even IPv6 link-local.
-    ip netns exec "$NET_SWITCH" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
         net.ipv6.conf.default.disable_ipv6=1 || return 1
     # No multicast snooping: there is no querier on this LAN, and mDNS must
     # simply be flooded to every port.
-    ip -n "$NET_SWITCH" link add br0 type bridge mcast_snooping 0 || return 1
-    ip -n "$NET_SWITCH" link set br0 up
+    ip -n "$ns" link add br0 type bridge mcast_snooping 0 || return 1
+    ip -n "$ns" link set br0 up
+}
+
+# net_lan_create: the switch namespace NET_SWITCH (198.18.0.0/24).
+net_lan_create() {
+    net_switch_create "$NET_SWITCH"
+}
+
+# net_ns_plug NS SWITCH PORT IFNAME ADDR/LEN: a veth pair from SWITCH's
+# bridge (port PORT) to namespace NS (interface IFNAME, address ADDR/LEN, up).
+# The pair is created inside SWITCH and one end moved straight into NS: the
+# root namespace never sees either end.
+net_ns_plug() {
+    local ns=$1 sw=$2 port=$3 ifname=$4 addr=$5
+    ip -n "$sw" link add "$port" type veth peer name "$ifname" netns "$ns" || return 1
+    ip -n "$sw" link set "$port" master br0 up || return 1
+    # No router advertisements will come, but make sure no global IPv6 address
+    # could ever be configured; link-local stays.
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 \
+        net.ipv6.conf.default.accept_ra=0 || return 1
+    ip -n "$ns" addr add "$addr" dev "$ifname" || return 1
+    ip -n "$ns" link set "$ifname" up
+}
+
+# net_ns_bg NS LOG CMD [ARGS...]: a server in namespace NS (no host
+# environment), in the background, output to LOG; LAST_PID is CMD's own PID
+# (ip execs), tracked for teardown.
+net_ns_bg() {
+    local ns=$1 log=$2
+    shift 2
+    ip netns exec "$ns" "$@" </dev/null >>"$log" 2>&1 &
+    LAST_PID=$!
+    net_track_pid "$LAST_PID" "$ns" "$1"
 }
 
 # net_host_add HOST INDEX: namespace NET_PREFIX+HOST, eth0 = 198.18.0.INDEX/24
 # on the bridge, private dir, system bus and session bus (no avahi-daemon yet:
 # call start_avahi).
 net_host_add() {
-    local h=$1 i=$2 ns="${NET_PREFIX}$1" dir
+    HOST_INDEX[$1]=$2
+    net_host_add_on "$1" "$NET_SWITCH" "p$2" "$NET_SUBNET.$2" 24
+}
+
+# net_host_add_on HOST SWITCH PORT ADDR LEN [NAMESERVER]: like net_host_add,
+# on the bridge of switch namespace SWITCH (port PORT), eth0 = ADDR/LEN, and
+# resolv.conf naming NAMESERVER (default: 127.0.0.1, nothing).
+net_host_add_on() {
+    local h=$1 sw=$2 port=$3 ns="${NET_PREFIX}$1" dir
     HOST_NS[$h]=$ns
-    HOST_INDEX[$h]=$i
-    HOST_ADDR[$h]="$NET_SUBNET.$i"
+    HOST_ADDR[$h]=$4
     NET_HOSTS+=("$h")
-    _netns_add "$ns" || return 1
-    # Create the veth pair inside the switch namespace and move one end
-    # straight into the host: the root namespace never sees either end.
-    ip -n "$NET_SWITCH" link add "p$i" type veth peer name eth0 netns "$ns" || return 1
-    ip -n "$NET_SWITCH" link set "p$i" master br0 up || return 1
-    # No router advertisements will come, but make sure no global IPv6 address
-    # could ever be configured; link-local stays.
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 \
-        net.ipv6.conf.default.accept_ra=0 || return 1
-    ip -n "$ns" addr add "${HOST_ADDR[$h]}/24" dev eth0 || return 1
-    ip -n "$ns" link set eth0 up || return 1
+    _netns_add "$ns" "${6:-}" || return 1
+    net_ns_plug "$ns" "$sw" "$port" eth0 "$4/$5" || return 1
 
     dir=$(mktemp -d "$NET_WORKDIR/$h.XXXXXX") || return 1
     HOST_DIR[$h]=$dir

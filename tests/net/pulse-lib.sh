@@ -174,3 +174,53 @@ check_tone() {
 tone_level_db() {
     python3 "$_pulse_lib_dir/tonelevel.py" "$@"
 }
+
+# ---------------------------------------------------------------- lib.sh hosts
+# For tests whose agents live in lib.sh hosts (voice.test, offlan.test).
+
+declare -A PA_SERVER TONE_MOD REC
+
+# host_sound_card HOST WORKDIR: HOST's sound card: a PulseAudio in its
+# namespace on HOST_DIR/run/pulse/native with null sinks mic and spk, an
+# ~/.asoundrc naming pcm.mic (mic.monitor) and pcm.spk (spk), and
+# PULSE_SERVER / PULSE_CLIENTCONFIG (WORKDIR/pulse-client.conf) in the
+# host's environment (host_setenv).  The caller sleeps ~2.2 s once after the
+# last one (keep_alive).
+host_sound_card() {
+    local h=$1 d=${HOST_DIR[$1]}
+    [ -f "$2/pulse-client.conf" ] || pulse_client_conf "$2/pulse-client.conf"
+    PA_SERVER[$h]=unix:$d/run/pulse/native
+    host_setenv "$h" PULSE_SERVER="${PA_SERVER[$h]}" PULSE_CLIENTCONFIG="$2/pulse-client.conf"
+    if ! PULSE_HOST=$h start_pulse "$d/run" "$d/pulse.log" mic spk; then
+        sed 's/^/# /' "$d/pulse.log.out" "$d/pulse.log" 2>/dev/null | tail -n 20
+        return 1
+    fi
+    PULSE_HOST=$h keep_alive "${PA_SERVER[$h]}" mic.monitor spk.monitor
+    pulse_asoundrc "$d/home/.asoundrc" mic.monitor spk
+}
+
+# pa HOST PACTL-ARGS...: pactl on HOST's PulseAudio.
+pa() {
+    local h=$1
+    shift
+    PULSE_SERVER=${PA_SERVER[$h]} timeout 5 pactl "$@"
+}
+
+# tone_on HOST HZ / tone_off HOST: a continuous sine (peak 0.5) into HOST's mic.
+tone_on() {
+    TONE_MOD[$1]=$(pa "$1" load-module module-sine sink=mic frequency="$2") ||
+        _pulse_diag "$1: module-sine did not load"
+}
+tone_off() {
+    [ -n "${TONE_MOD[$1]:-}" ] && pa "$1" unload-module "${TONE_MOD[$1]}"
+    TONE_MOD[$1]=
+}
+
+# record HOST WAV / record_stop HOST: record HOST's speaker.
+record() {
+    PULSE_HOST=$1 pulse_record "${PA_SERVER[$1]}" spk.monitor "$2"
+    REC[$1]=$REC_PID
+}
+record_stop() {
+    pulse_record_stop "${REC[$1]}"
+}

@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct {
   char *dir;
@@ -21,7 +22,15 @@ fixture_setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 static void
 fixture_teardown (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
-  g_unlink (f->path);
+  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  /* The config file and any password files a test wrote beside it. */
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *path = g_build_filename (f->dir, name, NULL);
+    if (g_rmdir (path) != 0)
+      g_unlink (path);
+  }
   g_rmdir (f->dir);
   g_free (f->path);
   g_free (f->dir);
@@ -58,6 +67,16 @@ test_defaults (void)
   g_assert_cmpuint (config->rtp_port_min, ==, 16384);
   g_assert_cmpuint (config->rtp_port_max, ==, 32766);
   g_assert_true (zc_config_is_valid_sip_user (config->user));
+  g_assert_null (config->registrar);
+  g_assert_cmpstr (config->rdv_username, ==, config->user);
+  g_assert_null (config->rdv_password);
+  g_assert_null (config->stun_server);
+  g_assert_null (config->turn_server);
+  g_assert_null (config->turn_username);
+  g_assert_null (config->turn_password);
+  g_assert_cmpuint (config->register_expires_s, ==, 600);
+  g_assert_cmpuint (config->keepalive_interval_s, ==, 25);
+  g_assert_cmpint (config->keepalive_method, ==, ZC_KEEPALIVE_CRLF);
 }
 
 static void
@@ -145,6 +164,187 @@ test_auto_answer_forms (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_false (off->auto_answer);
 }
 
+/* A file beside the configuration, with @mode; returns its full path. */
+static char *
+write_secret (Fixture *f, const char *name, const char *contents, int mode)
+{
+  char *path = g_build_filename (f->dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  g_assert_cmpint (g_chmod (path, mode), ==, 0);
+  return path;
+}
+
+static void
+test_rendezvous_full (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZcConfig) config = NULL;
+  g_autofree char *pw = write_secret (f, "sip.pw", "s3cret pass\nsecond line ignored\n", 0600);
+  g_autofree char *turn_pw = write_secret (f, "turn.pw", "turnpw\r\n", 0400);
+  g_autofree char *text = g_strdup_printf ("[rendezvous]\n"
+                                           "registrar=sip:K1.Example.TEST:5060;transport=TCP\n"
+                                           "username=alice.r\n"
+                                           "password-file=%s\n"
+                                           "stun-server=STUN.example.test\n"
+                                           "turn-server=turn.example.test:3479\n"
+                                           "turn-username=1700000000:alice\n"
+                                           /* relative: beside the configuration file */
+                                           "turn-password-file=turn.pw\n"
+                                           "register-expires=3600\n"
+                                           "keepalive-interval=0\n"
+                                           "keepalive=OPTIONS\n",
+                                           pw);
+
+  config = load (f, text, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->registrar, ==, "sip:k1.example.test:5060;transport=tcp");
+  g_assert_cmpstr (config->rdv_username, ==, "alice.r");
+  g_assert_cmpstr (config->rdv_password, ==, "s3cret pass");
+  g_assert_cmpstr (config->stun_server, ==, "stun.example.test:3478");
+  g_assert_cmpstr (config->turn_server, ==, "turn.example.test:3479");
+  g_assert_cmpstr (config->turn_username, ==, "1700000000:alice");
+  g_assert_cmpstr (config->turn_password, ==, "turnpw");
+  g_assert_cmpuint (config->register_expires_s, ==, 3600);
+  g_assert_cmpuint (config->keepalive_interval_s, ==, 0);
+  g_assert_cmpint (config->keepalive_method, ==, ZC_KEEPALIVE_OPTIONS);
+}
+
+static void
+test_rendezvous_forms (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const struct {
+    const char *value;
+    const char *registrar;
+  } registrars[] = {
+    { "example.test", "sip:example.test" },
+    { "sip:example.test", "sip:example.test" },
+    { "SIP:Example.Test", "sip:example.test" },
+    { "k1.example.test:5070", "sip:k1.example.test:5070" },
+    { "sip:proxy.example.test;lr;transport=udp", "sip:proxy.example.test;transport=udp;lr" },
+    { "198.19.53.1", "sip:198.19.53.1" },
+    { "[2001:db8::1]:5062", "sip:[2001:db8::1]:5062" },
+  };
+  static const struct {
+    const char *value;
+    const char *server;
+  } servers[] = {
+    { "stun.example.test", "stun.example.test:3478" },
+    { "198.19.53.1:3479", "198.19.53.1:3479" },
+    { "[2001:db8::1]:19302", "[2001:db8::1]:19302" },
+    { "[2001:db8::1]", "[2001:db8::1]:3478" },
+    { "2001:db8::1", "[2001:db8::1]:3478" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (registrars); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *text = g_strdup_printf ("[rendezvous]\nregistrar=%s\n", registrars[i].value);
+    g_autoptr (ZcConfig) config = load (f, text, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (config->registrar, ==, registrars[i].registrar);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (servers); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *text = g_strdup_printf ("[rendezvous]\nstun-server=%s\nturn-server=%s\n",
+                                             servers[i].value, servers[i].value);
+    g_autoptr (ZcConfig) config = load (f, text, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (config->stun_server, ==, servers[i].server);
+    g_assert_cmpstr (config->turn_server, ==, servers[i].server);
+  }
+}
+
+/* The registration user defaults to [identity] user, even when that group
+ * comes after [rendezvous]. */
+static void
+test_rendezvous_username_default (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZcConfig) config = load (f, "[rendezvous]\nregistrar=example.test\n[identity]\nuser=bob\n", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->user, ==, "bob");
+  g_assert_cmpstr (config->rdv_username, ==, "bob");
+  g_assert_null (config->rdv_password);
+}
+
+/* A password file must be a regular file nobody but its owner can read or
+ * change; the message names the file, its mode and the fix, and never
+ * carries the password. */
+static void
+test_rendezvous_password_files (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *open_pw = write_secret (f, "open.pw", "hunter2\n", 0644);
+  g_autofree char *group_pw = write_secret (f, "group.pw", "hunter2\n", 0640);
+  g_autofree char *empty_pw = write_secret (f, "empty.pw", "\n", 0600);
+  g_autofree char *ok_pw = write_secret (f, "ok.pw", "hunter2", 0600);
+  g_autofree char *subdir = g_build_filename (f->dir, "sub", NULL);
+  const struct {
+    const char *key;
+    const char *file;
+    const char *expect; /* substring of the message after the path */
+  } cases[] = {
+    { "password-file", open_pw, ":3: [rendezvous] password-file: password file “" },
+    { "password-file", group_pw, ":3: [rendezvous] password-file: password file “" },
+    { "turn-password-file", open_pw, ":5: [rendezvous] turn-password-file: password file “" },
+    { "password-file", empty_pw, ":3: [rendezvous] password-file: password file “" },
+    { "password-file", "/nonexistent/zcall.pw", ":3: [rendezvous] password-file: cannot open password file “/nonexistent/zcall.pw”" },
+    { "password-file", subdir, ":3: [rendezvous] password-file: password file “" },
+    { "password-file", "", ":3: [rendezvous] password-file: empty file name" },
+  };
+
+  g_assert_cmpint (g_mkdir (subdir, 0700), ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ZcConfig) config = NULL;
+    g_autofree char *expected = g_strconcat (f->path, cases[i].expect, NULL);
+    g_autofree char *text = NULL;
+
+    if (g_str_equal (cases[i].key, "password-file"))
+      text = g_strdup_printf ("[rendezvous]\nregistrar=example.test\n%s=%s\n", cases[i].key, cases[i].file);
+    else
+      text = g_strdup_printf ("[rendezvous]\nturn-server=turn.example.test\nturn-username=u\n\n%s=%s\n",
+                              cases[i].key, cases[i].file);
+    config = load (f, text, &error);
+    g_assert_null (config);
+    g_assert_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_INVALID_VALUE);
+    if (!g_str_has_prefix (error->message, expected))
+      g_error ("case %zu: got “%s”, expected a message starting “%s”", i, error->message, expected);
+    g_assert_null (strstr (error->message, "hunter2"));
+  }
+
+  /* The mode case in full: file, mode and the command that fixes it. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *text = g_strdup_printf ("[rendezvous]\nregistrar=example.test\npassword-file=%s\n", open_pw);
+    g_autofree char *fix = g_strdup_printf ("run “chmod 600 %s”", open_pw);
+    g_autoptr (ZcConfig) config = load (f, text, &error);
+
+    g_assert_null (config);
+    g_assert_nonnull (strstr (error->message, open_pw));
+    g_assert_nonnull (strstr (error->message, "mode 0644"));
+    g_assert_nonnull (strstr (error->message, fix));
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *text = g_strdup_printf ("[rendezvous]\nregistrar=example.test\npassword-file=%s\n", empty_pw);
+    g_autoptr (ZcConfig) config = load (f, text, &error);
+
+    g_assert_null (config);
+    g_assert_nonnull (strstr (error->message, "is empty"));
+  }
+  /* No newline at the end is fine; the file name may be relative. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ZcConfig) config = load (f, "[rendezvous]\nregistrar=example.test\npassword-file=ok.pw\n", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (config->rdv_password, ==, "hunter2");
+  }
+}
+
 /* Each broken file must fail and name file, line, group and key. */
 static void
 test_invalid_values (Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -193,6 +393,36 @@ test_invalid_values (Fixture *f, gconstpointer data G_GNUC_UNUSED)
     { "[media]\nrtp-port-max=2000\n", ":2: [media] rtp-port-max: rtp-port-min (16384) must be below rtp-port-max (2000)" },
     { "[media]\nrtp-port-max=20000\n\nrtp-port-min=20000\n", ":2: [media] rtp-port-max: rtp-port-min (20000)" },
     { "[audio]\nagc=true\n[media]\nrtp-port-min=20000\nrtp-port-max=10000\n", ":5: [media] rtp-port-max:" },
+    { "[rendezvous]\nregistrar=\n", ":2: [rendezvous] registrar: “” is not a SIP URI" },
+    { "[rendezvous]\nregistrar=sip:\n", ":2: [rendezvous] registrar: “sip:” is not a SIP URI" },
+    { "[rendezvous]\nregistrar=exa mple.test\n", ":2: [rendezvous] registrar: “exa mple.test” contains spaces" },
+    { "[rendezvous]\nregistrar=sips:example.test\n", ":2: [rendezvous] registrar: “sips:example.test”: sips:" },
+    { "[rendezvous]\nregistrar=sip:alice@example.test\n", ":2: [rendezvous] registrar: “sip:alice@example.test”: a registrar URI has no user part" },
+    { "[rendezvous]\nregistrar=sip:example.test;transport=tls\n", ":2: [rendezvous] registrar: “sip:example.test;transport=tls”: transport must be udp or tcp" },
+    { "[rendezvous]\nregistrar=sip:example.test;maddr=1.2.3.4\n", ":2: [rendezvous] registrar: “sip:example.test;maddr=1.2.3.4”: unsupported URI parameter “maddr”" },
+    { "[rendezvous]\nregistrar=example.test:65536\n", ":2: [rendezvous] registrar: “example.test:65536”: “65536” is not a port number" },
+    { "[rendezvous]\nregistrar=sip:example.test:abc\n", ":2: [rendezvous] registrar: “sip:example.test:abc”: “abc” is not a port number" },
+    { "[rendezvous]\nregistrar=sip:example.test?subject=x\n", ":2: [rendezvous] registrar: “sip:example.test?subject=x”: URI headers" },
+    { "[rendezvous]\nregistrar=-bad-.test\n", ":2: [rendezvous] registrar: “-bad-.test”: “-bad-.test” is not a host name" },
+    { "[rendezvous]\nregistrar=example.test\nusername=al ice\n", ":3: [rendezvous] username: “al ice” is not a valid SIP user name" },
+    { "[rendezvous]\nstun-server=stun.example.test:0\n", ":2: [rendezvous] stun-server: “0” is not a port number" },
+    { "[rendezvous]\nstun-server=[2001:db8::1\n", ":2: [rendezvous] stun-server: “[2001:db8::1” is not a host name" },
+    { "[rendezvous]\nstun-server=a..b\n", ":2: [rendezvous] stun-server: “a..b” is not a host name" },
+    { "[rendezvous]\nstun-server=\n", ":2: [rendezvous] stun-server:" },
+    { "[rendezvous]\nturn-server=turn.example.test:x\n", ":2: [rendezvous] turn-server: “x” is not a port number" },
+    { "[rendezvous]\nturn-server=t\nturn-username=\n", ":3: [rendezvous] turn-username: a TURN user name has 1 to 512 bytes" },
+    { "[rendezvous]\nregister-expires=59\n", ":2: [rendezvous] register-expires: “59” is not a registration time" },
+    { "[rendezvous]\nregister-expires=86401\n", ":2: [rendezvous] register-expires:" },
+    { "[rendezvous]\nkeepalive-interval=4\n", ":2: [rendezvous] keepalive-interval: “4” is not a keepalive interval" },
+    { "[rendezvous]\nkeepalive-interval=3601\n", ":2: [rendezvous] keepalive-interval:" },
+    { "[rendezvous]\nkeepalive-interval=25s\n", ":2: [rendezvous] keepalive-interval:" },
+    { "[rendezvous]\nkeepalive=ping\n", ":2: [rendezvous] keepalive: “ping” is not one of: crlf, options" },
+    { "[rendezvous]\npassword-file=/nonexistent/pw\n", ":2: [rendezvous] password-file: cannot open password file" },
+    /* Consistency, checked after the whole file: the message names the
+     * key that needs another. */
+    { "[rendezvous]\nstun-server=s\nusername=alice\n", ":3: [rendezvous] username: needs registrar= as well" },
+    { "[rendezvous]\nturn-username=alice\n", ":2: [rendezvous] turn-username: needs turn-server= as well" },
+    { "[rendezvous]\nturn-server=t\n\nturn-username=alice\n", ":4: [rendezvous] turn-username: needs turn-password-file= as well" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -291,6 +521,12 @@ main (int argc, char **argv)
   g_test_add ("/conf/auto-answer", Fixture, NULL, fixture_setup, test_auto_answer_forms, fixture_teardown);
   g_test_add ("/conf/media-timeout-off", Fixture, NULL, fixture_setup, test_media_timeout_off, fixture_teardown);
   g_test_add ("/conf/rtp-port-range", Fixture, NULL, fixture_setup, test_rtp_port_range, fixture_teardown);
+  g_test_add ("/conf/rendezvous/full", Fixture, NULL, fixture_setup, test_rendezvous_full, fixture_teardown);
+  g_test_add ("/conf/rendezvous/forms", Fixture, NULL, fixture_setup, test_rendezvous_forms, fixture_teardown);
+  g_test_add ("/conf/rendezvous/username-default", Fixture, NULL, fixture_setup, test_rendezvous_username_default,
+              fixture_teardown);
+  g_test_add ("/conf/rendezvous/password-files", Fixture, NULL, fixture_setup, test_rendezvous_password_files,
+              fixture_teardown);
   g_test_add ("/conf/invalid-values", Fixture, NULL, fixture_setup, test_invalid_values, fixture_teardown);
   g_test_add ("/conf/syntax-errors", Fixture, NULL, fixture_setup, test_syntax_errors, fixture_teardown);
   g_test_add ("/conf/binary-file", Fixture, NULL, fixture_setup, test_binary_file, fixture_teardown);

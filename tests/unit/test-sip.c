@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "sip/stack.h"
+#include "sip/register.h"
 #include "sip/ua.h"
 
 #include <string.h>
@@ -452,11 +453,119 @@ test_record_route (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (last_sent (f)->to.address, ==, "198.18.0.9");
 }
 
+
+/* ---- registration ---------------------------------------------------------------------- */
+
+typedef struct {
+  ZcSipRegState state;
+  int status;
+  guint reports;
+} RegSeen;
+
+static void
+reg_cb (ZcSipRegistration *reg G_GNUC_UNUSED, ZcSipRegState state, int status, const char *reason G_GNUC_UNUSED,
+        gpointer user_data)
+{
+  RegSeen *seen = user_data;
+  seen->state = state;
+  seen->status = status;
+  seen->reports++;
+}
+
+/* A response to the last REGISTER sent, from the registrar at
+ * 198.18.0.2:5062, with @extra header lines. */
+static char *
+register_response (Fixture *f, const char *status_line, const char *extra)
+{
+  const char *req = last_sent (f)->text;
+  g_autofree char *via = header_value (req, "Via");
+  g_autofree char *from = header_value (req, "From");
+  g_autofree char *to = header_value (req, "To");
+  g_autofree char *call_id = header_value (req, "Call-ID");
+  g_autofree char *cseq = header_value (req, "CSeq");
+  g_autofree char *head = g_strdup_printf ("%s\nVia: %s;received=198.19.0.1;rport=31000\nFrom: %s\nTo: %s;tag=reg\n"
+                                           "Call-ID: %s\nCSeq: %s\n%s",
+                                           status_line, via, from, to, call_id, cseq, extra);
+  g_autofree char *with_rport = NULL;
+
+  /* The registrar fills in the rport the client left empty. */
+  with_rport = g_strdup (head);
+  {
+    char *p = strstr (with_rport, ";rport;received");
+    if (p != NULL)
+      memmove (p, p + strlen (";rport"), strlen (p + strlen (";rport")) + 1);
+  }
+  return request (with_rport, NULL);
+}
+
+static void
+test_register_digest (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  RegSeen seen = { 0 };
+  ZcSipRegistrationConfig config = {
+    .registrar_uri = "sip:example.test", .user = "alice", .password = "secret",
+    .instance_id = "6a1c4f0e-1111-2222-3333-444455556666", .expires_s = 600,
+  };
+  ZcSipFlow to = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
+  g_autoptr (ZcSipRegistration) reg = zc_sip_registration_new (f->ua, &config, reg_cb, &seen);
+  g_autofree char *challenge = NULL, *ok = NULL, *auth = NULL, *contact = NULL;
+
+  zc_sip_registration_start (reg, &to);
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "REGISTER sip:example.test SIP/2.0\r\n"));
+  contact = header_value (last_sent (f)->text, "Contact");
+  g_assert_nonnull (strstr (contact, "+sip.instance=\"<urn:uuid:6a1c4f0e-1111-2222-3333-444455556666>\""));
+  g_assert_null (header_value (last_sent (f)->text, "Authorization"));
+
+  challenge = register_response (f, "SIP/2.0 401 Unauthorized",
+                                 "WWW-Authenticate: Digest realm=\"example.test\", nonce=\"abc123\", qop=\"auth\"\n");
+  feed (f, challenge);
+  g_assert_cmpuint (seen.reports, ==, 0);
+  auth = header_value (last_sent (f)->text, "Authorization");
+  g_assert_nonnull (auth);
+  g_assert_nonnull (strstr (auth, "username=\"alice\""));
+  g_assert_nonnull (strstr (auth, "uri=\"sip:example.test\""));
+  g_assert_nonnull (strstr (auth, "nc=00000001"));
+  g_assert_nonnull (strstr (header_value (last_sent (f)->text, "CSeq"), "2 REGISTER"));
+
+  ok = register_response (f, "SIP/2.0 200 OK",
+                          "Contact: <sip:alice@198.18.0.1:5060>;+sip.instance=\"<urn:uuid:6a1c4f0e-1111-2222-3333-"
+                          "444455556666>\";expires=300\n");
+  feed (f, ok);
+  g_assert_cmpint (seen.state, ==, ZC_SIP_REG_REGISTERED);
+  g_assert_cmpuint (zc_sip_registration_get_expires (reg), ==, 300);
+  g_assert_cmpstr (zc_sip_registration_get_public_address (reg), ==, "198.19.0.1");
+  g_assert_cmpuint (zc_sip_registration_get_public_port (reg), ==, 31000);
+  g_assert_cmpstr (zc_sip_registration_get_aor (reg), ==, "alice@example.test");
+}
+
+static void
+test_register_wrong_password (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  RegSeen seen = { 0 };
+  ZcSipRegistrationConfig config = { .registrar_uri = "sip:example.test", .user = "alice", .password = "wrong" };
+  ZcSipFlow to = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
+  g_autoptr (ZcSipRegistration) reg = zc_sip_registration_new (f->ua, &config, reg_cb, &seen);
+  const char *www = "WWW-Authenticate: Digest realm=\"example.test\", nonce=\"n1\"\n";
+
+  zc_sip_registration_start (reg, &to);
+  for (int round = 0; round < 3 && seen.reports == 0; round++) {
+    g_autofree char *challenge = register_response (f, "SIP/2.0 401 Unauthorized", www);
+    feed (f, challenge);
+  }
+  g_assert_cmpuint (seen.reports, ==, 1);
+  g_assert_cmpint (seen.state, ==, ZC_SIP_REG_FAILED);
+  g_assert_cmpint (seen.status, ==, 401);
+  /* One REGISTER without credentials, one with: then it gives up. */
+  g_assert_cmpuint (f->sent->len, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, setup, fn, teardown)
+  ADD ("/sip/register/digest", test_register_digest);
+  ADD ("/sip/register/wrong-password", test_register_wrong_password);
   ADD ("/sip/options", test_options);
   ADD ("/sip/response-port-without-rport", test_response_port_without_rport);
   ADD ("/sip/invite-answer-ack-bye", test_invite_answer_ack_bye);
