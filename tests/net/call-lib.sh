@@ -12,7 +12,7 @@
 #   sipp:     sipp_bg HOST DIR ARGS...   sipp in HOST's namespace, cwd DIR
 #             sipp_wait PID TIMEOUT_S    wait for it; SIPP_RC is its status
 #             sipp_summary DIR           "successful failed" from its screen log
-#   capture:  capture_start DIR          tcpdump on the LAN switch (all hosts)
+#   capture:  capture_start DIR [FILTER] tcpdump on the LAN switch (all hosts)
 #             capture_stop               (then DIR/lan.pcap; parse with sippcap.py)
 
 # shellcheck disable=SC2034  # globals set here are read by the sourcing scripts
@@ -226,8 +226,9 @@ sipp_show() {
 
 # ------------------------------------------------------------------ capture
 
-# capture_start DIR: tcpdump on the LAN bridge (in the switch namespace, so it
-# sees every host's packets with one clock), writing DIR/lan.pcap.  Needs
+# capture_start DIR [FILTER]: tcpdump on the LAN bridge (in the switch
+# namespace, so it sees every host's packets with one clock), writing
+# DIR/lan.pcap; FILTER is a pcap filter (default: SIP on port 5060).  Needs
 # tcpdump; returns 1 without it.
 capture_start() {
     command -v tcpdump >/dev/null 2>&1 || return 1
@@ -235,7 +236,7 @@ capture_start() {
     # --immediate-mode -U: every packet reaches the file at once (otherwise
     # the last partly filled ring block is lost when tcpdump is stopped).
     ip netns exec "$NET_SWITCH" tcpdump -i br0 -s 0 -B 8192 -n --immediate-mode -U -w "$CAPTURE_FILE" \
-        'udp port 5060 or tcp port 5060' </dev/null >>"$1/tcpdump.log" 2>&1 &
+        "${2:-udp port 5060 or tcp port 5060}" </dev/null >>"$1/tcpdump.log" 2>&1 &
     CAPTURE_PID=$!
     net_track_pid "$CAPTURE_PID" "$NET_SWITCH" tcpdump
     # Wait until it is listening ("listening on br0").

@@ -8,6 +8,7 @@
 #   start_pulse RUNDIR LOG SINK...  a server on RUNDIR/pulse/native, a mono 48 kHz
 #                                   null sink per SINK (PA_STARTED_PID)
 #   keep_alive SERVER DEVICE...     a low-latency reader per sink monitor
+#   pulse_asoundrc FILE MIC SPK     ALSA PCMs "mic" and "spk" on pulse devices
 #   pulse_record SERVER DEVICE WAV  record DEVICE into WAV (REC_PID) ...
 #   pulse_record_stop PID           ... until this
 #   check_tone WAV WHAT HZ TOL_PCT MIN_RMS MAX_RMS [START LEN]
@@ -100,6 +101,15 @@ keep_alive() {
     done
 }
 
+# pulse_asoundrc FILE SOURCE SINK: an asoundrc (put it in a host's HOME as
+# .asoundrc) whose PCM "mic" captures from the PulseAudio source SOURCE and
+# whose PCM "spk" plays into the sink SINK, through the ALSA pulse plugin
+# (libasound2-plugins); the server comes from PULSE_SERVER.  An agent then
+# takes [audio] capture-device=mic and playback-device=spk.
+pulse_asoundrc() {
+    printf 'pcm.mic { type pulse; device "%s" }\npcm.spk { type pulse; device "%s" }\n' "$2" "$3" >"$1"
+}
+
 # pulse_record SERVER DEVICE WAV: record DEVICE (mono 48 kHz s16) into WAV
 # (REC_PID; errors to WAV.log) until pulse_record_stop.
 pulse_record() {
@@ -186,8 +196,7 @@ host_sound_card() {
         return 1
     fi
     PULSE_HOST=$h keep_alive "${PA_SERVER[$h]}" mic.monitor spk.monitor
-    printf 'pcm.mic { type pulse; device "mic.monitor" }\npcm.spk { type pulse; device "spk" }\n' \
-        >"$d/home/.asoundrc"
+    pulse_asoundrc "$d/home/.asoundrc" mic.monitor spk
 }
 
 # pa HOST PACTL-ARGS...: pactl on HOST's PulseAudio.

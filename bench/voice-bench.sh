@@ -1,0 +1,517 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# voice-bench.sh - voice quality and cost of zcalld beside baresip, measured
+# on the same harness in the same run.  Run by `make bench` (as root; network
+# namespaces from tests/net/lib.sh, PulseAudio from tests/net/pulse-lib.sh).
+# Prints one table.
+#
+# Hosts on one LAN bridge:
+#   h1 198.18.0.1  zcalld "alice", the caller (A)
+#   h2 198.18.0.2  zcalld "bob", the callee (B): [calls] auto-answer=true
+#   h3 198.18.0.3  baresip "a", the caller (A)
+#   h4 198.18.0.4  baresip "b", the callee (B): answermode=auto
+#
+# Sound cards (lab notes, "Measuring mouth-to-ear latency and CPU against
+# baresip"): one PulseAudio (in h1's namespace, its socket reached from all
+# hosts) with one null sink "lab" of four channels aux0..aux3, and
+# module-remap-sink/-source devices on single channels of it:
+#   aux0  sink "mouth" (the test signal)  = source "mic_a" (A's microphone)
+#   aux1  sink "spk_b" (B's speaker)
+#   aux2  sink "bmic"  (into B's mic)     = source "mic_b" (B's microphone)
+#   aux3  sink "spk_a" (A's speaker)
+# so one parecord of lab.monitor holds mouth, B's ear, B's microphone and A's
+# speaker sample-aligned.  A hosts get ALSA PCMs mic=mic_a, spk=spk_a, B hosts
+# mic=mic_b, spk=spk_b (pulse_asoundrc in each HOME; the ALSA pulse plugin).
+# zcalld runs with [audio] capture-device=mic playback-device=spk
+# echo-cancel=true (other keys at their defaults: denoise on); baresip 1.0
+# (Debian) with its alsa module on the same PCMs (its pulse module is in
+# baresip-x11; BARESIP_AUDIO=pulse uses it on the same devices instead),
+# direct-IP accounts, modules opus g711 alsa cons menu, commands over its cons
+# TCP port inside its namespace.  Nothing else is changed from its defaults.
+#
+# Method, every call A -> B and auto-answered, zcalld and baresip calls
+# alternating:
+#   0. Harness: module-loopback mouth -> spk_b latency_msec=20 instead of
+#      the agents: the same burst measurement must read ~20 ms.
+#   1. Voice: BENCH_VOICE_CALLS (5) calls per agent with Opus, then as many
+#      with PCMU ([media] codecs=pcmu / account audio_codecs=pcmu).  From
+#      SETTLE_S (1) s after the call is established, for WINDOW_S (10) s:
+#      bursts (50 ms of 1 kHz at -6 dBFS, one a second) into "mouth",
+#      recorded with B's speaker -> mouth-to-ear latency per burst; the
+#      caller's utime+stime (/proc/PID/stat) over the window, scaled to 10 s;
+#      the caller's VmRSS at the end of the window (and idle, before the
+#      first call after each start).  One tcpdump on the bridge over all
+#      calls -> INVITE -> first RTP packet (either direction).
+#   2. Echo: BENCH_ERLE_CALLS (3) calls per agent with Opus, a continuous
+#      1 kHz tone into "mouth", and an echo path at B: module-loopback
+#      spk_b.monitor -> bmic, latency_msec=50, -6 dB.  Recorded from 3 s to
+#      12 s of the call; at 7 s the loopback is replaced by one of
+#      latency_msec=120.  ERLE = level of A's 1 kHz in B's microphone (the
+#      echo) minus its level at A's speaker (what B sent back), 100 ms
+#      blocks, median over the 2 s before the change; reconvergence = from
+#      the change (as it shows at A's speaker, one B -> A delay later) to the
+#      first 0.5 s with ERLE back at min(30 dB, steady - 3 dB) in every
+#      block (bench/voicemeasure.py).  Here zcalld runs with denoise=false
+#      at both ends and echo-cancel=false at A (a noise suppressor damps a
+#      steady tone by itself, and A's own canceller would learn to remove
+#      her tone from what she sends); baresip has no echo canceller: its
+#      figure is what the same measurement reads, about 0 dB.
+#
+#   ZCALLD / ZCALL        binaries (default: $top_builddir/src/...)
+#   BENCH_VOICE_CALLS     calls per agent and codec in part 1 (default 5)
+#   BENCH_ERLE_CALLS      calls per agent in part 2 (default 3)
+#   BARESIP_AUDIO         alsa (default) or pulse: baresip's audio module
+#   NET_KEEP=1            keep the working directory (recordings, capture, logs)
+
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+set -o pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../tests/net/lib.sh
+. "$here/../tests/net/lib.sh"
+# shellcheck source=../tests/net/call-lib.sh
+. "$here/../tests/net/call-lib.sh"
+# shellcheck source=../tests/net/pulse-lib.sh
+. "$here/../tests/net/pulse-lib.sh"
+
+VOICE_CALLS=${BENCH_VOICE_CALLS:-5}
+ERLE_CALLS=${BENCH_ERLE_CALLS:-3}
+BARESIP_AUDIO=${BARESIP_AUDIO:-alsa}
+SETTLE_S=1
+WINDOW_S=10
+ERLE_REC_FROM_S=${ERLE_REC_FROM_S:-3}
+ERLE_CHANGE_S=${ERLE_CHANGE_S:-7}
+ERLE_REC_TO_S=${ERLE_REC_TO_S:-12}
+ECHO_MS=50
+ECHO_MS_AFTER=120
+TONE_HZ=1000
+
+say() { echo "voice-bench: $*" >&2; }
+net_find_binaries "$here/.."
+net_init   # exit 77 with "1..0 # SKIP" unless root with `ip netns`
+if ! net_is_prog "$ZCALLD" || ! net_is_prog "$ZCALL"; then
+    say "zcalld/zcall not built ($ZCALLD, $ZCALL)"
+    exit 1
+fi
+for p in pulseaudio pactl parec parecord paplay sox tcpdump baresip; do
+    command -v "$p" >/dev/null 2>&1 ||
+        { say "$p not installed (tools/install-deps --bench)"; exit 1; }
+done
+BARESIP_MODS=/usr/lib/baresip/modules
+if [ ! -e "$BARESIP_MODS/$BARESIP_AUDIO.so" ]; then
+    say "baresip has no $BARESIP_AUDIO module ($BARESIP_MODS/$BARESIP_AUDIO.so)"
+    exit 1
+fi
+net_setup 4 || { say "could not build the namespace lab"; exit 1; }
+W=$NET_WORKDIR
+A=${HOST_ADDR[h1]} B=${HOST_ADDR[h2]} BA=${HOST_ADDR[h3]} BB=${HOST_ADDR[h4]}
+RESULTS=$W/results   # "METRIC VALUE"
+: >"$RESULTS"
+record() { echo "$1 $2" >>"$RESULTS"; }
+TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+vmrss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# sleep_to MS: sleep until the absolute time MS (now_ms).
+sleep_to() {
+    local left=$(( $1 - $(now_ms) ))
+    [ "$left" -gt 0 ] && sleep "$(awk -v m="$left" 'BEGIN { printf "%.3f", m / 1000 }')"
+    return 0
+}
+
+# ---------------------------------------------------------------- sound
+unset PULSE_SINK PULSE_SOURCE ALSA_CONFIG_PATH
+pulse_client_conf "$W/pulse-client.conf"
+export PULSE_CLIENTCONFIG=$W/pulse-client.conf   # for our own clients
+PS=unix:$W/pa/pulse/native
+if ! PULSE_HOST=h1 start_pulse "$W/pa" "$W/pulse.log"; then
+    say "PulseAudio does not start"
+    tail -n 20 "$W/pulse.log.out" "$W/pulse.log" >&2
+    exit 1
+fi
+pa() { PULSE_SERVER=$PS timeout 5 pactl "$@"; }
+LAB_MAP=aux0,aux1,aux2,aux3
+ok_pa=1
+pa load-module module-null-sink sink_name=lab rate=48000 channels=4 channel_map=$LAB_MAP >/dev/null || ok_pa=
+for m in mouth:aux0 spk_b:aux1 bmic:aux2 spk_a:aux3; do
+    pa load-module module-remap-sink sink_name="${m%:*}" master=lab channels=1 channel_map=mono \
+        master_channel_map="${m#*:}" remix=no >/dev/null || ok_pa=
+done
+for m in mic_a:aux0 mic_b:aux2; do
+    pa load-module module-remap-source source_name="${m%:*}" master=lab.monitor channels=1 channel_map=mono \
+        master_channel_map="${m#*:}" remix=no >/dev/null || ok_pa=
+done
+# The echo path's attenuation (-6 dB) is the volume of the sink it feeds.
+pa set-sink-volume bmic 0.5 || ok_pa=
+[ -n "$ok_pa" ] || { say "the PulseAudio lab devices did not load"; tail -n 20 "$W/pulse.log" >&2; exit 1; }
+PULSE_HOST=h1 keep_alive "$PS" lab.monitor
+for h in h1 h2 h3 h4; do
+    host_setenv "$h" PULSE_SERVER="$PS" PULSE_CLIENTCONFIG="$W/pulse-client.conf"
+done
+pulse_asoundrc "${HOST_DIR[h1]}/home/.asoundrc" mic_a spk_a
+pulse_asoundrc "${HOST_DIR[h3]}/home/.asoundrc" mic_a spk_a
+pulse_asoundrc "${HOST_DIR[h2]}/home/.asoundrc" mic_b spk_b
+pulse_asoundrc "${HOST_DIR[h4]}/home/.asoundrc" mic_b spk_b
+# 50 ms bursts of 1 kHz at peak 0.5, one a second from 0.5 s on, the last
+# 1.5 s before the end of the window (so that it arrives inside it).
+sox -n -r 48000 -c 1 -b 16 "$W/bursts.wav" synth 0.05 sine $TONE_HZ vol 0.5 pad 0.5 0.45 \
+    repeat $((WINDOW_S - 2)) || { say "sox could not make the bursts"; exit 1; }
+
+# lab_record WAV: record all four channels (LAB_REC = the PID); lab_record_stop.
+lab_record() {
+    host_bg h1 "$1.log" env PULSE_SERVER="$PS" parecord --latency-msec=10 --device=lab.monitor \
+        --rate=48000 --channels=4 --channel-map=$LAB_MAP --format=s16le --file-format=wav "$1"
+    LAB_REC=$LAST_PID
+}
+lab_record_stop() { pulse_record_stop "$LAB_REC"; }
+# bursts_play: the bursts into "mouth" (BURSTS_PID).
+bursts_play() {
+    host_bg h1 "$W/paplay.log" env PULSE_SERVER="$PS" paplay --device=mouth "$W/bursts.wav"
+    BURSTS_PID=$LAST_PID
+}
+sleep 2.2   # the null sink leaves its idle latency (keep_alive)
+
+# ---------------------------------------------------------------- 0. harness
+say "0/2 harness: module-loopback latency_msec=20 in place of the agents"
+mkdir -p "$W/voice"
+# From mouth's own monitor: a loopback from a source of lab (mic_a) back into
+# lab keeps PulseAudio 16 busy in a loop of rewinds (the sink then runs slower
+# than real time); one from a remap sink's monitor does not.
+lb=$(pa load-module module-loopback source=mouth.monitor sink=spk_b latency_msec=20 \
+    source_dont_move=true sink_dont_move=true)
+sleep 2   # module-loopback settles its rate to the asked-for latency
+lab_record "$W/voice/harness.wav"
+sleep 0.3
+bursts_play
+sleep 5.5
+lab_record_stop
+host_stop "$BURSTS_PID" h1
+[ -n "$lb" ] && pa unload-module "$lb"
+echo "harness - - $W/voice/harness.wav" >>"$W/wavs"
+
+# ---------------------------------------------------------------- agents
+# zcalld_pair CODECS A-AUDIO-KEYS B-AUDIO-KEYS: (re)start alice (h1) and bob
+# (h2), extra [audio] lines given as space-separated words.
+zcalld_pair() {
+    local h
+    for h in h1 h2; do
+        [ -n "${AGENT_PID[$h]:-}" ] && { stop_agent "$h" || say "zcalld on $h: exit ${AGENT_RC[$h]} on SIGTERM"; }
+    done
+    # shellcheck disable=SC2086  # word lists on purpose
+    write_agent_config h1 alice Alice "[calls]" "accept-from=any" \
+        "[audio]" capture-device=mic playback-device=spk ring-device=spk $2 "[media]" "codecs=$1"
+    # shellcheck disable=SC2086
+    write_agent_config h2 bob Bob "[calls]" "auto-answer=true" "accept-from=any" \
+        "[audio]" capture-device=mic playback-device=spk ring-device=spk $3 "[media]" "codecs=$1"
+    start_agent h1
+    start_agent h2
+    if ! wait_for 10 zc h1 status || ! wait_for 10 zc h2 status; then
+        say "zcalld does not answer on D-Bus"
+        tail -n 20 "${HOST_DIR[h1]}/zcalld.log" "${HOST_DIR[h2]}/zcalld.log" >&2
+        return 1
+    fi
+}
+
+# baresip_pair CODEC: (re)start a (h3) and b (h4) with only CODEC offered.
+declare -A BS_PID
+baresip_pair() {
+    local h d user codec=$1
+    [ "$codec" = opus ] && codec=opus/48000/2
+    for h in h3 h4; do
+        [ -n "${BS_PID[$h]:-}" ] && host_stop "${BS_PID[$h]}" "$h"
+        d=${HOST_DIR[$h]}/baresip
+        mkdir -p "$d"
+        cat >"$d/config" <<EOF
+poll_method epoll
+sip_listen ${HOST_ADDR[$h]}:5060
+audio_player $BARESIP_AUDIO,$([ "$BARESIP_AUDIO" = pulse ] && { [ $h = h3 ] && echo spk_a || echo spk_b; } || echo spk)
+audio_source $BARESIP_AUDIO,$([ "$BARESIP_AUDIO" = pulse ] && { [ $h = h3 ] && echo mic_a || echo mic_b; } || echo mic)
+audio_alert $BARESIP_AUDIO,$([ "$BARESIP_AUDIO" = pulse ] && { [ $h = h3 ] && echo spk_a || echo spk_b; } || echo spk)
+module_path $BARESIP_MODS
+module opus.so
+module g711.so
+module $BARESIP_AUDIO.so
+module cons.so
+module_tmp account.so
+module_app menu.so
+cons_listen 127.0.0.1:5555
+EOF
+        user=a
+        [ "$h" = h4 ] && user=b
+        echo "<sip:$user@${HOST_ADDR[$h]}>;regint=0;answermode=auto;audio_codecs=$codec" >"$d/accounts"
+        : >"$d/contacts"
+        host_bg "$h" "${HOST_DIR[$h]}/baresip.log" baresip -f "$d"
+        BS_PID[$h]=$LAST_PID
+    done
+    if ! wait_for 10 grep -q 'baresip is ready' "${HOST_DIR[h3]}/baresip.log" ||
+        ! wait_for 10 grep -q 'baresip is ready' "${HOST_DIR[h4]}/baresip.log"; then
+        say "baresip did not start"
+        tail -n 20 "${HOST_DIR[h3]}/baresip.log" "${HOST_DIR[h4]}/baresip.log" >&2
+        return 1
+    fi
+}
+# bcmd HOST COMMAND: a command line to baresip's cons port on HOST.
+bcmd() {
+    # Read its echo of the line before closing: closing with unread data
+    # resets the connection, and baresip then drops the command.
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    host_run "$1" timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5555 && printf "%s\n" "$1" >&3 &&
+        timeout 0.3 cat <&3 >/dev/null; exit 0' _ "$2"
+}
+bcount() { grep -c "$2" "${HOST_DIR[$1]}/baresip.log"; }
+bcount_ge() { [ "$(bcount "$1" "$2")" -ge "$3" ]; }
+
+# call_up KIND: A calls B; true once established at the caller (UP_MS).
+call_up() {
+    local n
+    if [ "$1" = zcalld ]; then
+        call_start h1 "sip:bob@$B"
+        if [ "$CALL_RC" != 0 ] || [ -z "$CALL_ID" ] || ! wait_for 10 zq h1 has id="$CALL_ID" state=active; then
+            say "zcalld call did not become active (exit $CALL_RC): $CALL_OUT"
+            show_calls h1 >&2
+            return 1
+        fi
+    else
+        n=$(bcount h3 'Call established')
+        bcmd h3 "/dial sip:b@$BB"
+        wait_for 10 bcount_ge h3 'Call established' $((n + 1)) ||
+            { say "baresip call not established"; tail -n 5 "${HOST_DIR[h3]}/baresip.log" >&2; return 1; }
+    fi
+    UP_MS=$WAIT_OK_AT_MS
+}
+# call_down KIND: A hangs up; waits until both ends are done.
+call_down() {
+    local n3 n4
+    if [ "$1" = zcalld ]; then
+        zdo h1 hangup --all >/dev/null
+        wait_for 5 ended_all h1 || say "alice still has a call"
+        wait_for 5 ended_all h2 || { say "bob still has a call"; zdo h2 hangup --all >/dev/null; }
+    else
+        n3=$(bcount h3 'terminated') n4=$(bcount h4 'terminated')
+        bcmd h3 /hangup
+        wait_for 5 bcount_ge h3 'terminated' $((n3 + 1)) || say "baresip a: call not terminated"
+        wait_for 5 bcount_ge h4 'terminated' $((n4 + 1)) || say "baresip b: call not terminated"
+    fi
+}
+caller_pid() { if [ "$1" = zcalld ]; then echo "${AGENT_PID[h1]}"; else echo "${BS_PID[h3]}"; fi; }
+
+# voice_call KIND CODEC I: part 1's measurements on one call.
+voice_call() {
+    local kind=$1 codec=$2 wav="$W/voice/$1-$2-$3.wav" pid c0 c1 t0 t1
+    pid=$(caller_pid "$kind")
+    call_up "$kind" || { record "fail_$kind" 1; call_down "$kind"; return 1; }
+    sleep_to $((UP_MS + SETTLE_S * 1000))
+    lab_record "$wav"
+    sleep 0.2
+    c0=$(cpu_ticks "$pid") t0=$(now_ms)
+    bursts_play
+    sleep_to $((t0 + WINDOW_S * 1000))
+    c1=$(cpu_ticks "$pid") t1=$(now_ms)
+    record "rss_call_$kind" "$(vmrss_kb "$pid")"
+    if [ "$kind" = zcalld ]; then
+        zc h1 calls --json >"$wav.a-calls.json" 2>&1
+        zc h2 calls --json >"$wav.b-calls.json" 2>&1
+    fi
+    lab_record_stop
+    host_stop "$BURSTS_PID" h1
+    call_down "$kind"
+    if [ -n "$c0" ] && [ -n "$c1" ]; then
+        record "cpu_${kind}_$codec" "$(awk -v c=$((c1 - c0)) -v t="$TCK" -v ms=$((t1 - t0)) \
+            'BEGIN { printf "%.3f", c / t * 10000 / ms }')"
+    fi
+    echo "$kind $codec $pid $wav" >>"$W/wavs"
+}
+
+# ---------------------------------------------------------------- 1. voice
+capture_start "$W/voice" "udp and not port 5353" || { say "tcpdump did not start"; exit 1; }
+for codec in opus pcmu; do
+    zcalld_pair "$codec" "echo-cancel=true" "echo-cancel=true" || exit 1
+    baresip_pair "$codec" || exit 1
+    sleep 2
+    record rss_idle_zcalld "$(vmrss_kb "${AGENT_PID[h1]}")"
+    record rss_idle_baresip "$(vmrss_kb "${BS_PID[h3]}")"
+    for ((i = 1; i <= VOICE_CALLS; i++)); do
+        say "1/2 voice, $codec: call $i of $VOICE_CALLS, zcalld then baresip"
+        voice_call zcalld "$codec" "$i"
+        voice_call baresip "$codec" "$i"
+    done
+done
+capture_stop
+
+# ---------------------------------------------------------------- 2. echo
+# echo_path MS: (re)load the echo path spk_b.monitor -> bmic with MS of latency.
+ECHO_MOD=
+echo_path() {
+    [ -n "$ECHO_MOD" ] && pa unload-module "$ECHO_MOD"
+    ECHO_MOD=$(pa load-module module-loopback source=spk_b.monitor sink=bmic latency_msec="$1" \
+        source_dont_move=true sink_dont_move=true) || say "echo path ($1 ms) did not load"
+}
+# erle_call KIND I: part 2's measurement on one call.
+erle_call() {
+    local kind=$1 wav="$W/echo/$1-$2.wav" tone t_rec t_chg
+    echo_path $ECHO_MS
+    tone=$(pa load-module module-sine sink=mouth frequency=$TONE_HZ)
+    if call_up "$kind"; then
+        sleep_to $((UP_MS + ERLE_REC_FROM_S * 1000))
+        lab_record "$wav"
+        t_rec=$(now_ms)
+        sleep_to $((UP_MS + ERLE_CHANGE_S * 1000))
+        t_chg=$(now_ms)
+        echo_path $ECHO_MS_AFTER
+        sleep_to $((UP_MS + ERLE_REC_TO_S * 1000))
+        lab_record_stop
+        [ "$kind" = zcalld ] && zc h2 calls --json >"$wav.b-calls.json" 2>&1
+        # The recording starts ~0.1 s after parecord does: the analysis
+        # looks for the change from 0.5 s before this guess.
+        echo "$kind $2 $(awk -v a="$t_rec" -v b="$t_chg" 'BEGIN { printf "%.2f", (b - a) / 1000 }') $wav" >>"$W/echo-wavs"
+    else
+        record "fail_$kind" 1
+    fi
+    call_down "$kind"
+    [ -n "$tone" ] && pa unload-module "$tone"
+}
+mkdir -p "$W/echo"
+zcalld_pair opus "echo-cancel=false denoise=false" "echo-cancel=true denoise=false" || exit 1
+baresip_pair opus || exit 1
+sleep 1
+for ((i = 1; i <= ERLE_CALLS; i++)); do
+    say "2/2 echo: call $i of $ERLE_CALLS, zcalld then baresip"
+    erle_call zcalld "$i"
+    erle_call baresip "$i"
+done
+[ -n "$ECHO_MOD" ] && pa unload-module "$ECHO_MOD"
+for h in h1 h2; do
+    stop_agent "$h" || say "zcalld on $h: exit status ${AGENT_RC[$h]} on SIGTERM"
+done
+for h in h1 h2; do
+    grep -E 'CRITICAL|assertion .* failed' "${HOST_DIR[$h]}/zcalld.log" | head -n 5 | sed "s/^/voice-bench: $h zcalld.log: /" >&2
+done
+
+# ---------------------------------------------------------------- report
+say "analysing the recordings"
+BENCH_DIR="$here" python3 - "$RESULTS" "$W" "$A" "$BA" "$TONE_HZ" "$ECHO_MS" "$ECHO_MS_AFTER" "$VOICE_CALLS" \
+    "$ERLE_CALLS" "$BARESIP_AUDIO" <<'EOF'
+import os, sys
+sys.path.insert(0, os.environ["BENCH_DIR"])
+import mdtable
+import voicemeasure as vm
+import statistics
+res, W, A, BA, hz, e0, e1, ncalls, nerle, baudio = sys.argv[1:]
+vals = {}
+for line in open(res):
+    k, v = line.split()
+    vals.setdefault(k, []).append(v)
+def nums(k, scale=1.0):
+    out = []
+    for v in vals.get(k, []):
+        try:
+            out.append(float(v) * scale)
+        except ValueError:
+            pass
+    return out
+def mmm(v, fmt="%.1f", extra=""):
+    if not v:
+        return "n/a"
+    return "%s / %s / %s (n=%d%s)" % (fmt % min(v), fmt % statistics.median(v), fmt % max(v), len(v), extra)
+def med(v):
+    return statistics.median(v) if v else None
+def verdict(v, ok):
+    return "NOT MEASURED" if v is None else ("met" if ok(v) else "NOT MET")
+
+# Latency per burst, A's mouth (aux0) -> B's speaker (aux1).
+lat = {}
+missing = {}
+for line in open(os.path.join(W, "wavs")):
+    kind, codec, _pid, wav = line.split()
+    try:
+        r = vm.latency(wav, 0, 1)
+    except Exception as e:           # a recording that did not happen
+        sys.stderr.write("voice-bench: %s: %s\n" % (wav, e))
+        r = []
+    lat.setdefault((kind, codec), []).extend(ms for _t, ms in r if ms is not None)
+    missing[(kind, codec)] = missing.get((kind, codec), 0) + sum(1 for _t, ms in r if ms is None)
+def lcell(kind, codec):
+    v = lat.get((kind, codec), [])
+    m = missing.get((kind, codec), 0)
+    return mmm(v, extra=" bursts" + (", %d not heard" % m if m else ""))
+
+rows = []
+h = lat.get(("harness", "-"), [])
+rows.append(("harness: module-loopback latency_msec=20 instead of the agents (ms)", mmm(h, "%.2f", " bursts"), "-",
+             "19-21", verdict(med(h), lambda x: 19 <= x <= 21)))
+for codec, name in (("opus", "Opus"), ("pcmu", "PCMU")):
+    z = lat.get(("zcalld", codec), [])
+    rows.append(("mouth-to-ear A -> B, %s (ms, harness included)" % name, lcell("zcalld", codec),
+                 lcell("baresip", codec), "median <= 60", verdict(med(z), lambda x: x <= 60)))
+
+# INVITE -> first RTP from the capture.
+rz, rb, dz, db = [], [], [], []
+for src, dst, any_ms, fwd, back in vm.rtp(os.path.join(W, "voice", "lan.pcap")):
+    if any_ms is None:
+        continue
+    first = "caller" if fwd is not None and (back is None or fwd <= back) else "callee"
+    (rz if src == A else rb).append(any_ms)
+    (dz if src == A else db).append(first)
+def dcell(v, d):
+    return mmm(v) + ("; first sent by the caller %d, callee %d" % (d.count("caller"), d.count("callee")) if d else "")
+rows.append(("INVITE -> first RTP, either direction, wire (ms)", dcell(rz, dz), dcell(rb, db),
+             "median <= 40", verdict(med(rz), lambda x: x <= 40)))
+
+for codec, name, tgt in (("opus", "Opus", True), ("pcmu", "PCMU", False)):
+    z, b = nums("cpu_zcalld_" + codec), nums("cpu_baresip_" + codec)
+    rows.append(("caller CPU per 10 s of call, %s (s; zcalld with echo canceller)" % name,
+                 mmm(z, "%.2f"), mmm(b, "%.2f"), "median <= 0.35" if tgt else "-",
+                 verdict(med(z), lambda x: x <= 0.35) if tgt else "info"))
+zi, bi = nums("rss_idle_zcalld", 1 / 1024), nums("rss_idle_baresip", 1 / 1024)
+rows.append(("caller VmRSS idle, after each start (MB)", mmm(zi), mmm(bi), "-", "info"))
+zc, bc = nums("rss_call_zcalld", 1 / 1024), nums("rss_call_baresip", 1 / 1024)
+rows.append(("caller VmRSS in a call (MB)", mmm(zc), mmm(bc), "max <= 14",
+             verdict(max(zc) if zc else None, lambda x: x <= 14)))
+
+# ERLE at B: echo in B's microphone (aux2) vs what came back to A's speaker (aux3).
+erle = {}
+notes = []
+ew = os.path.join(W, "echo-wavs")
+for line in (open(ew) if os.path.exists(ew) else []):
+    kind, i, chg, wav = line.split()
+    try:
+        r = vm.erle(wav, float(hz), 2, 3, float(chg), 2.0)
+    except Exception as e:
+        r = {"error": str(e)}
+    erle.setdefault(kind, []).append(r)
+    short = {k: v for k, v in r.items() if k != "erle_after"}
+    notes.append("%s call %s: %s; ERLE after the change (100 ms blocks): %s" %
+                 (kind, i, short, " ".join("%.0f" % x for x in r.get("erle_after", []))))
+def steady(kind):
+    return [r["steady_db"] for r in erle.get(kind, []) if "steady_db" in r]
+def reconv(kind):
+    rs = [r for r in erle.get(kind, []) if "change_s" in r]
+    return [r["reconverge_s"] for r in rs if r["reconverge_s"] is not None], \
+        sum(1 for r in rs if r["reconverge_s"] is None), rs
+zs, bs = steady("zcalld"), steady("baresip")
+low = [r["low_pct"] for r in erle.get("zcalld", []) if "low_pct" in r]
+rows.append(("ERLE at B, steady state, %s Hz (dB)" % hz,
+             mmm(zs) + ("; 100 ms blocks under 30 dB: %s %% (median of calls)" % ("%.0f" % med(low)) if low else ""),
+             mmm(bs) + " (no echo canceller)", "median >= 30", verdict(med(zs), lambda x: x >= 30)))
+zr, zfail, zall = reconv("zcalld")
+cell = mmm(zr, "%.2f")
+if zfail:
+    cell += "; %d of %d not reconverged within %.1f s" % (zfail, len(zall), min(r["watched_s"] for r in zall))
+zv = None
+if zall:
+    zv = statistics.median([r["reconverge_s"] if r["reconverge_s"] is not None else float("inf") for r in zall])
+rows.append(("ERLE reconvergence after echo path %s -> %s ms (s)" % (e0, e1), cell,
+             "n/a: no echo canceller", "median <= 1", verdict(zv, lambda x: x <= 1)))
+
+fails = {k: len(vals.get("fail_" + k, [])) for k in ("zcalld", "baresip")}
+print("voice benchmark: %s calls per agent and codec, %s echo calls per agent; zcalld [audio] echo-cancel=true"
+      " (defaults otherwise), baresip 1.0 (%s module); caller A -> callee B on a namespace LAN, one PulseAudio"
+      % (ncalls, nerle, baudio))
+hdr = ("metric", "zcalld (min / median / max)", "baresip (min / median / max)", "target", "result")
+rc = mdtable.print_table(hdr, rows)
+for k, n in fails.items():
+    if n:
+        print("%s: %d calls failed to connect" % (k, n))
+for n in notes:
+    sys.stderr.write("voice-bench: %s\n" % n)
+sys.exit(rc)
+EOF
