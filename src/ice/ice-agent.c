@@ -206,7 +206,7 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
    * RFC 8445 where the two differ); aggressive nomination is its default
    * and fine with one stream. */
   agent->agent = nice_agent_new_full (agent->context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
-  g_object_set (agent->agent, "controlling-mode", config->controlling, "upnp", FALSE, "ice-tcp", FALSE,
+  g_object_set (agent->agent, "controlling-mode", config->controlling, "upnp", FALSE, "ice-tcp", TRUE,
                 "force-relay", config->force_relay && config->turn_server != NULL, NULL);
   if (config->stun_server != NULL
       && !(config->turn_server != NULL && g_str_equal (config->stun_server, config->turn_server)
@@ -360,9 +360,10 @@ zc_ice_agent_get_local_sdp (ZcIceAgent *agent, GError **error)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-/* libnice 0.1.21 only ever names an IPv4 candidate the default; on an
- * IPv6-only path the default is the best candidate we have (RFC 8839
- * 4.2.1.2: the one most likely to work, i.e. the highest priority). */
+/* libnice 0.1.21 only ever names an IPv4 candidate the default, and may
+ * name a TCP one; then the default is the best UDP candidate we have
+ * (RFC 8839 4.2.1.2: the one most likely to work, i.e. the highest
+ * priority). */
 static NiceCandidate *
 best_local_candidate (ZcIceAgent *agent, guint component_id)
 {
@@ -372,7 +373,8 @@ best_local_candidate (ZcIceAgent *agent, guint component_id)
   for (GSList *l = cands; l != NULL; l = l->next) {
     NiceCandidate *cand = l->data;
 
-    if (!address_is_ipv6_linklocal (&cand->addr) && (best == NULL || cand->priority > best->priority))
+    if (cand->transport == NICE_CANDIDATE_TRANSPORT_UDP && !address_is_ipv6_linklocal (&cand->addr)
+        && (best == NULL || cand->priority > best->priority))
       best = cand;
   }
   best = best != NULL ? nice_candidate_copy (best) : NULL;
@@ -395,6 +397,9 @@ zc_ice_agent_get_default_address (ZcIceAgent *agent, guint component_id, char **
     return FALSE;
   }
   cand = nice_agent_get_default_local_candidate (agent->agent, agent->stream_id, component_id);
+  /* c=/m= name a UDP address: RTP/AVP is UDP, whatever ICE-TCP adds. */
+  if (cand != NULL && cand->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+    g_clear_pointer (&cand, nice_candidate_free);
   if (cand == NULL)
     cand = best_local_candidate (agent, component_id);
   if (cand == NULL) {

@@ -18,8 +18,9 @@
  *     its c=/m= address; libnice then sends there without checks and accepts
  *     packets from any source (RFC 3264 behaviour).
  *
- * Host candidates, plus server-reflexive and relayed ones when a STUN or
- * TURN server is configured.  IPv6
+ * Host candidates over UDP and TCP (ICE-TCP, RFC 6544: a way through
+ * firewalls that drop UDP), plus server-reflexive and relayed ones when a
+ * STUN or TURN server is configured.  IPv6
  * link-local addresses are never used: they were gathered and won pairs on
  * a shared LAN in the lab, and cannot be reached off-link.  UPnP is off.
  *

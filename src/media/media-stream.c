@@ -349,8 +349,10 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   if (!zc_call_media_start (stream->media, error))
     goto fail;
   stream->codec_name = g_strdup (remote->codec->name);
-  g_message ("%s to %s:%u (%s)", remote->codec->name, remote->address, remote->rtp_port,
-             stream->plain ? "plain RTP" : "ICE");
+  if (stream->plain)
+    g_message ("%s, plain RTP to %s:%u", remote->codec->name, remote->address, remote->rtp_port);
+  else
+    g_message ("%s over ICE: connectivity checks started (the pair follows)", remote->codec->name);
   return TRUE;
 
 fail:
