@@ -84,7 +84,7 @@ struct _ZcAudioEngine {
   Device *final[ZC_AUDIO_N_DIRECTIONS]; /* what the audio thread held when it stopped */
 
   _Atomic guint64 periods, frames_sent, to_network_overflows, underruns, playback_periods,
-    reference_misses, aec_resets;
+    reference_misses, aec_resets, playback_trimmed;
   atomic_bool realtime, running;
 };
 
@@ -501,8 +501,18 @@ loop_playback (Loop *l)
       break;
 
     while (zc_ring_get_fill (d->ring) < d->period) {
-      guint got = zc_ring_read (e->from_network, e->frame_in, e->frame);
-      guint out;
+      guint fill = zc_ring_get_fill (e->from_network);
+      guint got, out;
+
+      /* Latency control: the media side writes 20 ms per tick (more when
+       * the jitter buffer catches up), we play 10 ms per period.  More
+       * than 40 ms waiting is delay that would stay for the rest of the
+       * call: drop the oldest, keeping 20 ms. */
+      if (fill > 4 * e->frame) {
+        zc_ring_skip (e->from_network, fill - 2 * e->frame);
+        atomic_fetch_add_explicit (&e->playback_trimmed, fill - 2 * e->frame, memory_order_relaxed);
+      }
+      got = zc_ring_read (e->from_network, e->frame_in, e->frame);
 
       if (got < e->frame) {
         memset (e->frame_in + got, 0, (e->frame - got) * sizeof (gint16));
@@ -797,6 +807,7 @@ zc_audio_engine_get_stats (ZcAudioEngine *e, ZcAudioEngineStats *stats)
   stats->playback_periods = atomic_load (&e->playback_periods);
   stats->reference_misses = atomic_load (&e->reference_misses);
   stats->aec_resets = atomic_load (&e->aec_resets);
+  stats->playback_trimmed = atomic_load (&e->playback_trimmed);
   stats->realtime = atomic_load (&e->realtime);
   stats->running = atomic_load (&e->running);
 }

@@ -357,9 +357,23 @@ receive_due (ZcCallMedia *media, guint32 user_ts)
 static void
 send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
 {
-  guint32 got = zc_ring_read (media->to_network, media->pcm, media->frame_samples);
+  guint32 fill = zc_ring_get_fill (media->to_network);
+  guint32 got;
   ZcDtmfPacket packet;
   int ret;
+
+  /* Latency control: the engine delivers 10 ms at a time at its device's
+   * clock, we take 20 ms per tick at ours.  Anything beyond a frame and a
+   * half waiting here is delay that would otherwise stay for the rest of
+   * the call (a burst from the sound server, a late tick): drop the
+   * oldest of it. */
+  if (fill > 2 * media->frame_samples) {
+    guint32 excess = fill - media->frame_samples - media->frame_samples / 2;
+
+    zc_ring_skip (media->to_network, excess);
+    media->counters.capture_trimmed_samples += excess;
+  }
+  got = zc_ring_read (media->to_network, media->pcm, media->frame_samples);
 
   if (got < media->frame_samples) {
     memset (media->pcm + got, 0, (media->frame_samples - got) * sizeof (gint16));

@@ -92,6 +92,7 @@ typedef struct {
   guint64 frames_fec;                /* rebuilt from Opus in-band FEC */
   guint64 dtx_frames;                /* encoded to nothing (Opus DTX) */
   guint64 capture_underruns;         /* ticks where to_network had less than a frame */
+  guint64 capture_trimmed_samples;   /* backlog dropped to keep the delay down */
   guint64 playback_overflow_samples; /* decoded samples from_network had no room for */
   guint64 decode_errors;
   guint64 send_errors;               /* other than -ENOTCONN */

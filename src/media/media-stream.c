@@ -464,8 +464,14 @@ zc_media_stream_describe (ZcMediaStream *stream)
     add_u64 (&b, "dtmf_sent", st.dtmf_sent);
     add_u64 (&b, "dtmf_received", st.dtmf_received);
     g_variant_builder_add (&b, "{sv}", "timed_out", g_variant_new_boolean (st.media_timed_out));
+    add_u64 (&b, "capture_trimmed_samples", st.capture_trimmed_samples);
   }
   if (stream->engine != NULL) {
+    ZcAudioEngineStats engine_stats;
+
+    zc_audio_engine_get_stats (stream->engine, &engine_stats);
+    add_u64 (&b, "playback_trimmed_samples", engine_stats.playback_trimmed);
+    add_u64 (&b, "playback_underruns", engine_stats.underruns);
     g_variant_builder_add (&b, "{sv}", "capture", describe_device (stream->engine, ZC_AUDIO_CAPTURE));
     g_variant_builder_add (&b, "{sv}", "playback", describe_device (stream->engine, ZC_AUDIO_PLAYBACK));
   }
