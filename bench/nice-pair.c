@@ -2,7 +2,7 @@
 /* nice-pair - one end of a pair of plain libnice agents: the anchor of
  * bench/offlan-bench.sh (issue 5, item 7).  Two of these run, one per lab
  * host, and connect with ICE through the lab exactly as zcalld's agents do
- * (src/ice/ice-agent.c): NICE_COMPATIBILITY_RFC5245, no UPnP, ICE-TCP on,
+ * (src/ice/ice-agent.c): NICE_COMPATIBILITY_RFC5245, no UPnP, no ICE-TCP,
  * host candidates on every address but loopback and IPv6 link-local,
  * server-reflexive ones from the STUN server unless it is the TURN server
  * itself, relayed ones from TURN over UDP, one component (RTP with RTCP
@@ -364,7 +364,7 @@ main (int argc, char **argv)
 
   /* As zcalld's ice-agent.c. */
   p.agent = nice_agent_new_full (NULL, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
-  g_object_set (p.agent, "controlling-mode", controlling, "upnp", FALSE, "ice-tcp", TRUE, NULL);
+  g_object_set (p.agent, "controlling-mode", controlling, "upnp", FALSE, "ice-tcp", FALSE, NULL);
   if (stun_host != NULL && !(turn_host != NULL && g_str_equal (stun_host, turn_host) && stun_port == turn_port))
     g_object_set (p.agent, "stun-server", stun_host, "stun-server-port", stun_port, NULL);
   ips = nice_interfaces_get_local_ips (FALSE);
