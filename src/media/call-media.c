@@ -363,11 +363,12 @@ send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
   int ret;
 
   /* Latency control: the engine delivers 10 ms at a time at its device's
-   * clock, we take 20 ms per tick at ours.  Anything beyond a frame and a
-   * half waiting here is delay that would otherwise stay for the rest of
-   * the call (a burst from the sound server, a late tick): drop the
-   * oldest of it. */
-  if (fill > 2 * media->frame_samples) {
+   * clock, we take 20 ms per tick at ours, so a frame and a half is the
+   * most that waits here in steady state.  More than three frames is
+   * delay that would otherwise stay for the rest of the call (a burst
+   * from the sound server, late ticks): drop the oldest of it, down to a
+   * frame and a half. */
+  if (fill > 3 * media->frame_samples) {
     guint32 excess = fill - media->frame_samples - media->frame_samples / 2;
 
     zc_ring_skip (media->to_network, excess);
