@@ -258,8 +258,11 @@ endpoint_recvfrom (RtpTransport *t, mblk_t *msg, int flags G_GNUC_UNUSED, struct
   /* Copy at b_wptr and do not advance it: the meta transport and
    * rtp_session_rtp_recv() advance it by the returned length. */
   memcpy (msg->b_wptr, d->data, len);
-  if (len >= RTCP_KEY_BYTES && (ep->component_id == ZC_ICE_COMPONENT_RTCP || (d->data[1] & 0x7f) >= 64)) {
-    /* RTCP (RFC 5761 4: PT 64..95 with the marker bit on RTP's port). */
+  if (len >= RTCP_KEY_BYTES
+      && (ep->component_id == ZC_ICE_COMPONENT_RTCP || (d->data[1] >= 192 && d->data[1] <= 223))) {
+    /* RTCP: its packet types 192-223 are what RTP payload types 64-95 with
+     * the marker bit would read as (RFC 5761 4), so the second byte tells
+     * them apart.  Not "PT >= 64": that took Opus (111) for RTCP. */
     RtcpArrival *a = &ep->session->rtcp_arrivals[ep->session->rtcp_arrival_next++ % RTCP_ARRIVALS];
 
     a->arrival_us = d->arrival_us;
