@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -81,6 +82,7 @@ struct _ZcCallMedia {
   _Atomic guint32 event_read;
   Event events[ZC_CALL_MEDIA_EVENT_QUEUE];
   int event_fd;
+  int kick_fd;        /* eventfd: tick now instead of at the next 20 ms mark */
   GSource *event_source;
 
   /* Statistics snapshot, seqlock: odd while the media thread writes. */
@@ -436,6 +438,50 @@ timespec_add_ns (struct timespec *t, long ns)
   }
 }
 
+/* Sleeps until @next, or until zc_call_media_kick(): then the clock is
+ * moved to now, so this tick and the following ones come at once. */
+static void
+wait_until (ZcCallMedia *media, struct timespec *next)
+{
+  struct pollfd pfd = { .fd = media->kick_fd, .events = POLLIN };
+
+  for (;;) {
+    struct timespec now, rel;
+    gint64 left_ns;
+    int n;
+
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    left_ns = (next->tv_sec - now.tv_sec) * 1000000000LL + (next->tv_nsec - now.tv_nsec);
+    if (left_ns <= 0)
+      return;
+    rel.tv_sec = (time_t) (left_ns / 1000000000LL);
+    rel.tv_nsec = (long) (left_ns % 1000000000LL);
+    n = ppoll (&pfd, 1, &rel, NULL);
+    if (n > 0 && (pfd.revents & POLLIN)) {
+      guint64 count;
+
+      if (read (media->kick_fd, &count, sizeof count) < 0) {
+        /* nothing to do: the flag is cleared either way */
+      }
+      clock_gettime (CLOCK_MONOTONIC, next);
+      return;
+    }
+    if (n == 0)
+      return;
+    /* EINTR: go round again */
+  }
+}
+
+void
+zc_call_media_kick (ZcCallMedia *media)
+{
+  guint64 one = 1;
+
+  if (write (media->kick_fd, &one, sizeof one) < 0) {
+    /* a kick already pending is as good */
+  }
+}
+
 static gpointer
 media_thread (gpointer data)
 {
@@ -472,8 +518,7 @@ media_thread (gpointer data)
         next = now; /* stalled: do not burst the missed ticks */
       continue;
     }
-    while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-      ;
+    wait_until (media, &next);
   }
   zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
   stats_publish (media);
@@ -511,6 +556,7 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
     return NULL;
 
   media = g_new0 (ZcCallMedia, 1);
+  media->event_fd = media->kick_fd = -1;
   media->to_network = config->to_network;
   media->from_network = config->from_network;
   media->rtp = config->rtp;
@@ -540,7 +586,8 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
   media->stats = media->counters;
 
   media->event_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (media->event_fd < 0) {
+  media->kick_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (media->event_fd < 0 || media->kick_fd < 0) {
     int saved = errno;
 
     g_set_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_FAILED, "media: cannot create eventfd (%s)",
@@ -596,6 +643,8 @@ zc_call_media_free (ZcCallMedia *media)
   }
   if (media->event_fd >= 0)
     close (media->event_fd);
+  if (media->kick_fd >= 0)
+    close (media->kick_fd);
   g_main_context_unref (media->context);
   zc_codec_instance_free (media->codec);
   zc_dtmf_sender_free (media->dtmf_sender);

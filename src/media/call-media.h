@@ -122,6 +122,10 @@ void zc_call_media_stop (ZcCallMedia *media);
  * queue (ZC_DTMF_QUEUE_MAX) is full. */
 int zc_call_media_send_dtmf (ZcCallMedia *media, const char *digits);
 
+/* Any thread: run the next tick now rather than at the next 20 ms mark
+ * (the transport just became usable: the first packet need not wait). */
+void zc_call_media_kick (ZcCallMedia *media);
+
 /* Any thread. */
 void zc_call_media_get_stats (ZcCallMedia *media, ZcCallMediaStats *stats);
 gboolean zc_call_media_is_timed_out (ZcCallMedia *media);

@@ -119,6 +119,9 @@ ice_state_cb (ZcIceAgent *ice G_GNUC_UNUSED, guint component_id, ZcIceState stat
 {
   ZcMediaStream *stream = user_data;
 
+  /* The first packet goes out now, not up to a frame later. */
+  if (component_id == ZC_ICE_COMPONENT_RTP && state == ZC_ICE_STATE_CONNECTED && stream->media != NULL)
+    zc_call_media_kick (stream->media);
   if (component_id == ZC_ICE_COMPONENT_RTP && state == ZC_ICE_STATE_FAILED && !stream->failed_reported) {
     stream->failed_reported = TRUE;
     g_message ("no ICE candidate pair works");
