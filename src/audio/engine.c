@@ -24,8 +24,11 @@
  * a stream kept below prebuf never (re)starts after an underrun. */
 #define BUFFER_PERIODS 3
 /* The echo reference is primed this much earlier than the measured delay,
- * so device-buffer jitter never makes it late (aec.h), ms. */
-#define REFERENCE_MARGIN_MS 2
+ * so that neither device-buffer jitter nor a sound server's latency report
+ * that runs high (PulseAudio's did, by tens of ms now and then) makes it
+ * late: a late reference cannot be cancelled at all, an early one only
+ * costs that much of the tail (aec.h), ms. */
+#define REFERENCE_MARGIN_MS 30
 /* A running device that delivers nothing for this long is given up on and
  * reopened, ms.  Not shorter: a PulseAudio sink that was idle at a long
  * latency can take over a second to serve a new low-latency stream. */
