@@ -8,6 +8,7 @@
 #include <speex/speex_echo.h>
 #include <speex/speex_preprocess.h>
 
+#include <math.h>
 #include <string.h>
 
 /* The voice activity hysteresis speexdsp's own VAD uses (its
@@ -22,6 +23,15 @@
 /* Residual noise left by denoise=on, dB (speexdsp's default). */
 #define DENOISE_SUPPRESS_DB (-15)
 
+/* The divergence guard (see zc_aec_process()).  A cleaned frame with more
+ * energy than the microphone frame it came from (beyond rounding: 1e-5 is
+ * -50 dB, plus one LSB squared per sample) is the canceller adding what it
+ * plays; one with four times as much (6 dB) for DIVERGED_RESET_FRAMES in
+ * a row is a filter that will not come back by itself. */
+#define DIVERGED_MARGIN 1.00001
+#define DIVERGED_RESET_RATIO 4.0
+#define DIVERGED_RESET_FRAMES 5
+
 struct _ZcAec {
   SpeexEchoState *echo;             /* NULL when echo-cancel=false */
   SpeexPreprocessState *preprocess; /* always: it makes the VAD decision */
@@ -30,6 +40,15 @@ struct _ZcAec {
   gint16 *silence;                  /* frame_size zeros, the reference when none is given */
   gint16 *work;                     /* frame_size samples, the frame being cleaned */
   guint resets;                     /* zc_aec_reset() calls, for statistics */
+  /* The divergence guard's copy of the microphone frame, through the same
+   * DC notch speexdsp applies to it before cancelling (mdf.c
+   * filter_dc_notch16(), float build), so "more energy than the input" is
+   * judged against what the canceller actually started from. */
+  gint16 *notched;
+  gfloat notch_radius;
+  gfloat notch_mem[2];
+  guint diverged_run;               /* consecutive frames far over the input */
+  guint diverged_frames;            /* frames the guard replaced, for statistics */
 };
 
 ZcAec *
@@ -55,6 +74,9 @@ zc_aec_new (const ZcAecConfig *config, GError **error)
   aec->frame_size = config->rate_hz * ZC_AEC_FRAME_MS / 1000;
   aec->silence = g_new0 (gint16, aec->frame_size);
   aec->work = g_new0 (gint16, aec->frame_size);
+  aec->notched = g_new0 (gint16, aec->frame_size);
+  /* speexdsp's radii for its DC notch (mdf.c, speex_echo_state_init_mc). */
+  aec->notch_radius = config->rate_hz < 12000 ? 0.9f : config->rate_hz < 24000 ? 0.982f : 0.992f;
   rate = (spx_int32_t) config->rate_hz;
 
   if (config->echo_cancel) {
@@ -98,6 +120,7 @@ zc_aec_free (ZcAec *aec)
     speex_echo_state_destroy (aec->echo);
   g_free (aec->silence);
   g_free (aec->work);
+  g_free (aec->notched);
   g_free (aec);
 }
 
@@ -105,6 +128,68 @@ guint
 zc_aec_get_frame_size (const ZcAec *aec)
 {
   return aec->frame_size;
+}
+
+/* Returns the energy of @x[0..n). */
+static gdouble
+frame_energy (const gint16 *x, guint n)
+{
+  gdouble e = 0;
+
+  for (guint i = 0; i < n; i++)
+    e += (gdouble) x[i] * x[i];
+  return e;
+}
+
+/* speexdsp's DC notch on @in into @out, returning the energy of @out. */
+static gdouble
+dc_notch (ZcAec *aec, const gint16 *in, gint16 *out)
+{
+  gfloat r = aec->notch_radius;
+  gfloat den2 = r * r + 0.7f * (1 - r) * (1 - r);
+  gdouble e = 0;
+
+  for (guint i = 0; i < aec->frame_size; i++) {
+    gfloat vin = in[i];
+    gfloat vout = aec->notch_mem[0] + vin;
+    gfloat o = r * vout;
+
+    aec->notch_mem[0] = aec->notch_mem[1] + 2 * (-vin + r * vout);
+    aec->notch_mem[1] = vin - den2 * vout;
+    out[i] = (gint16) CLAMP (lrintf (o), G_MININT16, G_MAXINT16);
+    e += (gdouble) o * o;
+  }
+  return e;
+}
+
+/* The canceller subtracts its echo estimate from the microphone signal;
+ * where there is no echo to subtract, the estimate is the far end's audio
+ * injected into ours.  speexdsp's filter gets there when near-end sound
+ * never pauses (it takes steady near-end sound for double talk and all
+ * but stops adapting, so whatever it learned early stays): in
+ * tests/net/voice.test a steady tone on each side brought the far end's
+ * tone back to it only 20 dB down.  Like WebRTC's AEC, we never let the
+ * cleaned frame be louder than the microphone frame -- a canceller that
+ * adds energy is wrong for that frame, so the frame goes out uncancelled --
+ * and start the filter again when it adds a lot for several frames. */
+static void
+guard_divergence (ZcAec *aec, const gint16 *capture)
+{
+  gdouble e_in = dc_notch (aec, capture, aec->notched);
+  gdouble e_out = frame_energy (aec->work, aec->frame_size);
+
+  if (e_out <= e_in * DIVERGED_MARGIN + aec->frame_size) {
+    aec->diverged_run = 0;
+    return;
+  }
+  memcpy (aec->work, aec->notched, aec->frame_size * sizeof (gint16));
+  aec->diverged_frames++;
+  if (e_out > e_in * DIVERGED_RESET_RATIO && ++aec->diverged_run >= DIVERGED_RESET_FRAMES) {
+    speex_echo_state_reset (aec->echo);
+    aec->notch_mem[0] = aec->notch_mem[1] = 0;
+    aec->diverged_run = 0;
+    aec->resets++;
+  }
 }
 
 ZcAecVad
@@ -119,6 +204,7 @@ zc_aec_process (ZcAec *aec, const gint16 *capture, const gint16 *playback, gint1
     if (playback == NULL)
       playback = aec->silence;
     speex_echo_cancellation (aec->echo, capture, playback, aec->work);
+    guard_divergence (aec, capture);
   } else {
     memcpy (aec->work, capture, aec->frame_size * sizeof (gint16));
   }
@@ -137,6 +223,9 @@ zc_aec_reset (ZcAec *aec)
 {
   if (aec->echo != NULL)
     speex_echo_state_reset (aec->echo);
+  /* speex_echo_state_reset() clears its notch too: stay in step. */
+  aec->notch_mem[0] = aec->notch_mem[1] = 0;
+  aec->diverged_run = 0;
   aec->was_speech = FALSE;
   aec->resets++;
 }
@@ -145,4 +234,10 @@ guint
 zc_aec_get_reset_count (const ZcAec *aec)
 {
   return aec->resets;
+}
+
+guint
+zc_aec_get_diverged_frames (const ZcAec *aec)
+{
+  return aec->diverged_frames;
 }

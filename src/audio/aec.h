@@ -8,7 +8,9 @@
  * playback reference run at the same rate from the same clock.
  *
  * Created and freed off the real-time path; zc_aec_process() and
- * zc_aec_reset() neither allocate, lock nor log.
+ * zc_aec_reset() neither allocate, lock nor log.  A frame the canceller
+ * would make louder than the microphone frame goes out uncancelled, and a
+ * filter that keeps doing so is reset (a divergence guard, aec.c).
  *
  * Lining the playback reference up with capture
  * ---------------------------------------------
@@ -91,3 +93,7 @@ void zc_aec_reset (ZcAec *aec);
 /* How many times zc_aec_reset() was called; for statistics.  Read it on
  * the thread that calls zc_aec_process(). */
 guint zc_aec_get_reset_count (const ZcAec *aec);
+
+/* How many frames went out uncancelled because the canceller would have
+ * made them louder (its divergence guard); for statistics, same thread. */
+guint zc_aec_get_diverged_frames (const ZcAec *aec);

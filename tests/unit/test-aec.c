@@ -482,6 +482,56 @@ test_aec_in_place_and_no_reference (void)
   g_assert_cmpuint (zc_aec_get_reset_count (a), ==, 1);
 }
 
+/* The echo path goes away (a headset is plugged in) just as the near end
+ * starts a steady sound that never pauses: speexdsp takes it for double
+ * talk and all but stops adapting, so the filter it learned would keep
+ * playing the far end's tone back to it (-18 dB at 8 kHz without the
+ * divergence guard, aec.c).  With the guard the far end's tone must stay
+ * 35 dB under the near end's in every second after the change. */
+static void
+check_path_gone (guint rate_hz)
+{
+  const ZcAecConfig config = { .rate_hz = rate_hz, .echo_cancel = TRUE, .denoise = TRUE };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZcAec) aec = zc_aec_new (&config, &error);
+  const gdouble far_hz = 1600, near_hz = 1000, change_s = 3;
+  gsize n = 8 * rate_hz, delay = rate_hz / 20, frame;
+  g_autofree gint16 *far = g_new (gint16, n);
+  g_autofree gint16 *mic = g_new (gint16, n);
+  g_autofree gint16 *out = g_new (gint16, n);
+
+  g_assert_no_error (error);
+  frame = zc_aec_get_frame_size (aec);
+  sine (far, n, far_hz, rate_hz, 10000);
+  for (gsize i = 0; i < n; i++) {
+    if (i < change_s * rate_hz)
+      mic[i] = i >= delay ? far[i - delay] / 2 : 0;
+    else
+      mic[i] = clip16 (10000 * sin (2 * G_PI * near_hz * (gdouble) i / rate_hz));
+  }
+  for (gsize at = 0; at + frame <= n; at += frame)
+    zc_aec_process (aec, mic + at, far + at, out + at);
+
+  g_test_message ("%u Hz: %u frames guarded, %u resets", rate_hz, zc_aec_get_diverged_frames (aec),
+                  zc_aec_get_reset_count (aec));
+  for (guint s = change_s; s < 8; s++) {
+    gdouble leak = goertzel_power (out + s * rate_hz, rate_hz, far_hz, rate_hz);
+    gdouble near = goertzel_power (out + s * rate_hz, rate_hz, near_hz, rate_hz);
+    gdouble leak_db = 10 * log10 ((leak + 1) / (near + 1));
+
+    g_test_message ("%u Hz, second %u: far tone %.1f dB under the near one", rate_hz, s, -leak_db);
+    g_assert_cmpfloat (leak_db, <=, -35);
+  }
+}
+
+static void
+test_aec_path_gone (void)
+{
+  check_path_gone (8000);
+  check_path_gone (16000);
+  check_path_gone (48000);
+}
+
 static void
 test_aec_config_errors (void)
 {
@@ -514,6 +564,7 @@ main (int argc, char **argv)
   g_test_add_func ("/aec/path-change", test_aec_path_change);
   g_test_add_func ("/aec/double-talk", test_aec_double_talk);
   g_test_add_func ("/aec/in-place-and-no-reference", test_aec_in_place_and_no_reference);
+  g_test_add_func ("/aec/path-gone", test_aec_path_gone);
   g_test_add_func ("/aec/config-errors", test_aec_config_errors);
   return g_test_run ();
 }
