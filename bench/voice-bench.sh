@@ -62,6 +62,8 @@
 #   BENCH_VOICE_CALLS     calls per agent and codec in part 1 (default 5)
 #   BENCH_ERLE_CALLS      calls per agent in part 2 (default 3)
 #   BARESIP_AUDIO         alsa (default) or pulse: baresip's audio module
+#   BENCH_ZCALLD_MEDIA    extra [media] lines for both zcalld agents, as
+#                         space-separated words (e.g. "jitter-buffer=20")
 #   NET_KEEP=1            keep the working directory (recordings, capture, logs)
 
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -198,10 +200,10 @@ zcalld_pair() {
     done
     # shellcheck disable=SC2086  # word lists on purpose
     write_agent_config h1 alice Alice "[calls]" "accept-from=any" \
-        "[audio]" capture-device=mic playback-device=spk ring-device=spk $2 "[media]" "codecs=$1"
+        "[audio]" capture-device=mic playback-device=spk ring-device=spk $2 "[media]" "codecs=$1" ${BENCH_ZCALLD_MEDIA:-}
     # shellcheck disable=SC2086
     write_agent_config h2 bob Bob "[calls]" "auto-answer=true" "accept-from=any" \
-        "[audio]" capture-device=mic playback-device=spk ring-device=spk $3 "[media]" "codecs=$1"
+        "[audio]" capture-device=mic playback-device=spk ring-device=spk $3 "[media]" "codecs=$1" ${BENCH_ZCALLD_MEDIA:-}
     start_agent h1
     start_agent h2
     if ! wait_for 10 zc h1 status || ! wait_for 10 zc h2 status; then

@@ -336,6 +336,29 @@ parse_opus_bitrate (ZcConfig *config, const char *value, char **reason)
   return TRUE;
 }
 
+/* Opus's audio bandwidths (RFC 6716 2) by the sample rate that carries
+ * each. */
+static const struct {
+  const char *name;
+  guint rate_hz;
+} opus_bandwidths[] = {
+  { "narrowband", 8000 }, { "mediumband", 12000 }, { "wideband", 16000 },
+  { "super-wideband", 24000 }, { "fullband", 48000 },
+};
+
+static gboolean
+parse_opus_bandwidth (ZcConfig *config, const char *value, char **reason)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (opus_bandwidths); i++) {
+    if (g_ascii_strcasecmp (value, opus_bandwidths[i].name) == 0) {
+      config->opus_rate_hz = opus_bandwidths[i].rate_hz;
+      return TRUE;
+    }
+  }
+  *reason = g_strdup_printf (_("“%s” is not narrowband, mediumband, wideband, super-wideband or fullband"), value);
+  return FALSE;
+}
+
 static gboolean
 parse_opus_dtx (ZcConfig *config, const char *value, char **reason)
 {
@@ -804,6 +827,7 @@ static const ZcKeySpec key_specs[] = {
   { "media", "media-timeout", parse_media_timeout },
   { "media", "opus-bitrate", parse_opus_bitrate },
   { "media", "opus-dtx", parse_opus_dtx },
+  { "media", "opus-bandwidth", parse_opus_bandwidth },
   { "media", "jitter-buffer", parse_jitter_buffer },
   { "media", "rtp-port-min", parse_rtp_port_min },
   { "media", "rtp-port-max", parse_rtp_port_max },
@@ -875,6 +899,10 @@ zc_config_new_default (void)
   config->media_timeout_ms = 20000;   /* ZC_CALL_MEDIA_DEFAULT_TIMEOUT_MS */
   config->opus_bitrate_bps = 32000;   /* as zc_codec_options_init() */
   config->opus_dtx = FALSE;
+  /* Wideband: what HD-voice desk phones carry (G.722, AMR-WB), and at
+   * 16 kHz the echo canceller, the noise suppressor and libopus (SILK
+   * alone) cost a third of what they cost at 48 kHz. */
+  config->opus_rate_hz = 16000;
   config->jitter_ms = 60;             /* as zc_rtp_session_config_init() */
   config->rtp_port_min = ZC_RTP_PORT_MIN;
   config->rtp_port_max = ZC_RTP_PORT_MAX;

@@ -67,6 +67,7 @@ typedef struct {
                                * (ZcCallMediaConfig reads 0 as its default) */
   guint opus_bitrate_bps;     /* Opus encoder target */
   gboolean opus_dtx;          /* Opus discontinuous transmission */
+  guint opus_rate_hz;         /* Opus audio band as a PCM rate: 8000..48000 */
   guint jitter_ms;            /* initial jitter buffer depth */
   guint16 rtp_port_min;       /* even, below rtp_port_max; RTP takes even */
   guint16 rtp_port_max;       /* ports of the range, RTCP the port above */

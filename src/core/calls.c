@@ -418,6 +418,7 @@ call_media_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **
   zc_codec_options_init (&media.codec_options);
   media.codec_options.bitrate_bps = config->opus_bitrate_bps;
   media.codec_options.dtx = config->opus_dtx;
+  media.codec_options.opus_pcm_rate = config->opus_rate_hz;
   call->media = zc_media_stream_new (&media, &callbacks, call, error);
   return call->media != NULL;
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Opus (RFC 6716) through libopus, for RTP as RFC 7587 describes it.
  *
- * Mono at 48 kHz in both directions: the encoder makes mono packets (valid
+ * Mono in both directions, at the PCM rate the options ask (48 kHz unless
+ * told otherwise; at 16 kHz libopus codes wideband speech with SILK alone,
+ * for a fraction of the CPU of the 48 kHz hybrid modes, and so does
+ * everything around it): the encoder makes mono packets (valid
  * in an opus/48000/2 stream, RFC 7587 7), the decoder downmixes whatever
  * arrives.  OPUS_APPLICATION_VOIP and OPUS_SIGNAL_VOICE tune libopus for
  * speech (SILK or hybrid modes, which are also the modes that carry in-band
@@ -20,13 +23,12 @@
 #include <opus.h>
 
 #define OPUS_RATE 48000
-/* Frame sizes Opus accepts are multiples of 2.5 ms (RFC 6716 2.1.4). */
-#define OPUS_SAMPLES_2_5_MS (OPUS_RATE / 400)
 
 typedef struct {
   ZcCodecInstance parent;
   OpusEncoder *encoder;
   OpusDecoder *decoder;
+  guint samples_2_5_ms; /* frame sizes are multiples of 2.5 ms (RFC 6716 2.1.4) */
 } ZcOpus;
 
 /* libopus error codes to negative errno values. */
@@ -51,19 +53,14 @@ opus_errno (int opus_error)
 
 /* RFC 6716 2.1.4: 2.5, 5, 10, 20, 40 or 60 ms per encoded frame. */
 static gboolean
-is_encoder_frame_size (guint samples)
+is_encoder_frame_size (const ZcOpus *self, guint samples)
 {
-  switch (samples) {
-  case 120:
-  case 240:
-  case 480:
-  case 960:
-  case 1920:
-  case 2880:
-    return TRUE;
-  default:
-    return FALSE;
-  }
+  static const guint multiples_of_2_5_ms[] = { 1, 2, 4, 8, 16, 24 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (multiples_of_2_5_ms); i++)
+    if (samples == multiples_of_2_5_ms[i] * self->samples_2_5_ms)
+      return TRUE;
+  return FALSE;
 }
 
 static int
@@ -72,7 +69,7 @@ opus_encode_frame (ZcCodecInstance *instance, const gint16 *pcm, guint samples, 
   ZcOpus *self = (ZcOpus *) instance;
   int n;
 
-  if (!is_encoder_frame_size (samples))
+  if (!is_encoder_frame_size (self, samples))
     return -EINVAL;
   n = opus_encode (self->encoder, pcm, (int) samples, out, (opus_int32) MIN (out_size, (gsize) G_MAXINT32));
   if (n < 0)
@@ -100,7 +97,7 @@ opus_conceal (ZcCodecInstance *instance, gint16 *pcm, guint samples)
   ZcOpus *self = (ZcOpus *) instance;
   int n;
 
-  if (samples % OPUS_SAMPLES_2_5_MS != 0)
+  if (samples % self->samples_2_5_ms != 0)
     return -EINVAL;
   /* No data: libopus extrapolates from its state (PLC, RFC 6716 4.4). */
   n = opus_decode (self->decoder, NULL, 0, pcm, (int) samples, 0);
@@ -113,7 +110,7 @@ opus_decode_fec_frame (ZcCodecInstance *instance, const guint8 *payload, gsize l
   ZcOpus *self = (ZcOpus *) instance;
   int n;
 
-  if (samples % OPUS_SAMPLES_2_5_MS != 0)
+  if (samples % self->samples_2_5_ms != 0)
     return -EINVAL;
   if (len > G_MAXINT32)
     return -EBADMSG;
@@ -147,7 +144,7 @@ opus_free (ZcCodecInstance *instance)
 
 static const ZcCodecClass opus_class = {
   .name = "opus",
-  .pcm_rate = OPUS_RATE,
+  .pcm_rate = OPUS_RATE, /* unless the options ask another */
   .rtp_clock_rate = OPUS_RATE, /* RFC 7587 4.1: always 48000 */
   .encode = opus_encode_frame,
   .decode = opus_decode_frame,
@@ -185,6 +182,7 @@ ZcCodecInstance *
 zc_codec_opus_new (guint channels, const ZcCodecOptions *options, GError **error)
 {
   ZcOpus *self = g_new0 (ZcOpus, 1);
+  guint rate = options->opus_pcm_rate != 0 ? options->opus_pcm_rate : OPUS_RATE;
   const char *failed;
   int err;
 
@@ -192,8 +190,10 @@ zc_codec_opus_new (guint channels, const ZcCodecOptions *options, GError **error
    * mono either way (see the top of this file). */
   (void) channels;
   self->parent.klass = &opus_class;
+  self->parent.pcm_rate = rate;
+  self->samples_2_5_ms = rate / 400;
 
-  self->encoder = opus_encoder_create (OPUS_RATE, 1, OPUS_APPLICATION_VOIP, &err);
+  self->encoder = opus_encoder_create ((opus_int32) rate, 1, OPUS_APPLICATION_VOIP, &err);
   if (self->encoder == NULL) {
     g_set_error (error, ZC_CODEC_ERROR, ZC_CODEC_ERROR_FAILED, "cannot create the Opus encoder (%s)",
                  opus_strerror (err));
@@ -205,7 +205,7 @@ zc_codec_opus_new (guint channels, const ZcCodecOptions *options, GError **error
     goto out;
   }
 
-  self->decoder = opus_decoder_create (OPUS_RATE, 1, &err);
+  self->decoder = opus_decoder_create ((opus_int32) rate, 1, &err);
   if (self->decoder == NULL) {
     g_set_error (error, ZC_CODEC_ERROR, ZC_CODEC_ERROR_FAILED, "cannot create the Opus decoder (%s)",
                  opus_strerror (err));

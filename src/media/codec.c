@@ -22,6 +22,7 @@ zc_codec_options_init (ZcCodecOptions *options)
   options->dtx = FALSE;
   options->expected_loss_pct = 5;
   options->complexity = 5;
+  options->opus_pcm_rate = 48000;
 }
 
 /* Parses a decimal unsigned integer filling the whole of @s. */
@@ -109,6 +110,19 @@ zc_codec_instance_new (const char *name,
                    "codec opus/%u/%u is not supported (Opus is opus/48000/2)", clock_rate, channels);
       return NULL;
     }
+    switch (options->opus_pcm_rate) {
+    case 0:
+    case 8000:
+    case 12000:
+    case 16000:
+    case 24000:
+    case 48000:
+      break;
+    default:
+      g_set_error (error, ZC_CODEC_ERROR, ZC_CODEC_ERROR_UNSUPPORTED,
+                   "Opus cannot run at %u Hz (8000, 12000, 16000, 24000 or 48000)", options->opus_pcm_rate);
+      return NULL;
+    }
     return zc_codec_opus_new (channels == 0 ? 2 : channels, options, error);
   }
 
@@ -134,7 +148,7 @@ guint
 zc_codec_get_pcm_rate (const ZcCodecInstance *instance)
 {
   g_return_val_if_fail (instance != NULL, 0);
-  return instance->klass->pcm_rate;
+  return instance->pcm_rate != 0 ? instance->pcm_rate : instance->klass->pcm_rate;
 }
 
 guint

@@ -15,8 +15,10 @@
  * one thread (the media thread) uses it at a time.
  *
  * PCM at this interface is always mono, signed 16-bit, at the codec's
- * native rate (zc_codec_get_pcm_rate(): 8000 Hz for G.711, 48000 Hz for
- * Opus); the audio side resamples between that and the device rate.  Opus is
+ * rate zc_codec_get_pcm_rate() returns: 8000 Hz for G.711, for Opus what
+ * ZcCodecOptions.opus_pcm_rate asks (libopus encodes and decodes at any of
+ * its five rates whatever the other side uses); the audio side resamples
+ * between that and the device rate.  Opus is
  * signalled as opus/48000/2 in SDP (RFC 7587 7) whatever it carries: we
  * encode mono packets, which every Opus decoder accepts, and decode any
  * packet (mono or stereo) to mono. */
@@ -56,11 +58,15 @@ typedef struct {
                                * is sent during silence (RFC 7587 3.1.3) */
   guint expected_loss_pct;    /* 0..100; FEC is only added when > 0 */
   gint complexity;            /* 0..10; -1 = libopus default (10) */
+  guint opus_pcm_rate;        /* Opus only: the PCM rate at this interface
+                               * and so the widest audio band sent, 8000,
+                               * 12000, 16000, 24000 or 48000 Hz; 0 = 48000.
+                               * The RTP clock stays 48000 (RFC 7587 4.1). */
 } ZcCodecOptions;
 
 /* Defaults for a voice call: 32 kbit/s, FEC on with 5 % expected loss (so
  * the first lost packet can already be recovered), DTX off, complexity 5
- * (quality close to 10 at about half the CPU). */
+ * (quality close to 10 at about half the CPU), Opus PCM at 48 kHz. */
 void zc_codec_options_init (ZcCodecOptions *options);
 
 /* Applies the peer's a=fmtp parameters for Opus (RFC 7587 6.1): what the
@@ -90,7 +96,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcCodecInstance, zc_codec_instance_free)
 
 /* "PCMU", "PCMA" or "opus", as in SDP. */
 const char *zc_codec_get_name (const ZcCodecInstance *instance);
-/* Rate of the PCM at this interface, Hz: 8000 (G.711) or 48000 (Opus). */
+/* Rate of the PCM at this interface, Hz: 8000 (G.711), 8000..48000 (Opus). */
 guint zc_codec_get_pcm_rate (const ZcCodecInstance *instance);
 /* RTP timestamp rate, Hz (RFC 3550 5.1): 8000 (G.711) or 48000 (Opus).
  * Equal to the PCM rate for the codecs we have, but a separate notion. */
@@ -171,6 +177,7 @@ typedef struct {
 
 struct _ZcCodecInstance {
   const ZcCodecClass *klass;
+  guint pcm_rate; /* 0: klass->pcm_rate */
 };
 
 /* Backend constructors, called by zc_codec_instance_new() once the name is

@@ -415,6 +415,52 @@ test_opus_sine (void)
   g_assert_cmpfloat (tone_share, >, 0.95);
 }
 
+/* Wideband Opus (opus_pcm_rate 16000, zcalld's default): 20 ms is 320
+ * samples at this interface, 1 kHz still comes out at 1 kHz, the RTP clock
+ * is still 48 kHz, and a fullband decoder (any other Opus peer) plays what
+ * a wideband encoder sent. */
+static void
+test_opus_wideband (void)
+{
+  enum { N = 16000, FRAME = 320 };
+  static gint16 in[N], out[N], out_fb[3 * N];
+  ZcCodecOptions options;
+  g_autoptr (ZcCodecInstance) codec = NULL;
+  g_autoptr (ZcCodecInstance) fullband = new_opus (NULL);
+  g_autoptr (GError) error = NULL;
+  guint8 packet[ZC_CODEC_MAX_PAYLOAD];
+  double level, level_fb;
+
+  zc_codec_options_init (&options);
+  options.opus_pcm_rate = 16000;
+  codec = new_opus (&options);
+  g_assert_cmpuint (zc_codec_get_pcm_rate (codec), ==, 16000);
+  g_assert_cmpuint (zc_codec_get_rtp_clock_rate (codec), ==, 48000);
+  g_assert_cmpint (zc_codec_encode (codec, in, 2 * FRAME + 1, packet, sizeof packet), ==, -EINVAL);
+
+  make_sine (in, N, 1000.0, 16000.0, 16384.0);
+  for (gsize i = 0; i < N; i += FRAME) {
+    int len = zc_codec_encode (codec, in + i, FRAME, packet, sizeof packet);
+
+    g_assert_cmpint (len, >, 2);
+    g_assert_cmpint (zc_codec_decode (codec, packet, (gsize) len, out + i, FRAME), ==, FRAME);
+    g_assert_cmpint (zc_codec_decode (fullband, packet, (gsize) len, out_fb + 3 * i, OPUS_FRAME), ==, OPUS_FRAME);
+  }
+  g_assert_cmpint (zc_codec_conceal (codec, out, FRAME), ==, FRAME);
+
+  level = goertzel_amplitude (out + N / 5, N - N / 5, 1000.0, 16000.0);
+  level_fb = goertzel_amplitude (out_fb + 3 * N / 5, 3 * (N - N / 5), 1000.0, 48000.0);
+  g_test_message ("wideband opus 1 kHz: %.2f dB at 16 kHz, %.2f dB through a 48 kHz decoder", db (level / 16384.0),
+                  db (level_fb / 16384.0));
+  g_assert_cmpfloat (fabs (peak_frequency (out + N / 5, N - N / 5, 700.0, 1300.0, 2.0, 16000.0) - 1000.0), <=, 20.0);
+  g_assert_cmpfloat (fabs (db (level / 16384.0)), <=, 1.0);
+  g_assert_cmpfloat (fabs (db (level_fb / 16384.0)), <=, 1.0);
+
+  options.opus_pcm_rate = 44100;
+  g_assert_null (zc_codec_instance_new ("opus", 48000, 2, &options, &error));
+  g_assert_error (error, ZC_CODEC_ERROR, ZC_CODEC_ERROR_UNSUPPORTED);
+}
+
 /* Encodes @n samples of @in into @packets (one per 20 ms frame). */
 static guint
 encode_all (ZcCodecInstance *codec, const gint16 *in, gsize n, guint8 (*packets)[ZC_CODEC_MAX_PAYLOAD], int *lens)
@@ -683,6 +729,7 @@ main (int argc, char **argv)
   g_test_add_func ("/codecs/g711/sine", test_g711_sine);
   g_test_add_func ("/codecs/g711/conceal", test_g711_conceal);
   g_test_add_func ("/codecs/opus/sine", test_opus_sine);
+  g_test_add_func ("/codecs/opus/wideband", test_opus_wideband);
   g_test_add_func ("/codecs/opus/plc", test_opus_plc);
   g_test_add_func ("/codecs/opus/fec", test_opus_fec);
   g_test_add_func ("/codecs/opus/dtx", test_opus_dtx);

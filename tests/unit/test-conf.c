@@ -63,6 +63,7 @@ test_defaults (void)
   g_assert_cmpuint (config->media_timeout_ms, ==, 20000);
   g_assert_cmpuint (config->opus_bitrate_bps, ==, 32000);
   g_assert_false (config->opus_dtx);
+  g_assert_cmpuint (config->opus_rate_hz, ==, 16000);
   g_assert_cmpuint (config->jitter_ms, ==, 60);
   g_assert_cmpuint (config->rtp_port_min, ==, 16384);
   g_assert_cmpuint (config->rtp_port_max, ==, 32766);
@@ -92,7 +93,7 @@ test_full_file (Fixture *f, gconstpointer data G_GNUC_UNUSED)
                                       "[audio]\ncapture-device=hw:1\nplayback-device=pulse\nring-device=spk\necho-cancel=no\n"
                                       "echo-tail-ms=120\ndenoise=false\nagc=yes\n"
                                       "[media]\ncodecs=PCMA, opus,pcma\n"
-                                      "media-timeout=1.5\nopus-bitrate=64000\nopus-dtx=true\njitter-buffer=100\n"
+                                      "media-timeout=1.5\nopus-bitrate=64000\nopus-dtx=true\nopus-bandwidth=Fullband\njitter-buffer=100\n"
                                       "rtp-port-min=40000\nrtp-port-max=40100\n",
                                       &error);
 
@@ -121,6 +122,7 @@ test_full_file (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (config->media_timeout_ms, ==, 1500);
   g_assert_cmpuint (config->opus_bitrate_bps, ==, 64000);
   g_assert_true (config->opus_dtx);
+  g_assert_cmpuint (config->opus_rate_hz, ==, 48000);
   g_assert_cmpuint (config->jitter_ms, ==, 100);
   g_assert_cmpuint (config->rtp_port_min, ==, 40000);
   g_assert_cmpuint (config->rtp_port_max, ==, 40100);
@@ -382,6 +384,8 @@ test_invalid_values (Fixture *f, gconstpointer data G_GNUC_UNUSED)
     { "[media]\nopus-bitrate=5999\n", ":2: [media] opus-bitrate: “5999” is not a bitrate" },
     { "[media]\nopus-bitrate=510001\n", ":2: [media] opus-bitrate:" },
     { "[media]\nopus-dtx=sometimes\n", ":2: [media] opus-dtx: “sometimes” is not a boolean" },
+    { "[media]\nopus-bandwidth=16000\n",
+      ":2: [media] opus-bandwidth: “16000” is not narrowband, mediumband, wideband, super-wideband or fullband" },
     { "[media]\njitter-buffer=19\n", ":2: [media] jitter-buffer: “19” is not a jitter buffer depth" },
     { "[media]\njitter-buffer=1001\n", ":2: [media] jitter-buffer:" },
     { "[media]\nrtp-port-min=1022\n", ":2: [media] rtp-port-min: “1022” is not a port number (1024-65535)" },
