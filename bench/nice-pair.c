@@ -2,7 +2,8 @@
 /* nice-pair - one end of a pair of plain libnice agents: the anchor of
  * bench/offlan-bench.sh (issue 5, item 7).  Two of these run, one per lab
  * host, and connect with ICE through the lab exactly as zcalld's agents do
- * (src/ice/ice-agent.c): NICE_COMPATIBILITY_RFC5245, no UPnP, no ICE-TCP,
+ * (src/ice/ice-agent.c): NICE_COMPATIBILITY_RFC5245, no UPnP, ICE-TCP only
+ * with --ice-tcp (zcalld offers it on calls through the rendezvous),
  * host candidates on every address but loopback and IPv6 link-local,
  * server-reflexive ones from the STUN server unless it is the TURN server
  * itself, relayed ones from TURN over UDP, one component (RTP with RTCP
@@ -318,7 +319,7 @@ split_hostport (const char *s, char **host, guint *port)
 int
 main (int argc, char **argv)
 {
-  gboolean controlling = FALSE, controlled = FALSE;
+  gboolean controlling = FALSE, controlled = FALSE, ice_tcp = FALSE;
   char *out_path = NULL, *in_path = NULL, *stun = NULL, *turn = NULL, *turn_user = NULL, *turn_pass = NULL;
   int port_min = 0, port_max = 0, timeout_s = 10;
   GOptionEntry entries[] = {
@@ -333,6 +334,7 @@ main (int argc, char **argv)
     { "port-min", 0, 0, G_OPTION_ARG_INT, &port_min, "lowest local port", "N" },
     { "port-max", 0, 0, G_OPTION_ARG_INT, &port_max, "highest local port", "N" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s, "give up after S seconds (default 10)", "S" },
+    { "ice-tcp", 0, 0, G_OPTION_ARG_NONE, &ice_tcp, "TCP candidates too, as zcalld's calls through the rendezvous", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr (GOptionContext) octx = g_option_context_new ("- one end of a plain libnice ICE pair");
@@ -364,7 +366,7 @@ main (int argc, char **argv)
 
   /* As zcalld's ice-agent.c. */
   p.agent = nice_agent_new_full (NULL, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
-  g_object_set (p.agent, "controlling-mode", controlling, "upnp", FALSE, "ice-tcp", FALSE, NULL);
+  g_object_set (p.agent, "controlling-mode", controlling, "upnp", FALSE, "ice-tcp", ice_tcp, NULL);
   if (stun_host != NULL && !(turn_host != NULL && g_str_equal (stun_host, turn_host) && stun_port == turn_port))
     g_object_set (p.agent, "stun-server", stun_host, "stun-server-port", stun_port, NULL);
   ips = nice_interfaces_get_local_ips (FALSE);

@@ -225,6 +225,8 @@ nice_run() {
     mkdir -p "$d"
     args=(--stun "$TURN_IP:$TURN_PORT" --turn "$TURN_IP:$TURN_PORT" --turn-user "$RDV_TURN_USER"
           --turn-pass "$RDV_TURN_PASS" --port-min 16384 --port-max 32766 --timeout 12)
+    # zcalld offers ICE-TCP on calls through the rendezvous, not on the LAN.
+    [ "$topo" = lan ] || args+=(--ice-tcp)
     host_bg "$h" "$d/callee.out" "$NICE_PAIR" --controlled --out "$d/callee.cand" --in "$d/caller.cand" "${args[@]}"
     pe=$LAST_PID
     host_bg a "$d/caller.out" "$NICE_PAIR" --controlling --out "$d/caller.cand" --in "$d/callee.cand" "${args[@]}"

@@ -113,6 +113,18 @@ record() { echo "$1 $2" >>"$RESULTS"; }
 TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 vmrss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# thread_ticks PID: "NAME TICKS" per thread, for where the CPU goes.
+thread_ticks() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        printf '%s %s\n' "$(tr ' ' _ <"$t/comm")" "$(awk '{ print $14 + $15 }' "$t/stat")"
+    done 2>/dev/null
+}
+# thread_split BEFORE AFTER MS: CPU seconds per 10 s by thread name.
+thread_split() {
+    awk -v t="$TCK" -v ms="$3" 'NR == FNR { b[$1] += $2; next } { a[$1] += $2 }
+        END { for (n in a) if (a[n] - b[n] > 0) printf "%s %.3f  ", n, (a[n] - b[n]) / t * 10000 / ms }' "$1" "$2"
+}
 # sleep_to MS: sleep until the absolute time MS (now_ms).
 sleep_to() {
     local left=$(( $1 - $(now_ms) ))
@@ -304,10 +316,13 @@ voice_call() {
     sleep_to $((UP_MS + SETTLE_S * 1000))
     lab_record "$wav"
     sleep 0.2
+    thread_ticks "$pid" >"$wav.threads0"
     c0=$(cpu_ticks "$pid") t0=$(now_ms)
     bursts_play
     sleep_to $((t0 + WINDOW_S * 1000))
     c1=$(cpu_ticks "$pid") t1=$(now_ms)
+    thread_ticks "$pid" >"$wav.threads1"
+    say "$kind $codec call $3: caller CPU s per 10 s by thread: $(thread_split "$wav.threads0" "$wav.threads1" $((t1 - t0)))"
     record "rss_call_$kind" "$(vmrss_kb "$pid")"
     if [ "$kind" = zcalld ]; then
         zc h1 calls --json >"$wav.a-calls.json" 2>&1

@@ -50,7 +50,7 @@ typedef struct {
   ZcTonePlayer *tone;          /* ringback (outgoing) or ring (incoming) while ringing */
   ZcSdpSession *remote_offer;  /* incoming: the offer, until media starts at the answer */
   ZcSipFlow flow;              /* outgoing: where the INVITE goes once media is ready */
-  gboolean via_rendezvous;     /* outgoing through the rendezvous proxy */
+  gboolean via_rendezvous;     /* through the rendezvous proxy, either way */
   char *local_address;
   guint64 sdp_session_id;
   guint64 sdp_version;
@@ -415,6 +415,7 @@ call_media_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **
   media.turn_port = servers.turn_port;
   media.turn_username = servers.turn_username;
   media.turn_password = servers.turn_password;
+  media.ice_tcp = call->via_rendezvous;
   zc_codec_options_init (&media.codec_options);
   media.codec_options.bitrate_bps = config->opus_bitrate_bps;
   media.codec_options.dtx = config->opus_dtx;
@@ -588,6 +589,7 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
 
   call = call_new (calls, FALSE);
   call->session = session;
+  call->via_rendezvous = zc_rendezvous_is_registrar (calls->rendezvous, from->address);
   zc_sip_session_set_user_data (session, call);
   call->peer_uri = g_strdup (zc_sip_session_get_remote_uri (session));
   call->sip_call_id = g_strdup (zc_sip_session_get_call_id (session));

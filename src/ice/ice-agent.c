@@ -206,7 +206,7 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
    * RFC 8445 where the two differ); aggressive nomination is its default
    * and fine with one stream. */
   agent->agent = nice_agent_new_full (agent->context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
-  g_object_set (agent->agent, "controlling-mode", config->controlling, "upnp", FALSE, "ice-tcp", FALSE,
+  g_object_set (agent->agent, "controlling-mode", config->controlling, "upnp", FALSE, "ice-tcp", config->ice_tcp,
                 "force-relay", config->force_relay && config->turn_server != NULL, NULL);
   if (config->stun_server != NULL
       && !(config->turn_server != NULL && g_str_equal (config->stun_server, config->turn_server)

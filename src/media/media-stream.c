@@ -160,6 +160,7 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
     .turn_port = config->turn_port,
     .turn_username = config->turn_username,
     .turn_password = config->turn_password,
+    .ice_tcp = config->ice_tcp,
   };
   static const ZcIceAgentCallbacks ice_callbacks = {
     .gathering_done = gathering_done_cb,

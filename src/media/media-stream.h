@@ -46,6 +46,7 @@ typedef struct {
   guint16 turn_port;
   const char *turn_username;
   const char *turn_password;
+  gboolean ice_tcp;            /* offer ICE-TCP candidates too: calls beyond the LAN */
 } ZcMediaStreamConfig;
 
 /* The peer's side of the negotiated stream. */
