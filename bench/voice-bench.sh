@@ -64,6 +64,8 @@
 #   BARESIP_AUDIO         alsa (default) or pulse: baresip's audio module
 #   BENCH_ZCALLD_MEDIA    extra [media] lines for both zcalld agents, as
 #                         space-separated words (e.g. "jitter-buffer=20")
+#   BENCH_PERF=1          perf record the caller over each agent's first
+#                         call per codec (perf-KIND-CODEC.data; with NET_KEEP)
 #   NET_KEEP=1            keep the working directory (recordings, capture, logs)
 
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -202,6 +204,30 @@ host_stop "$BURSTS_PID" h1
 [ -n "$lb" ] && pa unload-module "$lb"
 echo "harness - - $W/voice/harness.wav" >>"$W/wavs"
 
+# The floor any agent on these devices starts from: bench/alsa-floor.c
+# copying A's microphone PCM straight into B's speaker PCM through the same
+# ALSA pulse plugin, with zcalld's engine settings (10 ms periods, three
+# per buffer).  No codec, no network, no jitter buffer.
+say "0/2 device floor: alsa-floor mic_a -> spk_b through the ALSA pulse plugin"
+mkdir -p "$W/floor"
+pulse_asoundrc "$W/floor/.asoundrc" mic_a spk_b
+# shellcheck disable=SC2046  # pkg-config's words
+if ! ${CC:-cc} -std=gnu11 -O2 -Wall -o "$W/alsa-floor" "$here/alsa-floor.c" $(pkg-config --cflags --libs alsa) \
+    2>"$W/floor/cc.log"; then
+    say "cannot build alsa-floor:"; cat "$W/floor/cc.log" >&2
+fi
+host_bg h1 "$W/floor/alsa-floor.log" env HOME="$W/floor" "$W/alsa-floor" mic spk 30
+FLOOR_PID=$LAST_PID
+sleep 1.5
+lab_record "$W/voice/floor.wav"
+sleep 0.3
+bursts_play
+sleep 5.5
+lab_record_stop
+host_stop "$BURSTS_PID" h1
+host_stop "$FLOOR_PID" h1
+echo "floor - - $W/voice/floor.wav" >>"$W/wavs"
+
 # ---------------------------------------------------------------- agents
 # zcalld_pair CODECS A-AUDIO-KEYS B-AUDIO-KEYS: (re)start alice (h1) and bob
 # (h2), extra [audio] lines given as space-separated words.
@@ -317,6 +343,10 @@ voice_call() {
     lab_record "$wav"
     sleep 0.2
     thread_ticks "$pid" >"$wav.threads0"
+    if [ -n "${BENCH_PERF:-}" ] && [ "$3" = 1 ]; then
+        perf record -q -F 999 -g -p "$pid" -o "$W/perf-$kind-$codec.data" -- sleep $((WINDOW_S - 1)) \
+            >/dev/null 2>&1 &
+    fi
     c0=$(cpu_ticks "$pid") t0=$(now_ms)
     bursts_play
     sleep_to $((t0 + WINDOW_S * 1000))
@@ -455,6 +485,9 @@ rows = []
 h = lat.get(("harness", "-"), [])
 rows.append(("harness: module-loopback latency_msec=20 instead of the agents (ms)", mmm(h, "%.2f", " bursts"), "-",
              "19-21", verdict(med(h), lambda x: 19 <= x <= 21)))
+f = lat.get(("floor", "-"), [])
+rows.append(("device floor: mic PCM -> speaker PCM, 10 ms periods, harness included (ms)",
+             mmm(f, "%.1f", " bursts"), "-", "-", "info"))
 for codec, name in (("opus", "Opus"), ("pcmu", "PCMU")):
     z = lat.get(("zcalld", codec), [])
     rows.append(("mouth-to-ear A -> B, %s (ms, harness included)" % name, lcell("zcalld", codec),

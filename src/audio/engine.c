@@ -87,7 +87,7 @@ struct _ZcAudioEngine {
   Device *final[ZC_AUDIO_N_DIRECTIONS]; /* what the audio thread held when it stopped */
 
   _Atomic guint64 periods, frames_sent, to_network_overflows, underruns, playback_periods,
-    reference_misses, aec_resets, playback_trimmed;
+    reference_misses, aec_resets, playback_trimmed, playback_backlog_samples, playback_backlog_reads;
   atomic_bool realtime, running;
 };
 
@@ -515,6 +515,9 @@ loop_playback (Loop *l)
         zc_ring_skip (e->from_network, fill - 2 * e->frame);
         atomic_fetch_add_explicit (&e->playback_trimmed, fill - 2 * e->frame, memory_order_relaxed);
       }
+      atomic_fetch_add_explicit (&e->playback_backlog_samples, zc_ring_get_fill (e->from_network),
+                                 memory_order_relaxed);
+      atomic_fetch_add_explicit (&e->playback_backlog_reads, 1, memory_order_relaxed);
       got = zc_ring_read (e->from_network, e->frame_in, e->frame);
 
       if (got < e->frame) {
@@ -814,6 +817,8 @@ zc_audio_engine_get_stats (ZcAudioEngine *e, ZcAudioEngineStats *stats)
   stats->reference_misses = atomic_load (&e->reference_misses);
   stats->aec_resets = atomic_load (&e->aec_resets);
   stats->playback_trimmed = atomic_load (&e->playback_trimmed);
+  stats->playback_backlog_samples = atomic_load (&e->playback_backlog_samples);
+  stats->playback_backlog_reads = atomic_load (&e->playback_backlog_reads);
   stats->realtime = atomic_load (&e->realtime);
   stats->running = atomic_load (&e->running);
 }

@@ -95,6 +95,8 @@ typedef struct {
   guint64 playback_periods;  /* periods written to the playback device */
   guint64 reference_misses;  /* capture frames cleaned without a reference (ring dry) */
   guint64 playback_trimmed;  /* samples of from_network dropped to keep the delay down */
+  guint64 playback_backlog_samples; /* from_network's fill before each read, summed ... */
+  guint64 playback_backlog_reads;   /* ... over this many reads: the mean is delay */
   guint64 aec_resets;        /* re-primings of the reference after an xrun / reopen */
   gboolean realtime;         /* the audio thread got SCHED_FIFO */
   gboolean running;          /* the audio thread is alive */

@@ -903,7 +903,7 @@ zc_config_new_default (void)
    * 16 kHz the echo canceller, the noise suppressor and libopus (SILK
    * alone) cost a third of what they cost at 48 kHz. */
   config->opus_rate_hz = 16000;
-  config->jitter_ms = 60;             /* as zc_rtp_session_config_init() */
+  config->jitter_ms = 40;             /* ZC_CALL_MEDIA_DEFAULT_JITTER_MS */
   config->rtp_port_min = ZC_RTP_PORT_MIN;
   config->rtp_port_max = ZC_RTP_PORT_MAX;
   config->rdv_username = g_strdup (config->user);

@@ -6,6 +6,7 @@
 
 #include "media/call-media.h"
 #include "media/dtmf.h"
+#include "media/jitter.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -57,6 +58,9 @@ struct _ZcCallMedia {
   ZcCodecInstance *codec;
   ZcDtmfSender *dtmf_sender;
   ZcDtmfReceiver *dtmf_receiver;
+  ZcJitter *jitter;
+  ZcJitterPacket *arrived; /* scratch for one packet on its way into jitter */
+  guint concealed_run;  /* ticks concealed in a row for want of a packet */
   gint16 *pcm;          /* ZC_CODEC_MAX_FRAME_SAMPLES */
   guint8 *payload;      /* ZC_CODEC_MAX_PAYLOAD */
   ZcCallMediaStats counters;
@@ -304,54 +308,89 @@ conceal_gap (ZcCallMedia *media, guint lost, const guint8 *payload, gsize len)
   }
 }
 
+/* One packet the playout buffer handed out. */
 static void
-receive_due (ZcCallMedia *media, guint32 user_ts)
+play_packet (ZcCallMedia *media, const ZcJitterPacket *p)
 {
-  ZcRtpPacketInfo info;
+  guint lost = 0;
   int len;
 
-  while ((len = zc_rtp_session_recv (media->rtp, user_ts, media->payload, ZC_CODEC_MAX_PAYLOAD, &info)) != -EAGAIN) {
-    guint lost = 0;
+  if (!media->have_rx_seq || p->ssrc != media->rx_ssrc) {
+    if (media->have_rx_seq)
+      zc_dtmf_receiver_reset (media->dtmf_receiver);
+    media->have_rx_seq = TRUE;
+    media->rx_ssrc = p->ssrc;
+  } else {
+    guint16 gap = (guint16) (p->seq - media->rx_seq);
 
+    if (gap == 0 || gap > 0x8000)
+      return; /* duplicate or older than what we played */
+    if (gap <= MAX_SEQ_GAP)
+      lost = gap - 1u;
+  }
+  media->rx_seq = p->seq;
+
+  if (!p->audio) {
+    ZcDtmfDigit digit;
+
+    if (zc_dtmf_receiver_push (media->dtmf_receiver, p->ts, p->marker, p->data, p->len, &digit) == 1) {
+      media->counters.dtmf_received++;
+      event_push (media, EVENT_DIGIT, digit.digit);
+    }
+    return;
+  }
+  if (p->discard || p->len == 0)
+    return; /* skipped to shorten the delay (jitter.h) */
+  /* Ticks already concealed while this packet was missing count against
+   * the gap: each missing frame is concealed once. */
+  lost = lost > media->concealed_run ? lost - media->concealed_run : 0;
+  media->concealed_run = 0;
+  if (lost > 0)
+    conceal_gap (media, lost, p->data, p->len);
+  len = zc_codec_decode (media->codec, p->data, p->len, media->pcm, ZC_CODEC_MAX_FRAME_SAMPLES);
+  if (len < 0) {
+    media->counters.decode_errors++;
+    conceal_one (media);
+    return;
+  }
+  playback_write (media, media->pcm, (guint) len);
+  media->counters.frames_decoded++;
+}
+
+/* One playout tick: what arrived goes into the playout buffer, what is due
+ * comes out.  A tick with nothing to play while packets flow is concealed
+ * (a few in a row at most: then it is silence, e.g. the peer's DTX). */
+static void
+receive_tick (ZcCallMedia *media, guint32 user_ts)
+{
+  ZcJitterPacket *in = media->arrived;
+  const ZcJitterPacket *p;
+  ZcRtpPacketInfo info;
+  gboolean played = FALSE;
+  int len;
+
+  while ((len = zc_rtp_session_recv (media->rtp, user_ts, in->data, sizeof in->data, &info)) != -EAGAIN) {
     if (len < 0)
       continue; /* -ENOBUFS: dropped */
-    if (!media->have_rx_seq || info.ssrc != media->rx_ssrc) {
-      if (media->have_rx_seq)
-        zc_dtmf_receiver_reset (media->dtmf_receiver);
-      media->have_rx_seq = TRUE;
-      media->rx_ssrc = info.ssrc;
-    } else {
-      guint16 gap = (guint16) (info.sequence - media->rx_seq);
-
-      if (gap == 0 || gap > 0x8000)
-        continue; /* duplicate or older than what we played */
-      if (gap <= MAX_SEQ_GAP)
-        lost = gap - 1u;
-    }
-    media->rx_seq = info.sequence;
-
-    if (media->te_pt >= 0 && info.payload_type == (guint8) media->te_pt) {
-      ZcDtmfDigit digit;
-
-      if (zc_dtmf_receiver_push (media->dtmf_receiver, info.timestamp, info.marker, media->payload, (gsize) len,
-                                 &digit) == 1) {
-        media->counters.dtmf_received++;
-        event_push (media, EVENT_DIGIT, digit.digit);
-      }
+    in->audio = info.payload_type == media->pt;
+    if (!in->audio && (media->te_pt < 0 || info.payload_type != (guint8) media->te_pt))
       continue;
-    }
-    if (info.payload_type != media->pt || len == 0)
-      continue;
-    if (lost > 0)
-      conceal_gap (media, lost, media->payload, (gsize) len);
-    len = zc_codec_decode (media->codec, media->payload, (gsize) len, media->pcm, ZC_CODEC_MAX_FRAME_SAMPLES);
-    if (len < 0) {
-      media->counters.decode_errors++;
-      conceal_one (media);
-      continue;
-    }
-    playback_write (media, media->pcm, (guint) len);
-    media->counters.frames_decoded++;
+    in->seq = info.sequence;
+    in->ts = info.timestamp;
+    in->ssrc = info.ssrc;
+    in->pt = info.payload_type;
+    in->marker = info.marker;
+    in->len = (gsize) len;
+    zc_jitter_put (media->jitter, in);
+  }
+  zc_jitter_tick (media->jitter);
+  while ((p = zc_jitter_pop (media->jitter)) != NULL) {
+    played |= p->audio;
+    play_packet (media, p);
+  }
+  if (!played && media->have_rx_seq && media->concealed_run < ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES) {
+    conceal_one (media);
+    media->concealed_run++;
   }
 }
 
@@ -376,6 +415,8 @@ send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
     zc_ring_skip (media->to_network, excess);
     media->counters.capture_trimmed_samples += excess;
   }
+  media->counters.capture_backlog_samples += zc_ring_get_fill (media->to_network);
+  media->counters.capture_backlog_reads++;
   got = zc_ring_read (media->to_network, media->pcm, media->frame_samples);
 
   if (got < media->frame_samples) {
@@ -500,11 +541,12 @@ media_thread (gpointer data)
 
     send_tick (media, send_ts, &marker);
     send_ts += media->ts_step;
-    receive_due (media, play_ts);
+    receive_tick (media, play_ts);
     play_ts += media->ts_step;
 
     if (++tick % STATS_EVERY_TICKS == 0) {
       zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
+      zc_jitter_get_stats (media->jitter, &media->counters.jitter);
       check_timeout (media, g_get_monotonic_time (), start_us);
       stats_publish (media);
     }
@@ -521,6 +563,7 @@ media_thread (gpointer data)
     wait_until (media, &next);
   }
   zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
+  zc_jitter_get_stats (media->jitter, &media->counters.jitter);
   stats_publish (media);
   return NULL;
 }
@@ -577,6 +620,13 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
   media->dtmf_sender = zc_dtmf_sender_new (rtp_rate, ZC_CALL_MEDIA_PTIME_MS,
                                            config->dtmf_tone_ms != 0 ? config->dtmf_tone_ms : ZC_DTMF_MIN_TONE_MS);
   media->dtmf_receiver = zc_dtmf_receiver_new (rtp_rate);
+  {
+    guint initial_ms = config->jitter_ms != 0 ? config->jitter_ms : ZC_CALL_MEDIA_DEFAULT_JITTER_MS;
+
+    media->jitter = zc_jitter_new (rtp_rate, ZC_CALL_MEDIA_PTIME_MS, initial_ms, ZC_CALL_MEDIA_PTIME_MS,
+                                   MAX (4 * initial_ms, ZC_CALL_MEDIA_MAX_JITTER_MS));
+  }
+  media->arrived = g_new0 (ZcJitterPacket, 1);
   media->pcm = g_new0 (gint16, ZC_CODEC_MAX_FRAME_SAMPLES);
   media->payload = g_new0 (guint8, ZC_CODEC_MAX_PAYLOAD);
   for (guint i = 0; i < DIGIT_QUEUE_SIZE; i++)
@@ -649,6 +699,8 @@ zc_call_media_free (ZcCallMedia *media)
   zc_codec_instance_free (media->codec);
   zc_dtmf_sender_free (media->dtmf_sender);
   zc_dtmf_receiver_free (media->dtmf_receiver);
+  zc_jitter_free (media->jitter);
+  g_free (media->arrived);
   g_free (media->pcm);
   g_free (media->payload);
   g_free (media);

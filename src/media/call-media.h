@@ -41,6 +41,7 @@
 #include <gio/gio.h>
 
 #include "audio/ring.h"
+#include "media/jitter.h"
 #include "media/rtp-session.h"
 #include "sip/sdp.h"
 #include "media/codec.h"
@@ -56,6 +57,8 @@ GQuark zc_call_media_error_quark (void);
 
 #define ZC_CALL_MEDIA_PTIME_MS 20                /* packet time, ms (RFC 3551 4.5) */
 #define ZC_CALL_MEDIA_DEFAULT_TIMEOUT_MS 20000   /* issue 4: default 20 s */
+#define ZC_CALL_MEDIA_DEFAULT_JITTER_MS 40       /* playout depth at the start of a call */
+#define ZC_CALL_MEDIA_MAX_JITTER_MS 200          /* ... and the most it grows to (at least) */
 #define ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES 5       /* per gap; longer gaps are not filled */
 #define ZC_CALL_MEDIA_EVENT_QUEUE 64             /* pending main-loop events */
 
@@ -78,6 +81,8 @@ typedef struct {
                                         * peer's Opus fmtp is applied on top */
   guint media_timeout_ms;            /* no RTP/RTCP this long = timeout; 0 = default */
   guint dtmf_tone_ms;                /* 0 = ZC_DTMF_MIN_TONE_MS */
+  guint jitter_ms;                   /* playout depth to start with (media/jitter.h);
+                                      * 0 = ZC_CALL_MEDIA_DEFAULT_JITTER_MS */
   GMainContext *context;             /* callbacks run here; NULL = global default */
   ZcCallMediaDigitFunc digit_received;
   ZcCallMediaTimeoutFunc media_timeout;
@@ -86,6 +91,7 @@ typedef struct {
 
 typedef struct {
   ZcRtpStats rtp;                    /* as of the last snapshot (every 100 ms) */
+  ZcJitterStats jitter;              /* the playout buffer, same snapshot */
   guint64 frames_sent;               /* audio packets handed to RTP */
   guint64 frames_decoded;
   guint64 frames_concealed;          /* PLC or G.711 concealment */
@@ -93,6 +99,8 @@ typedef struct {
   guint64 dtx_frames;                /* encoded to nothing (Opus DTX) */
   guint64 capture_underruns;         /* ticks where to_network had less than a frame */
   guint64 capture_trimmed_samples;   /* backlog dropped to keep the delay down */
+  guint64 capture_backlog_samples;   /* to_network's fill before each read, summed ... */
+  guint64 capture_backlog_reads;     /* ... over this many reads: the mean is delay */
   guint64 playback_overflow_samples; /* decoded samples from_network had no room for */
   guint64 decode_errors;
   guint64 send_errors;               /* other than -ENOTCONN */

@@ -314,8 +314,6 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   zc_rtp_session_config_init (&rtp_config, remote->codec->pt, remote->codec->name, remote->codec->clock_rate);
   rtp_config.channels = remote->codec->channels;
   rtp_config.telephone_event_pt = remote->telephone_event_pt;
-  if (stream->config.jitter_ms != 0)
-    rtp_config.jitter_ms = stream->config.jitter_ms;
   stream->rtp = zc_rtp_session_new (stream->ice, &rtp_config, error);
   if (stream->rtp == NULL)
     goto fail;
@@ -328,6 +326,7 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   media_config.from_network = stream->from_network;
   media_config.rtp = stream->rtp;
   media_config.codec_options = &stream->config.codec_options;
+  media_config.jitter_ms = stream->config.jitter_ms;
   media_config.media_timeout_ms = stream->config.media_timeout_ms != 0 ? stream->config.media_timeout_ms : G_MAXUINT;
   media_config.digit_received = media_digit_cb;
   media_config.media_timeout = media_timeout_cb;
@@ -396,6 +395,13 @@ add_double (GVariantBuilder *b, const char *key, double value)
   g_variant_builder_add (b, "{sv}", key, g_variant_new_double (value));
 }
 
+/* The mean of @reads samples summing to @sum, in ms at @rate_hz. */
+static double
+mean_ms (guint64 sum, guint64 reads, guint rate_hz)
+{
+  return reads == 0 || rate_hz == 0 ? 0.0 : (double) sum / (double) reads * 1000.0 / rate_hz;
+}
+
 static void
 add_u64 (GVariantBuilder *b, const char *key, guint64 value)
 {
@@ -461,6 +467,8 @@ zc_media_stream_describe (ZcMediaStream *stream)
     add_double (&b, "remote_loss_pct", st.rtp.remote_loss_pct);
     add_double (&b, "jitter_ms", st.rtp.jitter_ms);
     add_double (&b, "rtt_ms", st.rtp.rtt_ms);
+    add_u64 (&b, "jitter_buffer_ms", st.jitter.target_ms);
+    add_u64 (&b, "late_packets", st.jitter.late);
     add_u64 (&b, "rtcp_sent", st.rtp.rtcp_sent);
     add_u64 (&b, "rtcp_received", st.rtp.rtcp_received);
     add_u64 (&b, "frames_concealed", st.frames_concealed);
@@ -469,6 +477,9 @@ zc_media_stream_describe (ZcMediaStream *stream)
     add_u64 (&b, "dtmf_received", st.dtmf_received);
     g_variant_builder_add (&b, "{sv}", "timed_out", g_variant_new_boolean (st.media_timed_out));
     add_u64 (&b, "capture_trimmed_samples", st.capture_trimmed_samples);
+    /* Where the mouth-to-ear delay sits: mean waits in the two rings. */
+    add_double (&b, "capture_backlog_ms", mean_ms (st.capture_backlog_samples, st.capture_backlog_reads,
+                                                   zc_call_media_get_pcm_rate (stream->media)));
   }
   if (stream->engine != NULL) {
     ZcAudioEngineStats engine_stats;
@@ -476,6 +487,10 @@ zc_media_stream_describe (ZcMediaStream *stream)
     zc_audio_engine_get_stats (stream->engine, &engine_stats);
     add_u64 (&b, "playback_trimmed_samples", engine_stats.playback_trimmed);
     add_u64 (&b, "playback_underruns", engine_stats.underruns);
+    if (stream->media != NULL)
+      add_double (&b, "playback_backlog_ms",
+                  mean_ms (engine_stats.playback_backlog_samples, engine_stats.playback_backlog_reads,
+                           zc_call_media_get_pcm_rate (stream->media)));
     g_variant_builder_add (&b, "{sv}", "capture", describe_device (stream->engine, ZC_AUDIO_CAPTURE));
     g_variant_builder_add (&b, "{sv}", "playback", describe_device (stream->engine, ZC_AUDIO_PLAYBACK));
   }

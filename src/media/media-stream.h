@@ -36,7 +36,7 @@ typedef struct {
   ZcAecConfig aec;             /* rate_hz is set per codec */
   ZcCodecOptions codec_options;
   guint media_timeout_ms;      /* 0 = never */
-  guint jitter_ms;             /* 0 = the RTP session's default */
+  guint jitter_ms;             /* playout depth to start with; 0 = call-media's default */
   gboolean no_audio_devices;   /* media without ALSA (tests, benchmarks) */
   /* STUN and TURN servers (numeric), for server-reflexive and relayed
    * candidates; NULL = host candidates only. */

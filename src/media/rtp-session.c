@@ -104,8 +104,6 @@ zc_rtp_session_config_init (ZcRtpSessionConfig *config, guint8 payload_type, con
   config->clock_rate = clock_rate;
   config->channels = 1;
   config->telephone_event_pt = -1;
-  config->jitter_ms = 60;
-  config->adaptive_jitter = TRUE;
   config->rtcp_interval_ms = 5000;
 }
 
@@ -361,7 +359,6 @@ zc_rtp_session_new (ZcIceAgent *agent, const ZcRtpSessionConfig *config, GError 
   RtpTransport *rtp_tr = NULL, *rtcp_tr = NULL;
   JBParameters jbp;
   g_autofree char *cname = NULL;
-  guint jitter_ms;
 
   if (config->payload_type > 127 || config->clock_rate == 0 || config->encoding_name == NULL ||
       config->telephone_event_pt > 127 || config->telephone_event_pt == config->payload_type) {
@@ -404,13 +401,12 @@ zc_rtp_session_new (ZcIceAgent *agent, const ZcRtpSessionConfig *config, GError 
   rtp_session_set_seq_number (session->rtp, (guint16) g_random_int_range (0, 65536));
   session->ts_base = g_random_int ();
 
-  jitter_ms = config->jitter_ms != 0 ? config->jitter_ms : 60;
+  /* Packets go to the media thread as they come: its own playout buffer
+   * (media/jitter.h) times them.  oRTP's held 60-90 ms on a LAN with under
+   * 1 ms of jitter, whatever depth it was given. */
   rtp_session_get_jitter_buffer_params (session->rtp, &jbp);
-  jbp.enabled = TRUE;
-  jbp.adaptive = config->adaptive_jitter;
-  jbp.nom_size = (int) jitter_ms;
-  jbp.min_size = MIN ((int) jitter_ms, 20);
-  jbp.max_size = MAX ((int) jitter_ms * 4, 200);
+  jbp.enabled = FALSE;
+  jbp.adaptive = FALSE; /* nor rewrite the timestamps for its drift correction */
   rtp_session_set_jitter_buffer_params (session->rtp, &jbp);
 
   rtp_session_enable_rtcp (session->rtp, TRUE);
@@ -587,10 +583,7 @@ zc_rtp_session_recv (ZcRtpSession *session, guint32 user_ts, guint8 *buf, gsize 
     info->payload_type = (guint8) rtp_get_payload_type (mp);
     info->marker = rtp_get_markbit (mp) != 0;
     info->sequence = rtp_get_seqnumber (mp);
-    /* The adaptive jitter buffer has replaced the header's timestamp with
-     * a drift-corrected one; the original is kept in rcv_last_ts. */
-    info->playout_timestamp = rtp_get_timestamp (mp);
-    info->timestamp = session->rtp->rtp.rcv_last_ts;
+    info->timestamp = rtp_get_timestamp (mp);
     info->ssrc = rtp_get_ssrc (mp);
   }
   if (len > 0)

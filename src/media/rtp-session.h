@@ -51,8 +51,6 @@ typedef struct {
   guint clock_rate;           /* RTP clock, Hz (zc_codec_get_rtp_clock_rate()) */
   guint channels;             /* as in a=rtpmap; 0 = 1 */
   gint telephone_event_pt;    /* RFC 4733 payload type, -1 = none */
-  guint jitter_ms;            /* initial jitter buffer depth; 0 = 60 */
-  gboolean adaptive_jitter;   /* let oRTP adapt the depth to measured jitter */
   guint rtcp_interval_ms;     /* RTCP report interval; 0 = 5000 (RFC 3550 6.2) */
   const char *cname;          /* SDES CNAME (RFC 3550 6.5.1); NULL = random */
 } ZcRtpSessionConfig;
@@ -67,9 +65,6 @@ typedef struct {
   gboolean marker;
   guint16 sequence;
   guint32 timestamp;          /* as sent by the peer */
-  guint32 playout_timestamp;  /* @timestamp shifted by oRTP's adaptive jitter
-                               * buffer (clock-drift correction): oRTP rewrites
-                               * the header's timestamp with this one */
   guint32 ssrc;
 } ZcRtpPacketInfo;
 
@@ -116,13 +111,13 @@ int zc_rtp_session_send (ZcRtpSession *session,
                          gboolean marker);
 
 /* Media thread.  Takes in whatever libnice delivered, runs RTCP, and
- * returns the next payload due at @user_ts (the caller's own playout clock
- * in RTP clock units, advancing by one frame per tick; oRTP maps the
- * peer's timestamps onto it and holds packets for the jitter depth).
- * Returns the payload length (copied into @buf, which should hold
- * ZC_CODEC_MAX_PAYLOAD bytes), -EAGAIN when nothing is due (call the
- * codec's concealment), or -ENOBUFS when @size is too small (the packet is
- * dropped).  Call until -EAGAIN each tick. */
+ * returns the next payload received, in arrival order: timing them is the
+ * caller's playout buffer's job (media/jitter.h; oRTP's is off).  @user_ts
+ * is the caller's clock in RTP units, advancing one frame per tick (oRTP
+ * wants it).  Returns the payload length (copied into @buf, which should
+ * hold ZC_CODEC_MAX_PAYLOAD bytes), -EAGAIN when nothing is left, or
+ * -ENOBUFS when @size is too small (the packet is dropped).  Call until
+ * -EAGAIN each tick. */
 int zc_rtp_session_recv (ZcRtpSession *session, guint32 user_ts, guint8 *buf, gsize size, ZcRtpPacketInfo *info);
 
 /* Media thread.  Fills @stats. */

@@ -64,7 +64,7 @@ test_defaults (void)
   g_assert_cmpuint (config->opus_bitrate_bps, ==, 32000);
   g_assert_false (config->opus_dtx);
   g_assert_cmpuint (config->opus_rate_hz, ==, 16000);
-  g_assert_cmpuint (config->jitter_ms, ==, 60);
+  g_assert_cmpuint (config->jitter_ms, ==, 40);
   g_assert_cmpuint (config->rtp_port_min, ==, 16384);
   g_assert_cmpuint (config->rtp_port_max, ==, 32766);
   g_assert_true (zc_config_is_valid_sip_user (config->user));
