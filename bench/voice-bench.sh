@@ -115,6 +115,14 @@ record() { echo "$1 $2" >>"$RESULTS"; }
 TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 vmrss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# rss_by_mapping PID: the ten largest resident mappings, grouped by file
+# (anonymous memory as [anon], thread stacks included).
+rss_by_mapping() {
+    awk '/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6) ? $6 : "[anon]"; sub(".*/", "", name) }
+         /^Rss:/ { rss[name] += $2 }
+         END { for (n in rss) if (rss[n] > 0) print rss[n], n }' "/proc/$1/smaps" 2>/dev/null |
+        sort -rn | head -n 10 | awk '{ printf "%s %s  ", $2, $1 }'
+}
 # thread_ticks PID: "NAME TICKS" per thread, for where the CPU goes.
 thread_ticks() {
     local t
@@ -354,6 +362,7 @@ voice_call() {
     thread_ticks "$pid" >"$wav.threads1"
     say "$kind $codec call $3: caller CPU s per 10 s by thread: $(thread_split "$wav.threads0" "$wav.threads1" $((t1 - t0)))"
     record "rss_call_$kind" "$(vmrss_kb "$pid")"
+    [ "$3" = 1 ] && say "$kind $codec call 1: caller RSS by mapping (kB): $(rss_by_mapping "$pid")"
     if [ "$kind" = zcalld ]; then
         zc h1 calls --json >"$wav.a-calls.json" 2>&1
         zc h2 calls --json >"$wav.b-calls.json" 2>&1
