@@ -60,7 +60,8 @@ struct _ZcCallMedia {
   ZcDtmfReceiver *dtmf_receiver;
   ZcJitter *jitter;
   ZcJitterPacket *arrived; /* scratch for one packet on its way into jitter */
-  guint concealed_run;  /* ticks concealed in a row for want of a packet */
+  guint concealed_run;  /* frames concealed in a row for want of a packet */
+  gint64 play_debt;     /* samples the ticks asked for minus samples played */
   gint16 *pcm;          /* ZC_CODEC_MAX_FRAME_SAMPLES */
   guint8 *payload;      /* ZC_CODEC_MAX_PAYLOAD */
   ZcCallMediaStats counters;
@@ -280,6 +281,7 @@ playback_write (ZcCallMedia *media, const gint16 *pcm, guint n)
   guint32 written = zc_ring_write (media->from_network, pcm, n);
 
   media->counters.playback_overflow_samples += n - written;
+  media->play_debt -= n;
 }
 
 static void
@@ -339,8 +341,11 @@ play_packet (ZcCallMedia *media, const ZcJitterPacket *p)
     }
     return;
   }
-  if (p->discard || p->len == 0)
-    return; /* skipped to shorten the delay (jitter.h) */
+  if (p->discard || p->len == 0) {
+    /* Skipped to shorten the delay (jitter.h): it owes nothing. */
+    media->play_debt -= media->frame_samples;
+    return;
+  }
   /* Ticks already concealed while this packet was missing count against
    * the gap: each missing frame is concealed once. */
   lost = lost > media->concealed_run ? lost - media->concealed_run : 0;
@@ -358,15 +363,17 @@ play_packet (ZcCallMedia *media, const ZcJitterPacket *p)
 }
 
 /* One playout tick: what arrived goes into the playout buffer, what is due
- * comes out.  A tick with nothing to play while packets flow is concealed
- * (a few in a row at most: then it is silence, e.g. the peer's DTX). */
+ * comes out.  When what was played falls a whole frame behind the ticks
+ * while packets flow, that frame is concealed (a few in a row at most:
+ * then it is silence, e.g. the peer's DTX).  Counting samples, not
+ * packets, keeps a peer's 30 ms packets on our 20 ms ticks from being
+ * "concealed" every third tick. */
 static void
 receive_tick (ZcCallMedia *media, guint32 user_ts)
 {
   ZcJitterPacket *in = media->arrived;
   const ZcJitterPacket *p;
   ZcRtpPacketInfo info;
-  gboolean played = FALSE;
   int len;
 
   while ((len = zc_rtp_session_recv (media->rtp, user_ts, in->data, sizeof in->data, &info)) != -EAGAIN) {
@@ -384,14 +391,17 @@ receive_tick (ZcCallMedia *media, guint32 user_ts)
     zc_jitter_put (media->jitter, in);
   }
   zc_jitter_tick (media->jitter);
-  while ((p = zc_jitter_pop (media->jitter)) != NULL) {
-    played |= p->audio;
+  media->play_debt += media->frame_samples;
+  while ((p = zc_jitter_pop (media->jitter)) != NULL)
     play_packet (media, p);
-  }
-  if (!played && media->have_rx_seq && media->concealed_run < ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES) {
+  if (media->play_debt >= (gint64) media->frame_samples && media->have_rx_seq
+      && media->concealed_run < ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES) {
     conceal_one (media);
     media->concealed_run++;
   }
+  /* Silence from the peer (DTX, hold) owes nothing; a burst of packets
+   * after a stall is the playback side's to trim. */
+  media->play_debt = CLAMP (media->play_debt, -2 * (gint64) media->frame_samples, (gint64) media->frame_samples);
 }
 
 /* One outgoing frame: a telephone-event packet, or audio. */

@@ -9,6 +9,11 @@
 
 /* Ticks without a late packet before a tick may be given back (5 s). */
 #define SHRINK_WINDOW_TICKS 250
+/* A sequence number this far behind what was played, or a timestamp more
+ * than this many seconds off the playout point, is a new stream under the
+ * same SSRC (a PBX switching sources): start playout afresh. */
+#define RESTART_SEQ_BEHIND 100
+#define RESTART_TS_SECONDS 2
 
 struct _ZcJitter {
   guint32 per_ms;        /* RTP clock units per millisecond */
@@ -92,7 +97,13 @@ zc_jitter_put (ZcJitter *jitter, const ZcJitterPacket *packet)
     jitter->stats.dropped++;
     return FALSE;
   }
-  if (jitter->started && packet->ssrc != jitter->ssrc)
+  if (jitter->started
+      && (packet->ssrc != jitter->ssrc
+          || (packet->audio
+              && ABS ((gint64) (gint32) (packet->ts - jitter->playout)) > (gint64) jitter->per_ms * 1000
+                                                                             * RESTART_TS_SECONDS)))
+    restart (jitter);
+  if (jitter->have_popped && (gint16) (guint16) (packet->seq - jitter->last_seq) <= -RESTART_SEQ_BEHIND)
     restart (jitter);
   if (jitter->have_popped && !seq_before (jitter->last_seq, packet->seq)) {
     /* Its turn has passed: a duplicate, or so late that what followed it

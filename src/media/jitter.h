@@ -54,7 +54,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcJitter, zc_jitter_free)
 
 /* Stores a copy of @packet (its discard field is ignored).  Returns FALSE
  * when it is dropped: a duplicate, older than what was already handed out,
- * or no room.  A new SSRC starts playout afresh. */
+ * or no room.  A new SSRC starts playout afresh, and so does a jump of
+ * seconds in the timestamps or far back in the sequence numbers. */
 gboolean zc_jitter_put (ZcJitter *jitter, const ZcJitterPacket *packet);
 
 /* Advances playout by one tick; call once per tick before zc_jitter_pop(). */

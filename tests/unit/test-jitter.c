@@ -192,6 +192,18 @@ test_jitter_events_and_ssrc (void)
   p = zc_jitter_pop (jb);
   g_assert_nonnull (p);
   g_assert_cmpuint (p->seq, ==, 1000);
+
+  /* The same SSRC, a new source behind it: sequence far back, timestamp
+   * minutes away.  Playout starts again at the configured depth. */
+  other.seq = 200;
+  other.ts = 99999 + 60 * RATE;
+  g_assert_true (zc_jitter_put (jb, &other));
+  g_assert_null (zc_jitter_pop (jb));
+  for (guint i = 0; i < 3; i++)
+    zc_jitter_tick (jb);
+  p = zc_jitter_pop (jb);
+  g_assert_nonnull (p);
+  g_assert_cmpuint (p->seq, ==, 200);
 }
 
 int
