@@ -55,6 +55,8 @@
 #
 #   ZCALLD / ZCALL        binaries (default: $top_builddir/src/...)
 #   BENCH_OFFLAN_RUNS     rounds per topology (default 5)
+#   BENCH_ICE_TCP=1       [rendezvous] ice-tcp=true for the agents, and
+#                         nice-pair --ice-tcp off the LAN to match
 #   CC                    compiler for nice-pair (default cc)
 #   NET_KEEP=1            keep the working directory (captures, logs)
 
@@ -112,9 +114,11 @@ rdv_sip_user_add anchor anchor-pw-4
 
 NOAUDIO=("[audio]" "capture-device=none" "playback-device=none" "ring-device=none")
 ANSWER=("[calls]" "auto-answer=true" "accept-from=any")
-rdv_agent_config a alice alice-pw-1 Alice "${NOAUDIO[@]}"
-rdv_agent_config b bob bob-pw-2 Bob "${NOAUDIO[@]}" "${ANSWER[@]}"
-rdv_agent_config c carol carol-pw-3 Carol "${NOAUDIO[@]}" "${ANSWER[@]}"
+TCP=()
+[ -n "${BENCH_ICE_TCP:-}" ] && TCP=("ice-tcp=true")
+rdv_agent_config a alice alice-pw-1 Alice "${TCP[@]}" "${NOAUDIO[@]}"
+rdv_agent_config b bob bob-pw-2 Bob "${TCP[@]}" "${NOAUDIO[@]}" "${ANSWER[@]}"
+rdv_agent_config c carol carol-pw-3 Carol "${TCP[@]}" "${NOAUDIO[@]}" "${ANSWER[@]}"
 
 # No python in the measuring loop (it takes ~0.5 s to start on a busy
 # machine): `zcall ... --json` is read with grep/awk, the captures and
@@ -225,8 +229,9 @@ nice_run() {
     mkdir -p "$d"
     args=(--stun "$TURN_IP:$TURN_PORT" --turn "$TURN_IP:$TURN_PORT" --turn-user "$RDV_TURN_USER"
           --turn-pass "$RDV_TURN_PASS" --port-min 16384 --port-max 32766 --timeout 12)
-    # zcalld offers ICE-TCP on calls through the rendezvous, not on the LAN.
-    [ "$topo" = lan ] || args+=(--ice-tcp)
+    # zcalld offers ICE-TCP on calls through the rendezvous with
+    # [rendezvous] ice-tcp=true, never on the LAN.
+    [ "$topo" != lan ] && [ -n "${BENCH_ICE_TCP:-}" ] && args+=(--ice-tcp)
     host_bg "$h" "$d/callee.out" "$NICE_PAIR" --controlled --out "$d/callee.cand" --in "$d/caller.cand" "${args[@]}"
     pe=$LAST_PID
     host_bg a "$d/caller.out" "$NICE_PAIR" --controlling --out "$d/caller.cand" --in "$d/callee.cand" "${args[@]}"

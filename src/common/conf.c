@@ -791,6 +791,12 @@ parse_keepalive_interval (ZcConfig *config, const char *value, char **reason)
 }
 
 static gboolean
+parse_ice_tcp (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_bool (value, &config->ice_tcp, reason);
+}
+
+static gboolean
 parse_keepalive (ZcConfig *config, const char *value, char **reason)
 {
   if (g_ascii_strcasecmp (value, "crlf") == 0)
@@ -841,6 +847,7 @@ static const ZcKeySpec key_specs[] = {
   { "rendezvous", "register-expires", parse_register_expires },
   { "rendezvous", "keepalive-interval", parse_keepalive_interval },
   { "rendezvous", "keepalive", parse_keepalive },
+  { "rendezvous", "ice-tcp", parse_ice_tcp },
 };
 
 static const ZcKeySpec *

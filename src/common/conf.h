@@ -84,6 +84,7 @@ typedef struct {
   guint register_expires_s;   /* Expires asked for in REGISTER */
   guint keepalive_interval_s; /* 0 = no keepalives */
   ZcKeepalive keepalive_method;
+  gboolean ice_tcp;           /* ICE-TCP candidates on calls through the rendezvous */
 } ZcConfig;
 
 /* Defaults only (user from the login name, etc.). */

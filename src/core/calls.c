@@ -415,7 +415,7 @@ call_media_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **
   media.turn_port = servers.turn_port;
   media.turn_username = servers.turn_username;
   media.turn_password = servers.turn_password;
-  media.ice_tcp = call->via_rendezvous;
+  media.ice_tcp = call->via_rendezvous && config->ice_tcp;
   zc_codec_options_init (&media.codec_options);
   media.codec_options.bitrate_bps = config->opus_bitrate_bps;
   media.codec_options.dtx = config->opus_dtx;

@@ -78,6 +78,7 @@ test_defaults (void)
   g_assert_cmpuint (config->register_expires_s, ==, 600);
   g_assert_cmpuint (config->keepalive_interval_s, ==, 25);
   g_assert_cmpint (config->keepalive_method, ==, ZC_KEEPALIVE_CRLF);
+  g_assert_false (config->ice_tcp);
 }
 
 static void
@@ -195,7 +196,8 @@ test_rendezvous_full (Fixture *f, gconstpointer data G_GNUC_UNUSED)
                                            "turn-password-file=turn.pw\n"
                                            "register-expires=3600\n"
                                            "keepalive-interval=0\n"
-                                           "keepalive=OPTIONS\n",
+                                           "keepalive=OPTIONS\n"
+                                           "ice-tcp=true\n",
                                            pw);
 
   config = load (f, text, &error);
@@ -210,6 +212,7 @@ test_rendezvous_full (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (config->register_expires_s, ==, 3600);
   g_assert_cmpuint (config->keepalive_interval_s, ==, 0);
   g_assert_cmpint (config->keepalive_method, ==, ZC_KEEPALIVE_OPTIONS);
+  g_assert_true (config->ice_tcp);
 }
 
 static void
