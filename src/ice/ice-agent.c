@@ -415,6 +415,24 @@ zc_ice_agent_get_default_address (ZcIceAgent *agent, guint component_id, char **
 }
 
 gboolean
+zc_ice_agent_restart (ZcIceAgent *agent, GError **error)
+{
+  if (!agent->gathering_done) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_NOT_READY, "ice: candidates are not gathered yet");
+    return FALSE;
+  }
+  /* RFC 8445 9: new credentials, the remote side forgotten, our
+   * candidates kept (no new gathering, so the offer or answer can go at
+   * once; the relayed ones and their TURN allocations stay). */
+  if (!nice_agent_restart_stream (agent->agent, agent->stream_id)) {
+    g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: libnice refused to restart stream %u",
+                 agent->stream_id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
 zc_ice_agent_set_remote_sdp (ZcIceAgent *agent,
                              const char *ufrag,
                              const char *pwd,

@@ -166,6 +166,12 @@ gboolean zc_ice_agent_set_remote_sdp (ZcIceAgent *agent,
                                       const char *const *candidates,
                                       GError **error);
 
+/* ICE restart (RFC 8445 9): new local credentials, the peer's forgotten
+ * until zc_ice_agent_set_remote_sdp() gives the new ones; the gathered
+ * candidates stay.  Read zc_ice_agent_get_local_sdp() and the default
+ * address again afterwards. */
+gboolean zc_ice_agent_restart (ZcIceAgent *agent, GError **error);
+
 /* Plain RTP: send to @address:@rtp_port (and @rtcp_port for component 2,
  * normally rtp_port + 1 or the peer's a=rtcp) without checks.  Needs
  * gathering to be done (a local host candidate of the same family). */

@@ -39,6 +39,8 @@ struct _ZcMediaStream {
   guint16 rtp_port;
   guint16 rtcp_port;
   gboolean plain;
+  char *remote_ufrag;   /* the peer's ice-ufrag in use: a new one is a restart */
+  gboolean has_turn;    /* a TURN server was given: relayed candidates */
 
   ZcRing *to_network;
   ZcRing *from_network;
@@ -95,20 +97,34 @@ schedule (ZcMediaStream *stream, Pending what)
     stream->dispatch_id = g_idle_add (dispatch_cb, stream);
 }
 
+/* Our ICE lines and default address, after gathering or a restart. */
+static gboolean
+read_local_description (ZcMediaStream *stream, GError **error)
+{
+  g_autofree char *rtcp_address = NULL;
+
+  g_clear_pointer (&stream->ice_attributes, g_free);
+  g_clear_pointer (&stream->address, g_free);
+  stream->ice_attributes = zc_ice_agent_get_local_sdp (stream->ice, error);
+  if (stream->ice_attributes == NULL
+      || !zc_ice_agent_get_default_address (stream->ice, ZC_ICE_COMPONENT_RTP, &stream->address, &stream->rtp_port,
+                                            error))
+    return FALSE;
+  if (zc_ice_agent_get_n_components (stream->ice) > 1)
+    return zc_ice_agent_get_default_address (stream->ice, ZC_ICE_COMPONENT_RTCP, &rtcp_address, &stream->rtcp_port,
+                                             error);
+  return TRUE;
+}
+
 static void
-gathering_done_cb (ZcIceAgent *ice, gpointer user_data)
+gathering_done_cb (ZcIceAgent *ice G_GNUC_UNUSED, gpointer user_data)
 {
   ZcMediaStream *stream = user_data;
-  g_autofree char *rtcp_address = NULL;
   GError *error = NULL;
 
   if (stream->ready)
     return;
-  stream->ice_attributes = zc_ice_agent_get_local_sdp (ice, &error);
-  if (stream->ice_attributes != NULL &&
-      zc_ice_agent_get_default_address (ice, ZC_ICE_COMPONENT_RTP, &stream->address, &stream->rtp_port, &error) &&
-      zc_ice_agent_get_n_components (ice) > 1)
-    zc_ice_agent_get_default_address (ice, ZC_ICE_COMPONENT_RTCP, &rtcp_address, &stream->rtcp_port, &error);
+  read_local_description (stream, &error);
   stream->gather_error = error;
   stream->ready = TRUE;
   schedule (stream, PENDING_READY);
@@ -176,6 +192,7 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
   stream->config.playback_device = stream->playback_device;
   /* Only used here: the strings are the caller's. */
   stream->config.local_address = NULL;
+  stream->has_turn = stream->config.turn_server != NULL;
   stream->config.stun_server = stream->config.turn_server = NULL;
   stream->config.turn_username = stream->config.turn_password = NULL;
   if (callbacks != NULL)
@@ -214,6 +231,7 @@ zc_media_stream_free (ZcMediaStream *stream)
   g_clear_error (&stream->gather_error);
   g_free (stream->ice_attributes);
   g_free (stream->address);
+  g_free (stream->remote_ufrag);
   g_free (stream->capture_device);
   g_free (stream->playback_device);
   g_free (stream->codec_name);
@@ -284,8 +302,11 @@ connect_transport (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **
   if (remote->rtcp_mux && zc_ice_agent_get_n_components (stream->ice) > 1)
     zc_ice_agent_use_rtcp_mux (stream->ice);
   if (remote->ice_ufrag != NULL && remote->ice_pwd != NULL && remote->ice_candidates != NULL &&
-      remote->ice_candidates[0] != NULL)
+      remote->ice_candidates[0] != NULL) {
+    g_free (stream->remote_ufrag);
+    stream->remote_ufrag = g_strdup (remote->ice_ufrag);
     return zc_ice_agent_set_remote_sdp (stream->ice, remote->ice_ufrag, remote->ice_pwd, remote->ice_candidates, error);
+  }
   /* RFC 3264 5.1: RTCP on port + 1 unless a=rtcp says otherwise. */
   stream->plain = TRUE;
   return zc_ice_agent_set_plain_remote (stream->ice, remote->address, remote->rtp_port,
@@ -361,6 +382,57 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
 fail:
   stop_media (stream);
   return FALSE;
+}
+
+gboolean
+zc_media_stream_restart_ice (ZcMediaStream *stream, GError **error)
+{
+  if (stream->plain || stream->ice == NULL) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "media: the peer does not do ICE");
+    return FALSE;
+  }
+  if (!zc_ice_agent_restart (stream->ice, error) || !read_local_description (stream, error))
+    return FALSE;
+  g_clear_pointer (&stream->remote_ufrag, g_free);
+  stream->failed_reported = FALSE;
+  g_message ("ICE restarted");
+  return TRUE;
+}
+
+gboolean
+zc_media_stream_set_remote_ice (ZcMediaStream *stream,
+                                const char *ufrag,
+                                const char *pwd,
+                                const char *const *candidates,
+                                GError **error)
+{
+  if (ufrag == NULL || pwd == NULL || candidates == NULL || candidates[0] == NULL) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "media: the peer's ICE attributes are missing");
+    return FALSE;
+  }
+  g_free (stream->remote_ufrag);
+  stream->remote_ufrag = g_strdup (ufrag);
+  return zc_ice_agent_set_remote_sdp (stream->ice, ufrag, pwd, candidates, error);
+}
+
+gboolean
+zc_media_stream_is_ice_restart (const ZcMediaStream *stream, const char *ufrag)
+{
+  return !stream->plain && stream->remote_ufrag != NULL && ufrag != NULL && strcmp (stream->remote_ufrag, ufrag) != 0;
+}
+
+gboolean
+zc_media_stream_is_connected (ZcMediaStream *stream)
+{
+  ZcIceState state = zc_ice_agent_get_state (stream->ice, ZC_ICE_COMPONENT_RTP);
+
+  return stream->plain || state == ZC_ICE_STATE_CONNECTED || state == ZC_ICE_STATE_READY;
+}
+
+gboolean
+zc_media_stream_can_relay (const ZcMediaStream *stream)
+{
+  return !stream->plain && stream->has_turn;
 }
 
 gboolean

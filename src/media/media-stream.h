@@ -96,6 +96,27 @@ guint16 zc_media_stream_get_rtcp_port (const ZcMediaStream *stream);
 gboolean zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **error);
 gboolean zc_media_stream_is_started (const ZcMediaStream *stream);
 
+/* ICE restart (RFC 8445 9, RFC 8839 4.4.1.1): new credentials, our
+ * candidates (relayed ones included) kept.  The new description is then
+ * what zc_media_stream_get_ice_attributes() and _get_address() return:
+ * offer it, and give the peer's answer to zc_media_stream_set_remote_ice(). */
+gboolean zc_media_stream_restart_ice (ZcMediaStream *stream, GError **error);
+/* The peer's new ICE attributes (after a restart, either side); starts
+ * the checks again. */
+gboolean zc_media_stream_set_remote_ice (ZcMediaStream *stream,
+                                         const char *ufrag,
+                                         const char *pwd,
+                                         const char *const *candidates,
+                                         GError **error);
+/* TRUE when @ufrag (from a new offer) is not the peer's ufrag in use: the
+ * peer restarts ICE (RFC 8839 4.4.1.1.2). */
+gboolean zc_media_stream_is_ice_restart (const ZcMediaStream *stream, const char *ufrag);
+/* The RTP component has a working pair (always TRUE for plain RTP). */
+gboolean zc_media_stream_is_connected (ZcMediaStream *stream);
+/* ICE with a TURN server: relayed candidates, so a restart (the backstop
+ * when no pair connected) has a path that needs only the TURN server. */
+gboolean zc_media_stream_can_relay (const ZcMediaStream *stream);
+
 /* RFC 4733 digits; FALSE with @error for a bad digit, a full queue or a
  * peer that took no telephone-event. */
 gboolean zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **error);
