@@ -437,7 +437,11 @@ media_failed_cb (ZcMediaStream *stream G_GNUC_UNUSED, gpointer user_data)
     return;
   if (ice_backstop_possible (call)) {
     g_clear_handle_id (&call->ice_backstop_id, g_source_remove);
-    if (call->outgoing ? ice_backstop (call) : (ice_backstop_arm (call), TRUE))
+    if (!call->outgoing) {
+      ice_backstop_arm (call); /* wait for the caller's restart */
+      return;
+    }
+    if (ice_backstop (call))
       return;
   }
   end_for_media (call, "no media path");
