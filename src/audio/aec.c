@@ -162,6 +162,18 @@ dc_notch (ZcAec *aec, const gint16 *in, gint16 *out)
   return e;
 }
 
+/* Forget the learned echo path; speex_echo_state_reset() clears its DC
+ * notch too, so ours starts again with it. */
+static void
+restart_filter (ZcAec *aec)
+{
+  if (aec->echo != NULL)
+    speex_echo_state_reset (aec->echo);
+  aec->notch_mem[0] = aec->notch_mem[1] = 0;
+  aec->diverged_run = 0;
+  aec->resets++;
+}
+
 /* The canceller subtracts its echo estimate from the microphone signal;
  * where there is no echo to subtract, the estimate is the far end's audio
  * injected into ours.  speexdsp's filter gets there when near-end sound
@@ -184,12 +196,8 @@ guard_divergence (ZcAec *aec, const gint16 *capture)
   }
   memcpy (aec->work, aec->notched, aec->frame_size * sizeof (gint16));
   aec->diverged_frames++;
-  if (e_out > e_in * DIVERGED_RESET_RATIO && ++aec->diverged_run >= DIVERGED_RESET_FRAMES) {
-    speex_echo_state_reset (aec->echo);
-    aec->notch_mem[0] = aec->notch_mem[1] = 0;
-    aec->diverged_run = 0;
-    aec->resets++;
-  }
+  if (e_out > e_in * DIVERGED_RESET_RATIO && ++aec->diverged_run >= DIVERGED_RESET_FRAMES)
+    restart_filter (aec);
 }
 
 ZcAecVad
@@ -221,13 +229,8 @@ zc_aec_process (ZcAec *aec, const gint16 *capture, const gint16 *playback, gint1
 void
 zc_aec_reset (ZcAec *aec)
 {
-  if (aec->echo != NULL)
-    speex_echo_state_reset (aec->echo);
-  /* speex_echo_state_reset() clears its notch too: stay in step. */
-  aec->notch_mem[0] = aec->notch_mem[1] = 0;
-  aec->diverged_run = 0;
+  restart_filter (aec);
   aec->was_speech = FALSE;
-  aec->resets++;
 }
 
 guint

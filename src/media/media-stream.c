@@ -302,11 +302,8 @@ connect_transport (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **
   if (remote->rtcp_mux && zc_ice_agent_get_n_components (stream->ice) > 1)
     zc_ice_agent_use_rtcp_mux (stream->ice);
   if (remote->ice_ufrag != NULL && remote->ice_pwd != NULL && remote->ice_candidates != NULL &&
-      remote->ice_candidates[0] != NULL) {
-    g_free (stream->remote_ufrag);
-    stream->remote_ufrag = g_strdup (remote->ice_ufrag);
-    return zc_ice_agent_set_remote_sdp (stream->ice, remote->ice_ufrag, remote->ice_pwd, remote->ice_candidates, error);
-  }
+      remote->ice_candidates[0] != NULL)
+    return zc_media_stream_set_remote_ice (stream, remote->ice_ufrag, remote->ice_pwd, remote->ice_candidates, error);
   /* RFC 3264 5.1: RTCP on port + 1 unless a=rtcp says otherwise. */
   stream->plain = TRUE;
   return zc_ice_agent_set_plain_remote (stream->ice, remote->address, remote->rtp_port,
@@ -406,13 +403,12 @@ zc_media_stream_set_remote_ice (ZcMediaStream *stream,
                                 const char *const *candidates,
                                 GError **error)
 {
-  if (ufrag == NULL || pwd == NULL || candidates == NULL || candidates[0] == NULL) {
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "media: the peer's ICE attributes are missing");
+  /* The agent refuses missing credentials and candidates itself. */
+  if (!zc_ice_agent_set_remote_sdp (stream->ice, ufrag, pwd, candidates, error))
     return FALSE;
-  }
   g_free (stream->remote_ufrag);
   stream->remote_ufrag = g_strdup (ufrag);
-  return zc_ice_agent_set_remote_sdp (stream->ice, ufrag, pwd, candidates, error);
+  return TRUE;
 }
 
 gboolean
