@@ -9,7 +9,7 @@
 #include "core/targets.h"
 #include "audio/tone.h"
 #include "media/media-stream.h"
-#include "sip/sdp.h"
+#include "sdp/sdp.h"
 
 #include <string.h>
 #include <sys/socket.h>

@@ -43,7 +43,7 @@
 #include "audio/ring.h"
 #include "media/jitter.h"
 #include "media/rtp-session.h"
-#include "sip/sdp.h"
+#include "media/format.h"
 #include "media/codec.h"
 
 #define ZC_CALL_MEDIA_ERROR (zc_call_media_error_quark ())

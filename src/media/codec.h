@@ -4,7 +4,7 @@
  *
  * A pure module: PCM and payload bytes in, PCM and payload bytes out.  No
  * sockets, no RTP headers, no clock.  The media session picks the codec from
- * the negotiated SDP (sip/sdp.h ZcCodec: name, clock rate, channels, fmtp),
+ * the negotiated SDP (media/format.h ZcCodec: name, clock rate, channels, fmtp),
  * creates one instance per call, and then runs every per-frame function
  * below on its media thread.
  *

@@ -22,7 +22,7 @@
 
 #include "audio/aec.h"
 #include "media/codec.h"
-#include "sip/sdp.h"
+#include "media/format.h"
 
 typedef struct _ZcMediaStream ZcMediaStream;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sip/sdp.h"
+#include "sdp/sdp.h"
 
 #include <osipparser2/osip_parser.h>
 

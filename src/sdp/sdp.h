@@ -4,8 +4,10 @@
  * A pure module: plain strings in, plain strings out, no sockets and no
  * main loop, so the SIP user agent, the unit tests and the fuzzer drive it
  * the same way.  Parsing and printing go through libosip2's SDP support
- * (sdp_message_parse / sdp_message_to_str); this file only interprets the
- * fields.
+ * (sdp_message_parse / sdp_message_to_str); this module only interprets the
+ * fields: sdp-parse.c reads a description, sdp-print.c writes ours,
+ * sdp-negotiate.c is RFC 3264 offer/answer, sdp-codecs.c the formats we
+ * speak.
  *
  * The caller must have called osip's parser_init() once before any
  * function here is used (the SIP stack does it at start-up; the test does
@@ -23,6 +25,8 @@
 
 #include <glib.h>
 
+#include "media/format.h"
+
 #define ZC_SDP_ERROR (zc_sdp_error_quark ())
 
 typedef enum {
@@ -36,33 +40,6 @@ GQuark zc_sdp_error_quark (void);
 /* Bodies larger than this are refused before parsing.  Real offers are a
  * few hundred bytes (WebRTC ones a few KiB). */
 #define ZC_SDP_MAX_SIZE (64 * 1024)
-
-/* RFC 3264 5.1 / RFC 4566 6: the direction attributes, from the point of
- * view of the side that wrote the SDP. */
-typedef enum {
-  ZC_MEDIA_DIRECTION_SENDRECV,
-  ZC_MEDIA_DIRECTION_SENDONLY,
-  ZC_MEDIA_DIRECTION_RECVONLY,
-  ZC_MEDIA_DIRECTION_INACTIVE,
-} ZcMediaDirection;
-
-/* "sendrecv", "sendonly", "recvonly", "inactive". */
-const char *zc_media_direction_to_string (ZcMediaDirection direction);
-/* Case-sensitive, as attribute names are (RFC 4566 9).  FALSE for anything
- * else; *direction is then left alone. */
-gboolean zc_media_direction_from_string (const char *string, ZcMediaDirection *direction);
-
-typedef struct {
-  char *name;        /* as in a=rtpmap: "opus", "PCMU", "PCMA", "telephone-event" */
-  guint8 pt;         /* RTP payload type, 0..127 */
-  guint clock_rate;  /* Hz */
-  guint channels;    /* 1 unless the rtpmap says otherwise */
-  char *fmtp;        /* a=fmtp parameters without the PT, or NULL */
-} ZcCodec;
-
-ZcCodec *zc_codec_copy (const ZcCodec *codec);
-void zc_codec_free (ZcCodec *codec);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcCodec, zc_codec_free)
 
 /* Codec names accepted in [media] codecs, case-insensitive: "opus",
  * "pcmu", "pcma".  For the configuration parser. */

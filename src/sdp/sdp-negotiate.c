@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* RFC 3264 offer/answer: what we answer to an offer, and what an answer
+ * to our offer settles. */
+#define G_LOG_DOMAIN "sdp"
+#include "config.h"
+
+#include "sdp/sdp-private.h"
+
+gboolean
+zc_sdp_negotiate_answer (const ZcSdpSession *offer,
+                         const ZcSdpLocal *local,
+                         ZcSdpSession **answer_out,
+                         char **answer_sdp_out,
+                         ZcCodec **chosen_out,
+                         GError **error)
+{
+  g_autoptr (GPtrArray) known = NULL;
+  g_autoptr (GPtrArray) accepted = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_codec_free);
+  g_autoptr (GPtrArray) media = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_sdp_media_free);
+  g_autoptr (ZcSdpSession) answer = NULL;
+  g_autofree char *text = NULL;
+  ZcMediaDirection direction;
+  gboolean we_send, we_receive;
+  guint n_audio;
+
+  g_return_val_if_fail (offer != NULL, FALSE);
+  g_return_val_if_fail (local != NULL && local->address != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (offer->port == 0) {
+    g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC, "SDP offer has no active audio stream");
+    return FALSE;
+  }
+
+  /* RFC 3264 6.1: the answer keeps the offer's payload types; the order
+   * is the answerer's preference. */
+  known = zc_sdp_local_codecs (local);
+  for (guint k = 0; k < known->len; k++) {
+    const ZcSdpKnownCodec *ours = g_ptr_array_index (known, k);
+
+    for (guint i = 0; i < offer->codecs->len; i++) {
+      const ZcCodec *offered = g_ptr_array_index (offer->codecs, i);
+
+      if (zc_sdp_codec_is (offered, ours->name, ours->clock_rate)) {
+        g_ptr_array_add (accepted, zc_codec_copy (offered));
+        break;
+      }
+    }
+  }
+  n_audio = accepted->len;
+  if (n_audio == 0) {
+    g_autofree char *names = zc_sdp_codec_names (known);
+    g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC, "SDP offer has none of our codecs (%s)", names);
+    return FALSE;
+  }
+  /* RFC 4733 7.1.1: DTMF events at the rate of each codec we accept. */
+  for (guint i = 0; i < n_audio; i++) {
+    const ZcCodec *codec = g_ptr_array_index (accepted, i);
+    const ZcCodec *te = zc_sdp_session_find_telephone_event (offer, codec->clock_rate);
+    gboolean listed = FALSE;
+
+    for (guint j = n_audio; te != NULL && j < accepted->len; j++)
+      listed |= ((ZcCodec *) g_ptr_array_index (accepted, j))->pt == te->pt;
+    if (te != NULL && !listed)
+      g_ptr_array_add (accepted, zc_codec_copy (te));
+  }
+
+  /* RFC 3264 6: one m= line per offered one, in order; everything but our
+   * audio stream refused with port 0. */
+  for (guint m = 0; m < offer->media->len; m++) {
+    ZcSdpMedia *line = zc_sdp_media_copy (g_ptr_array_index (offer->media, m));
+
+    line->port = m == offer->audio_index ? local->rtp_port : 0;
+    g_ptr_array_add (media, line);
+  }
+
+  /* RFC 3264 6.1: we send only if the offerer receives, and receive only
+   * if it sends; within that, what we are willing to do. */
+  we_send = zc_sdp_direction_receives (offer->direction) && zc_sdp_direction_sends (local->direction);
+  we_receive = zc_sdp_direction_sends (offer->direction) && zc_sdp_direction_receives (local->direction);
+  direction = zc_sdp_direction_from_flags (we_send, we_receive);
+
+  /* RFC 5761 5.1.1: accept rtcp-mux only when offered.  RFC 8839 4.3.2:
+   * ICE only when the offer shows support for it; credentials suffice, an
+   * ICE offer may hold no candidate yet (RFC 8839 4.3.1). */
+  text = zc_sdp_print (local, media, offer->audio_index, accepted, direction, offer->rtcp_mux && !local->no_rtcp_mux,
+                       offer->ice_ufrag != NULL && offer->ice_pwd != NULL);
+  if (text == NULL) {
+    g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP answer cannot be built");
+    return FALSE;
+  }
+  g_debug ("answering with %s/%u (PT %u), %s", ((ZcCodec *) accepted->pdata[0])->name,
+           ((ZcCodec *) accepted->pdata[0])->clock_rate, ((ZcCodec *) accepted->pdata[0])->pt,
+           zc_media_direction_to_string (direction));
+
+  if (answer_out != NULL) {
+    answer = zc_sdp_parse (text, error);
+    if (answer == NULL)
+      return FALSE;
+    answer->chosen = zc_codec_copy (g_ptr_array_index (accepted, 0));
+    *answer_out = g_steal_pointer (&answer);
+  }
+  if (chosen_out != NULL)
+    *chosen_out = zc_codec_copy (g_ptr_array_index (accepted, 0));
+  if (answer_sdp_out != NULL)
+    *answer_sdp_out = g_steal_pointer (&text);
+  return TRUE;
+}
+
+ZcSdpSession *
+zc_sdp_apply_answer (const ZcSdpSession *offer_we_sent, const char *answer_body, ZcCodec **chosen_out, GError **error)
+{
+  g_autoptr (ZcSdpSession) answer = NULL;
+  const ZcCodec *chosen = NULL;
+
+  g_return_val_if_fail (offer_we_sent != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  answer = zc_sdp_parse (answer_body, error);
+  if (answer == NULL)
+    return NULL;
+  if (answer->media->len != offer_we_sent->media->len || answer->audio_index != offer_we_sent->audio_index) {
+    g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID,
+                 "SDP answer has %u m= lines (audio at %u), the offer %u (audio at %u)", answer->media->len,
+                 answer->audio_index, offer_we_sent->media->len, offer_we_sent->audio_index);
+    return NULL;
+  }
+  if (answer->port == 0) {
+    g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC, "SDP answer rejects the audio stream");
+    return NULL;
+  }
+
+  /* RFC 3264 6.1: the answerer lists what it accepts, preferred first;
+   * it should keep our PTs, but what it writes is what it sends. */
+  for (guint i = 0; i < answer->codecs->len && chosen == NULL; i++) {
+    const ZcCodec *answered = g_ptr_array_index (answer->codecs, i);
+
+    if (zc_sdp_codec_is_telephone_event (answered))
+      continue;
+    for (guint j = 0; j < offer_we_sent->codecs->len && chosen == NULL; j++) {
+      const ZcCodec *offered = g_ptr_array_index (offer_we_sent->codecs, j);
+
+      if (zc_sdp_codec_is (offered, answered->name, answered->clock_rate))
+        chosen = answered;
+    }
+  }
+  if (chosen == NULL) {
+    g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC, "SDP answer has none of the offered codecs");
+    return NULL;
+  }
+  answer->chosen = zc_codec_copy (chosen);
+  if (chosen_out != NULL)
+    *chosen_out = zc_codec_copy (chosen);
+  return g_steal_pointer (&answer);
+}
