@@ -48,8 +48,14 @@ code_for (const GError *error, ZcDbusErrorAbout about)
   }
 }
 
+GError *
+zc_dbus_error_new_from_core (const GError *error, ZcDbusErrorAbout about)
+{
+  return g_error_new_literal (ZC_DBUS_ERROR, code_for (error, about), error->message);
+}
+
 void
 zc_dbus_return_error (GDBusMethodInvocation *invocation, const GError *error, ZcDbusErrorAbout about)
 {
-  g_dbus_method_invocation_return_error_literal (invocation, ZC_DBUS_ERROR, code_for (error, about), error->message);
+  g_dbus_method_invocation_take_error (invocation, zc_dbus_error_new_from_core (error, about));
 }

@@ -25,6 +25,10 @@ typedef enum {
   ZC_DBUS_ERROR_ABOUT_TARGET,
 } ZcDbusErrorAbout;
 
+/* @error, a GError of the core (ZC_CALLS_ERROR, ZC_AGENT_ERROR or any other
+ * domain), as a new GError of ZC_DBUS_ERROR with the same message. */
+GError *zc_dbus_error_new_from_core (const GError *error, ZcDbusErrorAbout about);
+
 /* Returns @error, a GError of the core (ZC_CALLS_ERROR, ZC_AGENT_ERROR or
  * any other domain), to the caller under its org.zcall.Error.* name; the
  * message is kept as it is. */
