@@ -97,6 +97,34 @@ is_unreachable_error (const GError *error)
           error->code <= G_DBUS_ERROR_SPAWN_FAILED);
 }
 
+/* The agent's errors (org.zcall.Error.*) and the exit status each gives,
+ * as zcall(1) EXIT STATUS documents.  All are 1: scripts written for
+ * earlier versions test for 1 when the agent refuses, and 2 stays for a
+ * command line zcall rejects itself before asking the agent.  The message
+ * printed tells the cases apart. */
+static const struct {
+  const char *name;
+  int exit_status;
+} error_exit_status[] = {
+  { ZC_DBUS_ERROR_NO_SUCH_PEER, ZC_EXIT_FAILURE },
+  { ZC_DBUS_ERROR_NO_SUCH_CALL, ZC_EXIT_FAILURE },
+  { ZC_DBUS_ERROR_AMBIGUOUS, ZC_EXIT_FAILURE },
+  { ZC_DBUS_ERROR_INVALID_ARGUMENT, ZC_EXIT_FAILURE },
+  { ZC_DBUS_ERROR_NOT_POSSIBLE_NOW, ZC_EXIT_FAILURE },
+  { ZC_DBUS_ERROR_FAILED, ZC_EXIT_FAILURE },
+};
+
+static int
+exit_status_for (const char *error_name)
+{
+  for (gsize i = 0; error_name != NULL && i < G_N_ELEMENTS (error_exit_status); i++) {
+    if (g_str_equal (error_exit_status[i].name, error_name))
+      return error_exit_status[i].exit_status;
+  }
+  /* An agent of another version, or an error of the bus itself. */
+  return ZC_EXIT_FAILURE;
+}
+
 GVariant *
 zc_cli_call (ZcCli *cli, const char *method, GVariant *parameters, const char *reply_type, int *exit_status)
 {
@@ -119,9 +147,11 @@ zc_cli_call (ZcCli *cli, const char *method, GVariant *parameters, const char *r
     g_debug ("%s", error->message);
     *exit_status = ZC_EXIT_UNREACHABLE;
   } else {
+    g_autofree char *name = g_dbus_error_get_remote_error (error);
+
+    *exit_status = exit_status_for (name);
     g_dbus_error_strip_remote_error (error);
     g_printerr ("zcall: %s\n", error->message);
-    *exit_status = ZC_EXIT_FAILURE;
   }
   return NULL;
 }

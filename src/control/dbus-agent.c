@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "control/dbus-agent.h"
+#include "control/dbus-errors.h"
 
 #include "common/bus.h"
 #include "common/i18n.h"
@@ -44,22 +45,10 @@ handle_set_presence (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocat
 
   g_variant_get (parameters, "(&s)", &presence);
   if (!zc_agent_set_presence (self->agent, presence, &error)) {
-    g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                                   error->message);
+    zc_dbus_return_error (invocation, error, ZC_DBUS_ERROR_ABOUT_CALL);
     return;
   }
   g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static void
-return_error (GDBusMethodInvocation *invocation, const GError *error)
-{
-  /* A wrong target or call id is the caller's mistake; the rest fails. */
-  gboolean caller = error->domain == ZC_CALLS_ERROR && error->code != ZC_CALLS_ERROR_FAILED;
-
-  g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR,
-                                                 caller ? G_DBUS_ERROR_INVALID_ARGS : G_DBUS_ERROR_FAILED,
-                                                 error->message);
 }
 
 static void
@@ -72,7 +61,7 @@ handle_call (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *inv
   g_variant_get (parameters, "(&s)", &target);
   id = zc_calls_dial (zc_agent_get_calls (self->agent), target, &error);
   if (id == NULL) {
-    return_error (invocation, error);
+    zc_dbus_return_error (invocation, error, ZC_DBUS_ERROR_ABOUT_TARGET);
     return;
   }
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", id));
@@ -88,7 +77,7 @@ handle_call_action (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocati
 
   g_variant_get (parameters, "(&s)", &id);
   if (!action (zc_agent_get_calls (self->agent), id, &error)) {
-    return_error (invocation, error);
+    zc_dbus_return_error (invocation, error, ZC_DBUS_ERROR_ABOUT_CALL);
     return;
   }
   g_dbus_method_invocation_return_value (invocation, NULL);
@@ -144,7 +133,7 @@ handle_send_dtmf (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation
 
   g_variant_get (parameters, "(&s&s)", &id, &digits);
   if (!zc_calls_send_dtmf (zc_agent_get_calls (self->agent), id, digits, &error)) {
-    return_error (invocation, error);
+    zc_dbus_return_error (invocation, error, ZC_DBUS_ERROR_ABOUT_CALL);
     return;
   }
   g_dbus_method_invocation_return_value (invocation, NULL);

@@ -5,7 +5,7 @@
  * knows they exist. */
 #pragma once
 
-#include "common/conf.h"
+#include "core/conf.h"
 #include "core/calls.h"
 
 #include <gio/gio.h>

@@ -5,7 +5,7 @@
  * reservation.  The SIP user agent reports; this decides. */
 #pragma once
 
-#include "common/conf.h"
+#include "core/conf.h"
 #include "discovery/peer-table.h"
 #include "sip/transport.h"
 #include "sip/ua.h"

@@ -9,7 +9,7 @@
  * unreachable they go on, and the registration keeps retrying. */
 #pragma once
 
-#include "common/conf.h"
+#include "core/conf.h"
 #include "sip/register.h"
 #include "sip/transport.h"
 #include "sip/ua.h"

@@ -6,7 +6,7 @@
 #include "config.h"
 
 #include "common/bus.h"
-#include "common/conf.h"
+#include "core/conf.h"
 #include "common/i18n.h"
 #include "common/log.h"
 #include "control/dbus-agent.h"

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "common/conf.h"
+#include "core/conf.h"
+#include "audio/aec.h"
+#include "ice/ice-agent.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -34,6 +36,23 @@ fixture_teardown (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_rmdir (f->dir);
   g_free (f->path);
   g_free (f->dir);
+}
+
+/* The configuration keeps its own copies of these defaults (so it includes
+ * no audio/ or ice/ header); here both are in view, so a change on either
+ * side shows. */
+static void
+test_defaults_match_layers (void)
+{
+  g_autoptr (ZcConfig) config = zc_config_new_default ();
+
+  g_assert_cmpuint (ZC_CONFIG_DEFAULT_ECHO_TAIL_MS, ==, ZC_AEC_DEFAULT_TAIL_MS);
+  g_assert_cmpuint (config->echo_tail_ms, >=, ZC_AEC_MIN_TAIL_MS);
+  g_assert_cmpuint (config->echo_tail_ms, <=, ZC_AEC_MAX_TAIL_MS);
+  g_assert_cmpuint (ZC_CONFIG_DEFAULT_RTP_PORT_MIN, ==, ZC_RTP_PORT_MIN);
+  g_assert_cmpuint (ZC_CONFIG_DEFAULT_RTP_PORT_MAX, ==, ZC_RTP_PORT_MAX);
+  g_assert_cmpuint (config->rtp_port_min, ==, ZC_RTP_PORT_MIN);
+  g_assert_cmpuint (config->rtp_port_max, ==, ZC_RTP_PORT_MAX);
 }
 
 static ZcConfig *
@@ -540,5 +559,6 @@ main (int argc, char **argv)
   g_test_add ("/conf/unknown-keys", Fixture, NULL, fixture_setup, test_unknown_keys_warn, fixture_teardown);
   g_test_add_func ("/conf/missing-explicit-file", test_missing_explicit_file);
   g_test_add_func ("/conf/sip-user", test_sip_user_chars);
+  g_test_add_func ("/conf/defaults-match-layers", test_defaults_match_layers);
   return g_test_run ();
 }

@@ -35,6 +35,15 @@ typedef enum {
 /* RFC 8489 9 / RFC 8656 19: STUN and TURN over UDP and TCP. */
 #define ZC_DEFAULT_STUN_PORT 3478
 
+/* Defaults zcall.conf(5) promises.  They are the configuration's own
+ * numbers rather than the audio and ICE layers' constants, so the
+ * configuration depends on no layer below the core and a change there
+ * cannot move a documented default unnoticed; tests/unit/test-conf.c
+ * checks that they still lie within what those layers accept. */
+#define ZC_CONFIG_DEFAULT_ECHO_TAIL_MS 200    /* as ZC_AEC_DEFAULT_TAIL_MS */
+#define ZC_CONFIG_DEFAULT_RTP_PORT_MIN 16384  /* as ZC_RTP_PORT_MIN */
+#define ZC_CONFIG_DEFAULT_RTP_PORT_MAX 32766  /* as ZC_RTP_PORT_MAX */
+
 typedef struct {
   char *path;                 /* file read, NULL when built-in defaults */
 
