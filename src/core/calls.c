@@ -475,15 +475,7 @@ call_media_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **
     .jitter_ms = config->jitter_ms,
   };
 
-  ZcIceServers servers;
-
-  zc_rendezvous_get_ice_servers (call->calls->rendezvous, &servers);
-  media.stun_server = servers.stun_server;
-  media.stun_port = servers.stun_port;
-  media.turn_server = servers.turn_server;
-  media.turn_port = servers.turn_port;
-  media.turn_username = servers.turn_username;
-  media.turn_password = servers.turn_password;
+  zc_rendezvous_get_ice_servers (call->calls->rendezvous, &media.ice_servers);
   media.ice_tcp = call->via_rendezvous && config->ice_tcp;
   zc_codec_options_init (&media.codec_options);
   media.codec_options.bitrate_bps = config->opus_bitrate_bps;

@@ -191,6 +191,7 @@ ZcIceAgent *
 zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *callbacks, GError **error)
 {
   g_autoptr (ZcIceAgent) agent = g_new0 (ZcIceAgent, 1);
+  const ZcIceServers *servers = &config->servers;
   GMainContext *context = config->context != NULL ? config->context : g_main_context_get_thread_default ();
 
   if (context == NULL)
@@ -207,11 +208,11 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
    * and fine with one stream. */
   agent->agent = nice_agent_new_full (agent->context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
   g_object_set (agent->agent, "controlling-mode", config->controlling, "upnp", FALSE, "ice-tcp", config->ice_tcp,
-                "force-relay", config->force_relay && config->turn_server != NULL, NULL);
-  if (config->stun_server != NULL
-      && !(config->turn_server != NULL && g_str_equal (config->stun_server, config->turn_server)
-           && config->stun_port == config->turn_port))
-    g_object_set (agent->agent, "stun-server", config->stun_server, "stun-server-port", (guint) config->stun_port,
+                "force-relay", config->force_relay && servers->turn_server != NULL, NULL);
+  if (servers->stun_server != NULL
+      && !(servers->turn_server != NULL && g_str_equal (servers->stun_server, servers->turn_server)
+           && servers->stun_port == servers->turn_port))
+    g_object_set (agent->agent, "stun-server", servers->stun_server, "stun-server-port", (guint) servers->stun_port,
                   NULL);
 
   if (config->local_addresses != NULL) {
@@ -227,14 +228,14 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
     return NULL;
   }
   nice_agent_set_stream_name (agent->agent, agent->stream_id, "audio");
-  if (config->turn_server != NULL) {
+  if (servers->turn_server != NULL) {
     agent->has_turn = TRUE;
     for (guint c = 1; c <= agent->n_components; c++)
-      if (!nice_agent_set_relay_info (agent->agent, agent->stream_id, c, config->turn_server, config->turn_port,
-                                      config->turn_username ? config->turn_username : "",
-                                      config->turn_password ? config->turn_password : "", NICE_RELAY_TYPE_TURN_UDP)) {
+      if (!nice_agent_set_relay_info (agent->agent, agent->stream_id, c, servers->turn_server, servers->turn_port,
+                                      servers->turn_username ? servers->turn_username : "",
+                                      servers->turn_password ? servers->turn_password : "", NICE_RELAY_TYPE_TURN_UDP)) {
         g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: TURN server %s:%u refused by libnice",
-                     config->turn_server, config->turn_port);
+                     servers->turn_server, servers->turn_port);
         return NULL;
       }
   }

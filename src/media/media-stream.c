@@ -170,12 +170,7 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
     .local_addresses = config->local_address != NULL ? addresses : NULL,
     .port_min = config->port_min,
     .port_max = config->port_max,
-    .stun_server = config->stun_server,
-    .stun_port = config->stun_port,
-    .turn_server = config->turn_server,
-    .turn_port = config->turn_port,
-    .turn_username = config->turn_username,
-    .turn_password = config->turn_password,
+    .servers = config->ice_servers,
     .ice_tcp = config->ice_tcp,
   };
   static const ZcIceAgentCallbacks ice_callbacks = {
@@ -192,9 +187,8 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
   stream->config.playback_device = stream->playback_device;
   /* Only used here: the strings are the caller's. */
   stream->config.local_address = NULL;
-  stream->has_turn = stream->config.turn_server != NULL;
-  stream->config.stun_server = stream->config.turn_server = NULL;
-  stream->config.turn_username = stream->config.turn_password = NULL;
+  stream->has_turn = config->ice_servers.turn_server != NULL;
+  stream->config.ice_servers = (ZcIceServers) { 0 };
   if (callbacks != NULL)
     stream->callbacks = *callbacks;
   stream->user_data = user_data;

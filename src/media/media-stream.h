@@ -21,6 +21,7 @@
 #include <gio/gio.h>
 
 #include "audio/aec.h"
+#include "ice/ice-agent.h"
 #include "media/codec.h"
 #include "sip/sdp.h"
 
@@ -38,14 +39,7 @@ typedef struct {
   guint media_timeout_ms;      /* 0 = never */
   guint jitter_ms;             /* playout depth to start with; 0 = call-media's default */
   gboolean no_audio_devices;   /* media without ALSA (tests, benchmarks) */
-  /* STUN and TURN servers (numeric), for server-reflexive and relayed
-   * candidates; NULL = host candidates only. */
-  const char *stun_server;
-  guint16 stun_port;
-  const char *turn_server;
-  guint16 turn_port;
-  const char *turn_username;
-  const char *turn_password;
+  ZcIceServers ice_servers;    /* for server-reflexive and relayed candidates */
   gboolean ice_tcp;            /* offer ICE-TCP candidates too: calls beyond the LAN */
 } ZcMediaStreamConfig;
 
