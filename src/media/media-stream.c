@@ -6,6 +6,7 @@
 
 #include "audio/engine.h"
 #include "audio/ring.h"
+#include "audio/tone.h"
 #include "ice/ice-agent.h"
 #include "media/call-media.h"
 #include "media/rtp-session.h"
@@ -28,6 +29,7 @@ struct _ZcMediaStream {
   ZcMediaStreamConfig config;
   char *capture_device;
   char *playback_device;
+  char *ring_device;
   ZcMediaStreamCallbacks callbacks;
   gpointer user_data;
 
@@ -48,6 +50,7 @@ struct _ZcMediaStream {
   ZcCallMedia *media;
   ZcAudioEngine *engine;
   char *codec_name;
+  ZcTonePlayer *tone;
 
   /* Callbacks go out from an idle source, never from inside libnice's or
    * the media's own dispatch, so the user may free the stream in them. */
@@ -185,6 +188,8 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
   stream->playback_device = g_strdup (config->playback_device);
   stream->config.capture_device = stream->capture_device;
   stream->config.playback_device = stream->playback_device;
+  stream->ring_device = g_strdup (config->ring_device);
+  stream->config.ring_device = stream->ring_device;
   /* Only used here: the strings are the caller's. */
   stream->config.local_address = NULL;
   stream->has_turn = config->ice_servers.turn_server != NULL;
@@ -219,6 +224,7 @@ zc_media_stream_free (ZcMediaStream *stream)
 {
   if (stream == NULL)
     return;
+  zc_media_stream_stop_tone (stream);
   stop_media (stream);
   g_clear_handle_id (&stream->dispatch_id, g_source_remove);
   g_clear_pointer (&stream->ice, zc_ice_agent_free);
@@ -228,6 +234,7 @@ zc_media_stream_free (ZcMediaStream *stream)
   g_free (stream->remote_ufrag);
   g_free (stream->capture_device);
   g_free (stream->playback_device);
+  g_free (stream->ring_device);
   g_free (stream->codec_name);
   if (stream->pending_digits != NULL)
     g_string_free (stream->pending_digits, TRUE);
@@ -310,6 +317,8 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   ZcRtpSessionConfig rtp_config;
   ZcCallMediaConfig media_config = { 0 };
 
+  /* The tone's device may be the call's: let it go first. */
+  zc_media_stream_stop_tone (stream);
   if (stream->media != NULL)
     return TRUE;
   if (!zc_media_stream_is_ready (stream)) {
@@ -449,6 +458,21 @@ zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **e
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY, "too many digits are waiting to be sent");
     return FALSE;
   }
+}
+
+void
+zc_media_stream_play_tone (ZcMediaStream *stream, ZcMediaTone tone)
+{
+  const char *device = tone == ZC_MEDIA_TONE_RING ? stream->ring_device : stream->playback_device;
+
+  if (stream->tone == NULL && g_strcmp0 (device, ZC_AUDIO_NO_DEVICE) != 0)
+    stream->tone = zc_tone_player_start (device, tone == ZC_MEDIA_TONE_RING ? ZC_TONE_RING : ZC_TONE_RINGBACK);
+}
+
+void
+zc_media_stream_stop_tone (ZcMediaStream *stream)
+{
+  g_clear_pointer (&stream->tone, zc_tone_player_stop);
 }
 
 static void
