@@ -61,33 +61,44 @@ struct _ZcMediaStream {
   guint timeout_reported : 1;
 };
 
+static gboolean dispatch_cb (gpointer user_data);
+
+/* Delivers every pending event: the digits first (a digit callback only
+ * reports), then at most one of ready, failed and timeout, since each of
+ * those may free the stream; the others stay pending for the next idle
+ * run, which free() cancels. */
 static gboolean
 dispatch_cb (gpointer user_data)
 {
   ZcMediaStream *stream = user_data;
   const ZcMediaStreamCallbacks *cb = &stream->callbacks;
   g_autofree char *digits = g_strdup (stream->pending_digits->str);
-  guint pending = stream->pending;
+  static const Pending order[] = { PENDING_READY, PENDING_FAILED, PENDING_TIMEOUT };
 
   stream->dispatch_id = 0;
-  stream->pending = 0;
   g_string_truncate (stream->pending_digits, 0);
-  /* Each callback may free the stream: nothing is touched after one. */
-  if ((pending & PENDING_READY) && cb->ready != NULL) {
-    cb->ready (stream, stream->gather_error, stream->user_data);
-    return G_SOURCE_REMOVE;
-  }
-  if ((pending & PENDING_FAILED) && cb->failed != NULL) {
-    cb->failed (stream, stream->user_data);
-    return G_SOURCE_REMOVE;
-  }
-  if ((pending & PENDING_TIMEOUT) && cb->timeout != NULL) {
-    cb->timeout (stream, stream->user_data);
-    return G_SOURCE_REMOVE;
-  }
-  for (const char *d = digits; *d != '\0' && cb->digit != NULL; d++) {
-    /* A digit callback only reports; it must not free the stream. */
+  for (const char *d = digits; *d != '\0' && cb->digit != NULL; d++)
     cb->digit (stream, *d, stream->user_data);
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++) {
+    Pending what = order[i];
+
+    if (!(stream->pending & what))
+      continue;
+    stream->pending &= ~what;
+    if ((what == PENDING_READY && cb->ready == NULL) || (what == PENDING_FAILED && cb->failed == NULL)
+        || (what == PENDING_TIMEOUT && cb->timeout == NULL))
+      continue;
+    if ((stream->pending != 0 || stream->pending_digits->len > 0) && stream->dispatch_id == 0)
+      stream->dispatch_id = g_idle_add (dispatch_cb, stream);
+    if (what == PENDING_READY)
+      cb->ready (stream, stream->gather_error, stream->user_data);
+    else if (what == PENDING_FAILED)
+      cb->failed (stream, stream->user_data);
+    else
+      cb->timeout (stream, stream->user_data);
+    /* Nothing is touched after it: it may have freed the stream. */
+    return G_SOURCE_REMOVE;
   }
   return G_SOURCE_REMOVE;
 }
