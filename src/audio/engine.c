@@ -136,8 +136,8 @@ device_thread_cb (void *data)
 
       if (dead != NULL) {
         g_mutex_unlock (&e->lock);
-        g_warning ("%s%s device '%s' failed (%s); reopening every %u ms", e->log_prefix, zc_audio_direction_to_string (i),
-                   s->name, zc_audio_device_strerror (atomic_load (&s->error)), e->retry_ms);
+        g_warning ("%s%s device '%s' failed (%s); reopening every %u ms", e->log_prefix,
+                   zc_audio_direction_to_string (i), s->name, zc_audio_device_strerror (atomic_load (&s->error)), e->retry_ms);
         zc_audio_device_free (dead);
         g_mutex_lock (&e->lock);
         next_attempt[i] = now + (gint64) e->retry_ms * 1000;

@@ -460,6 +460,7 @@ call_media_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **
   };
   const ZcConfig *config = call->calls->config;
   ZcMediaStreamConfig media = {
+    .call_id = call->id,
     .local_address = call->local_address,
     .controlling = controlling,
     .rtcp_mux = rtcp_mux,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "zcall-ice"
+#define G_LOG_DOMAIN "ice"
 
 #include "config.h"
 
@@ -26,6 +26,7 @@ struct _ZcIceAgent {
   ZcIceRecvFunc recv_func;
   gpointer recv_data;
   gulong handlers[3];
+  char *log_prefix;        /* "call 3: ", or "" */
 };
 
 G_DEFINE_QUARK (zc-ice-error-quark, zc_ice_error)
@@ -90,7 +91,7 @@ gathering_done_cb (NiceAgent *nagent G_GNUC_UNUSED, guint stream_id, gpointer us
   if (stream_id != agent->stream_id)
     return;
   agent->gathering_done = TRUE;
-  g_debug ("ice: gathering done on stream %u", stream_id);
+  g_debug ("%sice: gathering done on stream %u", agent->log_prefix, stream_id);
   if (agent->callbacks.gathering_done != NULL)
     agent->callbacks.gathering_done (agent, agent->callbacks.user_data);
 }
@@ -102,7 +103,7 @@ state_changed_cb (NiceAgent *nagent G_GNUC_UNUSED, guint stream_id, guint compon
 
   if (stream_id != agent->stream_id)
     return;
-  g_debug ("ice: component %u is %s", component_id, nice_component_state_to_string (state));
+  g_debug ("%sice: component %u is %s", agent->log_prefix, component_id, nice_component_state_to_string (state));
   if (component_id > agent->n_components)
     return; /* the idle RTCP component after rtcp-mux was agreed */
   if (agent->callbacks.state_changed != NULL)
@@ -124,8 +125,8 @@ selected_pair_cb (NiceAgent *nagent G_GNUC_UNUSED,
     return;
   candidate_info_fill (&local, lcand);
   candidate_info_fill (&remote, rcand);
-  g_debug ("ice: component %u selected %s %s:%u -> %s %s:%u", component_id, local.type, local.address,
-           local.port, remote.type, remote.address, remote.port);
+  g_debug ("%sice: component %u selected %s %s:%u -> %s %s:%u", agent->log_prefix, component_id, local.type,
+           local.address, local.port, remote.type, remote.address, remote.port);
   if (agent->callbacks.selected_pair != NULL)
     agent->callbacks.selected_pair (agent, component_id, &local, &remote, agent->callbacks.user_data);
 }
@@ -197,6 +198,7 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
   if (context == NULL)
     context = g_main_context_default ();
   agent->context = g_main_context_ref (context);
+  agent->log_prefix = config->call_id != NULL ? g_strdup_printf ("call %s: ", config->call_id) : g_strdup ("");
   agent->rtcp_mux = config->rtcp_mux;
   agent->n_components = config->rtcp_mux ? 1 : 2;
   agent->n_stream_components = agent->n_components;
@@ -284,6 +286,7 @@ zc_ice_agent_free (ZcIceAgent *agent)
   }
   if (agent->context != NULL)
     g_main_context_unref (agent->context);
+  g_free (agent->log_prefix);
   g_free (agent);
 }
 
@@ -464,7 +467,7 @@ zc_ice_agent_set_remote_sdp (ZcIceAgent *agent,
     if (cand == NULL) {
       /* A transport or extension libnice does not know must not cost the
        * call the candidates it does know (RFC 8839 5.1: ignore). */
-      g_debug ("ice: ignoring remote candidate '%s'", text);
+      g_debug ("%sice: ignoring remote candidate '%s'", agent->log_prefix, text);
       continue;
     }
     if (cand->component_id == 0 || cand->component_id > agent->n_components ||

@@ -125,6 +125,7 @@ typedef struct {
   ZcIceServers servers;    /* off-LAN candidates */
   gboolean force_relay;    /* relayed candidates only (the backstop when nothing else connects) */
   gboolean ice_tcp;        /* also TCP host candidates (RFC 6544) */
+  const char *call_id;     /* its log lines start "call <id>: "; NULL: a bare line */
 } ZcIceAgentConfig;
 
 ZcIceAgent *zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *callbacks, GError **error);

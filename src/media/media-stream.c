@@ -30,6 +30,8 @@ struct _ZcMediaStream {
   char *capture_device;
   char *playback_device;
   char *ring_device;
+  char *call_id;
+  char *log_prefix;     /* "call 3: ", or "" */
   ZcMediaStreamCallbacks callbacks;
   gpointer user_data;
 
@@ -154,7 +156,7 @@ ice_state_cb (ZcIceAgent *ice G_GNUC_UNUSED, guint component_id, ZcIceState stat
     zc_call_media_kick (stream->media);
   if (component_id == ZC_ICE_COMPONENT_RTP && state == ZC_ICE_STATE_FAILED && !stream->failed_reported) {
     stream->failed_reported = TRUE;
-    g_message ("no ICE candidate pair works");
+    g_message ("%sno ICE candidate pair works", stream->log_prefix);
     schedule (stream, PENDING_FAILED);
   }
 }
@@ -164,10 +166,12 @@ ice_pair_cb (ZcIceAgent *ice G_GNUC_UNUSED,
              guint component_id,
              const ZcIceCandidateInfo *local,
              const ZcIceCandidateInfo *remote,
-             gpointer user_data G_GNUC_UNUSED)
+             gpointer user_data)
 {
-  g_message ("component %u uses %s %s:%u -> %s %s:%u", component_id, local->type, local->address, local->port,
-             remote->type, remote->address, remote->port);
+  ZcMediaStream *stream = user_data;
+
+  g_message ("%scomponent %u uses %s %s:%u -> %s %s:%u", stream->log_prefix, component_id, local->type,
+             local->address, local->port, remote->type, remote->address, remote->port);
 }
 
 ZcMediaStream *
@@ -186,6 +190,7 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
     .port_max = config->port_max,
     .servers = config->ice_servers,
     .ice_tcp = config->ice_tcp,
+    .call_id = config->call_id,
   };
   static const ZcIceAgentCallbacks ice_callbacks = {
     .gathering_done = gathering_done_cb,
@@ -201,6 +206,9 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
   stream->config.playback_device = stream->playback_device;
   stream->ring_device = g_strdup (config->ring_device);
   stream->config.ring_device = stream->ring_device;
+  stream->call_id = g_strdup (config->call_id);
+  stream->config.call_id = stream->call_id;
+  stream->log_prefix = config->call_id != NULL ? g_strdup_printf ("call %s: ", config->call_id) : g_strdup ("");
   /* Only used here: the strings are the caller's. */
   stream->config.local_address = NULL;
   stream->has_turn = config->ice_servers.turn_server != NULL;
@@ -246,6 +254,8 @@ zc_media_stream_free (ZcMediaStream *stream)
   g_free (stream->capture_device);
   g_free (stream->playback_device);
   g_free (stream->ring_device);
+  g_free (stream->call_id);
+  g_free (stream->log_prefix);
   g_free (stream->codec_name);
   if (stream->pending_digits != NULL)
     g_string_free (stream->pending_digits, TRUE);
@@ -376,6 +386,7 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
       .aec = stream->config.aec,
       .to_network = stream->to_network,
       .from_network = stream->from_network,
+      .call_id = stream->call_id,
     };
     stream->engine = zc_audio_engine_start (&engine_config, error);
     if (stream->engine == NULL)
@@ -385,9 +396,10 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
     goto fail;
   stream->codec_name = g_strdup (remote->codec->name);
   if (stream->plain)
-    g_message ("%s, plain RTP to %s:%u", remote->codec->name, remote->address, remote->rtp_port);
+    g_message ("%s%s, plain RTP to %s:%u", stream->log_prefix, remote->codec->name, remote->address, remote->rtp_port);
   else
-    g_message ("%s over ICE: connectivity checks started (the pair follows)", remote->codec->name);
+    g_message ("%s%s over ICE: connectivity checks started (the pair follows)", stream->log_prefix,
+               remote->codec->name);
   return TRUE;
 
 fail:
@@ -406,7 +418,7 @@ zc_media_stream_restart_ice (ZcMediaStream *stream, GError **error)
     return FALSE;
   g_clear_pointer (&stream->remote_ufrag, g_free);
   stream->failed_reported = FALSE;
-  g_message ("ICE restarted");
+  g_message ("%sICE restarted", stream->log_prefix);
   return TRUE;
 }
 

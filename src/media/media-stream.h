@@ -28,6 +28,7 @@
 typedef struct _ZcMediaStream ZcMediaStream;
 
 typedef struct {
+  const char *call_id;         /* media, ICE and audio log lines start "call <id>: "; NULL: bare */
   const char *local_address;   /* numeric address to gather host candidates on */
   gboolean controlling;        /* we send the offer */
   gboolean rtcp_mux;           /* only one component: the peer offered rtcp-mux */

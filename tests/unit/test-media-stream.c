@@ -65,6 +65,7 @@ fixture_setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
     .failed = failed_cb,
   };
   ZcMediaStreamConfig config = {
+    .call_id = "7",
     .local_address = "127.0.0.1",
     .controlling = TRUE,
     .capture_device = ZC_AUDIO_NO_DEVICE,
