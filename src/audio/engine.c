@@ -5,24 +5,15 @@
 
 #include "audio/engine.h"
 
-#include "audio/resample.h"
-
-#include <alsa/asoundlib.h>
+#include "audio/device-alsa.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
-/* Device buffer, in periods.  Playback is topped up to all but one
- * period (playback_target()): enough to ride out one late wake-up, little
- * enough for the latency budget (issue 4: mouth-to-ear <= 60 ms).  Not
- * less: the pulse plugin sets PulseAudio's prebuf to buffer - period, and
- * a stream kept below prebuf never (re)starts after an underrun. */
-#define BUFFER_PERIODS 3
 /* The echo reference is primed this much earlier than the measured delay,
  * so that neither device-buffer jitter nor a sound server's latency report
  * that runs high (PulseAudio's did, by tens of ms now and then) makes it
@@ -36,25 +27,10 @@
 /* Device thread's tick: how soon it notices stop or a dead device, ms. */
 #define DEVICE_THREAD_TICK_MS 50
 
-/* One opened, configured device with everything the audio thread needs to
- * run it, allocated by the device thread. */
-typedef struct {
-  snd_pcm_t *pcm;
-  ZcAudioDirection direction;
-  guint rate_hz;
-  snd_pcm_uframes_t period;   /* frames */
-  snd_pcm_uframes_t buffer;   /* frames */
-  ZcResampler *resampler;     /* capture: device -> codec; playback: codec -> device */
-  gint16 *buf;                /* one period, device rate */
-  gint16 *resampled;          /* resampler output */
-  ZcRing *ring;               /* capture: codec-rate samples not yet framed;
-                               * playback: device-rate samples not yet written */
-} Device;
-
 typedef struct {
   gchar *name;
-  _Atomic (Device *) ready; /* device thread -> audio thread */
-  _Atomic (Device *) dead;  /* audio thread -> device thread */
+  _Atomic (ZcAudioDevice *) ready; /* device thread -> audio thread */
+  _Atomic (ZcAudioDevice *) dead;  /* audio thread -> device thread */
   atomic_bool wanted;       /* the audio thread has none: open one */
   atomic_bool open;
   atomic_int error;
@@ -65,6 +41,7 @@ typedef struct {
 
 struct _ZcAudioEngine {
   Slot slot[ZC_AUDIO_N_DIRECTIONS];
+  char *log_prefix;        /* "call 3: ", or "" */
   guint codec_rate_hz;
   guint device_rate_hz;
   guint period_ms;
@@ -84,7 +61,7 @@ struct _ZcAudioEngine {
   GCond cond;
   pthread_t audio_thread, device_thread;
   gboolean audio_started, device_started;
-  Device *final[ZC_AUDIO_N_DIRECTIONS]; /* what the audio thread held when it stopped */
+  ZcAudioDevice *final[ZC_AUDIO_N_DIRECTIONS]; /* what the audio thread held when it stopped */
 
   _Atomic guint64 periods, frames_sent, to_network_overflows, underruns, playback_periods,
     reference_misses, aec_resets, playback_trimmed, playback_backlog_samples, playback_backlog_reads;
@@ -98,124 +75,7 @@ zc_audio_direction_to_string (ZcAudioDirection direction)
 }
 
 /* ------------------------------------------------------------ devices
- * (device thread, or zc_audio_engine_start(); never the audio thread) */
-
-static void
-device_free (Device *d)
-{
-  if (d == NULL)
-    return;
-  if (d->pcm != NULL) {
-    snd_pcm_drop (d->pcm);
-    snd_pcm_close (d->pcm);
-  }
-  zc_resampler_free (d->resampler);
-  g_free (d->buf);
-  g_free (d->resampled);
-  zc_ring_free (d->ring);
-  g_free (d);
-}
-
-#define CHECK(call)                                                                                    \
-  do {                                                                                                 \
-    if ((err = (call)) < 0) {                                                                          \
-      what = #call;                                                                                    \
-      goto out;                                                                                        \
-    }                                                                                                  \
-  } while (0)
-
-/* Returns the device, or NULL with *@error_out a negative errno. */
-static Device *
-device_open (ZcAudioEngine *e, ZcAudioDirection direction, int *error_out)
-{
-  const gchar *name = e->slot[direction].name;
-  snd_pcm_hw_params_t *hw;
-  snd_pcm_sw_params_t *sw;
-  snd_pcm_t *pcm = NULL;
-  Device *d = NULL;
-  const char *what = "snd_pcm_open";
-  unsigned int rate = e->device_rate_hz;
-  snd_pcm_uframes_t period, buffer;
-  g_autoptr (GError) gerror = NULL;
-  int err;
-
-  err = snd_pcm_open (&pcm, name, direction == ZC_AUDIO_CAPTURE ? SND_PCM_STREAM_CAPTURE : SND_PCM_STREAM_PLAYBACK,
-                      SND_PCM_NONBLOCK);
-  if (err < 0) {
-    pcm = NULL;
-    goto out;
-  }
-  snd_pcm_hw_params_alloca (&hw);
-  snd_pcm_sw_params_alloca (&sw);
-  CHECK (snd_pcm_hw_params_any (pcm, hw));
-  CHECK (snd_pcm_hw_params_set_access (pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED));
-  CHECK (snd_pcm_hw_params_set_format (pcm, hw, SND_PCM_FORMAT_S16));
-  CHECK (snd_pcm_hw_params_set_channels (pcm, hw, 1));
-  CHECK (snd_pcm_hw_params_set_rate_near (pcm, hw, &rate, NULL));
-  period = (snd_pcm_uframes_t) rate * e->period_ms / 1000;
-  CHECK (snd_pcm_hw_params_set_period_size_near (pcm, hw, &period, NULL));
-  buffer = period * BUFFER_PERIODS;
-  CHECK (snd_pcm_hw_params_set_buffer_size_near (pcm, hw, &buffer));
-  CHECK (snd_pcm_hw_params (pcm, hw));
-  CHECK (snd_pcm_hw_params_get_period_size (hw, &period, NULL));
-  CHECK (snd_pcm_hw_params_get_buffer_size (hw, &buffer));
-  CHECK (snd_pcm_hw_params_get_rate (hw, &rate, NULL));
-  if (rate < 8000 || rate > 192000 || period == 0 || period > rate || buffer < 2 * period) {
-    err = -EINVAL;
-    what = "device parameters";
-    goto out;
-  }
-
-  CHECK (snd_pcm_sw_params_current (pcm, sw));
-  if (direction == ZC_AUDIO_CAPTURE) {
-    CHECK (snd_pcm_sw_params_set_start_threshold (pcm, sw, 1));
-    CHECK (snd_pcm_sw_params_set_avail_min (pcm, sw, period));
-  } else {
-    /* Starts once topped up (loop_playback()). */
-    CHECK (snd_pcm_sw_params_set_start_threshold (pcm, sw, buffer - period));
-    CHECK (snd_pcm_sw_params_set_avail_min (pcm, sw, period));
-  }
-  CHECK (snd_pcm_sw_params (pcm, sw));
-  CHECK (snd_pcm_prepare (pcm));
-
-  d = g_new0 (Device, 1);
-  d->pcm = pcm;
-  pcm = NULL;
-  d->direction = direction;
-  d->rate_hz = rate;
-  d->period = period;
-  d->buffer = buffer;
-  if (direction == ZC_AUDIO_CAPTURE)
-    d->resampler = zc_resampler_new (rate, e->codec_rate_hz, ZC_RESAMPLER_QUALITY_VOIP, (guint) period, &gerror);
-  else
-    d->resampler = zc_resampler_new (e->codec_rate_hz, rate, ZC_RESAMPLER_QUALITY_VOIP, e->frame, &gerror);
-  if (d->resampler == NULL) {
-    err = -EINVAL;
-    what = "resampler";
-    goto out;
-  }
-  d->buf = g_new0 (gint16, period);
-  d->resampled = g_new0 (gint16, zc_resampler_get_max_out (d->resampler));
-  if (direction == ZC_AUDIO_CAPTURE)
-    d->ring = zc_ring_new (4 * (zc_resampler_get_max_out (d->resampler) + e->frame));
-  else
-    d->ring = zc_ring_new (4 * ((guint) period + zc_resampler_get_max_out (d->resampler)));
-  err = 0;
-
-out:
-  if (err < 0) {
-    g_debug ("cannot open %s device '%s': %s (%s)", zc_audio_direction_to_string (direction), name, what,
-             snd_strerror (err));
-    if (pcm != NULL)
-      snd_pcm_close (pcm);
-    device_free (d);
-    *error_out = err;
-    return NULL;
-  }
-  g_debug ("opened %s device '%s' at %u Hz, period %lu, buffer %lu frames",
-           zc_audio_direction_to_string (direction), name, rate, (unsigned long) period, (unsigned long) buffer);
-  return d;
-}
+ * (device thread; never the audio thread) */
 
 /* Open for @direction and hand it to the audio thread; status either way. */
 static gboolean
@@ -223,14 +83,23 @@ slot_try_open (ZcAudioEngine *e, ZcAudioDirection direction, gboolean warn)
 {
   Slot *s = &e->slot[direction];
   int err = 0;
-  Device *d = device_open (e, direction, &err);
+  ZcAudioDeviceConfig config = {
+    .name = s->name,
+    .direction = direction,
+    .rate_hz = e->device_rate_hz,
+    .period_ms = e->period_ms,
+    .codec_rate_hz = e->codec_rate_hz,
+    .frame = e->frame,
+    .log_prefix = e->log_prefix,
+  };
+  ZcAudioDevice *d = zc_audio_device_open (&config, &err);
 
   if (d == NULL) {
     atomic_store (&s->error, err);
     atomic_fetch_add (&s->open_failures, 1);
     if (warn)
-      g_warning ("cannot open %s device '%s' (%s); retrying every %u ms",
-                 zc_audio_direction_to_string (direction), s->name, snd_strerror (err), e->retry_ms);
+      g_warning ("%scannot open %s device '%s' (%s); retrying every %u ms", e->log_prefix,
+                 zc_audio_direction_to_string (direction), s->name, zc_audio_device_strerror (err), e->retry_ms);
     return FALSE;
   }
   atomic_store (&s->rate_hz, d->rate_hz);
@@ -263,13 +132,13 @@ device_thread_cb (void *data)
 
     for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
       Slot *s = &e->slot[i];
-      Device *dead = atomic_exchange (&s->dead, NULL);
+      ZcAudioDevice *dead = atomic_exchange (&s->dead, NULL);
 
       if (dead != NULL) {
         g_mutex_unlock (&e->lock);
-        g_warning ("%s device '%s' failed (%s); reopening every %u ms", zc_audio_direction_to_string (i),
-                   s->name, snd_strerror (atomic_load (&s->error)), e->retry_ms);
-        device_free (dead);
+        g_warning ("%s%s device '%s' failed (%s); reopening every %u ms", e->log_prefix,
+                   zc_audio_direction_to_string (i), s->name, zc_audio_device_strerror (atomic_load (&s->error)), e->retry_ms);
+        zc_audio_device_free (dead);
         g_mutex_lock (&e->lock);
         next_attempt[i] = now + (gint64) e->retry_ms * 1000;
         warned[i] = TRUE;
@@ -282,7 +151,7 @@ device_thread_cb (void *data)
         g_mutex_lock (&e->lock);
         warned[i] = !ok;
         if (ok && (atomic_load (&s->open_failures) > 0 || atomic_load (&s->failures) > 0))
-          g_message ("%s device '%s' is back", zc_audio_direction_to_string (i), s->name);
+          g_message ("%s%s device '%s' is back", e->log_prefix, zc_audio_direction_to_string (i), s->name);
         next_attempt[i] = g_get_monotonic_time () + (gint64) e->retry_ms * 1000;
       }
     }
@@ -298,7 +167,7 @@ device_thread_cb (void *data)
 
 typedef struct {
   ZcAudioEngine *e;
-  Device *cap, *play;
+  ZcAudioDevice *cap, *play;
   gboolean reprime;
   guint stall_ms;
   guint64 silence_acc; /* playback-paced: device frames * codec rate not yet sent as silence */
@@ -306,7 +175,7 @@ typedef struct {
 
 /* Give @d up: hand it to the device thread to close, ask for a new one. */
 static void
-loop_give_back (Loop *l, Device **dp, int err)
+loop_give_back (Loop *l, ZcAudioDevice **dp, int err)
 {
   Slot *s = &l->e->slot[(*dp)->direction];
 
@@ -345,28 +214,11 @@ drain_network (Loop *l, guint n)
 /* Recover from an ALSA error on @d: 0 when recovered (an xrun), else the
  * error that made the device unusable. */
 static int
-loop_recover (Loop *l, Device *d, int err)
+loop_recover (Loop *l, ZcAudioDevice *d, int err)
 {
-  Slot *s = &l->e->slot[d->direction];
-
-  if (err == -ESTRPIPE) {
-    /* Suspended: resume, or prepare when the driver cannot resume. */
-    for (int i = 0; i < 100 && (err = snd_pcm_resume (d->pcm)) == -EAGAIN; i++) {
-      struct timespec ms = { 0, 10 * 1000 * 1000 };
-      clock_nanosleep (CLOCK_MONOTONIC, 0, &ms, NULL);
-    }
-    if (err < 0)
-      err = snd_pcm_prepare (d->pcm);
-  } else if (err == -EPIPE) {
-    err = snd_pcm_prepare (d->pcm);
-  } else {
+  if ((err = zc_audio_device_recover (d, err)) < 0)
     return err;
-  }
-  if (err < 0)
-    return err;
-  atomic_fetch_add_explicit (&s->xruns, 1, memory_order_relaxed);
-  if (d->direction == ZC_AUDIO_CAPTURE)
-    snd_pcm_start (d->pcm);
+  atomic_fetch_add_explicit (&l->e->slot[d->direction].xruns, 1, memory_order_relaxed);
   l->reprime = TRUE;
   return 0;
 }
@@ -378,14 +230,14 @@ loop_adopt (Loop *l)
   ZcAudioEngine *e = l->e;
 
   for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
-    Device **dp = i == ZC_AUDIO_CAPTURE ? &l->cap : &l->play;
-    Device *d;
+    ZcAudioDevice **dp = i == ZC_AUDIO_CAPTURE ? &l->cap : &l->play;
+    ZcAudioDevice *d;
 
     if (*dp != NULL || (d = atomic_exchange (&e->slot[i].ready, NULL)) == NULL)
       continue;
     *dp = d;
     if (i == ZC_AUDIO_CAPTURE) {
-      int err = snd_pcm_start (d->pcm);
+      int err = zc_audio_device_start (d);
 
       if (err < 0 && (err = loop_recover (l, d, err)) < 0) {
         loop_give_back (l, dp, err);
@@ -415,16 +267,17 @@ loop_reprime (Loop *l)
     zc_resampler_reset (l->cap->resampler);
   }
   if (l->play != NULL) {
-    snd_pcm_sframes_t play_delay = 0;
+    glong play_delay;
 
     zc_ring_skip (l->play->ring, zc_ring_get_fill (l->play->ring));
     zc_resampler_reset (l->play->resampler);
-    if (snd_pcm_delay (l->play->pcm, &play_delay) < 0 || play_delay < 0)
+    play_delay = zc_audio_device_get_delay (l->play);
+    if (play_delay < 0)
       play_delay = 0;
     /* A stopped stream (just opened or recovered) fills up to the target
      * before it starts. */
-    if ((snd_pcm_uframes_t) play_delay < l->play->buffer - l->play->period)
-      play_delay = (snd_pcm_sframes_t) (l->play->buffer - l->play->period);
+    if ((gulong) play_delay < l->play->buffer - l->play->period)
+      play_delay = (glong) (l->play->buffer - l->play->period);
     delay += (guint64) play_delay * e->codec_rate_hz / l->play->rate_hz;
     if (l->cap != NULL)
       delay += (guint64) l->cap->period * e->codec_rate_hz / l->cap->rate_hz;
@@ -445,10 +298,10 @@ loop_reprime (Loop *l)
 
 /* Frame and clean what the capture device delivered (@n frames in cap->buf). */
 static void
-loop_capture (Loop *l, snd_pcm_uframes_t n)
+loop_capture (Loop *l, gulong n)
 {
   ZcAudioEngine *e = l->e;
-  Device *d = l->cap;
+  ZcAudioDevice *d = l->cap;
   guint out = zc_resampler_process (d->resampler, d->buf, (guint) n, d->resampled);
 
   zc_ring_write (d->ring, d->resampled, out);
@@ -479,17 +332,17 @@ loop_capture (Loop *l, snd_pcm_uframes_t n)
 /* Top the playback buffer up to its target fill, one period at a time,
  * from from_network.  Returns the frames written, or a negative error
  * when the device is unusable. */
-static snd_pcm_sframes_t
+static glong
 loop_playback (Loop *l)
 {
   ZcAudioEngine *e = l->e;
-  Device *d = l->play;
-  snd_pcm_uframes_t target = d->buffer - d->period;
-  snd_pcm_sframes_t written = 0;
+  ZcAudioDevice *d = l->play;
+  gulong target = d->buffer - d->period;
+  glong written = 0;
 
-  for (int round = 0; round < BUFFER_PERIODS; round++) {
-    snd_pcm_sframes_t avail = snd_pcm_avail_update (d->pcm);
-    snd_pcm_sframes_t n;
+  for (int round = 0; round < ZC_AUDIO_DEVICE_BUFFER_PERIODS; round++) {
+    glong avail = zc_audio_device_avail (d);
+    glong n;
     int err;
 
     if (avail < 0) {
@@ -499,8 +352,8 @@ loop_playback (Loop *l)
     }
     /* Fill = buffer - avail; a prepared, not yet started stream has the
      * whole buffer available. */
-    if ((snd_pcm_uframes_t) avail > d->buffer || d->buffer - (snd_pcm_uframes_t) avail >= target
-        || (snd_pcm_uframes_t) avail < d->period)
+    if ((gulong) avail > d->buffer || d->buffer - (gulong) avail >= target
+        || (gulong) avail < d->period)
       break;
 
     while (zc_ring_get_fill (d->ring) < d->period) {
@@ -530,7 +383,7 @@ loop_playback (Loop *l)
       zc_ring_write (d->ring, d->resampled, out);
     }
     zc_ring_read (d->ring, d->buf, (guint32) d->period);
-    n = snd_pcm_writei (d->pcm, d->buf, d->period);
+    n = zc_audio_device_write_period (d);
     if (n == -EAGAIN)
       break;
     if (n < 0) {
@@ -569,10 +422,10 @@ loop_run_capture (Loop *l)
 {
   gboolean got = FALSE;
 
-  for (int round = 0; round <= BUFFER_PERIODS && l->cap != NULL; round++) {
-    Device *d = l->cap;
-    snd_pcm_sframes_t avail = snd_pcm_avail_update (d->pcm);
-    snd_pcm_sframes_t n;
+  for (int round = 0; round <= ZC_AUDIO_DEVICE_BUFFER_PERIODS && l->cap != NULL; round++) {
+    ZcAudioDevice *d = l->cap;
+    glong avail = zc_audio_device_avail (d);
+    glong n;
     int err;
 
     if (avail < 0) {
@@ -582,7 +435,7 @@ loop_run_capture (Loop *l)
     }
     if (avail == 0)
       break;
-    n = snd_pcm_readi (d->pcm, d->buf, MIN ((snd_pcm_uframes_t) avail, d->period));
+    n = zc_audio_device_read (d, (gulong) avail);
     if (n == -EAGAIN)
       break;
     if (n < 0) {
@@ -591,7 +444,7 @@ loop_run_capture (Loop *l)
       continue;
     }
     got = TRUE;
-    loop_capture (l, (snd_pcm_uframes_t) n);
+    loop_capture (l, (gulong) n);
   }
   return got;
 }
@@ -634,8 +487,8 @@ audio_thread_cb (void *data)
     }
 
     if (l->play != NULL) {
-      Device *d = l->play;
-      snd_pcm_sframes_t n = loop_playback (l);
+      ZcAudioDevice *d = l->play;
+      glong n = loop_playback (l);
 
       if (n < 0) {
         loop_give_back (l, &l->play, (int) n);
@@ -663,35 +516,14 @@ audio_thread_cb (void *data)
 
 /* ------------------------------------------------------------ main thread */
 
-/* alsa-lib prints its own lines to stderr for every failed open (eight for
- * a missing "default"), once a second while we retry: our one warning per
- * outage says it all, so its messages go to the debug log only. */
-static void
-alsa_error_to_debug (const char *file, int line, const char *function, int err, const char *fmt, ...)
-{
-  g_autofree char *text = NULL;
-  va_list args;
-
-  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN)) {
-    va_start (args, fmt);
-    text = g_strdup_vprintf (fmt, args);
-    va_end (args);
-    g_debug ("alsa-lib %s:%d %s: %s (%s)", file, line, function, text, err != 0 ? snd_strerror (err) : "");
-  }
-}
-
 ZcAudioEngine *
 zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error)
 {
-  static gsize quiet_alsa = 0;
-
-  if (g_once_init_enter (&quiet_alsa)) {
-    snd_lib_error_set_handler (alsa_error_to_debug);
-    g_once_init_leave (&quiet_alsa, 1);
-  }
   g_autoptr (ZcAudioEngine) e = NULL;
   ZcAecConfig aec_config;
   int err;
+
+  zc_audio_device_quiet_alsa ();
 
   if (config->to_network == NULL || config->from_network == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "audio engine: both rings are required");
@@ -700,6 +532,7 @@ zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error)
   e = g_new0 (ZcAudioEngine, 1);
   g_mutex_init (&e->lock);
   g_cond_init (&e->cond);
+  e->log_prefix = config->call_id != NULL ? g_strdup_printf ("call %s: ", config->call_id) : g_strdup ("");
   e->slot[ZC_AUDIO_CAPTURE].name = g_strdup (config->capture_device != NULL ? config->capture_device : "default");
   e->slot[ZC_AUDIO_PLAYBACK].name = g_strdup (config->playback_device != NULL ? config->playback_device : "default");
   e->codec_rate_hz = config->codec_rate_hz != 0 ? config->codec_rate_hz : ZC_AUDIO_DEFAULT_RATE_HZ;
@@ -773,9 +606,9 @@ zc_audio_engine_stop (ZcAudioEngine *e)
   if (e->device_started)
     pthread_join (e->device_thread, NULL);
   for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
-    device_free (e->final[i]);
-    device_free (atomic_exchange (&e->slot[i].ready, NULL));
-    device_free (atomic_exchange (&e->slot[i].dead, NULL));
+    zc_audio_device_free (e->final[i]);
+    zc_audio_device_free (atomic_exchange (&e->slot[i].ready, NULL));
+    zc_audio_device_free (atomic_exchange (&e->slot[i].dead, NULL));
     g_free (e->slot[i].name);
   }
   zc_aec_free (e->aec);
@@ -786,6 +619,7 @@ zc_audio_engine_stop (ZcAudioEngine *e)
   g_free (e->zeros);
   g_mutex_clear (&e->lock);
   g_cond_clear (&e->cond);
+  g_free (e->log_prefix);
   g_free (e);
 }
 

@@ -35,7 +35,10 @@
  * Echo reference: the exact codec-rate samples sent to the playback device
  * go into a reference ring primed with the playback delay (aec.h), and
  * each capture frame is cleaned with the frame it reads from there.  After
- * an xrun or a reopen the ring is re-primed and the canceller reset. */
+ * an xrun or a reopen the ring is re-primed and the canceller reset.
+ *
+ * The ALSA calls themselves (open, configure, recover, read, write) are
+ * in device-alsa.h; this file keeps the loop, the rings and the canceller. */
 #pragma once
 
 #include "audio/aec.h"
@@ -70,6 +73,7 @@ typedef struct {
   ZcAecConfig aec;              /* rate_hz is ignored (codec_rate_hz is used) */
   ZcRing *to_network;           /* engine produces cleaned capture here (codec rate) */
   ZcRing *from_network;         /* engine consumes playback from here (codec rate) */
+  const gchar *call_id;         /* its log lines start "call <id>: "; NULL: a bare line */
 } ZcAudioEngineConfig;
 
 /* One direction's device, as the main thread sees it. */

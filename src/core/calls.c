@@ -7,7 +7,6 @@
 #include "common/i18n.h"
 #include "core/rendezvous.h"
 #include "core/targets.h"
-#include "audio/tone.h"
 #include "media/media-stream.h"
 #include "sdp/sdp.h"
 
@@ -52,7 +51,6 @@ typedef struct {
   gboolean remote_hold;
   int hold_pending;            /* -1 none, else the hold state asked for */
   ZcMediaStream *media;
-  ZcTonePlayer *tone;          /* ringback (outgoing) or ring (incoming) while ringing */
   ZcSdpSession *remote_offer;  /* incoming: the offer, until media starts at the answer */
   ZcSipFlow flow;              /* outgoing: where the INVITE goes once media is ready */
   gboolean via_rendezvous;     /* through the rendezvous proxy, either way */
@@ -101,7 +99,6 @@ call_free (ZcCall *call)
   g_clear_pointer (&call->ended_at, g_date_time_unref);
   g_free (call->end_reason);
   g_free (call->codec);
-  g_clear_pointer (&call->tone, zc_tone_player_stop);
   g_clear_pointer (&call->media, zc_media_stream_free);
   g_clear_pointer (&call->remote_offer, zc_sdp_session_free);
   g_free (call->local_address);
@@ -222,7 +219,6 @@ call_finish (ZcCall *call)
   g_clear_handle_id (&call->auto_answer_id, g_source_remove);
   g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
   g_clear_handle_id (&call->ice_backstop_id, g_source_remove);
-  g_clear_pointer (&call->tone, zc_tone_player_stop);
   g_clear_pointer (&call->media, zc_media_stream_free);
   g_clear_pointer (&call->remote_offer, zc_sdp_session_free);
   if (call->session != NULL) {
@@ -243,12 +239,18 @@ codec_describe (ZcCall *call, const ZcCodec *codec)
                                     : g_strdup_printf ("%s/%u", codec->name, codec->clock_rate);
 }
 
-/* A device named "none" has no tones either. */
 static void
-call_play_tone (ZcCall *call, const char *device, ZcTone tone)
+call_play_tone (ZcCall *call, ZcMediaTone tone)
 {
-  if (call->tone == NULL && g_strcmp0 (device, "none") != 0)
-    call->tone = zc_tone_player_start (device, tone);
+  if (call->media != NULL)
+    zc_media_stream_play_tone (call->media, tone);
+}
+
+static void
+call_stop_tone (ZcCall *call)
+{
+  if (call->media != NULL)
+    zc_media_stream_stop_tone (call->media);
 }
 
 static ZcSdpLocal
@@ -458,6 +460,7 @@ call_media_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **
   };
   const ZcConfig *config = call->calls->config;
   ZcMediaStreamConfig media = {
+    .call_id = call->id,
     .local_address = call->local_address,
     .controlling = controlling,
     .rtcp_mux = rtcp_mux,
@@ -465,6 +468,7 @@ call_media_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **
     .port_max = config->rtp_port_max,
     .capture_device = config->capture_device,
     .playback_device = config->playback_device,
+    .ring_device = config->ring_device,
     .aec = {
       .tail_ms = config->echo_tail_ms,
       .echo_cancel = config->echo_cancel,
@@ -475,15 +479,7 @@ call_media_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **
     .jitter_ms = config->jitter_ms,
   };
 
-  ZcIceServers servers;
-
-  zc_rendezvous_get_ice_servers (call->calls->rendezvous, &servers);
-  media.stun_server = servers.stun_server;
-  media.stun_port = servers.stun_port;
-  media.turn_server = servers.turn_server;
-  media.turn_port = servers.turn_port;
-  media.turn_username = servers.turn_username;
-  media.turn_password = servers.turn_password;
+  zc_rendezvous_get_ice_servers (call->calls->rendezvous, &media.ice_servers);
   media.ice_tcp = call->via_rendezvous && config->ice_tcp;
   zc_codec_options_init (&media.codec_options);
   media.codec_options.bitrate_bps = config->opus_bitrate_bps;
@@ -511,9 +507,6 @@ call_media_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *chose
     .codec = chosen,
     .telephone_event_pt = te != NULL ? te->pt : -1,
   };
-
-  /* The tone's device may be the call's: let it go first. */
-  g_clear_pointer (&call->tone, zc_tone_player_stop);
 
   if (call->media == NULL || !zc_media_stream_start (call->media, &peer, &error)) {
     g_warning (_("call %s: no media: %s"), call->id, error ? error->message : _("no media stream"));
@@ -615,7 +608,7 @@ incoming_ready (ZcCall *call)
     return;
   }
   zc_sip_session_ring (call->session);
-  call_play_tone (call, config->ring_device, ZC_TONE_RING);
+  call_play_tone (call, ZC_MEDIA_TONE_RING);
   if (config->auto_answer)
     call->auto_answer_id = g_timeout_add_seconds (config->auto_answer_delay_s, auto_answer_cb, call);
   /* A long auto-answer delay must not lose against the ring timeout. */
@@ -744,7 +737,7 @@ ua_progress_cb (ZcSipSession *session, int status G_GNUC_UNUSED, gpointer user_d
   if (call == NULL || call->state != CALL_CALLING)
     return;
   call->state = CALL_RINGING;
-  call_play_tone (call, call->calls->config->playback_device, ZC_TONE_RINGBACK);
+  call_play_tone (call, ZC_MEDIA_TONE_RINGBACK);
   emit (call, "ringing");
 }
 
@@ -752,7 +745,7 @@ static void
 mark_answered (ZcCall *call)
 {
   g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
-  g_clear_pointer (&call->tone, zc_tone_player_stop);
+  call_stop_tone (call);
   call->state = CALL_ACTIVE;
   call->answered_at = g_date_time_new_now_local ();
   call->answered_us = g_get_monotonic_time ();
@@ -1030,7 +1023,7 @@ zc_calls_decline (ZcCalls *calls, const char *id, GError **error)
     return FALSE;
   }
   call_set_reason (call, "declined", 603);
-  g_clear_pointer (&call->tone, zc_tone_player_stop);
+  call_stop_tone (call);
   zc_sip_session_reject (call->session, 603, "Decline");
   return TRUE;
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "core/conf.h"
+#include "ice/ice-agent.h"
 #include "sip/register.h"
 #include "sip/transport.h"
 #include "sip/ua.h"
@@ -49,12 +50,4 @@ const char *zc_rendezvous_get_domain (ZcRendezvous *rdv);
 
 /* The STUN and TURN servers as numeric addresses, once resolved; each
  * NULL when not configured or not (yet) resolvable. */
-typedef struct {
-  const char *stun_server;
-  guint16 stun_port;
-  const char *turn_server;
-  guint16 turn_port;
-  const char *turn_username;
-  const char *turn_password;
-} ZcIceServers;
 void zc_rendezvous_get_ice_servers (ZcRendezvous *rdv, ZcIceServers *servers);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "zcall-ice"
+#define G_LOG_DOMAIN "ice"
 
 #include "config.h"
 
@@ -26,6 +26,7 @@ struct _ZcIceAgent {
   ZcIceRecvFunc recv_func;
   gpointer recv_data;
   gulong handlers[3];
+  char *log_prefix;        /* "call 3: ", or "" */
 };
 
 G_DEFINE_QUARK (zc-ice-error-quark, zc_ice_error)
@@ -90,7 +91,7 @@ gathering_done_cb (NiceAgent *nagent G_GNUC_UNUSED, guint stream_id, gpointer us
   if (stream_id != agent->stream_id)
     return;
   agent->gathering_done = TRUE;
-  g_debug ("ice: gathering done on stream %u", stream_id);
+  g_debug ("%sice: gathering done on stream %u", agent->log_prefix, stream_id);
   if (agent->callbacks.gathering_done != NULL)
     agent->callbacks.gathering_done (agent, agent->callbacks.user_data);
 }
@@ -102,7 +103,7 @@ state_changed_cb (NiceAgent *nagent G_GNUC_UNUSED, guint stream_id, guint compon
 
   if (stream_id != agent->stream_id)
     return;
-  g_debug ("ice: component %u is %s", component_id, nice_component_state_to_string (state));
+  g_debug ("%sice: component %u is %s", agent->log_prefix, component_id, nice_component_state_to_string (state));
   if (component_id > agent->n_components)
     return; /* the idle RTCP component after rtcp-mux was agreed */
   if (agent->callbacks.state_changed != NULL)
@@ -124,8 +125,8 @@ selected_pair_cb (NiceAgent *nagent G_GNUC_UNUSED,
     return;
   candidate_info_fill (&local, lcand);
   candidate_info_fill (&remote, rcand);
-  g_debug ("ice: component %u selected %s %s:%u -> %s %s:%u", component_id, local.type, local.address,
-           local.port, remote.type, remote.address, remote.port);
+  g_debug ("%sice: component %u selected %s %s:%u -> %s %s:%u", agent->log_prefix, component_id, local.type,
+           local.address, local.port, remote.type, remote.address, remote.port);
   if (agent->callbacks.selected_pair != NULL)
     agent->callbacks.selected_pair (agent, component_id, &local, &remote, agent->callbacks.user_data);
 }
@@ -191,11 +192,13 @@ ZcIceAgent *
 zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *callbacks, GError **error)
 {
   g_autoptr (ZcIceAgent) agent = g_new0 (ZcIceAgent, 1);
+  const ZcIceServers *servers = &config->servers;
   GMainContext *context = config->context != NULL ? config->context : g_main_context_get_thread_default ();
 
   if (context == NULL)
     context = g_main_context_default ();
   agent->context = g_main_context_ref (context);
+  agent->log_prefix = config->call_id != NULL ? g_strdup_printf ("call %s: ", config->call_id) : g_strdup ("");
   agent->rtcp_mux = config->rtcp_mux;
   agent->n_components = config->rtcp_mux ? 1 : 2;
   agent->n_stream_components = agent->n_components;
@@ -207,11 +210,11 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
    * and fine with one stream. */
   agent->agent = nice_agent_new_full (agent->context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
   g_object_set (agent->agent, "controlling-mode", config->controlling, "upnp", FALSE, "ice-tcp", config->ice_tcp,
-                "force-relay", config->force_relay && config->turn_server != NULL, NULL);
-  if (config->stun_server != NULL
-      && !(config->turn_server != NULL && g_str_equal (config->stun_server, config->turn_server)
-           && config->stun_port == config->turn_port))
-    g_object_set (agent->agent, "stun-server", config->stun_server, "stun-server-port", (guint) config->stun_port,
+                "force-relay", config->force_relay && servers->turn_server != NULL, NULL);
+  if (servers->stun_server != NULL
+      && !(servers->turn_server != NULL && g_str_equal (servers->stun_server, servers->turn_server)
+           && servers->stun_port == servers->turn_port))
+    g_object_set (agent->agent, "stun-server", servers->stun_server, "stun-server-port", (guint) servers->stun_port,
                   NULL);
 
   if (config->local_addresses != NULL) {
@@ -227,14 +230,14 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
     return NULL;
   }
   nice_agent_set_stream_name (agent->agent, agent->stream_id, "audio");
-  if (config->turn_server != NULL) {
+  if (servers->turn_server != NULL) {
     agent->has_turn = TRUE;
     for (guint c = 1; c <= agent->n_components; c++)
-      if (!nice_agent_set_relay_info (agent->agent, agent->stream_id, c, config->turn_server, config->turn_port,
-                                      config->turn_username ? config->turn_username : "",
-                                      config->turn_password ? config->turn_password : "", NICE_RELAY_TYPE_TURN_UDP)) {
+      if (!nice_agent_set_relay_info (agent->agent, agent->stream_id, c, servers->turn_server, servers->turn_port,
+                                      servers->turn_username ? servers->turn_username : "",
+                                      servers->turn_password ? servers->turn_password : "", NICE_RELAY_TYPE_TURN_UDP)) {
         g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: TURN server %s:%u refused by libnice",
-                     config->turn_server, config->turn_port);
+                     servers->turn_server, servers->turn_port);
         return NULL;
       }
   }
@@ -283,6 +286,7 @@ zc_ice_agent_free (ZcIceAgent *agent)
   }
   if (agent->context != NULL)
     g_main_context_unref (agent->context);
+  g_free (agent->log_prefix);
   g_free (agent);
 }
 
@@ -463,7 +467,7 @@ zc_ice_agent_set_remote_sdp (ZcIceAgent *agent,
     if (cand == NULL) {
       /* A transport or extension libnice does not know must not cost the
        * call the candidates it does know (RFC 8839 5.1: ignore). */
-      g_debug ("ice: ignoring remote candidate '%s'", text);
+      g_debug ("%sice: ignoring remote candidate '%s'", agent->log_prefix, text);
       continue;
     }
     if (cand->component_id == 0 || cand->component_id > agent->n_components ||

@@ -76,6 +76,22 @@ typedef struct {
 
 typedef struct _ZcIceAgent ZcIceAgent;
 
+/* The STUN and TURN servers of off-LAN candidates, numeric addresses;
+ * each NULL when there is none: server-reflexive candidates from a STUN
+ * server, relayed ones from a TURN server (RFC 8656, UDP, long-term
+ * credentials).  When both are the same server only TURN is asked: its
+ * Allocate answer carries the mapped address too, and libnice drops the
+ * separate Binding answers from it (lab notes: gathering then takes 2 s
+ * longer).  The strings are borrowed. */
+typedef struct {
+  const char *stun_server;
+  guint16 stun_port;
+  const char *turn_server;
+  guint16 turn_port;
+  const char *turn_username;
+  const char *turn_password;
+} ZcIceServers;
+
 /* Host candidates have been gathered: zc_ice_agent_get_local_sdp() and
  * zc_ice_agent_get_default_address() are now valid. */
 typedef void (*ZcIceGatheringDoneFunc) (ZcIceAgent *agent, gpointer user_data);
@@ -106,20 +122,10 @@ typedef struct {
   /* Local UDP ports to bind host candidates in ([media] rtp-port-min/max,
    * so a firewall can let media through); 0 = any. */
   guint16 port_min, port_max;
-  /* Off-LAN candidates (numeric addresses; NULL = none): server-reflexive
-   * from a STUN server, relayed from a TURN server (RFC 8656, UDP,
-   * long-term credentials).  When both are the same server only TURN is
-   * asked: its Allocate answer carries the mapped address too, and libnice
-   * drops the separate Binding answers from it (lab notes: gathering then
-   * takes 2 s longer). */
-  const char *stun_server;
-  guint16 stun_port;
-  const char *turn_server;
-  guint16 turn_port;
-  const char *turn_username;
-  const char *turn_password;
+  ZcIceServers servers;    /* off-LAN candidates */
   gboolean force_relay;    /* relayed candidates only (the backstop when nothing else connects) */
   gboolean ice_tcp;        /* also TCP host candidates (RFC 6544) */
+  const char *call_id;     /* its log lines start "call <id>: "; NULL: a bare line */
 } ZcIceAgentConfig;
 
 ZcIceAgent *zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *callbacks, GError **error);

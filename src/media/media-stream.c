@@ -6,6 +6,7 @@
 
 #include "audio/engine.h"
 #include "audio/ring.h"
+#include "audio/tone.h"
 #include "ice/ice-agent.h"
 #include "media/call-media.h"
 #include "media/rtp-session.h"
@@ -28,6 +29,9 @@ struct _ZcMediaStream {
   ZcMediaStreamConfig config;
   char *capture_device;
   char *playback_device;
+  char *ring_device;
+  char *call_id;
+  char *log_prefix;     /* "call 3: ", or "" */
   ZcMediaStreamCallbacks callbacks;
   gpointer user_data;
 
@@ -48,6 +52,7 @@ struct _ZcMediaStream {
   ZcCallMedia *media;
   ZcAudioEngine *engine;
   char *codec_name;
+  ZcTonePlayer *tone;
 
   /* Callbacks go out from an idle source, never from inside libnice's or
    * the media's own dispatch, so the user may free the stream in them. */
@@ -58,33 +63,44 @@ struct _ZcMediaStream {
   guint timeout_reported : 1;
 };
 
+static gboolean dispatch_cb (gpointer user_data);
+
+/* Delivers every pending event: the digits first (a digit callback only
+ * reports), then at most one of ready, failed and timeout, since each of
+ * those may free the stream; the others stay pending for the next idle
+ * run, which free() cancels. */
 static gboolean
 dispatch_cb (gpointer user_data)
 {
   ZcMediaStream *stream = user_data;
   const ZcMediaStreamCallbacks *cb = &stream->callbacks;
   g_autofree char *digits = g_strdup (stream->pending_digits->str);
-  guint pending = stream->pending;
+  static const Pending order[] = { PENDING_READY, PENDING_FAILED, PENDING_TIMEOUT };
 
   stream->dispatch_id = 0;
-  stream->pending = 0;
   g_string_truncate (stream->pending_digits, 0);
-  /* Each callback may free the stream: nothing is touched after one. */
-  if ((pending & PENDING_READY) && cb->ready != NULL) {
-    cb->ready (stream, stream->gather_error, stream->user_data);
-    return G_SOURCE_REMOVE;
-  }
-  if ((pending & PENDING_FAILED) && cb->failed != NULL) {
-    cb->failed (stream, stream->user_data);
-    return G_SOURCE_REMOVE;
-  }
-  if ((pending & PENDING_TIMEOUT) && cb->timeout != NULL) {
-    cb->timeout (stream, stream->user_data);
-    return G_SOURCE_REMOVE;
-  }
-  for (const char *d = digits; *d != '\0' && cb->digit != NULL; d++) {
-    /* A digit callback only reports; it must not free the stream. */
+  for (const char *d = digits; *d != '\0' && cb->digit != NULL; d++)
     cb->digit (stream, *d, stream->user_data);
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++) {
+    Pending what = order[i];
+
+    if (!(stream->pending & what))
+      continue;
+    stream->pending &= ~what;
+    if ((what == PENDING_READY && cb->ready == NULL) || (what == PENDING_FAILED && cb->failed == NULL)
+        || (what == PENDING_TIMEOUT && cb->timeout == NULL))
+      continue;
+    if ((stream->pending != 0 || stream->pending_digits->len > 0) && stream->dispatch_id == 0)
+      stream->dispatch_id = g_idle_add (dispatch_cb, stream);
+    if (what == PENDING_READY)
+      cb->ready (stream, stream->gather_error, stream->user_data);
+    else if (what == PENDING_FAILED)
+      cb->failed (stream, stream->user_data);
+    else
+      cb->timeout (stream, stream->user_data);
+    /* Nothing is touched after it: it may have freed the stream. */
+    return G_SOURCE_REMOVE;
   }
   return G_SOURCE_REMOVE;
 }
@@ -140,7 +156,7 @@ ice_state_cb (ZcIceAgent *ice G_GNUC_UNUSED, guint component_id, ZcIceState stat
     zc_call_media_kick (stream->media);
   if (component_id == ZC_ICE_COMPONENT_RTP && state == ZC_ICE_STATE_FAILED && !stream->failed_reported) {
     stream->failed_reported = TRUE;
-    g_message ("no ICE candidate pair works");
+    g_message ("%sno ICE candidate pair works", stream->log_prefix);
     schedule (stream, PENDING_FAILED);
   }
 }
@@ -150,10 +166,12 @@ ice_pair_cb (ZcIceAgent *ice G_GNUC_UNUSED,
              guint component_id,
              const ZcIceCandidateInfo *local,
              const ZcIceCandidateInfo *remote,
-             gpointer user_data G_GNUC_UNUSED)
+             gpointer user_data)
 {
-  g_message ("component %u uses %s %s:%u -> %s %s:%u", component_id, local->type, local->address, local->port,
-             remote->type, remote->address, remote->port);
+  ZcMediaStream *stream = user_data;
+
+  g_message ("%scomponent %u uses %s %s:%u -> %s %s:%u", stream->log_prefix, component_id, local->type,
+             local->address, local->port, remote->type, remote->address, remote->port);
 }
 
 ZcMediaStream *
@@ -170,13 +188,9 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
     .local_addresses = config->local_address != NULL ? addresses : NULL,
     .port_min = config->port_min,
     .port_max = config->port_max,
-    .stun_server = config->stun_server,
-    .stun_port = config->stun_port,
-    .turn_server = config->turn_server,
-    .turn_port = config->turn_port,
-    .turn_username = config->turn_username,
-    .turn_password = config->turn_password,
+    .servers = config->ice_servers,
     .ice_tcp = config->ice_tcp,
+    .call_id = config->call_id,
   };
   static const ZcIceAgentCallbacks ice_callbacks = {
     .gathering_done = gathering_done_cb,
@@ -190,11 +204,15 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
   stream->playback_device = g_strdup (config->playback_device);
   stream->config.capture_device = stream->capture_device;
   stream->config.playback_device = stream->playback_device;
+  stream->ring_device = g_strdup (config->ring_device);
+  stream->config.ring_device = stream->ring_device;
+  stream->call_id = g_strdup (config->call_id);
+  stream->config.call_id = stream->call_id;
+  stream->log_prefix = config->call_id != NULL ? g_strdup_printf ("call %s: ", config->call_id) : g_strdup ("");
   /* Only used here: the strings are the caller's. */
   stream->config.local_address = NULL;
-  stream->has_turn = stream->config.turn_server != NULL;
-  stream->config.stun_server = stream->config.turn_server = NULL;
-  stream->config.turn_username = stream->config.turn_password = NULL;
+  stream->has_turn = config->ice_servers.turn_server != NULL;
+  stream->config.ice_servers = (ZcIceServers) { 0 };
   if (callbacks != NULL)
     stream->callbacks = *callbacks;
   stream->user_data = user_data;
@@ -225,6 +243,7 @@ zc_media_stream_free (ZcMediaStream *stream)
 {
   if (stream == NULL)
     return;
+  zc_media_stream_stop_tone (stream);
   stop_media (stream);
   g_clear_handle_id (&stream->dispatch_id, g_source_remove);
   g_clear_pointer (&stream->ice, zc_ice_agent_free);
@@ -234,6 +253,9 @@ zc_media_stream_free (ZcMediaStream *stream)
   g_free (stream->remote_ufrag);
   g_free (stream->capture_device);
   g_free (stream->playback_device);
+  g_free (stream->ring_device);
+  g_free (stream->call_id);
+  g_free (stream->log_prefix);
   g_free (stream->codec_name);
   if (stream->pending_digits != NULL)
     g_string_free (stream->pending_digits, TRUE);
@@ -316,6 +338,8 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   ZcRtpSessionConfig rtp_config;
   ZcCallMediaConfig media_config = { 0 };
 
+  /* The tone's device may be the call's: let it go first. */
+  zc_media_stream_stop_tone (stream);
   if (stream->media != NULL)
     return TRUE;
   if (!zc_media_stream_is_ready (stream)) {
@@ -362,6 +386,7 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
       .aec = stream->config.aec,
       .to_network = stream->to_network,
       .from_network = stream->from_network,
+      .call_id = stream->call_id,
     };
     stream->engine = zc_audio_engine_start (&engine_config, error);
     if (stream->engine == NULL)
@@ -371,9 +396,10 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
     goto fail;
   stream->codec_name = g_strdup (remote->codec->name);
   if (stream->plain)
-    g_message ("%s, plain RTP to %s:%u", remote->codec->name, remote->address, remote->rtp_port);
+    g_message ("%s%s, plain RTP to %s:%u", stream->log_prefix, remote->codec->name, remote->address, remote->rtp_port);
   else
-    g_message ("%s over ICE: connectivity checks started (the pair follows)", remote->codec->name);
+    g_message ("%s%s over ICE: connectivity checks started (the pair follows)", stream->log_prefix,
+               remote->codec->name);
   return TRUE;
 
 fail:
@@ -392,7 +418,7 @@ zc_media_stream_restart_ice (ZcMediaStream *stream, GError **error)
     return FALSE;
   g_clear_pointer (&stream->remote_ufrag, g_free);
   stream->failed_reported = FALSE;
-  g_message ("ICE restarted");
+  g_message ("%sICE restarted", stream->log_prefix);
   return TRUE;
 }
 
@@ -455,6 +481,21 @@ zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **e
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY, "too many digits are waiting to be sent");
     return FALSE;
   }
+}
+
+void
+zc_media_stream_play_tone (ZcMediaStream *stream, ZcMediaTone tone)
+{
+  const char *device = tone == ZC_MEDIA_TONE_RING ? stream->ring_device : stream->playback_device;
+
+  if (stream->tone == NULL && g_strcmp0 (device, ZC_AUDIO_NO_DEVICE) != 0)
+    stream->tone = zc_tone_player_start (device, tone == ZC_MEDIA_TONE_RING ? ZC_TONE_RING : ZC_TONE_RINGBACK);
+}
+
+void
+zc_media_stream_stop_tone (ZcMediaStream *stream)
+{
+  g_clear_pointer (&stream->tone, zc_tone_player_stop);
 }
 
 static void

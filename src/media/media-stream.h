@@ -21,31 +21,27 @@
 #include <gio/gio.h>
 
 #include "audio/aec.h"
+#include "ice/ice-agent.h"
 #include "media/codec.h"
 #include "media/format.h"
 
 typedef struct _ZcMediaStream ZcMediaStream;
 
 typedef struct {
+  const char *call_id;         /* media, ICE and audio log lines start "call <id>: "; NULL: bare */
   const char *local_address;   /* numeric address to gather host candidates on */
   gboolean controlling;        /* we send the offer */
   gboolean rtcp_mux;           /* only one component: the peer offered rtcp-mux */
   guint16 port_min, port_max;  /* [media] rtp-port-min/max; 0 = any */
   const char *capture_device;  /* ALSA PCM names; NULL = "default" */
   const char *playback_device;
+  const char *ring_device;     /* [audio] ring-device=, for the ring tone; NULL = "default" */
   ZcAecConfig aec;             /* rate_hz is set per codec */
   ZcCodecOptions codec_options;
   guint media_timeout_ms;      /* 0 = never */
   guint jitter_ms;             /* playout depth to start with; 0 = call-media's default */
   gboolean no_audio_devices;   /* media without ALSA (tests, benchmarks) */
-  /* STUN and TURN servers (numeric), for server-reflexive and relayed
-   * candidates; NULL = host candidates only. */
-  const char *stun_server;
-  guint16 stun_port;
-  const char *turn_server;
-  guint16 turn_port;
-  const char *turn_username;
-  const char *turn_password;
+  ZcIceServers ice_servers;    /* for server-reflexive and relayed candidates */
   gboolean ice_tcp;            /* offer ICE-TCP candidates too: calls beyond the LAN */
 } ZcMediaStreamConfig;
 
@@ -116,6 +112,18 @@ gboolean zc_media_stream_is_connected (ZcMediaStream *stream);
 /* ICE with a TURN server: relayed candidates, so a restart (the backstop
  * when no pair connected) has a path that needs only the TURN server. */
 gboolean zc_media_stream_can_relay (const ZcMediaStream *stream);
+
+typedef enum {
+  ZC_MEDIA_TONE_RINGBACK, /* the caller's, while the other phone rings: on the playback device */
+  ZC_MEDIA_TONE_RING,     /* an incoming call's: on the ring device */
+} ZcMediaTone;
+
+/* Call-progress tones (audio/tone.h), so that the core never opens a
+ * sound card itself.  Nothing happens while a tone plays already or when
+ * the tone's device is "none".  zc_media_stream_start() and _free() stop
+ * the tone first: its device may be the call's. */
+void zc_media_stream_play_tone (ZcMediaStream *stream, ZcMediaTone tone);
+void zc_media_stream_stop_tone (ZcMediaStream *stream);
 
 /* RFC 4733 digits; FALSE with @error for a bad digit, a full queue or a
  * peer that took no telephone-event. */

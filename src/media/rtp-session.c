@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "zcall-rtp"
+#define G_LOG_DOMAIN "rtp"
 
 #include "config.h"
 
