@@ -574,7 +574,7 @@ ZcSipUa *
 zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const ZcSipUaEvents *events,
                        gpointer user_data)
 {
-  static const ZcSipStackEvents stack_events = {
+  static const ZcSipStackCallbacks stack_callbacks = {
     .request = stack_request_cb,
     .ack = stack_ack_cb,
     .response = stack_response_cb,
@@ -590,7 +590,7 @@ zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const
   ua->events = *events;
   ua->user_data = user_data;
   ua->pings = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
-  ua->stack = zc_sip_stack_new (ua_send_cb, ua, &stack_events, ua);
+  ua->stack = zc_sip_stack_new (ua_send_cb, ua, &stack_callbacks, ua);
   return ua;
 }
 

@@ -3,6 +3,7 @@
  * zc_sip_stack_receive(), what the agent sends is recorded. */
 #include "config.h"
 
+#include "sip/rate-limit.h"
 #include "sip/stack.h"
 #include "sip/register.h"
 #include "sip/ua.h"
@@ -398,6 +399,30 @@ test_rate_limit (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (ok + busy, <, 100);
 }
 
+/* The bucket on its own, with a clock of our choosing. */
+static void
+test_rate_limit_bucket (void)
+{
+  g_autoptr (ZcSipRateLimit) limit = zc_sip_rate_limit_new (10);
+  gint64 now = 1000 * G_USEC_PER_SEC;
+  guint passed = 0;
+  int i;
+
+  for (i = 0; i < 20; i++)
+    passed += zc_sip_rate_limit_check (limit, "198.18.0.2", now) == ZC_SIP_RATE_PASS;
+  g_assert_cmpuint (passed, ==, 20); /* the burst: twice the rate */
+  g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_REJECT);
+  g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.3", now), ==, ZC_SIP_RATE_PASS);
+  for (i = 0; i < 19; i++)
+    g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_REJECT);
+  g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_DROP);
+  /* Refills at the rate: 10 s later the burst is back. */
+  g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now + 10 * G_USEC_PER_SEC), ==, ZC_SIP_RATE_PASS);
+  zc_sip_rate_limit_set_rate (limit, 0);
+  for (i = 0; i < 100; i++)
+    g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_PASS);
+}
+
 static void
 test_outgoing_call (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
@@ -576,6 +601,7 @@ main (int argc, char **argv)
   ADD ("/sip/content-length-too-large", test_content_length_too_large);
   ADD ("/sip/dropped-responses", test_dropped_responses);
   ADD ("/sip/rate-limit", test_rate_limit);
+  g_test_add_func ("/sip/rate-limit/bucket", test_rate_limit_bucket);
   ADD ("/sip/outgoing-call", test_outgoing_call);
   ADD ("/sip/record-route", test_record_route);
   return g_test_run ();
