@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "sip"
 
 #include "config.h"
+#include "sip/auth.h"
 #include "sip/ua-private.h"
 
 #include <stdlib.h>
@@ -490,40 +491,14 @@ gboolean
 zc_ua_session_answer_challenge (ZcSipSession *s, osip_message_t *response)
 {
   ZcSipUa *ua = s->ua;
-  ZcUaChallenge challenge = { 0 };
-  osip_message_t *req = NULL;
-  osip_via_t *via = NULL;
-  g_autofree char *uri = NULL, *auth = NULL, *branch = zc_sip_new_branch ();
-  g_autofree char *cseq = NULL;
+  osip_message_t *req;
 
-  if (!s->as_account || ua->account_password == NULL || s->auth_tries > 0 || s->invite == NULL
-      || !zc_ua_pick_challenge (response, &challenge))
+  if (!s->as_account || ua->account_password == NULL || s->auth_tries > 0 || s->invite == NULL)
+    return FALSE;
+  req = zc_sip_auth_retry_request (s->invite, response, ua->account_auth_user, ua->account_password);
+  if (req == NULL)
     return FALSE;
   s->auth_tries++;
-  uri = zc_ua_uri_to_string (s->invite->req_uri);
-  auth = zc_ua_challenge_answer (&challenge, ua->account_auth_user, ua->account_password, "INVITE", uri, 1);
-  zc_ua_challenge_clear (&challenge);
-  if (auth == NULL || osip_message_clone (s->invite, &req) != 0)
-    return FALSE;
-  /* RFC 3261 22.2: the same request with credentials, a new CSeq and a
-   * new transaction (so a new branch). */
-  cseq = g_strdup_printf ("%d", atoi (req->cseq->number) + 1);
-  osip_free (req->cseq->number);
-  req->cseq->number = osip_strdup (cseq);
-  via = osip_list_get (&req->vias, 0);
-  if (via != NULL) {
-    osip_generic_param_t *param = NULL;
-
-    osip_via_param_get_byname (via, "branch", &param);
-    if (param != NULL) {
-      osip_free (param->gvalue);
-      param->gvalue = osip_strdup (branch);
-    }
-  }
-  if (response->status_code == 407)
-    osip_message_set_proxy_authorization (req, auth);
-  else
-    osip_message_set_authorization (req, auth);
   osip_message_free (s->invite);
   osip_message_clone (req, &s->invite);
   s->invite_tr = zc_sip_stack_send_request (ua->stack, req, &s->flow, NULL);

@@ -118,18 +118,6 @@ void zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *respon
 void zc_ua_registration_failed (ZcSipRegistration *reg, int status);
 void zc_ua_registration_tx_gone (ZcSipRegistration *reg, osip_transaction_t *tr);
 
-/* The strongest Digest challenge of a 401 or 407 (RFC 8760 2.4), its
- * values dequoted; FALSE when there is none we can answer. */
-typedef struct {
-  char *realm, *nonce, *opaque, *algorithm, *qop;
-  gboolean stale;
-} ZcUaChallenge;
-gboolean zc_ua_pick_challenge (osip_message_t *response, ZcUaChallenge *out);
-void zc_ua_challenge_clear (ZcUaChallenge *challenge);
-/* The (Proxy-)Authorization value answering @challenge (digest.h). */
-char *zc_ua_challenge_answer (const ZcUaChallenge *challenge, const char *username, const char *password,
-                              const char *method, const char *uri, guint nc);
-
 /* session.c: our INVITE was challenged (401/407): send it again with
  * credentials.  FALSE when it cannot (no account, already tried). */
 gboolean zc_ua_session_answer_challenge (ZcSipSession *s, osip_message_t *response);

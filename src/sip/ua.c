@@ -4,8 +4,6 @@
 #include "config.h"
 #include "sip/ua-private.h"
 
-#include "sip/digest.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,80 +297,6 @@ stack_ack_cb (osip_message_t *ack, const ZcSipFlow *from G_GNUC_UNUSED, gpointer
       ua->events.established (s, zc_ua_body_of (ack), ua->user_data);
   }
   zc_ua_session_maybe_free (s);
-}
-
-/* ---- digest challenges (register.c, session.c) ------------------------------------ */
-
-static char *
-dequoted (const char *value)
-{
-  char *copy;
-
-  if (value == NULL)
-    return NULL;
-  copy = g_strdup (value);
-  osip_dequote (copy);
-  return copy;
-}
-
-gboolean
-zc_ua_pick_challenge (osip_message_t *response, ZcUaChallenge *out)
-{
-  osip_list_t *list = response->status_code == 407 ? &response->proxy_authenticates : &response->www_authenticates;
-  osip_www_authenticate_t *best = NULL;
-  int best_strength = 0;
-  g_autofree char *stale = NULL;
-
-  memset (out, 0, sizeof *out);
-  for (int pos = 0; pos < osip_list_size (list); pos++) {
-    osip_www_authenticate_t *wa = osip_list_get (list, pos);
-    g_autofree char *algorithm = dequoted (osip_www_authenticate_get_algorithm (wa));
-    int strength = zc_digest_algorithm_strength (algorithm);
-
-    if (wa->auth_type == NULL || g_ascii_strcasecmp (wa->auth_type, "Digest") != 0)
-      continue;
-    if (strength > best_strength) {
-      best = wa;
-      best_strength = strength;
-    }
-  }
-  if (best == NULL)
-    return FALSE;
-  out->realm = dequoted (osip_www_authenticate_get_realm (best));
-  out->nonce = dequoted (osip_www_authenticate_get_nonce (best));
-  out->opaque = dequoted (osip_www_authenticate_get_opaque (best));
-  out->algorithm = dequoted (osip_www_authenticate_get_algorithm (best));
-  out->qop = dequoted (osip_www_authenticate_get_qop_options (best));
-  stale = dequoted (osip_www_authenticate_get_stale (best));
-  out->stale = stale != NULL && g_ascii_strcasecmp (stale, "true") == 0;
-  if (out->realm == NULL || out->nonce == NULL) {
-    zc_ua_challenge_clear (out);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-void
-zc_ua_challenge_clear (ZcUaChallenge *challenge)
-{
-  g_clear_pointer (&challenge->realm, g_free);
-  g_clear_pointer (&challenge->nonce, g_free);
-  g_clear_pointer (&challenge->opaque, g_free);
-  g_clear_pointer (&challenge->algorithm, g_free);
-  g_clear_pointer (&challenge->qop, g_free);
-  challenge->stale = FALSE;
-}
-
-char *
-zc_ua_challenge_answer (const ZcUaChallenge *challenge, const char *username, const char *password,
-                        const char *method, const char *uri, guint nc)
-{
-  ZcDigestChallenge digest = {
-    .realm = challenge->realm, .nonce = challenge->nonce, .opaque = challenge->opaque,
-    .algorithm = challenge->algorithm, .qop = challenge->qop,
-  };
-
-  return zc_digest_authorization (&digest, username, password, method, uri, NULL, nc);
 }
 
 /* ---- stack events: responses ----------------------------------------------------- */

@@ -497,12 +497,11 @@ reg_cb (ZcSipRegistration *reg G_GNUC_UNUSED, ZcSipRegState state, int status, c
   seen->reports++;
 }
 
-/* A response to the last REGISTER sent, from the registrar at
+/* A response to request @req, from the registrar or proxy at
  * 198.18.0.2:5062, with @extra header lines. */
 static char *
-register_response (Fixture *f, const char *status_line, const char *extra)
+response_to (const char *req, const char *status_line, const char *extra)
 {
-  const char *req = last_sent (f)->text;
   g_autofree char *via = header_value (req, "Via");
   g_autofree char *from = header_value (req, "From");
   g_autofree char *to = header_value (req, "To");
@@ -522,6 +521,57 @@ register_response (Fixture *f, const char *status_line, const char *extra)
   }
   return request (with_rport, NULL);
 }
+
+/* The same for the last request sent. */
+static char *
+register_response (Fixture *f, const char *status_line, const char *extra)
+{
+  return response_to (last_sent (f)->text, status_line, extra);
+}
+
+/* A call through the rendezvous proxy: its 407 is answered once, with the
+ * same INVITE in a new transaction (RFC 3261 22.2). */
+static void
+test_invite_proxy_auth (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  ZcSipFlow to = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
+  ZcSipSession *s;
+  g_autofree char *first_via = NULL, *challenge = NULL, *again = NULL, *auth = NULL, *via = NULL, *cseq = NULL;
+  const char *retry = NULL;
+
+  zc_sip_ua_set_account (f->ua, "example.test", "alice-auth", "secret");
+  s = zc_sip_ua_invite_as_account (f->ua, "sip:bob@example.test", &to, sdp_offer, NULL);
+  g_assert_nonnull (s);
+  zc_sip_session_set_user_data (s, f);
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "INVITE sip:bob@example.test SIP/2.0"));
+  g_assert_nonnull (strstr (last_sent (f)->text, "<sip:alice@example.test>;tag="));
+  first_via = header_value (last_sent (f)->text, "Via");
+  challenge = register_response (f, "SIP/2.0 407 Proxy Authentication Required",
+                                 "Proxy-Authenticate: Digest realm=\"example.test\", nonce=\"n1\", qop=\"auth\"\n");
+  feed (f, challenge);
+  for (guint i = 0; i < f->sent->len; i++) {
+    const Sent *sent = g_ptr_array_index (f->sent, i);
+    if (g_str_has_prefix (sent->text, "INVITE "))
+      retry = sent->text;
+  }
+  g_assert_nonnull (retry);
+  auth = header_value (retry, "Proxy-Authorization");
+  g_assert_nonnull (auth);
+  g_assert_nonnull (strstr (auth, "username=\"alice-auth\""));
+  g_assert_nonnull (strstr (auth, "uri=\"sip:bob@example.test\""));
+  g_assert_null (header_value (retry, "Authorization"));
+  cseq = header_value (retry, "CSeq");
+  g_assert_cmpstr (cseq, ==, "2 INVITE");
+  via = header_value (retry, "Via");
+  g_assert_cmpstr (via, !=, first_via);
+  g_assert_nonnull (strstr (retry, "\r\n\r\nv=0"));
+  /* A second challenge is a refusal: the call ends. */
+  again = response_to (retry, "SIP/2.0 407 Proxy Authentication Required",
+                             "Proxy-Authenticate: Digest realm=\"example.test\", nonce=\"n2\", qop=\"auth\"\n");
+  feed (f, again);
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "ended:3:407");
+}
+
 
 static void
 test_register_digest (Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -603,6 +653,7 @@ main (int argc, char **argv)
   ADD ("/sip/rate-limit", test_rate_limit);
   g_test_add_func ("/sip/rate-limit/bucket", test_rate_limit_bucket);
   ADD ("/sip/outgoing-call", test_outgoing_call);
+  ADD ("/sip/invite-proxy-auth", test_invite_proxy_auth);
   ADD ("/sip/record-route", test_record_route);
   return g_test_run ();
 }
