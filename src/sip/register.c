@@ -85,7 +85,7 @@ build_register (ZcSipRegistration *reg, guint expires_s)
 
   if (local == NULL)
     return NULL;
-  host = zc_ua_host_for_uri (local);
+  host = zc_sip_host_for_uri (local);
   osip_message_init (&req);
   osip_message_set_method (req, osip_strdup ("REGISTER"));
   osip_message_set_version (req, osip_strdup ("SIP/2.0"));
@@ -220,7 +220,7 @@ learn_public_address (ZcSipRegistration *reg, osip_message_t *response)
 }
 
 void
-zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *response)
+zc_sip_registration_response (ZcSipRegistration *reg, osip_message_t *response)
 {
   int status = response->status_code;
   const char *phrase = response->reason_phrase ? response->reason_phrase : "";
@@ -285,7 +285,7 @@ zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *response)
 }
 
 void
-zc_ua_registration_failed (ZcSipRegistration *reg, int status)
+zc_sip_registration_failed (ZcSipRegistration *reg, int status)
 {
   reg->tr = NULL;
   g_clear_handle_id (&reg->attempt_timeout_id, g_source_remove);
@@ -293,7 +293,7 @@ zc_ua_registration_failed (ZcSipRegistration *reg, int status)
 }
 
 void
-zc_ua_registration_tx_gone (ZcSipRegistration *reg, osip_transaction_t *tr)
+zc_sip_registration_tx_gone (ZcSipRegistration *reg, osip_transaction_t *tr)
 {
   if (reg->tr == tr)
     reg->tr = NULL;

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include "sip/rate-limit.h"
-#include "sip/stack.h"
 #include "sip/register.h"
 #include "sip/ua.h"
 
@@ -92,7 +91,7 @@ ended_cb (ZcSipSession *session G_GNUC_UNUSED, ZcSipEndCause cause, int status, 
 static void
 setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
-  static const ZcSipUaEvents events = {
+  static const ZcSipUaCallbacks events = {
     .incoming = incoming_cb, .progress = progress_cb, .established = established_cb, .ended = ended_cb,
   };
   ZcSipUaIo io = { .send = record_send, .local_address_for = local_address, .port = 5060, .data = f };
@@ -132,7 +131,7 @@ static void
 feed (Fixture *f, const char *text)
 {
   ZcSipFlow from = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
-  zc_sip_stack_receive (zc_sip_ua_get_stack (f->ua), text, strlen (text), &from);
+  zc_sip_ua_receive (f->ua, text, strlen (text), &from);
 }
 
 static const Sent *
@@ -374,7 +373,7 @@ test_rate_limit (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
   guint ok = 0, busy = 0;
 
-  zc_sip_stack_set_rate_limit (zc_sip_ua_get_stack (f->ua), 10);
+  zc_sip_ua_set_rate_limit (f->ua, 10);
   for (int i = 0; i < 100; i++) {
     g_autofree char *branch = g_strdup_printf ("rl%d", i);
     g_autofree char *msg = g_strdup_printf ("OPTIONS sip:alice@198.18.0.1 SIP/2.0\r\n"
