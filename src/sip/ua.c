@@ -41,8 +41,7 @@ ua_send_cb (const ZcSipFlow *to, const char *data, gsize len, gpointer user_data
 static gboolean
 transport_receive_cb (const char *data, gsize len, const ZcSipFlow *from, gpointer user_data)
 {
-  ZcSipUa *ua = user_data;
-  return zc_sip_stack_receive (ua->stack, data, len, from);
+  return zc_sip_ua_receive (user_data, data, len, from);
 }
 
 /* ---- stack events: requests ------------------------------------------------------- */
