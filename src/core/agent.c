@@ -197,7 +197,7 @@ zc_agent_new (ZcConfig *config, GError **error)
   {
     static const ZcCallsObserver calls_observer = { .call_changed = call_changed_cb };
     agent->calls = zc_calls_new (agent->sip, config, agent->peers, &calls_observer, agent);
-    zc_sip_stack_set_rate_limit (zc_sip_ua_get_stack (zc_calls_get_ua (agent->calls)), config->rate_limit);
+    zc_sip_ua_set_rate_limit (zc_calls_get_ua (agent->calls), config->rate_limit);
   }
   return g_steal_pointer (&agent);
 }

@@ -1162,7 +1162,7 @@ ZcCalls *
 zc_calls_new (ZcSipTransport *transport, const ZcConfig *config, ZcPeerTable *peers, const ZcCallsObserver *observer,
               gpointer user_data)
 {
-  static const ZcSipUaEvents ua_events = {
+  static const ZcSipUaCallbacks ua_events = {
     .incoming = ua_incoming_cb,
     .progress = ua_progress_cb,
     .established = ua_established_cb,

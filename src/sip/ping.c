@@ -26,11 +26,11 @@ zc_sip_ua_ping_full (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, ZcSipPin
   g_autofree char *call_token = zc_sip_random_token ();
   g_autofree char *branch = zc_sip_new_branch ();
   g_autofree char *from = NULL, *via = NULL, *call_id = NULL, *to_header = NULL;
-  ZcPing *ping;
+  ZcSipPing *ping;
 
   if (local == NULL)
     return 0;
-  host = zc_ua_host_for_uri (local);
+  host = zc_sip_host_for_uri (local);
   osip_message_init (&req);
   osip_message_set_method (req, osip_strdup ("OPTIONS"));
   osip_message_set_version (req, osip_strdup ("SIP/2.0"));
@@ -53,7 +53,7 @@ zc_sip_ua_ping_full (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, ZcSipPin
   osip_message_set_accept (req, ZC_SIP_ACCEPT);
   osip_message_set_user_agent (req, "zcall/" PACKAGE_VERSION);
 
-  ping = g_new0 (ZcPing, 1);
+  ping = g_new0 (ZcSipPing, 1);
   ping->kind = OWNER_PING;
   ping->id = ++ua->next_ping_id ? ua->next_ping_id : ++ua->next_ping_id;
   ping->sent_us = g_get_monotonic_time ();
@@ -78,7 +78,7 @@ zc_sip_ua_set_ping_handler (ZcSipUa *ua, ZcSipPingFunc func, gpointer user_data)
 void
 zc_sip_ua_ping_cancel (ZcSipUa *ua, guint ping_id)
 {
-  ZcPing *ping = g_hash_table_lookup (ua->pings, GUINT_TO_POINTER (ping_id));
+  ZcSipPing *ping = g_hash_table_lookup (ua->pings, GUINT_TO_POINTER (ping_id));
 
   if (ping == NULL)
     return;

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "sip/register.h"
 
+#include "sip/auth.h"
 #include "sip/ua-private.h"
 
 #include <stdlib.h>
@@ -33,8 +34,7 @@ struct _ZcSipRegistration {
   osip_transaction_t *tr;
   ZcSipRegState state;
   /* The last challenge, answered again on refreshes with a growing nc. */
-  ZcUaChallenge challenge;
-  gboolean proxy_challenge;
+  ZcSipAuthChallenge challenge;
   guint nc;
   guint auth_rounds;
   gboolean sent_credentials;   /* the REGISTER in flight carries them */
@@ -68,7 +68,7 @@ report (ZcSipRegistration *reg, ZcSipRegState state, int status, const char *rea
 static void
 clear_challenge (ZcSipRegistration *reg)
 {
-  zc_ua_challenge_clear (&reg->challenge);
+  zc_sip_auth_challenge_clear (&reg->challenge);
   reg->nc = 0;
 }
 
@@ -85,7 +85,7 @@ build_register (ZcSipRegistration *reg, guint expires_s)
 
   if (local == NULL)
     return NULL;
-  host = zc_ua_host_for_uri (local);
+  host = zc_sip_host_for_uri (local);
   osip_message_init (&req);
   osip_message_set_method (req, osip_strdup ("REGISTER"));
   osip_message_set_version (req, osip_strdup ("SIP/2.0"));
@@ -115,17 +115,9 @@ build_register (ZcSipRegistration *reg, guint expires_s)
   osip_message_set_user_agent (req, "zcall/" PACKAGE_VERSION);
 
   reg->sent_credentials = FALSE;
-  if (reg->challenge.nonce != NULL && reg->password != NULL) {
-    g_autofree char *auth = zc_ua_challenge_answer (&reg->challenge, reg->auth_username, reg->password, "REGISTER",
-                                                    reg->registrar_uri, ++reg->nc);
-    if (auth != NULL) {
-      reg->sent_credentials = TRUE;
-      if (reg->proxy_challenge)
-        osip_message_set_proxy_authorization (req, auth);
-      else
-        osip_message_set_authorization (req, auth);
-    }
-  }
+  if (reg->challenge.nonce != NULL && reg->password != NULL)
+    reg->sent_credentials = zc_sip_auth_add_credentials (req, &reg->challenge, reg->auth_username, reg->password,
+                                                         "REGISTER", reg->registrar_uri, ++reg->nc);
   return req;
 }
 
@@ -228,7 +220,7 @@ learn_public_address (ZcSipRegistration *reg, osip_message_t *response)
 }
 
 void
-zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *response)
+zc_sip_registration_response (ZcSipRegistration *reg, osip_message_t *response)
 {
   int status = response->status_code;
   const char *phrase = response->reason_phrase ? response->reason_phrase : "";
@@ -256,20 +248,19 @@ zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *response)
     return;
   }
   if ((status == 401 || status == 407) && reg->password != NULL && reg->auth_rounds < MAX_AUTH_ROUNDS) {
-    ZcUaChallenge challenge = { 0 };
-    gboolean usable = zc_ua_pick_challenge (response, &challenge);
+    ZcSipAuthChallenge challenge = { 0 };
+    gboolean usable = zc_sip_auth_pick_challenge (response, &challenge);
 
     /* A second challenge for the same credentials is a refusal, unless
      * the registrar only says the nonce went stale (RFC 2617 3.2.1). */
     if (usable && (reg->auth_rounds == 0 || challenge.stale)) {
       clear_challenge (reg);
       reg->challenge = challenge;
-      reg->proxy_challenge = status == 407;
       reg->auth_rounds++;
       send_register (reg, reg->expires_s);
       return;
     }
-    zc_ua_challenge_clear (&challenge);
+    zc_sip_auth_challenge_clear (&challenge);
     report (reg, ZC_SIP_REG_FAILED, status, "authentication failed (check username and password-file)");
     return;
   }
@@ -294,7 +285,7 @@ zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *response)
 }
 
 void
-zc_ua_registration_failed (ZcSipRegistration *reg, int status)
+zc_sip_registration_failed (ZcSipRegistration *reg, int status)
 {
   reg->tr = NULL;
   g_clear_handle_id (&reg->attempt_timeout_id, g_source_remove);
@@ -302,7 +293,7 @@ zc_ua_registration_failed (ZcSipRegistration *reg, int status)
 }
 
 void
-zc_ua_registration_tx_gone (ZcSipRegistration *reg, osip_transaction_t *tr)
+zc_sip_registration_tx_gone (ZcSipRegistration *reg, osip_transaction_t *tr)
 {
   if (reg->tr == tr)
     reg->tr = NULL;

@@ -4,6 +4,8 @@
 #include "config.h"
 #include "sip/stack.h"
 
+#include "sip/inbound-check.h"
+#include "sip/rate-limit.h"
 #include "sip/raw.h"
 
 #include <osipparser2/osip_parser.h>
@@ -19,23 +21,17 @@ typedef struct {
   gpointer owner;
 } ZcTxData;
 
-typedef struct {
-  double tokens;
-  gint64 last_us;
-} ZcRateBucket;
-
 struct _ZcSipStack {
   osip_t *osip;
   ZcSipSendFunc send;
   gpointer send_data;
-  ZcSipStackEvents events;
+  ZcSipStackCallbacks callbacks;
   gpointer user_data;
   char *user_agent;
   guint timer_id;
   GPtrArray *dead;            /* killed transactions, freed after the run */
   gboolean running;
-  GHashTable *buckets;        /* source address -> ZcRateBucket */
-  guint rate_limit;
+  ZcSipRateLimit *rate_limit;
   guint freed_since_trim;
   guint trim_id;
 };
@@ -187,8 +183,8 @@ osip_message_cb (int type, osip_transaction_t *tr, osip_message_t *message)
   case OSIP_NIST_NOTIFY_RECEIVED:
   case OSIP_NIST_SUBSCRIBE_RECEIVED:
   case OSIP_NIST_UNKNOWN_REQUEST_RECEIVED:
-    if (stack->events.request != NULL)
-      stack->events.request (tr, message, &tx_data (tr)->flow, stack->user_data);
+    if (stack->callbacks.request != NULL)
+      stack->callbacks.request (tr, message, &tx_data (tr)->flow, stack->user_data);
     break;
   case OSIP_ICT_STATUS_1XX_RECEIVED:
   case OSIP_ICT_STATUS_2XX_RECEIVED:
@@ -202,13 +198,13 @@ osip_message_cb (int type, osip_transaction_t *tr, osip_message_t *message)
   case OSIP_NICT_STATUS_4XX_RECEIVED:
   case OSIP_NICT_STATUS_5XX_RECEIVED:
   case OSIP_NICT_STATUS_6XX_RECEIVED:
-    if (stack->events.response != NULL)
-      stack->events.response (tr, message, stack->user_data);
+    if (stack->callbacks.response != NULL)
+      stack->callbacks.response (tr, message, stack->user_data);
     break;
   case OSIP_ICT_STATUS_TIMEOUT:
   case OSIP_NICT_STATUS_TIMEOUT:
-    if (stack->events.client_failed != NULL)
-      stack->events.client_failed (tr, 408, stack->user_data);
+    if (stack->callbacks.client_failed != NULL)
+      stack->callbacks.client_failed (tr, 408, stack->user_data);
     break;
   default:
     break;
@@ -220,8 +216,8 @@ osip_transport_error_cb (int type G_GNUC_UNUSED, osip_transaction_t *tr, int err
 {
   ZcSipStack *stack = stack_of (tr);
 
-  if ((tr->ctx_type == ICT || tr->ctx_type == NICT) && stack->events.client_failed != NULL)
-    stack->events.client_failed (tr, 503, stack->user_data);
+  if ((tr->ctx_type == ICT || tr->ctx_type == NICT) && stack->callbacks.client_failed != NULL)
+    stack->callbacks.client_failed (tr, 503, stack->user_data);
 }
 
 /* osip removes nothing by itself: the application takes the transaction
@@ -231,8 +227,8 @@ osip_kill_cb (int type G_GNUC_UNUSED, osip_transaction_t *tr)
 {
   ZcSipStack *stack = stack_of (tr);
 
-  if (stack->events.tx_gone != NULL)
-    stack->events.tx_gone (tr, stack->user_data);
+  if (stack->callbacks.tx_gone != NULL)
+    stack->callbacks.tx_gone (tr, stack->user_data);
   osip_remove_transaction (stack->osip, tr);
   g_ptr_array_add (stack->dead, tr);
 }
@@ -333,35 +329,10 @@ schedule (ZcSipStack *stack)
 static gboolean
 rate_limited (ZcSipStack *stack, const ZcSipFlow *from, gboolean *drop)
 {
-  ZcRateBucket *bucket;
-  gint64 now = g_get_monotonic_time ();
-  double burst = 2.0 * stack->rate_limit;
+  ZcSipRateVerdict verdict = zc_sip_rate_limit_check (stack->rate_limit, from->address, g_get_monotonic_time ());
 
-  *drop = FALSE;
-  if (stack->rate_limit == 0)
-    return FALSE;
-  bucket = g_hash_table_lookup (stack->buckets, from->address);
-  if (bucket == NULL) {
-    /* Bounded: a spoofed flood from many addresses must not grow this. */
-    if (g_hash_table_size (stack->buckets) > 4096)
-      g_hash_table_remove_all (stack->buckets);
-    bucket = g_new0 (ZcRateBucket, 1);
-    bucket->tokens = burst;
-    bucket->last_us = now;
-    g_hash_table_insert (stack->buckets, g_strdup (from->address), bucket);
-  }
-  bucket->tokens = MIN (burst, bucket->tokens + (double) (now - bucket->last_us) / G_USEC_PER_SEC * stack->rate_limit);
-  bucket->last_us = now;
-  bucket->tokens -= 1.0;
-  if (bucket->tokens >= 0)
-    return FALSE;
-  /* Answer 503 while the excess is moderate; beyond that even answering
-   * costs too much, so stay silent. */
-  if (bucket->tokens < -burst) {
-    bucket->tokens = -burst;
-    *drop = TRUE;
-  }
-  return TRUE;
+  *drop = verdict == ZC_SIP_RATE_DROP;
+  return verdict != ZC_SIP_RATE_PASS;
 }
 
 osip_message_t *
@@ -430,147 +401,12 @@ respond_stateless (ZcSipStack *stack, osip_message_t *request, const ZcSipFlow *
   osip_message_free (response);
 }
 
-static gboolean
-is_known_method (const char *method)
-{
-  static const char *const ours[] = { "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "UPDATE", NULL };
-  return g_strv_contains (ours, method);
-}
-
-/* Methods of SIP extensions that a UA may receive: they are understood,
- * just not offered here (405, not 501). */
-static gboolean
-is_other_sip_method (const char *method)
-{
-  static const char *const others[] = { "REGISTER", "PRACK", "INFO", "MESSAGE", "SUBSCRIBE", "NOTIFY",
-                                        "REFER", "PUBLISH", NULL };
-  return g_strv_contains (others, method);
-}
-
-/* The RFC 3261 8.2 checks a UA makes before the transaction layer, in the
- * order that gives the most useful answer.  Returns 0 when the request
- * may go on, else the status to answer; header and value name a header to
- * add (Unsupported, Accept). */
-static int
-check_request (osip_message_t *sip, const char **reason, const char **header, char **value)
-{
-  osip_header_t *require = NULL;
-  guint64 cseq_number;
-
-  *reason = NULL;
-  *header = NULL;
-  *value = NULL;
-  if (sip->sip_version == NULL || g_ascii_strncasecmp (sip->sip_version, "SIP/2.0", 7) != 0 ||
-      sip->sip_version[7 + strspn (sip->sip_version + 7, " \t")] != '\0')
-    return 505;
-  if (sip->from == NULL || sip->from->url == NULL || sip->to == NULL || sip->to->url == NULL ||
-      sip->call_id == NULL || sip->call_id->number == NULL || sip->cseq == NULL || sip->cseq->number == NULL ||
-      sip->cseq->method == NULL || sip->req_uri == NULL) {
-    *reason = "Missing or Malformed Required Header";
-    return 400;
-  }
-  if (!g_ascii_string_to_unsigned (sip->cseq->number, 10, 0, G_MAXUINT32, &cseq_number, NULL)) {
-    *reason = "Bad CSeq";
-    return 400;
-  }
-  if (!is_known_method (sip->sip_method) && !is_other_sip_method (sip->sip_method))
-    return 501;
-  if (strcmp (sip->cseq->method, sip->sip_method) != 0) {
-    *reason = "CSeq Method Does Not Match";
-    return 400;
-  }
-  if (sip->req_uri->scheme == NULL || (g_ascii_strcasecmp (sip->req_uri->scheme, "sip") != 0 &&
-                                       g_ascii_strcasecmp (sip->req_uri->scheme, "sips") != 0))
-    return 416;
-  /* RFC 5118 4.2: an IPv6 host must be a bracketed reference. */
-  if (sip->req_uri->host == NULL ||
-      (sip->req_uri->port != NULL && !g_ascii_string_to_unsigned (sip->req_uri->port, 10, 0, 65535, NULL, NULL))) {
-    *reason = "Malformed Request-URI";
-    return 400;
-  }
-  if (is_other_sip_method (sip->sip_method))
-    return 405;
-  /* RFC 3261 8.2.2.3: we support no extension that a request may require
-   * (ACK and CANCEL are exempt). */
-  if (strcmp (sip->sip_method, "ACK") != 0 && strcmp (sip->sip_method, "CANCEL") != 0 &&
-      osip_message_header_get_byname (sip, "require", 0, &require) >= 0 && require != NULL) {
-    GString *tags = g_string_new (NULL);
-
-    for (int pos = 0; osip_message_header_get_byname (sip, "require", pos, &require) >= 0; pos++) {
-      if (require->hvalue != NULL) {
-        if (tags->len > 0)
-          g_string_append (tags, ", ");
-        g_string_append (tags, require->hvalue);
-      }
-    }
-    *header = "Unsupported";
-    *value = g_string_free (tags, FALSE);
-    return 420;
-  }
-  /* RFC 3261 8.2.3: a body we cannot read gets 415 with what we accept. */
-  if ((strcmp (sip->sip_method, "INVITE") == 0 || strcmp (sip->sip_method, "UPDATE") == 0 ||
-       strcmp (sip->sip_method, "ACK") == 0) &&
-      osip_list_size (&sip->bodies) > 0) {
-    osip_content_type_t *ct = sip->content_type;
-    osip_header_t *encoding = NULL;
-
-    if (ct == NULL || ct->type == NULL || ct->subtype == NULL || g_ascii_strcasecmp (ct->type, "application") != 0 ||
-        g_ascii_strcasecmp (ct->subtype, "sdp") != 0 ||
-        (osip_message_header_get_byname (sip, "content-encoding", 0, &encoding) >= 0 && encoding != NULL &&
-         encoding->hvalue != NULL && g_ascii_strcasecmp (encoding->hvalue, "identity") != 0)) {
-      if (strcmp (sip->sip_method, "ACK") == 0)
-        return -1; /* an ACK gets no response */
-      *header = "Accept";
-      *value = g_strdup (ZC_SIP_ACCEPT);
-      return 415;
-    }
-  }
-  /* RFC 3261 21.4.7 / RFC 4475 3.3.15: an INVITE that accepts no SDP in
-   * the answer cannot be served. */
-  if (strcmp (sip->sip_method, "INVITE") == 0 && osip_list_size (&sip->accepts) > 0) {
-    gboolean sdp_ok = FALSE;
-
-    for (int i = 0; i < osip_list_size (&sip->accepts); i++) {
-      osip_accept_t *accept = osip_list_get (&sip->accepts, i);
-
-      if (accept->type == NULL || accept->subtype == NULL)
-        continue;
-      if ((g_ascii_strcasecmp (accept->type, "application") == 0 || strcmp (accept->type, "*") == 0) &&
-          (g_ascii_strcasecmp (accept->subtype, "sdp") == 0 || strcmp (accept->subtype, "*") == 0))
-        sdp_ok = TRUE;
-    }
-    if (!sdp_ok) {
-      *header = "Warning";
-      *value = g_strdup ("399 zcall \"SDP is the only body this agent can send\"");
-      return 406;
-    }
-  }
-  return 0;
-}
-
-/* RFC 3261 8.1.3.3 and 18.1.2: a response with more than one Via, or
- * whose code or CSeq is out of range, is discarded. */
-static gboolean
-response_is_acceptable (osip_message_t *sip, const char *data, gsize len)
-{
-  guint64 cseq_number;
-
-  if (!zc_sip_raw_status_code_valid (data, len))
-    return FALSE;
-  if (sip->status_code < 100 || sip->status_code > 699)
-    return FALSE;
-  if (osip_list_size (&sip->vias) != 1 || sip->cseq == NULL || sip->cseq->number == NULL || sip->call_id == NULL ||
-      sip->from == NULL || sip->to == NULL)
-    return FALSE;
-  return g_ascii_string_to_unsigned (sip->cseq->number, 10, 0, G_MAXUINT32, &cseq_number, NULL);
-}
-
 static void
 receive_response (ZcSipStack *stack, osip_event_t *evt, const char *data, gsize len, const ZcSipFlow *from)
 {
   osip_message_t *sip = evt->sip;
 
-  if (!response_is_acceptable (sip, data, len)) {
+  if (!zc_sip_check_response (sip, data, len)) {
     g_debug ("dropping a malformed response from %s", from->address);
     osip_event_free (evt);
     return;
@@ -578,8 +414,8 @@ receive_response (ZcSipStack *stack, osip_event_t *evt, const char *data, gsize 
   if (osip_find_transaction_and_add_event (stack->osip, evt) == 0)
     return;
   if (MSG_IS_STATUS_2XX (sip) && sip->cseq->method != NULL && strcmp (sip->cseq->method, "INVITE") == 0 &&
-      stack->events.stray_2xx != NULL)
-    stack->events.stray_2xx (sip, from, stack->user_data);
+      stack->callbacks.stray_2xx != NULL)
+    stack->callbacks.stray_2xx (sip, from, stack->user_data);
   osip_event_free (evt);
 }
 
@@ -634,7 +470,7 @@ receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
   /* received= and rport (RFC 3261 18.2.1, RFC 3581 4). */
   osip_message_fix_last_via_header (sip, from->address, from->port);
 
-  status = check_request (sip, &reason, &header, &value);
+  status = zc_sip_check_request (sip, &reason, &header, &value);
   if (status != 0) {
     if (status > 0 && !MSG_IS_ACK (sip))
       respond_stateless (stack, sip, from, status, reason, header, value);
@@ -646,8 +482,8 @@ receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
   if (MSG_IS_ACK (sip) && absorb_rfc2543_ack (stack, evt))
     return;
   if (MSG_IS_ACK (sip)) {
-    if (stack->events.ack != NULL)
-      stack->events.ack (sip, from, stack->user_data);
+    if (stack->callbacks.ack != NULL)
+      stack->callbacks.ack (sip, from, stack->user_data);
     osip_event_free (evt);
     return;
   }
@@ -748,8 +584,8 @@ void
 zc_sip_stack_abandon (ZcSipStack *stack, osip_transaction_t *tr)
 {
   zc_sip_stack_tx_set_owner (tr, NULL);
-  if (stack->events.tx_gone != NULL)
-    stack->events.tx_gone (tr, stack->user_data);
+  if (stack->callbacks.tx_gone != NULL)
+    stack->callbacks.tx_gone (tr, stack->user_data);
   osip_remove_transaction (stack->osip, tr);
   g_ptr_array_add (stack->dead, tr);
   /* Inside a run the state machines may still hold it: freed at its end. */
@@ -799,7 +635,7 @@ osip_trace_cb (const char *file, int line, osip_trace_level_t level G_GNUC_UNUSE
 }
 
 ZcSipStack *
-zc_sip_stack_new (ZcSipSendFunc send, gpointer send_data, const ZcSipStackEvents *events, gpointer user_data)
+zc_sip_stack_new (ZcSipSendFunc send, gpointer send_data, const ZcSipStackCallbacks *callbacks, gpointer user_data)
 {
   ZcSipStack *stack = g_new0 (ZcSipStack, 1);
 
@@ -818,11 +654,10 @@ zc_sip_stack_new (ZcSipSendFunc send, gpointer send_data, const ZcSipStackEvents
     osip_set_transport_error_callback (stack->osip, type, osip_transport_error_cb);
   stack->send = send;
   stack->send_data = send_data;
-  stack->events = *events;
+  stack->callbacks = *callbacks;
   stack->user_data = user_data;
   stack->dead = g_ptr_array_new ();
-  stack->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  stack->rate_limit = ZC_SIP_DEFAULT_RATE_LIMIT;
+  stack->rate_limit = zc_sip_rate_limit_new (ZC_SIP_DEFAULT_RATE_LIMIT);
   stack->user_agent = g_strdup ("zcall/" PACKAGE_VERSION);
   return stack;
 }
@@ -847,7 +682,7 @@ zc_sip_stack_free (ZcSipStack *stack)
     return;
   g_clear_handle_id (&stack->timer_id, g_source_remove);
   g_clear_handle_id (&stack->trim_id, g_source_remove);
-  stack->events = (ZcSipStackEvents){ 0 };
+  stack->callbacks = (ZcSipStackCallbacks){ 0 };
   free_dead_transactions (stack);
   free_transaction_list (stack, &stack->osip->osip_ict_transactions);
   free_transaction_list (stack, &stack->osip->osip_ist_transactions);
@@ -855,7 +690,7 @@ zc_sip_stack_free (ZcSipStack *stack)
   free_transaction_list (stack, &stack->osip->osip_nist_transactions);
   osip_release (stack->osip);
   g_ptr_array_unref (stack->dead);
-  g_hash_table_unref (stack->buckets);
+  zc_sip_rate_limit_free (stack->rate_limit);
   g_free (stack->user_agent);
   g_free (stack);
 }
@@ -863,7 +698,7 @@ zc_sip_stack_free (ZcSipStack *stack)
 void
 zc_sip_stack_set_rate_limit (ZcSipStack *stack, guint requests_per_second)
 {
-  stack->rate_limit = requests_per_second;
+  zc_sip_rate_limit_set_rate (stack->rate_limit, requests_per_second);
 }
 
 void

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The SIP transaction layer: libosip2's four state machines (RFC 3261 17)
- * driven from the GMainLoop, with the inbound checks RFC 3261 8.2 and
- * RFC 4475 ask of a user agent, and a per-source rate limit.  The inbound
- * path, zc_sip_stack_receive(), takes bytes and needs no socket, so tests
- * and the fuzzer drive it directly. */
+ * driven from the GMainLoop.  Inbound messages pass the checks of
+ * inbound-check.h and the per-source rate limit of rate-limit.h first.
+ * The inbound path, zc_sip_stack_receive(), takes bytes and needs no
+ * socket, so tests and the fuzzer drive it directly.  Private to sip/:
+ * nothing above the SIP layer sees osip. */
 #pragma once
 
 #include "sip/transport.h"
@@ -12,10 +13,6 @@
 #include <osip2/osip.h>
 
 typedef struct _ZcSipStack ZcSipStack;
-
-/* Sends a serialised message; the transport in the agent, a recorder in
- * tests and the fuzzer. */
-typedef gboolean (*ZcSipSendFunc) (const ZcSipFlow *to, const char *data, gsize len, gpointer user_data);
 
 typedef struct {
   /* A new request in a fresh server transaction; answer it with
@@ -33,16 +30,13 @@ typedef struct {
   void (*client_failed) (osip_transaction_t *tr, int status, gpointer user_data);
   /* The transaction is about to be freed: forget pointers to it. */
   void (*tx_gone) (osip_transaction_t *tr, gpointer user_data);
-} ZcSipStackEvents;
+} ZcSipStackCallbacks;
 
 #define ZC_SIP_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE"
 #define ZC_SIP_SUPPORTED "replaces"
 #define ZC_SIP_ACCEPT "application/sdp"
 
-/* Requests per second and source address before 503s (flood defence). */
-#define ZC_SIP_DEFAULT_RATE_LIMIT 50
-
-ZcSipStack *zc_sip_stack_new (ZcSipSendFunc send, gpointer send_data, const ZcSipStackEvents *events,
+ZcSipStack *zc_sip_stack_new (ZcSipSendFunc send, gpointer send_data, const ZcSipStackCallbacks *callbacks,
                               gpointer user_data);
 void zc_sip_stack_free (ZcSipStack *stack);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSipStack, zc_sip_stack_free)

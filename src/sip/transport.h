@@ -33,6 +33,10 @@ typedef struct {
 
 const char *zc_sip_proto_to_string (ZcSipProto proto);
 
+/* Sends a serialised message; the transport in the agent, a recorder in
+ * tests and the fuzzer. */
+typedef gboolean (*ZcSipSendFunc) (const ZcSipFlow *to, const char *data, gsize len, gpointer user_data);
+
 /* @data is a whole message (for TCP: headers + Content-Length body).
  * Return FALSE to close a TCP connection whose framing is lost. */
 typedef gboolean (*ZcSipReceiveFunc) (const char *data, gsize len, const ZcSipFlow *from, gpointer user_data);

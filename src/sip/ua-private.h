@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The user agent's insides, shared by its files (src/sip/ua.c,
- * session.c, ping.c). */
+/* The user agent's insides, shared by its files (src/sip/ua.c, session.c,
+ * dialog.c, message.c, ping.c, register.c); nothing outside src/sip/
+ * includes this, except test-sip and the fuzzer. */
 #pragma once
 
+#include "sip/stack.h"
 #include "sip/ua.h"
 
 #include <osip2/osip_dialog.h>
@@ -64,7 +66,7 @@ typedef struct {
   gboolean reported;
   ZcSipPingFunc func;           /* this ping's own handler, else the UA's */
   gpointer func_data;
-} ZcPing;
+} ZcSipPing;
 
 struct _ZcSipUa {
   ZcSipTransport *transport;      /* NULL with a stand-in io */
@@ -75,61 +77,69 @@ struct _ZcSipUa {
   char *account_domain;           /* zc_sip_ua_set_account() */
   char *account_auth_user;
   char *account_password;
-  ZcSipUaEvents events;
+  ZcSipUaCallbacks callbacks;
   gpointer user_data;
   GList *sessions;
-  GHashTable *pings;              /* id -> ZcPing* */
+  GHashTable *pings;              /* id -> ZcSipPing* */
   ZcSipPingFunc ping_func;
   gpointer ping_data;
   guint next_ping_id;
 };
 
 
-/* Shared by ua.c (dispatch of stack events), session.c (sessions and
- * their dialogs) and ping.c; nothing outside src/sip/ includes this. */
-char *zc_ua_host_for_uri (const char *address);
-char *zc_ua_uri_to_string (osip_uri_t *uri);
-const char *zc_ua_body_of (osip_message_t *message);
-void zc_ua_set_sdp_body (osip_message_t *message, const char *sdp);
-void zc_ua_respond_simple (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, int status,
-                           const char *reason);
+/* message.c: helpers over osip messages. */
+char *zc_sip_host_for_uri (const char *address);
+char *zc_sip_uri_to_string (osip_uri_t *uri);
+const char *zc_sip_message_body (osip_message_t *message);
+void zc_sip_message_set_sdp (osip_message_t *message, const char *sdp);
 
-char *zc_ua_session_contact (ZcSipSession *s);
-char *zc_ua_session_via (ZcSipSession *s);
-ZcSipSession *zc_ua_session_new (ZcSipUa *ua, gboolean outgoing, const ZcSipFlow *flow);
-void zc_ua_session_free (ZcSipSession *s);
-void zc_ua_session_maybe_free (ZcSipSession *s);
-void zc_ua_session_own (ZcSipSession *s, osip_transaction_t *tr);
-void zc_ua_stop_retransmissions (ZcSipSession *s);
-void zc_ua_report_ended (ZcSipSession *s, ZcSipEndCause cause, int status, const char *reason);
-ZcSipSession *zc_ua_find_session_for_request (ZcSipUa *ua, osip_message_t *request);
-ZcSipSession *zc_ua_find_session_for_response (ZcSipUa *ua, osip_message_t *response);
-void zc_ua_dialog_destination (ZcSipSession *s, ZcSipFlow *to);
-osip_message_t *zc_ua_build_in_dialog (ZcSipSession *s, const char *method, int cseq);
-void zc_ua_send_in_dialog (ZcSipSession *s, const char *method);
-osip_message_t *zc_ua_session_response (ZcSipSession *s, int status, const char *reason);
-void zc_ua_send_2xx (ZcSipSession *s, osip_transaction_t *tr, osip_message_t *response);
-void zc_ua_send_ack (ZcSipSession *s, osip_message_t *response);
-void zc_ua_send_cancel (ZcSipSession *s);
+/* ua.c */
+void zc_sip_ua_respond (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, int status,
+                        const char *reason);
+ZcSipSession *zc_sip_ua_find_session_for_request (ZcSipUa *ua, osip_message_t *request);
+ZcSipSession *zc_sip_ua_find_session_for_response (ZcSipUa *ua, osip_message_t *response);
+
+/* session.c: life cycle. */
+ZcSipSession *zc_sip_session_new (ZcSipUa *ua, gboolean outgoing, const ZcSipFlow *flow);
+/* Our INVITE to @uri at @to (zc_sip_ua_invite and _as_account). */
+ZcSipSession *zc_sip_session_new_outgoing (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp,
+                                           gboolean as_account, GError **error);
+/* Their initial INVITE in server transaction @tr: 100 Trying, then the
+ * core hears of it. */
+void zc_sip_session_new_incoming (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request,
+                                  const ZcSipFlow *from);
+void zc_sip_session_free (ZcSipSession *s);
+void zc_sip_session_maybe_free (ZcSipSession *s);
+void zc_sip_session_own (ZcSipSession *s, osip_transaction_t *tr);
+void zc_sip_session_stop_retransmissions (ZcSipSession *s);
+void zc_sip_session_report_ended (ZcSipSession *s, ZcSipEndCause cause, int status, const char *reason);
+
+/* session.c: what the peer sends, dispatched by ua.c once it found the
+ * session. */
+void zc_sip_session_receive_reinvite (ZcSipSession *s, osip_transaction_t *tr, osip_message_t *request);
+void zc_sip_session_receive_update (ZcSipSession *s, osip_transaction_t *tr, osip_message_t *request);
+void zc_sip_session_receive_cancel (ZcSipSession *s);
+void zc_sip_session_receive_bye (ZcSipSession *s);
+void zc_sip_session_receive_ack (ZcSipSession *s, osip_message_t *ack);
+void zc_sip_session_receive_response (ZcSipSession *s, osip_transaction_t *tr, osip_message_t *response);
+/* A 2xx to our INVITE came again: our ACK was lost. */
+void zc_sip_session_resend_ack (ZcSipSession *s);
+void zc_sip_session_transaction_failed (ZcSipSession *s, osip_transaction_t *tr, int status);
+void zc_sip_session_transaction_gone (ZcSipSession *s, osip_transaction_t *tr);
+
+/* dialog.c: what a session sends inside its dialog. */
+char *zc_sip_session_contact (ZcSipSession *s);
+char *zc_sip_session_via (ZcSipSession *s);
+void zc_sip_session_destination (ZcSipSession *s, ZcSipFlow *to);
+osip_message_t *zc_sip_session_build_request (ZcSipSession *s, const char *method, int cseq);
+void zc_sip_session_send_request (ZcSipSession *s, const char *method);
+osip_message_t *zc_sip_session_build_response (ZcSipSession *s, int status, const char *reason);
+void zc_sip_session_send_2xx (ZcSipSession *s, osip_transaction_t *tr, osip_message_t *response);
+void zc_sip_session_send_ack (ZcSipSession *s, osip_message_t *response);
+void zc_sip_session_send_cancel (ZcSipSession *s);
 
 /* register.c's side of the dispatch in ua.c. */
 typedef struct _ZcSipRegistration ZcSipRegistration;
-void zc_ua_registration_response (ZcSipRegistration *reg, osip_message_t *response);
-void zc_ua_registration_failed (ZcSipRegistration *reg, int status);
-void zc_ua_registration_tx_gone (ZcSipRegistration *reg, osip_transaction_t *tr);
-
-/* The strongest Digest challenge of a 401 or 407 (RFC 8760 2.4), its
- * values dequoted; FALSE when there is none we can answer. */
-typedef struct {
-  char *realm, *nonce, *opaque, *algorithm, *qop;
-  gboolean stale;
-} ZcUaChallenge;
-gboolean zc_ua_pick_challenge (osip_message_t *response, ZcUaChallenge *out);
-void zc_ua_challenge_clear (ZcUaChallenge *challenge);
-/* The (Proxy-)Authorization value answering @challenge (digest.h). */
-char *zc_ua_challenge_answer (const ZcUaChallenge *challenge, const char *username, const char *password,
-                              const char *method, const char *uri, guint nc);
-
-/* session.c: our INVITE was challenged (401/407): send it again with
- * credentials.  FALSE when it cannot (no account, already tried). */
-gboolean zc_ua_session_answer_challenge (ZcSipSession *s, osip_message_t *response);
+void zc_sip_registration_response (ZcSipRegistration *reg, osip_message_t *response);
+void zc_sip_registration_failed (ZcSipRegistration *reg, int status);
+void zc_sip_registration_tx_gone (ZcSipRegistration *reg, osip_transaction_t *tr);

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The user agent: its transport, the dispatch of the transaction layer's
+ * events to the session, ping or registration that owns the transaction,
+ * what it answers itself (OPTIONS, requests outside any dialog), and the
+ * calls it starts. */
 #define G_LOG_DOMAIN "sip"
 
 #include "config.h"
 #include "sip/ua-private.h"
 
-#include "sip/digest.h"
-
-#include <stdlib.h>
 #include <string.h>
 
-/* ---- helpers ---------------------------------------------------------------- */
+/* ---- transport ---------------------------------------------------------------- */
 
 static gboolean
 transport_send_cb (const ZcSipFlow *to, const char *data, gsize len, gpointer user_data)
@@ -40,48 +41,13 @@ ua_send_cb (const ZcSipFlow *to, const char *data, gsize len, gpointer user_data
 static gboolean
 transport_receive_cb (const char *data, gsize len, const ZcSipFlow *from, gpointer user_data)
 {
-  ZcSipUa *ua = user_data;
-  return zc_sip_stack_receive (ua->stack, data, len, from);
-}
-
-gboolean
-zc_sip_uri_to_flow (const char *uri, ZcSipFlow *flow)
-{
-  osip_uri_t *parsed = NULL;
-  osip_uri_param_t *transport = NULL;
-  g_autoptr (GInetAddress) ip = NULL;
-  gboolean ok = FALSE;
-  guint64 port = 5060;
-
-  memset (flow, 0, sizeof *flow);
-  if (osip_uri_init (&parsed) != 0)
-    return FALSE;
-  if (osip_uri_parse (parsed, uri) == 0 && parsed->host != NULL) {
-    g_autofree char *host = g_strdup (parsed->host);
-
-    if (host[0] == '[') {
-      memmove (host, host + 1, strlen (host));
-      host[strcspn (host, "]")] = '\0';
-    }
-    ip = g_inet_address_new_from_string (host);
-    if (ip != NULL && (parsed->port == NULL || g_ascii_string_to_unsigned (parsed->port, 10, 1, 65535, &port, NULL))) {
-      g_strlcpy (flow->address, host, sizeof flow->address);
-      flow->port = (guint16) port;
-      osip_uri_uparam_get_byname (parsed, "transport", &transport);
-      flow->proto = transport && transport->gvalue && g_ascii_strcasecmp (transport->gvalue, "tcp") == 0
-                        ? ZC_SIP_TCP
-                        : ZC_SIP_UDP;
-      ok = TRUE;
-    }
-  }
-  osip_uri_free (parsed);
-  return ok;
+  return zc_sip_ua_receive (user_data, data, len, from);
 }
 
 /* ---- stack events: requests ------------------------------------------------------- */
 
 void
-zc_ua_respond_simple (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, int status, const char *reason)
+zc_sip_ua_respond (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, int status, const char *reason)
 {
   osip_message_t *response = zc_sip_stack_build_response (ua->stack, request, status, reason, NULL);
 
@@ -105,37 +71,6 @@ handle_options (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
 }
 
 static void
-handle_reoffer (ZcSipUa *ua, ZcSipSession *s, osip_transaction_t *tr, osip_message_t *request, gboolean invite)
-{
-  const char *offer = zc_ua_body_of (request);
-  g_autofree char *answer = NULL;
-  int status = 488;
-  osip_message_t *response;
-
-  if (offer != NULL && ua->events.reoffer != NULL && s->user_data != NULL)
-    answer = ua->events.reoffer (s, offer, &status, ua->user_data);
-  else if (offer == NULL)
-    status = 200;
-  if (answer == NULL && status != 200) {
-    zc_ua_respond_simple (ua, tr, request, status, NULL);
-    return;
-  }
-  response = zc_sip_stack_build_response (ua->stack, request, 200, "OK", s->dialog->local_tag);
-  if (response == NULL)
-    return;
-  {
-    g_autofree char *contact = zc_ua_session_contact (s);
-    osip_message_set_contact (response, contact);
-  }
-  zc_ua_set_sdp_body (response, answer);
-  if (invite) {
-    zc_ua_send_2xx (s, tr, response);
-  } else {
-    zc_sip_stack_respond (ua->stack, tr, response);
-  }
-}
-
-static void
 handle_invite (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, const ZcSipFlow *from)
 {
   osip_generic_param_t *to_tag = NULL;
@@ -143,17 +78,12 @@ handle_invite (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, con
 
   osip_to_get_tag (request->to, &to_tag);
   if (to_tag != NULL) {
-    s = zc_ua_find_session_for_request (ua, request);
+    s = zc_sip_ua_find_session_for_request (ua, request);
     if (s == NULL || s->state == S_TERMINATING) {
-      zc_ua_respond_simple (ua, tr, request, 481, "Call/Transaction Does Not Exist");
+      zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
       return;
     }
-    /* RFC 3261 14.2: one offer/answer at a time. */
-    if (s->reinvite_tr != NULL || s->state != S_CONFIRMED) {
-      zc_ua_respond_simple (ua, tr, request, s->reinvite_tr != NULL ? 491 : 500, NULL);
-      return;
-    }
-    handle_reoffer (ua, s, tr, request, TRUE);
+    zc_sip_session_receive_reinvite (s, tr, request);
     return;
   }
 
@@ -178,43 +108,11 @@ handle_invite (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, con
         return;
       }
     }
-    zc_ua_respond_simple (ua, tr, request, 482, "Loop Detected");
+    zc_sip_ua_respond (ua, tr, request, 482, "Loop Detected");
     return;
   }
 
-  s = zc_ua_session_new (ua, FALSE, from);
-  s->state = S_INCOMING;
-  {
-    osip_generic_param_t *from_tag = NULL;
-    osip_from_get_tag (request->from, &from_tag);
-    s->invite_from_tag = g_strdup (from_tag ? from_tag->gvalue : NULL);
-    s->invite_cseq = g_strdup (request->cseq->number);
-  }
-  s->invite_tr = tr;
-  zc_ua_session_own (s, tr);
-  s->call_id = request->call_id->host
-                  ? g_strdup_printf ("%s@%s", request->call_id->number, request->call_id->host)
-                  : g_strdup (request->call_id->number);
-  s->remote_uri = zc_ua_uri_to_string (request->from->url);
-  s->remote_display = g_strdup (request->from->displayname ? request->from->displayname : "");
-  if (s->remote_display[0] == '"') {
-    g_autofree char *quoted = s->remote_display;
-    g_autofree char *inner = g_strndup (quoted + 1, strlen (quoted) >= 2 ? strlen (quoted) - 2 : 0);
-    s->remote_display = g_strcompress (inner);
-  }
-  zc_ua_respond_simple (ua, tr, request, 100, "Trying");
-  if (ua->events.incoming != NULL)
-    ua->events.incoming (s, zc_ua_body_of (request), from, ua->user_data);
-}
-
-/* The INVITE still waiting for our answer ends with 487 (RFC 3261 9.2). */
-static void
-terminate_unanswered_invite (ZcSipSession *s)
-{
-  osip_message_t *response = zc_ua_session_response (s, 487, "Request Terminated");
-
-  if (response != NULL)
-    zc_sip_stack_respond (s->ua->stack, s->invite_tr, response);
+  zc_sip_session_new_incoming (ua, tr, request, from);
 }
 
 static void
@@ -224,44 +122,37 @@ handle_cancel (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
   ZcSipSession *s = invite_tr ? zc_sip_stack_tx_owner (invite_tr) : NULL;
 
   if (invite_tr == NULL) {
-    zc_ua_respond_simple (ua, tr, request, 481, "Call/Transaction Does Not Exist");
+    zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
     return;
   }
-  zc_ua_respond_simple (ua, tr, request, 200, "OK");
-  if (s != NULL && s->kind == OWNER_SESSION && s->state == S_INCOMING) {
-    terminate_unanswered_invite (s);
-    zc_ua_report_ended (s, ZC_SIP_END_CANCELLED, 487, "cancelled");
-    zc_ua_session_maybe_free (s);
-  }
+  zc_sip_ua_respond (ua, tr, request, 200, "OK");
+  if (s != NULL && s->kind == OWNER_SESSION)
+    zc_sip_session_receive_cancel (s);
 }
 
 static void
 handle_bye (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
 {
-  ZcSipSession *s = zc_ua_find_session_for_request (ua, request);
+  ZcSipSession *s = zc_sip_ua_find_session_for_request (ua, request);
 
   if (s == NULL) {
-    zc_ua_respond_simple (ua, tr, request, 481, "Call/Transaction Does Not Exist");
+    zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
     return;
   }
-  zc_ua_respond_simple (ua, tr, request, 200, "OK");
-  zc_ua_stop_retransmissions (s);
-  if (s->state == S_INCOMING)
-    terminate_unanswered_invite (s);
-  zc_ua_report_ended (s, ZC_SIP_END_REMOTE_HANGUP, 0, "remote hangup");
-  zc_ua_session_maybe_free (s);
+  zc_sip_ua_respond (ua, tr, request, 200, "OK");
+  zc_sip_session_receive_bye (s);
 }
 
 static void
 handle_update (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
 {
-  ZcSipSession *s = zc_ua_find_session_for_request (ua, request);
+  ZcSipSession *s = zc_sip_ua_find_session_for_request (ua, request);
 
   if (s == NULL || s->state == S_TERMINATING) {
-    zc_ua_respond_simple (ua, tr, request, 481, "Call/Transaction Does Not Exist");
+    zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
     return;
   }
-  handle_reoffer (ua, s, tr, request, FALSE);
+  zc_sip_session_receive_update (s, tr, request);
 }
 
 static void
@@ -281,152 +172,30 @@ stack_request_cb (osip_transaction_t *tr, osip_message_t *request, const ZcSipFl
   else if (strcmp (method, "UPDATE") == 0)
     handle_update (ua, tr, request);
   else
-    zc_ua_respond_simple (ua, tr, request, 405, "Method Not Allowed");
+    zc_sip_ua_respond (ua, tr, request, 405, "Method Not Allowed");
 }
 
 static void
 stack_ack_cb (osip_message_t *ack, const ZcSipFlow *from G_GNUC_UNUSED, gpointer user_data)
 {
   ZcSipUa *ua = user_data;
-  ZcSipSession *s = zc_ua_find_session_for_request (ua, ack);
+  ZcSipSession *s = zc_sip_ua_find_session_for_request (ua, ack);
 
-  if (s == NULL)
-    return;
-  zc_ua_stop_retransmissions (s);
-  if (s->state == S_ANSWERED) {
-    s->state = S_CONFIRMED;
-    if (s->user_data != NULL && ua->events.established != NULL)
-      ua->events.established (s, zc_ua_body_of (ack), ua->user_data);
-  }
-  zc_ua_session_maybe_free (s);
-}
-
-/* ---- digest challenges (register.c, session.c) ------------------------------------ */
-
-static char *
-dequoted (const char *value)
-{
-  char *copy;
-
-  if (value == NULL)
-    return NULL;
-  copy = g_strdup (value);
-  osip_dequote (copy);
-  return copy;
-}
-
-gboolean
-zc_ua_pick_challenge (osip_message_t *response, ZcUaChallenge *out)
-{
-  osip_list_t *list = response->status_code == 407 ? &response->proxy_authenticates : &response->www_authenticates;
-  osip_www_authenticate_t *best = NULL;
-  int best_strength = 0;
-  g_autofree char *stale = NULL;
-
-  memset (out, 0, sizeof *out);
-  for (int pos = 0; pos < osip_list_size (list); pos++) {
-    osip_www_authenticate_t *wa = osip_list_get (list, pos);
-    g_autofree char *algorithm = dequoted (osip_www_authenticate_get_algorithm (wa));
-    int strength = zc_digest_algorithm_strength (algorithm);
-
-    if (wa->auth_type == NULL || g_ascii_strcasecmp (wa->auth_type, "Digest") != 0)
-      continue;
-    if (strength > best_strength) {
-      best = wa;
-      best_strength = strength;
-    }
-  }
-  if (best == NULL)
-    return FALSE;
-  out->realm = dequoted (osip_www_authenticate_get_realm (best));
-  out->nonce = dequoted (osip_www_authenticate_get_nonce (best));
-  out->opaque = dequoted (osip_www_authenticate_get_opaque (best));
-  out->algorithm = dequoted (osip_www_authenticate_get_algorithm (best));
-  out->qop = dequoted (osip_www_authenticate_get_qop_options (best));
-  stale = dequoted (osip_www_authenticate_get_stale (best));
-  out->stale = stale != NULL && g_ascii_strcasecmp (stale, "true") == 0;
-  if (out->realm == NULL || out->nonce == NULL) {
-    zc_ua_challenge_clear (out);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-void
-zc_ua_challenge_clear (ZcUaChallenge *challenge)
-{
-  g_clear_pointer (&challenge->realm, g_free);
-  g_clear_pointer (&challenge->nonce, g_free);
-  g_clear_pointer (&challenge->opaque, g_free);
-  g_clear_pointer (&challenge->algorithm, g_free);
-  g_clear_pointer (&challenge->qop, g_free);
-  challenge->stale = FALSE;
-}
-
-char *
-zc_ua_challenge_answer (const ZcUaChallenge *challenge, const char *username, const char *password,
-                        const char *method, const char *uri, guint nc)
-{
-  ZcDigestChallenge digest = {
-    .realm = challenge->realm, .nonce = challenge->nonce, .opaque = challenge->opaque,
-    .algorithm = challenge->algorithm, .qop = challenge->qop,
-  };
-
-  return zc_digest_authorization (&digest, username, password, method, uri, NULL, nc);
+  if (s != NULL)
+    zc_sip_session_receive_ack (s, ack);
 }
 
 /* ---- stack events: responses ----------------------------------------------------- */
 
+/* A ping's answer (@status 0: none) to its own handler, else the UA's. */
 static void
-invite_response (ZcSipUa *ua, ZcSipSession *s, osip_message_t *response)
+report_ping (ZcSipUa *ua, ZcSipPing *ping, int status, double rtt_ms)
 {
-  int status = response->status_code;
+  ZcSipPingFunc func = ping->func != NULL ? ping->func : ua->ping_func;
 
-  if (status < 200) {
-    osip_generic_param_t *tag = NULL;
-
-    s->got_provisional = TRUE;
-    osip_to_get_tag (response->to, &tag);
-    if (tag != NULL && s->dialog == NULL && status > 100)
-      osip_dialog_init_as_uac (&s->dialog, response);
-    if (s->cancel_pending) {
-      zc_ua_send_cancel (s);
-      return;
-    }
-    if (s->state == S_CALLING && status > 100)
-      s->state = S_EARLY;
-    if (status > 100 && s->user_data != NULL && ua->events.progress != NULL)
-      ua->events.progress (s, status, ua->user_data);
-    return;
-  }
-  if (status < 300) {
-    if (s->dialog == NULL) {
-      if (osip_dialog_init_as_uac (&s->dialog, response) != 0)
-        s->dialog = NULL;
-    } else {
-      osip_dialog_update_route_set_as_uac (s->dialog, response);
-      osip_dialog_update_tag_as_uac (s->dialog, response);
-    }
-    if (s->dialog == NULL) {
-      zc_ua_report_ended (s, ZC_SIP_END_REJECTED, 500, "bad 2xx");
-      return;
-    }
-    osip_dialog_set_state (s->dialog, DIALOG_CONFIRMED);
-    zc_ua_send_ack (s, response);
-    if (s->state == S_TERMINATING) {
-      /* We hung up while the answer was on its way: end it properly. */
-      zc_ua_send_in_dialog (s, "BYE");
-      return;
-    }
-    s->state = S_CONFIRMED;
-    if (s->user_data != NULL && ua->events.established != NULL)
-      ua->events.established (s, zc_ua_body_of (response), ua->user_data);
-    return;
-  }
-  if ((status == 401 || status == 407) && s->state != S_TERMINATING && zc_ua_session_answer_challenge (s, response))
-    return;
-  zc_ua_report_ended (s, status == 487 ? ZC_SIP_END_CANCELLED : ZC_SIP_END_REJECTED, status,
-                response->reason_phrase ? response->reason_phrase : "");
+  ping->reported = TRUE;
+  if (func != NULL)
+    func (ping->id, status, rtt_ms, ping->func != NULL ? ping->func_data : ua->ping_data);
 }
 
 static void
@@ -438,49 +207,27 @@ stack_response_cb (osip_transaction_t *tr, osip_message_t *response, gpointer us
   if (owner == NULL)
     return;
   if (*(OwnerKind *) owner == OWNER_REGISTRATION) {
-    zc_ua_registration_response (owner, response);
+    zc_sip_registration_response (owner, response);
     return;
   }
   if (*(OwnerKind *) owner == OWNER_PING) {
-    ZcPing *ping = owner;
+    ZcSipPing *ping = owner;
 
-    if (response->status_code >= 200 && !ping->reported) {
-      ping->reported = TRUE;
-      ZcSipPingFunc func = ping->func != NULL ? ping->func : ua->ping_func;
-
-      if (func != NULL)
-        func (ping->id, response->status_code, (double) (g_get_monotonic_time () - ping->sent_us) / 1000.0,
-              ping->func != NULL ? ping->func_data : ua->ping_data);
-    }
+    if (response->status_code >= 200 && !ping->reported)
+      report_ping (ua, ping, response->status_code, (double) (g_get_monotonic_time () - ping->sent_us) / 1000.0);
     return;
   }
-  {
-    ZcSipSession *s = owner;
-
-    if (tr == s->invite_tr && s->outgoing)
-      invite_response (ua, s, response);
-    else if (tr == s->reinvite_tr && response->status_code >= 200) {
-      if (response->status_code < 300)
-        zc_ua_send_ack (s, response);
-      if (s->user_data != NULL && ua->events.reinvite_done != NULL)
-        ua->events.reinvite_done (s, response->status_code,
-                                  response->status_code < 300 ? zc_ua_body_of (response) : NULL, ua->user_data);
-    }
-  }
+  zc_sip_session_receive_response (owner, tr, response);
 }
 
 static void
 stack_stray_2xx_cb (osip_message_t *response, const ZcSipFlow *from G_GNUC_UNUSED, gpointer user_data)
 {
   ZcSipUa *ua = user_data;
-  ZcSipSession *s = zc_ua_find_session_for_response (ua, response);
-  ZcSipFlow to;
+  ZcSipSession *s = zc_sip_ua_find_session_for_response (ua, response);
 
-  /* The 2xx came again: our ACK was lost (RFC 3261 13.2.2.4). */
-  if (s == NULL || s->ack == NULL)
-    return;
-  zc_ua_dialog_destination (s, &to);
-  zc_sip_stack_send_message (ua->stack, s->ack, &to);
+  if (s != NULL)
+    zc_sip_session_resend_ack (s);
 }
 
 static void
@@ -492,30 +239,17 @@ stack_client_failed_cb (osip_transaction_t *tr, int status, gpointer user_data)
   if (owner == NULL)
     return;
   if (*(OwnerKind *) owner == OWNER_REGISTRATION) {
-    zc_ua_registration_failed (owner, status);
+    zc_sip_registration_failed (owner, status);
     return;
   }
   if (*(OwnerKind *) owner == OWNER_PING) {
-    ZcPing *ping = owner;
+    ZcSipPing *ping = owner;
 
-    if (!ping->reported) {
-      ping->reported = TRUE;
-      ZcSipPingFunc func = ping->func != NULL ? ping->func : ua->ping_func;
-
-      if (func != NULL)
-        func (ping->id, 0, -1, ping->func != NULL ? ping->func_data : ua->ping_data);
-    }
+    if (!ping->reported)
+      report_ping (ua, ping, 0, -1);
     return;
   }
-  {
-    ZcSipSession *s = owner;
-
-    if (tr == s->invite_tr && s->outgoing && s->state != S_CONFIRMED)
-      zc_ua_report_ended (s, status == 408 ? ZC_SIP_END_TIMEOUT : ZC_SIP_END_TRANSPORT, status,
-                    status == 408 ? "no answer" : "unreachable");
-    else if (tr == s->reinvite_tr && s->user_data != NULL && ua->events.reinvite_done != NULL)
-      ua->events.reinvite_done (s, status, NULL, ua->user_data);
-  }
+  zc_sip_session_transaction_failed (owner, tr, status);
 }
 
 static void
@@ -528,33 +262,21 @@ stack_tx_gone_cb (osip_transaction_t *tr, gpointer user_data)
     return;
   zc_sip_stack_tx_set_owner (tr, NULL);
   if (*(OwnerKind *) owner == OWNER_REGISTRATION) {
-    zc_ua_registration_tx_gone (owner, tr);
+    zc_sip_registration_tx_gone (owner, tr);
     return;
   }
   if (*(OwnerKind *) owner == OWNER_PING) {
-    ZcPing *ping = owner;
+    ZcSipPing *ping = owner;
     g_hash_table_remove (ua->pings, GUINT_TO_POINTER (ping->id));
     return;
   }
-  {
-    ZcSipSession *s = owner;
-
-    if (tr == s->invite_tr)
-      s->invite_tr = NULL;
-    if (tr == s->reinvite_tr)
-      s->reinvite_tr = NULL;
-    if (s->live_transactions > 0)
-      s->live_transactions--;
-    /* An incoming call whose INVITE transaction died unanswered (timer
-     * H, or our rejection done) has nothing left. */
-    zc_ua_session_maybe_free (s);
-  }
+  zc_sip_session_transaction_gone (owner, tr);
 }
 
 /* ---- life cycle ----------------------------------------------------------------------- */
 
 ZcSipUa *
-zc_sip_ua_new (ZcSipTransport *transport, const ZcSipIdentity *identity, const ZcSipUaEvents *events,
+zc_sip_ua_new (ZcSipTransport *transport, const ZcSipIdentity *identity, const ZcSipUaCallbacks *callbacks,
                gpointer user_data)
 {
   ZcSipUaIo io = {
@@ -563,7 +285,7 @@ zc_sip_ua_new (ZcSipTransport *transport, const ZcSipIdentity *identity, const Z
     .port = zc_sip_transport_get_port (transport),
     .data = transport,
   };
-  ZcSipUa *ua = zc_sip_ua_new_with_io (&io, identity, events, user_data);
+  ZcSipUa *ua = zc_sip_ua_new_with_io (&io, identity, callbacks, user_data);
 
   ua->transport = transport;
   zc_sip_transport_set_receiver (transport, transport_receive_cb, ua);
@@ -571,10 +293,10 @@ zc_sip_ua_new (ZcSipTransport *transport, const ZcSipIdentity *identity, const Z
 }
 
 ZcSipUa *
-zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const ZcSipUaEvents *events,
+zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const ZcSipUaCallbacks *callbacks,
                        gpointer user_data)
 {
-  static const ZcSipStackEvents stack_events = {
+  static const ZcSipStackCallbacks stack_callbacks = {
     .request = stack_request_cb,
     .ack = stack_ack_cb,
     .response = stack_response_cb,
@@ -587,10 +309,10 @@ zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const
   ua->io = *io;
   ua->user = g_strdup (identity->user);
   ua->display_name = g_strdup (identity->display_name);
-  ua->events = *events;
+  ua->callbacks = *callbacks;
   ua->user_data = user_data;
   ua->pings = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
-  ua->stack = zc_sip_stack_new (ua_send_cb, ua, &stack_events, ua);
+  ua->stack = zc_sip_stack_new (ua_send_cb, ua, &stack_callbacks, ua);
   return ua;
 }
 
@@ -601,11 +323,11 @@ zc_sip_ua_free (ZcSipUa *ua)
     return;
   if (ua->transport != NULL)
     zc_sip_transport_set_receiver (ua->transport, NULL, NULL);
-  ua->events = (ZcSipUaEvents){ 0 };
+  ua->callbacks = (ZcSipUaCallbacks){ 0 };
   ua->ping_func = NULL;
   /* Transactions first: their tx_gone callbacks touch sessions and pings. */
   g_clear_pointer (&ua->stack, zc_sip_stack_free);
-  g_list_free_full (ua->sessions, (GDestroyNotify) zc_ua_session_free);
+  g_list_free_full (ua->sessions, (GDestroyNotify) zc_sip_session_free);
   g_hash_table_unref (ua->pings);
   g_free (ua->user);
   g_free (ua->display_name);
@@ -613,45 +335,65 @@ zc_sip_ua_free (ZcSipUa *ua)
   g_free (ua);
 }
 
-ZcSipStack *
-zc_sip_ua_get_stack (ZcSipUa *ua)
+gboolean
+zc_sip_ua_receive (ZcSipUa *ua, const char *data, gsize len, const ZcSipFlow *from)
 {
-  return ua->stack;
-}
-
-gpointer
-zc_sip_session_get_user_data (ZcSipSession *s)
-{
-  return s->user_data;
+  return zc_sip_stack_receive (ua->stack, data, len, from);
 }
 
 void
-zc_sip_session_set_user_data (ZcSipSession *s, gpointer data)
+zc_sip_ua_set_rate_limit (ZcSipUa *ua, guint requests_per_second)
 {
-  s->user_data = data;
+  zc_sip_stack_set_rate_limit (ua->stack, requests_per_second);
 }
 
-const char *
-zc_sip_session_get_call_id (ZcSipSession *s)
+/* ---- calls ------------------------------------------------------------------- */
+
+ZcSipSession *
+zc_sip_ua_invite (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp, GError **error)
 {
-  return s->call_id ? s->call_id : "";
+  return zc_sip_session_new_outgoing (ua, uri, to, sdp, FALSE, error);
 }
 
-const char *
-zc_sip_session_get_remote_uri (ZcSipSession *s)
+ZcSipSession *
+zc_sip_ua_invite_as_account (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp, GError **error)
 {
-  return s->remote_uri ? s->remote_uri : "";
+  return zc_sip_session_new_outgoing (ua, uri, to, sdp, ua->account_domain != NULL, error);
 }
 
-const char *
-zc_sip_session_get_remote_display_name (ZcSipSession *s)
+void
+zc_sip_ua_set_account (ZcSipUa *ua, const char *domain, const char *auth_username, const char *password)
 {
-  return s->remote_display ? s->remote_display : "";
+  g_free (ua->account_domain);
+  g_free (ua->account_auth_user);
+  if (ua->account_password != NULL)
+    memset (ua->account_password, 0, strlen (ua->account_password));
+  g_free (ua->account_password);
+  ua->account_domain = g_strdup (domain);
+  ua->account_auth_user = g_strdup (auth_username);
+  ua->account_password = g_strdup (password);
 }
 
-const char *
-zc_sip_session_get_local_address (ZcSipSession *s)
+ZcSipSession *
+zc_sip_ua_find_session_for_request (ZcSipUa *ua, osip_message_t *request)
 {
-  return s->local_address;
+  for (GList *l = ua->sessions; l != NULL; l = l->next) {
+    ZcSipSession *s = l->data;
+
+    if (s->dialog != NULL && osip_dialog_match_as_uas (s->dialog, request) == 0)
+      return s;
+  }
+  return NULL;
 }
 
+ZcSipSession *
+zc_sip_ua_find_session_for_response (ZcSipUa *ua, osip_message_t *response)
+{
+  for (GList *l = ua->sessions; l != NULL; l = l->next) {
+    ZcSipSession *s = l->data;
+
+    if (s->outgoing && s->dialog != NULL && osip_dialog_match_as_uac (s->dialog, response) == 0)
+      return s;
+  }
+  return NULL;
+}

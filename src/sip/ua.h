@@ -6,7 +6,6 @@
  * core; this module carries them and reports what happens. */
 #pragma once
 
-#include "sip/stack.h"
 #include "sip/transport.h"
 
 #include <glib.h>
@@ -39,7 +38,7 @@ typedef struct {
   void (*reinvite_done) (ZcSipSession *session, int status, const char *sdp, gpointer user_data);
   /* The session is over; the core drops its reference now. */
   void (*ended) (ZcSipSession *session, ZcSipEndCause cause, int status, const char *reason, gpointer user_data);
-} ZcSipUaEvents;
+} ZcSipUaCallbacks;
 
 /* An OPTIONS ping finished: @status 0 when it got no answer. */
 typedef void (*ZcSipPingFunc) (guint ping_id, int status, double rtt_ms, gpointer user_data);
@@ -49,12 +48,12 @@ typedef struct {
   const char *display_name;
 } ZcSipIdentity;
 
-ZcSipUa *zc_sip_ua_new (ZcSipTransport *transport, const ZcSipIdentity *identity, const ZcSipUaEvents *events,
+ZcSipUa *zc_sip_ua_new (ZcSipTransport *transport, const ZcSipIdentity *identity, const ZcSipUaCallbacks *callbacks,
                         gpointer user_data);
 
 /* What the user agent needs of a transport: the agent passes the real
  * one (zc_sip_ua_new), tests and the fuzzer a stand-in without sockets,
- * feeding messages through zc_sip_stack_receive(). */
+ * feeding messages through zc_sip_ua_receive(). */
 typedef struct {
   ZcSipSendFunc send;
   /* The local address that reaches @remote (for Via, Contact, SDP). */
@@ -63,12 +62,19 @@ typedef struct {
   gpointer data;
 } ZcSipUaIo;
 
-ZcSipUa *zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const ZcSipUaEvents *events,
+ZcSipUa *zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const ZcSipUaCallbacks *callbacks,
                                 gpointer user_data);
 void zc_sip_ua_free (ZcSipUa *ua);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSipUa, zc_sip_ua_free)
 
-ZcSipStack *zc_sip_ua_get_stack (ZcSipUa *ua);
+/* One whole message from the transport (the stand-in io's way in).
+ * Returns FALSE when a stream's framing cannot be trusted any more (the
+ * caller closes the connection). */
+gboolean zc_sip_ua_receive (ZcSipUa *ua, const char *data, gsize len, const ZcSipFlow *from);
+
+/* Requests per second and source address before 503s (flood defence);
+ * 0: no limit.  The default is ZC_SIP_DEFAULT_RATE_LIMIT (rate-limit.h). */
+void zc_sip_ua_set_rate_limit (ZcSipUa *ua, guint requests_per_second);
 
 /* Parses "sip:user@host:port;transport=tcp" with a numeric host into the
  * flow to send to.  FALSE when the host is not an IP address. */

@@ -6,7 +6,6 @@
  * calls are answered at once to reach the dialog code. */
 #include "config.h"
 
-#include "sip/stack.h"
 #include "sip/ua.h"
 
 #include <string.h>
@@ -55,7 +54,7 @@ int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 int
 LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
-  static const ZcSipUaEvents events = { .incoming = incoming_cb, .reoffer = reoffer_cb, .ended = ended_cb };
+  static const ZcSipUaCallbacks events = { .incoming = incoming_cb, .reoffer = reoffer_cb, .ended = ended_cb };
   static const ZcSipUaIo io = { .send = discard_send, .local_address_for = fixed_local_address, .port = 5060 };
   ZcSipIdentity identity = { .user = "fuzz", .display_name = "Fuzz" };
   ZcSipFlow from = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5060 };
@@ -75,7 +74,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     g_autofree char *message = g_strndup (p, (gsize) (stop - p));
 
     /* The transport hands over NUL-terminated copies; so do we. */
-    zc_sip_stack_receive (zc_sip_ua_get_stack (ua), message, (gsize) (stop - p), &from);
+    zc_sip_ua_receive (ua, message, (gsize) (stop - p), &from);
     p = sep ? sep + 6 : end;
   }
   return 0;

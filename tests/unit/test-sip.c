@@ -3,7 +3,7 @@
  * zc_sip_stack_receive(), what the agent sends is recorded. */
 #include "config.h"
 
-#include "sip/stack.h"
+#include "sip/rate-limit.h"
 #include "sip/register.h"
 #include "sip/ua.h"
 
@@ -91,7 +91,7 @@ ended_cb (ZcSipSession *session G_GNUC_UNUSED, ZcSipEndCause cause, int status, 
 static void
 setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
-  static const ZcSipUaEvents events = {
+  static const ZcSipUaCallbacks events = {
     .incoming = incoming_cb, .progress = progress_cb, .established = established_cb, .ended = ended_cb,
   };
   ZcSipUaIo io = { .send = record_send, .local_address_for = local_address, .port = 5060, .data = f };
@@ -131,7 +131,7 @@ static void
 feed (Fixture *f, const char *text)
 {
   ZcSipFlow from = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
-  zc_sip_stack_receive (zc_sip_ua_get_stack (f->ua), text, strlen (text), &from);
+  zc_sip_ua_receive (f->ua, text, strlen (text), &from);
 }
 
 static const Sent *
@@ -373,7 +373,7 @@ test_rate_limit (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
   guint ok = 0, busy = 0;
 
-  zc_sip_stack_set_rate_limit (zc_sip_ua_get_stack (f->ua), 10);
+  zc_sip_ua_set_rate_limit (f->ua, 10);
   for (int i = 0; i < 100; i++) {
     g_autofree char *branch = g_strdup_printf ("rl%d", i);
     g_autofree char *msg = g_strdup_printf ("OPTIONS sip:alice@198.18.0.1 SIP/2.0\r\n"
@@ -396,6 +396,30 @@ test_rate_limit (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (ok, <=, 22);
   g_assert_cmpuint (busy, >, 0);
   g_assert_cmpuint (ok + busy, <, 100);
+}
+
+/* The bucket on its own, with a clock of our choosing. */
+static void
+test_rate_limit_bucket (void)
+{
+  g_autoptr (ZcSipRateLimit) limit = zc_sip_rate_limit_new (10);
+  gint64 now = 1000 * G_USEC_PER_SEC;
+  guint passed = 0;
+  int i;
+
+  for (i = 0; i < 20; i++)
+    passed += zc_sip_rate_limit_check (limit, "198.18.0.2", now) == ZC_SIP_RATE_PASS;
+  g_assert_cmpuint (passed, ==, 20); /* the burst: twice the rate */
+  g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_REJECT);
+  g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.3", now), ==, ZC_SIP_RATE_PASS);
+  for (i = 0; i < 19; i++)
+    g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_REJECT);
+  g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_DROP);
+  /* Refills at the rate: 10 s later the burst is back. */
+  g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now + 10 * G_USEC_PER_SEC), ==, ZC_SIP_RATE_PASS);
+  zc_sip_rate_limit_set_rate (limit, 0);
+  for (i = 0; i < 100; i++)
+    g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_PASS);
 }
 
 static void
@@ -472,12 +496,11 @@ reg_cb (ZcSipRegistration *reg G_GNUC_UNUSED, ZcSipRegState state, int status, c
   seen->reports++;
 }
 
-/* A response to the last REGISTER sent, from the registrar at
+/* A response to request @req, from the registrar or proxy at
  * 198.18.0.2:5062, with @extra header lines. */
 static char *
-register_response (Fixture *f, const char *status_line, const char *extra)
+response_to (const char *req, const char *status_line, const char *extra)
 {
-  const char *req = last_sent (f)->text;
   g_autofree char *via = header_value (req, "Via");
   g_autofree char *from = header_value (req, "From");
   g_autofree char *to = header_value (req, "To");
@@ -497,6 +520,57 @@ register_response (Fixture *f, const char *status_line, const char *extra)
   }
   return request (with_rport, NULL);
 }
+
+/* The same for the last request sent. */
+static char *
+register_response (Fixture *f, const char *status_line, const char *extra)
+{
+  return response_to (last_sent (f)->text, status_line, extra);
+}
+
+/* A call through the rendezvous proxy: its 407 is answered once, with the
+ * same INVITE in a new transaction (RFC 3261 22.2). */
+static void
+test_invite_proxy_auth (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  ZcSipFlow to = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
+  ZcSipSession *s;
+  g_autofree char *first_via = NULL, *challenge = NULL, *again = NULL, *auth = NULL, *via = NULL, *cseq = NULL;
+  const char *retry = NULL;
+
+  zc_sip_ua_set_account (f->ua, "example.test", "alice-auth", "secret");
+  s = zc_sip_ua_invite_as_account (f->ua, "sip:bob@example.test", &to, sdp_offer, NULL);
+  g_assert_nonnull (s);
+  zc_sip_session_set_user_data (s, f);
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "INVITE sip:bob@example.test SIP/2.0"));
+  g_assert_nonnull (strstr (last_sent (f)->text, "<sip:alice@example.test>;tag="));
+  first_via = header_value (last_sent (f)->text, "Via");
+  challenge = register_response (f, "SIP/2.0 407 Proxy Authentication Required",
+                                 "Proxy-Authenticate: Digest realm=\"example.test\", nonce=\"n1\", qop=\"auth\"\n");
+  feed (f, challenge);
+  for (guint i = 0; i < f->sent->len; i++) {
+    const Sent *sent = g_ptr_array_index (f->sent, i);
+    if (g_str_has_prefix (sent->text, "INVITE "))
+      retry = sent->text;
+  }
+  g_assert_nonnull (retry);
+  auth = header_value (retry, "Proxy-Authorization");
+  g_assert_nonnull (auth);
+  g_assert_nonnull (strstr (auth, "username=\"alice-auth\""));
+  g_assert_nonnull (strstr (auth, "uri=\"sip:bob@example.test\""));
+  g_assert_null (header_value (retry, "Authorization"));
+  cseq = header_value (retry, "CSeq");
+  g_assert_cmpstr (cseq, ==, "2 INVITE");
+  via = header_value (retry, "Via");
+  g_assert_cmpstr (via, !=, first_via);
+  g_assert_nonnull (strstr (retry, "\r\n\r\nv=0"));
+  /* A second challenge is a refusal: the call ends. */
+  again = response_to (retry, "SIP/2.0 407 Proxy Authentication Required",
+                             "Proxy-Authenticate: Digest realm=\"example.test\", nonce=\"n2\", qop=\"auth\"\n");
+  feed (f, again);
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "ended:3:407");
+}
+
 
 static void
 test_register_digest (Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -576,7 +650,9 @@ main (int argc, char **argv)
   ADD ("/sip/content-length-too-large", test_content_length_too_large);
   ADD ("/sip/dropped-responses", test_dropped_responses);
   ADD ("/sip/rate-limit", test_rate_limit);
+  g_test_add_func ("/sip/rate-limit/bucket", test_rate_limit_bucket);
   ADD ("/sip/outgoing-call", test_outgoing_call);
+  ADD ("/sip/invite-proxy-auth", test_invite_proxy_auth);
   ADD ("/sip/record-route", test_record_route);
   return g_test_run ();
 }
