@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* nice-pair - one end of a pair of plain libnice agents: the anchor of
- * bench/offlan-bench.sh (issue 5, item 7).  Two of these run, one per lab
+ * bench/offlan-bench.sh.  Two of these run, one per lab
  * host, and connect with ICE through the lab exactly as zcalld's agents do
  * (src/ice/ice-agent.c): NICE_COMPATIBILITY_RFC5245, no UPnP, ICE-TCP only
  * with --ice-tcp (zcalld offers it on calls through the rendezvous),

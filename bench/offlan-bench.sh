@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# offlan-bench.sh - off-LAN calls (issue 5, item 7): time from answer to
+# offlan-bench.sh - off-LAN calls: time from answer to
 # media flowing per topology, and registration time, of zcalld beside plain
 # libnice agents (bench/nice-pair.c) and a minimal SIP UA (tests/net/sipua.py)
 # in the same lab and the same run.  Run by `make bench` (as root; network
@@ -48,10 +48,10 @@
 #                     status --json` must then say "registered");
 #                     anchor: sipua.py registering user "anchor" from the
 #                     same host (port 5070) to k1, same capture, same span.
-# Targets (issue 5): answer -> media within 10 ms of the libnice pair's
+# Targets: answer -> media within 10 ms of the libnice pair's
 # checks -> first datagram (medians) on every topology; through symmetric
 # NATs every call connects, within 3 s of the answer.  Registration: no
-# target in the issue (shown beside the anchor).
+# target (shown beside the anchor).
 #
 #   ZCALLD / ZCALL        binaries (default: $top_builddir/src/...)
 #   BENCH_OFFLAN_RUNS     rounds per topology (default 5)

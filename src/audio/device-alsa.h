@@ -18,8 +18,8 @@
 
 /* Device buffer, in periods.  Playback is topped up to all but one
  * period (the engine's loop_playback()): enough to ride out one late
- * wake-up, little enough for the latency budget (issue 4: mouth-to-ear
- * <= 60 ms).  Not less: the pulse plugin sets PulseAudio's prebuf to
+ * wake-up, little enough for a mouth-to-ear budget of about 60 ms (a
+ * desk phone's).  Not less: the pulse plugin sets PulseAudio's prebuf to
  * buffer - period, and a stream kept below prebuf never (re)starts after
  * an underrun. */
 #define ZC_AUDIO_DEVICE_BUFFER_PERIODS 3

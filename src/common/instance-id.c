@@ -20,7 +20,7 @@ zc_instance_id_load_or_create (GError **error)
     g_strstrip (contents);
     if (g_uuid_string_is_valid (contents))
       return g_steal_pointer (&contents);
-    g_warning (_("%s does not hold a UUID, replacing it"), path);
+    g_warning ("%s does not hold a UUID, replacing it", path);
   }
 
   fresh = g_uuid_string_random ();

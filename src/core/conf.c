@@ -223,7 +223,7 @@ zc_config_load_file (const char *path, GError **error)
     g_auto (GStrv) keys = g_key_file_get_keys (keyfile, groups[g], NULL, NULL);
 
     if (!zc_conf_is_known_group (groups[g])) {
-      g_warning (_("%s: unknown group [%s], ignored"), path, groups[g]);
+      g_warning ("%s: unknown group [%s], ignored", path, groups[g]);
       continue;
     }
     for (guint k = 0; keys != NULL && keys[k] != NULL; k++) {
@@ -233,7 +233,7 @@ zc_config_load_file (const char *path, GError **error)
       g_autofree char *reason = NULL;
 
       if (spec == NULL) {
-        g_warning (_("%s:%u: [%s] %s: unknown key, ignored"), path, line_no, groups[g], keys[k]);
+        g_warning ("%s:%u: [%s] %s: unknown key, ignored", path, line_no, groups[g], keys[k]);
         continue;
       }
       value = g_key_file_get_string (keyfile, groups[g], keys[k], &local_error);

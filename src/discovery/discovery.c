@@ -124,7 +124,7 @@ pick_alternative_name (ZcDiscovery *d)
 {
   g_autofree char *alt = avahi_alternative_service_name (d->published_name);
 
-  g_message (_("service name “%s” is taken on the network, renaming to “%s”"), d->published_name, alt);
+  g_message ("service name “%s” is taken on the network, renaming to “%s”", d->published_name, alt);
   set_published_name (d, alt);
 }
 
@@ -136,7 +136,7 @@ entry_group_cb (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
   d->group = group; /* the callback can run before avahi_entry_group_new returns */
   switch (state) {
   case AVAHI_ENTRY_GROUP_ESTABLISHED:
-    g_message (_("published “%s” as _sip._udp and _sipuri._udp on port %u"), d->published_name,
+    g_message ("published “%s” as _sip._udp and _sipuri._udp on port %u", d->published_name,
                d->advert.port);
     set_state (d, ZC_DISCOVERY_RUNNING, _("published and browsing"));
     break;
@@ -145,7 +145,7 @@ entry_group_cb (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
     create_services (d);
     break;
   case AVAHI_ENTRY_GROUP_FAILURE:
-    g_warning (_("cannot publish “%s”: %s"), d->published_name,
+    g_warning ("cannot publish “%s”: %s", d->published_name,
                avahi_strerror (avahi_client_errno (avahi_entry_group_get_client (group))));
     set_state (d, ZC_DISCOVERY_FAILURE, avahi_strerror (avahi_client_errno (avahi_entry_group_get_client (group))));
     break;
@@ -165,7 +165,7 @@ create_services (ZcDiscovery *d)
   if (d->group == NULL) {
     d->group = avahi_entry_group_new (d->client, entry_group_cb, d);
     if (d->group == NULL) {
-      g_warning (_("cannot create an avahi entry group: %s"), avahi_strerror (avahi_client_errno (d->client)));
+      g_warning ("cannot create an avahi entry group: %s", avahi_strerror (avahi_client_errno (d->client)));
       set_state (d, ZC_DISCOVERY_FAILURE, avahi_strerror (avahi_client_errno (d->client)));
       return;
     }
@@ -191,7 +191,7 @@ create_services (ZcDiscovery *d)
   if (ret == AVAHI_OK)
     ret = avahi_entry_group_commit (d->group);
   if (ret != AVAHI_OK) {
-    g_warning (_("cannot publish “%s”: %s"), d->published_name, avahi_strerror (ret));
+    g_warning ("cannot publish “%s”: %s", d->published_name, avahi_strerror (ret));
     set_state (d, ZC_DISCOVERY_FAILURE, avahi_strerror (ret));
     return;
   }
@@ -215,7 +215,7 @@ zc_discovery_set_state (ZcDiscovery *d, const char *state)
     int ret = avahi_entry_group_update_service_txt_strlst (d->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
                                                           d->published_name, service_types[i], NULL, txt);
     if (ret != AVAHI_OK)
-      g_warning (_("cannot update the TXT record of %s: %s"), service_types[i], avahi_strerror (ret));
+      g_warning ("cannot update the TXT record of %s: %s", service_types[i], avahi_strerror (ret));
   }
   avahi_string_list_free (txt);
 }
@@ -305,7 +305,7 @@ browser_cb (AvahiServiceBrowser *browser, AvahiIfIndex ifindex, AvahiProtocol pr
     resolver = avahi_service_resolver_new (d->client, ifindex, protocol, name, type, domain, protocol, 0,
                                            resolver_cb, d);
     if (resolver == NULL) {
-      g_warning (_("cannot resolve “%s”: %s"), name, avahi_strerror (avahi_client_errno (d->client)));
+      g_warning ("cannot resolve “%s”: %s", name, avahi_strerror (avahi_client_errno (d->client)));
       break;
     }
     g_hash_table_insert (d->resolvers, g_steal_pointer (&key), resolver);
@@ -321,7 +321,7 @@ browser_cb (AvahiServiceBrowser *browser, AvahiIfIndex ifindex, AvahiProtocol pr
     break;
   }
   case AVAHI_BROWSER_FAILURE:
-    g_warning (_("browsing for %s failed: %s"), type,
+    g_warning ("browsing for %s failed: %s", type,
                avahi_strerror (avahi_client_errno (avahi_service_browser_get_client (browser))));
     break;
   case AVAHI_BROWSER_ALL_FOR_NOW:
@@ -340,7 +340,7 @@ start_browsing (ZcDiscovery *d)
     d->browsers[i] = avahi_service_browser_new (d->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
                                                 service_types[i], NULL, 0, browser_cb, d);
     if (d->browsers[i] == NULL)
-      g_warning (_("cannot browse for %s: %s"), service_types[i], avahi_strerror (avahi_client_errno (d->client)));
+      g_warning ("cannot browse for %s: %s", service_types[i], avahi_strerror (avahi_client_errno (d->client)));
   }
 }
 
@@ -378,7 +378,7 @@ client_cb (AvahiClient *client, AvahiClientState state, void *user_data)
   case AVAHI_CLIENT_S_RUNNING:
     g_free (d->host);
     d->host = g_strdup (avahi_client_get_host_name_fqdn (client));
-    g_message (_("connected to avahi-daemon (host name %s)"), d->host);
+    g_message ("connected to avahi-daemon (host name %s)", d->host);
     create_services (d);
     start_browsing (d);
     break;
@@ -392,12 +392,12 @@ client_cb (AvahiClient *client, AvahiClientState state, void *user_data)
                _("avahi-daemon is registering the host name"));
     break;
   case AVAHI_CLIENT_CONNECTING:
-    g_message (_("waiting for avahi-daemon; peers will appear once it runs"));
+    g_message ("waiting for avahi-daemon; peers will appear once it runs");
     set_state (d, ZC_DISCOVERY_WAITING, _("waiting for avahi-daemon to start"));
     break;
   case AVAHI_CLIENT_FAILURE:
     if (avahi_client_errno (client) == AVAHI_ERR_DISCONNECTED) {
-      g_message (_("avahi-daemon went away; waiting for it to return"));
+      g_message ("avahi-daemon went away; waiting for it to return");
       forget_client_objects (d);
       set_published_name (d, NULL);
       /* The client cannot be freed from inside its own callback. */
@@ -405,7 +405,7 @@ client_cb (AvahiClient *client, AvahiClientState state, void *user_data)
         d->reconnect_id = g_idle_add (reconnect_cb, d);
       set_state (d, ZC_DISCOVERY_WAITING, _("avahi-daemon stopped; waiting for it to return"));
     } else {
-      g_warning (_("avahi client failed: %s"), avahi_strerror (avahi_client_errno (client)));
+      g_warning ("avahi client failed: %s", avahi_strerror (avahi_client_errno (client)));
       set_state (d, ZC_DISCOVERY_FAILURE, avahi_strerror (avahi_client_errno (client)));
     }
     break;
@@ -430,7 +430,7 @@ client_connect (ZcDiscovery *d)
                                                avahi_strerror (error));
     /* Say it once, not every few seconds while the system bus is down. */
     if (d->state != ZC_DISCOVERY_WAITING || g_strcmp0 (d->detail, detail) != 0)
-      g_warning ("%s; %s", detail, _("retrying"));
+      g_warning ("%s; %s", detail, "retrying");
     set_state (d, ZC_DISCOVERY_WAITING, detail);
     d->reconnect_id = g_timeout_add_seconds (RECONNECT_INTERVAL_S, reconnect_cb, d);
   }

@@ -56,7 +56,7 @@ typedef enum {
 GQuark zc_call_media_error_quark (void);
 
 #define ZC_CALL_MEDIA_PTIME_MS 20                /* packet time, ms (RFC 3551 4.5) */
-#define ZC_CALL_MEDIA_DEFAULT_TIMEOUT_MS 20000   /* issue 4: default 20 s */
+#define ZC_CALL_MEDIA_DEFAULT_TIMEOUT_MS 20000   /* four RTCP intervals: a held or silent peer still sends RTCP */
 #define ZC_CALL_MEDIA_DEFAULT_JITTER_MS 40       /* playout depth at the start of a call */
 #define ZC_CALL_MEDIA_MAX_JITTER_MS 200          /* ... and the most it grows to (at least) */
 #define ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES 5       /* per gap; longer gaps are not filled */

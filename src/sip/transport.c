@@ -305,7 +305,7 @@ connection_io_cb (GSocket *socket G_GNUC_UNUSED, GIOCondition condition, gpointe
     g_autoptr (GError) error = NULL;
 
     if (!g_socket_check_connect_result (c->socket, &error)) {
-      g_message (_("cannot connect to %s port %u over TCP: %s"), c->flow.address, c->flow.port, error->message);
+      g_message ("cannot connect to %s port %u over TCP: %s", c->flow.address, c->flow.port, error->message);
       connection_close (c);
       return G_SOURCE_REMOVE;
     }
@@ -496,7 +496,7 @@ zc_sip_transport_new (guint16 port, GError **error)
     return NULL;
   }
   if (t->port != port)
-    g_message (_("SIP port %u is in use, using %u instead"), port, t->port);
+    g_message ("SIP port %u is in use, using %u instead", port, t->port);
 
   t->udp_source = g_socket_create_source (t->udp, G_IO_IN, NULL);
   g_source_set_callback (t->udp_source, (GSourceFunc) (void (*) (void)) udp_receive_cb, t, NULL);

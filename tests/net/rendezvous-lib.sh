@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# tests/net/rendezvous-lib.sh - the off-LAN lab of issue 5, on top of lib.sh
+# tests/net/rendezvous-lib.sh - the off-LAN lab (two NATed sites and a
+# public rendezvous), on top of lib.sh
 # (source lib.sh first; call net_init, then rdv_init).  Functions and state
 # only; like lib.sh, functions that start processes set globals and must not
 # be called inside $(...).
