@@ -31,8 +31,9 @@
 typedef struct _ZcIdentity ZcIdentity;
 
 /* Loads @dir/identity.pem, or creates it (with @common_name as the
- * certificate's CN, cut to 64 bytes, RFC 5280's upper bound) when the name
- * does not exist at all.  Anything else that is there, but is not a
+ * certificate's CN, cut to 64 bytes, RFC 5280's upper bound; an empty one
+ * becomes "zcall") when the name does not exist at all.  A loaded identity
+ * keeps the CN it was made with: a renamed user keeps their key.  Anything else that is there, but is not a
  * readable key and matching certificate (a directory, garbage, a
  * truncated file, a certificate of another key), fails with a GError that
  * names the file, and the file is left exactly as it was: the user decides

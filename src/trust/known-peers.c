@@ -6,7 +6,6 @@
 #include "trust/trust-error.h"
 #include "trust/trust-file.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -374,11 +373,18 @@ zc_known_peers_trust (ZcKnownPeers         *store,
                       ZcTrustVerdict       *verdict,
                       GError              **error)
 {
-  Line *line = instance_id != NULL ? g_hash_table_lookup (store->by_id, instance_id) : NULL;
+  Line *line;
 
+  g_return_val_if_fail (fingerprint != NULL, FALSE);
+  if (!valid_id (instance_id)) {
+    g_set_error_literal (error, ZC_TRUST_ERROR, ZC_TRUST_ERROR_INVALID,
+                         _("the peer's instance_id cannot be pinned (empty, too long or unprintable)"));
+    return FALSE;
+  }
+  line = g_hash_table_lookup (store->by_id, instance_id);
   if (line == NULL) {
     g_set_error (error, ZC_TRUST_ERROR, ZC_TRUST_ERROR_UNKNOWN_PEER,
-                 _("no pin for %s in %s"), instance_id != NULL ? instance_id : "(null)", store->path);
+                 _("no pin for %s in %s"), instance_id, store->path);
     return FALSE;
   }
   if (zc_fingerprint_equal (&line->peer.fingerprint, fingerprint)) {
@@ -393,7 +399,8 @@ zc_known_peers_trust (ZcKnownPeers         *store,
   } else {
     g_set_error (error, ZC_TRUST_ERROR, ZC_TRUST_ERROR_CHANGED,
                  _("%s shows another key than the one pinned in %s; "
-                   "after comparing fingerprints, replace the pin"), line->peer.name, store->path);
+                   "after comparing fingerprints, replace the pin"),
+                 *line->peer.name != '\0' ? line->peer.name : line->peer.instance_id, store->path);
     return FALSE;
   }
   return zc_known_peers_save (store, error);

@@ -478,6 +478,13 @@ test_peers_tofu (Fixture *f, gconstpointer data)
   g_assert_cmpint (verdict, ==, ZC_TRUST_KNOWN);
   g_assert_false (zc_known_peers_lookup (store, BOB)->verified);
 
+  /* The spellings the CLI's JSON and the D-Bus API will carry. */
+  g_assert_cmpstr (zc_trust_verdict_to_string (ZC_TRUST_NONE), ==, "none");
+  g_assert_cmpstr (zc_trust_verdict_to_string (ZC_TRUST_NEW), ==, "new");
+  g_assert_cmpstr (zc_trust_verdict_to_string (ZC_TRUST_KNOWN), ==, "known");
+  g_assert_cmpstr (zc_trust_verdict_to_string (ZC_TRUST_VERIFIED), ==, "verified");
+  g_assert_cmpstr (zc_trust_verdict_to_string (ZC_TRUST_CHANGED), ==, "changed");
+
   /* Every write went through a temporary that is gone. */
   listing = dir_listing (dir);
   g_assert_cmpstr (listing, ==, ZC_KNOWN_PEERS_FILE);
@@ -520,6 +527,9 @@ test_peers_hostile_names (Fixture *f, gconstpointer data)
   g_assert_error (error, ZC_TRUST_ERROR, ZC_TRUST_ERROR_INVALID);
   g_clear_error (&error);
   g_assert_cmpint (zc_known_peers_verdict (again, "", "x", &key, &error), ==, ZC_TRUST_NONE);
+  g_assert_error (error, ZC_TRUST_ERROR, ZC_TRUST_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (zc_known_peers_trust (again, "two words", &key, TRUE, NULL, &error));
   g_assert_error (error, ZC_TRUST_ERROR, ZC_TRUST_ERROR_INVALID);
   g_assert_cmpuint (zc_known_peers_get_size (again), ==, 2);
 
