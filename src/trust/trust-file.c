@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,8 +100,10 @@ zc_trust_file_write (const char  *dir,
       return set_errno_error (error, saved_errno, _("cannot rename to"), path);
     }
   } else {
-    /* link() refuses to replace; rename() would not. */
-    if (link (tmp, path) < 0) {
+    /* link() refuses to replace; rename() would not.  File systems
+     * without hard links (vfat) may still rename without replacing. */
+    if (link (tmp, path) < 0 &&
+        (errno == EEXIST || renameat2 (AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0)) {
       saved_errno = errno;
       g_unlink (tmp);
       return set_errno_error (error, saved_errno, _("cannot create"), path);

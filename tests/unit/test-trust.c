@@ -5,6 +5,7 @@
 #include "trust/identity.h"
 #include "trust/known-peers.h"
 #include "trust/trust-error.h"
+#include "trust/trust-file.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -374,6 +375,30 @@ test_identity_refuses_damage (Fixture *f, gconstpointer data)
   }
 }
 
+/* Two agents starting at once: the second never writes over the first. */
+static void
+test_file_no_replace (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "x", NULL);
+  g_autofree char *contents = NULL, *listing = NULL;
+  g_autoptr (GError) error = NULL;
+
+  (void) data;
+  g_assert_true (zc_trust_file_write (f->dir, "x", "first", 5, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (mode_of (path), ==, 0600);
+  g_assert_false (zc_trust_file_write (f->dir, "x", "second", 6, FALSE, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "first");
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (zc_trust_file_write (f->dir, "x", "third", 5, TRUE, NULL));
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "third");
+  listing = dir_listing (f->dir);
+  g_assert_cmpstr (listing, ==, "x");
+}
+
 /* ---- known peers ---------------------------------------------------------- */
 
 #define BOB "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -710,6 +735,7 @@ main (int argc, char **argv)
   ADD ("/trust/identity/create-reload", test_identity_create_reload);
   ADD ("/trust/identity/common-name", test_identity_common_name);
   ADD ("/trust/identity/refuses-damage", test_identity_refuses_damage);
+  ADD ("/trust/file/no-replace", test_file_no_replace);
   ADD ("/trust/known-peers/tofu", test_peers_tofu);
   ADD ("/trust/known-peers/hostile-names", test_peers_hostile_names);
   ADD ("/trust/known-peers/damaged-lines", test_peers_damaged_lines);
