@@ -587,11 +587,17 @@ zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const
   ua->io = *io;
   ua->user = g_strdup (identity->user);
   ua->display_name = g_strdup (identity->display_name);
-  ua->events = *events;
-  ua->user_data = user_data;
+  zc_sip_ua_set_events (ua, events, user_data);
   ua->pings = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   ua->stack = zc_sip_stack_new (ua_send_cb, ua, &stack_events, ua);
   return ua;
+}
+
+void
+zc_sip_ua_set_events (ZcSipUa *ua, const ZcSipUaEvents *events, gpointer user_data)
+{
+  ua->events = events != NULL ? *events : (ZcSipUaEvents){ 0 };
+  ua->user_data = user_data;
 }
 
 void

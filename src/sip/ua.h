@@ -67,6 +67,9 @@ ZcSipUa *zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identi
                                 gpointer user_data);
 void zc_sip_ua_free (ZcSipUa *ua);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSipUa, zc_sip_ua_free)
+/* Replaces the session event handlers (NULL @events: none), so that the
+ * owner of the UA can hand it to the call core built after it. */
+void zc_sip_ua_set_events (ZcSipUa *ua, const ZcSipUaEvents *events, gpointer user_data);
 
 ZcSipStack *zc_sip_ua_get_stack (ZcSipUa *ua);
 
