@@ -39,6 +39,23 @@ zc_call_event_to_string (ZcCallEvent event)
   return event < G_N_ELEMENTS (names) ? names[event] : "?";
 }
 
+/* ---- tones ------------------------------------------------------------------------ */
+
+/* The tone calls stay together here: the media layer takes tone playing
+ * over later.  A device named "none" has no tones either. */
+static void
+call_play_tone (ZcCall *call, const char *device, ZcTone tone)
+{
+  if (call->tone == NULL && g_strcmp0 (device, "none") != 0)
+    call->tone = zc_tone_player_start (device, tone);
+}
+
+void
+zc_call_stop_tone (ZcCall *call)
+{
+  g_clear_pointer (&call->tone, zc_tone_player_stop);
+}
+
 /* ---- life cycle ------------------------------------------------------------------- */
 
 static void
@@ -92,7 +109,7 @@ zc_call_free (ZcCall *call)
   g_clear_pointer (&call->ended_at, g_date_time_unref);
   g_free (call->end_reason);
   g_free (call->codec);
-  g_clear_pointer (&call->tone, zc_tone_player_stop);
+  zc_call_stop_tone (call);
   call_media_free (call);
   call_offer_clear (&call->offer);
   g_free (call->local_address);
@@ -166,23 +183,6 @@ zc_call_set_reason (ZcCall *call, const char *reason, guint status)
     call->sip_status = status;
 }
 
-/* ---- tones ------------------------------------------------------------------------ */
-
-/* The tone calls stay together here: the media layer takes tone playing
- * over later.  A device named "none" has no tones either. */
-static void
-call_play_tone (ZcCall *call, const char *device, ZcTone tone)
-{
-  if (call->tone == NULL && g_strcmp0 (device, "none") != 0)
-    call->tone = zc_tone_player_start (device, tone);
-}
-
-void
-zc_call_stop_tone (ZcCall *call)
-{
-  g_clear_pointer (&call->tone, zc_tone_player_stop);
-}
-
 /* ---- the state machine ------------------------------------------------------------ */
 
 typedef void (*ZcCallAction) (ZcCall *call);
@@ -211,6 +211,14 @@ static const ZcCallTransition transitions[] = {
   { ZC_CALL_RINGING,  ZC_CALL_EV_ANSWER,      ZC_CALL_ACTIVE,   act_answered,       "answered" },
   { ZC_CALL_CALLING,  ZC_CALL_EV_ACCEPTED,    ZC_CALL_ACTIVE,   act_answered,       "answered" },
   { ZC_CALL_RINGING,  ZC_CALL_EV_ACCEPTED,    ZC_CALL_ACTIVE,   act_answered,       "answered" },
+  /* A re-offer in an early dialog (UPDATE) sets the hold flags only;
+   * the state follows them once the call is established. */
+  { ZC_CALL_CALLING,  ZC_CALL_EV_HOLD,        ZC_CALL_CALLING,  NULL,               NULL },
+  { ZC_CALL_CALLING,  ZC_CALL_EV_UNHOLD,      ZC_CALL_CALLING,  NULL,               NULL },
+  { ZC_CALL_INCOMING, ZC_CALL_EV_HOLD,        ZC_CALL_INCOMING, NULL,               NULL },
+  { ZC_CALL_INCOMING, ZC_CALL_EV_UNHOLD,      ZC_CALL_INCOMING, NULL,               NULL },
+  { ZC_CALL_RINGING,  ZC_CALL_EV_HOLD,        ZC_CALL_RINGING,  NULL,               NULL },
+  { ZC_CALL_RINGING,  ZC_CALL_EV_UNHOLD,      ZC_CALL_RINGING,  NULL,               NULL },
   { ZC_CALL_ACTIVE,   ZC_CALL_EV_HOLD,        ZC_CALL_HELD,     NULL,               "held" },
   { ZC_CALL_ACTIVE,   ZC_CALL_EV_UNHOLD,      ZC_CALL_ACTIVE,   NULL,               NULL },
   { ZC_CALL_HELD,     ZC_CALL_EV_HOLD,        ZC_CALL_HELD,     NULL,               NULL },

@@ -410,7 +410,9 @@ zc_calls_decline (ZcCalls *calls, const char *id, GError **error)
 
   if (call == NULL)
     return FALSE;
-  if (call->outgoing || call->state != ZC_CALL_RINGING || call->session == NULL) {
+  /* Unlike an answer, a refusal needs no media: it may come while the
+   * call still gathers. */
+  if (!fits_ringing_incoming (call) || call->session == NULL) {
     g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not ringing here"), call->id);
     return FALSE;
   }

@@ -508,6 +508,12 @@ test_decline (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (call_by_id (f, "1")->end_reason, ==, "declined");
   g_assert_cmpuint (call_by_id (f, "1")->sip_status, ==, 603);
   g_assert_null (f->stream);
+
+  /* A refusal needs no media: it may come while the call gathers. */
+  incoming (f, "de2", offer_pcmu, FALSE);
+  g_assert_true (zc_calls_decline (f->calls, "2", &error));
+  g_assert_cmpstr (call_by_id (f, "2")->end_reason, ==, "declined");
+  g_assert_null (f->stream);
 }
 
 static void
