@@ -24,6 +24,7 @@ struct _ZcAgent {
   char *presence;             /* as the user set it: available or dnd */
   char *advertised_state;     /* what TXT says: available, busy or dnd */
   ZcSipTransport *sip;
+  ZcSipUa *ua;                 /* ours; the calls, rendezvous and liveness use it */
   ZcCalls *calls;
   ZcRendezvous *rendezvous;
   ZcLiveness *liveness;
@@ -196,8 +197,12 @@ zc_agent_new (ZcConfig *config, GError **error)
     return NULL;
   {
     static const ZcCallsObserver calls_observer = { .call_changed = call_changed_cb };
-    agent->calls = zc_calls_new (agent->sip, config, agent->peers, &calls_observer, agent);
-    zc_sip_ua_set_rate_limit (zc_calls_get_ua (agent->calls), config->rate_limit);
+    ZcSipIdentity identity = { .user = config->user, .display_name = config->display_name };
+
+    /* The call core installs its session handlers (zc_calls_new). */
+    agent->ua = zc_sip_ua_new (agent->sip, &identity, NULL, NULL);
+    zc_sip_ua_set_rate_limit (agent->ua, config->rate_limit);
+    agent->calls = zc_calls_new (agent->ua, agent->sip, config, agent->peers, &calls_observer, agent);
   }
   return g_steal_pointer (&agent);
 }
@@ -233,7 +238,7 @@ zc_agent_start (ZcAgent *agent)
   };
 
   if (agent->rendezvous == NULL) {
-    agent->rendezvous = zc_rendezvous_new (agent->config, zc_calls_get_ua (agent->calls), agent->sip,
+    agent->rendezvous = zc_rendezvous_new (agent->config, agent->ua, agent->sip,
                                            agent->instance_id, rendezvous_changed_cb, agent);
     zc_calls_set_rendezvous (agent->calls, agent->rendezvous);
   }
@@ -244,7 +249,7 @@ zc_agent_start (ZcAgent *agent)
     return;
   }
   agent->discovery = zc_discovery_new (&advert, &discovery_events, agent);
-  agent->liveness = zc_liveness_new (zc_calls_get_ua (agent->calls), agent->peers, &times);
+  agent->liveness = zc_liveness_new (agent->ua, agent->peers, &times);
 }
 
 void
@@ -268,6 +273,7 @@ zc_agent_free (ZcAgent *agent)
   agent->observer = (ZcAgentObserver){ 0 };
   zc_agent_stop (agent);
   g_clear_pointer (&agent->calls, zc_calls_free);
+  g_clear_pointer (&agent->ua, zc_sip_ua_free);
   g_clear_pointer (&agent->peers, zc_peer_table_free);
   g_clear_pointer (&agent->sip, zc_sip_transport_free);
   zc_config_free (agent->config);

@@ -31,12 +31,13 @@ typedef struct {
 
 typedef struct _ZcCalls ZcCalls;
 
-ZcCalls *zc_calls_new (ZcSipTransport *transport, const ZcConfig *config, ZcPeerTable *peers,
+/* The calls take @ua's session events (the agent owns @ua, which must
+ * outlive the calls); @transport tells the local address for a peer. */
+ZcCalls *zc_calls_new (ZcSipUa *ua, ZcSipTransport *transport, const ZcConfig *config, ZcPeerTable *peers,
                        const ZcCallsObserver *observer, gpointer user_data);
 void zc_calls_free (ZcCalls *calls);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcCalls, zc_calls_free)
 
-ZcSipUa *zc_calls_get_ua (ZcCalls *calls);
 /* Off-LAN calls go through @rendezvous (not owned; NULL = none). */
 typedef struct _ZcRendezvous ZcRendezvous;
 void zc_calls_set_rendezvous (ZcCalls *calls, ZcRendezvous *rendezvous);

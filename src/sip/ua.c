@@ -309,11 +309,17 @@ zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const
   ua->io = *io;
   ua->user = g_strdup (identity->user);
   ua->display_name = g_strdup (identity->display_name);
-  ua->callbacks = *callbacks;
-  ua->user_data = user_data;
+  zc_sip_ua_set_callbacks (ua, callbacks, user_data);
   ua->pings = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   ua->stack = zc_sip_stack_new (ua_send_cb, ua, &stack_callbacks, ua);
   return ua;
+}
+
+void
+zc_sip_ua_set_callbacks (ZcSipUa *ua, const ZcSipUaCallbacks *callbacks, gpointer user_data)
+{
+  ua->callbacks = callbacks != NULL ? *callbacks : (ZcSipUaCallbacks){ 0 };
+  ua->user_data = user_data;
 }
 
 void

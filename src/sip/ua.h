@@ -66,6 +66,9 @@ ZcSipUa *zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identi
                                 gpointer user_data);
 void zc_sip_ua_free (ZcSipUa *ua);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSipUa, zc_sip_ua_free)
+/* Replaces the session callbacks (NULL @callbacks: none), so that the
+ * owner of the UA can hand it to the call core built after it. */
+void zc_sip_ua_set_callbacks (ZcSipUa *ua, const ZcSipUaCallbacks *callbacks, gpointer user_data);
 
 /* One whole message from the transport (the stand-in io's way in).
  * Returns FALSE when a stream's framing cannot be trusted any more (the

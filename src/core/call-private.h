@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Inside the call core: one call (call.c) and the list that owns the
+ * calls and routes the user agent's events to them (calls.c).  A call's
+ * state changes only through zc_call_fire() and its table; the media is
+ * reached through ZcCallStreamOps so that tests drive it without devices. */
+#pragma once
+
+#include "core/calls.h"
+#include "core/rendezvous.h"
+#include "media/media-stream.h"
+#include "sdp/sdp.h"
+
+/* Ended calls kept for `zcall calls`. */
+#define ZC_CALL_HISTORY_LENGTH 50
+/* An unanswered call stops ringing after this long, like a desk phone. */
+#define ZC_CALL_RING_TIMEOUT_MS (60 * 1000)
+/* Through the rendezvous, when no candidate pair connects within ~2 s,
+ * the caller restarts ICE as a backstop; the restarted checks (and a
+ * callee waiting for them after its own checks failed) get the grace
+ * time before the call ends. */
+#define ZC_CALL_ICE_BACKSTOP_MS 2000
+#define ZC_CALL_ICE_BACKSTOP_GRACE_MS 8000
+
+/* INCOMING is a call still gathering its candidates before it rings; it
+ * shows as "ringing" outside, but cannot be answered yet. */
+typedef enum {
+  ZC_CALL_CALLING,
+  ZC_CALL_INCOMING,
+  ZC_CALL_RINGING,
+  ZC_CALL_ACTIVE,
+  ZC_CALL_HELD,
+  ZC_CALL_ENDED,
+} ZcCallState;
+
+typedef enum {
+  ZC_CALL_EV_MEDIA_READY,      /* candidates gathered */
+  ZC_CALL_EV_OFFERED,          /* incoming: the answer is ready, the user is asked */
+  ZC_CALL_EV_PROGRESS,         /* outgoing: 180/183 */
+  ZC_CALL_EV_ANSWER,           /* incoming: we answer */
+  ZC_CALL_EV_ACCEPTED,         /* outgoing: the peer's 2xx */
+  ZC_CALL_EV_HOLD,             /* either side holds */
+  ZC_CALL_EV_UNHOLD,           /* neither side holds */
+  ZC_CALL_EV_END,
+} ZcCallEvent;
+
+const char *zc_call_state_to_string (ZcCallState state);
+const char *zc_call_event_to_string (ZcCallEvent event);
+
+/* The media of one call as the core uses it; the default wraps
+ * ZcMediaStream (media/media-stream.h), tests give a scripted fake.  The
+ * callbacks' stream argument is not used by the core. */
+typedef struct _ZcCallStream ZcCallStream;
+typedef struct {
+  ZcCallStream *(*create) (const ZcMediaStreamConfig *config, const ZcMediaStreamCallbacks *callbacks,
+                          gpointer user_data, GError **error);
+  void (*free) (ZcCallStream *media);
+  /* What goes into our SDP, once ready. */
+  void (*get_local) (ZcCallStream *media, const char **address, guint16 *rtp_port, guint16 *rtcp_port,
+                     const char **ice_attributes);
+  gboolean (*start) (ZcCallStream *media, const ZcMediaRemote *remote, GError **error);
+  gboolean (*is_started) (ZcCallStream *media);
+  gboolean (*restart_ice) (ZcCallStream *media, GError **error);
+  gboolean (*set_remote_ice) (ZcCallStream *media, const char *ufrag, const char *pwd,
+                              const char *const *candidates, GError **error);
+  gboolean (*is_ice_restart) (ZcCallStream *media, const char *ufrag);
+  gboolean (*is_connected) (ZcCallStream *media);
+  gboolean (*can_relay) (ZcCallStream *media);
+  gboolean (*send_dtmf) (ZcCallStream *media, const char *digits, GError **error);
+  /* NULL until started; else a{sv}, and *audio_error a failing device or NULL. */
+  GVariant *(*describe) (ZcCallStream *media, char **audio_error);
+  /* Ringback or ring while the call rings; the media stops it itself
+   * when it starts or is freed. */
+  void (*play_tone) (ZcCallStream *media, ZcMediaTone tone);
+  void (*stop_tone) (ZcCallStream *media);
+} ZcCallStreamOps;
+
+extern const ZcCallStreamOps zc_call_stream_default_ops;
+
+/* What was negotiated when an offer arrived, kept until it is answered. */
+typedef struct {
+  ZcSdpSession *remote;        /* the peer's offer */
+  ZcCodec *codec;              /* the codec we send with */
+  gint telephone_event_pt;     /* -1 = none */
+  char *answer;                /* our answer (or our offer in the 200, late offer) */
+} ZcCallOffer;
+
+typedef struct _ZcCall ZcCall;
+
+struct _ZcCall {
+  ZcCalls *calls;
+  char *id;
+  gboolean outgoing;
+  ZcCallState state;
+  ZcSipSession *session;
+  char *peer_uri;
+  char *peer_name;
+  char *sip_call_id;
+  GDateTime *started_at;
+  GDateTime *answered_at;
+  GDateTime *ended_at;
+  gint64 answered_us;
+  gint64 ended_us;
+  char *end_reason;
+  guint sip_status;
+  char *codec;
+  gboolean local_hold;
+  gboolean remote_hold;
+  int hold_pending;            /* -1 none, else the hold state asked for */
+  ZcCallStream *media;
+  ZcCallOffer offer;           /* incoming: the negotiated offer, until answered */
+  ZcSipFlow flow;              /* outgoing: where the INVITE goes once media is ready */
+  gboolean via_rendezvous;     /* through the rendezvous proxy, either way */
+  char *local_address;
+  guint64 sdp_session_id;
+  guint64 sdp_version;
+  ZcSdpSession *our_offer;     /* the last offer we sent */
+  gboolean late_offer;         /* incoming INVITE had no SDP: we offer in the 200 */
+  guint auto_answer_id;
+  guint ring_timeout_id;
+  guint ice_backstop_id;       /* through the rendezvous: no pair yet -> ICE restart */
+  gboolean ice_restarted;      /* the backstop ran (once per call) */
+  gboolean ice_restart_pending; /* our re-INVITE with the restarted offer is out */
+};
+
+typedef struct {
+  guint ring_timeout_ms;
+  guint ice_backstop_ms;
+  guint ice_backstop_grace_ms;
+} ZcCallTimers;
+
+typedef char *(*ZcCallsLocalAddressFunc) (const char *remote, gpointer data);
+
+struct _ZcCalls {
+  const ZcConfig *config;
+  ZcSipUa *ua;
+  ZcCallsLocalAddressFunc local_address_for;
+  gpointer local_address_data;
+  ZcPeerTable *peers;
+  ZcRendezvous *rendezvous;    /* NULL without [rendezvous] registrar */
+  ZcCallsObserver observer;
+  gpointer observer_data;
+  const ZcCallStreamOps *media_ops;
+  ZcCallTimers timers;
+  GPtrArray *calls;            /* ZcCall*, oldest first */
+  guint next_id;
+  gboolean dnd;
+};
+
+/* call.c */
+ZcCall *zc_call_new (ZcCalls *calls, gboolean outgoing, ZcCallState state);
+void zc_call_free (ZcCall *call);
+GVariant *zc_call_to_variant (ZcCall *call);
+void zc_call_emit (ZcCall *call, const char *event);
+/* The one way a state changes: looks up (state, event) in the table.  An
+ * event without a row is a bug, logged and otherwise ignored: FALSE. */
+gboolean zc_call_fire (ZcCall *call, ZcCallEvent event);
+/* TRUE when the table has a row for @event in the call's state. */
+gboolean zc_call_can (ZcCall *call, ZcCallEvent event);
+void zc_call_set_reason (ZcCall *call, const char *reason, guint status);
+/* Ends the call for the core (resources go, "ended" goes out); a call
+ * that has ended already stays as it is, since the user agent may report
+ * the end of a session the core ended itself. */
+void zc_call_end (ZcCall *call);
+/* The one way to refuse an incoming call: @reason for the history, the
+ * SIP rejection, the end. */
+void zc_call_refuse (ZcCall *call, const char *reason, int status, const char *phrase);
+/* Hangs up (BYE/CANCEL) and ends with @reason when the media fails. */
+void zc_call_end_for_media (ZcCall *call, const char *reason);
+void zc_call_codec_describe (ZcCall *call, const ZcCodec *codec);
+ZcSdpLocal zc_call_local_sdp (ZcCall *call, ZcMediaDirection direction);
+ZcMediaDirection zc_call_our_direction (gboolean hold);
+/* Negotiates an incoming offer once and keeps the result in call->offer. */
+gboolean zc_call_negotiate_offer (ZcCall *call, const char *sdp, GError **error);
+gboolean zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **error);
+gboolean zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *chosen, gint te_pt);
+gboolean zc_call_stream_is_started (ZcCall *call);
+void zc_call_stop_tone (ZcCall *call);
+void zc_call_ice_backstop_arm (ZcCall *call);
+/* The peer's re-offer carries a new ufrag: ours restarts too. */
+gboolean zc_call_ice_restart_by_peer (ZcCall *call, const ZcSdpSession *offer, GError **error);
+gboolean zc_call_answer (ZcCall *call, GError **error);
+guint zc_call_timeout_add_ms (guint ms, GSourceFunc func, gpointer data);
+/* Unanswered after @ms: an outgoing call hangs up, an incoming one gets 480. */
+void zc_call_arm_ring_timeout (ZcCall *call, guint ms);
+
+/* calls.c: what call.c asks of the list */
+void zc_calls_trim_history (ZcCalls *calls);
+
+/* Test hooks: the media, the timers and the local-address look-up. */
+void zc_calls_set_media_ops (ZcCalls *calls, const ZcCallStreamOps *ops);
+void zc_calls_set_timers (ZcCalls *calls, const ZcCallTimers *timers);
+void zc_calls_set_local_address_func (ZcCalls *calls, ZcCallsLocalAddressFunc func, gpointer data);

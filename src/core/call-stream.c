@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A call's media as the core drives it: the stream's creation from the
+ * configuration, its start once both descriptions are known, its events
+ * (ready, digits, timeout, ICE failure) and the ICE restart backstop.
+ * Everything goes through ZcCallStreamOps; the default wraps ZcMediaStream. */
+#define G_LOG_DOMAIN "calls"
+
+#include "config.h"
+#include "core/call-private.h"
+
+#include "common/i18n.h"
+
+/* ---- the default media: ZcMediaStream -------------------------------------------- */
+
+#define STREAM(m) ((ZcMediaStream *) (m))
+
+static ZcCallStream *
+stream_create (const ZcMediaStreamConfig *config, const ZcMediaStreamCallbacks *callbacks, gpointer user_data,
+               GError **error)
+{
+  return (ZcCallStream *) zc_media_stream_new (config, callbacks, user_data, error);
+}
+
+static void
+stream_free (ZcCallStream *media)
+{
+  zc_media_stream_free (STREAM (media));
+}
+
+static void
+stream_get_local (ZcCallStream *media, const char **address, guint16 *rtp_port, guint16 *rtcp_port,
+                  const char **ice_attributes)
+{
+  *address = zc_media_stream_get_address (STREAM (media));
+  *rtp_port = zc_media_stream_get_rtp_port (STREAM (media));
+  *rtcp_port = zc_media_stream_get_rtcp_port (STREAM (media));
+  *ice_attributes = zc_media_stream_get_ice_attributes (STREAM (media));
+}
+
+static gboolean
+stream_start (ZcCallStream *media, const ZcMediaRemote *remote, GError **error)
+{
+  return zc_media_stream_start (STREAM (media), remote, error);
+}
+
+static gboolean
+stream_is_started (ZcCallStream *media)
+{
+  return zc_media_stream_is_started (STREAM (media));
+}
+
+static gboolean
+stream_restart_ice (ZcCallStream *media, GError **error)
+{
+  return zc_media_stream_restart_ice (STREAM (media), error);
+}
+
+static gboolean
+stream_set_remote_ice (ZcCallStream *media, const char *ufrag, const char *pwd, const char *const *candidates,
+                       GError **error)
+{
+  return zc_media_stream_set_remote_ice (STREAM (media), ufrag, pwd, candidates, error);
+}
+
+static gboolean
+stream_is_ice_restart (ZcCallStream *media, const char *ufrag)
+{
+  return zc_media_stream_is_ice_restart (STREAM (media), ufrag);
+}
+
+static gboolean
+stream_is_connected (ZcCallStream *media)
+{
+  return zc_media_stream_is_connected (STREAM (media));
+}
+
+static gboolean
+stream_can_relay (ZcCallStream *media)
+{
+  return zc_media_stream_can_relay (STREAM (media));
+}
+
+static gboolean
+stream_send_dtmf (ZcCallStream *media, const char *digits, GError **error)
+{
+  return zc_media_stream_send_dtmf (STREAM (media), digits, error);
+}
+
+static GVariant *
+stream_describe (ZcCallStream *media, char **audio_error)
+{
+  if (!zc_media_stream_is_started (STREAM (media)))
+    return NULL;
+  *audio_error = zc_media_stream_get_audio_error (STREAM (media));
+  return zc_media_stream_describe (STREAM (media));
+}
+
+static void
+stream_play_tone (ZcCallStream *media, ZcMediaTone tone)
+{
+  zc_media_stream_play_tone (STREAM (media), tone);
+}
+
+static void
+stream_stop_tone (ZcCallStream *media)
+{
+  zc_media_stream_stop_tone (STREAM (media));
+}
+
+const ZcCallStreamOps zc_call_stream_default_ops = {
+  .create = stream_create,
+  .free = stream_free,
+  .get_local = stream_get_local,
+  .start = stream_start,
+  .is_started = stream_is_started,
+  .restart_ice = stream_restart_ice,
+  .set_remote_ice = stream_set_remote_ice,
+  .is_ice_restart = stream_is_ice_restart,
+  .is_connected = stream_is_connected,
+  .can_relay = stream_can_relay,
+  .send_dtmf = stream_send_dtmf,
+  .describe = stream_describe,
+  .play_tone = stream_play_tone,
+  .stop_tone = stream_stop_tone,
+};
+
+/* ---- the ICE restart backstop ------------------------------------------------------ */
+
+static gboolean ice_backstop (ZcCall *call);
+
+static gboolean
+ice_backstop_cb (gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  call->ice_backstop_id = 0;
+  if (call->media == NULL || call->calls->media_ops->is_connected (call->media))
+    return G_SOURCE_REMOVE;
+  if (!call->outgoing || call->ice_restarted) {
+    /* The caller's restart never came, or the restarted checks failed too. */
+    zc_call_end_for_media (call, "no media path");
+    return G_SOURCE_REMOVE;
+  }
+  if (!ice_backstop (call))
+    zc_call_end_for_media (call, "no media path");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ice_backstop_grace (ZcCall *call)
+{
+  call->ice_backstop_id = g_timeout_add (call->calls->timers.ice_backstop_grace_ms, ice_backstop_cb, call);
+}
+
+/* Calls through the rendezvous with a TURN server get a second chance
+ * when no candidate pair works (RFC 8445 leaves it to us): the
+ * caller restarts ICE in a re-INVITE, with the same candidates (the
+ * relayed ones need nothing but the TURN server), so a path that was
+ * blocked for a moment is found again instead of the call ending.
+ * ICE_BACKSTOP_MS after the checks began, or at once when they all failed
+ * sooner.  Not a relay-only restart: libnice's force-relay set on a
+ * running agent gave checks that never connected in the lab, and a fresh
+ * relay-only agent would need new TURN allocations. */
+static gboolean
+ice_backstop_possible (ZcCall *call)
+{
+  return call->via_rendezvous && !call->ice_restarted && call->media != NULL
+         && call->calls->media_ops->can_relay (call->media) && call->session != NULL;
+}
+
+void
+zc_call_ice_backstop_arm (ZcCall *call)
+{
+  const ZcCallTimers *timers = &call->calls->timers;
+
+  if (ice_backstop_possible (call) && call->ice_backstop_id == 0)
+    call->ice_backstop_id = g_timeout_add (call->outgoing ? timers->ice_backstop_ms : timers->ice_backstop_grace_ms,
+                                           ice_backstop_cb, call);
+}
+
+/* The backstop's restart: new ICE credentials in a re-INVITE.  FALSE when
+ * it cannot be sent. */
+static gboolean
+ice_backstop (ZcCall *call)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer = NULL;
+  ZcSdpLocal local;
+
+  call->ice_restarted = TRUE;
+  if (call->session == NULL || !call->calls->media_ops->restart_ice (call->media, &error)) {
+    g_message (_("call %s: no ICE restart: %s"), call->id, error ? error->message : _("no dialog"));
+    return FALSE;
+  }
+  g_message (_("call %s: no candidate pair works; restarting ICE"), call->id);
+  call->sdp_version++;
+  local = zc_call_local_sdp (call, zc_call_our_direction (call->local_hold));
+  offer = zc_sdp_build_offer (&local);
+  g_clear_pointer (&call->our_offer, zc_sdp_session_free);
+  call->our_offer = zc_sdp_parse (offer, NULL);
+  if (!zc_sip_session_reinvite (call->session, offer)) {
+    g_message (_("call %s: cannot send the re-INVITE for the ICE restart"), call->id);
+    return FALSE;
+  }
+  call->ice_restart_pending = TRUE;
+  /* The restarted checks get as long again; then the call ends. */
+  ice_backstop_grace (call);
+  return TRUE;
+}
+
+gboolean
+zc_call_ice_restart_by_peer (ZcCall *call, const ZcSdpSession *offer, GError **error)
+{
+  const ZcCallStreamOps *ops = call->calls->media_ops;
+
+  if (call->media == NULL || !ops->is_ice_restart (call->media, zc_sdp_session_get_ice_ufrag (offer)))
+    return TRUE;
+  /* RFC 8839 4.4.1.1.2: a new ufrag is an ICE restart; ours restarts
+   * too, and the answer carries our new credentials. */
+  call->ice_restarted = TRUE;
+  g_clear_handle_id (&call->ice_backstop_id, g_source_remove);
+  if (!ops->restart_ice (call->media, error)
+      || !ops->set_remote_ice (call->media, zc_sdp_session_get_ice_ufrag (offer), zc_sdp_session_get_ice_pwd (offer),
+                               zc_sdp_session_get_ice_candidates (offer), error)) {
+    g_message (_("call %s: cannot restart ICE: %s"), call->id, (*error)->message);
+    return FALSE;
+  }
+  g_message (_("call %s: the peer restarted ICE"), call->id);
+  ice_backstop_grace (call);
+  return TRUE;
+}
+
+/* ---- media events ------------------------------------------------------------------ */
+
+static void
+media_ready_cb (ZcMediaStream *stream G_GNUC_UNUSED, const GError *error, gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  if (call->state == ZC_CALL_ENDED)
+    return;
+  if (error != NULL) {
+    g_warning (_("call %s: no media transport: %s"), call->id, error->message);
+    if (call->outgoing) {
+      zc_call_set_reason (call, "no media", 0);
+      zc_call_end (call);
+    } else {
+      zc_call_refuse (call, "no media", 500, "No Media Transport");
+    }
+    return;
+  }
+  zc_call_fire (call, ZC_CALL_EV_MEDIA_READY);
+}
+
+static void
+media_digit_cb (ZcMediaStream *stream G_GNUC_UNUSED, char digit, gpointer user_data)
+{
+  ZcCall *call = user_data;
+  ZcCalls *calls = call->calls;
+  g_autoptr (GVariant) view = g_variant_ref_sink (zc_call_to_variant (call));
+  GVariantDict dict;
+
+  g_message (_("call %s: DTMF %c"), call->id, digit);
+  g_variant_dict_init (&dict, view);
+  g_variant_dict_insert (&dict, "dtmf_digit", "s", (char[]){ digit, '\0' });
+  if (calls->observer.call_changed != NULL) {
+    g_autoptr (GVariant) with_digit = g_variant_ref_sink (g_variant_dict_end (&dict));
+    calls->observer.call_changed ("dtmf", with_digit, calls->observer_data);
+  } else {
+    g_variant_dict_clear (&dict);
+  }
+}
+
+static void
+media_timeout_cb (ZcMediaStream *stream G_GNUC_UNUSED, gpointer user_data)
+{
+  zc_call_end_for_media (user_data, "media timeout");
+}
+
+static void
+media_failed_cb (ZcMediaStream *stream G_GNUC_UNUSED, gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  /* After a restart the grace timer decides: libnice may still report
+   * the first round's failure, and the new checks get their full time. */
+  if (call->ice_restarted && call->ice_backstop_id != 0)
+    return;
+  if (ice_backstop_possible (call)) {
+    g_clear_handle_id (&call->ice_backstop_id, g_source_remove);
+    if (!call->outgoing) {
+      zc_call_ice_backstop_arm (call); /* wait for the caller's restart */
+      return;
+    }
+    if (ice_backstop (call))
+      return;
+  }
+  zc_call_end_for_media (call, "no media path");
+}
+
+/* ---- creation and start ------------------------------------------------------------ */
+
+gboolean
+zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **error)
+{
+  static const ZcMediaStreamCallbacks callbacks = {
+    .ready = media_ready_cb,
+    .digit = media_digit_cb,
+    .timeout = media_timeout_cb,
+    .failed = media_failed_cb,
+  };
+  const ZcConfig *config = call->calls->config;
+  ZcMediaStreamConfig media = {
+    .call_id = call->id,
+    .local_address = call->local_address,
+    .controlling = controlling,
+    .rtcp_mux = rtcp_mux,
+    .port_min = config->rtp_port_min,
+    .port_max = config->rtp_port_max,
+    .capture_device = config->capture_device,
+    .playback_device = config->playback_device,
+    .ring_device = config->ring_device,
+    .aec = {
+      .tail_ms = config->echo_tail_ms,
+      .echo_cancel = config->echo_cancel,
+      .denoise = config->denoise,
+      .agc = config->agc,
+    },
+    .media_timeout_ms = config->media_timeout_ms,
+    .jitter_ms = config->jitter_ms,
+  };
+
+  zc_rendezvous_get_ice_servers (call->calls->rendezvous, &media.ice_servers);
+  media.ice_tcp = call->via_rendezvous && config->ice_tcp;
+  zc_codec_options_init (&media.codec_options);
+  media.codec_options.bitrate_bps = config->opus_bitrate_bps;
+  media.codec_options.dtx = config->opus_dtx;
+  media.codec_options.opus_pcm_rate = config->opus_rate_hz;
+  call->media = call->calls->media_ops->create (&media, &callbacks, call, error);
+  return call->media != NULL;
+}
+
+/* Starts the media once both descriptions are known: @remote is the peer's
+ * offer or answer, @chosen the codec to send with. */
+gboolean
+zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *chosen, gint te_pt)
+{
+  g_autoptr (GError) error = NULL;
+  ZcMediaRemote peer = {
+    .address = zc_sdp_session_get_address (remote),
+    .rtp_port = zc_sdp_session_get_port (remote),
+    .rtcp_port = zc_sdp_session_get_rtcp_port (remote),
+    .rtcp_mux = zc_sdp_session_get_rtcp_mux (remote),
+    .ice_ufrag = zc_sdp_session_get_ice_ufrag (remote),
+    .ice_pwd = zc_sdp_session_get_ice_pwd (remote),
+    .ice_candidates = zc_sdp_session_get_ice_candidates (remote),
+    .codec = chosen,
+    .telephone_event_pt = te_pt,
+  };
+
+  if (call->media == NULL || !call->calls->media_ops->start (call->media, &peer, &error)) {
+    g_warning (_("call %s: no media: %s"), call->id, error ? error->message : _("no media stream"));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+zc_call_stream_is_started (ZcCall *call)
+{
+  return call->media != NULL && call->calls->media_ops->is_started (call->media);
+}

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* One call: its life from creation to the history, its state machine as a
+ * table, its media (through ZcCallStreamOps) and the ICE restart backstop. */
+#define G_LOG_DOMAIN "calls"
+
+#include "config.h"
+#include "core/call-private.h"
+
+#include "common/i18n.h"
+
+#include <string.h>
+
+#define PTIME_MS 20
+
+/* ---- names ------------------------------------------------------------------------ */
+
+const char *
+zc_call_state_to_string (ZcCallState state)
+{
+  /* INCOMING is internal: outside the call rings already. */
+  static const char *const names[] = { "calling", "ringing", "ringing", "active", "held", "ended" };
+
+  return state < G_N_ELEMENTS (names) ? names[state] : "?";
+}
+
+static const char *
+state_debug_name (ZcCallState state)
+{
+  return state == ZC_CALL_INCOMING ? "incoming" : zc_call_state_to_string (state);
+}
+
+const char *
+zc_call_event_to_string (ZcCallEvent event)
+{
+  static const char *const names[] = {
+    "media-ready", "offered", "progress", "answer", "accepted", "hold", "unhold", "end",
+  };
+
+  return event < G_N_ELEMENTS (names) ? names[event] : "?";
+}
+
+/* ---- tones ------------------------------------------------------------------------ */
+
+/* The media plays them on its devices: the core never opens a sound card. */
+static void
+call_play_tone (ZcCall *call, ZcMediaTone tone)
+{
+  if (call->media != NULL)
+    call->calls->media_ops->play_tone (call->media, tone);
+}
+
+void
+zc_call_stop_tone (ZcCall *call)
+{
+  if (call->media != NULL)
+    call->calls->media_ops->stop_tone (call->media);
+}
+
+/* ---- life cycle ------------------------------------------------------------------- */
+
+static void
+call_offer_clear (ZcCallOffer *offer)
+{
+  g_clear_pointer (&offer->remote, zc_sdp_session_free);
+  g_clear_pointer (&offer->codec, zc_codec_free);
+  g_clear_pointer (&offer->answer, g_free);
+  offer->telephone_event_pt = -1;
+}
+
+static void
+call_media_free (ZcCall *call)
+{
+  if (call->media != NULL)
+    call->calls->media_ops->free (g_steal_pointer (&call->media));
+}
+
+ZcCall *
+zc_call_new (ZcCalls *calls, gboolean outgoing, ZcCallState state)
+{
+  ZcCall *call = g_new0 (ZcCall, 1);
+
+  call->calls = calls;
+  call->id = g_strdup_printf ("%u", ++calls->next_id);
+  call->outgoing = outgoing;
+  call->state = state;
+  call->started_at = g_date_time_new_now_local ();
+  call->hold_pending = -1;
+  call->offer.telephone_event_pt = -1;
+  call->sdp_session_id = g_random_int ();
+  call->sdp_version = 1;
+  g_ptr_array_add (calls->calls, call);
+  return call;
+}
+
+void
+zc_call_free (ZcCall *call)
+{
+  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
+  g_clear_handle_id (&call->ice_backstop_id, g_source_remove);
+  if (call->session != NULL)
+    zc_sip_session_set_user_data (call->session, NULL);
+  g_free (call->id);
+  g_free (call->peer_uri);
+  g_free (call->peer_name);
+  g_free (call->sip_call_id);
+  g_clear_pointer (&call->started_at, g_date_time_unref);
+  g_clear_pointer (&call->answered_at, g_date_time_unref);
+  g_clear_pointer (&call->ended_at, g_date_time_unref);
+  g_free (call->end_reason);
+  g_free (call->codec);
+  zc_call_stop_tone (call);
+  call_media_free (call);
+  call_offer_clear (&call->offer);
+  g_free (call->local_address);
+  g_clear_pointer (&call->our_offer, zc_sdp_session_free);
+  g_free (call);
+}
+
+static char *
+iso_time (GDateTime *time)
+{
+  return time ? g_date_time_format_iso8601 (time) : g_strdup ("");
+}
+
+GVariant *
+zc_call_to_variant (ZcCall *call)
+{
+  GVariantBuilder b;
+  g_autofree char *started = iso_time (call->started_at);
+  g_autofree char *answered = iso_time (call->answered_at);
+  g_autofree char *ended = iso_time (call->ended_at);
+  double duration = 0;
+  GVariant *media = NULL;
+  g_autofree char *audio_error = NULL;
+
+  if (call->answered_us != 0)
+    duration = (double) ((call->ended_us ? call->ended_us : g_get_monotonic_time ()) - call->answered_us) /
+               G_USEC_PER_SEC;
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "id", g_variant_new_string (call->id));
+  g_variant_builder_add (&b, "{sv}", "direction", g_variant_new_string (call->outgoing ? "outgoing" : "incoming"));
+  g_variant_builder_add (&b, "{sv}", "peer_uri", g_variant_new_string (call->peer_uri ? call->peer_uri : ""));
+  g_variant_builder_add (&b, "{sv}", "peer_name", g_variant_new_string (call->peer_name ? call->peer_name : ""));
+  g_variant_builder_add (&b, "{sv}", "state", g_variant_new_string (zc_call_state_to_string (call->state)));
+  g_variant_builder_add (&b, "{sv}", "sip_call_id", g_variant_new_string (call->sip_call_id ? call->sip_call_id : ""));
+  g_variant_builder_add (&b, "{sv}", "started_at", g_variant_new_string (started));
+  g_variant_builder_add (&b, "{sv}", "answered_at", g_variant_new_string (answered));
+  g_variant_builder_add (&b, "{sv}", "ended_at", g_variant_new_string (ended));
+  g_variant_builder_add (&b, "{sv}", "duration_s", g_variant_new_double (duration));
+  g_variant_builder_add (&b, "{sv}", "end_reason", g_variant_new_string (call->end_reason ? call->end_reason : ""));
+  g_variant_builder_add (&b, "{sv}", "sip_status", g_variant_new_uint32 (call->sip_status));
+  g_variant_builder_add (&b, "{sv}", "codec", g_variant_new_string (call->codec ? call->codec : ""));
+  g_variant_builder_add (&b, "{sv}", "local_hold", g_variant_new_boolean (call->local_hold));
+  g_variant_builder_add (&b, "{sv}", "remote_hold", g_variant_new_boolean (call->remote_hold));
+  if (call->media != NULL)
+    media = call->calls->media_ops->describe (call->media, &audio_error);
+  if (media != NULL) {
+    g_variant_builder_add (&b, "{sv}", "media", media);
+    g_variant_builder_add (&b, "{sv}", "audio_error", g_variant_new_string (audio_error ? audio_error : ""));
+  }
+  return g_variant_builder_end (&b);
+}
+
+void
+zc_call_emit (ZcCall *call, const char *event)
+{
+  ZcCalls *calls = call->calls;
+  g_autoptr (GVariant) view = g_variant_ref_sink (zc_call_to_variant (call));
+
+  g_debug ("call %s: %s", call->id, event);
+  if (calls->observer.call_changed != NULL)
+    calls->observer.call_changed (event, view, calls->observer_data);
+}
+
+void
+zc_call_set_reason (ZcCall *call, const char *reason, guint status)
+{
+  if (call->end_reason != NULL)
+    return;
+  call->end_reason = g_strdup (reason);
+  if (status != 0)
+    call->sip_status = status;
+}
+
+/* ---- the state machine ------------------------------------------------------------ */
+
+typedef void (*ZcCallAction) (ZcCall *call);
+
+typedef struct {
+  ZcCallState from;
+  ZcCallEvent event;
+  ZcCallState to;
+  ZcCallAction action;         /* runs in the new state, before the event goes out */
+  const char *emits;           /* the observer's event, or NULL */
+} ZcCallTransition;
+
+static void act_send_invite (ZcCall *call);
+static void act_prepare_answer (ZcCall *call);
+static void act_announce (ZcCall *call);
+static void act_ringback (ZcCall *call);
+static void act_answered (ZcCall *call);
+static void act_finish (ZcCall *call);
+
+static const ZcCallTransition transitions[] = {
+  { ZC_CALL_CALLING,  ZC_CALL_EV_MEDIA_READY, ZC_CALL_CALLING,  act_send_invite,    NULL },
+  { ZC_CALL_INCOMING, ZC_CALL_EV_MEDIA_READY, ZC_CALL_INCOMING, act_prepare_answer, NULL },
+  { ZC_CALL_INCOMING, ZC_CALL_EV_OFFERED,     ZC_CALL_RINGING,  act_announce,       "incoming" },
+  { ZC_CALL_CALLING,  ZC_CALL_EV_PROGRESS,    ZC_CALL_RINGING,  act_ringback,       "ringing" },
+  { ZC_CALL_RINGING,  ZC_CALL_EV_PROGRESS,    ZC_CALL_RINGING,  NULL,               NULL },
+  { ZC_CALL_RINGING,  ZC_CALL_EV_ANSWER,      ZC_CALL_ACTIVE,   act_answered,       "answered" },
+  { ZC_CALL_CALLING,  ZC_CALL_EV_ACCEPTED,    ZC_CALL_ACTIVE,   act_answered,       "answered" },
+  { ZC_CALL_RINGING,  ZC_CALL_EV_ACCEPTED,    ZC_CALL_ACTIVE,   act_answered,       "answered" },
+  /* A re-offer in an early dialog (UPDATE) sets the hold flags only;
+   * the state follows them once the call is established. */
+  { ZC_CALL_CALLING,  ZC_CALL_EV_HOLD,        ZC_CALL_CALLING,  NULL,               NULL },
+  { ZC_CALL_CALLING,  ZC_CALL_EV_UNHOLD,      ZC_CALL_CALLING,  NULL,               NULL },
+  { ZC_CALL_INCOMING, ZC_CALL_EV_HOLD,        ZC_CALL_INCOMING, NULL,               NULL },
+  { ZC_CALL_INCOMING, ZC_CALL_EV_UNHOLD,      ZC_CALL_INCOMING, NULL,               NULL },
+  { ZC_CALL_RINGING,  ZC_CALL_EV_HOLD,        ZC_CALL_RINGING,  NULL,               NULL },
+  { ZC_CALL_RINGING,  ZC_CALL_EV_UNHOLD,      ZC_CALL_RINGING,  NULL,               NULL },
+  { ZC_CALL_ACTIVE,   ZC_CALL_EV_HOLD,        ZC_CALL_HELD,     NULL,               "held" },
+  { ZC_CALL_ACTIVE,   ZC_CALL_EV_UNHOLD,      ZC_CALL_ACTIVE,   NULL,               NULL },
+  { ZC_CALL_HELD,     ZC_CALL_EV_HOLD,        ZC_CALL_HELD,     NULL,               NULL },
+  { ZC_CALL_HELD,     ZC_CALL_EV_UNHOLD,      ZC_CALL_ACTIVE,   NULL,               "resumed" },
+  { ZC_CALL_CALLING,  ZC_CALL_EV_END,         ZC_CALL_ENDED,    act_finish,         "ended" },
+  { ZC_CALL_INCOMING, ZC_CALL_EV_END,         ZC_CALL_ENDED,    act_finish,         "ended" },
+  { ZC_CALL_RINGING,  ZC_CALL_EV_END,         ZC_CALL_ENDED,    act_finish,         "ended" },
+  { ZC_CALL_ACTIVE,   ZC_CALL_EV_END,         ZC_CALL_ENDED,    act_finish,         "ended" },
+  { ZC_CALL_HELD,     ZC_CALL_EV_END,         ZC_CALL_ENDED,    act_finish,         "ended" },
+};
+
+static const ZcCallTransition *
+transition_find (ZcCallState from, ZcCallEvent event)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (transitions); i++)
+    if (transitions[i].from == from && transitions[i].event == event)
+      return &transitions[i];
+  return NULL;
+}
+
+gboolean
+zc_call_can (ZcCall *call, ZcCallEvent event)
+{
+  return transition_find (call->state, event) != NULL;
+}
+
+gboolean
+zc_call_fire (ZcCall *call, ZcCallEvent event)
+{
+  const ZcCallTransition *row = transition_find (call->state, event);
+
+  if (row == NULL) {
+    g_warning ("call %s: event %s in state %s (a bug: no transition)", call->id, zc_call_event_to_string (event),
+               state_debug_name (call->state));
+    return FALSE;
+  }
+  call->state = row->to;
+  if (row->action != NULL)
+    row->action (call);
+  /* An action may have moved the call on (a refusal ends it): the event
+   * of a state it has left is not sent. */
+  if (row->emits != NULL && call->state == row->to)
+    zc_call_emit (call, row->emits);
+  return TRUE;
+}
+
+void
+zc_call_end (ZcCall *call)
+{
+  if (call->state != ZC_CALL_ENDED)
+    zc_call_fire (call, ZC_CALL_EV_END);
+}
+
+void
+zc_call_refuse (ZcCall *call, const char *reason, int status, const char *phrase)
+{
+  zc_call_set_reason (call, reason, (guint) status);
+  zc_call_stop_tone (call);
+  if (call->session != NULL)
+    zc_sip_session_reject (call->session, status, phrase);
+  zc_call_end (call);
+}
+
+void
+zc_call_end_for_media (ZcCall *call, const char *reason)
+{
+  g_message (_("call %s: %s, hanging up"), call->id, reason);
+  zc_call_set_reason (call, reason, 0);
+  if (call->session != NULL)
+    zc_sip_session_hangup (call->session);
+  zc_call_end (call);
+}
+
+/* The end of a call for the core: resources go (the event goes out
+ * after). */
+static void
+act_finish (ZcCall *call)
+{
+  call->ended_at = g_date_time_new_now_local ();
+  call->ended_us = g_get_monotonic_time ();
+  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
+  g_clear_handle_id (&call->ice_backstop_id, g_source_remove);
+  zc_call_stop_tone (call);
+  call_media_free (call);
+  g_clear_pointer (&call->offer.remote, zc_sdp_session_free);
+  if (call->session != NULL) {
+    zc_sip_session_set_user_data (call->session, NULL);
+    call->session = NULL;
+  }
+  g_message (_("call %s with %s ended: %s"), call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri,
+             call->end_reason ? call->end_reason : "");
+}
+
+static void
+act_answered (ZcCall *call)
+{
+  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
+  zc_call_stop_tone (call);
+  call->answered_at = g_date_time_new_now_local ();
+  call->answered_us = g_get_monotonic_time ();
+  if (call->sip_status == 0)
+    call->sip_status = 200;
+}
+
+static void
+act_ringback (ZcCall *call)
+{
+  call_play_tone (call, ZC_MEDIA_TONE_RINGBACK);
+}
+
+static gboolean
+ring_timeout_cb (gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  call->ring_timeout_id = 0;
+  if (call->outgoing) {
+    zc_call_set_reason (call, "no answer", 0);
+    if (call->session != NULL)
+      zc_sip_session_hangup (call->session);
+    zc_call_end (call);
+  } else {
+    zc_call_refuse (call, "no answer", 480, "Temporarily Unavailable");
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+auto_answer_cb (gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  call->auto_answer_id = 0;
+  zc_call_answer (call, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+guint
+zc_call_timeout_add_ms (guint ms, GSourceFunc func, gpointer data)
+{
+  /* Whole seconds may be coalesced with other wake-ups. */
+  return ms % 1000 == 0 ? g_timeout_add_seconds (ms / 1000, func, data) : g_timeout_add (ms, func, data);
+}
+
+void
+zc_call_arm_ring_timeout (ZcCall *call, guint ms)
+{
+  g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
+  call->ring_timeout_id = zc_call_timeout_add_ms (ms, ring_timeout_cb, call);
+}
+
+static void
+act_announce (ZcCall *call)
+{
+  g_message (_("incoming call %s from %s"), call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri);
+}
+
+/* Incoming, the user has been told: a ring, or the auto-answer. */
+static void
+call_ring (ZcCall *call)
+{
+  const ZcConfig *config = call->calls->config;
+
+  if (config->auto_answer && config->auto_answer_delay_s == 0) {
+    zc_call_answer (call, NULL); /* no 180: the answer is immediate */
+    return;
+  }
+  zc_sip_session_ring (call->session);
+  call_play_tone (call, ZC_MEDIA_TONE_RING);
+  if (config->auto_answer)
+    call->auto_answer_id = g_timeout_add_seconds (config->auto_answer_delay_s, auto_answer_cb, call);
+  /* A long auto-answer delay must not lose against the ring timeout. */
+  zc_call_arm_ring_timeout (call, MAX (call->calls->timers.ring_timeout_ms, (config->auto_answer_delay_s + 30) * 1000));
+}
+
+/* Incoming, media ready: the answer (or our offer in the 200) is written
+ * from what was negotiated when the offer came. */
+static void
+act_prepare_answer (ZcCall *call)
+{
+  ZcSdpLocal local = zc_call_local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
+
+  if (call->offer.remote != NULL) {
+    g_autoptr (GError) error = NULL;
+
+    /* The sdp module writes an answer only as it negotiates: with the
+     * media's addresses now known it runs once more for the text; the
+     * codec stays the one chosen when the offer came. */
+    if (!zc_sdp_negotiate_answer (call->offer.remote, &local, NULL, &call->offer.answer, NULL, &error)) {
+      g_message (_("refusing a call from %s: %s"), call->peer_uri, error->message);
+      zc_call_refuse (call, "incompatible media", 488, "Not Acceptable Here");
+      return;
+    }
+  } else {
+    call->late_offer = TRUE;
+    call->offer.answer = zc_sdp_build_offer (&local);
+    call->our_offer = zc_sdp_parse (call->offer.answer, NULL);
+  }
+  if (zc_call_fire (call, ZC_CALL_EV_OFFERED) && call->state == ZC_CALL_RINGING)
+    call_ring (call);
+}
+
+static void
+act_send_invite (ZcCall *call)
+{
+  ZcCalls *calls = call->calls;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer = NULL;
+  ZcSdpLocal local = zc_call_local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
+
+  offer = zc_sdp_build_offer (&local);
+  call->our_offer = zc_sdp_parse (offer, NULL);
+  call->session = call->via_rendezvous
+                    ? zc_sip_ua_invite_as_account (calls->ua, call->peer_uri, &call->flow, offer, &error)
+                    : zc_sip_ua_invite (calls->ua, call->peer_uri, &call->flow, offer, &error);
+  if (call->session == NULL) {
+    g_message (_("call %s to %s failed: %s"), call->id, call->peer_uri, error->message);
+    zc_call_set_reason (call, "failed", 0);
+    zc_call_end (call);
+    return;
+  }
+  zc_sip_session_set_user_data (call->session, call);
+  call->sip_call_id = g_strdup (zc_sip_session_get_call_id (call->session));
+}
+
+gboolean
+zc_call_answer (ZcCall *call, GError **error)
+{
+  if (call->outgoing || !zc_call_can (call, ZC_CALL_EV_ANSWER) || call->session == NULL) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not ringing here"), call->id);
+    return FALSE;
+  }
+  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  zc_sip_session_answer (call->session, call->offer.answer);
+  g_clear_pointer (&call->offer.answer, g_free);
+  if (call->offer.remote != NULL)
+    zc_call_stream_start (call, call->offer.remote, call->offer.codec, call->offer.telephone_event_pt);
+  call_offer_clear (&call->offer);
+  zc_call_fire (call, ZC_CALL_EV_ANSWER);
+  return TRUE;
+}
+
+/* ---- SDP -------------------------------------------------------------------------- */
+
+void
+zc_call_codec_describe (ZcCall *call, const ZcCodec *codec)
+{
+  g_free (call->codec);
+  call->codec = codec->channels > 1 ? g_strdup_printf ("%s/%u/%u", codec->name, codec->clock_rate, codec->channels)
+                                    : g_strdup_printf ("%s/%u", codec->name, codec->clock_rate);
+}
+
+ZcSdpLocal
+zc_call_local_sdp (ZcCall *call, ZcMediaDirection direction)
+{
+  ZcSdpLocal local = {
+    .user = call->calls->config->user,
+    .session_id = call->sdp_session_id,
+    .version = call->sdp_version,
+    .address = call->local_address,
+    .direction = direction,
+    .ptime_ms = PTIME_MS,
+    .codecs = (const char *const *) call->calls->config->codecs,
+  };
+
+  if (call->media != NULL)
+    call->calls->media_ops->get_local (call->media, &local.address, &local.rtp_port, &local.rtcp_port,
+                                       &local.ice_attributes);
+  return local;
+}
+
+ZcMediaDirection
+zc_call_our_direction (gboolean hold)
+{
+  return hold ? ZC_MEDIA_DIRECTION_SENDONLY : ZC_MEDIA_DIRECTION_SENDRECV;
+}
+
+gboolean
+zc_call_negotiate_offer (ZcCall *call, const char *sdp, GError **error)
+{
+  ZcSdpLocal local = zc_call_local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
+  g_autoptr (ZcSdpSession) remote = zc_sdp_parse (sdp, error);
+  g_autoptr (ZcCodec) chosen = NULL;
+  const ZcCodec *te;
+
+  if (remote == NULL || !zc_sdp_negotiate_answer (remote, &local, NULL, NULL, &chosen, error))
+    return FALSE;
+  te = zc_sdp_session_find_telephone_event (remote, chosen->clock_rate);
+  call_offer_clear (&call->offer);
+  call->offer.telephone_event_pt = te != NULL ? te->pt : -1;
+  call->offer.remote = g_steal_pointer (&remote);
+  zc_call_codec_describe (call, chosen);
+  call->offer.codec = g_steal_pointer (&chosen);
+  return TRUE;
+}
