@@ -79,8 +79,7 @@ extern const ZcCallStreamOps zc_call_stream_default_ops;
 /* What was negotiated when an offer arrived, kept until it is answered. */
 typedef struct {
   ZcSdpSession *remote;        /* the peer's offer */
-  ZcCodec *codec;              /* the codec we send with */
-  gint telephone_event_pt;     /* -1 = none */
+  ZcSdpAgreement *agreement;   /* what we accept of it: codec, telephone-event */
   char *answer;                /* our answer (or our offer in the 200, late offer) */
 } ZcCallOffer;
 

@@ -62,9 +62,8 @@ static void
 call_offer_clear (ZcCallOffer *offer)
 {
   g_clear_pointer (&offer->remote, zc_sdp_session_free);
-  g_clear_pointer (&offer->codec, zc_codec_free);
+  g_clear_pointer (&offer->agreement, zc_sdp_agreement_free);
   g_clear_pointer (&offer->answer, g_free);
-  offer->telephone_event_pt = -1;
 }
 
 static void
@@ -85,7 +84,6 @@ zc_call_new (ZcCalls *calls, gboolean outgoing, ZcCallState state)
   call->state = state;
   call->started_at = g_date_time_new_now_local ();
   call->hold_pending = -1;
-  call->offer.telephone_event_pt = -1;
   call->sdp_session_id = g_random_int ();
   call->sdp_version = 1;
   g_ptr_array_add (calls->calls, call);
@@ -403,15 +401,13 @@ act_prepare_answer (ZcCall *call)
 {
   ZcSdpLocal local = zc_call_local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
 
-  if (call->offer.remote != NULL) {
-    g_autoptr (GError) error = NULL;
-
-    /* The sdp module writes an answer only as it negotiates: with the
-     * media's addresses now known it runs once more for the text; the
-     * codec stays the one chosen when the offer came. */
-    if (!zc_sdp_negotiate_answer (call->offer.remote, &local, NULL, &call->offer.answer, NULL, &error)) {
-      g_message (_("refusing a call from %s: %s"), call->peer_uri, error->message);
-      zc_call_refuse (call, "incompatible media", 488, "Not Acceptable Here");
+  if (call->offer.agreement != NULL) {
+    /* Only the text is written now, with the media's addresses: what we
+     * accept was settled when the offer came. */
+    call->offer.answer = zc_sdp_agreement_print_answer (call->offer.agreement, &local);
+    if (call->offer.answer == NULL) {
+      g_message ("call %s: cannot write the SDP answer", call->id);
+      zc_call_refuse (call, "no media", 500, "Server Internal Error");
       return;
     }
   } else {
@@ -456,8 +452,9 @@ zc_call_answer (ZcCall *call, GError **error)
   g_clear_handle_id (&call->auto_answer_id, g_source_remove);
   zc_sip_session_answer (call->session, call->offer.answer);
   g_clear_pointer (&call->offer.answer, g_free);
-  if (call->offer.remote != NULL)
-    zc_call_stream_start (call, call->offer.remote, call->offer.codec, call->offer.telephone_event_pt);
+  if (call->offer.agreement != NULL)
+    zc_call_stream_start (call, call->offer.remote, zc_sdp_agreement_get_codec (call->offer.agreement),
+                          zc_sdp_agreement_get_telephone_event_pt (call->offer.agreement));
   call_offer_clear (&call->offer);
   zc_call_fire (call, ZC_CALL_EV_ANSWER);
   return TRUE;
@@ -501,18 +498,15 @@ zc_call_our_direction (gboolean hold)
 gboolean
 zc_call_negotiate_offer (ZcCall *call, const char *sdp, GError **error)
 {
-  ZcSdpLocal local = zc_call_local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
   g_autoptr (ZcSdpSession) remote = zc_sdp_parse (sdp, error);
-  g_autoptr (ZcCodec) chosen = NULL;
-  const ZcCodec *te;
+  g_autoptr (ZcSdpAgreement) agreement = NULL;
 
-  if (remote == NULL || !zc_sdp_negotiate_answer (remote, &local, NULL, NULL, &chosen, error))
+  if (remote == NULL
+      || (agreement = zc_sdp_agree (remote, (const char *const *) call->calls->config->codecs, error)) == NULL)
     return FALSE;
-  te = zc_sdp_session_find_telephone_event (remote, chosen->clock_rate);
   call_offer_clear (&call->offer);
-  call->offer.telephone_event_pt = te != NULL ? te->pt : -1;
+  zc_call_codec_describe (call, zc_sdp_agreement_get_codec (agreement));
   call->offer.remote = g_steal_pointer (&remote);
-  zc_call_codec_describe (call, chosen);
-  call->offer.codec = g_steal_pointer (&chosen);
+  call->offer.agreement = g_steal_pointer (&agreement);
   return TRUE;
 }

@@ -6,6 +6,139 @@
 
 #include "sdp/sdp-private.h"
 
+/* What we accept of an offer, decided once when it comes: the codecs and
+ * the offer's shape the answer must mirror.  Our addresses, ports, ICE
+ * lines and direction are only known later (zc_sdp_agreement_print_answer). */
+struct _ZcSdpAgreement {
+  GPtrArray *accepted;         /* ZcCodec*: audio codecs, ours first, then telephone-events */
+  GPtrArray *media;            /* ZcSdpMedia*: copies of the offer's m= lines */
+  guint audio_index;
+  ZcMediaDirection offer_direction;
+  gboolean offer_rtcp_mux;
+  gboolean offer_ice;          /* the offer has ice-ufrag and ice-pwd */
+  gint telephone_event_pt;
+};
+
+void
+zc_sdp_agreement_free (ZcSdpAgreement *agreement)
+{
+  if (agreement == NULL)
+    return;
+  g_ptr_array_unref (agreement->accepted);
+  g_ptr_array_unref (agreement->media);
+  g_free (agreement);
+}
+
+ZcSdpAgreement *
+zc_sdp_agree (const ZcSdpSession *offer, const char *const *codecs, GError **error)
+{
+  const ZcSdpLocal prefs = { .codecs = codecs };
+  g_autoptr (GPtrArray) known = NULL;
+  g_autoptr (ZcSdpAgreement) agreement = NULL;
+  const ZcCodec *te;
+  guint n_audio;
+
+  g_return_val_if_fail (offer != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (offer->port == 0) {
+    g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC, "SDP offer has no active audio stream");
+    return NULL;
+  }
+  agreement = g_new0 (ZcSdpAgreement, 1);
+  agreement->accepted = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_codec_free);
+  agreement->media = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_sdp_media_free);
+
+  /* RFC 3264 6.1: the answer keeps the offer's payload types; the order
+   * is the answerer's preference. */
+  known = zc_sdp_local_codecs (&prefs);
+  for (guint k = 0; k < known->len; k++) {
+    const ZcSdpKnownCodec *ours = g_ptr_array_index (known, k);
+
+    for (guint i = 0; i < offer->codecs->len; i++) {
+      const ZcCodec *offered = g_ptr_array_index (offer->codecs, i);
+
+      if (zc_sdp_codec_is (offered, ours->name, ours->clock_rate)) {
+        g_ptr_array_add (agreement->accepted, zc_codec_copy (offered));
+        break;
+      }
+    }
+  }
+  n_audio = agreement->accepted->len;
+  if (n_audio == 0) {
+    g_autofree char *names = zc_sdp_codec_names (known);
+    g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC, "SDP offer has none of our codecs (%s)", names);
+    return NULL;
+  }
+  /* RFC 4733 7.1.1: DTMF events at the rate of each codec we accept. */
+  for (guint i = 0; i < n_audio; i++) {
+    const ZcCodec *codec = g_ptr_array_index (agreement->accepted, i);
+    gboolean listed = FALSE;
+
+    te = zc_sdp_session_find_telephone_event (offer, codec->clock_rate);
+    for (guint j = n_audio; te != NULL && j < agreement->accepted->len; j++)
+      listed |= ((ZcCodec *) g_ptr_array_index (agreement->accepted, j))->pt == te->pt;
+    if (te != NULL && !listed)
+      g_ptr_array_add (agreement->accepted, zc_codec_copy (te));
+  }
+  te = zc_sdp_session_find_telephone_event (offer, zc_sdp_agreement_get_codec (agreement)->clock_rate);
+  agreement->telephone_event_pt = te != NULL ? (gint) te->pt : -1;
+
+  for (guint m = 0; m < offer->media->len; m++)
+    g_ptr_array_add (agreement->media, zc_sdp_media_copy (g_ptr_array_index (offer->media, m)));
+  agreement->audio_index = offer->audio_index;
+  agreement->offer_direction = offer->direction;
+  agreement->offer_rtcp_mux = offer->rtcp_mux;
+  agreement->offer_ice = offer->ice_ufrag != NULL && offer->ice_pwd != NULL;
+  return g_steal_pointer (&agreement);
+}
+
+const ZcCodec *
+zc_sdp_agreement_get_codec (const ZcSdpAgreement *agreement)
+{
+  return g_ptr_array_index (agreement->accepted, 0);
+}
+
+gint
+zc_sdp_agreement_get_telephone_event_pt (const ZcSdpAgreement *agreement)
+{
+  return agreement->telephone_event_pt;
+}
+
+char *
+zc_sdp_agreement_print_answer (const ZcSdpAgreement *agreement, const ZcSdpLocal *local)
+{
+  g_autoptr (GPtrArray) media = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_sdp_media_free);
+  const ZcCodec *chosen = zc_sdp_agreement_get_codec (agreement);
+  ZcMediaDirection direction;
+  gboolean we_send, we_receive;
+
+  g_return_val_if_fail (local != NULL && local->address != NULL, NULL);
+
+  /* RFC 3264 6: one m= line per offered one, in order; everything but our
+   * audio stream refused with port 0. */
+  for (guint m = 0; m < agreement->media->len; m++) {
+    ZcSdpMedia *line = zc_sdp_media_copy (g_ptr_array_index (agreement->media, m));
+
+    line->port = m == agreement->audio_index ? local->rtp_port : 0;
+    g_ptr_array_add (media, line);
+  }
+
+  /* RFC 3264 6.1: we send only if the offerer receives, and receive only
+   * if it sends; within that, what we are willing to do. */
+  we_send = zc_sdp_direction_receives (agreement->offer_direction) && zc_sdp_direction_sends (local->direction);
+  we_receive = zc_sdp_direction_sends (agreement->offer_direction) && zc_sdp_direction_receives (local->direction);
+  direction = zc_sdp_direction_from_flags (we_send, we_receive);
+  g_debug ("answering with %s/%u (PT %u), %s", chosen->name, chosen->clock_rate, chosen->pt,
+           zc_media_direction_to_string (direction));
+
+  /* RFC 5761 5.1.1: accept rtcp-mux only when offered.  RFC 8839 4.3.2:
+   * ICE only when the offer shows support for it; credentials suffice, an
+   * ICE offer may hold no candidate yet (RFC 8839 4.3.1). */
+  return zc_sdp_print (local, media, agreement->audio_index, agreement->accepted, direction,
+                       agreement->offer_rtcp_mux && !local->no_rtcp_mux, agreement->offer_ice);
+}
+
 gboolean
 zc_sdp_negotiate_answer (const ZcSdpSession *offer,
                          const ZcSdpLocal *local,
@@ -14,94 +147,31 @@ zc_sdp_negotiate_answer (const ZcSdpSession *offer,
                          ZcCodec **chosen_out,
                          GError **error)
 {
-  g_autoptr (GPtrArray) known = NULL;
-  g_autoptr (GPtrArray) accepted = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_codec_free);
-  g_autoptr (GPtrArray) media = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_sdp_media_free);
-  g_autoptr (ZcSdpSession) answer = NULL;
+  g_autoptr (ZcSdpAgreement) agreement = NULL;
   g_autofree char *text = NULL;
-  ZcMediaDirection direction;
-  gboolean we_send, we_receive;
-  guint n_audio;
 
   g_return_val_if_fail (offer != NULL, FALSE);
   g_return_val_if_fail (local != NULL && local->address != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (offer->port == 0) {
-    g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC, "SDP offer has no active audio stream");
+  agreement = zc_sdp_agree (offer, local->codecs, error);
+  if (agreement == NULL)
     return FALSE;
-  }
-
-  /* RFC 3264 6.1: the answer keeps the offer's payload types; the order
-   * is the answerer's preference. */
-  known = zc_sdp_local_codecs (local);
-  for (guint k = 0; k < known->len; k++) {
-    const ZcSdpKnownCodec *ours = g_ptr_array_index (known, k);
-
-    for (guint i = 0; i < offer->codecs->len; i++) {
-      const ZcCodec *offered = g_ptr_array_index (offer->codecs, i);
-
-      if (zc_sdp_codec_is (offered, ours->name, ours->clock_rate)) {
-        g_ptr_array_add (accepted, zc_codec_copy (offered));
-        break;
-      }
-    }
-  }
-  n_audio = accepted->len;
-  if (n_audio == 0) {
-    g_autofree char *names = zc_sdp_codec_names (known);
-    g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC, "SDP offer has none of our codecs (%s)", names);
-    return FALSE;
-  }
-  /* RFC 4733 7.1.1: DTMF events at the rate of each codec we accept. */
-  for (guint i = 0; i < n_audio; i++) {
-    const ZcCodec *codec = g_ptr_array_index (accepted, i);
-    const ZcCodec *te = zc_sdp_session_find_telephone_event (offer, codec->clock_rate);
-    gboolean listed = FALSE;
-
-    for (guint j = n_audio; te != NULL && j < accepted->len; j++)
-      listed |= ((ZcCodec *) g_ptr_array_index (accepted, j))->pt == te->pt;
-    if (te != NULL && !listed)
-      g_ptr_array_add (accepted, zc_codec_copy (te));
-  }
-
-  /* RFC 3264 6: one m= line per offered one, in order; everything but our
-   * audio stream refused with port 0. */
-  for (guint m = 0; m < offer->media->len; m++) {
-    ZcSdpMedia *line = zc_sdp_media_copy (g_ptr_array_index (offer->media, m));
-
-    line->port = m == offer->audio_index ? local->rtp_port : 0;
-    g_ptr_array_add (media, line);
-  }
-
-  /* RFC 3264 6.1: we send only if the offerer receives, and receive only
-   * if it sends; within that, what we are willing to do. */
-  we_send = zc_sdp_direction_receives (offer->direction) && zc_sdp_direction_sends (local->direction);
-  we_receive = zc_sdp_direction_sends (offer->direction) && zc_sdp_direction_receives (local->direction);
-  direction = zc_sdp_direction_from_flags (we_send, we_receive);
-
-  /* RFC 5761 5.1.1: accept rtcp-mux only when offered.  RFC 8839 4.3.2:
-   * ICE only when the offer shows support for it; credentials suffice, an
-   * ICE offer may hold no candidate yet (RFC 8839 4.3.1). */
-  text = zc_sdp_print (local, media, offer->audio_index, accepted, direction, offer->rtcp_mux && !local->no_rtcp_mux,
-                       offer->ice_ufrag != NULL && offer->ice_pwd != NULL);
+  text = zc_sdp_agreement_print_answer (agreement, local);
   if (text == NULL) {
     g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_INVALID, "SDP answer cannot be built");
     return FALSE;
   }
-  g_debug ("answering with %s/%u (PT %u), %s", ((ZcCodec *) accepted->pdata[0])->name,
-           ((ZcCodec *) accepted->pdata[0])->clock_rate, ((ZcCodec *) accepted->pdata[0])->pt,
-           zc_media_direction_to_string (direction));
-
   if (answer_out != NULL) {
-    answer = zc_sdp_parse (text, error);
+    g_autoptr (ZcSdpSession) answer = zc_sdp_parse (text, error);
+
     if (answer == NULL)
       return FALSE;
-    answer->chosen = zc_codec_copy (g_ptr_array_index (accepted, 0));
+    answer->chosen = zc_codec_copy (zc_sdp_agreement_get_codec (agreement));
     *answer_out = g_steal_pointer (&answer);
   }
   if (chosen_out != NULL)
-    *chosen_out = zc_codec_copy (g_ptr_array_index (accepted, 0));
+    *chosen_out = zc_codec_copy (zc_sdp_agreement_get_codec (agreement));
   if (answer_sdp_out != NULL)
     *answer_sdp_out = g_steal_pointer (&text);
   return TRUE;

@@ -162,7 +162,26 @@ char *zc_sdp_build_offer (const ZcSdpLocal *local);
  * to be rejected in an answer. */
 ZcSdpSession *zc_sdp_parse (const char *body, GError **error);
 
-/* RFC 3264 6: answers @offer.  The answer has as many m= lines as the
+/* An offer answered in two steps: what we accept of it, decided once when
+ * it comes (the codecs, in OUR preference order with the OFFERER's payload
+ * types, and the telephone-event at the chosen codec's rate), and the
+ * answer's text, written once our addresses, ports and ICE lines are known
+ * (as zc_sdp_negotiate_answer() below describes).  The agreement keeps
+ * what it needs of the offer. */
+typedef struct _ZcSdpAgreement ZcSdpAgreement;
+/* @codecs: our configured codec names (ZcSdpLocal.codecs).  NULL with
+ * ZC_SDP_ERROR_NO_COMMON_CODEC as zc_sdp_negotiate_answer() fails. */
+ZcSdpAgreement *zc_sdp_agree (const ZcSdpSession *offer, const char *const *codecs, GError **error);
+/* The codec to send with: the offerer's PT and a=fmtp. */
+const ZcCodec *zc_sdp_agreement_get_codec (const ZcSdpAgreement *agreement);
+/* The offer's telephone-event PT at that codec's rate, -1 = none. */
+gint zc_sdp_agreement_get_telephone_event_pt (const ZcSdpAgreement *agreement);
+/* The answer with @local's address, ports, ICE lines and direction. */
+char *zc_sdp_agreement_print_answer (const ZcSdpAgreement *agreement, const ZcSdpLocal *local);
+void zc_sdp_agreement_free (ZcSdpAgreement *agreement);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSdpAgreement, zc_sdp_agreement_free)
+
+/* RFC 3264 6: answers @offer (zc_sdp_agree() and the answer's text at once).  The answer has as many m= lines as the
  * offer, in the same order, all but our audio stream rejected with port 0.
  * Audio lists the offered codecs we also have, in OUR preference order and
  * with the OFFERER's payload types, then the offered telephone-event

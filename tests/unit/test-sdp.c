@@ -606,6 +606,47 @@ test_negotiate_preference (void)
   assert_codec (zc_sdp_session_get_chosen_codec (answer), "PCMA", 8, 8000, 1);
 }
 
+/* The two steps the call core takes: agree when the offer comes (before
+ * any port is known), write the answer once the media is ready; the text
+ * is the one-step answer's, and a later address change shows in it. */
+static void
+test_agreement_two_steps (void)
+{
+  static const char *const prefs[] = { "pcmu", NULL };
+  ZcSdpLocal local = local_for ("192.168.1.5", 40002, prefs);
+  g_autoptr (ZcSdpSession) offer = parse_ok (linphone_offer);
+  g_autoptr (ZcSdpAgreement) agreement = NULL;
+  g_autofree char *one_step = NULL;
+  g_autofree char *two_steps = NULL;
+  g_autofree char *moved = NULL;
+  g_autoptr (GError) error = NULL;
+
+  agreement = zc_sdp_agree (offer, prefs, &error);
+  g_assert_no_error (error);
+  assert_codec (zc_sdp_agreement_get_codec (agreement), "PCMU", 0, 8000, 1);
+  g_assert_cmpint (zc_sdp_agreement_get_telephone_event_pt (agreement), ==, 100);
+  g_assert_true (zc_sdp_negotiate_answer (offer, &local, NULL, &one_step, NULL, NULL));
+  two_steps = zc_sdp_agreement_print_answer (agreement, &local);
+  g_assert_cmpstr (two_steps, ==, one_step);
+  local.address = "192.168.1.6";
+  local.rtp_port = 40010;
+  moved = zc_sdp_agreement_print_answer (agreement, &local);
+  assert_has_line (moved, "m=audio 40010 RTP/AVP 0 100");
+  assert_has_line (moved, "c=IN IP4 192.168.1.6");
+
+  /* Nothing in common: refused at once, as the one-step answer is. */
+  {
+    static const char *const opus_only[] = { "opus", NULL };
+    g_autoptr (ZcSdpSession) g711 = parse_ok (
+      "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\n"
+      "m=audio 5004 RTP/AVP 0\r\n");
+    g_autoptr (ZcSdpAgreement) none = zc_sdp_agree (g711, opus_only, &error);
+
+    g_assert_null (none);
+    g_assert_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC);
+  }
+}
+
 static void
 test_negotiate_pcmu_only (void)
 {
@@ -1228,6 +1269,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/sdp/direction/strings", test_direction_strings);
   g_test_add_func ("/sdp/codec/copy", test_codec_copy);
+  g_test_add_func ("/sdp/negotiate/agreement-two-steps", test_agreement_two_steps);
   g_test_add_func ("/sdp/offer/default", test_offer_default);
   g_test_add_func ("/sdp/offer/codec-config", test_offer_codec_config);
   g_test_add_func ("/sdp/offer/ipv6-and-origin", test_offer_ipv6_and_origin);
