@@ -31,7 +31,7 @@ struct _ZcAgent {
   ZcDiscovery *discovery;
   ZcPeerTable *peers;
 
-  ZcAgentObserver observer;
+  ZcAgentCallbacks observer;
   gpointer observer_data;
 };
 
@@ -82,7 +82,7 @@ peer_added_cb (const ZcPeer *peer, gpointer user_data)
     zc_liveness_probe_soon (agent->liveness);
 
   if (!zc_peer_is_self (peer))
-    g_message (_("peer “%s” (%s) appeared"), zc_peer_get_name (peer), zc_peer_get_user (peer));
+    g_message ("peer “%s” (%s) appeared", zc_peer_get_name (peer), zc_peer_get_user (peer));
   if (agent->observer.peer_added != NULL)
     agent->observer.peer_added (view, agent->observer_data);
   notify_status (agent);
@@ -106,7 +106,7 @@ peer_removed_cb (const ZcPeer *peer, gpointer user_data)
   g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
 
   if (!zc_peer_is_self (peer))
-    g_message (_("peer “%s” left"), zc_peer_get_name (peer));
+    g_message ("peer “%s” left", zc_peer_get_name (peer));
   if (agent->observer.peer_removed != NULL)
     agent->observer.peer_removed (view, agent->observer_data);
   notify_status (agent);
@@ -176,7 +176,7 @@ zc_agent_new (ZcConfig *config, GError **error)
 {
   g_autoptr (ZcAgent) agent = g_new0 (ZcAgent, 1);
   g_autoptr (GError) id_error = NULL;
-  static const ZcPeerTableEvents peer_events = {
+  static const ZcPeerTableCallbacks peer_events = {
     .peer_added = peer_added_cb,
     .peer_changed = peer_changed_cb,
     .peer_removed = peer_removed_cb,
@@ -187,7 +187,7 @@ zc_agent_new (ZcConfig *config, GError **error)
   agent->instance_id = zc_instance_id_load_or_create (&id_error);
   if (agent->instance_id == NULL) {
     agent->instance_id = g_uuid_string_random ();
-    g_warning (_("cannot keep the instance identity (%s); using %s for this run only"), id_error->message,
+    g_warning ("cannot keep the instance identity (%s); using %s for this run only", id_error->message,
                agent->instance_id);
   }
   agent->service_name = make_service_name (config);
@@ -196,7 +196,7 @@ zc_agent_new (ZcConfig *config, GError **error)
   if (agent->sip == NULL)
     return NULL;
   {
-    static const ZcCallsObserver calls_observer = { .call_changed = call_changed_cb };
+    static const ZcCallsCallbacks calls_observer = { .call_changed = call_changed_cb };
     ZcSipIdentity identity = { .user = config->user, .display_name = config->display_name };
 
     /* The call core installs its session handlers (zc_calls_new). */
@@ -216,7 +216,7 @@ rendezvous_changed_cb (ZcRendezvous *rdv G_GNUC_UNUSED, gpointer user_data)
 void
 zc_agent_start (ZcAgent *agent)
 {
-  static const ZcDiscoveryEvents discovery_events = {
+  static const ZcDiscoveryCallbacks discovery_events = {
     .state_changed = discovery_state_cb,
     .name_changed = discovery_name_cb,
     .service_resolved = service_resolved_cb,
@@ -245,7 +245,7 @@ zc_agent_start (ZcAgent *agent)
   if (agent->discovery != NULL)
     return;
   if (!agent->config->discovery_enabled) {
-    g_message (_("discovery is disabled in the configuration"));
+    g_message ("discovery is disabled in the configuration");
     return;
   }
   agent->discovery = zc_discovery_new (&advert, &discovery_events, agent);
@@ -270,7 +270,7 @@ zc_agent_free (ZcAgent *agent)
 {
   if (agent == NULL)
     return;
-  agent->observer = (ZcAgentObserver){ 0 };
+  agent->observer = (ZcAgentCallbacks){ 0 };
   zc_agent_stop (agent);
   g_clear_pointer (&agent->calls, zc_calls_free);
   g_clear_pointer (&agent->ua, zc_sip_ua_free);
@@ -285,7 +285,7 @@ zc_agent_free (ZcAgent *agent)
 }
 
 void
-zc_agent_set_observer (ZcAgent *agent, const ZcAgentObserver *observer, gpointer user_data)
+zc_agent_set_observer (ZcAgent *agent, const ZcAgentCallbacks *observer, gpointer user_data)
 {
   agent->observer = *observer;
   agent->observer_data = user_data;
@@ -350,7 +350,7 @@ zc_agent_set_presence (ZcAgent *agent, const char *presence, GError **error)
     return TRUE;
   g_free (agent->presence);
   agent->presence = g_strdup (presence);
-  g_message (_("presence is now %s"), presence);
+  g_message ("presence is now %s", presence);
   zc_calls_set_dnd (agent->calls, g_str_equal (presence, "dnd"));
   update_advertised_state (agent);
   notify_status (agent);

@@ -20,7 +20,7 @@ typedef struct {
   void (*status_changed) (gpointer user_data);
   /* @event: incoming, calling, ringing, answered, held, resumed, ended. */
   void (*call_changed) (const char *event, GVariant *call, gpointer user_data);
-} ZcAgentObserver;
+} ZcAgentCallbacks;
 
 /* Takes ownership of @config.  Binds the SIP port and loads the instance
  * identity; discovery starts with zc_agent_start(). */
@@ -28,7 +28,7 @@ ZcAgent *zc_agent_new (ZcConfig *config, GError **error);
 void zc_agent_free (ZcAgent *agent);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcAgent, zc_agent_free)
 
-void zc_agent_set_observer (ZcAgent *agent, const ZcAgentObserver *observer, gpointer user_data);
+void zc_agent_set_observer (ZcAgent *agent, const ZcAgentCallbacks *observer, gpointer user_data);
 void zc_agent_start (ZcAgent *agent);
 /* Withdraws the DNS-SD adverts now (before exit). */
 void zc_agent_stop (ZcAgent *agent);

@@ -136,7 +136,7 @@ struct _ZcCalls {
   gpointer local_address_data;
   ZcPeerTable *peers;
   ZcRendezvous *rendezvous;    /* NULL without [rendezvous] registrar */
-  ZcCallsObserver observer;
+  ZcCallsCallbacks observer;
   gpointer observer_data;
   const ZcCallStreamOps *media_ops;
   ZcCallTimers timers;

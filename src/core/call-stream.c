@@ -8,7 +8,6 @@
 #include "config.h"
 #include "core/call-private.h"
 
-#include "common/i18n.h"
 
 /* ---- the default media: ZcMediaStream -------------------------------------------- */
 
@@ -189,17 +188,17 @@ ice_backstop (ZcCall *call)
 
   call->ice_restarted = TRUE;
   if (call->session == NULL || !call->calls->media_ops->restart_ice (call->media, &error)) {
-    g_message (_("call %s: no ICE restart: %s"), call->id, error ? error->message : _("no dialog"));
+    g_message ("call %s: no ICE restart: %s", call->id, error ? error->message : "no dialog");
     return FALSE;
   }
-  g_message (_("call %s: no candidate pair works; restarting ICE"), call->id);
+  g_message ("call %s: no candidate pair works; restarting ICE", call->id);
   call->sdp_version++;
   local = zc_call_local_sdp (call, zc_call_our_direction (call->local_hold));
   offer = zc_sdp_build_offer (&local);
   g_clear_pointer (&call->our_offer, zc_sdp_session_free);
   call->our_offer = zc_sdp_parse (offer, NULL);
   if (!zc_sip_session_reinvite (call->session, offer)) {
-    g_message (_("call %s: cannot send the re-INVITE for the ICE restart"), call->id);
+    g_message ("call %s: cannot send the re-INVITE for the ICE restart", call->id);
     return FALSE;
   }
   call->ice_restart_pending = TRUE;
@@ -222,10 +221,10 @@ zc_call_ice_restart_by_peer (ZcCall *call, const ZcSdpSession *offer, GError **e
   if (!ops->restart_ice (call->media, error)
       || !ops->set_remote_ice (call->media, zc_sdp_session_get_ice_ufrag (offer), zc_sdp_session_get_ice_pwd (offer),
                                zc_sdp_session_get_ice_candidates (offer), error)) {
-    g_message (_("call %s: cannot restart ICE: %s"), call->id, (*error)->message);
+    g_message ("call %s: cannot restart ICE: %s", call->id, (*error)->message);
     return FALSE;
   }
-  g_message (_("call %s: the peer restarted ICE"), call->id);
+  g_message ("call %s: the peer restarted ICE", call->id);
   ice_backstop_grace (call);
   return TRUE;
 }
@@ -240,7 +239,7 @@ media_ready_cb (ZcMediaStream *stream G_GNUC_UNUSED, const GError *error, gpoint
   if (call->state == ZC_CALL_ENDED)
     return;
   if (error != NULL) {
-    g_warning (_("call %s: no media transport: %s"), call->id, error->message);
+    g_warning ("call %s: no media transport: %s", call->id, error->message);
     if (call->outgoing) {
       zc_call_set_reason (call, "no media", 0);
       zc_call_end (call);
@@ -260,7 +259,7 @@ media_digit_cb (ZcMediaStream *stream G_GNUC_UNUSED, char digit, gpointer user_d
   g_autoptr (GVariant) view = g_variant_ref_sink (zc_call_to_variant (call));
   GVariantDict dict;
 
-  g_message (_("call %s: DTMF %c"), call->id, digit);
+  g_message ("call %s: DTMF %c", call->id, digit);
   g_variant_dict_init (&dict, view);
   g_variant_dict_insert (&dict, "dtmf_digit", "s", (char[]){ digit, '\0' });
   if (calls->observer.call_changed != NULL) {
@@ -359,7 +358,7 @@ zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *c
   };
 
   if (call->media == NULL || !call->calls->media_ops->start (call->media, &peer, &error)) {
-    g_warning (_("call %s: no media: %s"), call->id, error ? error->message : _("no media stream"));
+    g_warning ("call %s: no media: %s", call->id, error ? error->message : "no media stream");
     return FALSE;
   }
   return TRUE;

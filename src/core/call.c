@@ -283,7 +283,7 @@ zc_call_refuse (ZcCall *call, const char *reason, int status, const char *phrase
 void
 zc_call_end_for_media (ZcCall *call, const char *reason)
 {
-  g_message (_("call %s: %s, hanging up"), call->id, reason);
+  g_message ("call %s: %s, hanging up", call->id, reason);
   zc_call_set_reason (call, reason, 0);
   if (call->session != NULL)
     zc_sip_session_hangup (call->session);
@@ -307,7 +307,7 @@ act_finish (ZcCall *call)
     zc_sip_session_set_user_data (call->session, NULL);
     call->session = NULL;
   }
-  g_message (_("call %s with %s ended: %s"), call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri,
+  g_message ("call %s with %s ended: %s", call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri,
              call->end_reason ? call->end_reason : "");
 }
 
@@ -373,7 +373,7 @@ zc_call_arm_ring_timeout (ZcCall *call, guint ms)
 static void
 act_announce (ZcCall *call)
 {
-  g_message (_("incoming call %s from %s"), call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri);
+  g_message ("incoming call %s from %s", call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri);
 }
 
 /* Incoming, the user has been told: a ring, or the auto-answer. */
@@ -433,7 +433,7 @@ act_send_invite (ZcCall *call)
                     ? zc_sip_ua_invite_as_account (calls->ua, call->peer_uri, &call->flow, offer, &error)
                     : zc_sip_ua_invite (calls->ua, call->peer_uri, &call->flow, offer, &error);
   if (call->session == NULL) {
-    g_message (_("call %s to %s failed: %s"), call->id, call->peer_uri, error->message);
+    g_message ("call %s to %s failed: %s", call->id, call->peer_uri, error->message);
     zc_call_set_reason (call, "failed", 0);
     zc_call_end (call);
     return;

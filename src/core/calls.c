@@ -119,7 +119,7 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
    * whom to accept from there is the proxy's business. */
   if (config->accept_from == ZC_ACCEPT_FROM_LAN && !zc_target_address_is_local (calls->peers, from->address)
       && !zc_rendezvous_is_registrar (calls->rendezvous, from->address)) {
-    g_message (_("refusing a call from %s: not on the LAN (see [calls] accept-from)"), from->address);
+    g_message ("refusing a call from %s: not on the LAN (see [calls] accept-from)", from->address);
     zc_sip_session_reject (session, 403, "Forbidden");
     return;
   }
@@ -147,14 +147,14 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
   }
   /* Refuse an offer we cannot take before gathering anything for it. */
   if (sdp != NULL && !zc_call_negotiate_offer (call, sdp, &error)) {
-    g_message (_("refusing a call from %s: %s"), call->peer_uri, error->message);
+    g_message ("refusing a call from %s: %s", call->peer_uri, error->message);
     zc_call_refuse (call, "incompatible media", 488, "Not Acceptable Here");
     return;
   }
   /* Without an offer we offer in the 200 and so control ICE. */
   if (!zc_call_stream_new (call, call->offer.remote == NULL,
                           call->offer.remote != NULL && zc_sdp_session_get_rtcp_mux (call->offer.remote), &error)) {
-    g_warning (_("call %s: no media transport: %s"), call->id, error->message);
+    g_warning ("call %s: no media transport: %s", call->id, error->message);
     zc_call_refuse (call, "no media", 500, "No Media Transport");
   }
 }
@@ -183,7 +183,7 @@ ua_established_cb (ZcSipSession *session, const char *sdp, gpointer user_data G_
 
     if (sdp == NULL || call->our_offer == NULL ||
         (answer = zc_sdp_apply_answer (call->our_offer, sdp, &chosen, &error)) == NULL) {
-      g_message (_("call %s: unusable answer (%s), hanging up"), call->id, error ? error->message : _("no SDP"));
+      g_message ("call %s: unusable answer (%s), hanging up", call->id, error ? error->message : "no SDP");
       zc_call_set_reason (call, "incompatible media", 488);
       zc_sip_session_hangup (session);
       zc_call_end (call);
@@ -229,7 +229,7 @@ ua_reoffer_cb (ZcSipSession *session, const char *sdp, int *status, gpointer use
     return NULL;
   local = zc_call_local_sdp (call, zc_call_our_direction (call->local_hold));
   if (!zc_sdp_negotiate_answer (offer, &local, NULL, &answer, &chosen, &error)) {
-    g_message (_("call %s: cannot accept the new offer: %s"), call->id, error->message);
+    g_message ("call %s: cannot accept the new offer: %s", call->id, error->message);
     return NULL;
   }
   zc_call_codec_describe (call, chosen);
@@ -252,7 +252,7 @@ ice_restart_done (ZcCall *call, int status, const char *sdp)
                                                  zc_sdp_session_get_ice_pwd (answer),
                                                  zc_sdp_session_get_ice_candidates (answer), &error))
     return;
-  g_message (_("call %s: the ICE restart failed (%d%s%s)"), call->id, status, error ? ": " : "",
+  g_message ("call %s: the ICE restart failed (%d%s%s)", call->id, status, error ? ": " : "",
              error ? error->message : "");
   zc_call_end_for_media (call, "no media path");
 }
@@ -272,7 +272,7 @@ ua_reinvite_done_cb (ZcSipSession *session, int status, const char *sdp, gpointe
   wanted = call->hold_pending;
   call->hold_pending = -1;
   if (status < 200 || status >= 300 || wanted < 0) {
-    g_message (_("call %s: the peer refused the %s (%d)"), call->id, wanted == 1 ? _("hold") : _("resume"), status);
+    g_message ("call %s: the peer refused the %s (%d)", call->id, wanted == 1 ? "hold" : "resume", status);
     return;
   }
   if (sdp != NULL && call->our_offer != NULL) {
@@ -386,7 +386,7 @@ zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
   if (!zc_call_stream_new (call, TRUE, FALSE, error))
     goto fail;
   zc_call_arm_ring_timeout (call, calls->timers.ring_timeout_ms);
-  g_message (_("calling %s (call %s)"), uri, call->id);
+  g_message ("calling %s (call %s)", uri, call->id);
   zc_call_emit (call, "calling");
   return g_strdup (call->id);
 
@@ -566,7 +566,7 @@ transport_local_address_for (const char *remote, gpointer data)
 
 ZcCalls *
 zc_calls_new (ZcSipUa *ua, ZcSipTransport *transport, const ZcConfig *config, ZcPeerTable *peers,
-              const ZcCallsObserver *observer, gpointer user_data)
+              const ZcCallsCallbacks *observer, gpointer user_data)
 {
   static const ZcSipUaCallbacks ua_events = {
     .incoming = ua_incoming_cb,
@@ -601,7 +601,7 @@ zc_calls_free (ZcCalls *calls)
 {
   if (calls == NULL)
     return;
-  calls->observer = (ZcCallsObserver){ 0 };
+  calls->observer = (ZcCallsCallbacks){ 0 };
   zc_calls_hangup_all (calls);
   zc_sip_ua_set_callbacks (calls->ua, NULL, NULL);
   g_ptr_array_foreach (calls->calls, (GFunc) (void (*) (void)) zc_call_free, NULL);

@@ -27,14 +27,14 @@ typedef struct {
   /* @event: incoming, calling, ringing, answered, held, resumed, ended;
    * @call: the call dictionary (see data/org.zcall.Agent1.xml). */
   void (*call_changed) (const char *event, GVariant *call, gpointer user_data);
-} ZcCallsObserver;
+} ZcCallsCallbacks;
 
 typedef struct _ZcCalls ZcCalls;
 
 /* The calls take @ua's session events (the agent owns @ua, which must
  * outlive the calls); @transport tells the local address for a peer. */
 ZcCalls *zc_calls_new (ZcSipUa *ua, ZcSipTransport *transport, const ZcConfig *config, ZcPeerTable *peers,
-                       const ZcCallsObserver *observer, gpointer user_data);
+                       const ZcCallsCallbacks *observer, gpointer user_data);
 void zc_calls_free (ZcCalls *calls);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcCalls, zc_calls_free)
 

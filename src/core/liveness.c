@@ -4,7 +4,6 @@
 #include "config.h"
 #include "core/liveness.h"
 
-#include "common/i18n.h"
 
 /* Checks run four times per probe interval, so the times a user sets are
  * kept to within a quarter interval. */
@@ -40,7 +39,7 @@ ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
   live->rtt_ms = rtt_ms;
   live->unreachable_since_us = 0;
   if (!live->reachable || zc_peer_is_hidden (peer))
-    g_message (_("peer “%s” answers again"), zc_peer_get_name (peer));
+    g_message ("peer “%s” answers again", zc_peer_get_name (peer));
   zc_peer_table_set_reachable (l->peers, peer, TRUE);
   zc_peer_table_set_hidden (l->peers, peer, FALSE);
 }
@@ -92,7 +91,7 @@ tick_cb (gpointer user_data)
       probe (l, peer, now);
     silent_ms = (now - live->last_answer_us) / 1000;
     if (live->reachable && silent_ms > (gint64) l->times.unreachable_after_ms) {
-      g_message (_("peer “%s” does not answer: unreachable"), zc_peer_get_name (peer));
+      g_message ("peer “%s” does not answer: unreachable", zc_peer_get_name (peer));
       live->unreachable_since_us = now;
       zc_peer_table_set_reachable (l->peers, peer, FALSE);
     }
@@ -100,7 +99,7 @@ tick_cb (gpointer user_data)
      * (a desk phone that ignores pings) stays listed as unreachable. */
     if (!live->reachable && !zc_peer_is_hidden (peer) && zc_peer_has_instance_id (peer) &&
         now - live->unreachable_since_us >= (gint64) l->times.remove_after_ms * 1000) {
-      g_message (_("peer “%s” removed from the list: no answer for %u ms"), zc_peer_get_name (peer),
+      g_message ("peer “%s” removed from the list: no answer for %u ms", zc_peer_get_name (peer),
                  (guint) silent_ms);
       zc_peer_table_set_hidden (l->peers, peer, TRUE);
     }

@@ -89,7 +89,7 @@ schedule_retry (ZcRendezvous *rdv)
   stop_keepalive (rdv);
   rdv->retry_id = g_timeout_add_seconds (delay_s, retry_cb, rdv);
   rdv->retry_at_us = g_get_monotonic_time () + (gint64) delay_s * G_USEC_PER_SEC;
-  g_message (_("registration with %s failed (%d %s); retrying in %u s"), rdv->config->registrar, rdv->last_status,
+  g_message ("registration with %s failed (%d %s); retrying in %u s", rdv->config->registrar, rdv->last_status,
              rdv->last_reason, delay_s);
   changed (rdv);
 }
@@ -112,7 +112,7 @@ stop_keepalive (ZcRendezvous *rdv)
 static void
 registrar_lost (ZcRendezvous *rdv)
 {
-  g_message (_("the registrar at %s stopped answering; registering again"),
+  g_message ("the registrar at %s stopped answering; registering again",
              zc_sip_registration_get_flow (rdv->reg)->address);
   stop_keepalive (rdv);
   resolve_registrar (rdv);
@@ -172,7 +172,7 @@ try_target (ZcRendezvous *rdv)
   ZcSipFlow flow = { .proto = target->proto, .port = target->port };
 
   g_strlcpy (flow.address, target->address, sizeof flow.address);
-  g_message (_("registering with %s at %s:%u (%s)"), rdv->config->registrar, flow.address, flow.port,
+  g_message ("registering with %s at %s:%u (%s)", rdv->config->registrar, flow.address, flow.port,
              zc_sip_proto_to_string (flow.proto));
   set_result (rdv, "registering", 0, "");
   zc_sip_registration_start (rdv->reg, &flow);
@@ -288,7 +288,7 @@ ice_server_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_dat
     ZcRendezvous *rdv = lookup->rdv;
 
     if (addresses == NULL) {
-      g_warning (_("cannot resolve the %s server: %s"), lookup->turn ? "TURN" : "STUN", error->message);
+      g_warning ("cannot resolve the %s server: %s", lookup->turn ? "TURN" : "STUN", error->message);
     } else {
       char *address = g_inet_address_to_string (addresses->data);
 

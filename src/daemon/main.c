@@ -28,7 +28,7 @@ quit_on_signal_cb (gpointer user_data)
 {
   ZcDaemon *daemon = user_data;
 
-  g_message (_("stopping"));
+  g_message ("stopping");
   g_main_loop_quit (daemon->loop);
   return G_SOURCE_CONTINUE;
 }
@@ -40,7 +40,7 @@ name_acquired_cb (GDBusConnection *connection G_GNUC_UNUSED, const char *name, g
 {
   ZcDaemon *daemon = user_data;
 
-  g_message (_("serving %s on the session bus"), name);
+  g_message ("serving %s on the session bus", name);
   zc_agent_start (daemon->agent);
 }
 
@@ -50,7 +50,7 @@ name_lost_cb (GDBusConnection *connection, const char *name, gpointer user_data)
   ZcDaemon *daemon = user_data;
 
   if (connection == NULL || g_dbus_connection_is_closed (connection)) {
-    g_warning (_("lost the session bus; zcall can no longer reach this agent"));
+    g_warning ("lost the session bus; zcall can no longer reach this agent");
     return;
   }
   g_printerr (_("zcalld: another agent already owns %s on this session bus\n"), name);
@@ -104,7 +104,7 @@ main (int argc, char **argv)
     g_printerr ("zcalld: %s\n", error->message);
     return EXIT_FAILURE;
   }
-  g_info ("configuration: %s", config->path ? config->path : _("built-in defaults"));
+  g_info ("configuration: %s", config->path ? config->path : "built-in defaults");
 
   agent = zc_agent_new (g_steal_pointer (&config), &error);
   if (agent == NULL) {
@@ -121,7 +121,7 @@ main (int argc, char **argv)
    * found by others; only the local command line cannot reach it. */
   bus = zc_bus_get_session (NULL, &error);
   if (bus == NULL) {
-    g_warning (_("no session bus (%s); the zcall command cannot reach this agent"), error->message);
+    g_warning ("no session bus (%s); the zcall command cannot reach this agent", error->message);
     g_clear_error (&error);
     zc_agent_start (agent);
   } else {

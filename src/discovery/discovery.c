@@ -23,7 +23,7 @@ static const char *const service_types[] = { "_sip._udp", "_sipuri._udp" };
 #define RECONNECT_INTERVAL_S 5
 
 struct _ZcDiscovery {
-  ZcDiscoveryEvents events;
+  ZcDiscoveryCallbacks events;
   gpointer user_data;
 
   ZcAdvert advert;            /* as configured */
@@ -437,7 +437,7 @@ client_connect (ZcDiscovery *d)
 }
 
 ZcDiscovery *
-zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryEvents *events, gpointer user_data)
+zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryCallbacks *events, gpointer user_data)
 {
   ZcDiscovery *d = g_new0 (ZcDiscovery, 1);
 
@@ -463,7 +463,7 @@ zc_discovery_free (ZcDiscovery *d)
   if (d == NULL)
     return;
   g_clear_handle_id (&d->reconnect_id, g_source_remove);
-  d->events = (ZcDiscoveryEvents){ 0 };
+  d->events = (ZcDiscoveryCallbacks){ 0 };
   g_hash_table_remove_all (d->resolvers);
   for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++)
     g_clear_pointer (&d->browsers[i], avahi_service_browser_free);

@@ -41,11 +41,11 @@ typedef struct {
                            const char *domain, gpointer user_data);
   /* The daemon went away: everything seen so far is stale. */
   void (*services_flushed) (gpointer user_data);
-} ZcDiscoveryEvents;
+} ZcDiscoveryCallbacks;
 
 typedef struct _ZcDiscovery ZcDiscovery;
 
-ZcDiscovery *zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryEvents *events,
+ZcDiscovery *zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryCallbacks *events,
                                gpointer user_data);
 /* Withdraws the adverts (avahi sends the goodbye packets) and frees. */
 void zc_discovery_free (ZcDiscovery *discovery);

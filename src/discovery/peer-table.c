@@ -18,7 +18,7 @@ struct _ZcPeer {
 
 struct _ZcPeerTable {
   char *self_instance_id;
-  ZcPeerTableEvents events;
+  ZcPeerTableCallbacks events;
   gpointer user_data;
   GHashTable *peers;    /* key -> ZcPeer* */
 };
@@ -62,7 +62,7 @@ peer_free (ZcPeer *peer)
 }
 
 ZcPeerTable *
-zc_peer_table_new (const char *self_instance_id, const ZcPeerTableEvents *events, gpointer user_data)
+zc_peer_table_new (const char *self_instance_id, const ZcPeerTableCallbacks *events, gpointer user_data)
 {
   ZcPeerTable *table = g_new0 (ZcPeerTable, 1);
 

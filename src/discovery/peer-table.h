@@ -46,9 +46,9 @@ typedef struct {
   void (*peer_added) (const ZcPeer *peer, gpointer user_data);
   void (*peer_changed) (const ZcPeer *peer, gpointer user_data);
   void (*peer_removed) (const ZcPeer *peer, gpointer user_data);
-} ZcPeerTableEvents;
+} ZcPeerTableCallbacks;
 
-ZcPeerTable *zc_peer_table_new (const char *self_instance_id, const ZcPeerTableEvents *events,
+ZcPeerTable *zc_peer_table_new (const char *self_instance_id, const ZcPeerTableCallbacks *events,
                                 gpointer user_data);
 void zc_peer_table_free (ZcPeerTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcPeerTable, zc_peer_table_free)

@@ -249,7 +249,7 @@ call_changed_cb (const char *event, GVariant *call, gpointer user_data)
 static void
 setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
-  static const ZcCallsObserver observer = { .call_changed = call_changed_cb };
+  static const ZcCallsCallbacks observer = { .call_changed = call_changed_cb };
   ZcSipUaIo io = { .send = record_send, .local_address_for = local_address, .port = 5060, .data = f };
   ZcSipIdentity identity = { .user = "alice", .display_name = "Alice" };
   /* Short timers: the tests wait milliseconds, not a minute. */
@@ -265,7 +265,7 @@ setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   f->config->ring_device = g_strdup ("none");
   g_free (f->config->playback_device);
   f->config->playback_device = g_strdup ("none");
-  f->peers = zc_peer_table_new ("self-instance", &(ZcPeerTableEvents){ 0 }, NULL);
+  f->peers = zc_peer_table_new ("self-instance", &(ZcPeerTableCallbacks){ 0 }, NULL);
   f->sent = g_ptr_array_new_with_free_func (g_free);
   f->events = g_ptr_array_new_with_free_func (g_free);
   f->ua = zc_sip_ua_new_with_io (&io, &identity, NULL, NULL);

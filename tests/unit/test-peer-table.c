@@ -40,7 +40,7 @@ removed_cb (const ZcPeer *peer, gpointer data)
 static void
 fixture_setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
-  static const ZcPeerTableEvents events = { added_cb, changed_cb, removed_cb };
+  static const ZcPeerTableCallbacks events = { added_cb, changed_cb, removed_cb };
 
   f->events = g_ptr_array_new_with_free_func (g_free);
   f->table = zc_peer_table_new (SELF_ID, &events, f);

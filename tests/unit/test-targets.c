@@ -34,7 +34,7 @@ add_peer (ZcPeerTable *table, const char *name, const char *user, const char *ad
 static ZcPeerTable *
 make_table (void)
 {
-  static const ZcPeerTableEvents events = { noop_cb, noop_cb, noop_cb };
+  static const ZcPeerTableCallbacks events = { noop_cb, noop_cb, noop_cb };
   ZcPeerTable *table = zc_peer_table_new ("self-id", &events, NULL);
 
   add_peer (table, "Carol", "carol", "198.18.0.3", "c");
