@@ -8,6 +8,8 @@
 #include "core/calls.h"
 #include "sip/ua.h"
 
+#include "sip-text.h"
+
 #include <string.h>
 
 #define PEER "198.18.0.2"
@@ -295,20 +297,6 @@ feed (Fixture *f, const char *text)
   zc_sip_ua_receive (f->ua, text, strlen (text), &from);
 }
 
-static char *
-header_value (const char *text, const char *name)
-{
-  g_autofree char *needle = g_strdup_printf ("\r\n%s: ", name);
-  const char *p = strstr (text, needle);
-  const char *end;
-
-  if (p == NULL)
-    return NULL;
-  p += strlen (needle);
-  end = strstr (p, "\r\n");
-  return g_strndup (p, (gsize) (end - p));
-}
-
 static const char *
 last_sent (Fixture *f)
 {
@@ -350,11 +338,11 @@ static char *
 response_to (const char *request, const char *status, const char *body)
 {
   GString *s = g_string_new (NULL);
-  g_autofree char *via = header_value (request, "Via");
-  g_autofree char *from = header_value (request, "From");
-  g_autofree char *to = header_value (request, "To");
-  g_autofree char *call_id = header_value (request, "Call-ID");
-  g_autofree char *cseq = header_value (request, "CSeq");
+  g_autofree char *via = sip_text_header (request, "Via");
+  g_autofree char *from = sip_text_header (request, "From");
+  g_autofree char *to = sip_text_header (request, "To");
+  g_autofree char *call_id = sip_text_header (request, "Call-ID");
+  g_autofree char *cseq = sip_text_header (request, "CSeq");
 
   g_string_append_printf (s, "SIP/2.0 %s\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
                              "Contact: <sip:bob@" PEER ":5062>\r\n",
@@ -604,9 +592,9 @@ test_ring_timeout (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 static char *
 bob_in_dialog (const char *invite, const char *method, guint cseq, const char *branch, const char *body)
 {
-  g_autofree char *from = header_value (invite, "From");      /* ours, with our tag */
-  g_autofree char *to = header_value (invite, "To");
-  g_autofree char *call_id = header_value (invite, "Call-ID");
+  g_autofree char *from = sip_text_header (invite, "From");      /* ours, with our tag */
+  g_autofree char *to = sip_text_header (invite, "To");
+  g_autofree char *call_id = sip_text_header (invite, "Call-ID");
   g_autofree char *bob = g_strdup_printf ("%s;tag=bobtag", to);
 
   return peer_request (method, cseq, branch, call_id, bob, from, body);

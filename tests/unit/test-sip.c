@@ -7,6 +7,8 @@
 #include "sip/register.h"
 #include "sip/ua.h"
 
+#include "sip-text.h"
+
 #include <string.h>
 
 typedef struct {
@@ -152,20 +154,6 @@ assert_status (Fixture *f, guint index, const char *status_line)
     g_error ("message %u: expected “%s”, got:\n%s", index, status_line, s->text);
 }
 
-static char *
-header_value (const char *text, const char *name)
-{
-  g_autofree char *needle = g_strdup_printf ("\r\n%s: ", name);
-  const char *p = strstr (text, needle);
-  const char *end;
-
-  if (p == NULL)
-    return NULL;
-  p += strlen (needle);
-  end = strstr (p, "\r\n");
-  return g_strndup (p, (gsize) (end - p));
-}
-
 #define BASE(method, cseq, branch) \
   method " sip:alice@198.18.0.1:5060 SIP/2.0\n" \
   "Via: SIP/2.0/UDP 198.18.0.2:5062;branch=z9hG4bK" branch ";rport\n" \
@@ -184,8 +172,8 @@ test_options (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 
   feed (f, msg);
   assert_status (f, 0, "SIP/2.0 200 ");
-  allow = header_value (last_sent (f)->text, "Allow");
-  accept = header_value (last_sent (f)->text, "Accept");
+  allow = sip_text_header (last_sent (f)->text, "Allow");
+  accept = sip_text_header (last_sent (f)->text, "Accept");
   g_assert_nonnull (allow);
   g_assert_nonnull (strstr (allow, "INVITE"));
   g_assert_cmpstr (accept, ==, "application/sdp");
@@ -226,7 +214,7 @@ test_invite_answer_ack_bye (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   assert_status (f, 2, "SIP/2.0 200 ");
   g_assert_nonnull (strstr (last_sent (f)->text, "Contact: <sip:alice@198.18.0.1:5060>"));
   g_assert_nonnull (strstr (last_sent (f)->text, "Content-Type: application/sdp"));
-  to = header_value (last_sent (f)->text, "To");
+  to = sip_text_header (last_sent (f)->text, "To");
   g_assert_nonnull (strstr (to, ";tag="));
 
   /* A retransmitted INVITE is absorbed: the 200 goes again, no new call. */
@@ -342,7 +330,7 @@ test_rejections (Fixture *f, gconstpointer data G_GNUC_UNUSED)
       g_error ("case %zu: %u responses to:\n%s", i, f->sent->len - before, msg);
     assert_status (f, before, cases[i].status);
     if (cases[i].header != NULL) {
-      g_autofree char *value = header_value (last_sent (f)->text, cases[i].header);
+      g_autofree char *value = sip_text_header (last_sent (f)->text, cases[i].header);
       g_assert_nonnull (value);
     }
   }
@@ -432,9 +420,9 @@ test_outgoing_call (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_nonnull (s);
   zc_sip_session_set_user_data (s, f);
   g_assert_true (g_str_has_prefix (last_sent (f)->text, "INVITE sip:bob@198.18.0.2:5062 SIP/2.0"));
-  via = header_value (last_sent (f)->text, "Via");
-  from = header_value (last_sent (f)->text, "From");
-  call_id = header_value (last_sent (f)->text, "Call-ID");
+  via = sip_text_header (last_sent (f)->text, "Via");
+  from = sip_text_header (last_sent (f)->text, "From");
+  call_id = sip_text_header (last_sent (f)->text, "Call-ID");
   g_assert_nonnull (strstr (via, ";branch=z9hG4bK"));
   ringing = g_strdup_printf ("SIP/2.0 180 Ringing\r\nVia: %s\r\nFrom: %s\r\nTo: <sip:bob@198.18.0.2:5062>;tag=b1\r\n"
                              "Call-ID: %s\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@198.18.0.2:5062>\r\n"
@@ -501,11 +489,11 @@ reg_cb (ZcSipRegistration *reg G_GNUC_UNUSED, ZcSipRegState state, int status, c
 static char *
 response_to (const char *req, const char *status_line, const char *extra)
 {
-  g_autofree char *via = header_value (req, "Via");
-  g_autofree char *from = header_value (req, "From");
-  g_autofree char *to = header_value (req, "To");
-  g_autofree char *call_id = header_value (req, "Call-ID");
-  g_autofree char *cseq = header_value (req, "CSeq");
+  g_autofree char *via = sip_text_header (req, "Via");
+  g_autofree char *from = sip_text_header (req, "From");
+  g_autofree char *to = sip_text_header (req, "To");
+  g_autofree char *call_id = sip_text_header (req, "Call-ID");
+  g_autofree char *cseq = sip_text_header (req, "CSeq");
   g_autofree char *head = g_strdup_printf ("%s\nVia: %s;received=198.19.0.1;rport=31000\nFrom: %s\nTo: %s;tag=reg\n"
                                            "Call-ID: %s\nCSeq: %s\n%s",
                                            status_line, via, from, to, call_id, cseq, extra);
@@ -544,7 +532,7 @@ test_invite_proxy_auth (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   zc_sip_session_set_user_data (s, f);
   g_assert_true (g_str_has_prefix (last_sent (f)->text, "INVITE sip:bob@example.test SIP/2.0"));
   g_assert_nonnull (strstr (last_sent (f)->text, "<sip:alice@example.test>;tag="));
-  first_via = header_value (last_sent (f)->text, "Via");
+  first_via = sip_text_header (last_sent (f)->text, "Via");
   challenge = register_response (f, "SIP/2.0 407 Proxy Authentication Required",
                                  "Proxy-Authenticate: Digest realm=\"example.test\", nonce=\"n1\", qop=\"auth\"\n");
   feed (f, challenge);
@@ -554,14 +542,14 @@ test_invite_proxy_auth (Fixture *f, gconstpointer data G_GNUC_UNUSED)
       retry = sent->text;
   }
   g_assert_nonnull (retry);
-  auth = header_value (retry, "Proxy-Authorization");
+  auth = sip_text_header (retry, "Proxy-Authorization");
   g_assert_nonnull (auth);
   g_assert_nonnull (strstr (auth, "username=\"alice-auth\""));
   g_assert_nonnull (strstr (auth, "uri=\"sip:bob@example.test\""));
-  g_assert_null (header_value (retry, "Authorization"));
-  cseq = header_value (retry, "CSeq");
+  g_assert_null (sip_text_header (retry, "Authorization"));
+  cseq = sip_text_header (retry, "CSeq");
   g_assert_cmpstr (cseq, ==, "2 INVITE");
-  via = header_value (retry, "Via");
+  via = sip_text_header (retry, "Via");
   g_assert_cmpstr (via, !=, first_via);
   g_assert_nonnull (strstr (retry, "\r\n\r\nv=0"));
   /* A second challenge is a refusal: the call ends. */
@@ -586,20 +574,20 @@ test_register_digest (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 
   zc_sip_registration_start (reg, &to);
   g_assert_true (g_str_has_prefix (last_sent (f)->text, "REGISTER sip:example.test SIP/2.0\r\n"));
-  contact = header_value (last_sent (f)->text, "Contact");
+  contact = sip_text_header (last_sent (f)->text, "Contact");
   g_assert_nonnull (strstr (contact, "+sip.instance=\"<urn:uuid:6a1c4f0e-1111-2222-3333-444455556666>\""));
-  g_assert_null (header_value (last_sent (f)->text, "Authorization"));
+  g_assert_null (sip_text_header (last_sent (f)->text, "Authorization"));
 
   challenge = register_response (f, "SIP/2.0 401 Unauthorized",
                                  "WWW-Authenticate: Digest realm=\"example.test\", nonce=\"abc123\", qop=\"auth\"\n");
   feed (f, challenge);
   g_assert_cmpuint (seen.reports, ==, 0);
-  auth = header_value (last_sent (f)->text, "Authorization");
+  auth = sip_text_header (last_sent (f)->text, "Authorization");
   g_assert_nonnull (auth);
   g_assert_nonnull (strstr (auth, "username=\"alice\""));
   g_assert_nonnull (strstr (auth, "uri=\"sip:example.test\""));
   g_assert_nonnull (strstr (auth, "nc=00000001"));
-  g_assert_nonnull (strstr (header_value (last_sent (f)->text, "CSeq"), "2 REGISTER"));
+  g_assert_nonnull (strstr (sip_text_header (last_sent (f)->text, "CSeq"), "2 REGISTER"));
 
   ok = register_response (f, "SIP/2.0 200 OK",
                           "Contact: <sip:alice@198.18.0.1:5060>;+sip.instance=\"<urn:uuid:6a1c4f0e-1111-2222-3333-"
