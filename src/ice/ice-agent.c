@@ -543,7 +543,7 @@ out:
 /* Datagrams read per dispatch before the reader pauses for a round of the
  * main loop: a flood on the RTP port must not starve SIP and timers, which
  * run at default priority below ours. */
-#define PLAIN_READ_BUDGET 64
+#define PLAIN_READ_BUDGET 256
 #define PLAIN_BUF_SIZE 65536
 
 static gboolean plain_read_cb (GSocket *socket, GIOCondition condition, gpointer user_data);
