@@ -624,11 +624,14 @@ plain_read_cb (GSocket *socket, GIOCondition condition G_GNUC_UNUSED, gpointer u
     if (len < 0)
       break; /* would block; or an ICMP error from a peer not listening yet */
     if (!plain_source_ok (agent, r->component_id, from)) {
-      if (atomic_fetch_add_explicit (&agent->foreign_dropped, 1, memory_order_relaxed) == 0 && G_IS_INET_SOCKET_ADDRESS (from)) {
-        g_autofree char *a = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from)));
+      guint64 before = atomic_fetch_add_explicit (&agent->foreign_dropped, 1, memory_order_relaxed);
+
+      if (before == 0 && G_IS_INET_SOCKET_ADDRESS (from)) {
+        GInetSocketAddress *sa = G_INET_SOCKET_ADDRESS (from);
+        g_autofree char *a = g_inet_address_to_string (g_inet_socket_address_get_address (sa));
 
         g_debug ("%sice: dropping media from %s:%u, not the peer's address", agent->log_prefix, a,
-                 g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from)));
+                 g_inet_socket_address_get_port (sa));
       }
       continue;
     }
