@@ -15,8 +15,11 @@
  *     CONNECTED (the lab notes: READY can come seconds later).
  *   - plain RTP, for a peer whose SDP has no ICE attributes (desk phones,
  *     sipp): zc_ice_agent_set_plain_remote() forces the remote candidate to
- *     its c=/m= address; libnice then sends there without checks and accepts
- *     packets from any source (RFC 3264 behaviour).
+ *     its c=/m= address; libnice then sends there without checks.  Media
+ *     is then accepted only from that address and port (a=rtcp or port + 1
+ *     for RTCP on component 2): libnice would take any source, so the
+ *     agent reads these sockets itself.  On ICE calls libnice accepts only
+ *     remote addresses that passed a connectivity check.
  *
  * Host candidates, plus server-reflexive and relayed ones when a STUN or
  * TURN server is configured, and ICE-TCP (RFC 6544) host candidates when
@@ -189,6 +192,9 @@ gboolean zc_ice_agent_set_plain_remote (ZcIceAgent *agent,
 
 /* Where received media goes.  Called on the GMainContext; NULL detaches. */
 void zc_ice_agent_set_recv_func (ZcIceAgent *agent, ZcIceRecvFunc func, gpointer user_data);
+/* Datagrams dropped because they did not come from the peer's plain-RTP
+ * address (zc_ice_agent_set_plain_remote()).  Any thread. */
+guint64 zc_ice_agent_get_foreign_dropped (ZcIceAgent *agent);
 
 /* Sends one datagram on a component.  Any thread.  Returns @len, or
  * -ENOTCONN when there is no selected pair yet, -EINVAL for a bad

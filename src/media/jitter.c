@@ -14,6 +14,21 @@
  * same SSRC (a PBX switching sources): start playout afresh. */
 #define RESTART_SEQ_BEHIND 100
 #define RESTART_TS_SECONDS 2
+/* This far ahead of what was played is no packet loss either: 4 s of
+ * 20 ms packets, whose timestamps would be seconds off too. */
+#define RESTART_SEQ_AHEAD 200
+/* A new stream must first pass probation (RFC 3550 A.1 does the same for
+ * sequence numbers): this many packets that follow each other (same SSRC,
+ * sequence numbers a few apart, timestamps under a second apart), arriving
+ * over this many ticks, with no packet of the current stream in between.
+ * Until then they are dropped and the current stream plays on: one forged
+ * packet, or a burst, cannot throw the stream away, while a peer that
+ * really restarted is followed after two packets.  (What comes from the
+ * wrong address never gets here: ice-agent.c filters plain RTP by source,
+ * libnice filters ICE.) */
+#define PROBATION_PACKETS 3
+#define PROBATION_TICKS 2
+#define PROBATION_SEQ_GAP 10
 
 struct _ZcJitter {
   guint32 per_ms;        /* RTP clock units per millisecond */
@@ -30,6 +45,14 @@ struct _ZcJitter {
   gboolean have_popped;
   guint16 last_seq;      /* last handed out */
   guint pending_discard; /* audio packets to skip after a shrink */
+
+  guint64 ticks;         /* zc_jitter_tick() calls, started or not */
+  /* The new stream on probation. */
+  guint candidate_count; /* 0: none */
+  guint32 candidate_ssrc;
+  guint16 candidate_seq;
+  guint32 candidate_ts;
+  guint64 candidate_tick;
 
   guint window_ticks;    /* since the last late packet or shrink */
   gint32 min_margin;     /* least margin (see zc_jitter_put()) in the window */
@@ -67,6 +90,7 @@ restart (ZcJitter *jitter)
   jitter->pending_discard = 0;
   jitter->window_ticks = 0;
   jitter->min_margin = G_MAXINT32;
+  jitter->candidate_count = 0;
 }
 
 /* RFC 3550 sequence numbers wrap: order them as RFC 1982 serial numbers. */
@@ -88,6 +112,45 @@ grow (ZcJitter *jitter)
   }
 }
 
+/* A new SSRC, or the same one with a timeline that does not continue what
+ * plays: a restarted sender, or a forged packet. */
+static gboolean
+is_new_stream (const ZcJitter *jitter, const ZcJitterPacket *packet)
+{
+  gint16 seq_delta = (gint16) (guint16) (packet->seq - jitter->last_seq);
+
+  if (jitter->started && packet->ssrc != jitter->ssrc)
+    return TRUE;
+  if (jitter->started && packet->audio
+      && ABS ((gint64) (gint32) (packet->ts - jitter->playout)) > (gint64) jitter->per_ms * 1000 * RESTART_TS_SECONDS)
+    return TRUE;
+  if (jitter->started && jitter->have_popped && seq_delta >= RESTART_SEQ_AHEAD)
+    return TRUE;
+  return jitter->have_popped && seq_delta <= -RESTART_SEQ_BEHIND;
+}
+
+/* Counts @packet towards its stream's probation; TRUE once it passed. */
+static gboolean
+probation_passed (ZcJitter *jitter, const ZcJitterPacket *packet)
+{
+  guint16 seq_step = (guint16) (packet->seq - jitter->candidate_seq);
+  gboolean follows = jitter->candidate_count > 0 && packet->ssrc == jitter->candidate_ssrc && seq_step >= 1
+                     && seq_step <= PROBATION_SEQ_GAP
+                     && (!packet->audio || packet->ts - jitter->candidate_ts <= jitter->per_ms * 1000);
+
+  if (!follows) {
+    jitter->candidate_count = 0;
+    jitter->candidate_tick = jitter->ticks;
+    jitter->candidate_ts = packet->ts;
+  }
+  jitter->candidate_count++;
+  jitter->candidate_ssrc = packet->ssrc;
+  jitter->candidate_seq = packet->seq;
+  if (packet->audio)
+    jitter->candidate_ts = packet->ts;
+  return jitter->candidate_count >= PROBATION_PACKETS && jitter->ticks - jitter->candidate_tick >= PROBATION_TICKS;
+}
+
 gboolean
 zc_jitter_put (ZcJitter *jitter, const ZcJitterPacket *packet)
 {
@@ -97,14 +160,15 @@ zc_jitter_put (ZcJitter *jitter, const ZcJitterPacket *packet)
     jitter->stats.dropped++;
     return FALSE;
   }
-  if (jitter->started
-      && (packet->ssrc != jitter->ssrc
-          || (packet->audio
-              && ABS ((gint64) (gint32) (packet->ts - jitter->playout)) > (gint64) jitter->per_ms * 1000
-                                                                             * RESTART_TS_SECONDS)))
+  if (is_new_stream (jitter, packet)) {
+    if (!probation_passed (jitter, packet)) {
+      jitter->stats.probation++;
+      return FALSE;
+    }
     restart (jitter);
-  if (jitter->have_popped && (gint16) (guint16) (packet->seq - jitter->last_seq) <= -RESTART_SEQ_BEHIND)
-    restart (jitter);
+  } else {
+    jitter->candidate_count = 0; /* the current stream is alive: no switch */
+  }
   if (jitter->have_popped && !seq_before (jitter->last_seq, packet->seq)) {
     /* Its turn has passed: a duplicate, or so late that what followed it
      * has already played. */
@@ -160,6 +224,7 @@ zc_jitter_put (ZcJitter *jitter, const ZcJitterPacket *packet)
 void
 zc_jitter_tick (ZcJitter *jitter)
 {
+  jitter->ticks++;
   if (!jitter->started)
     return;
   jitter->playout += jitter->tick_ts;
@@ -190,8 +255,20 @@ zc_jitter_pop (ZcJitter *jitter)
   if (next < 0)
     return NULL;
   packet = &jitter->slots[next];
-  if (packet->audio && (!jitter->started || (gint32) (packet->ts - jitter->playout) >= (gint32) jitter->tick_ts))
-    return NULL; /* not due before the next tick */
+  if (packet->audio && (!jitter->started || (gint32) (packet->ts - jitter->playout) >= (gint32) jitter->tick_ts)) {
+    /* Not due before the next tick.  But when an audio packet later in
+     * sequence is due, this one's timestamp is out of line with the
+     * stream's (a forged one, under the restart threshold): skip it rather
+     * than hold every packet behind it. */
+    for (gint i = 0; jitter->started && i < ZC_JITTER_SLOTS; i++)
+      if (jitter->used[i] && i != next && jitter->slots[i].audio
+          && (gint32) (jitter->slots[i].ts - jitter->playout) < (gint32) jitter->tick_ts) {
+        jitter->used[next] = FALSE;
+        jitter->stats.dropped++;
+        return zc_jitter_pop (jitter);
+      }
+    return NULL;
+  }
 
   jitter->used[next] = FALSE;
   jitter->have_popped = TRUE;

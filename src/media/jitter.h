@@ -43,6 +43,7 @@ typedef struct {
   guint64 late;       /* audio packets that came after their playout time */
   guint64 dropped;    /* duplicates, packets too old to play, overflow */
   guint64 shrinks;    /* packets skipped to give a tick back */
+  guint64 probation;  /* packets of a new stream (SSRC or timeline) dropped while it was on probation */
 } ZcJitterStats;
 
 typedef struct _ZcJitter ZcJitter;
@@ -54,8 +55,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcJitter, zc_jitter_free)
 
 /* Stores a copy of @packet (its discard field is ignored).  Returns FALSE
  * when it is dropped: a duplicate, older than what was already handed out,
- * or no room.  A new SSRC starts playout afresh, and so does a jump of
- * seconds in the timestamps or far back in the sequence numbers. */
+ * no room, or a new stream on probation.  A new SSRC starts playout afresh,
+ * and so does a jump of seconds in the timestamps or of hundreds in the
+ * sequence numbers, once three packets of the new stream came over two
+ * ticks with none of the current one in between (until then the current
+ * stream plays on); an audio packet whose timestamp is out of line with
+ * the packets after it is skipped rather than waited for. */
 gboolean zc_jitter_put (ZcJitter *jitter, const ZcJitterPacket *packet);
 
 /* Advances playout by one tick; call once per tick before zc_jitter_pop(). */

@@ -578,6 +578,7 @@ zc_media_stream_describe (ZcMediaStream *stream)
     add_double (&b, "rtt_ms", st.rtp.rtt_ms);
     add_u64 (&b, "jitter_buffer_ms", st.jitter.target_ms);
     add_u64 (&b, "late_packets", st.jitter.late);
+    add_u64 (&b, "rtp_foreign_dropped", st.rtp.foreign_dropped);
     add_u64 (&b, "rtcp_sent", st.rtp.rtcp_sent);
     add_u64 (&b, "rtcp_received", st.rtp.rtcp_received);
     add_u64 (&b, "frames_concealed", st.frames_concealed);

@@ -613,5 +613,6 @@ zc_rtp_session_get_stats (ZcRtpSession *session, ZcRtpStats *stats)
   stats->rtcp_sent = s->sent_rtcp_packets;
   stats->rtcp_received = s->recv_rtcp_packets;
   stats->queue_drops = atomic_load_explicit (&session->queue_drops, memory_order_relaxed);
+  stats->foreign_dropped = zc_ice_agent_get_foreign_dropped (session->agent);
   stats->last_rx_monotonic_us = atomic_load_explicit (&session->last_rx_us, memory_order_relaxed);
 }

@@ -82,8 +82,11 @@ typedef struct {
   guint64 rtcp_sent;           /* RTCP packets carrying a report block */
   guint64 rtcp_received;
   guint64 queue_drops;         /* datagrams dropped because the media thread fell behind */
-  gint64 last_rx_monotonic_us; /* g_get_monotonic_time() of the last RTP/RTCP datagram; 0 = never.
-                                * For the media timeout (no RTP/RTCP for N s). */
+  guint64 foreign_dropped;     /* datagrams dropped because they came from elsewhere than the peer's
+                                * plain-RTP address (zc_ice_agent_get_foreign_dropped()) */
+  gint64 last_rx_monotonic_us; /* g_get_monotonic_time() of the last RTP/RTCP datagram accepted from
+                                * the peer; 0 = never.  For the media timeout (no RTP/RTCP for N s):
+                                * what the source filter drops never counts. */
 } ZcRtpStats;
 
 typedef struct _ZcRtpSession ZcRtpSession;

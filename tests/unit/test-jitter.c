@@ -194,16 +194,171 @@ test_jitter_events_and_ssrc (void)
   g_assert_cmpuint (p->seq, ==, 1000);
 
   /* The same SSRC, a new source behind it: sequence far back, timestamp
-   * minutes away.  Playout starts again at the configured depth. */
-  other.seq = 200;
-  other.ts = 99999 + 60 * RATE;
-  g_assert_true (zc_jitter_put (jb, &other));
-  g_assert_null (zc_jitter_pop (jb));
+   * minutes away.  Once the new timeline passed probation (its third
+   * packet, two ticks after the first) playout starts again at the
+   * configured depth. */
+  for (guint i = 0; i < 3; i++) {
+    if (i > 0)
+      zc_jitter_tick (jb);
+    other.seq = (guint16) (200 + i);
+    other.ts = 99999 + 60 * RATE + i * TICK_TS;
+    g_assert_cmpint (zc_jitter_put (jb, &other), ==, i == 2);
+    g_assert_null (zc_jitter_pop (jb));
+  }
   for (guint i = 0; i < 3; i++)
     zc_jitter_tick (jb);
   p = zc_jitter_pop (jb);
   g_assert_nonnull (p);
-  g_assert_cmpuint (p->seq, ==, 200);
+  g_assert_cmpuint (p->seq, ==, 202);
+}
+
+/* What comes out of a steady stream of N ticks, one entry per tick: the
+ * sequence number played, or -1; forged packets played count as -2.
+ * @forge(t) may put forged packets at tick t, before the real one. */
+#define STEADY_TICKS 200
+#define FORGED_MARK 0xee
+typedef void (*ForgeFunc) (ZcJitter *jb, guint tick, guint16 seq, guint32 ts);
+
+static void
+run_steady (ForgeFunc forge, gboolean forged_first, gint out[STEADY_TICKS])
+{
+  g_autoptr (ZcJitter) jb = zc_jitter_new (RATE, 20, 40, 20, 200);
+
+  for (guint t = 0; t < STEADY_TICKS; t++) {
+    guint16 seq = (guint16) (30000 + t);
+    guint32 ts = 5000 + t * TICK_TS;
+    ZcJitterPacket p = audio (seq, ts);
+    const ZcJitterPacket *o;
+
+    if (forge != NULL && forged_first)
+      forge (jb, t, seq, ts);
+    zc_jitter_put (jb, &p);
+    if (forge != NULL && !forged_first)
+      forge (jb, t, seq, ts);
+    zc_jitter_tick (jb);
+    out[t] = -1;
+    while ((o = zc_jitter_pop (jb)) != NULL)
+      out[t] = o->data[1] == FORGED_MARK ? -2 : o->seq;
+  }
+}
+
+static void
+forge_put (ZcJitter *jb, guint16 seq, guint32 ts, guint32 ssrc)
+{
+  ZcJitterPacket f = audio (seq, ts);
+
+  f.ssrc = ssrc;
+  f.data[1] = FORGED_MARK;
+  zc_jitter_put (jb, &f);
+}
+
+/* Timestamp 10 s ahead, the next sequence number, the right SSRC. */
+static void
+forge_ts_jump (ZcJitter *jb, guint tick, guint16 seq, guint32 ts)
+{
+  if (tick == 100)
+    forge_put (jb, (guint16) (seq + 1), ts + TICK_TS + 10 * RATE, 0x1234);
+}
+
+/* Under the restart threshold: 1.5 s ahead, which used to hold playout. */
+static void
+forge_ts_near (ZcJitter *jb, guint tick, guint16 seq, guint32 ts)
+{
+  if (tick == 100)
+    forge_put (jb, (guint16) (seq + 1), ts + TICK_TS + 3 * RATE / 2, 0x1234);
+}
+
+/* A new SSRC with a plausible timeline. */
+static void
+forge_ssrc (ZcJitter *jb, guint tick, guint16 seq, guint32 ts)
+{
+  if (tick == 100)
+    forge_put (jb, (guint16) (seq + 1), ts + TICK_TS, 0xbad);
+}
+
+/* A sequence number far ahead, timestamp in line. */
+static void
+forge_seq_jump (ZcJitter *jb, guint tick, guint16 seq, guint32 ts)
+{
+  if (tick == 100)
+    forge_put (jb, (guint16) (seq + 20000), ts + TICK_TS, 0x1234);
+}
+
+/* A burst: ten packets of a consistent new stream within one tick, and
+ * one more every tick after it while the real stream goes on. */
+static void
+forge_burst (ZcJitter *jb, guint tick, guint16 seq G_GNUC_UNUSED, guint32 ts G_GNUC_UNUSED)
+{
+  if (tick == 100)
+    for (guint i = 0; i < 10; i++)
+      forge_put (jb, (guint16) (7000 + i), 900000 + i * TICK_TS, 0xbad);
+  else if (tick > 100 && tick < 150)
+    forge_put (jb, (guint16) (7000 + tick), 900000 + tick * TICK_TS, 0xbad);
+}
+
+/* One forged packet (or a burst) in the middle of a steady stream changes
+ * at most one frame of what plays, whether it comes before or after the
+ * real packet of its tick. */
+static void
+test_jitter_forged (void)
+{
+  static const struct {
+    const char *name;
+    ForgeFunc forge;
+  } cases[] = {
+    { "timestamp +10 s", forge_ts_jump }, { "timestamp +1.5 s", forge_ts_near },
+    { "new SSRC", forge_ssrc },           { "sequence +20000", forge_seq_jump },
+    { "burst", forge_burst },
+  };
+  gint ref[STEADY_TICKS], out[STEADY_TICKS];
+
+  run_steady (NULL, FALSE, ref);
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    for (guint first = 0; first < 2; first++) {
+      guint diff = 0;
+
+      run_steady (cases[c].forge, first, out);
+      for (guint t = 0; t < STEADY_TICKS; t++)
+        diff += out[t] != ref[t];
+      g_test_message ("forged %s (%s the real packet): %u frames differ", cases[c].name, first ? "before" : "after",
+                      diff);
+      g_assert_cmpuint (diff, <=, 1);
+    }
+}
+
+/* The peer really restarts (a new SSRC and timeline, for good): playout
+ * follows within a few frames, then plays every packet again. */
+static void
+test_jitter_real_restart (void)
+{
+  g_autoptr (ZcJitter) jb = zc_jitter_new (RATE, 20, 40, 20, 200);
+  ZcJitterStats st;
+  gint first_new = -1;
+  guint new_out = 0;
+
+  for (guint t = 0; t < 200; t++) {
+    ZcJitterPacket p = t < 100 ? audio ((guint16) (100 + t), 1000 + t * TICK_TS)
+                               : audio ((guint16) (50000 + t), 777777 + t * TICK_TS);
+    const ZcJitterPacket *o;
+
+    if (t >= 100)
+      p.ssrc = 0x5678;
+    zc_jitter_put (jb, &p);
+    zc_jitter_tick (jb);
+    while ((o = zc_jitter_pop (jb)) != NULL)
+      if (o->ssrc == 0x5678) {
+        if (first_new < 0)
+          first_new = (gint) t;
+        new_out++;
+      }
+  }
+  zc_jitter_get_stats (jb, &st);
+  g_test_message ("restart at tick 100: new stream out at tick %d, %u packets, %" G_GUINT64_FORMAT " on probation",
+                  first_new, new_out, st.probation);
+  g_assert_cmpint (first_new, >=, 100);
+  g_assert_cmpint (first_new, <=, 105);
+  g_assert_cmpuint (new_out, >=, 100 - 5);
+  g_assert_cmpuint (st.probation, ==, 2);
 }
 
 int
@@ -215,5 +370,7 @@ main (int argc, char **argv)
   g_test_add_func ("/jitter/shrink", test_jitter_shrink);
   g_test_add_func ("/jitter/ptime-and-dtx", test_jitter_ptime_and_dtx);
   g_test_add_func ("/jitter/events-and-ssrc", test_jitter_events_and_ssrc);
+  g_test_add_func ("/jitter/forged", test_jitter_forged);
+  g_test_add_func ("/jitter/real-restart", test_jitter_real_restart);
   return g_test_run ();
 }

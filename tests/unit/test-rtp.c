@@ -6,7 +6,8 @@
  * a media thread while the main thread iterates the GMainContext that
  * drives libnice; the frames must arrive complete and in order, with the
  * right payload type, sequence numbers and timestamps, and RTCP must have
- * produced statistics (RTT included). */
+ * produced statistics (RTT included).  In the plain pair a third socket
+ * sends forged RTP to A's ports all along: none of it may arrive. */
 #include "config.h"
 
 #include "ice/ice-agent.h"
@@ -164,6 +165,39 @@ typedef struct {
   guint index;
 } Rx;
 
+/* A third host on the LAN (another socket on 127.0.0.1) that sends forged
+ * RTP, with B's SSRC and payload type and wild sequence numbers and
+ * timestamps, to A's RTP and RTCP ports every 5 ms. */
+typedef struct {
+  GSocket *socket;
+  GSocketAddress *to[2];
+  guint32 ssrc;
+  guint sent;
+} Injector;
+
+static gboolean
+inject_cb (gpointer user_data)
+{
+  Injector *inj = user_data;
+  guint8 pkt[12 + FRAME_BYTES];
+  guint32 ts = g_random_int ();
+  guint16 seq = (guint16) g_random_int ();
+
+  memset (pkt, 0xee, sizeof pkt); /* index 0xee: check_stream() would notice one played */
+  pkt[0] = 0x80;
+  pkt[1] = PT_PCMU;
+  pkt[2] = (guint8) (seq >> 8);
+  pkt[3] = (guint8) seq;
+  for (guint i = 0; i < 4; i++) {
+    pkt[4 + i] = (guint8) (ts >> (24 - 8 * i));
+    pkt[8 + i] = (guint8) (inj->ssrc >> (24 - 8 * i));
+  }
+  for (guint c = 0; c < 2; c++)
+    if (g_socket_send_to (inj->socket, inj->to[c], (const gchar *) pkt, sizeof pkt, NULL, NULL) > 0)
+      inj->sent++;
+  return G_SOURCE_CONTINUE;
+}
+
 typedef struct {
   ZcRtpSession *session[2];
   Rx rx[2][N_FRAMES * 2];
@@ -283,9 +317,31 @@ check_stats (Media *m)
   }
 }
 
+/* Plain RTP: A took nothing from the injector, and what it dropped does not
+ * count as media received (the media timeout reads last_rx). */
 static void
-run_media (ZcIceAgent *a, ZcIceAgent *b)
+check_injected (Media *m, Injector *inj)
 {
+  ZcRtpStats st;
+  gint64 last_rx, deadline;
+
+  zc_rtp_session_get_stats (m->session[0], &st);
+  g_test_message ("injector sent %u datagrams, A dropped %" G_GUINT64_FORMAT " as foreign", inj->sent,
+                  st.foreign_dropped);
+  g_assert_cmpuint (inj->sent, >, 100);
+  g_assert_cmpuint (st.foreign_dropped, >=, inj->sent / 2);
+  last_rx = st.last_rx_monotonic_us;
+  deadline = g_get_monotonic_time () + 100 * 1000;
+  while (g_get_monotonic_time () < deadline) /* B is silent now, the injector is not */
+    g_main_context_iteration (NULL, FALSE);
+  zc_rtp_session_get_stats (m->session[0], &st);
+  g_assert_cmpint (st.last_rx_monotonic_us, ==, last_rx);
+}
+
+static void
+run_media (ZcIceAgent *a, ZcIceAgent *b, Injector *inj)
+{
+  guint inject_id = 0;
   ZcRtpSessionConfig config;
   g_autoptr (GError) error = NULL;
   g_autofree Media *m = g_new0 (Media, 1);
@@ -300,6 +356,10 @@ run_media (ZcIceAgent *a, ZcIceAgent *b)
   g_assert_no_error (error);
   g_assert_cmpuint (zc_rtp_session_get_ssrc (m->session[0]), !=, zc_rtp_session_get_ssrc (m->session[1]));
 
+  if (inj != NULL) {
+    inj->ssrc = zc_rtp_session_get_ssrc (m->session[1]);
+    inject_id = g_timeout_add (5, inject_cb, inj);
+  }
   thread = g_thread_new ("media", media_thread, m);
   while (!atomic_load (&m->done))
     g_main_context_iteration (NULL, TRUE);
@@ -310,6 +370,10 @@ run_media (ZcIceAgent *a, ZcIceAgent *b)
   check_stream (m, 0);
   check_stream (m, 1);
   check_stats (m);
+  if (inj != NULL) {
+    check_injected (m, inj);
+    g_source_remove (inject_id);
+  }
 
   zc_rtp_session_free (m->session[0]);
   zc_rtp_session_free (m->session[1]);
@@ -357,7 +421,7 @@ test_ice (void)
   g_assert_cmpuint (pa.remote.port, ==, pb.local.port);
   g_assert_cmpuint (pb.remote.port, ==, pa.local.port);
 
-  run_media (a, b);
+  run_media (a, b, NULL);
 }
 
 static void
@@ -369,6 +433,7 @@ test_plain (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *a_addr = NULL, *a_rtcp_addr = NULL, *b_addr = NULL, *b_rtcp_addr = NULL;
   guint16 a_port, a_rtcp, b_port, b_rtcp;
+  Injector inj = { 0 };
 
   g_assert_cmpuint (zc_ice_agent_get_n_components (a), ==, 2);
   /* Plain RTP needs the local candidates first. */
@@ -394,7 +459,14 @@ test_plain (void)
   g_assert_true (zc_ice_agent_set_plain_remote (b, a_addr, a_port, a_rtcp, &error));
   g_assert_no_error (error);
 
-  run_media (a, b);
+  inj.socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  inj.to[0] = g_inet_socket_address_new_from_string (a_addr, a_port);
+  inj.to[1] = g_inet_socket_address_new_from_string (a_rtcp_addr, a_rtcp);
+  run_media (a, b, &inj);
+  g_object_unref (inj.socket);
+  g_object_unref (inj.to[0]);
+  g_object_unref (inj.to[1]);
 }
 
 static void
