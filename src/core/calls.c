@@ -390,8 +390,8 @@ zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
     if (uri == NULL || !zc_target_flow_for_uri (calls->peers, uri, &flow, error))
       return NULL;
   }
-  /* A URI or address typed by hand reaches the same peer as its name:
-   * the same refusal applies. */
+  /* A URI or address typed by hand that only a refused entry advertises
+   * gets the refusal its name would (a name was checked when resolved). */
   peer = via_rendezvous ? NULL : zc_target_peer_by_address (calls->peers, flow.address);
   {
     const char *reason;

@@ -50,9 +50,11 @@ view_has_address (GVariant *view, const char *address)
 
 /* The peer whose advertised address is @address, for naming callers and
  * deciding whether to take their calls.  When several entries share the
- * address (a peer back with a new key while its old advert lingers), one
- * that must be refused wins: an address is no proof of which key is
- * behind it. */
+ * address, one that is not refused wins: anyone can publish an advert with
+ * a bogus fp= whose SRV record names a colleague's host (and during an
+ * mDNS name conflict a resolve can even mix two hosts' records), and that
+ * must not stop the colleague's calls.  An address proves no key either
+ * way; the key-proven caller identity is the DTLS handshake's job. */
 GVariant *
 zc_target_peer_by_address (ZcPeerTable *peers, const char *address)
 {
@@ -67,7 +69,7 @@ zc_target_peer_by_address (ZcPeerTable *peers, const char *address)
       g_variant_unref (view);
       continue;
     }
-    if (zc_target_peer_is_refused (view, &reason)) {
+    if (!zc_target_peer_is_refused (view, &reason)) {
       g_clear_pointer (&found, g_variant_unref);
       return view;
     }

@@ -196,6 +196,16 @@ test_trust (void)
   g_clear_pointer (&from_copy, g_variant_unref);
   from_copy = zc_target_peer_by_address (table, "198.18.0.2");
   g_assert_false (zc_target_peer_is_refused (from_copy, &reason));
+  g_clear_pointer (&from_copy, g_variant_unref);
+  /* A bogus advert naming Bob's own address does not stop Bob's calls. */
+  add_keyed_peer (table, "Bob #4", "bob", "198.18.0.2", "b", "changed-E");
+  from_copy = zc_target_peer_by_address (table, "198.18.0.2");
+  g_assert_false (zc_target_peer_is_refused (from_copy, &reason));
+  g_clear_pointer (&uri, g_free);
+  uri = zc_target_resolve (table, "bob", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (uri, ==, "sip:bob@198.18.0.2:5060");
+  g_clear_pointer (&uri, g_free);
 
   /* A copy that took another name: only it matches "rob", and it is
    * flagged, so the call is refused rather than sent to it. */
