@@ -142,7 +142,7 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
   {
     const char *reason;
 
-    if (peer != NULL && zc_target_peer_is_refused (peer, &reason)) {
+    if (peer != NULL && !call->via_rendezvous && zc_target_peer_is_refused (peer, &reason)) {
       g_message ("refusing a call from %s (%s): %s; see “zcall trust --replace”", call->peer_uri,
                  call->peer_name ? call->peer_name : "", reason);
       zc_call_refuse (call, reason, 403, g_str_equal (reason, "identity changed") ? "Identity Changed"
@@ -392,11 +392,12 @@ zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
   }
   /* A URI or address typed by hand that only a refused entry advertises
    * gets the refusal its name would (a name was checked when resolved). */
-  peer = via_rendezvous ? NULL : zc_target_peer_by_address (calls->peers, flow.address);
+  peer = zc_target_peer_by_address (calls->peers, flow.address);
   {
     const char *reason;
 
-    if (peer != NULL && zc_target_peer_is_refused (peer, &reason)) {
+    /* Through the rendezvous proxy the address is the proxy's, no peer's. */
+    if (peer != NULL && !via_rendezvous && zc_target_peer_is_refused (peer, &reason)) {
       const char *name = NULL;
 
       g_variant_lookup (peer, "name", "&s", &name);
