@@ -99,16 +99,17 @@ zc_peer_table_set_self_fingerprint (ZcPeerTable *table, const char *fingerprint)
 /* The key binds the instance_id to the fp= it came with: an advert that
  * copies an instance_id but not the key (another fp=, or none) lands in an
  * entry of its own instead of lending its address to the genuine one.
- * The space cannot occur in either part (TXT values are sanitised, the
- * compact form is base64url, a space in an instance_id is refused by the
- * pins), so no pair of values can spell another's key. */
+ * The instance_id's length comes first, so that no instance_id can be
+ * made up to spell another advert's id and fp= together ("B fp:X" with no
+ * fp= is not "B" with fp=X). */
 static char *
 record_peer_key (const ZcServiceRecord *record)
 {
   if (record->txt.instance_id != NULL && *record->txt.instance_id != '\0') {
     if (record->txt.fingerprint != NULL && *record->txt.fingerprint != '\0')
-      return g_strconcat ("id:", record->txt.instance_id, " fp:", record->txt.fingerprint, NULL);
-    return g_strconcat ("id:", record->txt.instance_id, NULL);
+      return g_strdup_printf ("id:%zu:%s fp:%s", strlen (record->txt.instance_id), record->txt.instance_id,
+                              record->txt.fingerprint);
+    return g_strdup_printf ("id:%zu:%s", strlen (record->txt.instance_id), record->txt.instance_id);
   }
   return g_strconcat ("name:", record->name, NULL);
 }

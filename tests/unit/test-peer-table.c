@@ -353,6 +353,18 @@ test_copy_of_name (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   assert_peer (peer_at (f, "198.18.0.9"), "new", TRUE, 1);
 }
 
+/* An instance_id made up to spell Bob's id and fp= together, with no fp=
+ * of its own, is not Bob. */
+static void
+test_spelled_key (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"), FP_A));
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Bob #2", "198.18.0.9", 5060, "bob",
+                                               BOB_ID " fp:" FP_A, "available"));
+  g_assert_cmpuint (zc_peer_table_count (f->table, FALSE), ==, 2);
+  assert_peer (peer_at (f, "198.18.0.2"), "new", FALSE, 1);
+}
+
 /* The same agent on two interfaces, same key: one entry. */
 static void
 test_same_key_merges (Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -419,6 +431,7 @@ main (int argc, char **argv)
   ADD ("/peer-table/copy-first", test_copy_first);
   ADD ("/peer-table/copy-of-name", test_copy_of_name);
   ADD ("/peer-table/same-key-merges", test_same_key_merges);
+  ADD ("/peer-table/spelled-key", test_spelled_key);
   ADD ("/peer-table/copy-of-self", test_copy_of_self);
   ADD ("/peer-table/set-trust", test_set_trust);
   return g_test_run ();
