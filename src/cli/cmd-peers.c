@@ -40,15 +40,17 @@ zc_cmd_list (ZcCli *cli, int argc, char **argv)
     return ZC_EXIT_OK;
   }
   {
-    const char *headers[] = { _("NAME"), _("USER"), _("HOST"), _("ADDRESS"), _("PORT"), _("STATE") };
+    const char *headers[] = { _("NAME"), _("USER"), _("HOST"), _("ADDRESS"), _("PORT"), _("STATE"), _("TRUST") };
     g_autoptr (ZcTable) table = zc_table_new (G_N_ELEMENTS (headers), headers);
 
     for (gsize i = 0; i < g_variant_n_children (peers); i++) {
       g_autoptr (GVariant) peer = g_variant_get_child_value (peers, i);
       g_autofree char *port = g_strdup_printf ("%u", zc_dict_uint (peer, "port"));
       g_autofree char *name = g_strconcat (zc_dict_string (peer, "name"), zc_dict_bool (peer, "self") ? _(" (this agent)") : "", NULL);
+      char trust[32];
       const char *row[] = { name, zc_dict_string (peer, "user"), zc_dict_string (peer, "host"),
-                            zc_dict_first (peer, "addresses"), port, zc_dict_string (peer, "state") };
+                            zc_dict_first (peer, "addresses"), port, zc_dict_string (peer, "state"),
+                            zc_dict_bool (peer, "self") ? "-" : zc_cli_trust_label (peer, trust, sizeof trust) };
       zc_table_add_row (table, row);
     }
     if (g_variant_n_children (peers) == 0) {
@@ -66,6 +68,7 @@ typedef struct {
   gboolean json;
   gboolean agent_present;
   GMainLoop *loop;
+  GHashTable *trust;   /* "instance_id name" -> last TRUST label, to report changes */
 } ZcMonitor;
 
 static void
@@ -102,10 +105,17 @@ print_event (ZcMonitor *monitor, const char *event, const char *key, GVariant *d
                               *zc_dict_string (dict, "peer_name") ? zc_dict_string (dict, "peer_name")
                                                                    : zc_dict_string (dict, "peer_uri"),
                               zc_dict_string (dict, "end_reason"));
-    else if (g_str_equal (key, "peer"))
-      text = g_strdup_printf ("%s (%s) %s port %u, %s", zc_dict_string (dict, "name"), zc_dict_string (dict, "user"),
-                              zc_dict_first (dict, "addresses"), zc_dict_uint (dict, "port"),
-                              zc_dict_string (dict, "state"));
+    else if (g_str_equal (key, "peer") && g_str_equal (event, "peer-trust")) {
+      char trust[32];
+      text = g_strdup_printf (_("%s (%s) %s: trust %s"), zc_dict_string (dict, "name"), zc_dict_string (dict, "user"),
+                              zc_dict_first (dict, "addresses"), zc_cli_trust_label (dict, trust, sizeof trust));
+    } else if (g_str_equal (key, "peer")) {
+      char trust[32];
+      text = g_strdup_printf ("%s (%s) %s port %u, %s, trust %s", zc_dict_string (dict, "name"),
+                              zc_dict_string (dict, "user"), zc_dict_first (dict, "addresses"),
+                              zc_dict_uint (dict, "port"), zc_dict_string (dict, "state"),
+                              zc_cli_trust_label (dict, trust, sizeof trust));
+    }
     else
       text = g_strdup_printf (_("discovery %s, presence %s, %u peers"), zc_dict_string (dict, "discovery"),
                               zc_dict_string (dict, "presence"), zc_dict_uint (dict, "peers"));
@@ -114,6 +124,26 @@ print_event (ZcMonitor *monitor, const char *event, const char *key, GVariant *d
       printf ("%s  %-15s %s\n", time, event, clean);
     }
   }
+}
+
+/* A trust change (a key accepted with `zcall trust`, an entry flagged or
+ * cleared) gets its own line, "peer-trust", besides peer-changed. */
+static void
+note_trust (ZcMonitor *monitor, const char *event, GVariant *dict)
+{
+  g_autofree char *key = g_strdup_printf ("%s %s", zc_dict_string (dict, "instance_id"), zc_dict_string (dict, "name"));
+  char label[32];
+  const char *before;
+
+  zc_cli_trust_label (dict, label, sizeof label);
+  if (g_str_equal (event, "peer-removed")) {
+    g_hash_table_remove (monitor->trust, key);
+    return;
+  }
+  before = g_hash_table_lookup (monitor->trust, key);
+  if (before != NULL && !g_str_equal (before, label))
+    print_event (monitor, "peer-trust", "peer", dict);
+  g_hash_table_replace (monitor->trust, g_steal_pointer (&key), g_strdup (label));
 }
 
 static void
@@ -149,6 +179,8 @@ signal_cb (GDBusConnection *connection G_GNUC_UNUSED, const char *sender G_GNUC_
       if (g_str_equal (events[i].key, "peer") && zc_dict_bool (dict, "self"))
         return;
       print_event (user_data, events[i].event, events[i].key, dict);
+      if (g_str_equal (events[i].key, "peer"))
+        note_trust (user_data, events[i].event, dict);
     }
   }
 }
@@ -213,12 +245,14 @@ zc_cmd_monitor (ZcCli *cli, int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   monitor.json = json;
   monitor.loop = loop;
+  monitor.trust = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* Subscribe before the first call so that no event falls in between. */
   subscription = g_dbus_connection_signal_subscribe (cli->bus, ZC_DBUS_NAME, ZC_DBUS_INTERFACE, NULL, ZC_DBUS_PATH,
                                                      NULL, G_DBUS_SIGNAL_FLAGS_NONE, signal_cb, &monitor, NULL);
   status_reply = zc_cli_call (cli, "GetStatus", NULL, "(a{sv})", &status);
   if (status_reply == NULL) {
     g_dbus_connection_signal_unsubscribe (cli->bus, subscription);
+    g_hash_table_unref (monitor.trust);
     return status;
   }
   monitor.agent_present = TRUE;
@@ -229,5 +263,6 @@ zc_cmd_monitor (ZcCli *cli, int argc, char **argv)
   g_main_loop_run (loop);
   g_bus_unwatch_name (watch);
   g_dbus_connection_signal_unsubscribe (cli->bus, subscription);
+  g_hash_table_unref (monitor.trust);
   return ZC_EXIT_OK;
 }

@@ -77,6 +77,7 @@ zc_cmd_status (ZcCli *cli, int argc, char **argv)
       }
     }
     print_field (_("Instance:"), zc_dict_string (st, "instance_id"));
+    print_field (_("Fingerprint:"), zc_dict_string (st, "fingerprint"));
     print_field (_("Version:"), zc_dict_string (st, "version"));
   }
   return ZC_EXIT_OK;

@@ -53,6 +53,10 @@ gboolean zc_dict_bool (GVariant *dict, const char *key);
 /* The first element of an "as" entry, or "". */
 const char *zc_dict_first (GVariant *dict, const char *key);
 
+/* The TRUST column: the verdict (CHANGED in capitals), ",CONFLICT" for an
+ * entry that copies another's identity.  Returns @buf. */
+const char *zc_cli_trust_label (GVariant *peer, char *buf, gsize size);
+
 int zc_cmd_list (ZcCli *cli, int argc, char **argv);
 int zc_cmd_status (ZcCli *cli, int argc, char **argv);
 int zc_cmd_monitor (ZcCli *cli, int argc, char **argv);
@@ -65,3 +69,5 @@ int zc_cmd_hold (ZcCli *cli, int argc, char **argv);
 int zc_cmd_resume (ZcCli *cli, int argc, char **argv);
 int zc_cmd_dtmf (ZcCli *cli, int argc, char **argv);
 int zc_cmd_calls (ZcCli *cli, int argc, char **argv);
+int zc_cmd_identity (ZcCli *cli, int argc, char **argv);
+int zc_cmd_trust (ZcCli *cli, int argc, char **argv);

@@ -21,3 +21,4 @@ GDBusConnection *zc_bus_get_session (GCancellable *cancellable, GError **error);
 #define ZC_DBUS_ERROR_INVALID_ARGUMENT "org.zcall.Error.InvalidArgument"
 #define ZC_DBUS_ERROR_NOT_POSSIBLE_NOW "org.zcall.Error.NotPossibleNow"
 #define ZC_DBUS_ERROR_FAILED "org.zcall.Error.Failed"
+#define ZC_DBUS_ERROR_UNTRUSTED "org.zcall.Error.Untrusted"

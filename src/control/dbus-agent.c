@@ -152,6 +152,30 @@ handle_list_calls (ZcDbusAgent *self, GVariant *parameters G_GNUC_UNUSED, GDBusM
   g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&calls, 1));
 }
 
+static void
+handle_get_identity (ZcDbusAgent *self, GVariant *parameters G_GNUC_UNUSED, GDBusMethodInvocation *invocation)
+{
+  g_dbus_method_invocation_return_value (invocation,
+                                         g_variant_new_tuple ((GVariant *[]){ zc_agent_get_identity (self->agent) }, 1));
+}
+
+static void
+handle_trust (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  const char *target;
+  gboolean replace;
+  g_autoptr (GError) error = NULL;
+  GVariant *peer;
+
+  g_variant_get (parameters, "(&sb)", &target, &replace);
+  peer = zc_agent_trust_peer (self->agent, target, replace, &error);
+  if (peer == NULL) {
+    zc_dbus_return_error (invocation, error, ZC_DBUS_ERROR_ABOUT_TARGET);
+    return;
+  }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&peer, 1));
+}
+
 static const struct {
   const char *name;
   ZcMethodHandler handler;
@@ -168,6 +192,8 @@ static const struct {
   { "ListPeers", handle_list_peers },
   { "GetStatus", handle_get_status },
   { "SetPresence", handle_set_presence },
+  { "GetIdentity", handle_get_identity },
+  { "Trust", handle_trust },
 };
 
 static void

@@ -15,6 +15,7 @@ static const GDBusErrorEntry error_entries[] = {
   { ZC_DBUS_ERROR_CODE_INVALID_ARGUMENT, ZC_DBUS_ERROR_INVALID_ARGUMENT },
   { ZC_DBUS_ERROR_CODE_NOT_POSSIBLE_NOW, ZC_DBUS_ERROR_NOT_POSSIBLE_NOW },
   { ZC_DBUS_ERROR_CODE_FAILED, ZC_DBUS_ERROR_FAILED },
+  { ZC_DBUS_ERROR_CODE_UNTRUSTED, ZC_DBUS_ERROR_UNTRUSTED },
 };
 
 GQuark
@@ -31,6 +32,8 @@ code_for (const GError *error, ZcDbusErrorAbout about)
 {
   if (error->domain == ZC_AGENT_ERROR && error->code == ZC_AGENT_ERROR_INVALID_ARGUMENT)
     return ZC_DBUS_ERROR_CODE_INVALID_ARGUMENT;
+  if (error->domain == ZC_AGENT_ERROR && error->code == ZC_AGENT_ERROR_UNTRUSTED)
+    return ZC_DBUS_ERROR_CODE_UNTRUSTED;
   if (error->domain != ZC_CALLS_ERROR)
     return ZC_DBUS_ERROR_CODE_FAILED;
   switch ((ZcCallsError) error->code) {
@@ -42,6 +45,8 @@ code_for (const GError *error, ZcDbusErrorAbout about)
     return ZC_DBUS_ERROR_CODE_INVALID_ARGUMENT;
   case ZC_CALLS_ERROR_STATE:
     return ZC_DBUS_ERROR_CODE_NOT_POSSIBLE_NOW;
+  case ZC_CALLS_ERROR_UNTRUSTED:
+    return ZC_DBUS_ERROR_CODE_UNTRUSTED;
   case ZC_CALLS_ERROR_FAILED:
   default:
     return ZC_DBUS_ERROR_CODE_FAILED;

@@ -16,6 +16,7 @@ typedef enum {
   ZC_DBUS_ERROR_CODE_INVALID_ARGUMENT, /* a malformed target, digits or presence */
   ZC_DBUS_ERROR_CODE_NOT_POSSIBLE_NOW, /* the call's state does not allow it */
   ZC_DBUS_ERROR_CODE_FAILED,           /* anything else; the message says what */
+  ZC_DBUS_ERROR_CODE_UNTRUSTED,        /* the peer's key changed, or it copies another's identity */
 } ZcDbusErrorCode;
 
 /* Whether a "not found" from the core is about a peer (Call's target) or a

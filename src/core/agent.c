@@ -8,10 +8,14 @@
 #include "common/instance-id.h"
 #include "core/calls.h"
 #include "core/rendezvous.h"
+#include "core/targets.h"
 #include "core/liveness.h"
 #include "discovery/discovery.h"
 #include "discovery/peer-table.h"
 #include "sip/transport.h"
+#include "trust/identity.h"
+#include "trust/known-peers.h"
+#include "trust/trust-error.h"
 
 #include <string.h>
 
@@ -30,6 +34,8 @@ struct _ZcAgent {
   ZcLiveness *liveness;
   ZcDiscovery *discovery;
   ZcPeerTable *peers;
+  ZcIdentity *identity;
+  ZcKnownPeers *known_peers;
 
   ZcAgentCallbacks observer;
   gpointer observer_data;
@@ -72,6 +78,44 @@ call_changed_cb (const char *event, GVariant *call, gpointer user_data)
     agent->observer.call_changed (event, call, agent->observer_data);
 }
 
+/* The verdict for an entry the table has not seen before.  Discovery
+ * reports the fingerprint; trust (the pins) decides. */
+static const char *
+peer_trust_cb (const ZcPeer *peer, gpointer user_data)
+{
+  ZcAgent *agent = user_data;
+  const char *instance_id = zc_peer_get_instance_id (peer);
+  const char *compact = zc_peer_get_fingerprint (peer);
+  g_autoptr (GError) error = NULL;
+  ZcFingerprint fp;
+  ZcTrustVerdict verdict;
+
+  if (instance_id == NULL || *instance_id == '\0')
+    return "none";
+  /* Our own instance_id with another key (the table made it no "self"). */
+  if (g_str_equal (instance_id, agent->instance_id))
+    return "changed";
+  if (compact == NULL || *compact == '\0') {
+    /* A zcall instance_id without fp=: an older agent, or a copy of a
+     * pinned peer's advert that cannot show its key. */
+    return zc_known_peers_lookup (agent->known_peers, instance_id) != NULL ? "changed" : "none";
+  }
+  if (!zc_fingerprint_parse (compact, &fp, &error)) {
+    g_message ("peer “%s” advertises an unreadable fp= (%s)", zc_peer_get_name (peer), error->message);
+    return zc_known_peers_lookup (agent->known_peers, instance_id) != NULL ? "changed" : "none";
+  }
+  verdict = zc_known_peers_verdict (agent->known_peers, instance_id, zc_peer_get_user (peer), &fp, &error);
+  if (error != NULL)
+    g_warning ("known peers: %s", error->message);
+  if (verdict == ZC_TRUST_CHANGED)
+    g_warning ("peer “%s” (%s) shows another key than the one pinned for %s", zc_peer_get_name (peer),
+               zc_peer_get_user (peer), instance_id);
+  else if (verdict == ZC_TRUST_NEW)
+    g_message ("peer “%s” (%s) seen for the first time; its key is now pinned", zc_peer_get_name (peer),
+               zc_peer_get_user (peer));
+  return zc_trust_verdict_to_string (verdict);
+}
+
 static void
 peer_added_cb (const ZcPeer *peer, gpointer user_data)
 {
@@ -82,7 +126,8 @@ peer_added_cb (const ZcPeer *peer, gpointer user_data)
     zc_liveness_probe_soon (agent->liveness);
 
   if (!zc_peer_is_self (peer))
-    g_message ("peer “%s” (%s) appeared", zc_peer_get_name (peer), zc_peer_get_user (peer));
+    g_message ("peer “%s” (%s) appeared, trust %s%s", zc_peer_get_name (peer), zc_peer_get_user (peer),
+               zc_peer_get_trust (peer), zc_peer_is_conflict (peer) ? ", claims another peer's identity" : "");
   if (agent->observer.peer_added != NULL)
     agent->observer.peer_added (view, agent->observer_data);
   notify_status (agent);
@@ -171,6 +216,31 @@ make_service_name (const ZcConfig *config)
   return g_steal_pointer (&name);
 }
 
+/* The key and the pins live beside the instance id.  Neither is ever
+ * replaced behind the user's back: an unreadable key or pins file stops the
+ * start with the file's name (a new key would make every colleague see an
+ * impostor; lost pins would make every impostor "new"). */
+static gboolean
+load_trust (ZcAgent *agent, GError **error)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_state_dir (), "zcall", NULL);
+  GPtrArray *problems;
+
+  agent->identity = zc_identity_load_or_create (dir, agent->config->user, error);
+  if (agent->identity == NULL)
+    return FALSE;
+  if (zc_identity_is_new (agent->identity))
+    g_message ("created the identity %s (fingerprint %s)", zc_identity_get_path (agent->identity),
+               zc_identity_get_fingerprint_human (agent->identity));
+  agent->known_peers = zc_known_peers_load (dir, error);
+  if (agent->known_peers == NULL)
+    return FALSE;
+  problems = zc_known_peers_get_problems (agent->known_peers);
+  for (guint i = 0; i < problems->len; i++)
+    g_warning ("%s", (const char *) g_ptr_array_index (problems, i));
+  return TRUE;
+}
+
 ZcAgent *
 zc_agent_new (ZcConfig *config, GError **error)
 {
@@ -180,6 +250,7 @@ zc_agent_new (ZcConfig *config, GError **error)
     .peer_added = peer_added_cb,
     .peer_changed = peer_changed_cb,
     .peer_removed = peer_removed_cb,
+    .peer_trust = peer_trust_cb,
   };
 
   agent->config = config;
@@ -190,8 +261,11 @@ zc_agent_new (ZcConfig *config, GError **error)
     g_warning ("cannot keep the instance identity (%s); using %s for this run only", id_error->message,
                agent->instance_id);
   }
+  if (!load_trust (agent, error))
+    return NULL;
   agent->service_name = make_service_name (config);
   agent->peers = zc_peer_table_new (agent->instance_id, &peer_events, agent);
+  zc_peer_table_set_self_fingerprint (agent->peers, zc_identity_get_fingerprint_compact (agent->identity));
   agent->sip = zc_sip_transport_new (config->sip_port, error);
   if (agent->sip == NULL)
     return NULL;
@@ -230,6 +304,7 @@ zc_agent_start (ZcAgent *agent)
     .display_name = agent->config->display_name,
     .instance_id = agent->instance_id,
     .state = agent->advertised_state ? agent->advertised_state : agent->presence,
+    .fingerprint = (char *) zc_identity_get_fingerprint_compact (agent->identity),
   };
   ZcLivenessTimes times = {
     .probe_interval_ms = agent->config->probe_interval_ms,
@@ -276,6 +351,8 @@ zc_agent_free (ZcAgent *agent)
   g_clear_pointer (&agent->ua, zc_sip_ua_free);
   g_clear_pointer (&agent->peers, zc_peer_table_free);
   g_clear_pointer (&agent->sip, zc_sip_transport_free);
+  g_clear_pointer (&agent->known_peers, zc_known_peers_free);
+  g_clear_pointer (&agent->identity, zc_identity_free);
   zc_config_free (agent->config);
   g_free (agent->instance_id);
   g_free (agent->service_name);
@@ -312,6 +389,8 @@ zc_agent_get_status (ZcAgent *agent)
   g_variant_builder_add (&b, "{sv}", "user", g_variant_new_string (config->user));
   g_variant_builder_add (&b, "{sv}", "display_name", g_variant_new_string (config->display_name));
   g_variant_builder_add (&b, "{sv}", "instance_id", g_variant_new_string (agent->instance_id));
+  g_variant_builder_add (&b, "{sv}", "fingerprint",
+                         g_variant_new_string (zc_identity_get_fingerprint_human (agent->identity)));
   g_variant_builder_add (&b, "{sv}", "service_name", g_variant_new_string (service_name ? service_name : ""));
   g_variant_builder_add (&b, "{sv}", "host", g_variant_new_string (mdns_host ? mdns_host : ""));
   g_variant_builder_add (&b, "{sv}", "uri", g_variant_new_string (uri));
@@ -361,4 +440,78 @@ ZcCalls *
 zc_agent_get_calls (ZcAgent *agent)
 {
   return agent->calls;
+}
+
+/* ---- trust ---------------------------------------------------------------- */
+
+GVariant *
+zc_agent_get_identity (ZcAgent *agent)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "fingerprint",
+                         g_variant_new_string (zc_identity_get_fingerprint_human (agent->identity)));
+  g_variant_builder_add (&b, "{sv}", "compact",
+                         g_variant_new_string (zc_identity_get_fingerprint_compact (agent->identity)));
+  g_variant_builder_add (&b, "{sv}", "sdp", g_variant_new_string (zc_identity_get_fingerprint (agent->identity)));
+  g_variant_builder_add (&b, "{sv}", "common_name",
+                         g_variant_new_string (zc_identity_get_common_name (agent->identity)));
+  g_variant_builder_add (&b, "{sv}", "path", g_variant_new_string (zc_identity_get_path (agent->identity)));
+  g_variant_builder_add (&b, "{sv}", "instance_id", g_variant_new_string (agent->instance_id));
+  return g_variant_builder_end (&b);
+}
+
+static void
+rejudge (ZcAgent *agent, const char *instance_id)
+{
+  g_autoptr (GPtrArray) all = zc_peer_table_list_all (agent->peers);
+
+  for (guint i = 0; i < all->len; i++) {
+    ZcPeer *peer = g_ptr_array_index (all, i);
+
+    if (!zc_peer_is_self (peer) && g_strcmp0 (zc_peer_get_instance_id (peer), instance_id) == 0)
+      zc_peer_table_set_trust (agent->peers, peer, peer_trust_cb (peer, agent));
+  }
+}
+
+GVariant *
+zc_agent_trust_peer (ZcAgent *agent, const char *target, gboolean replace, GError **error)
+{
+  ZcPeer *peer = zc_target_find_peer (agent->peers, target, ZC_TARGET_FOR_TRUST, error);
+  const char *compact;
+  ZcFingerprint fp;
+  ZcTrustVerdict verdict;
+  g_autoptr (GError) trust_error = NULL;
+
+  if (peer == NULL)
+    return NULL;
+  compact = zc_peer_get_fingerprint (peer);
+  if (compact == NULL || !zc_fingerprint_parse (compact, &fp, NULL)) {
+    g_set_error (error, ZC_AGENT_ERROR, ZC_AGENT_ERROR_INVALID_ARGUMENT,
+                 _("“%s” advertises no key (not a zcall agent, or an older one): there is nothing to trust"),
+                 zc_peer_get_name (peer));
+    return NULL;
+  }
+  if (!zc_known_peers_trust (agent->known_peers, zc_peer_get_instance_id (peer), &fp, replace, &verdict,
+                             &trust_error)) {
+    if (g_error_matches (trust_error, ZC_TRUST_ERROR, ZC_TRUST_ERROR_CHANGED))
+      g_set_error (error, ZC_AGENT_ERROR, ZC_AGENT_ERROR_UNTRUSTED,
+                   _("the key of “%s” changed since it was pinned: compare its fingerprint with its owner "
+                     "(“zcall identity” on their side), then run “zcall trust %s --replace”"),
+                   zc_peer_get_name (peer), target);
+    else if (g_error_matches (trust_error, ZC_TRUST_ERROR, ZC_TRUST_ERROR_UNKNOWN_PEER))
+      /* A peer whose key could not be pinned (the file full); pin it now. */
+      g_set_error (error, ZC_AGENT_ERROR, ZC_AGENT_ERROR_FAILED, _("“%s” is not pinned: %s"),
+                   zc_peer_get_name (peer), trust_error->message);
+    else
+      g_set_error (error, ZC_AGENT_ERROR, ZC_AGENT_ERROR_FAILED, "%s", trust_error->message);
+    return NULL;
+  }
+  g_message ("peer “%s” (%s): key %s by the user", zc_peer_get_name (peer), zc_peer_get_user (peer),
+             verdict == ZC_TRUST_VERIFIED ? "verified" : "accepted");
+  /* Every entry of this instance_id is judged again: the one that was
+   * genuine a moment ago may now be the copy. */
+  rejudge (agent, zc_peer_get_instance_id (peer));
+  return zc_peer_to_variant (peer);
 }

@@ -40,9 +40,20 @@ GVariant *zc_agent_list_peers (ZcAgent *agent, gboolean include_self);
 GQuark zc_agent_error_quark (void);
 typedef enum {
   ZC_AGENT_ERROR_INVALID_ARGUMENT,
+  ZC_AGENT_ERROR_UNTRUSTED,     /* the peer's key changed: --replace needed */
+  ZC_AGENT_ERROR_FAILED,
 } ZcAgentError;
 
 ZcCalls *zc_agent_get_calls (ZcAgent *agent);
 
 /* "available" or "dnd". */
 gboolean zc_agent_set_presence (ZcAgent *agent, const char *presence, GError **error);
+
+/* This agent's key: fingerprint (human form), compact, sdp, common_name,
+ * path, instance_id (floating a{sv}). */
+GVariant *zc_agent_get_identity (ZcAgent *agent);
+
+/* `zcall trust TARGET [--replace]`: marks the pin of the peer @target names
+ * verified, or with @replace pins the key it shows now.  Returns the
+ * peer's dictionary as it is afterwards (floating). */
+GVariant *zc_agent_trust_peer (ZcAgent *agent, const char *target, gboolean replace, GError **error);

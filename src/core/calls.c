@@ -137,6 +137,20 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
     call->peer_name = g_strdup (zc_sip_session_get_remote_display_name (session));
   call->local_address = g_strdup (zc_sip_session_get_local_address (session));
 
+  /* A peer whose key no longer matches its pin (or a copy of another's
+   * identity) does not ring here until the user accepted the new key. */
+  {
+    const char *reason;
+
+    if (peer != NULL && !call->via_rendezvous && zc_target_peer_is_refused (peer, &reason)) {
+      g_message ("refusing a call from %s (%s): %s; see “zcall trust --replace”", call->peer_uri,
+                 call->peer_name ? call->peer_name : "", reason);
+      zc_call_refuse (call, reason, 403, g_str_equal (reason, "identity changed") ? "Identity Changed"
+                                                                                    : "Identity Conflict");
+      return;
+    }
+  }
+
   if (calls->dnd) {
     zc_call_refuse (call, "do not disturb", 480, "Do Not Disturb");
     return;
@@ -302,6 +316,12 @@ reason_for_status (int status, const char *phrase)
   case 408:
     return "no answer";
   case 403:
+    /* The callee does not take our key (zcall's refusal of a changed or
+     * copied identity). */
+    if (phrase != NULL && g_str_has_prefix (phrase, "Identity Changed"))
+      return "identity changed";
+    if (phrase != NULL && g_str_has_prefix (phrase, "Identity Conflict"))
+      return "identity conflict";
     return "rejected";
   case 487:
     return "cancelled";
@@ -370,11 +390,34 @@ zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
     if (uri == NULL || !zc_target_flow_for_uri (calls->peers, uri, &flow, error))
       return NULL;
   }
+  /* A URI or address typed by hand that only a refused entry advertises
+   * gets the refusal its name would (a name was checked when resolved). */
+  peer = zc_target_peer_by_address (calls->peers, flow.address);
+  {
+    const char *reason;
+
+    /* Through the rendezvous proxy the address is the proxy's, no peer's. */
+    if (peer != NULL && !via_rendezvous && zc_target_peer_is_refused (peer, &reason)) {
+      const char *name = NULL;
+
+      g_variant_lookup (peer, "name", "&s", &name);
+      if (g_str_equal (reason, "identity changed"))
+        g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_UNTRUSTED,
+                     _("the key of “%s” changed since it was first seen: this may be an impostor.  Compare the "
+                       "fingerprint in “zcall list” with the one “zcall identity” shows on their side, then "
+                       "accept it with “zcall trust %s --replace”"),
+                     name, name);
+      else
+        g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_UNTRUSTED,
+                     _("%s is “%s”, an entry that copies another peer’s identity without its key: refusing to call it"),
+                     flow.address, name);
+      return NULL;
+    }
+  }
   call = calls_add (calls, TRUE, ZC_CALL_CALLING);
   call->peer_uri = g_strdup (uri);
   call->flow = flow;
   call->via_rendezvous = via_rendezvous;
-  peer = zc_target_peer_by_address (calls->peers, flow.address);
   if (peer != NULL)
     g_variant_lookup (peer, "name", "s", &call->peer_name);
   call->local_address = calls->local_address_for (flow.address, calls->local_address_data);

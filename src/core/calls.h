@@ -21,6 +21,7 @@ typedef enum {
   ZC_CALLS_ERROR_INVALID,       /* a target that is no SIP address, or bad DTMF digits */
   ZC_CALLS_ERROR_STATE,         /* not possible in the call's state */
   ZC_CALLS_ERROR_FAILED,
+  ZC_CALLS_ERROR_UNTRUSTED,     /* the peer's key changed since it was pinned */
 } ZcCallsError;
 
 typedef struct {

@@ -14,61 +14,112 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* The peer whose advertised address is @address, for naming callers. */
+gboolean
+zc_target_peer_is_refused (GVariant *peer, const char **reason)
+{
+  const char *trust = NULL;
+  gboolean conflict = FALSE;
+
+  g_variant_lookup (peer, "trust", "&s", &trust);
+  g_variant_lookup (peer, "conflict", "b", &conflict);
+  if (g_strcmp0 (trust, "changed") == 0) {
+    *reason = "identity changed";
+    return TRUE;
+  }
+  if (conflict) {
+    *reason = "identity conflict";
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+view_has_address (GVariant *view, const char *address)
+{
+  g_autofree const char **addresses = NULL;
+
+  if (!g_variant_lookup (view, "addresses", "^a&s", &addresses))
+    return FALSE;
+  for (guint a = 0; addresses[a] != NULL; a++) {
+    if (strncmp (addresses[a], address, strcspn (addresses[a], "%")) == 0 &&
+        strlen (address) == strcspn (addresses[a], "%"))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The peer whose advertised address is @address, for naming callers and
+ * deciding whether to take their calls.  When several entries share the
+ * address, one that is not refused wins: anyone can publish an advert with
+ * a bogus fp= whose SRV record names a colleague's host (and during an
+ * mDNS name conflict a resolve can even mix two hosts' records), and that
+ * must not stop the colleague's calls.  An address proves no key either
+ * way; the key-proven caller identity is the DTLS handshake's job. */
 GVariant *
 zc_target_peer_by_address (ZcPeerTable *peers, const char *address)
 {
   g_autoptr (GPtrArray) list = zc_peer_table_list (peers, FALSE);
+  GVariant *found = NULL;
 
   for (guint i = 0; i < list->len; i++) {
     GVariant *view = g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (list, i)));
-    g_autofree const char **addresses = NULL;
+    const char *reason;
 
-    if (g_variant_lookup (view, "addresses", "^a&s", &addresses)) {
-      for (guint a = 0; addresses[a] != NULL; a++) {
-        if (strncmp (addresses[a], address, strcspn (addresses[a], "%")) == 0 &&
-            strlen (address) == strcspn (addresses[a], "%"))
-          return view;
-      }
+    if (!view_has_address (view, address)) {
+      g_variant_unref (view);
+      continue;
     }
-    g_variant_unref (view);
+    if (!zc_target_peer_is_refused (view, &reason)) {
+      g_clear_pointer (&found, g_variant_unref);
+      return view;
+    }
+    if (found == NULL)
+      found = view;
+    else
+      g_variant_unref (view);
   }
-  return NULL;
+  return found;
 }
 
-char *
-zc_target_resolve (ZcPeerTable *peers, const char *target, GError **error)
+ZcPeer *
+zc_target_find_peer (ZcPeerTable *peers, const char *target, ZcTargetPurpose purpose, GError **error)
 {
   g_autoptr (GPtrArray) list = NULL;
-  g_autoptr (GPtrArray) exact = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  g_autoptr (GPtrArray) by_name_or_user = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr (GPtrArray) exact = g_ptr_array_new ();
+  g_autoptr (GPtrArray) by_name_or_user = g_ptr_array_new ();
   g_autofree char *folded = NULL;
   GPtrArray *matches;
-
-  if (target == NULL || *target == '\0') {
-    g_set_error_literal (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID, _("no target given"));
-    return NULL;
-  }
-  if (g_ascii_strncasecmp (target, "sip:", 4) == 0 || g_ascii_strncasecmp (target, "sips:", 5) == 0)
-    return g_strdup (target);
-  if (strchr (target, '@') != NULL)
-    return g_strconcat ("sip:", target, NULL);
+  guint flagged = 0;
+  ZcPeer *peer;
 
   folded = g_utf8_casefold (target, -1);
   list = zc_peer_table_list (peers, FALSE);
   for (guint i = 0; i < list->len; i++) {
-    const ZcPeer *peer = g_ptr_array_index (list, i);
-    g_autofree char *name = g_utf8_casefold (zc_peer_get_name (peer), -1);
+    ZcPeer *p = g_ptr_array_index (list, i);
+    g_autofree char *name = g_utf8_casefold (zc_peer_get_name (p), -1);
+    gboolean matches_exact = g_str_equal (zc_peer_get_name (p), target);
+    gboolean matches_loose = g_str_equal (name, folded) || g_ascii_strcasecmp (zc_peer_get_user (p), target) == 0;
 
-    if (g_str_equal (zc_peer_get_name (peer), target))
-      g_ptr_array_add (exact, g_variant_ref_sink (zc_peer_to_variant (peer)));
-    if (g_str_equal (name, folded) || g_ascii_strcasecmp (zc_peer_get_user (peer), target) == 0)
-      g_ptr_array_add (by_name_or_user, g_variant_ref_sink (zc_peer_to_variant (peer)));
+    /* A copy of another peer's identity is never what a name means. */
+    if (zc_peer_is_conflict (p)) {
+      flagged += matches_exact || matches_loose;
+      continue;
+    }
+    if (matches_exact)
+      g_ptr_array_add (exact, p);
+    if (matches_loose)
+      g_ptr_array_add (by_name_or_user, p);
   }
   /* A name typed exactly as advertised is unambiguous ("Twin" beside
    * "Twin #2"); otherwise every peer whose name or user matches counts,
    * and two of them make the target ambiguous. */
   matches = exact->len == 1 ? exact : by_name_or_user;
+  if (matches->len == 0 && flagged > 0) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_UNTRUSTED,
+                 _("“%s” matches only entries that copy another peer’s identity without its key "
+                   "(CONFLICT in “zcall list”): refusing to use them"), target);
+    return NULL;
+  }
   if (matches->len == 0) {
     g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND,
                  _("no peer matches “%s” (“zcall list” shows the peers; a SIP URI or user@host also works)"), target);
@@ -78,7 +129,7 @@ zc_target_resolve (ZcPeerTable *peers, const char *target, GError **error)
     GString *names = g_string_new (NULL);
 
     for (guint i = 0; i < matches->len; i++) {
-      GVariant *view = g_ptr_array_index (matches, i);
+      g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (matches, i)));
       const char *name = NULL, *uri = NULL;
 
       g_variant_lookup (view, "name", "&s", &name);
@@ -90,9 +141,40 @@ zc_target_resolve (ZcPeerTable *peers, const char *target, GError **error)
     g_string_free (names, TRUE);
     return NULL;
   }
+  peer = g_ptr_array_index (matches, 0);
+  if (purpose == ZC_TARGET_FOR_CALL && g_str_equal (zc_peer_get_trust (peer), "changed")) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_UNTRUSTED,
+                 _("the key of “%s” changed since it was first seen: this may be an impostor.  Compare the "
+                   "fingerprint in “zcall list” with the one “zcall identity” shows on their side, then "
+                   "accept it with “zcall trust %s --replace”"),
+                 zc_peer_get_name (peer), target);
+    return NULL;
+  }
+  return peer;
+}
+
+char *
+zc_target_resolve (ZcPeerTable *peers, const char *target, GError **error)
+{
+  ZcPeer *peer;
+
+  if (target == NULL || *target == '\0') {
+    g_set_error_literal (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID, _("no target given"));
+    return NULL;
+  }
+  if (g_ascii_strncasecmp (target, "sip:", 4) == 0 || g_ascii_strncasecmp (target, "sips:", 5) == 0)
+    return g_strdup (target);
+  if (strchr (target, '@') != NULL)
+    return g_strconcat ("sip:", target, NULL);
+
+  peer = zc_target_find_peer (peers, target, ZC_TARGET_FOR_CALL, error);
+  if (peer == NULL)
+    return NULL;
   {
+    g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
     const char *uri = NULL;
-    g_variant_lookup (g_ptr_array_index (matches, 0), "uri", "&s", &uri);
+
+    g_variant_lookup (view, "uri", "&s", &uri);
     if (uri == NULL || *uri == '\0') {
       g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("peer “%s” has no address yet"), target);
       return NULL;

@@ -13,6 +13,25 @@
  * beats a user), a sip:/sips: URI, or user@host[:port]. */
 char *zc_target_resolve (ZcPeerTable *peers, const char *target, GError **error);
 
+typedef enum {
+  ZC_TARGET_FOR_CALL,   /* a peer whose key changed is refused */
+  ZC_TARGET_FOR_TRUST,  /* ... but can be trusted again */
+} ZcTargetPurpose;
+
+/* The discovered peer a name or user names, by the rules of
+ * zc_target_resolve().  Entries flagged as conflicts (copies of another
+ * peer's instance_id or name) are never returned: if only they match, the
+ * error says so (ZC_CALLS_ERROR_UNTRUSTED).  For a call, a peer whose trust
+ * is "changed" fails with ZC_CALLS_ERROR_UNTRUSTED and a message that says
+ * how to accept the new key. */
+ZcPeer *zc_target_find_peer (ZcPeerTable *peers, const char *target, ZcTargetPurpose purpose,
+                             GError **error);
+
+/* Whether calls to and from @peer (a dictionary) must be refused: its key
+ * changed, or it copies another peer's identity.  @reason gets "identity
+ * changed" or "identity conflict". */
+gboolean zc_target_peer_is_refused (GVariant *peer, const char **reason);
+
 /* Where to send to reach @uri: its numeric host, or the address of the
  * discovered peer whose mDNS host name it names. */
 gboolean zc_target_flow_for_uri (ZcPeerTable *peers, const char *uri, ZcSipFlow *flow, GError **error);

@@ -109,6 +109,7 @@ build_txt (ZcDiscovery *d)
     .display_name = d->advert.display_name,
     .contact = contact,
     .instance_id = d->advert.instance_id,
+    .fingerprint = d->advert.fingerprint,
     .state = d->advert.state,
     .version = (char *) PACKAGE_VERSION,
   };
@@ -448,6 +449,7 @@ zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryCallbacks *events, gp
   d->advert.user = g_strdup (advert->user);
   d->advert.display_name = g_strdup (advert->display_name);
   d->advert.instance_id = g_strdup (advert->instance_id);
+  d->advert.fingerprint = g_strdup (advert->fingerprint);
   d->advert.state = g_strdup (advert->state);
   d->resolvers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         resolver_free);
@@ -476,6 +478,7 @@ zc_discovery_free (ZcDiscovery *d)
   g_free (d->advert.user);
   g_free (d->advert.display_name);
   g_free (d->advert.instance_id);
+  g_free (d->advert.fingerprint);
   g_free (d->advert.state);
   g_free (d->published_name);
   g_free (d->host);

@@ -29,6 +29,7 @@ typedef struct {
   char *display_name;
   char *instance_id;
   char *state;
+  char *fingerprint;    /* compact form for TXT fp= */
 } ZcAdvert;
 
 typedef struct {

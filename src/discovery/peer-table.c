@@ -4,6 +4,8 @@
 #include "config.h"
 #include "discovery/peer-table.h"
 
+#include "trust/fingerprint.h"
+
 #include <string.h>
 #include <sys/socket.h>
 
@@ -14,10 +16,13 @@ struct _ZcPeer {
   GVariant *view;       /* last reported dictionary (without rtt), to detect changes */
   gboolean hidden;
   ZcPeerLiveness liveness;
+  const char *trust;    /* static verdict string */
+  gboolean conflict;    /* another entry has a better claim to our id or name */
 };
 
 struct _ZcPeerTable {
   char *self_instance_id;
+  char *self_fingerprint;
   ZcPeerTableCallbacks events;
   gpointer user_data;
   GHashTable *peers;    /* key -> ZcPeer* */
@@ -80,14 +85,32 @@ zc_peer_table_free (ZcPeerTable *table)
     return;
   g_hash_table_unref (table->peers);
   g_free (table->self_instance_id);
+  g_free (table->self_fingerprint);
   g_free (table);
 }
 
+void
+zc_peer_table_set_self_fingerprint (ZcPeerTable *table, const char *fingerprint)
+{
+  g_free (table->self_fingerprint);
+  table->self_fingerprint = g_strdup (fingerprint);
+}
+
+/* The key binds the instance_id to the fp= it came with: an advert that
+ * copies an instance_id but not the key (another fp=, or none) lands in an
+ * entry of its own instead of lending its address to the genuine one.
+ * The instance_id's length comes first, so that no instance_id can be
+ * made up to spell another advert's id and fp= together ("B fp:X" with no
+ * fp= is not "B" with fp=X). */
 static char *
 record_peer_key (const ZcServiceRecord *record)
 {
-  if (record->txt.instance_id != NULL && *record->txt.instance_id != '\0')
-    return g_strconcat ("id:", record->txt.instance_id, NULL);
+  if (record->txt.instance_id != NULL && *record->txt.instance_id != '\0') {
+    if (record->txt.fingerprint != NULL && *record->txt.fingerprint != '\0')
+      return g_strdup_printf ("id:%zu:%s fp:%s", strlen (record->txt.instance_id), record->txt.instance_id,
+                              record->txt.fingerprint);
+    return g_strdup_printf ("id:%zu:%s", strlen (record->txt.instance_id), record->txt.instance_id);
+  }
   return g_strconcat ("name:", record->name, NULL);
 }
 
@@ -174,8 +197,13 @@ peer_build_view (const ZcPeer *peer, gboolean with_rtt)
   g_autoptr (GPtrArray) interfaces = g_ptr_array_new ();
   g_autoptr (GPtrArray) types = g_ptr_array_new ();
   g_autofree char *uri = NULL;
+  g_autofree char *fingerprint = NULL;
+  ZcFingerprint fp;
   GVariantBuilder b;
 
+  /* Shown in the form people compare over the phone (`zcall identity`). */
+  if (main_record->txt.fingerprint != NULL && zc_fingerprint_parse (main_record->txt.fingerprint, &fp, NULL))
+    fingerprint = zc_fingerprint_to_human (&fp);
   for (guint i = 0; i < peer->records->len; i++) {
     const ZcServiceRecord *r = g_ptr_array_index (peer->records, i);
 
@@ -205,6 +233,9 @@ peer_build_view (const ZcPeer *peer, gboolean with_rtt)
   g_variant_builder_add (&b, "{sv}", "types", strv_variant (types));
   g_variant_builder_add (&b, "{sv}", "self", g_variant_new_boolean (peer->self));
   g_variant_builder_add (&b, "{sv}", "reachable", g_variant_new_boolean (peer->liveness.reachable));
+  g_variant_builder_add (&b, "{sv}", "trust", g_variant_new_string (peer->trust));
+  g_variant_builder_add (&b, "{sv}", "fingerprint", g_variant_new_string (fingerprint ? fingerprint : ""));
+  g_variant_builder_add (&b, "{sv}", "conflict", g_variant_new_boolean (peer->conflict));
   /* The round trip changes with every ping: it is shown, but it is no
    * reason for a change event. */
   if (with_rtt)
@@ -245,6 +276,78 @@ peer_report (ZcPeerTable *table, ZcPeer *peer)
   }
 }
 
+/* Verified beats known beats new (pinned earlier wins); an entry with no
+ * key at all, or one that contradicts its pin, loses to any that has one.
+ * Self beats everything: a copy of our own name is never a target. */
+static int
+trust_rank (const ZcPeer *peer)
+{
+  static const char *const order[] = { "changed", "none", "new", "known", "verified", NULL };
+
+  if (peer->self)
+    return 5;
+  for (int i = 0; order[i] != NULL; i++) {
+    if (g_str_equal (peer->trust, order[i]))
+      return i;
+  }
+  return 0;
+}
+
+static void
+note_best (GHashTable *best, const char *key, int rank)
+{
+  if (key == NULL || *key == '\0')
+    return;
+  if (GPOINTER_TO_INT (g_hash_table_lookup (best, key)) < rank + 1)
+    g_hash_table_replace (best, g_strdup (key), GINT_TO_POINTER (rank + 1));
+}
+
+static gboolean
+loses_to_best (GHashTable *best, const char *key, int rank)
+{
+  return key != NULL && *key != '\0' && GPOINTER_TO_INT (g_hash_table_lookup (best, key)) > rank + 1;
+}
+
+static void peer_report (ZcPeerTable *table, ZcPeer *peer);
+
+/* Recomputes every entry's conflict flag and reports the entries whose
+ * flag changed.  Linear in the table: two passes over hash maps keyed by
+ * instance_id and by case-folded service name. */
+static void
+reflag (ZcPeerTable *table)
+{
+  g_autoptr (GHashTable) best_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) best_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) changed = g_ptr_array_new ();
+  GHashTableIter iter;
+  ZcPeer *peer;
+
+  g_hash_table_iter_init (&iter, table->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer)) {
+    g_autofree char *name = g_utf8_casefold (zc_peer_get_name (peer), -1);
+
+    if (peer->hidden)
+      continue;
+    note_best (best_id, zc_peer_get_instance_id (peer), trust_rank (peer));
+    note_best (best_name, name, trust_rank (peer));
+  }
+  g_hash_table_iter_init (&iter, table->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer)) {
+    g_autofree char *name = g_utf8_casefold (zc_peer_get_name (peer), -1);
+    int rank = trust_rank (peer);
+    gboolean conflict = !peer->self && (loses_to_best (best_id, zc_peer_get_instance_id (peer), rank) ||
+                                        loses_to_best (best_name, name, rank));
+
+    if (conflict != peer->conflict) {
+      peer->conflict = conflict;
+      g_ptr_array_add (changed, peer);
+    }
+  }
+  /* Reported after the walk: observers may look at the table. */
+  for (guint i = 0; i < changed->len; i++)
+    peer_report (table, g_ptr_array_index (changed, i));
+}
+
 /* The last record goes with the peer, reported while it is still whole so
  * that observers can say who left. */
 static void
@@ -252,12 +355,14 @@ peer_drop_record (ZcPeerTable *table, ZcPeer *peer, guint index)
 {
   if (peer->records->len > 1) {
     g_ptr_array_remove_index (peer->records, index);
+    reflag (table);
     peer_report (table, peer);
     return;
   }
   if (peer->view != NULL && !peer->hidden && table->events.peer_removed != NULL)
     table->events.peer_removed (peer, table->user_data);
   g_hash_table_remove (table->peers, peer->key);
+  reflag (table);
 }
 
 static ZcPeer *
@@ -292,6 +397,7 @@ zc_peer_table_update (ZcPeerTable *table, ZcServiceRecord *record)
     if (old_peer == peer) {
       zc_service_record_free (g_ptr_array_index (peer->records, index));
       g_ptr_array_index (peer->records, index) = record;
+      reflag (table); /* the name may have changed */
       peer_report (table, peer);
       return;
     }
@@ -306,10 +412,22 @@ zc_peer_table_update (ZcPeerTable *table, ZcServiceRecord *record)
     peer->liveness.reachable = TRUE;
     peer->liveness.rtt_ms = -1;
     peer->self = record->txt.instance_id != NULL && table->self_instance_id != NULL &&
-                 g_str_equal (record->txt.instance_id, table->self_instance_id);
+                 g_str_equal (record->txt.instance_id, table->self_instance_id) &&
+                 (table->self_fingerprint == NULL ||
+                  g_strcmp0 (record->txt.fingerprint, table->self_fingerprint) == 0);
+    peer->trust = "none";
     g_hash_table_insert (table->peers, peer->key, peer);
+    g_ptr_array_add (peer->records, record);
+    /* Judged once, with the first record: every later record of the entry
+     * carries the same instance_id and fp= (the key says so). */
+    if (table->events.peer_trust != NULL && !peer->self)
+      peer->trust = table->events.peer_trust (peer, table->user_data);
+  } else {
+    g_ptr_array_add (peer->records, record);
   }
-  g_ptr_array_add (peer->records, record);
+  /* Flag before the entry's own report, so that no observer ever sees a
+   * copy unflagged. */
+  reflag (table);
   peer_report (table, peer);
 }
 
@@ -402,6 +520,15 @@ zc_peer_table_set_hidden (ZcPeerTable *table, ZcPeer *peer, gboolean hidden)
     g_clear_pointer (&peer->view, g_variant_unref);
     peer_report (table, peer);
   }
+  reflag (table);
+}
+
+void
+zc_peer_table_set_trust (ZcPeerTable *table, ZcPeer *peer, const char *trust)
+{
+  peer->trust = trust;
+  reflag (table);
+  peer_report (table, peer);
 }
 
 guint
@@ -452,4 +579,28 @@ zc_peer_get_user (const ZcPeer *peer)
 {
   const char *user = peer_main_record (peer)->txt.user;
   return user ? user : "";
+}
+
+const char *
+zc_peer_get_trust (const ZcPeer *peer)
+{
+  return peer->trust;
+}
+
+gboolean
+zc_peer_is_conflict (const ZcPeer *peer)
+{
+  return peer->conflict;
+}
+
+const char *
+zc_peer_get_instance_id (const ZcPeer *peer)
+{
+  return peer_main_record (peer)->txt.instance_id;
+}
+
+const char *
+zc_peer_get_fingerprint (const ZcPeer *peer)
+{
+  return peer_main_record (peer)->txt.fingerprint;
 }

@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The peers seen through DNS-SD.  One agent shows up as several services:
  * two service types, IPv4 and IPv6 mDNS, several interfaces.  The table
- * merges them into one peer keyed by the TXT instance_id (falling back to
- * the service name for publishers that are not zcall) and reports peers
- * appearing, changing and leaving.  No I/O: the discovery glue feeds it. */
+ * merges them into one peer keyed by the TXT instance_id and fingerprint
+ * (fp=), falling back to the service name for publishers that are not
+ * zcall, and reports peers appearing, changing and leaving.  No I/O: the
+ * discovery glue feeds it.
+ *
+ * Anyone can copy an advert's name, user and instance_id, but not the key
+ * behind its fp=: records that differ in fp= (or where one has none) are
+ * never merged, so a copy is an entry of its own.  Its trust verdict comes
+ * from the core (peer_trust, from the known-peers pins); the table flags
+ * as "conflict" every entry that claims the instance_id or the service
+ * name of another entry whose trust ranks higher (verified > known > new >
+ * none > changed).  A flagged entry is never a call target. */
 #pragma once
 
 #include "discovery/txt.h"
@@ -46,12 +55,21 @@ typedef struct {
   void (*peer_added) (const ZcPeer *peer, gpointer user_data);
   void (*peer_changed) (const ZcPeer *peer, gpointer user_data);
   void (*peer_removed) (const ZcPeer *peer, gpointer user_data);
+  /* The trust verdict of a new entry, before it is first reported: "none",
+   * "new", "known", "verified" or "changed" (a static string).  NULL
+   * callback: every entry is "none". */
+  const char *(*peer_trust) (const ZcPeer *peer, gpointer user_data);
 } ZcPeerTableCallbacks;
 
 ZcPeerTable *zc_peer_table_new (const char *self_instance_id, const ZcPeerTableCallbacks *events,
                                 gpointer user_data);
 void zc_peer_table_free (ZcPeerTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcPeerTable, zc_peer_table_free)
+
+/* Our own fp= (compact): only adverts with our instance_id *and* this
+ * fingerprint are "self"; a copy of our instance_id with another key is a
+ * peer (and gets flagged).  NULL: the instance_id alone decides. */
+void zc_peer_table_set_self_fingerprint (ZcPeerTable *table, const char *fingerprint);
 
 /* Adds or replaces the record with the same (ifindex, family, type, name,
  * domain); takes ownership of @record. */
@@ -73,7 +91,17 @@ void zc_peer_table_set_reachable (ZcPeerTable *table, ZcPeer *peer, gboolean rea
 void zc_peer_table_set_hidden (ZcPeerTable *table, ZcPeer *peer, gboolean hidden);
 guint zc_peer_table_count (ZcPeerTable *table, gboolean include_self);
 
+/* A new verdict (after `zcall trust`): re-flags the table and reports. */
+void zc_peer_table_set_trust (ZcPeerTable *table, ZcPeer *peer, const char *trust);
+
 gboolean zc_peer_is_self (const ZcPeer *peer);
+/* The verdict ("none" ... "changed") and whether another entry with a
+ * better claim to this one's instance_id or name exists. */
+const char *zc_peer_get_trust (const ZcPeer *peer);
+gboolean zc_peer_is_conflict (const ZcPeer *peer);
+/* TXT instance_id and fp= (compact) of the peer; NULL when absent. */
+const char *zc_peer_get_instance_id (const ZcPeer *peer);
+const char *zc_peer_get_fingerprint (const ZcPeer *peer);
 gboolean zc_peer_is_hidden (const ZcPeer *peer);
 /* TRUE for zcall agents (they advertise an instance_id). */
 gboolean zc_peer_has_instance_id (const ZcPeer *peer);

@@ -18,6 +18,7 @@ zc_txt_clear (ZcTxt *txt)
   g_clear_pointer (&txt->instance_id, g_free);
   g_clear_pointer (&txt->state, g_free);
   g_clear_pointer (&txt->version, g_free);
+  g_clear_pointer (&txt->fingerprint, g_free);
   txt->txtvers = 0;
 }
 
@@ -32,6 +33,7 @@ zc_txt_copy (ZcTxt *dest, const ZcTxt *src)
   dest->instance_id = g_strdup (src->instance_id);
   dest->state = g_strdup (src->state);
   dest->version = g_strdup (src->version);
+  dest->fingerprint = g_strdup (src->fingerprint);
 }
 
 static AvahiStringList *
@@ -73,6 +75,7 @@ zc_txt_encode (const ZcTxt *txt)
   list = add_pair (list, "instance_id", txt->instance_id);
   list = add_pair (list, "state", txt->state);
   list = add_pair (list, "ver", txt->version);
+  list = add_pair (list, "fp", txt->fingerprint);
   return list;
 }
 
@@ -89,6 +92,7 @@ field_for_key (ZcTxt *txt, const char *key, size_t key_len)
     { "instance_id", G_STRUCT_OFFSET (ZcTxt, instance_id) },
     { "state", G_STRUCT_OFFSET (ZcTxt, state) },
     { "ver", G_STRUCT_OFFSET (ZcTxt, version) },
+    { "fp", G_STRUCT_OFFSET (ZcTxt, fingerprint) },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (fields); i++) {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The DNS-SD TXT record of a zcall agent (RFC 6763 6):
- *   txtvers=1 user= name= contact= instance_id= state= ver=
+ *   txtvers=1 user= name= contact= instance_id= state= ver= fp=
+ * fp= is the agent's certificate fingerprint in the 43-character compact
+ * form (trust/fingerprint.h): what peers pin the instance_id to.
  * Encoding and decoding are plain functions so that they can be tested
  * and fuzzed without a daemon. */
 #pragma once
@@ -18,6 +20,7 @@ typedef struct {
   char *instance_id;
   char *state;
   char *version;        /* TXT "ver" */
+  char *fingerprint;    /* TXT "fp", compact form; NULL when absent */
 } ZcTxt;
 
 void zc_txt_clear (ZcTxt *txt);

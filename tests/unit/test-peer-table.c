@@ -8,9 +8,14 @@
 #define SELF_ID "11111111-1111-4111-8111-111111111111"
 #define BOB_ID "22222222-2222-4222-8222-222222222222"
 
+#define FP_A "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+#define FP_B "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+#define FP_SELF "SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS"
+
 typedef struct {
   ZcPeerTable *table;
   GPtrArray *events;   /* "added:NAME", "changed:NAME", "removed:NAME" */
+  GHashTable *pins;    /* instance_id -> compact fingerprint, as known-peers keeps them */
 } Fixture;
 
 static void
@@ -37,12 +42,35 @@ removed_cb (const ZcPeer *peer, gpointer data)
   record_event (data, "removed", peer);
 }
 
+/* The verdicts the core gives (core/agent.c over trust/known-peers.c),
+ * in miniature: pin on first sight, compare after. */
+static const char *
+trust_cb (const ZcPeer *peer, gpointer data)
+{
+  Fixture *f = data;
+  const char *id = zc_peer_get_instance_id (peer);
+  const char *fp = zc_peer_get_fingerprint (peer);
+  const char *pin;
+
+  if (id == NULL)
+    return "none";
+  pin = g_hash_table_lookup (f->pins, id);
+  if (fp == NULL)
+    return pin != NULL ? "changed" : "none";
+  if (pin == NULL) {
+    g_hash_table_insert (f->pins, g_strdup (id), g_strdup (fp));
+    return "new";
+  }
+  return g_str_equal (pin, fp) ? "known" : "changed";
+}
+
 static void
 fixture_setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
-  static const ZcPeerTableCallbacks events = { added_cb, changed_cb, removed_cb };
+  static const ZcPeerTableCallbacks events = { added_cb, changed_cb, removed_cb, trust_cb };
 
   f->events = g_ptr_array_new_with_free_func (g_free);
+  f->pins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   f->table = zc_peer_table_new (SELF_ID, &events, f);
 }
 
@@ -51,6 +79,7 @@ fixture_teardown (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
   zc_peer_table_free (f->table);
   g_ptr_array_unref (f->events);
+  g_hash_table_unref (f->pins);
 }
 
 static ZcServiceRecord *
@@ -230,6 +259,148 @@ test_clear (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   zc_peer_table_remove (f->table, 2, AF_INET, "_sip._udp", "Bob", "local");
 }
 
+static ZcServiceRecord *
+with_fp (ZcServiceRecord *r, const char *fp)
+{
+  r->txt.fingerprint = g_strdup (fp);
+  return r;
+}
+
+/* The peer named @name whose first address is @address. */
+static const ZcPeer *
+peer_at (Fixture *f, const char *address)
+{
+  g_autoptr (GPtrArray) peers = zc_peer_table_list (f->table, FALSE);
+
+  for (guint i = 0; i < peers->len; i++) {
+    g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (peers, i)));
+    g_autofree const char **addresses = NULL;
+
+    g_assert_true (g_variant_lookup (view, "addresses", "^a&s", &addresses));
+    if (g_strv_contains (addresses, address))
+      return g_ptr_array_index (peers, i);
+  }
+  g_assert_not_reached ();
+}
+
+static void
+assert_peer (const ZcPeer *peer, const char *trust, gboolean conflict, guint n_addresses)
+{
+  g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
+  g_autofree const char **addresses = NULL;
+  const char *t;
+  gboolean c;
+
+  g_assert_true (g_variant_lookup (view, "trust", "&s", &t));
+  g_assert_true (g_variant_lookup (view, "conflict", "b", &c));
+  g_assert_true (g_variant_lookup (view, "addresses", "^a&s", &addresses));
+  g_assert_cmpstr (t, ==, trust);
+  g_assert_cmpint (c, ==, conflict);
+  g_assert_cmpuint (g_strv_length ((char **) addresses), ==, n_addresses);
+}
+
+/* Issue 10: a third host republishes Bob's advert (name, user,
+ * instance_id) with another fp=: its own entry, CHANGED and flagged;
+ * Bob's entry keeps only Bob's address and stays unflagged. */
+static void
+test_copy_with_other_key (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"), FP_A));
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Bob #2", "198.18.0.9", 5060, "bob", BOB_ID, "available"), FP_B));
+  g_assert_cmpuint (zc_peer_table_count (f->table, FALSE), ==, 2);
+  assert_peer (peer_at (f, "198.18.0.2"), "new", FALSE, 1);
+  assert_peer (peer_at (f, "198.18.0.9"), "changed", TRUE, 1);
+  /* The genuine one leaving does not make the copy genuine. */
+  zc_peer_table_remove (f->table, 2, AF_INET, "_sip._udp", "Bob", "local");
+  assert_peer (peer_at (f, "198.18.0.9"), "changed", FALSE, 1);
+}
+
+/* The same copy without fp= at all. */
+static void
+test_copy_without_key (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"), FP_A));
+  /* mDNS keeps service names unique on a link: the copy is renamed. */
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Bob #2", "198.18.0.9", 5060, "bob", BOB_ID, "available"));
+  g_assert_cmpuint (zc_peer_table_count (f->table, FALSE), ==, 2);
+  assert_peer (peer_at (f, "198.18.0.2"), "new", FALSE, 1);
+  assert_peer (peer_at (f, "198.18.0.9"), "changed", TRUE, 1);
+}
+
+/* A copy seen before the genuine one, with no key, before anything was
+ * pinned: the genuine one still wins once it shows up (it has a key). */
+static void
+test_copy_first (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.9", 5060, "bob", BOB_ID, "available"));
+  assert_peer (peer_at (f, "198.18.0.9"), "none", FALSE, 1);
+  zc_peer_table_update (f->table, with_fp (make_record (3, "eth1", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"), FP_A));
+  assert_peer (peer_at (f, "198.18.0.2"), "new", FALSE, 1);
+  assert_peer (peer_at (f, "198.18.0.9"), "none", TRUE, 1);
+}
+
+/* A name copied with a fresh instance_id and key loses to the pinned
+ * holder of the name; with neither pinned before, neither is flagged (the
+ * target is then ambiguous, never silently the copy). */
+static void
+test_copy_of_name (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_hash_table_insert (f->pins, g_strdup (BOB_ID), g_strdup (FP_A));
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"), FP_A));
+  zc_peer_table_update (f->table, with_fp (make_record (3, "eth1", AF_INET, "_sip._udp", "bob", "198.18.0.9", 5060, "bob",
+                                                        "55555555-5555-4555-8555-555555555555", "available"), FP_B));
+  assert_peer (peer_at (f, "198.18.0.2"), "known", FALSE, 1);
+  assert_peer (peer_at (f, "198.18.0.9"), "new", TRUE, 1);
+}
+
+/* An instance_id made up to spell Bob's id and fp= together, with no fp=
+ * of its own, is not Bob. */
+static void
+test_spelled_key (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"), FP_A));
+  zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", "Bob #2", "198.18.0.9", 5060, "bob",
+                                               BOB_ID " fp:" FP_A, "available"));
+  g_assert_cmpuint (zc_peer_table_count (f->table, FALSE), ==, 2);
+  assert_peer (peer_at (f, "198.18.0.2"), "new", FALSE, 1);
+}
+
+/* The same agent on two interfaces, same key: one entry. */
+static void
+test_same_key_merges (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"), FP_A));
+  zc_peer_table_update (f->table, with_fp (make_record (3, "wlan0", AF_INET, "_sip._udp", "Bob", "198.18.1.2", 5060, "bob", BOB_ID, "available"), FP_A));
+  g_assert_cmpuint (zc_peer_table_count (f->table, FALSE), ==, 1);
+  assert_peer (peer_at (f, "198.18.0.2"), "new", FALSE, 2);
+}
+
+/* Our instance_id with another key is no "self": it is listed, flagged. */
+static void
+test_copy_of_self (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  zc_peer_table_set_self_fingerprint (f->table, FP_SELF);
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Me", "198.18.0.1", 5060, "me", SELF_ID, "available"), FP_SELF));
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Me #2", "198.18.0.9", 5060, "me", SELF_ID, "available"), FP_B));
+  g_assert_cmpuint (zc_peer_table_count (f->table, FALSE), ==, 1);
+  g_assert_false (zc_peer_is_self (peer_at (f, "198.18.0.9")));
+  g_assert_true (zc_peer_is_conflict (peer_at (f, "198.18.0.9")));
+}
+
+/* `zcall trust --replace`: the core sets the new verdict, the flag goes
+ * and observers hear of it. */
+static void
+test_set_trust (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_hash_table_insert (f->pins, g_strdup (BOB_ID), g_strdup (FP_A));
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"), FP_B));
+  assert_peer (peer_at (f, "198.18.0.2"), "changed", FALSE, 1);
+  g_ptr_array_set_size (f->events, 0);
+  zc_peer_table_set_trust (f->table, (ZcPeer *) peer_at (f, "198.18.0.2"), "known");
+  assert_events (f, (const char *[]){ "changed:Bob", NULL });
+  assert_peer (peer_at (f, "198.18.0.2"), "known", FALSE, 1);
+}
+
 static void
 test_ipv6_uri (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
@@ -255,5 +426,13 @@ main (int argc, char **argv)
   ADD ("/peer-table/identity-change", test_identity_change);
   ADD ("/peer-table/clear", test_clear);
   ADD ("/peer-table/ipv6-uri", test_ipv6_uri);
+  ADD ("/peer-table/copy-with-other-key", test_copy_with_other_key);
+  ADD ("/peer-table/copy-without-key", test_copy_without_key);
+  ADD ("/peer-table/copy-first", test_copy_first);
+  ADD ("/peer-table/copy-of-name", test_copy_of_name);
+  ADD ("/peer-table/same-key-merges", test_same_key_merges);
+  ADD ("/peer-table/spelled-key", test_spelled_key);
+  ADD ("/peer-table/copy-of-self", test_copy_of_self);
+  ADD ("/peer-table/set-trust", test_set_trust);
   return g_test_run ();
 }

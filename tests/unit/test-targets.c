@@ -34,7 +34,7 @@ add_peer (ZcPeerTable *table, const char *name, const char *user, const char *ad
 static ZcPeerTable *
 make_table (void)
 {
-  static const ZcPeerTableCallbacks events = { noop_cb, noop_cb, noop_cb };
+  static const ZcPeerTableCallbacks events = { noop_cb, noop_cb, noop_cb, NULL };
   ZcPeerTable *table = zc_peer_table_new ("self-id", &events, NULL);
 
   add_peer (table, "Carol", "carol", "198.18.0.3", "c");
@@ -123,6 +123,112 @@ test_address_is_local (void)
   g_assert_false (zc_target_address_is_local (table, "203.0.113.50"));
 }
 
+/* The verdicts of the trust test: the fp= names them ("known", "changed"). */
+static const char *
+trust_cb (const ZcPeer *peer, gpointer data G_GNUC_UNUSED)
+{
+  const char *fp = zc_peer_get_fingerprint (peer);
+  static const char *const verdicts[] = { "new", "known", "verified", "changed", NULL };
+
+  for (guint i = 0; fp != NULL && verdicts[i] != NULL; i++) {
+    if (g_str_has_prefix (fp, verdicts[i]))
+      return verdicts[i];
+  }
+  return "none";
+}
+
+static void
+add_keyed_peer (ZcPeerTable *table, const char *name, const char *user, const char *address, const char *id,
+                const char *fp)
+{
+  ZcServiceRecord *r = zc_service_record_new ();
+
+  r->ifindex = 2;
+  r->ifname = g_strdup ("eth0");
+  r->family = AF_INET;
+  r->type = g_strdup ("_sip._udp");
+  r->name = g_strdup (name);
+  r->domain = g_strdup ("local");
+  r->host = g_strdup_printf ("%s.local", user);
+  r->address = g_strdup (address);
+  r->port = 5060;
+  r->txt.user = g_strdup (user);
+  r->txt.instance_id = g_strdup (id);
+  r->txt.fingerprint = g_strdup (fp);
+  zc_peer_table_update (table, r);
+}
+
+/* Issue 10: `zcall call bob` with a copy of Bob's advert on the LAN
+ * reaches the genuine Bob; with only the copy, or only a Bob whose key
+ * changed, it is refused with a message that says why. */
+static void
+test_trust (void)
+{
+  static const ZcPeerTableCallbacks events = { noop_cb, noop_cb, noop_cb, trust_cb };
+  g_autoptr (ZcPeerTable) table = zc_peer_table_new ("self-id", &events, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *uri = NULL;
+  g_autoptr (GVariant) from_copy = NULL;
+  const char *reason = NULL;
+  ZcPeer *peer;
+
+  add_keyed_peer (table, "Bob", "bob", "198.18.0.2", "b", "known-A");
+  add_keyed_peer (table, "Bob #2", "bob", "198.18.0.9", "b", "changed-B");   /* the copy */
+  add_keyed_peer (table, "Bob #3", "bob", "198.18.0.10", "b", NULL);         /* a copy without fp= */
+  uri = zc_target_resolve (table, "bob", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (uri, ==, "sip:bob@198.18.0.2:5060");
+  g_clear_pointer (&uri, g_free);
+  /* Not even its exact name reaches a flagged entry. */
+  uri = zc_target_resolve (table, "Bob #2", &error);
+  g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_UNTRUSTED);
+  g_assert_null (uri);
+  g_clear_error (&error);
+  /* Calls from the copy's address are refused. */
+  from_copy = zc_target_peer_by_address (table, "198.18.0.9");
+  g_assert_nonnull (from_copy);
+  g_assert_true (zc_target_peer_is_refused (from_copy, &reason));
+  g_assert_cmpstr (reason, ==, "identity changed");
+  g_clear_pointer (&from_copy, g_variant_unref);
+  from_copy = zc_target_peer_by_address (table, "198.18.0.10");
+  g_assert_true (zc_target_peer_is_refused (from_copy, &reason));
+  g_assert_cmpstr (reason, ==, "identity conflict");
+  g_clear_pointer (&from_copy, g_variant_unref);
+  from_copy = zc_target_peer_by_address (table, "198.18.0.2");
+  g_assert_false (zc_target_peer_is_refused (from_copy, &reason));
+  g_clear_pointer (&from_copy, g_variant_unref);
+  /* A bogus advert naming Bob's own address does not stop Bob's calls. */
+  add_keyed_peer (table, "Bob #4", "bob", "198.18.0.2", "b", "changed-E");
+  from_copy = zc_target_peer_by_address (table, "198.18.0.2");
+  g_assert_false (zc_target_peer_is_refused (from_copy, &reason));
+  g_clear_pointer (&uri, g_free);
+  uri = zc_target_resolve (table, "bob", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (uri, ==, "sip:bob@198.18.0.2:5060");
+  g_clear_pointer (&uri, g_free);
+
+  /* A copy that took another name: only it matches "rob", and it is
+   * flagged, so the call is refused rather than sent to it. */
+  add_keyed_peer (table, "Robbie", "rob", "198.18.0.11", "b", "changed-R");
+  uri = zc_target_resolve (table, "rob", &error);
+  g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_UNTRUSTED);
+  g_assert_nonnull (strstr (error->message, "copy another peer"));
+  g_assert_null (uri);
+  g_clear_error (&error);
+
+  /* A peer whose key changed: refused for a call, found for `trust`. */
+  add_keyed_peer (table, "Dave", "dave", "198.18.0.4", "d", "changed-D");
+  uri = zc_target_resolve (table, "dave", &error);
+  g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_UNTRUSTED);
+  g_assert_nonnull (strstr (error->message, "--replace"));
+  g_assert_null (uri);
+  g_clear_error (&error);
+  peer = zc_target_find_peer (table, "dave", ZC_TARGET_FOR_TRUST, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (peer);
+  g_assert_cmpstr (zc_peer_get_name (peer), ==, "Dave");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -131,5 +237,6 @@ main (int argc, char **argv)
   g_test_add_func ("/targets/ambiguous-lists-candidates", test_ambiguous_lists_candidates);
   g_test_add_func ("/targets/flow-for-uri", test_flow_for_uri);
   g_test_add_func ("/targets/address-is-local", test_address_is_local);
+  g_test_add_func ("/targets/trust", test_trust);
   return g_test_run ();
 }

@@ -35,6 +35,7 @@ test_encode (void)
     .instance_id = (char *) "0f8fad5b-d9cb-469f-a165-70867728950e",
     .state = (char *) "available",
     .version = (char *) "0.1.0",
+    .fingerprint = (char *) "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA",
   };
   AvahiStringList *list = zc_txt_encode (&txt);
   g_autofree char *wire = avahi_string_list_to_string (list);
@@ -44,10 +45,13 @@ test_encode (void)
   g_autofree char *id = lookup (list, "instance_id");
   g_autofree char *state = lookup (list, "state");
   g_autofree char *ver = lookup (list, "ver");
+  g_autofree char *fp = lookup (list, "fp");
 
   /* RFC 6763 6.7: txtvers first. */
   g_assert_true (g_str_has_prefix (wire, "\"txtvers=1\" \"user=alice\""));
-  g_assert_cmpuint (avahi_string_list_length (list), ==, 7);
+  g_assert_cmpuint (avahi_string_list_length (list), ==, 8);
+  /* The whole key: 46 bytes of the ~400 RFC 6763 6.2 asks a record to stay under. */
+  g_assert_cmpstr (fp, ==, "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA");
   g_assert_cmpstr (user, ==, "alice");
   g_assert_cmpstr (name, ==, "Alice Example");
   g_assert_cmpstr (contact, ==, "sip:alice@pc1.local:5060");
@@ -71,6 +75,47 @@ test_round_trip (void)
   g_assert_cmpstr (out.state, ==, "dnd");
   g_assert_null (out.contact);     /* empty values are left out */
   g_assert_null (out.instance_id);
+  zc_txt_clear (&out);
+  avahi_string_list_free (list);
+}
+
+/* fp= survives the round trip, is matched case-insensitively by key (RFC
+ * 6763 6.4) but keeps its value's case (base64url is case-sensitive), and
+ * only the first occurrence counts: a second fp= cannot override the
+ * first. */
+static void
+test_fingerprint (void)
+{
+  ZcTxt in = { .txtvers = 1, .instance_id = (char *) "id", .fingerprint = (char *) "aB-_0123456789aB-_0123456789aB-_0123456789a" };
+  ZcTxt out = { 0 };
+  AvahiStringList *list = zc_txt_encode (&in);
+
+  zc_txt_decode (list, &out);
+  g_assert_cmpstr (out.fingerprint, ==, in.fingerprint);
+  g_assert_cmpuint (strlen (out.fingerprint), ==, 43);
+  zc_txt_clear (&out);
+  g_assert_null (out.fingerprint);
+  avahi_string_list_free (list);
+
+  /* avahi_string_list_new takes strings in wire order. */
+  list = avahi_string_list_new ("txtvers=1", "FP=first", "fp=second", NULL);
+  zc_txt_decode (list, &out);
+  g_assert_cmpstr (out.fingerprint, ==, "first");
+  {
+    ZcTxt copy = { 0 };
+
+    zc_txt_copy (&copy, &out);
+    g_assert_cmpstr (copy.fingerprint, ==, "first");
+    zc_txt_clear (&copy);
+  }
+  zc_txt_clear (&out);
+  avahi_string_list_free (list);
+
+  /* "fp=" is an empty value (RFC 6763 6.4), kept as ""; the peer table
+   * and the core take it as no key at all. */
+  list = avahi_string_list_new ("txtvers=1", "fp=", NULL);
+  zc_txt_decode (list, &out);
+  g_assert_cmpstr (out.fingerprint, ==, "");
   zc_txt_clear (&out);
   avahi_string_list_free (list);
 }
@@ -143,6 +188,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/txt/encode", test_encode);
   g_test_add_func ("/txt/round-trip", test_round_trip);
+  g_test_add_func ("/txt/fingerprint", test_fingerprint);
   g_test_add_func ("/txt/long-value-cut", test_long_value_cut);
   g_test_add_func ("/txt/decode-hostile", test_decode_hostile);
   g_test_add_func ("/txt/decode-binary-value", test_decode_binary_value);
