@@ -36,6 +36,11 @@ typedef struct {
 #define ZC_SIP_SUPPORTED "replaces"
 #define ZC_SIP_ACCEPT "application/sdp"
 
+/* Server transactions kept at once, in all and per source address;
+ * beyond them a new request gets 503 (zcalld(8), LIMITS). */
+#define ZC_SIP_MAX_SERVER_TRANSACTIONS 256
+#define ZC_SIP_MAX_SERVER_TRANSACTIONS_PER_SOURCE 64
+
 ZcSipStack *zc_sip_stack_new (ZcSipSendFunc send, gpointer send_data, const ZcSipStackCallbacks *callbacks,
                               gpointer user_data);
 void zc_sip_stack_free (ZcSipStack *stack);

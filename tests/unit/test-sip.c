@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "sip/rate-limit.h"
+#include "sip/raw.h"
 #include "sip/register.h"
 #include "sip/ua.h"
 
@@ -621,6 +622,107 @@ test_register_wrong_password (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (f->sent->len, ==, 2);
 }
 
+/* The costliest messages the transport accepts (one 64 KB datagram):
+ * each must cost a few milliseconds, not seconds (issue 12's header
+ * bomb froze the agent for 3 s per datagram). */
+static char *
+bomb (const char *method, const char *line, gsize body_lines, guint repeat)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_autoptr (GString) body = g_string_new (NULL);
+
+  g_string_append_printf (s, "%s sip:alice@198.18.0.1 SIP/2.0\r\n"
+                          "Via: SIP/2.0/UDP 198.18.0.2:5062;branch=z9hG4bKbomb;rport\r\n"
+                          "From: <sip:bob@198.18.0.2>;tag=b\r\nTo: <sip:alice@198.18.0.1>\r\n"
+                          "Call-ID: bomb@198.18.0.2\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\n"
+                          "Contact: <sip:bob@198.18.0.2:5062>\r\n",
+                          method, method);
+  if (body_lines > 0) {
+    g_string_append (body, "v=0\r\no=- 1 1 IN IP4 198.18.0.2\r\ns=-\r\nc=IN IP4 198.18.0.2\r\nt=0 0\r\n"
+                     "m=audio 4000 RTP/AVP");
+    for (gsize i = 0; i < 128; i++)
+      g_string_append_printf (body, " %zu", i % 128);
+    g_string_append (body, "\r\n");
+    while (body->len + s->len < 60000)
+      g_string_append (body, "a=rtpmap:0 PCMU/8000\r\n");
+    g_string_append (s, "Content-Type: application/sdp\r\n");
+  } else {
+    for (guint i = 0; s->len < 60000 && (repeat == 0 || i < repeat); i++)
+      g_string_append (s, line);
+  }
+  g_string_append_printf (s, "Content-Length: %zu\r\n\r\n%s", body->len, body->str);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+test_bounded_cost (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *long_line = g_strdup_printf ("X-Long: %0500d\r\n", 0);
+  g_autofree char *many_items = g_strdup_printf ("Accept: a/b%s\r\n", "");
+  struct {
+    const char *name, *method, *line;
+    gsize body_lines;
+    const char *status;
+    guint repeat;
+  } bombs[] = {
+    { "header bomb", "OPTIONS", "a:b\r\n", 0, "SIP/2.0 513 ", 0 },
+    { "Via bomb", "OPTIONS", "v:SIP/2.0/UDP h\r\n", 0, "SIP/2.0 513 ", 0 },
+    { "Via list bomb", "OPTIONS", "v:SIP/2.0/UDP h,SIP/2.0/UDP h,SIP/2.0/UDP h,SIP/2.0/UDP h\r\n", 0, "SIP/2.0 513 ", 0 },
+    { "Record-Route bomb", "INVITE", "Record-Route: <sip:h>\r\n", 0, "SIP/2.0 513 ", 0 },
+    { "Accept bomb", "OPTIONS", "Accept: a/b,a/b,a/b,a/b,a/b,a/b,a/b\r\n", 0, "SIP/2.0 513 ", 0 },
+    { "SDP bomb", "INVITE", NULL, 1, "SIP/2.0 413 ", 0 },
+    /* Within the caps: parsed in full, answered. */
+    { "long headers", "OPTIONS", long_line, 0, "SIP/2.0 200 ", 0 },
+    { "list items at the cap", "OPTIONS", many_items, 0, "SIP/2.0 200 ", 1 },
+  };
+  ZcSipFlow from = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
+  double worst_ms = 0;
+
+  /* 120 items a line, four lines: 480 values, under ZC_SIP_MAX_LIST_ITEMS. */
+  {
+    g_autoptr (GString) items = g_string_new ("Accept: a/b");
+    for (int i = 1; i < 120; i++)
+      g_string_append (items, ",a/b");
+    g_string_append (items, "\r\n");
+    g_free (many_items);
+    many_items = g_strdup_printf ("%s%s%s%s", items->str, items->str, items->str, items->str);
+    bombs[7].line = many_items;
+  }
+  f->reject_with = 486;
+  for (gsize b = 0; b < G_N_ELEMENTS (bombs); b++) {
+    g_autofree char *msg = bomb (bombs[b].method, bombs[b].line, bombs[b].body_lines, bombs[b].repeat);
+    gsize len = strlen (msg);
+    gint64 start = g_get_monotonic_time ();
+    double ms;
+
+    g_assert_cmpuint (len, <=, 65535);
+    g_ptr_array_set_size (f->sent, 0);
+    for (int i = 0; i < 5; i++)
+      zc_sip_ua_receive (f->ua, msg, len, &from);
+    assert_status (f, 0, bombs[b].status);
+    ms = (double) (g_get_monotonic_time () - start) / 1000.0 / 5;
+    /* TAP comment: the figure, before and after. */
+    g_printerr ("# %s (%zu bytes): %.2f ms per message\n", bombs[b].name, len, ms);
+    worst_ms = MAX (worst_ms, ms);
+  }
+  /* "A few milliseconds"; generous for a loaded CI machine. */
+  g_assert_cmpfloat (worst_ms, <, 50.0);
+}
+
+static void
+test_redact (void)
+{
+  static const char msg[] = "REGISTER sip:example.org SIP/2.0\r\n"
+                            "Authorization: Digest username=\"alice\", response=\"secret1\"\r\n"
+                            "proxy-authorization: Digest username=\"alice\",\r\n response=\"secret2\"\r\n"
+                            "Call-ID: x\r\n\r\n";
+  g_autofree char *text = zc_sip_raw_redact (msg, strlen (msg));
+
+  g_assert_null (strstr (text, "secret"));
+  g_assert_null (strstr (text, "alice"));
+  g_assert_nonnull (strstr (text, "Authorization: [redacted]\r\nproxy-authorization: [redacted]\r\nCall-ID: x\r\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -638,6 +740,8 @@ main (int argc, char **argv)
   ADD ("/sip/content-length-too-large", test_content_length_too_large);
   ADD ("/sip/dropped-responses", test_dropped_responses);
   ADD ("/sip/rate-limit", test_rate_limit);
+  ADD ("/sip/bounded-cost", test_bounded_cost);
+  g_test_add_func ("/sip/redact", test_redact);
   g_test_add_func ("/sip/rate-limit/bucket", test_rate_limit_bucket);
   ADD ("/sip/outgoing-call", test_outgoing_call);
   ADD ("/sip/invite-proxy-auth", test_invite_proxy_auth);
