@@ -258,7 +258,11 @@ answer_challenge (ZcSipSession *s, osip_message_t *response)
 
   if (!s->as_account || ua->account_password == NULL || s->auth_tries > 0 || s->invite == NULL)
     return FALSE;
-  req = zc_sip_auth_retry_request (s->invite, response, ua->account_auth_user, ua->account_password);
+  /* Only the registrar's realm (or, before it challenged us, the
+   * account's domain) gets an answer. */
+  req = zc_sip_auth_retry_request (s->invite, response,
+                                   ua->account_realm != NULL ? ua->account_realm : ua->account_domain,
+                                   ua->account_auth_user, ua->account_password);
   if (req == NULL)
     return FALSE;
   s->auth_tries++;

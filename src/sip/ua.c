@@ -359,6 +359,7 @@ zc_sip_ua_set_account (ZcSipUa *ua, const char *domain, const char *auth_usernam
   if (ua->account_password != NULL)
     memset (ua->account_password, 0, strlen (ua->account_password));
   g_free (ua->account_password);
+  g_clear_pointer (&ua->account_realm, g_free);
   ua->account_domain = g_strdup (domain);
   ua->account_auth_user = g_strdup (auth_username);
   ua->account_password = g_strdup (password);

@@ -560,6 +560,32 @@ test_invite_proxy_auth (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "ended:3:407");
 }
 
+/* A challenge from another realm than the account's gets no answer: the
+ * credentials are the registrar's alone. */
+static void
+test_invite_foreign_realm (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  ZcSipFlow to = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
+  ZcSipSession *s;
+  g_autofree char *challenge = NULL;
+  guint invites = 0;
+
+  zc_sip_ua_set_account (f->ua, "example.test", "alice-auth", "secret");
+  s = zc_sip_ua_invite_as_account (f->ua, "sip:bob@example.test", &to, sdp_offer, NULL);
+  g_assert_nonnull (s);
+  zc_sip_session_set_user_data (s, f);
+  challenge = register_response (f, "SIP/2.0 407 Proxy Authentication Required",
+                                 "Proxy-Authenticate: Digest realm=\"evil.test\", nonce=\"n1\", qop=\"auth\"\n");
+  feed (f, challenge);
+  for (guint i = 0; i < f->sent->len; i++) {
+    const Sent *sent = g_ptr_array_index (f->sent, i);
+
+    invites += g_str_has_prefix (sent->text, "INVITE ");
+    g_assert_null (sip_text_header (sent->text, "Proxy-Authorization"));
+  }
+  g_assert_cmpuint (invites, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "ended:3:407");
+}
 
 static void
 test_register_digest (Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -745,6 +771,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/rate-limit/bucket", test_rate_limit_bucket);
   ADD ("/sip/outgoing-call", test_outgoing_call);
   ADD ("/sip/invite-proxy-auth", test_invite_proxy_auth);
+  ADD ("/sip/invite-foreign-realm", test_invite_foreign_realm);
   ADD ("/sip/record-route", test_record_route);
   return g_test_run ();
 }
