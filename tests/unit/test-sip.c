@@ -411,6 +411,40 @@ test_rate_limit_bucket (void)
     g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_PASS);
 }
 
+/* A flood from many addresses neither grows the table nor wipes the
+ * state of the source being limited; all sources together share a cap. */
+static void
+test_rate_limit_lru (void)
+{
+  g_autoptr (ZcSipRateLimit) limit = zc_sip_rate_limit_new (10);
+  gint64 now = 1000 * G_USEC_PER_SEC;
+  guint passed = 0, dropped = 0;
+
+  for (int i = 0; i < 20; i++)
+    zc_sip_rate_limit_check (limit, "198.18.0.2", now);
+  g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_REJECT);
+  /* 10,000 spoofed sources in 10 ms, the drained one heard from now and then. */
+  for (int i = 0; i < 10000; i++) {
+    g_autofree char *source = g_strdup_printf ("2001:db8::%x", i);
+
+    now += 1;
+    zc_sip_rate_limit_check (limit, source, now);
+    if (i % 1000 == 0)
+      g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), !=, ZC_SIP_RATE_PASS);
+    g_assert_cmpuint (zc_sip_rate_limit_size (limit), <=, ZC_SIP_RATE_MAX_SOURCES);
+  }
+  /* The global bucket: a burst from many addresses at one instant. */
+  for (int i = 0; i < 1000; i++) {
+    g_autofree char *source = g_strdup_printf ("198.19.%d.%d", i / 256, i % 256);
+    ZcSipRateVerdict v = zc_sip_rate_limit_check (limit, source, now);
+
+    passed += v == ZC_SIP_RATE_PASS;
+    dropped += v == ZC_SIP_RATE_DROP;
+  }
+  g_assert_cmpuint (passed, <=, 2 * 10 * ZC_SIP_RATE_GLOBAL_FACTOR);
+  g_assert_cmpuint (dropped, >=, 1000 - 2 * 10 * ZC_SIP_RATE_GLOBAL_FACTOR);
+}
+
 static void
 test_outgoing_call (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
@@ -769,6 +803,7 @@ main (int argc, char **argv)
   ADD ("/sip/bounded-cost", test_bounded_cost);
   g_test_add_func ("/sip/redact", test_redact);
   g_test_add_func ("/sip/rate-limit/bucket", test_rate_limit_bucket);
+  g_test_add_func ("/sip/rate-limit/lru", test_rate_limit_lru);
   ADD ("/sip/outgoing-call", test_outgoing_call);
   ADD ("/sip/invite-proxy-auth", test_invite_proxy_auth);
   ADD ("/sip/invite-foreign-realm", test_invite_foreign_realm);
