@@ -26,7 +26,7 @@ typedef enum {
  * datagram to milliseconds, far above what real agents send. */
 #define ZC_SIP_MAX_HEADERS 128        /* header lines */
 #define ZC_SIP_MAX_LIST_ITEMS 512     /* comma-separated values, all headers together */
-#define ZC_SIP_MAX_VIAS 32            /* Via values (RFC 3261 16.3 loops end far earlier) */
+#define ZC_SIP_MAX_VIAS 70            /* Via values: Max-Forwards 70 hops (RFC 3261 8.1.1.6) */
 #define ZC_SIP_MAX_BODY 16384         /* bytes of body */
 #define ZC_SIP_MAX_SDP_LINES 256
 #define ZC_SIP_MAX_SDP_FORMATS 64     /* payload types on one m= line */
