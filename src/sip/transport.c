@@ -18,6 +18,13 @@
 /* Bytes queued for a peer that does not read: beyond, the connection is
  * closed rather than the queue grown. */
 #define TCP_MAX_OUTPUT (4 * (ZC_SIP_MAX_MESSAGE + 1))
+/* Keep-alive bytes between two messages: a client sends 4 every few
+ * tens of seconds (RFC 5626 4.4.1); more is a flood, and closed. */
+#define TCP_MAX_KEEPALIVE_BYTES 4096
+/* A burst of large datagrams must not push a colleague's ping out of
+ * the kernel's queue while the loop is busy (the kernel caps it at
+ * net.core.rmem_max). */
+#define UDP_RECEIVE_BUFFER (2 * 1024 * 1024)
 /* A message whose announced body never comes (RFC 4475 3.1.2.2 over TCP):
  * wait this long, then close. */
 #define TCP_INCOMPLETE_TIMEOUT_S 16
@@ -36,6 +43,7 @@ typedef struct {
   gint64 incomplete_since_us;  /* part of a message waits for the rest */
   gsize scanned;           /* bytes of in searched for the end of the headers */
   gsize needed;            /* length of the message in in, once its headers are */
+  gsize keepalive_bytes;   /* CRLFs since the last message */
 } ZcTcpConnection;
 
 struct _ZcSipTransport {
@@ -259,9 +267,13 @@ connection_flush (ZcTcpConnection *c)
   return TRUE;
 }
 
+/* FALSE: close the connection (if it is still there: the receiver may
+ * have closed it already, so the caller checks by id). */
 static gboolean
 connection_read (ZcTcpConnection *c)
 {
+  ZcSipTransport *t = c->transport;
+  guint64 id = c->id;
   guint8 buf[16384];
   g_autoptr (GError) error = NULL;
   gssize n = g_socket_receive (c->socket, (char *) buf, sizeof buf, NULL, &error);
@@ -295,6 +307,11 @@ connection_read (ZcTcpConnection *c)
     if (skip > 0) {
       g_byte_array_remove_range (c->in, 0, (guint) skip);
       c->scanned = 0;
+      c->keepalive_bytes += skip;
+      if (c->keepalive_bytes > TCP_MAX_KEEPALIVE_BYTES) {
+        g_debug ("TCP %s:%u: a flood of keep-alives, closing", c->flow.address, c->flow.port);
+        return FALSE;
+      }
     }
     if (ping && c->out->len < TCP_MAX_OUTPUT) {
       g_byte_array_append (c->out, (const guint8 *) "\r\n", 2);
@@ -317,15 +334,16 @@ connection_read (ZcTcpConnection *c)
       break;
     }
     c->incomplete_since_us = 0;
-    if (c->transport->receive != NULL &&
-        !c->transport->receive ((const char *) c->in->data, (gsize) len, &c->flow, c->transport->receive_data))
+    if (t->receive != NULL && !t->receive ((const char *) c->in->data, (gsize) len, &c->flow, t->receive_data))
       return FALSE;
-    /* The receiver may have closed this very connection meanwhile. */
-    if (!g_hash_table_contains (c->transport->connections, &c->id))
+    /* The receiver may have closed, and freed, this very connection
+     * meanwhile (a response it could not send): c is not touched then. */
+    if (!g_hash_table_contains (t->connections, &id))
       return TRUE;
     g_byte_array_remove_range (c->in, 0, (guint) len);
     c->scanned = 0;
     c->needed = 0;
+    c->keepalive_bytes = 0;
   }
   return TRUE;
 }
@@ -334,6 +352,8 @@ static gboolean
 connection_io_cb (GSocket *socket G_GNUC_UNUSED, GIOCondition condition, gpointer user_data)
 {
   ZcTcpConnection *c = user_data;
+  ZcSipTransport *t = c->transport;
+  guint64 id = c->id;
   gboolean was_waiting_to_write = c->out->len > 0 || c->connecting;
 
   if (c->connecting && (condition & (G_IO_OUT | G_IO_ERR | G_IO_HUP))) {
@@ -351,10 +371,11 @@ connection_io_cb (GSocket *socket G_GNUC_UNUSED, GIOCondition condition, gpointe
     return G_SOURCE_REMOVE;
   }
   if ((condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && !connection_read (c)) {
-    connection_close (c);
+    if (g_hash_table_contains (t->connections, &id))
+      connection_close (c);
     return G_SOURCE_REMOVE;
   }
-  if (g_hash_table_contains (c->transport->connections, &c->id) &&
+  if (g_hash_table_contains (t->connections, &id) &&
       was_waiting_to_write != (c->out->len > 0 || c->connecting)) {
     connection_watch (c); /* replaces this source */
     return G_SOURCE_REMOVE;
@@ -551,6 +572,9 @@ zc_sip_transport_new (guint16 port, GError **error)
   if (t->port != port)
     g_message ("SIP port %u is in use, using %u instead", port, t->port);
 
+  if (!g_socket_set_option (t->udp, SOL_SOCKET, SO_RCVBUF, UDP_RECEIVE_BUFFER, &last_error))
+    g_debug ("cannot enlarge the UDP receive buffer: %s", last_error->message);
+  g_clear_error (&last_error);
   t->udp_source = g_socket_create_source (t->udp, G_IO_IN, NULL);
   g_source_set_callback (t->udp_source, (GSourceFunc) (void (*) (void)) udp_receive_cb, t, NULL);
   g_source_attach (t->udp_source, NULL);

@@ -12,6 +12,11 @@ can build, sent at a SIP agent, and a burst of INVITEs it never ACKs.
   hostile.py invite-burst --to IP:PORT --bind ADDR --count N
       N INVITEs with SDP (new Call-IDs, one source port), never ACKed nor
       cancelled, responses ignored but counted.  Prints one JSON line.
+  hostile.py probe --to IP:PORT --bind ADDR --duration S [--interval S]
+      a colleague's OPTIONS pings, one each interval, each retransmitted
+      after 500 ms as RFC 3261 timer E does; prints how many were answered
+      200 within 1 s of their first send, how many at the first try, and
+      the answer times (median, worst).
   hostile.py ring --to IP:PORT --bind ADDR [--timeout S]
       one INVITE; prints the first response's status and the time to the
       first 180/183/200 in ms, then CANCELs (or ACKs and BYEs a 200).
@@ -82,6 +87,7 @@ def bombs(dest, me, port, transport="UDP"):
         ("accept-list", finish(fill(b("OPTIONS"), "Accept: " + ",".join(["a/b"] * 16)))),
         ("record-route", finish(fill(b("INVITE"), "Record-Route: <sip:h;lr>"), sdp(me), "application/sdp")),
         ("sdp-huge", finish(b("INVITE"), sdp(me, formats=2000, lines=700)[:60000], "application/sdp")),
+        ("sdp-at-caps", finish(b("INVITE"), sdp(me, formats=64, lines=200), "application/sdp")),
         ("long-headers", finish(fill(b("OPTIONS"), "X-Long: " + "x" * 490, 58000))),
         ("options", finish(b("OPTIONS"))),
     ]
@@ -215,6 +221,55 @@ def cmd_invite_burst(a):
     print(json.dumps({"sent": a.count, "codes": codes}), flush=True)
 
 
+def cmd_probe(a):
+    dest = parse_dest(a.to)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((a.bind, 0))
+    s.setblocking(False)
+    me, port = s.getsockname()
+    pending = {}   # Call-ID -> [first send, data, retransmitted]
+    answered, first_try = {}, 0
+    n = int(round(a.duration / a.interval))
+    t0 = time.monotonic()
+    i = 0
+    while True:
+        now = time.monotonic()
+        if i < n and now >= t0 + i * a.interval:
+            cid = "probe-%d-%s@%s" % (i, token(6), me)
+            data = finish(base("OPTIONS", dest, me, port, cid=cid))
+            s.sendto(data, dest)
+            pending[cid] = [now, data, False]
+            i += 1
+        for cid, p in pending.items():
+            if not p[2] and now - p[0] >= 0.5:
+                s.sendto(p[1], dest)
+                p[2] = True
+        for cid in [c for c, p in pending.items() if now - p[0] > 1.0]:
+            del pending[cid]
+        if i >= n and not pending:
+            break
+        try:
+            while True:
+                data = s.recv(65536)
+                if not data.startswith(b"SIP/2.0 200 "):
+                    continue
+                for line in data.decode("latin1").split("\r\n"):
+                    if line.lower().startswith(("call-id:", "i:")):
+                        cid = line.split(":", 1)[1].strip()
+                        if cid in pending and cid not in answered:
+                            answered[cid] = (time.monotonic() - pending[cid][0]) * 1000
+                            first_try += not pending[cid][2]
+                            del pending[cid]
+        except BlockingIOError:
+            pass
+        time.sleep(0.005)
+    s.close()
+    t = sorted(answered.values())
+    print(json.dumps({"sent": n, "ok_200": len(t), "first_try": first_try,
+                      "rtt_ms_median": round(t[len(t) // 2], 2) if t else None,
+                      "rtt_ms_max": round(t[-1], 2) if t else None}), flush=True)
+
+
 def cmd_ring(a):
     dest = parse_dest(a.to)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -262,7 +317,7 @@ def cmd_ring(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("mode", choices=["attack", "invite-burst", "ring"])
+    p.add_argument("mode", choices=["attack", "invite-burst", "ring", "probe"])
     p.add_argument("--to", required=True)
     p.add_argument("--bind", required=True)
     p.add_argument("--duration", type=float, default=5.0)
@@ -271,8 +326,9 @@ def main():
     p.add_argument("--count", type=int, default=50)
     p.add_argument("--linger", type=float, default=1.0)
     p.add_argument("--timeout", type=float, default=3.0)
+    p.add_argument("--interval", type=float, default=0.1)
     a = p.parse_args()
-    {"attack": cmd_attack, "invite-burst": cmd_invite_burst, "ring": cmd_ring}[a.mode](a)
+    {"attack": cmd_attack, "invite-burst": cmd_invite_burst, "ring": cmd_ring, "probe": cmd_probe}[a.mode](a)
 
 
 if __name__ == "__main__":

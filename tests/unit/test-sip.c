@@ -769,6 +769,95 @@ test_bounded_cost (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpfloat (worst_ms, <, 50.0);
 }
 
+/* ---- TCP on loopback ---------------------------------------------------------- */
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static GSocket *
+tcp_client (guint16 port)
+{
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) to = g_inet_socket_address_new (lo, port);
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (s);
+  if (!g_socket_connect (s, to, NULL, &error))
+    g_error ("connect to port %u: %s", port, error->message);
+  g_socket_set_blocking (s, FALSE);
+  return s;
+}
+
+/* Bytes readable now; -1 once the agent closed the connection. */
+static gssize
+drain (GSocket *s)
+{
+  char buf[65536];
+  gssize total = 0;
+
+  for (;;) {
+    g_autoptr (GError) error = NULL;
+    gssize n = g_socket_receive (s, buf, sizeof buf, NULL, &error);
+
+    /* EOF, or a reset when it closed with our bytes unread. */
+    if (n == 0 || (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
+      return -1;
+    if (n < 0)
+      return total;
+    total += n;
+  }
+}
+
+/* One host gets a few TCP connections, not all of them; a flood of CRLF
+ * keep-alives is answered with a handful of pongs, not one per ping. */
+static void
+test_tcp_limits (void)
+{
+  g_autoptr (GError) error = NULL;
+  ZcSipTransport *t = zc_sip_transport_new (42000 + g_random_int_range (0, 2000), &error);
+  GSocket *clients[12];
+  guint closed = 0;
+  g_autofree char *flood = NULL;
+  gsize flood_len = 60000;
+  gssize pongs;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++) {
+    clients[i] = tcp_client (zc_sip_transport_get_port (t));
+    spin (20); /* the agent accepts: the listen backlog is short */
+  }
+  spin (300);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    closed += drain (clients[i]) < 0;
+  g_assert_cmpuint (closed, ==, G_N_ELEMENTS (clients) - 8);
+
+  flood = g_malloc (flood_len);
+  for (gsize i = 0; i < flood_len; i += 2)
+    memcpy (flood + i, "\r\n", 2);
+  /* 500 pings at once: a few pongs. */
+  g_assert_cmpint (g_socket_send (clients[0], flood, 2000, NULL, NULL), ==, 2000);
+  spin (300);
+  pongs = drain (clients[0]);
+  g_printerr ("# 2000 bytes of CRLF keep-alives answered with %zd bytes\n", pongs);
+  g_assert_cmpint (pongs, >, 0);
+  g_assert_cmpint (pongs, <=, 2 * 4);
+  /* A flood: the connection is closed. */
+  g_socket_send (clients[0], flood, flood_len, NULL, NULL);
+  spin (300);
+  g_assert_cmpint (drain (clients[0]), ==, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    g_object_unref (clients[i]);
+  zc_sip_transport_free (t);
+}
+
 static void
 test_redact (void)
 {
@@ -802,6 +891,7 @@ main (int argc, char **argv)
   ADD ("/sip/rate-limit", test_rate_limit);
   ADD ("/sip/bounded-cost", test_bounded_cost);
   g_test_add_func ("/sip/redact", test_redact);
+  g_test_add_func ("/sip/tcp-limits", test_tcp_limits);
   g_test_add_func ("/sip/rate-limit/bucket", test_rate_limit_bucket);
   g_test_add_func ("/sip/rate-limit/lru", test_rate_limit_lru);
   ADD ("/sip/outgoing-call", test_outgoing_call);
