@@ -19,6 +19,7 @@
 typedef struct {
   ZcSipFlow flow;      /* where the request came from / goes to */
   gpointer owner;
+  gsize bytes;         /* server transactions: the request's size */
 } ZcTxData;
 
 struct _ZcSipStack {
@@ -425,13 +426,15 @@ respond_options (ZcSipStack *stack, osip_message_t *request, const ZcSipFlow *fr
   osip_message_free (response);
 }
 
-/* Server transactions hold their request for up to 32 s: bounded in all,
- * and per source so that one host cannot take them all. */
+/* Server transactions hold their request for up to 32 s: bounded in
+ * number and in bytes, in all and per source, so that one host cannot
+ * take them all nor make them hold its largest messages. */
 static gboolean
-too_many_transactions (ZcSipStack *stack, const ZcSipFlow *from)
+too_many_transactions (ZcSipStack *stack, const ZcSipFlow *from, gsize bytes)
 {
   osip_list_t *lists[] = { &stack->osip->osip_ist_transactions, &stack->osip->osip_nist_transactions };
   guint total = 0, mine = 0;
+  gsize total_bytes = bytes, my_bytes = bytes;
 
   for (gsize l = 0; l < G_N_ELEMENTS (lists); l++) {
     osip_list_iterator_t it;
@@ -441,12 +444,19 @@ too_many_transactions (ZcSipStack *stack, const ZcSipFlow *from)
     for (; tr != NULL; tr = osip_list_get_next (&it)) {
       ZcTxData *d = tx_data (tr);
 
-      if (d != NULL && g_str_equal (d->flow.address, from->address))
+      if (d == NULL)
+        continue;
+      total_bytes += d->bytes;
+      if (g_str_equal (d->flow.address, from->address)) {
         mine++;
+        my_bytes += d->bytes;
+      }
     }
   }
-  if (total >= ZC_SIP_MAX_SERVER_TRANSACTIONS || mine >= ZC_SIP_MAX_SERVER_TRANSACTIONS_PER_SOURCE) {
-    g_debug ("503 to %s: %u server transactions, %u of them its own", from->address, total, mine);
+  if (total >= ZC_SIP_MAX_SERVER_TRANSACTIONS || mine >= ZC_SIP_MAX_SERVER_TRANSACTIONS_PER_SOURCE ||
+      total_bytes > ZC_SIP_MAX_SERVER_TRANSACTION_BYTES || my_bytes > ZC_SIP_MAX_SERVER_TRANSACTION_BYTES_PER_SOURCE) {
+    g_debug ("503 to %s: %u server transactions (%zu bytes), %u of them (%zu bytes) its own", from->address, total,
+             total_bytes, mine, my_bytes);
     return TRUE;
   }
   return FALSE;
@@ -501,7 +511,7 @@ absorb_rfc2543_ack (ZcSipStack *stack, osip_event_t *evt)
 }
 
 static void
-receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
+receive_request (ZcSipStack *stack, osip_event_t *evt, gsize bytes, const ZcSipFlow *from)
 {
   osip_message_t *sip = evt->sip;
   const char *reason, *header;
@@ -540,7 +550,7 @@ receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
     osip_event_free (evt);
     return;
   }
-  if (too_many_transactions (stack, from)) {
+  if (too_many_transactions (stack, from, bytes)) {
     respond_stateless (stack, sip, from, 503, "Service Unavailable", "Retry-After", "5");
     osip_event_free (evt);
     return;
@@ -554,6 +564,7 @@ receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
   {
     ZcTxData *d = g_new0 (ZcTxData, 1);
     d->flow = *from;
+    d->bytes = bytes;
     osip_transaction_set_reserved1 (tr, d);
   }
   osip_transaction_add_event (tr, evt);
@@ -592,12 +603,13 @@ zc_sip_stack_receive (ZcSipStack *stack, const char *data, gsize len, const ZcSi
     return from->proto == ZC_SIP_UDP;
   }
   /* The rate limit before the parse, so that a flood costs a bucket
-   * lookup per message, not a parse. */
-  if (raw.is_request && !raw.is_ack) {
+   * lookup per message, not a parse.  ACKs and responses count too (a
+   * flood of them costs the same parse) but are never answered. */
+  {
     ZcSipRateVerdict verdict = zc_sip_rate_limit_check (stack->rate_limit, from->address, g_get_monotonic_time ());
 
     if (verdict != ZC_SIP_RATE_PASS) {
-      if (verdict == ZC_SIP_RATE_REJECT && raw.verdict == ZC_SIP_RAW_OK) {
+      if (verdict == ZC_SIP_RATE_REJECT && raw.is_request && !raw.is_ack && raw.verdict == ZC_SIP_RAW_OK) {
         raw.verdict = ZC_SIP_RAW_BUSY;
         respond_raw (stack, data, len, &raw, from);
       }
@@ -621,7 +633,7 @@ zc_sip_stack_receive (ZcSipStack *stack, const char *data, gsize len, const ZcSi
   }
   log_message ("received from", from, data, raw.message_len);
   if (MSG_IS_REQUEST (evt->sip))
-    receive_request (stack, evt, from);
+    receive_request (stack, evt, raw.message_len, from);
   else
     receive_response (stack, evt, data, raw.message_len, from);
   zc_sip_stack_run (stack);

@@ -6,6 +6,7 @@
 #include "sip/rate-limit.h"
 #include "sip/raw.h"
 #include "sip/register.h"
+#include "sip/stack.h"
 #include "sip/ua.h"
 
 #include "sip-text.h"
@@ -385,6 +386,59 @@ test_rate_limit (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (ok, <=, 22);
   g_assert_cmpuint (busy, >, 0);
   g_assert_cmpuint (ok + busy, <, 100);
+}
+
+/* Server transactions are capped per source, in number and in bytes:
+ * beyond, 503 without a transaction; OPTIONS keeps none at all. */
+static guint
+feed_byes (Fixture *f, const char *source, guint n, gsize body_len, guint *busy)
+{
+  ZcSipFlow from = { .proto = ZC_SIP_UDP, .port = 5062 };
+  g_autofree char *body = g_strnfill (body_len, 'x');
+  guint answered = 0;
+
+  g_strlcpy (from.address, source, sizeof from.address);
+  *busy = 0;
+  g_ptr_array_set_size (f->sent, 0);
+  for (guint i = 0; i < n; i++) {
+    g_autofree char *msg = g_strdup_printf ("BYE sip:alice@198.18.0.1 SIP/2.0\r\n"
+                                            "Via: SIP/2.0/UDP %s;branch=z9hG4bKb%u\r\nFrom: <sip:b@x>;tag=1\r\n"
+                                            "To: <sip:alice@198.18.0.1>;tag=2\r\nCall-ID: b%u@%s\r\nCSeq: 1 BYE\r\n"
+                                            "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s",
+                                            source, i, i, source, body_len, body);
+    zc_sip_ua_receive (f->ua, msg, strlen (msg), &from);
+  }
+  for (guint i = 0; i < f->sent->len; i++) {
+    const Sent *sent = g_ptr_array_index (f->sent, i);
+
+    answered += g_str_has_prefix (sent->text, "SIP/2.0 481 ");
+    *busy += g_str_has_prefix (sent->text, "SIP/2.0 503 ");
+  }
+  return answered;
+}
+
+static void
+test_transaction_cap (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  guint busy = 0;
+
+  zc_sip_ua_set_rate_limit (f->ua, 0);
+  for (int i = 0; i < 200; i++) {
+    g_autofree char *branch = g_strdup_printf ("o%d", i);
+    g_autofree char *msg = g_strdup_printf ("OPTIONS sip:alice@198.18.0.1 SIP/2.0\r\n"
+                                            "Via: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bK%s\r\nFrom: <sip:b@x>;tag=1\r\n"
+                                            "To: <sip:alice@198.18.0.1>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+                                            "Content-Length: 0\r\n\r\n",
+                                            branch, branch);
+    feed (f, msg);
+  }
+  /* 200 OPTIONS took no slot: 512 small BYEs do, the rest get 503. */
+  g_assert_cmpuint (feed_byes (f, "198.18.0.2", 600, 0, &busy), ==, ZC_SIP_MAX_SERVER_TRANSACTIONS_PER_SOURCE);
+  g_assert_cmpuint (busy, ==, 600 - ZC_SIP_MAX_SERVER_TRANSACTIONS_PER_SOURCE);
+  /* Large ones from another source: its 2 MiB are reached first. */
+  g_assert_cmpuint (feed_byes (f, "198.18.0.3", 200, 16000, &busy), ==,
+                    ZC_SIP_MAX_SERVER_TRANSACTION_BYTES_PER_SOURCE / 16200);
+  g_assert_cmpuint (busy, >, 0);
 }
 
 /* The bucket on its own, with a clock of our choosing. */
@@ -890,6 +944,7 @@ main (int argc, char **argv)
   ADD ("/sip/dropped-responses", test_dropped_responses);
   ADD ("/sip/rate-limit", test_rate_limit);
   ADD ("/sip/bounded-cost", test_bounded_cost);
+  ADD ("/sip/transaction-cap", test_transaction_cap);
   g_test_add_func ("/sip/redact", test_redact);
   g_test_add_func ("/sip/tcp-limits", test_tcp_limits);
   g_test_add_func ("/sip/rate-limit/bucket", test_rate_limit_bucket);
