@@ -105,6 +105,25 @@ is_established (ZcCall *call)
 
 /* ---- UA events ------------------------------------------------------------------ */
 
+/* Incoming calls one source address may have in set-up (not answered
+ * yet) at once: a burst of INVITEs from one host that never ACKs or
+ * cancels must not take the slots everyone else's calls need. */
+#define MAX_SETUP_PER_SOURCE 2
+
+static guint
+count_setup_from (ZcCalls *calls, const char *address)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < calls->calls->len; i++) {
+    ZcCall *c = g_ptr_array_index (calls->calls, i);
+
+    n += !c->outgoing && (c->state == ZC_CALL_INCOMING || c->state == ZC_CALL_RINGING) &&
+         g_str_equal (c->flow.address, address);
+  }
+  return n;
+}
+
 static void
 ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, gpointer user_data)
 {
@@ -124,8 +143,14 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
     return;
   }
 
+  if (count_setup_from (calls, from->address) >= MAX_SETUP_PER_SOURCE) {
+    g_message ("refusing a call from %s: %u calls from there still ringing", from->address, MAX_SETUP_PER_SOURCE);
+    zc_sip_session_reject (session, 486, "Busy Here");
+    return;
+  }
   call = calls_add (calls, FALSE, ZC_CALL_INCOMING);
   call->session = session;
+  call->flow = *from;
   call->via_rendezvous = zc_rendezvous_is_registrar (calls->rendezvous, from->address);
   zc_sip_session_set_user_data (session, call);
   call->peer_uri = g_strdup (zc_sip_session_get_remote_uri (session));

@@ -23,21 +23,31 @@ dequoted (const char *value)
 }
 
 gboolean
-zc_sip_auth_pick_challenge (osip_message_t *response, ZcSipAuthChallenge *out)
+zc_sip_auth_pick_challenge (osip_message_t *response, const char *realm, ZcSipAuthChallenge *out)
 {
   osip_list_t *list = response->status_code == 407 ? &response->proxy_authenticates : &response->www_authenticates;
   osip_www_authenticate_t *best = NULL;
   int best_strength = 0;
   g_autofree char *stale = NULL;
+  osip_list_iterator_t it;
 
   memset (out, 0, sizeof *out);
-  for (int pos = 0; pos < osip_list_size (list); pos++) {
-    osip_www_authenticate_t *wa = osip_list_get (list, pos);
+  for (osip_www_authenticate_t *wa = osip_list_get_first (list, &it); wa != NULL; wa = osip_list_get_next (&it)) {
     g_autofree char *algorithm = dequoted (osip_www_authenticate_get_algorithm (wa));
     int strength = zc_digest_algorithm_strength (algorithm);
 
     if (wa->auth_type == NULL || g_ascii_strcasecmp (wa->auth_type, "Digest") != 0)
       continue;
+    if (realm != NULL) {
+      g_autofree char *its_realm = dequoted (osip_www_authenticate_get_realm (wa));
+
+      /* RFC 2617 1.2: realms compare as strings, case matters. */
+      if (g_strcmp0 (its_realm, realm) != 0) {
+        g_message ("ignoring a digest challenge for realm “%s”: the registrar's is “%s”", its_realm ? its_realm : "",
+                   realm);
+        continue;
+      }
+    }
     if (strength > best_strength) {
       best = wa;
       best_strength = strength;
@@ -92,8 +102,8 @@ zc_sip_auth_add_credentials (osip_message_t *request, const ZcSipAuthChallenge *
 }
 
 osip_message_t *
-zc_sip_auth_retry_request (osip_message_t *request, osip_message_t *response, const char *username,
-                           const char *password)
+zc_sip_auth_retry_request (osip_message_t *request, osip_message_t *response, const char *realm,
+                           const char *username, const char *password)
 {
   ZcSipAuthChallenge challenge = { 0 };
   osip_message_t *req = NULL;
@@ -103,7 +113,7 @@ zc_sip_auth_retry_request (osip_message_t *request, osip_message_t *response, co
   char *text = NULL;
   gboolean ok;
 
-  if (!zc_sip_auth_pick_challenge (response, &challenge))
+  if (!zc_sip_auth_pick_challenge (response, realm, &challenge))
     return NULL;
   if (request->req_uri != NULL && osip_uri_to_str (request->req_uri, &text) == 0) {
     uri = g_strdup (text);

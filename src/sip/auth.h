@@ -17,8 +17,11 @@ typedef struct {
   gboolean proxy;   /* from a 407's Proxy-Authenticate: answer in Proxy-Authorization */
 } ZcSipAuthChallenge;
 
-/* FALSE when @response has no challenge we can answer. */
-gboolean zc_sip_auth_pick_challenge (osip_message_t *response, ZcSipAuthChallenge *out);
+/* FALSE when @response has no challenge we can answer.  With @realm,
+ * only a challenge for that realm counts: credentials are for the
+ * registrar, and anyone else who challenges must not get an answer
+ * computed from them. */
+gboolean zc_sip_auth_pick_challenge (osip_message_t *response, const char *realm, ZcSipAuthChallenge *out);
 void zc_sip_auth_challenge_clear (ZcSipAuthChallenge *challenge);
 
 /* Adds the (Proxy-)Authorization answering @challenge to @request, for
@@ -31,5 +34,5 @@ gboolean zc_sip_auth_add_credentials (osip_message_t *request, const ZcSipAuthCh
 /* @request again with credentials for the challenge in @response: a new
  * CSeq and a new branch, as RFC 3261 22.2 asks of a new transaction.  NULL
  * when the challenge cannot be answered. */
-osip_message_t *zc_sip_auth_retry_request (osip_message_t *request, osip_message_t *response,
+osip_message_t *zc_sip_auth_retry_request (osip_message_t *request, osip_message_t *response, const char *realm,
                                            const char *username, const char *password);

@@ -75,8 +75,11 @@ zc_sip_session_build_request (ZcSipSession *s, const char *method, int cseq)
     osip_uri_clone (d->remote_contact_uri->url, &req->req_uri);
   else
     osip_uri_clone (d->remote_uri->url, &req->req_uri);
-  for (int i = 0; i < osip_list_size (&d->route_set); i++) {
-    osip_route_t *route = osip_list_get (&d->route_set, i), *copy = NULL;
+  osip_list_iterator_t it;
+
+  for (osip_route_t *route = osip_list_get_first (&d->route_set, &it); route != NULL;
+       route = osip_list_get_next (&it)) {
+    osip_route_t *copy = NULL;
     if (osip_route_clone (route, &copy) == 0)
       osip_list_add (&req->routes, copy, -1);
   }
@@ -135,9 +138,12 @@ zc_sip_session_build_response (ZcSipSession *s, int status, const char *reason)
   if (response != NULL && status > 100 && status < 300) {
     g_autofree char *contact = zc_sip_session_contact (s);
 
+    osip_list_iterator_t it;
+
     /* RFC 3261 12.1.1: proxies that Record-Routed stay in the path. */
-    for (int i = 0; i < osip_list_size (&request->record_routes); i++) {
-      osip_record_route_t *rr = osip_list_get (&request->record_routes, i), *copy = NULL;
+    for (osip_record_route_t *rr = osip_list_get_first (&request->record_routes, &it); rr != NULL;
+         rr = osip_list_get_next (&it)) {
+      osip_record_route_t *copy = NULL;
       if (osip_record_route_clone (rr, &copy) == 0)
         osip_list_add (&response->record_routes, copy, -1);
     }

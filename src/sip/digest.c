@@ -62,6 +62,24 @@ offers_auth (const char *qop)
   return FALSE;
 }
 
+/* name="value" with the value's quotes and backslashes escaped
+ * (RFC 3261 25.1 quoted-pair): a challenge's values come from the
+ * network, and a bare quote in them would let its sender write our
+ * header's other parameters.  Line ends cannot be quoted: dropped. */
+static void
+append_quoted (GString *out, const char *name, const char *value)
+{
+  g_string_append_printf (out, "%s=\"", name);
+  for (const char *p = value; *p != '\0'; p++) {
+    if (*p == '\r' || *p == '\n')
+      continue;
+    if (*p == '"' || *p == '\\')
+      g_string_append_c (out, '\\');
+    g_string_append_c (out, *p);
+  }
+  g_string_append_c (out, '"');
+}
+
 char *
 zc_digest_authorization (const ZcDigestChallenge *challenge,
                          const char *username,
@@ -95,13 +113,18 @@ zc_digest_authorization (const ZcDigestChallenge *challenge,
   response = challenge->qop != NULL ? hash_join (type, ha1, challenge->nonce, nc_text, cnonce, "auth", ha2, NULL)
                                     : hash_join (type, ha1, challenge->nonce, ha2, NULL);
 
-  out = g_string_new (NULL);
-  g_string_append_printf (out, "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"",
-                          username, challenge->realm, challenge->nonce, uri, response);
+  out = g_string_new ("Digest");
+  append_quoted (out, " username", username);
+  append_quoted (out, ", realm", challenge->realm);
+  append_quoted (out, ", nonce", challenge->nonce);
+  append_quoted (out, ", uri", uri);
+  append_quoted (out, ", response", response);
   g_string_append_printf (out, ", algorithm=%s", challenge->algorithm != NULL ? challenge->algorithm : "MD5");
   if (challenge->opaque != NULL)
-    g_string_append_printf (out, ", opaque=\"%s\"", challenge->opaque);
-  if (challenge->qop != NULL)
-    g_string_append_printf (out, ", qop=auth, nc=%s, cnonce=\"%s\"", nc_text, cnonce);
+    append_quoted (out, ", opaque", challenge->opaque);
+  if (challenge->qop != NULL) {
+    g_string_append_printf (out, ", qop=auth, nc=%s", nc_text);
+    append_quoted (out, ", cnonce", cnonce);
+  }
   return g_string_free (out, FALSE);
 }

@@ -108,10 +108,10 @@ zc_sip_check_request (osip_message_t *sip, const char **reason, const char **hea
    * the answer cannot be served. */
   if (strcmp (sip->sip_method, "INVITE") == 0 && osip_list_size (&sip->accepts) > 0) {
     gboolean sdp_ok = FALSE;
+    osip_list_iterator_t it;
 
-    for (int i = 0; i < osip_list_size (&sip->accepts); i++) {
-      osip_accept_t *accept = osip_list_get (&sip->accepts, i);
-
+    for (osip_accept_t *accept = osip_list_get_first (&sip->accepts, &it); accept != NULL;
+         accept = osip_list_get_next (&it)) {
       if (accept->type == NULL || accept->subtype == NULL)
         continue;
       if ((g_ascii_strcasecmp (accept->type, "application") == 0 || strcmp (accept->type, "*") == 0) &&

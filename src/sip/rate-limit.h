@@ -10,6 +10,10 @@ typedef struct _ZcSipRateLimit ZcSipRateLimit;
 
 /* Requests per second and source address before 503s. */
 #define ZC_SIP_DEFAULT_RATE_LIMIT 50
+/* Sources with a bucket; beyond, the least recently heard from goes. */
+#define ZC_SIP_RATE_MAX_SOURCES 4096
+/* All sources together may send this many times one source's rate. */
+#define ZC_SIP_RATE_GLOBAL_FACTOR 10
 
 typedef enum {
   ZC_SIP_RATE_PASS,     /* within the limit */
@@ -23,6 +27,9 @@ void zc_sip_rate_limit_free (ZcSipRateLimit *limit);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSipRateLimit, zc_sip_rate_limit_free)
 
 void zc_sip_rate_limit_set_rate (ZcSipRateLimit *limit, guint requests_per_second);
+
+/* Sources with a bucket now. */
+guint zc_sip_rate_limit_size (ZcSipRateLimit *limit);
 
 /* Counts one request from @source at @now_us (monotonic clock). */
 ZcSipRateVerdict zc_sip_rate_limit_check (ZcSipRateLimit *limit, const char *source, gint64 now_us);

@@ -19,6 +19,8 @@ typedef struct {
 static gsize
 split_headers (const char *data, gsize len, GArray *headers, gsize *start_line_len)
 {
+  /* One over the cap tells the caller it was reached; the rest of a bomb
+   * is never looked at. */
   const char *p = data;
   const char *end = data + len;
   const char *eol = memchr (p, '\n', len);
@@ -61,6 +63,8 @@ split_headers (const char *data, gsize len, GArray *headers, gsize *start_line_l
       h.line = p;
       h.line_len = line_len;
       g_array_append_val (headers, h);
+      if (headers->len > ZC_SIP_MAX_HEADERS)
+        return 0;
     }
     p = line_end + 1;
   }
@@ -80,6 +84,62 @@ static const struct {
   { "From", "f" }, { "To", "t" }, { "Call-ID", "i" }, { "CSeq", NULL }, { "Max-Forwards", NULL },
   { "Content-Length", "l" }, { "Content-Type", "c" },
 };
+
+/* Values in a header line: one more than its commas outside quotes and
+ * angle brackets (RFC 3261 7.3.1). */
+static guint
+list_items (const ZcRawHeader *h)
+{
+  const char *end = h->line + h->line_len;
+  gboolean quoted = FALSE;
+  guint angle = 0, items = 1;
+
+  for (const char *p = h->value; p < end; p++) {
+    if (quoted) {
+      if (*p == '\\' && p + 1 < end)
+        p++;
+      else if (*p == '"')
+        quoted = FALSE;
+    } else if (*p == '"') {
+      quoted = TRUE;
+    } else if (*p == '<') {
+      angle++;
+    } else if (*p == '>' && angle > 0) {
+      angle--;
+    } else if (*p == ',' && angle == 0) {
+      items++;
+    }
+  }
+  return items;
+}
+
+/* An SDP body within ZC_SIP_MAX_SDP_LINES lines and
+ * ZC_SIP_MAX_SDP_FORMATS formats per m= line. */
+static gboolean
+sdp_within_caps (const char *body, gsize len)
+{
+  const char *p = body, *end = body + len;
+  guint lines = 0;
+
+  while (p < end) {
+    const char *eol = memchr (p, '\n', (gsize) (end - p));
+    const char *line_end = eol ? eol : end;
+
+    if (++lines > ZC_SIP_MAX_SDP_LINES)
+      return FALSE;
+    if (line_end - p > 2 && p[0] == 'm' && p[1] == '=') {
+      guint words = 0;
+
+      for (const char *q = p; q < line_end; q++)
+        words += *q == ' ';
+      /* "m=audio port proto" before the formats. */
+      if (words > ZC_SIP_MAX_SDP_FORMATS + 2)
+        return FALSE;
+    }
+    p = line_end + 1;
+  }
+  return TRUE;
+}
 
 static guint16
 via_response_port (const ZcRawHeader *via)
@@ -198,11 +258,32 @@ zc_sip_raw_inspect (const char *data, gsize len, ZcSipRawInfo *info)
     info->method_unknown = !zc_sip_method_is_known (parts[0]);
   }
 
-  for (guint i = 0; i < headers->len; i++) {
-    const ZcRawHeader *h = &g_array_index (headers, ZcRawHeader, i);
+  if (headers->len > ZC_SIP_MAX_HEADERS) {
+    info->verdict = ZC_SIP_RAW_TOO_LARGE;
+    info->reason = "Too Many Headers";
+    return;
+  }
+  {
+    guint items = 0, vias = 0;
 
-    if (name_is (h, "Content-Length", "l"))
-      content_length = h;
+    for (guint i = 0; i < headers->len; i++) {
+      const ZcRawHeader *h = &g_array_index (headers, ZcRawHeader, i);
+      guint n = list_items (h);
+
+      items += n;
+      if (name_is (h, "Via", "v"))
+        vias += n;
+      else if (name_is (h, "Content-Length", "l"))
+        content_length = h;
+      else if (name_is (h, "Content-Type", "c") && h->value_len >= 15 &&
+               g_ascii_strncasecmp (h->value, "application/sdp", 15) == 0)
+        info->body_is_sdp = TRUE;
+    }
+    if (vias > ZC_SIP_MAX_VIAS || items > ZC_SIP_MAX_LIST_ITEMS) {
+      info->verdict = ZC_SIP_RAW_TOO_LARGE;
+      info->reason = vias > ZC_SIP_MAX_VIAS ? "Too Many Via Headers" : "Too Many Header Values";
+      return;
+    }
   }
   for (guint i = 0; i < headers->len; i++) {
     const ZcRawHeader *h = &g_array_index (headers, ZcRawHeader, i);
@@ -243,6 +324,15 @@ zc_sip_raw_inspect (const char *data, gsize len, ZcSipRawInfo *info)
      * (RFC 3261 18.3; RFC 4475 3.1.1.8). */
     if (body_offset != 0)
       info->message_len = body_offset + (gsize) declared;
+  }
+  if (body_offset != 0 && info->message_len > body_offset) {
+    gsize body_len = info->message_len - body_offset;
+
+    if (body_len > ZC_SIP_MAX_BODY || (info->body_is_sdp && !sdp_within_caps (data + body_offset, body_len))) {
+      info->verdict = ZC_SIP_RAW_BODY_TOO_LARGE;
+      info->reason = "Request Entity Too Large";
+      return;
+    }
   }
 
   if (info->is_request) {
@@ -304,6 +394,15 @@ zc_sip_raw_error_response (const char *data, gsize len, const ZcSipRawInfo *info
   case ZC_SIP_RAW_BAD_SCHEME:
     status = 416;
     break;
+  case ZC_SIP_RAW_TOO_LARGE:
+    status = 513;
+    break;
+  case ZC_SIP_RAW_BODY_TOO_LARGE:
+    status = 413;
+    break;
+  case ZC_SIP_RAW_BUSY:
+    status = 503;
+    break;
   default:
     status = 400;
     break;
@@ -311,7 +410,11 @@ zc_sip_raw_error_response (const char *data, gsize len, const ZcSipRawInfo *info
   /* A method we do not know is the first thing to say (RFC 4475 3.1.1.2). */
   if (status == 400 && info->method_unknown && info->verdict == ZC_SIP_RAW_BAD_REQUEST && info->reason == NULL)
     status = 501;
-  reason = info->reason ? info->reason : (status == 400 ? "Bad Request" : status == 501 ? "Not Implemented" : "Error");
+  reason = info->reason ? info->reason
+         : status == 400 ? "Bad Request"
+         : status == 501 ? "Not Implemented"
+         : status == 503 ? "Service Unavailable"
+                         : "Error";
   out = g_string_new (NULL);
   g_string_append_printf (out, "SIP/2.0 %d %s\r\n", status, reason);
   /* Copy the headers a response must echo (RFC 3261 8.2.6.2) verbatim. */
@@ -340,7 +443,41 @@ zc_sip_raw_error_response (const char *data, gsize len, const ZcSipRawInfo *info
     g_string_append_printf (out, "Server: %s\r\n", server);
   if (status == 501)
     g_string_append (out, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE\r\n");
+  if (status == 503)
+    g_string_append (out, "Retry-After: 5\r\n");
   g_string_append (out, "Content-Length: 0\r\n\r\n");
   *out_len = out->len;
+  return g_string_free (out, FALSE);
+}
+
+char *
+zc_sip_raw_redact (const char *data, gsize len)
+{
+  GString *out = g_string_sized_new (len + 1);
+  const char *p = data, *end = data + len;
+  gboolean redacting = FALSE;
+
+  while (p < end) {
+    const char *eol = memchr (p, '\n', (gsize) (end - p));
+    const char *next = eol ? eol + 1 : end;
+    gsize line_len = (gsize) (next - p);
+
+    if (redacting && (*p == ' ' || *p == '\t')) {
+      p = next; /* a folded line of the credentials */
+      continue;
+    }
+    redacting = (line_len > 14 && g_ascii_strncasecmp (p, "Authorization:", 14) == 0) ||
+                (line_len > 20 && g_ascii_strncasecmp (p, "Proxy-Authorization:", 20) == 0);
+    if (redacting) {
+      const char *colon = memchr (p, ':', line_len);
+
+      g_string_append_len (out, p, colon + 1 - p);
+      g_string_append (out, " [redacted]");
+      g_string_append (out, eol != NULL && eol > p && eol[-1] == '\r' ? "\r\n" : eol ? "\n" : "");
+    } else {
+      g_string_append_len (out, p, (gssize) line_len);
+    }
+    p = next;
+  }
   return g_string_free (out, FALSE);
 }

@@ -15,7 +15,21 @@ typedef enum {
   ZC_SIP_RAW_BAD_FRAMING,    /* 400, and a stream must be closed */
   ZC_SIP_RAW_BAD_VERSION,    /* 505 */
   ZC_SIP_RAW_BAD_SCHEME,     /* 416 */
+  ZC_SIP_RAW_TOO_LARGE,      /* 513: more headers or list items than we parse */
+  ZC_SIP_RAW_BODY_TOO_LARGE, /* 413: a body (SDP) beyond its caps */
+  ZC_SIP_RAW_BUSY,           /* 503 with Retry-After: set by the caller (rate limit) */
 } ZcSipRawVerdict;
+
+/* What a message may hold before anything parses it in full.  libosip2
+ * appends to its lists by walking them, so thousands of tiny headers or
+ * list items cost seconds; these caps keep every message that fits in a
+ * datagram to milliseconds, far above what real agents send. */
+#define ZC_SIP_MAX_HEADERS 128        /* header lines */
+#define ZC_SIP_MAX_LIST_ITEMS 512     /* comma-separated values, all headers together */
+#define ZC_SIP_MAX_VIAS 70            /* Via values: Max-Forwards 70 hops (RFC 3261 8.1.1.6) */
+#define ZC_SIP_MAX_BODY 16384         /* bytes of body */
+#define ZC_SIP_MAX_SDP_LINES 256
+#define ZC_SIP_MAX_SDP_FORMATS 64     /* payload types on one m= line */
 
 typedef struct {
   ZcSipRawVerdict verdict;
@@ -25,6 +39,7 @@ typedef struct {
   gsize message_len;         /* headers + Content-Length bytes of body */
   guint16 response_port;     /* top Via sent-by port; 0 = source port (rport) */
   const char *reason;        /* reason phrase for the error response */
+  gboolean body_is_sdp;
 } ZcSipRawInfo;
 
 void zc_sip_raw_inspect (const char *data, gsize len, ZcSipRawInfo *info);
@@ -40,3 +55,8 @@ gboolean zc_sip_method_is_known (const char *method);
 
 /* "SIP/2.0 NNN " with exactly three digits (RFC 3261 25.1 Status-Code). */
 gboolean zc_sip_raw_status_code_valid (const char *data, gsize len);
+
+/* A copy of @len bytes of a message for the logs, with the values of
+ * Authorization and Proxy-Authorization (and their folded lines)
+ * replaced: credentials never reach a log. */
+char *zc_sip_raw_redact (const char *data, gsize len);

@@ -26,6 +26,7 @@ struct _ZcSipRegistration {
   ZcSipUa *ua;
   ZcSipRegistrationConfig config;
   char *registrar_uri, *user, *auth_username, *password, *instance_id, *domain, *aor;
+  char *realm;           /* the registrar's digest realm, once it challenged us */
   ZcSipFlow flow;
   char *call_id, *from_tag;
   guint cseq;
@@ -181,8 +182,10 @@ granted_expires (ZcSipRegistration *reg, osip_message_t *response)
   osip_header_t *expires = NULL;
   g_autofree char *needle = reg->instance_id != NULL ? g_strdup (reg->instance_id) : NULL;
 
-  for (int pos = 0; pos < osip_list_size (&response->contacts); pos++) {
-    osip_contact_t *contact = osip_list_get (&response->contacts, pos);
+  osip_list_iterator_t it;
+
+  for (osip_contact_t *contact = osip_list_get_first (&response->contacts, &it); contact != NULL;
+       contact = osip_list_get_next (&it)) {
     osip_generic_param_t *param = NULL;
     char *text = NULL;
     gboolean ours;
@@ -249,11 +252,18 @@ zc_sip_registration_response (ZcSipRegistration *reg, osip_message_t *response)
   }
   if ((status == 401 || status == 407) && reg->password != NULL && reg->auth_rounds < MAX_AUTH_ROUNDS) {
     ZcSipAuthChallenge challenge = { 0 };
-    gboolean usable = zc_sip_auth_pick_challenge (response, &challenge);
+    /* The registrar's realm is the first it challenges us with; a
+     * challenge for another realm later is someone else's. */
+    gboolean usable = zc_sip_auth_pick_challenge (response, reg->realm, &challenge);
 
     /* A second challenge for the same credentials is a refusal, unless
      * the registrar only says the nonce went stale (RFC 2617 3.2.1). */
     if (usable && (reg->auth_rounds == 0 || challenge.stale)) {
+      if (reg->realm == NULL) {
+        reg->realm = g_strdup (challenge.realm);
+        g_free (reg->ua->account_realm);
+        reg->ua->account_realm = g_strdup (challenge.realm);
+      }
       clear_challenge (reg);
       reg->challenge = challenge;
       reg->auth_rounds++;
@@ -366,6 +376,7 @@ zc_sip_registration_free (ZcSipRegistration *reg)
   g_free (reg->password);
   g_free (reg->instance_id);
   g_free (reg->domain);
+  g_free (reg->realm);
   g_free (reg->aor);
   g_free (reg->call_id);
   g_free (reg->from_tag);

@@ -70,9 +70,10 @@ parse_uri_into (const char *input, const char *uri_text, Request *req, GError **
                  _("“%s”: “%s” is not a port number (1-65535)"), input, uri->port);
     goto out;
   }
-  for (int i = 0; i < osip_list_size (&uri->url_params); i++) {
-    const osip_uri_param_t *param = osip_list_get (&uri->url_params, i);
+  osip_list_iterator_t it;
 
+  for (const osip_uri_param_t *param = osip_list_get_first (&uri->url_params, &it); param != NULL;
+       param = osip_list_get_next (&it)) {
     /* Other parameters (user=phone, lr, ...) do not change where to send. */
     if (g_ascii_strcasecmp (param->gname, "transport") != 0)
       continue;

@@ -143,6 +143,11 @@ retransmit_2xx_cb (gpointer user_data)
     zc_sip_session_maybe_free (s);
     return G_SOURCE_REMOVE;
   }
+  if (s->flow.proto == ZC_SIP_TCP) {
+    /* Woken a little early: wait out the rest of Timer H. */
+    s->retransmit_id = g_timeout_add (100, retransmit_2xx_cb, s);
+    return G_SOURCE_REMOVE;
+  }
   zc_sip_stack_send_message (s->ua->stack, s->last_2xx, &s->flow);
   s->retransmit_interval_ms = MIN (s->retransmit_interval_ms * 2, T2_MS);
   s->retransmit_id = g_timeout_add (s->retransmit_interval_ms, retransmit_2xx_cb, s);
@@ -157,11 +162,13 @@ zc_sip_session_send_2xx (ZcSipSession *s, osip_transaction_t *tr, osip_message_t
   zc_sip_session_stop_retransmissions (s);
   osip_message_clone (response, &s->last_2xx);
   zc_sip_stack_respond (s->ua->stack, tr, response);
-  if (s->last_2xx == NULL || s->flow.proto == ZC_SIP_TCP)
-    return; /* reliable transports carry it once (RFC 3261 13.3.1.4) */
-  s->retransmit_interval_ms = T1_MS;
+  if (s->last_2xx == NULL)
+    return;
   s->retransmit_deadline_us = g_get_monotonic_time () + (gint64) TIMER_H_MS * 1000;
-  s->retransmit_id = g_timeout_add (T1_MS, retransmit_2xx_cb, s);
+  /* Reliable transports carry it once (RFC 3261 13.3.1.4), but the ACK
+   * is awaited as long: a caller that never ACKs must not hold the call. */
+  s->retransmit_interval_ms = s->flow.proto == ZC_SIP_TCP ? TIMER_H_MS : T1_MS;
+  s->retransmit_id = g_timeout_add (s->retransmit_interval_ms, retransmit_2xx_cb, s);
 }
 
 void
@@ -258,7 +265,11 @@ answer_challenge (ZcSipSession *s, osip_message_t *response)
 
   if (!s->as_account || ua->account_password == NULL || s->auth_tries > 0 || s->invite == NULL)
     return FALSE;
-  req = zc_sip_auth_retry_request (s->invite, response, ua->account_auth_user, ua->account_password);
+  /* Only the registrar's realm (or, before it challenged us, the
+   * account's domain) gets an answer. */
+  req = zc_sip_auth_retry_request (s->invite, response,
+                                   ua->account_realm != NULL ? ua->account_realm : ua->account_domain,
+                                   ua->account_auth_user, ua->account_password);
   if (req == NULL)
     return FALSE;
   s->auth_tries++;

@@ -19,6 +19,7 @@
 typedef struct {
   ZcSipFlow flow;      /* where the request came from / goes to */
   gpointer owner;
+  gsize bytes;         /* server transactions: the request's size */
 } ZcTxData;
 
 struct _ZcSipStack {
@@ -120,11 +121,24 @@ response_destination (osip_message_t *response, const ZcSipFlow *request_flow, Z
   }
 }
 
+/* Whole messages go to the debug log (--verbose), their credentials
+ * never: Authorization values are replaced before printing. */
+static void
+log_message (const char *what, const ZcSipFlow *flow, const char *data, gsize len)
+{
+  g_autofree char *text = NULL;
+
+  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    return;
+  text = zc_sip_raw_redact (data, MIN (len, 2000));
+  g_debug ("%s %s %s:%u (%zu bytes)\n%s", what, zc_sip_proto_to_string (flow->proto), flow->address, flow->port,
+           len, text);
+}
+
 static gboolean
 send_text (ZcSipStack *stack, const ZcSipFlow *to, const char *text, gsize len)
 {
-  g_debug ("send to %s %s:%u (%zu bytes)\n%.*s", zc_sip_proto_to_string (to->proto), to->address, to->port, len,
-           (int) MIN (len, 2000), text);
+  log_message ("send to", to, text, len);
   return stack->send (to, text, len, stack->send_data);
 }
 
@@ -326,15 +340,6 @@ schedule (ZcSipStack *stack)
 
 /* ---- inbound --------------------------------------------------------------------- */
 
-static gboolean
-rate_limited (ZcSipStack *stack, const ZcSipFlow *from, gboolean *drop)
-{
-  ZcSipRateVerdict verdict = zc_sip_rate_limit_check (stack->rate_limit, from->address, g_get_monotonic_time ());
-
-  *drop = verdict == ZC_SIP_RATE_DROP;
-  return verdict != ZC_SIP_RATE_PASS;
-}
-
 osip_message_t *
 zc_sip_stack_build_response (ZcSipStack *stack, osip_message_t *request, int status, const char *reason,
                              const char *local_tag)
@@ -347,12 +352,16 @@ zc_sip_stack_build_response (ZcSipStack *stack, osip_message_t *request, int sta
   osip_message_set_version (response, osip_strdup ("SIP/2.0"));
   osip_message_set_status_code (response, status);
   osip_message_set_reason_phrase (response, osip_strdup (reason ? reason : osip_message_get_reason (status)));
-  for (int i = 0; i < osip_list_size (&request->vias); i++) {
-    osip_via_t *via = osip_list_get (&request->vias, i);
-    osip_via_t *copy = NULL;
+  {
+    osip_list_iterator_t it;
 
-    if (osip_via_clone (via, &copy) == 0)
-      osip_list_add (&response->vias, copy, -1);
+    /* Iterators: osip_list_get (list, i) walks from the head each time. */
+    for (osip_via_t *via = osip_list_get_first (&request->vias, &it); via != NULL; via = osip_list_get_next (&it)) {
+      osip_via_t *copy = NULL;
+
+      if (osip_via_clone (via, &copy) == 0)
+        osip_list_add (&response->vias, copy, -1);
+    }
   }
   if (request->from != NULL)
     osip_from_clone (request->from, &response->from);
@@ -402,6 +411,58 @@ respond_stateless (ZcSipStack *stack, osip_message_t *request, const ZcSipFlow *
 }
 
 static void
+respond_options (ZcSipStack *stack, osip_message_t *request, const ZcSipFlow *from)
+{
+  osip_message_t *response = zc_sip_stack_build_response (stack, request, 200, "OK", NULL);
+
+  if (response == NULL)
+    return;
+  /* RFC 3261 11.2: what we can do. */
+  osip_message_set_allow (response, ZC_SIP_ALLOW);
+  osip_message_set_accept (response, ZC_SIP_ACCEPT);
+  osip_message_set_supported (response, ZC_SIP_SUPPORTED);
+  osip_message_set_header (response, "Accept-Language", "en");
+  zc_sip_stack_send_message (stack, response, from);
+  osip_message_free (response);
+}
+
+/* Server transactions hold their request for up to 32 s: bounded in
+ * number and in bytes, in all and per source, so that one host cannot
+ * take them all nor make them hold its largest messages. */
+static gboolean
+too_many_transactions (ZcSipStack *stack, const ZcSipFlow *from, gsize bytes)
+{
+  osip_list_t *lists[] = { &stack->osip->osip_ist_transactions, &stack->osip->osip_nist_transactions };
+  guint total = 0, mine = 0;
+  gsize total_bytes = bytes, my_bytes = bytes;
+
+  for (gsize l = 0; l < G_N_ELEMENTS (lists); l++) {
+    osip_list_iterator_t it;
+    osip_transaction_t *tr = osip_list_get_first (lists[l], &it);
+
+    total += (guint) osip_list_size (lists[l]);
+    for (; tr != NULL; tr = osip_list_get_next (&it)) {
+      ZcTxData *d = tx_data (tr);
+
+      if (d == NULL)
+        continue;
+      total_bytes += d->bytes;
+      if (g_str_equal (d->flow.address, from->address)) {
+        mine++;
+        my_bytes += d->bytes;
+      }
+    }
+  }
+  if (total >= ZC_SIP_MAX_SERVER_TRANSACTIONS || mine >= ZC_SIP_MAX_SERVER_TRANSACTIONS_PER_SOURCE ||
+      total_bytes > ZC_SIP_MAX_SERVER_TRANSACTION_BYTES || my_bytes > ZC_SIP_MAX_SERVER_TRANSACTION_BYTES_PER_SOURCE) {
+    g_debug ("503 to %s: %u server transactions (%zu bytes), %u of them (%zu bytes) its own", from->address, total,
+             total_bytes, mine, my_bytes);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static void
 receive_response (ZcSipStack *stack, osip_event_t *evt, const char *data, gsize len, const ZcSipFlow *from)
 {
   osip_message_t *sip = evt->sip;
@@ -428,9 +489,11 @@ absorb_rfc2543_ack (ZcSipStack *stack, osip_event_t *evt)
   osip_message_t *ack = evt->sip;
   osip_generic_param_t *ack_tag = NULL;
 
+  osip_list_iterator_t it;
+
   osip_from_get_tag (ack->from, &ack_tag);
-  for (int i = 0; i < osip_list_size (&stack->osip->osip_ist_transactions); i++) {
-    osip_transaction_t *tr = osip_list_get (&stack->osip->osip_ist_transactions, i);
+  for (osip_transaction_t *tr = osip_list_get_first (&stack->osip->osip_ist_transactions, &it); tr != NULL;
+       tr = osip_list_get_next (&it)) {
     osip_generic_param_t *tag = NULL;
 
     if (tr->state != IST_COMPLETED || tr->callid == NULL || tr->cseq == NULL || tr->from == NULL ||
@@ -448,23 +511,16 @@ absorb_rfc2543_ack (ZcSipStack *stack, osip_event_t *evt)
 }
 
 static void
-receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
+receive_request (ZcSipStack *stack, osip_event_t *evt, gsize bytes, const ZcSipFlow *from)
 {
   osip_message_t *sip = evt->sip;
   const char *reason, *header;
   g_autofree char *value = NULL;
-  gboolean drop;
   int status;
   osip_transaction_t *tr;
 
   if (osip_list_size (&sip->vias) == 0) {
     osip_event_free (evt); /* nowhere to answer */
-    return;
-  }
-  if (!MSG_IS_ACK (sip) && rate_limited (stack, from, &drop)) {
-    if (!drop)
-      respond_stateless (stack, sip, from, 503, "Service Unavailable", "Retry-After", "5");
-    osip_event_free (evt);
     return;
   }
   /* received= and rport (RFC 3261 18.2.1, RFC 3581 4). */
@@ -487,6 +543,18 @@ receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
     osip_event_free (evt);
     return;
   }
+  /* RFC 3261 11.2 lets OPTIONS be answered statelessly: a ping, or a
+   * flood of them, keeps nothing for the 32 s of a transaction. */
+  if (MSG_IS_OPTIONS (sip)) {
+    respond_options (stack, sip, from);
+    osip_event_free (evt);
+    return;
+  }
+  if (too_many_transactions (stack, from, bytes)) {
+    respond_stateless (stack, sip, from, 503, "Service Unavailable", "Retry-After", "5");
+    osip_event_free (evt);
+    return;
+  }
   tr = osip_create_transaction (stack->osip, evt);
   if (tr == NULL) {
     respond_stateless (stack, sip, from, 400, "Bad Request", NULL, NULL);
@@ -496,6 +564,7 @@ receive_request (ZcSipStack *stack, osip_event_t *evt, const ZcSipFlow *from)
   {
     ZcTxData *d = g_new0 (ZcTxData, 1);
     d->flow = *from;
+    d->bytes = bytes;
     osip_transaction_set_reserved1 (tr, d);
   }
   osip_transaction_add_event (tr, evt);
@@ -509,9 +578,8 @@ respond_raw (ZcSipStack *stack, const char *data, gsize len, const ZcSipRawInfo 
   g_autofree char *response = NULL;
   gsize response_len;
   ZcSipFlow to = *from;
-  gboolean drop;
 
-  if (!raw->is_request || raw->is_ack || rate_limited (stack, from, &drop))
+  if (!raw->is_request || raw->is_ack)
     return;
   response = zc_sip_raw_error_response (data, len, raw, stack->user_agent, &response_len);
   if (response == NULL)
@@ -527,11 +595,26 @@ zc_sip_stack_receive (ZcSipStack *stack, const char *data, gsize len, const ZcSi
   ZcSipRawInfo raw;
   osip_event_t *evt;
 
-  /* Framing first: RFC 3261 18.3 on datagrams, with RFC 4475's traps. */
+  /* Framing and the caps first: RFC 3261 18.3 on datagrams, with RFC
+   * 4475's traps, in one linear pass over the bytes. */
   zc_sip_raw_inspect (data, len, &raw);
   if (raw.verdict == ZC_SIP_RAW_GARBAGE) {
     g_debug ("dropping %zu unparsable bytes from %s", len, from->address);
     return from->proto == ZC_SIP_UDP;
+  }
+  /* The rate limit before the parse, so that a flood costs a bucket
+   * lookup per message, not a parse.  ACKs and responses count too (a
+   * flood of them costs the same parse) but are never answered. */
+  {
+    ZcSipRateVerdict verdict = zc_sip_rate_limit_check (stack->rate_limit, from->address, g_get_monotonic_time ());
+
+    if (verdict != ZC_SIP_RATE_PASS) {
+      if (verdict == ZC_SIP_RATE_REJECT && raw.is_request && !raw.is_ack && raw.verdict == ZC_SIP_RAW_OK) {
+        raw.verdict = ZC_SIP_RAW_BUSY;
+        respond_raw (stack, data, len, &raw, from);
+      }
+      return from->proto == ZC_SIP_UDP || raw.verdict != ZC_SIP_RAW_BAD_FRAMING;
+    }
   }
   if (raw.verdict != ZC_SIP_RAW_OK) {
     respond_raw (stack, data, len, &raw, from);
@@ -548,10 +631,9 @@ zc_sip_stack_receive (ZcSipStack *stack, const char *data, gsize len, const ZcSi
     respond_raw (stack, data, len, &raw, from);
     return TRUE;
   }
-  g_debug ("received from %s %s:%u (%zu bytes)\n%.*s", zc_sip_proto_to_string (from->proto), from->address,
-           from->port, len, (int) MIN (raw.message_len, 2000), data);
+  log_message ("received from", from, data, raw.message_len);
   if (MSG_IS_REQUEST (evt->sip))
-    receive_request (stack, evt, from);
+    receive_request (stack, evt, raw.message_len, from);
   else
     receive_response (stack, evt, data, raw.message_len, from);
   zc_sip_stack_run (stack);
@@ -601,9 +683,11 @@ zc_sip_stack_find_invite_for_cancel (ZcSipStack *stack, osip_message_t *cancel)
 
   if (cancel_via == NULL)
     return NULL;
+  osip_list_iterator_t it;
+
   osip_via_param_get_byname (cancel_via, "branch", &cancel_branch);
-  for (int i = 0; i < osip_list_size (&stack->osip->osip_ist_transactions); i++) {
-    osip_transaction_t *tr = osip_list_get (&stack->osip->osip_ist_transactions, i);
+  for (osip_transaction_t *tr = osip_list_get_first (&stack->osip->osip_ist_transactions, &it); tr != NULL;
+       tr = osip_list_get_next (&it)) {
     osip_generic_param_t *branch = NULL;
 
     if (tr->topvia == NULL || tr->callid == NULL || cancel->call_id == NULL)

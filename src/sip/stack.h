@@ -36,6 +36,16 @@ typedef struct {
 #define ZC_SIP_SUPPORTED "replaces"
 #define ZC_SIP_ACCEPT "application/sdp"
 
+/* Server transactions kept at once, and the bytes of their requests, in
+ * all and per source address; beyond them a new request gets 503
+ * (zcalld(8), LIMITS).  A call's BYE lives 32 s (timer J): 512 is a
+ * source making 16 calls a second, while the bytes stop one whose
+ * requests are all of the largest kind long before. */
+#define ZC_SIP_MAX_SERVER_TRANSACTIONS 2048
+#define ZC_SIP_MAX_SERVER_TRANSACTIONS_PER_SOURCE 512
+#define ZC_SIP_MAX_SERVER_TRANSACTION_BYTES (8 * 1024 * 1024)
+#define ZC_SIP_MAX_SERVER_TRANSACTION_BYTES_PER_SOURCE (2 * 1024 * 1024)
+
 ZcSipStack *zc_sip_stack_new (ZcSipSendFunc send, gpointer send_data, const ZcSipStackCallbacks *callbacks,
                               gpointer user_data);
 void zc_sip_stack_free (ZcSipStack *stack);

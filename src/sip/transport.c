@@ -13,6 +13,18 @@
  * forever; RFC 3261 18.3 leaves the policy to us. */
 #define TCP_IDLE_TIMEOUT_S 300
 #define TCP_MAX_CONNECTIONS 256
+/* So that one host cannot hold all the slots above. */
+#define TCP_MAX_CONNECTIONS_PER_SOURCE 8
+/* Bytes queued for a peer that does not read: beyond, the connection is
+ * closed rather than the queue grown. */
+#define TCP_MAX_OUTPUT (4 * (ZC_SIP_MAX_MESSAGE + 1))
+/* Keep-alive bytes between two messages: a client sends 4 every few
+ * tens of seconds (RFC 5626 4.4.1); more is a flood, and closed. */
+#define TCP_MAX_KEEPALIVE_BYTES 4096
+/* A burst of large datagrams must not push a colleague's ping out of
+ * the kernel's queue while the loop is busy (the kernel caps it at
+ * net.core.rmem_max). */
+#define UDP_RECEIVE_BUFFER (2 * 1024 * 1024)
 /* A message whose announced body never comes (RFC 4475 3.1.2.2 over TCP):
  * wait this long, then close. */
 #define TCP_INCOMPLETE_TIMEOUT_S 16
@@ -29,6 +41,9 @@ typedef struct {
   gboolean connecting;
   gint64 last_activity_us;
   gint64 incomplete_since_us;  /* part of a message waits for the rest */
+  gsize scanned;           /* bytes of in searched for the end of the headers */
+  gsize needed;            /* length of the message in in, once its headers are */
+  gsize keepalive_bytes;   /* CRLFs since the last message */
 } ZcTcpConnection;
 
 struct _ZcSipTransport {
@@ -143,18 +158,30 @@ zc_sip_transport_local_address_for (ZcSipTransport *t, const char *remote_addres
  * needed, -1 when the framing is broken (RFC 3261 18.3: Content-Length is
  * mandatory on streams; a bad one means the stream cannot be resynced). */
 static gssize
-tcp_message_length (const guint8 *buf, gsize len)
+tcp_message_length (ZcTcpConnection *c)
 {
+  const guint8 *buf = c->in->data;
+  gsize len = c->in->len;
   const char *text = (const char *) buf;
-  const char *end = g_strstr_len (text, (gssize) len, "\r\n\r\n");
+  gsize from = c->scanned > 3 ? c->scanned - 3 : 0;
+  const char *end;
   gsize header_len;
   gint64 content_length = -1;
 
-  if (end == NULL)
+  /* A peer that sends a byte at a time must not make each byte cost a
+   * scan of all it sent before: where the search stopped and, once the
+   * headers are in, the length they announce are kept. */
+  if (c->needed != 0)
+    return len >= c->needed ? (gssize) c->needed : 0;
+  end = memmem (text + from, len - from, "\r\n\r\n", 4);
+  if (end == NULL) {
+    c->scanned = len;
     return len > ZC_SIP_MAX_MESSAGE ? -1 : 0;
+  }
   header_len = (gsize) (end - text) + 4;
   for (const char *line = text; line < end;) {
-    const char *eol = g_strstr_len (line, end + 2 - line, "\r\n");
+    /* memmem: a NUL inside the headers must not end the search. */
+    const char *eol = memmem (line, (gsize) (end + 2 - line), "\r\n", 2);
     gsize line_len = (gsize) (eol - line);
     const char *colon = memchr (line, ':', line_len);
 
@@ -176,9 +203,10 @@ tcp_message_length (const guint8 *buf, gsize len)
     content_length = 0;
   if (header_len + (gsize) content_length > ZC_SIP_MAX_MESSAGE)
     return -1;
-  if (len < header_len + (gsize) content_length)
+  c->needed = header_len + (gsize) content_length;
+  if (len < c->needed)
     return 0;
-  return (gssize) (header_len + (gsize) content_length);
+  return (gssize) c->needed;
 }
 
 static void
@@ -239,9 +267,13 @@ connection_flush (ZcTcpConnection *c)
   return TRUE;
 }
 
+/* FALSE: close the connection (if it is still there: the receiver may
+ * have closed it already, so the caller checks by id). */
 static gboolean
 connection_read (ZcTcpConnection *c)
 {
+  ZcSipTransport *t = c->transport;
+  guint64 id = c->id;
   guint8 buf[16384];
   g_autoptr (GError) error = NULL;
   gssize n = g_socket_receive (c->socket, (char *) buf, sizeof buf, NULL, &error);
@@ -255,20 +287,38 @@ connection_read (ZcTcpConnection *c)
 
   for (;;) {
     gssize len;
+    gsize skip = 0;
+    gboolean ping = FALSE;
 
     /* RFC 5626 3.5.1 keep-alive: a CRLFCRLF ping is answered with CRLF;
-     * stray CRLFs between messages are skipped (RFC 3261 7.5). */
-    if (c->in->len >= 4 && memcmp (c->in->data, "\r\n\r\n", 4) == 0) {
-      g_byte_array_remove_range (c->in, 0, 4);
+     * stray CRLFs between messages are skipped (RFC 3261 7.5).  A flood
+     * of them is skipped in one pass and answered with one CRLF, not one
+     * send per ping.  A lone CRLF at the end may be half a ping: kept. */
+    while (c->needed == 0 && c->in->len - skip >= 2 && c->in->data[skip] == '\r' && c->in->data[skip + 1] == '\n') {
+      if (c->in->len - skip >= 4 && memcmp (c->in->data + skip, "\r\n\r\n", 4) == 0) {
+        ping = TRUE;
+        skip += 4;
+      } else if (c->in->len - skip == 2 && skip > 0) {
+        break;
+      } else {
+        skip += 2;
+      }
+    }
+    if (skip > 0) {
+      g_byte_array_remove_range (c->in, 0, (guint) skip);
+      c->scanned = 0;
+      c->keepalive_bytes += skip;
+      if (c->keepalive_bytes > TCP_MAX_KEEPALIVE_BYTES) {
+        g_debug ("TCP %s:%u: a flood of keep-alives, closing", c->flow.address, c->flow.port);
+        return FALSE;
+      }
+    }
+    if (ping && c->out->len < TCP_MAX_OUTPUT) {
       g_byte_array_append (c->out, (const guint8 *) "\r\n", 2);
       if (!connection_flush (c))
         return FALSE;
-      continue;
     }
-    while (c->in->len >= 2 && c->in->data[0] == '\r' && c->in->data[1] == '\n' &&
-           !(c->in->len >= 4 && memcmp (c->in->data, "\r\n\r\n", 4) == 0))
-      g_byte_array_remove_range (c->in, 0, 2);
-    len = tcp_message_length (c->in->data, c->in->len);
+    len = tcp_message_length (c);
     if (len < 0) {
       /* Let the stack answer 400 from what it can read, then close: the
        * stream cannot be resynchronised (RFC 4475 3.1.2.3). */
@@ -284,13 +334,16 @@ connection_read (ZcTcpConnection *c)
       break;
     }
     c->incomplete_since_us = 0;
-    if (c->transport->receive != NULL &&
-        !c->transport->receive ((const char *) c->in->data, (gsize) len, &c->flow, c->transport->receive_data))
+    if (t->receive != NULL && !t->receive ((const char *) c->in->data, (gsize) len, &c->flow, t->receive_data))
       return FALSE;
-    /* The receiver may have closed this very connection meanwhile. */
-    if (!g_hash_table_contains (c->transport->connections, &c->id))
+    /* The receiver may have closed, and freed, this very connection
+     * meanwhile (a response it could not send): c is not touched then. */
+    if (!g_hash_table_contains (t->connections, &id))
       return TRUE;
     g_byte_array_remove_range (c->in, 0, (guint) len);
+    c->scanned = 0;
+    c->needed = 0;
+    c->keepalive_bytes = 0;
   }
   return TRUE;
 }
@@ -299,6 +352,8 @@ static gboolean
 connection_io_cb (GSocket *socket G_GNUC_UNUSED, GIOCondition condition, gpointer user_data)
 {
   ZcTcpConnection *c = user_data;
+  ZcSipTransport *t = c->transport;
+  guint64 id = c->id;
   gboolean was_waiting_to_write = c->out->len > 0 || c->connecting;
 
   if (c->connecting && (condition & (G_IO_OUT | G_IO_ERR | G_IO_HUP))) {
@@ -316,10 +371,11 @@ connection_io_cb (GSocket *socket G_GNUC_UNUSED, GIOCondition condition, gpointe
     return G_SOURCE_REMOVE;
   }
   if ((condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && !connection_read (c)) {
-    connection_close (c);
+    if (g_hash_table_contains (t->connections, &id))
+      connection_close (c);
     return G_SOURCE_REMOVE;
   }
-  if (g_hash_table_contains (c->transport->connections, &c->id) &&
+  if (g_hash_table_contains (t->connections, &id) &&
       was_waiting_to_write != (c->out->len > 0 || c->connecting)) {
     connection_watch (c); /* replaces this source */
     return G_SOURCE_REMOVE;
@@ -345,6 +401,19 @@ connection_add (ZcSipTransport *t, GSocket *socket, GSocketAddress *remote)
   return c;
 }
 
+static guint
+connections_from (ZcSipTransport *t, const char *address)
+{
+  GHashTableIter iter;
+  ZcTcpConnection *c;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, t->connections);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
+    n += g_str_equal (c->flow.address, address);
+  return n;
+}
+
 static gboolean
 tcp_accept_cb (GSocket *listener, GIOCondition condition G_GNUC_UNUSED, gpointer user_data)
 {
@@ -365,6 +434,11 @@ tcp_accept_cb (GSocket *listener, GIOCondition condition G_GNUC_UNUSED, gpointer
     return G_SOURCE_CONTINUE;
   }
   c = connection_add (t, socket, remote);
+  if (connections_from (t, c->flow.address) > TCP_MAX_CONNECTIONS_PER_SOURCE) {
+    g_debug ("refusing a TCP connection from %s: %u open already", c->flow.address, TCP_MAX_CONNECTIONS_PER_SOURCE);
+    connection_close (c);
+    return G_SOURCE_CONTINUE;
+  }
   g_debug ("TCP connection %" G_GUINT64_FORMAT " from %s port %u", c->id, c->flow.address, c->flow.port);
   connection_watch (c);
   return G_SOURCE_CONTINUE;
@@ -498,6 +572,9 @@ zc_sip_transport_new (guint16 port, GError **error)
   if (t->port != port)
     g_message ("SIP port %u is in use, using %u instead", port, t->port);
 
+  if (!g_socket_set_option (t->udp, SOL_SOCKET, SO_RCVBUF, UDP_RECEIVE_BUFFER, &last_error))
+    g_debug ("cannot enlarge the UDP receive buffer: %s", last_error->message);
+  g_clear_error (&last_error);
   t->udp_source = g_socket_create_source (t->udp, G_IO_IN, NULL);
   g_source_set_callback (t->udp_source, (GSourceFunc) (void (*) (void)) udp_receive_cb, t, NULL);
   g_source_attach (t->udp_source, NULL);
@@ -609,6 +686,13 @@ zc_sip_transport_send (ZcSipTransport *t, const ZcSipFlow *to, const char *data,
     if (c == NULL && (c = tcp_connect (t, to, error)) == NULL)
       return FALSE;
     idle = c->out->len == 0 && !c->connecting;
+    if (c->out->len + len > TCP_MAX_OUTPUT) {
+      g_debug ("TCP %s:%u reads nothing of what we send: closing", c->flow.address, c->flow.port);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("TCP connection to %s port %u lost"), to->address,
+                   to->port);
+      connection_close (c);
+      return FALSE;
+    }
     g_byte_array_append (c->out, (const guint8 *) data, (guint) len);
     c->last_activity_us = g_get_monotonic_time ();
     if (idle) {

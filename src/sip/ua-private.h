@@ -77,6 +77,7 @@ struct _ZcSipUa {
   char *account_domain;           /* zc_sip_ua_set_account() */
   char *account_auth_user;
   char *account_password;
+  char *account_realm;            /* the registrar's digest realm (register.c) */
   ZcSipUaCallbacks callbacks;
   gpointer user_data;
   GList *sessions;

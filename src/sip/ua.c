@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The user agent: its transport, the dispatch of the transaction layer's
  * events to the session, ping or registration that owns the transaction,
- * what it answers itself (OPTIONS, requests outside any dialog), and the
+ * what it answers itself (requests outside any dialog; the stack answers
+ * OPTIONS statelessly), and the
  * calls it starts. */
 #define G_LOG_DOMAIN "sip"
 
@@ -53,21 +54,6 @@ zc_sip_ua_respond (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request,
 
   if (response != NULL)
     zc_sip_stack_respond (ua->stack, tr, response);
-}
-
-static void
-handle_options (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
-{
-  osip_message_t *response = zc_sip_stack_build_response (ua->stack, request, 200, "OK", NULL);
-
-  if (response == NULL)
-    return;
-  /* RFC 3261 11.2: what we can do. */
-  osip_message_set_allow (response, ZC_SIP_ALLOW);
-  osip_message_set_accept (response, ZC_SIP_ACCEPT);
-  osip_message_set_supported (response, ZC_SIP_SUPPORTED);
-  osip_message_set_header (response, "Accept-Language", "en");
-  zc_sip_stack_respond (ua->stack, tr, response);
 }
 
 static void
@@ -167,8 +153,6 @@ stack_request_cb (osip_transaction_t *tr, osip_message_t *request, const ZcSipFl
     handle_cancel (ua, tr, request);
   else if (strcmp (method, "BYE") == 0)
     handle_bye (ua, tr, request);
-  else if (strcmp (method, "OPTIONS") == 0)
-    handle_options (ua, tr, request);
   else if (strcmp (method, "UPDATE") == 0)
     handle_update (ua, tr, request);
   else
@@ -375,6 +359,7 @@ zc_sip_ua_set_account (ZcSipUa *ua, const char *domain, const char *auth_usernam
   if (ua->account_password != NULL)
     memset (ua->account_password, 0, strlen (ua->account_password));
   g_free (ua->account_password);
+  g_clear_pointer (&ua->account_realm, g_free);
   ua->account_domain = g_strdup (domain);
   ua->account_auth_user = g_strdup (auth_username);
   ua->account_password = g_strdup (password);

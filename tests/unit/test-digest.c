@@ -56,6 +56,21 @@ test_unsupported (void)
   g_assert_cmpint (zc_digest_algorithm_strength ("SHA-512-256"), ==, 0);
 }
 
+/* Quotes and backslashes in a challenge's values cannot break out of the
+ * quoted strings of our answer (RFC 3261 25.1 quoted-pair). */
+static void
+test_escaped (void)
+{
+  ZcDigestChallenge c = { .realm = "r\", evil=\"1", .nonce = "n\\", .opaque = "o\"\r\nX: y" };
+  g_autofree char *v = zc_digest_authorization (&c, "u", "p", "REGISTER", "sip:x", "c", 1);
+
+  g_assert_nonnull (v);
+  g_assert_nonnull (strstr (v, "realm=\"r\\\", evil=\\\"1\""));
+  g_assert_nonnull (strstr (v, "nonce=\"n\\\\\""));
+  g_assert_nonnull (strstr (v, "opaque=\"o\\\"X: y\""));
+  g_assert_null (strchr (v, '\n'));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -63,5 +78,6 @@ main (int argc, char **argv)
   g_test_add_func ("/digest/rfc2617", test_rfc2617);
   g_test_add_func ("/digest/rfc7616-sha256", test_rfc7616_sha256);
   g_test_add_func ("/digest/unsupported", test_unsupported);
+  g_test_add_func ("/digest/escaped", test_escaped);
   return g_test_run ();
 }

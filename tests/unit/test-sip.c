@@ -4,7 +4,9 @@
 #include "config.h"
 
 #include "sip/rate-limit.h"
+#include "sip/raw.h"
 #include "sip/register.h"
+#include "sip/stack.h"
 #include "sip/ua.h"
 
 #include "sip-text.h"
@@ -386,6 +388,59 @@ test_rate_limit (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (ok + busy, <, 100);
 }
 
+/* Server transactions are capped per source, in number and in bytes:
+ * beyond, 503 without a transaction; OPTIONS keeps none at all. */
+static guint
+feed_byes (Fixture *f, const char *source, guint n, gsize body_len, guint *busy)
+{
+  ZcSipFlow from = { .proto = ZC_SIP_UDP, .port = 5062 };
+  g_autofree char *body = g_strnfill (body_len, 'x');
+  guint answered = 0;
+
+  g_strlcpy (from.address, source, sizeof from.address);
+  *busy = 0;
+  g_ptr_array_set_size (f->sent, 0);
+  for (guint i = 0; i < n; i++) {
+    g_autofree char *msg = g_strdup_printf ("BYE sip:alice@198.18.0.1 SIP/2.0\r\n"
+                                            "Via: SIP/2.0/UDP %s;branch=z9hG4bKb%u\r\nFrom: <sip:b@x>;tag=1\r\n"
+                                            "To: <sip:alice@198.18.0.1>;tag=2\r\nCall-ID: b%u@%s\r\nCSeq: 1 BYE\r\n"
+                                            "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s",
+                                            source, i, i, source, body_len, body);
+    zc_sip_ua_receive (f->ua, msg, strlen (msg), &from);
+  }
+  for (guint i = 0; i < f->sent->len; i++) {
+    const Sent *sent = g_ptr_array_index (f->sent, i);
+
+    answered += g_str_has_prefix (sent->text, "SIP/2.0 481 ");
+    *busy += g_str_has_prefix (sent->text, "SIP/2.0 503 ");
+  }
+  return answered;
+}
+
+static void
+test_transaction_cap (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  guint busy = 0;
+
+  zc_sip_ua_set_rate_limit (f->ua, 0);
+  for (int i = 0; i < 200; i++) {
+    g_autofree char *branch = g_strdup_printf ("o%d", i);
+    g_autofree char *msg = g_strdup_printf ("OPTIONS sip:alice@198.18.0.1 SIP/2.0\r\n"
+                                            "Via: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bK%s\r\nFrom: <sip:b@x>;tag=1\r\n"
+                                            "To: <sip:alice@198.18.0.1>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+                                            "Content-Length: 0\r\n\r\n",
+                                            branch, branch);
+    feed (f, msg);
+  }
+  /* 200 OPTIONS took no slot: 512 small BYEs do, the rest get 503. */
+  g_assert_cmpuint (feed_byes (f, "198.18.0.2", 600, 0, &busy), ==, ZC_SIP_MAX_SERVER_TRANSACTIONS_PER_SOURCE);
+  g_assert_cmpuint (busy, ==, 600 - ZC_SIP_MAX_SERVER_TRANSACTIONS_PER_SOURCE);
+  /* Large ones from another source: its 2 MiB are reached first. */
+  g_assert_cmpuint (feed_byes (f, "198.18.0.3", 200, 16000, &busy), ==,
+                    ZC_SIP_MAX_SERVER_TRANSACTION_BYTES_PER_SOURCE / 16200);
+  g_assert_cmpuint (busy, >, 0);
+}
+
 /* The bucket on its own, with a clock of our choosing. */
 static void
 test_rate_limit_bucket (void)
@@ -408,6 +463,40 @@ test_rate_limit_bucket (void)
   zc_sip_rate_limit_set_rate (limit, 0);
   for (i = 0; i < 100; i++)
     g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_PASS);
+}
+
+/* A flood from many addresses neither grows the table nor wipes the
+ * state of the source being limited; all sources together share a cap. */
+static void
+test_rate_limit_lru (void)
+{
+  g_autoptr (ZcSipRateLimit) limit = zc_sip_rate_limit_new (10);
+  gint64 now = 1000 * G_USEC_PER_SEC;
+  guint passed = 0, dropped = 0;
+
+  for (int i = 0; i < 20; i++)
+    zc_sip_rate_limit_check (limit, "198.18.0.2", now);
+  g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), ==, ZC_SIP_RATE_REJECT);
+  /* 10,000 spoofed sources in 10 ms, the drained one heard from now and then. */
+  for (int i = 0; i < 10000; i++) {
+    g_autofree char *source = g_strdup_printf ("2001:db8::%x", i);
+
+    now += 1;
+    zc_sip_rate_limit_check (limit, source, now);
+    if (i % 1000 == 0)
+      g_assert_cmpint (zc_sip_rate_limit_check (limit, "198.18.0.2", now), !=, ZC_SIP_RATE_PASS);
+    g_assert_cmpuint (zc_sip_rate_limit_size (limit), <=, ZC_SIP_RATE_MAX_SOURCES);
+  }
+  /* The global bucket: a burst from many addresses at one instant. */
+  for (int i = 0; i < 1000; i++) {
+    g_autofree char *source = g_strdup_printf ("198.19.%d.%d", i / 256, i % 256);
+    ZcSipRateVerdict v = zc_sip_rate_limit_check (limit, source, now);
+
+    passed += v == ZC_SIP_RATE_PASS;
+    dropped += v == ZC_SIP_RATE_DROP;
+  }
+  g_assert_cmpuint (passed, <=, 2 * 10 * ZC_SIP_RATE_GLOBAL_FACTOR);
+  g_assert_cmpuint (dropped, >=, 1000 - 2 * 10 * ZC_SIP_RATE_GLOBAL_FACTOR);
 }
 
 static void
@@ -559,6 +648,32 @@ test_invite_proxy_auth (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "ended:3:407");
 }
 
+/* A challenge from another realm than the account's gets no answer: the
+ * credentials are the registrar's alone. */
+static void
+test_invite_foreign_realm (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  ZcSipFlow to = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
+  ZcSipSession *s;
+  g_autofree char *challenge = NULL;
+  guint invites = 0;
+
+  zc_sip_ua_set_account (f->ua, "example.test", "alice-auth", "secret");
+  s = zc_sip_ua_invite_as_account (f->ua, "sip:bob@example.test", &to, sdp_offer, NULL);
+  g_assert_nonnull (s);
+  zc_sip_session_set_user_data (s, f);
+  challenge = register_response (f, "SIP/2.0 407 Proxy Authentication Required",
+                                 "Proxy-Authenticate: Digest realm=\"evil.test\", nonce=\"n1\", qop=\"auth\"\n");
+  feed (f, challenge);
+  for (guint i = 0; i < f->sent->len; i++) {
+    const Sent *sent = g_ptr_array_index (f->sent, i);
+
+    invites += g_str_has_prefix (sent->text, "INVITE ");
+    g_assert_null (sip_text_header (sent->text, "Proxy-Authorization"));
+  }
+  g_assert_cmpuint (invites, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "ended:3:407");
+}
 
 static void
 test_register_digest (Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -621,6 +736,196 @@ test_register_wrong_password (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (f->sent->len, ==, 2);
 }
 
+/* The costliest messages the transport accepts (one 64 KB datagram):
+ * each must cost a few milliseconds, not seconds (issue 12's header
+ * bomb froze the agent for 3 s per datagram). */
+static char *
+bomb (const char *method, const char *line, gsize body_lines, guint repeat)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_autoptr (GString) body = g_string_new (NULL);
+
+  g_string_append_printf (s, "%s sip:alice@198.18.0.1 SIP/2.0\r\n"
+                          "Via: SIP/2.0/UDP 198.18.0.2:5062;branch=z9hG4bKbomb;rport\r\n"
+                          "From: <sip:bob@198.18.0.2>;tag=b\r\nTo: <sip:alice@198.18.0.1>\r\n"
+                          "Call-ID: bomb@198.18.0.2\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\n"
+                          "Contact: <sip:bob@198.18.0.2:5062>\r\n",
+                          method, method);
+  if (body_lines > 0) {
+    g_string_append (body, "v=0\r\no=- 1 1 IN IP4 198.18.0.2\r\ns=-\r\nc=IN IP4 198.18.0.2\r\nt=0 0\r\n"
+                     "m=audio 4000 RTP/AVP");
+    for (gsize i = 0; i < 128; i++)
+      g_string_append_printf (body, " %zu", i % 128);
+    g_string_append (body, "\r\n");
+    while (body->len + s->len < 60000)
+      g_string_append (body, "a=rtpmap:0 PCMU/8000\r\n");
+    g_string_append (s, "Content-Type: application/sdp\r\n");
+  } else {
+    for (guint i = 0; s->len < 60000 && (repeat == 0 || i < repeat); i++)
+      g_string_append (s, line);
+  }
+  g_string_append_printf (s, "Content-Length: %zu\r\n\r\n%s", body->len, body->str);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+test_bounded_cost (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *long_line = g_strdup_printf ("X-Long: %0500d\r\n", 0);
+  g_autofree char *many_items = g_strdup_printf ("Accept: a/b%s\r\n", "");
+  struct {
+    const char *name, *method, *line;
+    gsize body_lines;
+    const char *status;
+    guint repeat;
+  } bombs[] = {
+    { "header bomb", "OPTIONS", "a:b\r\n", 0, "SIP/2.0 513 ", 0 },
+    { "Via bomb", "OPTIONS", "v:SIP/2.0/UDP h\r\n", 0, "SIP/2.0 513 ", 0 },
+    { "Via list bomb", "OPTIONS", "v:SIP/2.0/UDP h,SIP/2.0/UDP h,SIP/2.0/UDP h,SIP/2.0/UDP h\r\n", 0, "SIP/2.0 513 ", 0 },
+    { "Record-Route bomb", "INVITE", "Record-Route: <sip:h>\r\n", 0, "SIP/2.0 513 ", 0 },
+    { "Accept bomb", "OPTIONS", "Accept: a/b,a/b,a/b,a/b,a/b,a/b,a/b\r\n", 0, "SIP/2.0 513 ", 0 },
+    { "SDP bomb", "INVITE", NULL, 1, "SIP/2.0 413 ", 0 },
+    /* Within the caps: parsed in full, answered. */
+    { "long headers", "OPTIONS", long_line, 0, "SIP/2.0 200 ", 0 },
+    { "list items at the cap", "OPTIONS", many_items, 0, "SIP/2.0 200 ", 1 },
+  };
+  ZcSipFlow from = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
+  double worst_ms = 0;
+
+  /* 120 items a line, four lines: 480 values, under ZC_SIP_MAX_LIST_ITEMS. */
+  {
+    g_autoptr (GString) items = g_string_new ("Accept: a/b");
+    for (int i = 1; i < 120; i++)
+      g_string_append (items, ",a/b");
+    g_string_append (items, "\r\n");
+    g_free (many_items);
+    many_items = g_strdup_printf ("%s%s%s%s", items->str, items->str, items->str, items->str);
+    bombs[7].line = many_items;
+  }
+  f->reject_with = 486;
+  for (gsize b = 0; b < G_N_ELEMENTS (bombs); b++) {
+    g_autofree char *msg = bomb (bombs[b].method, bombs[b].line, bombs[b].body_lines, bombs[b].repeat);
+    gsize len = strlen (msg);
+    gint64 start = g_get_monotonic_time ();
+    double ms;
+
+    g_assert_cmpuint (len, <=, 65535);
+    g_ptr_array_set_size (f->sent, 0);
+    for (int i = 0; i < 5; i++)
+      zc_sip_ua_receive (f->ua, msg, len, &from);
+    assert_status (f, 0, bombs[b].status);
+    ms = (double) (g_get_monotonic_time () - start) / 1000.0 / 5;
+    /* TAP comment: the figure, before and after. */
+    g_printerr ("# %s (%zu bytes): %.2f ms per message\n", bombs[b].name, len, ms);
+    worst_ms = MAX (worst_ms, ms);
+  }
+  /* "A few milliseconds"; generous for a loaded CI machine. */
+  g_assert_cmpfloat (worst_ms, <, 50.0);
+}
+
+/* ---- TCP on loopback ---------------------------------------------------------- */
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static GSocket *
+tcp_client (guint16 port)
+{
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) to = g_inet_socket_address_new (lo, port);
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (s);
+  if (!g_socket_connect (s, to, NULL, &error))
+    g_error ("connect to port %u: %s", port, error->message);
+  g_socket_set_blocking (s, FALSE);
+  return s;
+}
+
+/* Bytes readable now; -1 once the agent closed the connection. */
+static gssize
+drain (GSocket *s)
+{
+  char buf[65536];
+  gssize total = 0;
+
+  for (;;) {
+    g_autoptr (GError) error = NULL;
+    gssize n = g_socket_receive (s, buf, sizeof buf, NULL, &error);
+
+    /* EOF, or a reset when it closed with our bytes unread. */
+    if (n == 0 || (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
+      return -1;
+    if (n < 0)
+      return total;
+    total += n;
+  }
+}
+
+/* One host gets a few TCP connections, not all of them; a flood of CRLF
+ * keep-alives is answered with a handful of pongs, not one per ping. */
+static void
+test_tcp_limits (void)
+{
+  g_autoptr (GError) error = NULL;
+  ZcSipTransport *t = zc_sip_transport_new (42000 + g_random_int_range (0, 2000), &error);
+  GSocket *clients[12];
+  guint closed = 0;
+  g_autofree char *flood = NULL;
+  gsize flood_len = 60000;
+  gssize pongs;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++) {
+    clients[i] = tcp_client (zc_sip_transport_get_port (t));
+    spin (20); /* the agent accepts: the listen backlog is short */
+  }
+  spin (300);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    closed += drain (clients[i]) < 0;
+  g_assert_cmpuint (closed, ==, G_N_ELEMENTS (clients) - 8);
+
+  flood = g_malloc (flood_len);
+  for (gsize i = 0; i < flood_len; i += 2)
+    memcpy (flood + i, "\r\n", 2);
+  /* 500 pings at once: a few pongs. */
+  g_assert_cmpint (g_socket_send (clients[0], flood, 2000, NULL, NULL), ==, 2000);
+  spin (300);
+  pongs = drain (clients[0]);
+  g_printerr ("# 2000 bytes of CRLF keep-alives answered with %zd bytes\n", pongs);
+  g_assert_cmpint (pongs, >, 0);
+  g_assert_cmpint (pongs, <=, 2 * 4);
+  /* A flood: the connection is closed. */
+  g_socket_send (clients[0], flood, flood_len, NULL, NULL);
+  spin (300);
+  g_assert_cmpint (drain (clients[0]), ==, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    g_object_unref (clients[i]);
+  zc_sip_transport_free (t);
+}
+
+static void
+test_redact (void)
+{
+  static const char msg[] = "REGISTER sip:example.org SIP/2.0\r\n"
+                            "Authorization: Digest username=\"alice\", response=\"secret1\"\r\n"
+                            "proxy-authorization: Digest username=\"alice\",\r\n response=\"secret2\"\r\n"
+                            "Call-ID: x\r\n\r\n";
+  g_autofree char *text = zc_sip_raw_redact (msg, strlen (msg));
+
+  g_assert_null (strstr (text, "secret"));
+  g_assert_null (strstr (text, "alice"));
+  g_assert_nonnull (strstr (text, "Authorization: [redacted]\r\nproxy-authorization: [redacted]\r\nCall-ID: x\r\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -638,9 +943,15 @@ main (int argc, char **argv)
   ADD ("/sip/content-length-too-large", test_content_length_too_large);
   ADD ("/sip/dropped-responses", test_dropped_responses);
   ADD ("/sip/rate-limit", test_rate_limit);
+  ADD ("/sip/bounded-cost", test_bounded_cost);
+  ADD ("/sip/transaction-cap", test_transaction_cap);
+  g_test_add_func ("/sip/redact", test_redact);
+  g_test_add_func ("/sip/tcp-limits", test_tcp_limits);
   g_test_add_func ("/sip/rate-limit/bucket", test_rate_limit_bucket);
+  g_test_add_func ("/sip/rate-limit/lru", test_rate_limit_lru);
   ADD ("/sip/outgoing-call", test_outgoing_call);
   ADD ("/sip/invite-proxy-auth", test_invite_proxy_auth);
+  ADD ("/sip/invite-foreign-realm", test_invite_foreign_realm);
   ADD ("/sip/record-route", test_record_route);
   return g_test_run ();
 }
