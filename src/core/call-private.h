@@ -107,7 +107,7 @@ struct _ZcCall {
   int hold_pending;            /* -1 none, else the hold state asked for */
   ZcCallStream *media;
   ZcCallOffer offer;           /* incoming: the negotiated offer, until answered */
-  ZcSipFlow flow;              /* outgoing: where the INVITE goes once media is ready */
+  ZcSipFlow flow;              /* outgoing: where the INVITE goes; incoming: where it came from */
   gboolean via_rendezvous;     /* through the rendezvous proxy, either way */
   char *local_address;
   guint64 sdp_session_id;
