@@ -119,6 +119,14 @@ struct _ZcCall {
   guint ice_backstop_id;       /* through the rendezvous: no pair yet -> ICE restart */
   gboolean ice_restarted;      /* the backstop ran (once per call) */
   gboolean ice_restart_pending; /* our re-INVITE with the restarted offer is out */
+  /* Media security, kept after the media is gone: "encrypted" once
+   * DTLS-SRTP is keyed, "PLAIN" for plain RTP, NULL before the media
+   * starts; the suite and the peer's certificate ("sha-256 AB:...") as
+   * the handshake proved it, for the pins to compare later. */
+  char *security;
+  char *srtp_suite;
+  char *peer_fingerprint;
+  guint security_end_id;       /* a call that may not go plain ends from here */
 };
 
 typedef struct {
@@ -171,6 +179,12 @@ ZcMediaDirection zc_call_our_direction (gboolean hold);
 /* Negotiates an incoming offer once and keeps the result in call->offer. */
 gboolean zc_call_negotiate_offer (ZcCall *call, const char *sdp, GError **error);
 gboolean zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **error);
+/* Our certificate's fingerprint for a=fingerprint ("sha-256 AB:..."), or
+ * NULL when the agent has no identity (then media is plain). */
+const char *zc_call_stream_fingerprint (ZcCall *call);
+/* [security] media-encryption: whether plain RTP is acceptable for this
+ * call. */
+gboolean zc_call_stream_plain_allowed (ZcCall *call);
 gboolean zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *chosen, gint te_pt);
 gboolean zc_call_stream_is_started (ZcCall *call);
 void zc_call_stop_tone (ZcCall *call);

@@ -827,7 +827,7 @@ test_hangup_all_beyond_history (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 #define ADD(path, fn) g_test_add ("/calls/" path, Fixture, NULL, setup, fn, teardown)
   ADD ("outgoing", test_outgoing);
   ADD ("incoming-answer", test_incoming_answer);
