@@ -127,6 +127,7 @@ struct _ZcCall {
   char *srtp_suite;
   char *peer_fingerprint;
   guint security_end_id;       /* a call that may not go plain ends from here */
+  gboolean secure_retried;     /* outgoing: the RTP/AVP offer got 488, the SAVPF one is out */
 };
 
 typedef struct {
@@ -171,6 +172,11 @@ void zc_call_end (ZcCall *call);
 /* The one way to refuse an incoming call: @reason for the history, the
  * SIP rejection, the end. */
 void zc_call_refuse (ZcCall *call, const char *reason, int status, const char *phrase);
+/* An outgoing call whose RFC 8643 offer (RTP/AVP with a=fingerprint) got
+ * 488 from a peer that insists on an SRTP profile tries once more with
+ * UDP/TLS/RTP/SAVPF.  TRUE when the call is taken care of (a new INVITE
+ * is out, or the call ended trying): the caller must not end it. */
+gboolean zc_call_retry_secure (ZcCall *call, int status);
 /* Hangs up (BYE/CANCEL) and ends with @reason when the media fails. */
 void zc_call_end_for_media (ZcCall *call, const char *reason);
 void zc_call_codec_describe (ZcCall *call, const ZcCodec *codec);

@@ -451,6 +451,26 @@ act_send_invite (ZcCall *call)
 }
 
 gboolean
+zc_call_retry_secure (ZcCall *call, int status)
+{
+  if (!call->outgoing || status != 488 || call->secure_retried || call->state != ZC_CALL_CALLING
+      || call->our_offer == NULL || zc_sdp_session_get_fingerprint (call->our_offer) == NULL
+      || zc_sdp_proto_is_secure (zc_sdp_session_get_proto (call->our_offer)))
+    return FALSE;
+  g_message ("call %s: %s refused RTP/AVP with DTLS-SRTP (488); offering UDP/TLS/RTP/SAVPF", call->id,
+             call->peer_uri);
+  call->secure_retried = TRUE;
+  /* The rejected INVITE's session is over; a new one takes its place. */
+  if (call->session != NULL)
+    zc_sip_session_set_user_data (call->session, NULL);
+  call->session = NULL;
+  g_clear_pointer (&call->sip_call_id, g_free);
+  g_clear_pointer (&call->our_offer, zc_sdp_session_free);
+  act_send_invite (call);
+  return TRUE;
+}
+
+gboolean
 zc_call_answer (ZcCall *call, GError **error)
 {
   if (call->outgoing || !zc_call_can (call, ZC_CALL_EV_ANSWER) || call->session == NULL) {
@@ -495,7 +515,7 @@ zc_call_local_sdp (ZcCall *call, ZcMediaDirection direction)
   /* RFC 8643: DTLS-SRTP offered over RTP/AVP, so that a phone without
    * SRTP still answers; with plain RTP refused, the SRTP profile itself
    * (RFC 5764 8), which such phones reject outright. */
-  if (!zc_call_stream_plain_allowed (call) && local.fingerprint != NULL)
+  if ((!zc_call_stream_plain_allowed (call) || call->secure_retried) && local.fingerprint != NULL)
     local.proto = "UDP/TLS/RTP/SAVPF";
   if (call->media != NULL)
     call->calls->media_ops->get_local (call->media, &local.address, &local.rtp_port, &local.rtcp_port,

@@ -351,7 +351,10 @@ agent_recv_cb (ZcIceAgent *agent G_GNUC_UNUSED, guint component_id, const guint8
     /* RFC 7983 7: 20-63 DTLS, 128-191 RTP and RTCP; the rest is dropped,
      * and so is all RTP before the keys. */
     if (zc_dtls_srtp_is_dtls (buf, len)) {
-      zc_dtls_srtp_receive (session->dtls, buf, len);
+      /* One handshake, on component 1 (dtls-srtp.h); a peer's second one
+       * on the RTCP component (baresip without rtcp-mux) is not ours. */
+      if (component_id == ZC_ICE_COMPONENT_RTP)
+        zc_dtls_srtp_receive (session->dtls, buf, len);
       return;
     }
     if (buf[0] < 128 || buf[0] > 191 || !zc_dtls_srtp_is_keyed (session->dtls))
