@@ -391,7 +391,7 @@ zc_dtls_srtp_start (ZcDtlsSrtp *dtls)
     return;
   dtls->started = TRUE;
   dtls->deadline_id = g_timeout_add (ZC_DTLS_HANDSHAKE_TIMEOUT_MS, deadline_cb, dtls);
-  if (dtls->client)
+  if (dtls->client || dtls->pending.length > 0)
     handshake (dtls);
 }
 
@@ -401,11 +401,11 @@ zc_dtls_srtp_receive (ZcDtlsSrtp *dtls, const guint8 *buf, gsize len)
   if (dtls->pending.length >= PENDING_MAX)
     return;
   g_queue_push_tail (&dtls->pending, g_bytes_new (buf, len));
+  /* Before start: the peer's ClientHello came before our transport had a
+   * working pair (our answer to it would be lost); it waits for start. */
+  if (!dtls->started)
+    return;
   if (!dtls->finished) {
-    /* The server's deadline runs from the first ClientHello at the
-     * latest, even when its own ICE state lags. */
-    if (!dtls->started)
-      zc_dtls_srtp_start (dtls);
     handshake (dtls);
     return;
   }

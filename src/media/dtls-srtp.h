@@ -73,7 +73,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcDtlsSrtp, zc_dtls_srtp_free)
  * the handshake's deadline starts for both roles.  Later calls do
  * nothing. */
 void zc_dtls_srtp_start (ZcDtlsSrtp *dtls);
-/* A datagram whose first byte is 20..63 (RFC 7983). */
+/* A datagram whose first byte is 20..63 (RFC 7983).  Before start it is
+ * kept (a few) for then. */
 void zc_dtls_srtp_receive (ZcDtlsSrtp *dtls, const guint8 *buf, gsize len);
 static inline gboolean
 zc_dtls_srtp_is_dtls (const guint8 *buf, gsize len)

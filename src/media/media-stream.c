@@ -57,6 +57,7 @@ struct _ZcMediaStream {
   ZcRtpSession *rtp;
   ZcDtlsSrtp *dtls;     /* NULL: plain RTP */
   GError *dtls_error;   /* why DTLS-SRTP failed, for the secured callback */
+  GQueue early_dtls;    /* GBytes: DTLS records that came before start() */
   ZcCallMedia *media;
   ZcAudioEngine *engine;
   char *codec_name;
@@ -174,6 +175,21 @@ ice_state_cb (ZcIceAgent *ice G_GNUC_UNUSED, guint component_id, ZcIceState stat
   }
 }
 
+/* Before start(): the answerer's ClientHello can reach us before the 200
+ * OK that tells us to expect it (its ICE connects first).  Kept, it saves
+ * a retransmission (250 ms) of the handshake; everything else is dropped
+ * as before. */
+#define EARLY_DTLS_MAX 4
+static void
+early_recv_cb (ZcIceAgent *ice G_GNUC_UNUSED, guint component_id, const guint8 *buf, gsize len, gpointer user_data)
+{
+  ZcMediaStream *stream = user_data;
+
+  if (component_id == ZC_ICE_COMPONENT_RTP && zc_dtls_srtp_is_dtls (buf, len)
+      && stream->early_dtls.length < EARLY_DTLS_MAX)
+    g_queue_push_tail (&stream->early_dtls, g_bytes_new (buf, len));
+}
+
 static void
 ice_pair_cb (ZcIceAgent *ice G_GNUC_UNUSED,
              guint component_id,
@@ -232,9 +248,11 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
   stream->pending_digits = g_string_new (NULL);
 
   cbs.user_data = stream;
+  g_queue_init (&stream->early_dtls);
   stream->ice = zc_ice_agent_new (&ice_config, &cbs, error);
   if (stream->ice == NULL || !zc_ice_agent_gather (stream->ice, error))
     return NULL;
+  zc_ice_agent_set_recv_func (stream->ice, early_recv_cb, stream);
   return g_steal_pointer (&stream);
 }
 
@@ -260,9 +278,12 @@ zc_media_stream_free (ZcMediaStream *stream)
   zc_media_stream_stop_tone (stream);
   stop_media (stream);
   g_clear_handle_id (&stream->dispatch_id, g_source_remove);
+  if (stream->ice != NULL)
+    zc_ice_agent_set_recv_func (stream->ice, NULL, NULL);
   g_clear_pointer (&stream->ice, zc_ice_agent_free);
   g_clear_error (&stream->gather_error);
   g_clear_error (&stream->dtls_error);
+  g_queue_clear_full (&stream->early_dtls, (GDestroyNotify) g_bytes_unref);
   g_free (stream->ice_attributes);
   g_free (stream->address);
   g_free (stream->remote_ufrag);
@@ -378,6 +399,8 @@ setup_dtls (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **error)
   stream->dtls = zc_dtls_srtp_new (stream->ice, &config, dtls_done_cb, stream, error);
   if (stream->dtls == NULL)
     return FALSE;
+  for (GBytes *record; (record = g_queue_pop_head (&stream->early_dtls)) != NULL; g_bytes_unref (record))
+    zc_dtls_srtp_receive (stream->dtls, g_bytes_get_data (record, NULL), g_bytes_get_size (record));
   state = zc_ice_agent_get_state (stream->ice, ZC_ICE_COMPONENT_RTP);
   if (stream->plain || state == ZC_ICE_STATE_CONNECTED || state == ZC_ICE_STATE_READY)
     zc_dtls_srtp_start (stream->dtls);
