@@ -571,6 +571,32 @@ test_incompatible (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (f->streams, ==, 0);
 }
 
+/* [security] media-encryption=required: a plain offer is refused before
+ * anything is gathered for it; SDES keys (RTP/SAVP with a=crypto) never
+ * are accepted, whatever the policy. */
+static void
+test_encryption_required (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  f->config->media_encryption = ZC_MEDIA_ENCRYPTION_REQUIRED;
+  incoming (f, "er1", offer_pcmu, FALSE);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 488 "));
+  g_assert_cmpstr (call_by_id (f, "1")->end_reason, ==, "incompatible media");
+  g_assert_cmpuint (f->streams, ==, 0);
+}
+
+static void
+test_sdes_declined (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const char offer_sdes[] = "v=0\r\no=- 1 1 IN IP4 " PEER "\r\ns=-\r\nc=IN IP4 " PEER "\r\nt=0 0\r\n"
+                                   "m=audio 4000 RTP/SAVP 0\r\n"
+                                   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+
+  incoming (f, "sd1", offer_sdes, FALSE);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 488 "));
+  g_assert_cmpstr (call_by_id (f, "1")->end_reason, ==, "incompatible media");
+  g_assert_cmpuint (f->streams, ==, 0);
+}
+
 static void
 test_cancel_ringing (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
@@ -834,6 +860,8 @@ main (int argc, char **argv)
   ADD ("decline", test_decline);
   ADD ("busy", test_busy);
   ADD ("dnd", test_dnd);
+  ADD ("encryption-required", test_encryption_required);
+  ADD ("sdes-declined", test_sdes_declined);
   ADD ("incompatible", test_incompatible);
   ADD ("cancel-ringing", test_cancel_ringing);
   ADD ("ring-timeout", test_ring_timeout);
