@@ -4,10 +4,10 @@
 
   firstaudio.py PCAP CALLER-IP CALLEE-IP
       t0: the last 200 OK to an INVITE sent by the callee (after a 488
-      retry, the retried INVITE's); then the first RTP (or SRTP) packet
-      after t0 from the callee to the caller, and from the caller to the
-      callee: UDP, not SIP or mDNS, version 2, not an RTCP packet type
-      (RFC 5761 4).  Prints "to_caller_ms to_callee_ms" ("-" when none).
+      retry, the retried INVITE's; SIP told by its text, any port); then
+      the first RTP (or SRTP) packet after t0 from the callee to the
+      caller, and from the caller to the callee: UDP, not SIP or mDNS,
+      version 2, not an RTCP packet type (RFC 5761 4).  Prints "to_caller_ms to_callee_ms" ("-" when none).
 """
 import os
 import re
@@ -39,7 +39,7 @@ def main(argv):
             pkts.append((ts,) + u)
     t0 = None
     for ts, src, sport, dst, dport, p in pkts:
-        if src == callee and (sport == 5060 or dport == 5060) and p.startswith(b"SIP/2.0 200") and \
+        if src == callee and p.startswith(b"SIP/2.0 200") and \
                 re.search(rb"(?im)^cseq\s*:\s*\d+\s+INVITE", p):
             t0 = ts
     if t0 is None:
@@ -47,7 +47,7 @@ def main(argv):
         return
     first = {}
     for ts, src, sport, dst, dport, p in pkts:
-        if ts < t0 or 5060 in (sport, dport) or 5353 in (sport, dport) or len(p) < 12:
+        if ts < t0 or 5353 in (sport, dport) or len(p) < 12 or b"SIP/2.0" in p[:256]:
             continue
         if p[0] >> 6 != 2 or 192 <= p[1] <= 223:
             continue

@@ -55,8 +55,8 @@ srtp_init_once (gpointer data G_GNUC_UNUSED)
   return GINT_TO_POINTER (status == srtp_err_status_ok);
 }
 
-static gboolean
-ensure_srtp (void)
+gboolean
+zc_dtls_srtp_prepare (void)
 {
   static GOnce once = G_ONCE_INIT;
 
@@ -317,7 +317,7 @@ zc_dtls_srtp_new (ZcIceAgent *agent,
                          "DTLS: no certificate of ours or no usable fingerprint of the peer's");
     return NULL;
   }
-  if (!ensure_srtp ()) {
+  if (!zc_dtls_srtp_prepare ()) {
     g_set_error_literal (error, ZC_DTLS_ERROR, ZC_DTLS_ERROR_FAILED, "DTLS: libsrtp2 is not usable");
     return NULL;
   }

@@ -61,6 +61,11 @@ typedef struct {
   const char *call_id;             /* log lines start "call <id>: " */
 } ZcDtlsSrtpConfig;
 
+/* libsrtp2's initialisation runs its self-tests (75 ms here): done once,
+ * from wherever it costs least (a call that gathers candidates, not one
+ * that has just answered).  FALSE when libsrtp2 cannot be used. */
+gboolean zc_dtls_srtp_prepare (void);
+
 ZcDtlsSrtp *zc_dtls_srtp_new (ZcIceAgent *agent,
                               const ZcDtlsSrtpConfig *config,
                               ZcDtlsSrtpDoneFunc done,

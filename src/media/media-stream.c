@@ -249,6 +249,9 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
 
   cbs.user_data = stream;
   g_queue_init (&stream->early_dtls);
+  /* Now, while candidates are gathered, not after the answer. */
+  if (config->certificate != NULL)
+    zc_dtls_srtp_prepare ();
   stream->ice = zc_ice_agent_new (&ice_config, &cbs, error);
   if (stream->ice == NULL || !zc_ice_agent_gather (stream->ice, error))
     return NULL;
