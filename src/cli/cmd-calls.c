@@ -378,8 +378,8 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
   {
     /* MEDIA, last as its text is the longest, only when the agent reports
      * media for some call: the table stays narrow for calls without audio. */
-    const char *headers[] = { _("ID"), _("DIR"), _("PEER"), _("STATE"), _("DURATION"), _("CODEC"), _("REASON"),
-                              _("MEDIA") };
+    const char *headers[] = { _("ID"),    _("DIR"),      _("PEER"),   _("STATE"), _("DURATION"),
+                              _("CODEC"), _("SECURITY"), _("REASON"), _("MEDIA") };
     gboolean show_media = FALSE;
     g_autoptr (ZcTable) table = NULL;
 
@@ -412,6 +412,9 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
                               zc_dict_string (call, "state"),
                               duration_text,
                               zc_dict_string (call, "codec"),
+                              /* The agent's words, as in the JSON: "encrypted" (DTLS-SRTP
+                               * keyed), "PLAIN" (plain RTP), empty before the media starts. */
+                              zc_dict_string (call, "security"),
                               reason,
                               media_text };
         zc_table_add_row (table, row);

@@ -277,6 +277,7 @@ zc_agent_new (ZcConfig *config, GError **error)
     agent->ua = zc_sip_ua_new (agent->sip, &identity, NULL, NULL);
     zc_sip_ua_set_rate_limit (agent->ua, config->rate_limit);
     agent->calls = zc_calls_new (agent->ua, agent->sip, config, agent->peers, &calls_observer, agent);
+    zc_calls_set_identity (agent->calls, agent->identity);
   }
   return g_steal_pointer (&agent);
 }

@@ -9,6 +9,7 @@
 #include "core/rendezvous.h"
 #include "media/media-stream.h"
 #include "sdp/sdp.h"
+#include "trust/identity.h"
 
 /* Ended calls kept for `zcall calls`. */
 #define ZC_CALL_HISTORY_LENGTH 50
@@ -119,6 +120,15 @@ struct _ZcCall {
   guint ice_backstop_id;       /* through the rendezvous: no pair yet -> ICE restart */
   gboolean ice_restarted;      /* the backstop ran (once per call) */
   gboolean ice_restart_pending; /* our re-INVITE with the restarted offer is out */
+  /* Media security, kept after the media is gone: "encrypted" once
+   * DTLS-SRTP is keyed, "PLAIN" for plain RTP, NULL before the media
+   * starts; the suite and the peer's certificate ("sha-256 AB:...") as
+   * the handshake proved it, for the pins to compare later. */
+  char *security;
+  char *srtp_suite;
+  char *peer_fingerprint;
+  guint security_end_id;       /* a call that may not go plain ends from here */
+  gboolean secure_retried;     /* outgoing: the RTP/AVP offer got 488, the SAVPF one is out */
 };
 
 typedef struct {
@@ -136,6 +146,7 @@ struct _ZcCalls {
   gpointer local_address_data;
   ZcPeerTable *peers;
   ZcRendezvous *rendezvous;    /* NULL without [rendezvous] registrar */
+  ZcIdentity *identity;        /* the agent's key for DTLS; NULL: offers go without a=fingerprint */
   ZcCallsCallbacks observer;
   gpointer observer_data;
   const ZcCallStreamOps *media_ops;
@@ -163,6 +174,11 @@ void zc_call_end (ZcCall *call);
 /* The one way to refuse an incoming call: @reason for the history, the
  * SIP rejection, the end. */
 void zc_call_refuse (ZcCall *call, const char *reason, int status, const char *phrase);
+/* An outgoing call whose RFC 8643 offer (RTP/AVP with a=fingerprint) got
+ * 488 from a peer that insists on an SRTP profile tries once more with
+ * UDP/TLS/RTP/SAVPF.  TRUE when the call is taken care of (a new INVITE
+ * is out, or the call ended trying): the caller must not end it. */
+gboolean zc_call_retry_secure (ZcCall *call, int status);
 /* Hangs up (BYE/CANCEL) and ends with @reason when the media fails. */
 void zc_call_end_for_media (ZcCall *call, const char *reason);
 void zc_call_codec_describe (ZcCall *call, const ZcCodec *codec);
@@ -171,6 +187,12 @@ ZcMediaDirection zc_call_our_direction (gboolean hold);
 /* Negotiates an incoming offer once and keeps the result in call->offer. */
 gboolean zc_call_negotiate_offer (ZcCall *call, const char *sdp, GError **error);
 gboolean zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **error);
+/* Our certificate's fingerprint for a=fingerprint ("sha-256 AB:..."), or
+ * NULL when the agent has no identity (then media is plain). */
+const char *zc_call_stream_fingerprint (ZcCall *call);
+/* [security] media-encryption: whether plain RTP is acceptable for this
+ * call. */
+gboolean zc_call_stream_plain_allowed (ZcCall *call);
 gboolean zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *chosen, gint te_pt);
 gboolean zc_call_stream_is_started (ZcCall *call);
 void zc_call_stop_tone (ZcCall *call);

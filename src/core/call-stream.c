@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A call's media as the core drives it: the stream's creation from the
  * configuration, its start once both descriptions are known, its events
- * (ready, digits, timeout, ICE failure) and the ICE restart backstop.
- * Everything goes through ZcCallStreamOps; the default wraps ZcMediaStream. */
+ * (ready, digits, timeout, ICE failure, DTLS-SRTP keyed or failed), the
+ * [security] policy and the ICE restart backstop.  Everything goes
+ * through ZcCallStreamOps; the default wraps ZcMediaStream. */
 #define G_LOG_DOMAIN "calls"
 
 #include "config.h"
 #include "core/call-private.h"
+
+#include "media/dtls-srtp.h"
+#include "trust/identity.h"
 
 
 /* ---- the default media: ZcMediaStream -------------------------------------------- */
@@ -229,7 +233,76 @@ zc_call_ice_restart_by_peer (ZcCall *call, const ZcSdpSession *offer, GError **e
   return TRUE;
 }
 
+/* ---- the agent's identity and the [security] policy -------------------------------- */
+
+static ZcIdentity *
+call_identity (ZcCall *call)
+{
+  return call->calls->identity;
+}
+
+const char *
+zc_call_stream_fingerprint (ZcCall *call)
+{
+  ZcIdentity *identity = call_identity (call);
+
+  return identity != NULL ? zc_identity_get_fingerprint (identity) : NULL;
+}
+
+gboolean
+zc_call_stream_plain_allowed (ZcCall *call)
+{
+  /* required-for-zcall: a zcall agent always offers and answers with a
+   * fingerprint, so plain RTP only ever happens with a peer that cannot
+   * encrypt.  The pins (trust/) will also refuse a known zcall peer whose
+   * SDP comes without one. */
+  return call->calls->config->media_encryption != ZC_MEDIA_ENCRYPTION_REQUIRED;
+}
+
+static void
+call_set_security (ZcCall *call, const char *security, const char *suite, const char *peer_fingerprint)
+{
+  g_free (call->security);
+  g_free (call->srtp_suite);
+  g_free (call->peer_fingerprint);
+  call->security = g_strdup (security);
+  call->srtp_suite = g_strdup (suite);
+  call->peer_fingerprint = g_strdup (peer_fingerprint);
+}
+
+static gboolean
+security_end_cb (gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  call->security_end_id = 0;
+  if (call->state != ZC_CALL_ENDED)
+    zc_call_end_for_media (call, "encryption required");
+  return G_SOURCE_REMOVE;
+}
+
 /* ---- media events ------------------------------------------------------------------ */
+
+static void
+media_secured_cb (ZcMediaStream *stream, const GError *error, gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  if (call->state == ZC_CALL_ENDED)
+    return;
+  if (error != NULL) {
+    /* Nothing was sent or played: the media never had keys. */
+    zc_call_end_for_media (call, g_error_matches (error, ZC_DTLS_ERROR, ZC_DTLS_ERROR_IDENTITY_MISMATCH)
+                                   ? "identity mismatch"
+                                 : g_error_matches (error, ZC_DTLS_ERROR, ZC_DTLS_ERROR_TIMED_OUT)
+                                   ? "DTLS handshake timed out"
+                                   : "DTLS handshake failed");
+    return;
+  }
+  call_set_security (call, "encrypted", zc_media_stream_get_srtp_suite (stream),
+                     zc_media_stream_get_peer_fingerprint (stream));
+  zc_call_emit (call, "secured");
+}
 
 static void
 media_ready_cb (ZcMediaStream *stream G_GNUC_UNUSED, const GError *error, gpointer user_data)
@@ -307,8 +380,10 @@ zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GErro
     .digit = media_digit_cb,
     .timeout = media_timeout_cb,
     .failed = media_failed_cb,
+    .secured = media_secured_cb,
   };
   const ZcConfig *config = call->calls->config;
+  ZcIdentity *identity = call_identity (call);
   ZcMediaStreamConfig media = {
     .call_id = call->id,
     .local_address = call->local_address,
@@ -327,6 +402,8 @@ zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GErro
     },
     .media_timeout_ms = config->media_timeout_ms,
     .jitter_ms = config->jitter_ms,
+    .certificate = identity != NULL ? zc_identity_get_certificate (identity) : NULL,
+    .private_key = identity != NULL ? zc_identity_get_private_key (identity) : NULL,
   };
 
   zc_rendezvous_get_ice_servers (call->calls->rendezvous, &media.ice_servers);
@@ -356,6 +433,27 @@ zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *c
     .codec = chosen,
     .telephone_event_pt = te_pt,
   };
+  gboolean we_offered = call->outgoing || call->late_offer;
+
+  /* DTLS-SRTP when both descriptions carry a fingerprint (ours is in every
+   * offer and in answers to offers with one).  RFC 8842 5.2: the answerer
+   * is active, so the offerer is the server unless the answer says
+   * passive. */
+  if (zc_call_stream_fingerprint (call) != NULL && zc_sdp_session_get_fingerprint (remote) != NULL) {
+    const char *setup = zc_sdp_session_get_setup (remote);
+
+    peer.fingerprint = zc_sdp_session_get_fingerprint (remote);
+    peer.dtls_client = !we_offered || g_strcmp0 (setup, "passive") == 0;
+  } else if (!zc_call_stream_plain_allowed (call)) {
+    /* The caller is still inside the SIP event that brought the answer:
+     * end from the main loop. */
+    g_message ("call %s: the peer's SDP has no a=fingerprint and plain RTP is not allowed", call->id);
+    if (call->security_end_id == 0)
+      call->security_end_id = g_idle_add (security_end_cb, call);
+    return FALSE;
+  }
+  if (peer.fingerprint == NULL)
+    call_set_security (call, "PLAIN", NULL, NULL);
 
   if (call->media == NULL || !call->calls->media_ops->start (call->media, &peer, &error)) {
     g_warning ("call %s: no media: %s", call->id, error ? error->message : "no media stream");

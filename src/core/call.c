@@ -96,6 +96,7 @@ zc_call_free (ZcCall *call)
   g_clear_handle_id (&call->auto_answer_id, g_source_remove);
   g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
   g_clear_handle_id (&call->ice_backstop_id, g_source_remove);
+  g_clear_handle_id (&call->security_end_id, g_source_remove);
   if (call->session != NULL)
     zc_sip_session_set_user_data (call->session, NULL);
   g_free (call->id);
@@ -107,6 +108,9 @@ zc_call_free (ZcCall *call)
   g_clear_pointer (&call->ended_at, g_date_time_unref);
   g_free (call->end_reason);
   g_free (call->codec);
+  g_free (call->security);
+  g_free (call->srtp_suite);
+  g_free (call->peer_fingerprint);
   zc_call_stop_tone (call);
   call_media_free (call);
   call_offer_clear (&call->offer);
@@ -151,6 +155,10 @@ zc_call_to_variant (ZcCall *call)
   g_variant_builder_add (&b, "{sv}", "codec", g_variant_new_string (call->codec ? call->codec : ""));
   g_variant_builder_add (&b, "{sv}", "local_hold", g_variant_new_boolean (call->local_hold));
   g_variant_builder_add (&b, "{sv}", "remote_hold", g_variant_new_boolean (call->remote_hold));
+  g_variant_builder_add (&b, "{sv}", "security", g_variant_new_string (call->security ? call->security : ""));
+  g_variant_builder_add (&b, "{sv}", "srtp_suite", g_variant_new_string (call->srtp_suite ? call->srtp_suite : ""));
+  g_variant_builder_add (&b, "{sv}", "peer_fingerprint",
+                         g_variant_new_string (call->peer_fingerprint ? call->peer_fingerprint : ""));
   if (call->media != NULL)
     media = call->calls->media_ops->describe (call->media, &audio_error);
   if (media != NULL) {
@@ -443,6 +451,26 @@ act_send_invite (ZcCall *call)
 }
 
 gboolean
+zc_call_retry_secure (ZcCall *call, int status)
+{
+  if (!call->outgoing || status != 488 || call->secure_retried || call->state != ZC_CALL_CALLING
+      || call->our_offer == NULL || zc_sdp_session_get_fingerprint (call->our_offer) == NULL
+      || zc_sdp_proto_is_secure (zc_sdp_session_get_proto (call->our_offer)))
+    return FALSE;
+  g_message ("call %s: %s refused RTP/AVP with DTLS-SRTP (488); offering UDP/TLS/RTP/SAVPF", call->id,
+             call->peer_uri);
+  call->secure_retried = TRUE;
+  /* The rejected INVITE's session is over; a new one takes its place. */
+  if (call->session != NULL)
+    zc_sip_session_set_user_data (call->session, NULL);
+  call->session = NULL;
+  g_clear_pointer (&call->sip_call_id, g_free);
+  g_clear_pointer (&call->our_offer, zc_sdp_session_free);
+  act_send_invite (call);
+  return TRUE;
+}
+
+gboolean
 zc_call_answer (ZcCall *call, GError **error)
 {
   if (call->outgoing || !zc_call_can (call, ZC_CALL_EV_ANSWER) || call->session == NULL) {
@@ -481,8 +509,14 @@ zc_call_local_sdp (ZcCall *call, ZcMediaDirection direction)
     .direction = direction,
     .ptime_ms = PTIME_MS,
     .codecs = (const char *const *) call->calls->config->codecs,
+    .fingerprint = zc_call_stream_fingerprint (call),
   };
 
+  /* RFC 8643: DTLS-SRTP offered over RTP/AVP, so that a phone without
+   * SRTP still answers; with plain RTP refused, the SRTP profile itself
+   * (RFC 5764 8), which such phones reject outright. */
+  if ((!zc_call_stream_plain_allowed (call) || call->secure_retried) && local.fingerprint != NULL)
+    local.proto = "UDP/TLS/RTP/SAVPF";
   if (call->media != NULL)
     call->calls->media_ops->get_local (call->media, &local.address, &local.rtp_port, &local.rtcp_port,
                                        &local.ice_attributes);
@@ -504,6 +538,12 @@ zc_call_negotiate_offer (ZcCall *call, const char *sdp, GError **error)
   if (remote == NULL
       || (agreement = zc_sdp_agree (remote, (const char *const *) call->calls->config->codecs, error)) == NULL)
     return FALSE;
+  if ((zc_sdp_session_get_fingerprint (remote) == NULL || zc_call_stream_fingerprint (call) == NULL)
+      && !zc_call_stream_plain_allowed (call)) {
+    g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC,
+                         "plain RTP offered, and [security] media-encryption allows none");
+    return FALSE;
+  }
   call_offer_clear (&call->offer);
   zc_call_codec_describe (call, zc_sdp_agreement_get_codec (agreement));
   call->offer.remote = g_steal_pointer (&remote);

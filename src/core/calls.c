@@ -365,6 +365,8 @@ ua_ended_cb (ZcSipSession *session, ZcSipEndCause cause, int status, const char 
 
   if (call == NULL)
     return;
+  if (cause == ZC_SIP_END_REJECTED && zc_call_retry_secure (call, status))
+    return;
   switch (cause) {
   case ZC_SIP_END_LOCAL_HANGUP:
     zc_call_set_reason (call, status >= 300 ? reason_for_status (status, reason) : reason, (guint) status);
@@ -616,6 +618,12 @@ void
 zc_calls_set_dnd (ZcCalls *calls, gboolean dnd)
 {
   calls->dnd = dnd;
+}
+
+void
+zc_calls_set_identity (ZcCalls *calls, ZcIdentity *identity)
+{
+  calls->identity = identity;
 }
 
 void

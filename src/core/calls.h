@@ -42,6 +42,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcCalls, zc_calls_free)
 /* Off-LAN calls go through @rendezvous (not owned; NULL = none). */
 typedef struct _ZcRendezvous ZcRendezvous;
 void zc_calls_set_rendezvous (ZcCalls *calls, ZcRendezvous *rendezvous);
+/* The agent's key and certificate for DTLS-SRTP (not owned; NULL = none). */
+typedef struct _ZcIdentity ZcIdentity;
+void zc_calls_set_identity (ZcCalls *calls, ZcIdentity *identity);
 
 void zc_calls_set_dnd (ZcCalls *calls, gboolean dnd);
 /* Calls that are not over (they count against max-calls). */

@@ -400,6 +400,20 @@ parse_rtp_port_max (ZcConfig *config, const char *value, char **reason)
   return parse_rtp_port (value, &config->rtp_port_max, reason);
 }
 
+static gboolean
+parse_media_encryption (ZcConfig *config, const char *value, char **reason)
+{
+  if (g_ascii_strcasecmp (value, "required-for-zcall") == 0)
+    config->media_encryption = ZC_MEDIA_ENCRYPTION_REQUIRED_FOR_ZCALL;
+  else if (g_ascii_strcasecmp (value, "required") == 0)
+    config->media_encryption = ZC_MEDIA_ENCRYPTION_REQUIRED;
+  else {
+    *reason = g_strdup_printf (_("“%s” is not required-for-zcall or required"), value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static const ZcKeySpec key_specs[] = {
   { "identity", "user", parse_user },
   { "identity", "display-name", parse_display_name },
@@ -438,6 +452,7 @@ static const ZcKeySpec key_specs[] = {
   { "rendezvous", "keepalive-interval", zc_conf_parse_keepalive_interval },
   { "rendezvous", "keepalive", zc_conf_parse_keepalive },
   { "rendezvous", "ice-tcp", zc_conf_parse_ice_tcp },
+  { "security", "media-encryption", parse_media_encryption },
 };
 
 const ZcKeySpec *

@@ -44,6 +44,13 @@ typedef enum {
 #define ZC_CONFIG_DEFAULT_RTP_PORT_MIN 16384  /* as ZC_RTP_PORT_MIN */
 #define ZC_CONFIG_DEFAULT_RTP_PORT_MAX 32766  /* as ZC_RTP_PORT_MAX */
 
+/* [security] media-encryption: DTLS-SRTP is offered and accepted with
+ * every peer; this says when plain RTP is still allowed. */
+typedef enum {
+  ZC_MEDIA_ENCRYPTION_REQUIRED_FOR_ZCALL, /* default: plain only with peers that cannot encrypt */
+  ZC_MEDIA_ENCRYPTION_REQUIRED,           /* never plain: SAVPF offers, plain offers get 488 */
+} ZcMediaEncryption;
+
 typedef struct {
   char *path;                 /* file read, NULL when built-in defaults */
 
@@ -94,6 +101,9 @@ typedef struct {
   guint keepalive_interval_s; /* 0 = no keepalives */
   ZcKeepalive keepalive_method;
   gboolean ice_tcp;           /* ICE-TCP candidates on calls through the rendezvous */
+
+  /* [security] */
+  ZcMediaEncryption media_encryption;
 } ZcConfig;
 
 /* Defaults only (user from the login name, etc.). */

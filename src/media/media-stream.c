@@ -9,6 +9,7 @@
 #include "audio/tone.h"
 #include "ice/ice-agent.h"
 #include "media/call-media.h"
+#include "media/dtls-srtp.h"
 #include "media/rtp-session.h"
 
 #include <errno.h>
@@ -23,7 +24,12 @@
  * empty). */
 #define RING_SAMPLES 8192
 
-typedef enum { PENDING_READY = 1 << 0, PENDING_TIMEOUT = 1 << 1, PENDING_FAILED = 1 << 2 } Pending;
+typedef enum {
+  PENDING_READY = 1 << 0,
+  PENDING_TIMEOUT = 1 << 1,
+  PENDING_FAILED = 1 << 2,
+  PENDING_SECURED = 1 << 3,
+} Pending;
 
 struct _ZcMediaStream {
   ZcMediaStreamConfig config;
@@ -49,6 +55,9 @@ struct _ZcMediaStream {
   ZcRing *to_network;
   ZcRing *from_network;
   ZcRtpSession *rtp;
+  ZcDtlsSrtp *dtls;     /* NULL: plain RTP */
+  GError *dtls_error;   /* why DTLS-SRTP failed, for the secured callback */
+  GQueue early_dtls;    /* GBytes: DTLS records that came before start() */
   ZcCallMedia *media;
   ZcAudioEngine *engine;
   char *codec_name;
@@ -75,7 +84,7 @@ dispatch_cb (gpointer user_data)
   ZcMediaStream *stream = user_data;
   const ZcMediaStreamCallbacks *cb = &stream->callbacks;
   g_autofree char *digits = g_strdup (stream->pending_digits->str);
-  static const Pending order[] = { PENDING_READY, PENDING_FAILED, PENDING_TIMEOUT };
+  static const Pending order[] = { PENDING_READY, PENDING_SECURED, PENDING_FAILED, PENDING_TIMEOUT };
 
   stream->dispatch_id = 0;
   g_string_truncate (stream->pending_digits, 0);
@@ -89,12 +98,14 @@ dispatch_cb (gpointer user_data)
       continue;
     stream->pending &= ~what;
     if ((what == PENDING_READY && cb->ready == NULL) || (what == PENDING_FAILED && cb->failed == NULL)
-        || (what == PENDING_TIMEOUT && cb->timeout == NULL))
+        || (what == PENDING_TIMEOUT && cb->timeout == NULL) || (what == PENDING_SECURED && cb->secured == NULL))
       continue;
     if ((stream->pending != 0 || stream->pending_digits->len > 0) && stream->dispatch_id == 0)
       stream->dispatch_id = g_idle_add (dispatch_cb, stream);
     if (what == PENDING_READY)
       cb->ready (stream, stream->gather_error, stream->user_data);
+    else if (what == PENDING_SECURED)
+      cb->secured (stream, stream->dtls_error, stream->user_data);
     else if (what == PENDING_FAILED)
       cb->failed (stream, stream->user_data);
     else
@@ -152,6 +163,9 @@ ice_state_cb (ZcIceAgent *ice G_GNUC_UNUSED, guint component_id, ZcIceState stat
   ZcMediaStream *stream = user_data;
 
   /* The first packet goes out now, not up to a frame later. */
+  if (component_id == ZC_ICE_COMPONENT_RTP && (state == ZC_ICE_STATE_CONNECTED || state == ZC_ICE_STATE_READY)
+      && stream->dtls != NULL)
+    zc_dtls_srtp_start (stream->dtls);
   if (component_id == ZC_ICE_COMPONENT_RTP && state == ZC_ICE_STATE_CONNECTED && stream->media != NULL)
     zc_call_media_kick (stream->media);
   if (component_id == ZC_ICE_COMPONENT_RTP && state == ZC_ICE_STATE_FAILED && !stream->failed_reported) {
@@ -159,6 +173,21 @@ ice_state_cb (ZcIceAgent *ice G_GNUC_UNUSED, guint component_id, ZcIceState stat
     g_message ("%sno ICE candidate pair works", stream->log_prefix);
     schedule (stream, PENDING_FAILED);
   }
+}
+
+/* Before start(): the answerer's ClientHello can reach us before the 200
+ * OK that tells us to expect it (its ICE connects first).  Kept, it saves
+ * a retransmission (250 ms) of the handshake; everything else is dropped
+ * as before. */
+#define EARLY_DTLS_MAX 4
+static void
+early_recv_cb (ZcIceAgent *ice G_GNUC_UNUSED, guint component_id, const guint8 *buf, gsize len, gpointer user_data)
+{
+  ZcMediaStream *stream = user_data;
+
+  if (component_id == ZC_ICE_COMPONENT_RTP && zc_dtls_srtp_is_dtls (buf, len)
+      && stream->early_dtls.length < EARLY_DTLS_MAX)
+    g_queue_push_tail (&stream->early_dtls, g_bytes_new (buf, len));
 }
 
 static void
@@ -219,9 +248,14 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
   stream->pending_digits = g_string_new (NULL);
 
   cbs.user_data = stream;
+  g_queue_init (&stream->early_dtls);
+  /* Now, while candidates are gathered, not after the answer. */
+  if (config->certificate != NULL)
+    zc_dtls_srtp_prepare ();
   stream->ice = zc_ice_agent_new (&ice_config, &cbs, error);
   if (stream->ice == NULL || !zc_ice_agent_gather (stream->ice, error))
     return NULL;
+  zc_ice_agent_set_recv_func (stream->ice, early_recv_cb, stream);
   return g_steal_pointer (&stream);
 }
 
@@ -234,6 +268,7 @@ stop_media (ZcMediaStream *stream)
     zc_call_media_stop (stream->media);
   g_clear_pointer (&stream->media, zc_call_media_free);
   g_clear_pointer (&stream->rtp, zc_rtp_session_free);
+  g_clear_pointer (&stream->dtls, zc_dtls_srtp_free);
   g_clear_pointer (&stream->to_network, zc_ring_free);
   g_clear_pointer (&stream->from_network, zc_ring_free);
 }
@@ -246,8 +281,12 @@ zc_media_stream_free (ZcMediaStream *stream)
   zc_media_stream_stop_tone (stream);
   stop_media (stream);
   g_clear_handle_id (&stream->dispatch_id, g_source_remove);
+  if (stream->ice != NULL)
+    zc_ice_agent_set_recv_func (stream->ice, NULL, NULL);
   g_clear_pointer (&stream->ice, zc_ice_agent_free);
   g_clear_error (&stream->gather_error);
+  g_clear_error (&stream->dtls_error);
+  g_queue_clear_full (&stream->early_dtls, (GDestroyNotify) g_bytes_unref);
   g_free (stream->ice_attributes);
   g_free (stream->address);
   g_free (stream->remote_ufrag);
@@ -332,6 +371,45 @@ connect_transport (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **
                                         remote->rtcp_port != 0 ? remote->rtcp_port : remote->rtp_port + 1, error);
 }
 
+static void
+dtls_done_cb (ZcDtlsSrtp *dtls G_GNUC_UNUSED, const GError *error, gpointer user_data)
+{
+  ZcMediaStream *stream = user_data;
+
+  g_clear_error (&stream->dtls_error);
+  if (error != NULL)
+    stream->dtls_error = g_error_copy (error);
+  else if (stream->media != NULL)
+    zc_call_media_kick (stream->media); /* the first frame goes out now */
+  schedule (stream, PENDING_SECURED);
+}
+
+/* DTLS-SRTP when the peer's SDP has a fingerprint (RFC 5763 5). */
+static gboolean
+setup_dtls (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **error)
+{
+  ZcDtlsSrtpConfig config = {
+    .certificate = stream->config.certificate,
+    .private_key = stream->config.private_key,
+    .client = remote->dtls_client,
+    .remote_fingerprint = remote->fingerprint,
+    .call_id = stream->call_id,
+  };
+  ZcIceState state;
+
+  if (remote->fingerprint == NULL)
+    return TRUE;
+  stream->dtls = zc_dtls_srtp_new (stream->ice, &config, dtls_done_cb, stream, error);
+  if (stream->dtls == NULL)
+    return FALSE;
+  for (GBytes *record; (record = g_queue_pop_head (&stream->early_dtls)) != NULL; g_bytes_unref (record))
+    zc_dtls_srtp_receive (stream->dtls, g_bytes_get_data (record, NULL), g_bytes_get_size (record));
+  state = zc_ice_agent_get_state (stream->ice, ZC_ICE_COMPONENT_RTP);
+  if (stream->plain || state == ZC_ICE_STATE_CONNECTED || state == ZC_ICE_STATE_READY)
+    zc_dtls_srtp_start (stream->dtls);
+  return TRUE;
+}
+
 gboolean
 zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **error)
 {
@@ -356,6 +434,9 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   zc_rtp_session_config_init (&rtp_config, remote->codec->pt, remote->codec->name, remote->codec->clock_rate);
   rtp_config.channels = remote->codec->channels;
   rtp_config.telephone_event_pt = remote->telephone_event_pt;
+  if (!setup_dtls (stream, remote, error))
+    goto fail;
+  rtp_config.dtls = stream->dtls;
   stream->rtp = zc_rtp_session_new (stream->ice, &rtp_config, error);
   if (stream->rtp == NULL)
     goto fail;
@@ -396,10 +477,11 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
     goto fail;
   stream->codec_name = g_strdup (remote->codec->name);
   if (stream->plain)
-    g_message ("%s%s, plain RTP to %s:%u", stream->log_prefix, remote->codec->name, remote->address, remote->rtp_port);
+    g_message ("%s%s, %s to %s:%u", stream->log_prefix, remote->codec->name,
+               stream->dtls != NULL ? "DTLS-SRTP" : "plain RTP", remote->address, remote->rtp_port);
   else
-    g_message ("%s%s over ICE: connectivity checks started (the pair follows)", stream->log_prefix,
-               remote->codec->name);
+    g_message ("%s%s over ICE%s: connectivity checks started (the pair follows)", stream->log_prefix,
+               remote->codec->name, stream->dtls != NULL ? " with DTLS-SRTP" : "");
   return TRUE;
 
 fail:
@@ -555,6 +637,17 @@ zc_media_stream_describe (ZcMediaStream *stream)
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&b, "{sv}", "transport", g_variant_new_string (stream->plain ? "rtp" : "ice"));
+  /* "encrypted" only once keyed: a call whose handshake is still running
+   * carries no media at all. */
+  g_variant_builder_add (&b, "{sv}", "security",
+                         g_variant_new_string (stream->dtls == NULL                     ? "PLAIN"
+                                               : zc_dtls_srtp_is_keyed (stream->dtls) ? "encrypted"
+                                                                                      : "pending"));
+  if (zc_media_stream_get_srtp_suite (stream) != NULL) {
+    g_variant_builder_add (&b, "{sv}", "srtp_suite", g_variant_new_string (zc_media_stream_get_srtp_suite (stream)));
+    g_variant_builder_add (&b, "{sv}", "peer_fingerprint",
+                           g_variant_new_string (zc_media_stream_get_peer_fingerprint (stream)));
+  }
   g_variant_builder_add (&b, "{sv}", "ice_state",
                          g_variant_new_string (zc_ice_state_to_string (
                              zc_ice_agent_get_state (stream->ice, ZC_ICE_COMPONENT_RTP))));
@@ -581,6 +674,7 @@ zc_media_stream_describe (ZcMediaStream *stream)
     add_u64 (&b, "rtp_foreign_dropped", st.rtp.foreign_dropped);
     add_u64 (&b, "rtcp_sent", st.rtp.rtcp_sent);
     add_u64 (&b, "rtcp_received", st.rtp.rtcp_received);
+    add_u64 (&b, "srtp_failures", st.rtp.srtp_failures);
     add_u64 (&b, "frames_concealed", st.frames_concealed);
     add_u64 (&b, "frames_fec", st.frames_fec);
     add_u64 (&b, "dtmf_sent", st.dtmf_sent);
@@ -619,4 +713,16 @@ zc_media_stream_get_audio_error (ZcMediaStream *stream)
   zc_audio_engine_get_status (stream->engine, direction, &status);
   return g_strdup_printf ("%s device “%s”: %s", zc_audio_direction_to_string (direction),
                           status.device ? status.device : "default", g_strerror (-error));
+}
+
+const char *
+zc_media_stream_get_peer_fingerprint (ZcMediaStream *stream)
+{
+  return stream->dtls != NULL ? zc_dtls_srtp_get_peer_fingerprint (stream->dtls) : NULL;
+}
+
+const char *
+zc_media_stream_get_srtp_suite (ZcMediaStream *stream)
+{
+  return stream->dtls != NULL ? zc_dtls_srtp_get_suite (stream->dtls) : NULL;
 }

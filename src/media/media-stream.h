@@ -19,6 +19,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gnutls/x509.h>
 
 #include "audio/aec.h"
 #include "ice/ice-agent.h"
@@ -43,6 +44,8 @@ typedef struct {
   gboolean no_audio_devices;   /* media without ALSA (tests, benchmarks) */
   ZcIceServers ice_servers;    /* for server-reflexive and relayed candidates */
   gboolean ice_tcp;            /* offer ICE-TCP candidates too: calls beyond the LAN */
+  gnutls_x509_crt_t certificate; /* the agent's, for DTLS-SRTP (not copied: outlives the stream) */
+  gnutls_x509_privkey_t private_key;
 } ZcMediaStreamConfig;
 
 /* The peer's side of the negotiated stream. */
@@ -56,6 +59,8 @@ typedef struct {
   const char *const *ice_candidates;
   const ZcCodec *codec;         /* what we send: the peer's PT and fmtp */
   gint telephone_event_pt;      /* -1 = none */
+  const char *fingerprint;      /* the peer's a=fingerprint: DTLS-SRTP; NULL = plain RTP */
+  gboolean dtls_client;         /* our a=setup is active (we answered, RFC 8842 5.2) */
 } ZcMediaRemote;
 
 typedef struct {
@@ -67,6 +72,10 @@ typedef struct {
   void (*timeout) (ZcMediaStream *stream, gpointer user_data);
   /* ICE gave up: no candidate pair works. */
   void (*failed) (ZcMediaStream *stream, gpointer user_data);
+  /* DTLS-SRTP is keyed (@error NULL), or failed: ZC_DTLS_ERROR (media/
+   * dtls-srtp.h), identity mismatch, failure or timeout, with nothing
+   * sent or played. */
+  void (*secured) (ZcMediaStream *stream, const GError *error, gpointer user_data);
 } ZcMediaStreamCallbacks;
 
 /* Starts gathering. */
@@ -128,6 +137,12 @@ void zc_media_stream_stop_tone (ZcMediaStream *stream);
 /* RFC 4733 digits; FALSE with @error for a bad digit, a full queue or a
  * peer that took no telephone-event. */
 gboolean zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **error);
+
+/* DTLS-SRTP: the peer's certificate as its SDP wrote it ("sha-256
+ * AB:CD:..."), once the handshake proved it, and the SRTP suite; NULL for
+ * plain RTP or before the keys. */
+const char *zc_media_stream_get_peer_fingerprint (ZcMediaStream *stream);
+const char *zc_media_stream_get_srtp_suite (ZcMediaStream *stream);
 
 /* For `zcall calls --json`: a{sv} with packets, loss, jitter, RTT, the ICE
  * pair and the audio devices. */

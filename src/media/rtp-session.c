@@ -48,6 +48,7 @@ typedef struct {
 
 struct _ZcRtpSession {
   ZcIceAgent *agent;
+  ZcDtlsSrtp *dtls;     /* NULL: plain RTP */
   RtpSession *rtp;
   RtpProfile *profile;
   OrtpEvQueue *events;
@@ -72,6 +73,7 @@ struct _ZcRtpSession {
   /* Touched by the libnice side, read by the media thread. */
   _Atomic gint64 last_rx_us;
   _Atomic guint64 queue_drops;
+  _Atomic guint64 srtp_failures;
 };
 
 G_DEFINE_QUARK (zc-rtp-error-quark, zc_rtp_error)
@@ -176,6 +178,15 @@ fix_dlsr (ZcRtpSession *session, guint8 *buf, gsize len)
   }
 }
 
+/* RFC 5761 4: RTCP's packet types 192-223 are what RTP payload types
+ * 64-95 with the marker bit would read as, so the second byte tells them
+ * apart on a muxed component. */
+static gboolean
+is_rtcp (guint component_id, const guint8 *data, gsize len)
+{
+  return component_id == ZC_ICE_COMPONENT_RTCP || (len >= 2 && data[1] >= 192 && data[1] <= 223);
+}
+
 static int
 endpoint_sendto (RtpTransport *t, mblk_t *msg, int flags G_GNUC_UNUSED, const struct sockaddr *to G_GNUC_UNUSED,
                  socklen_t tolen G_GNUC_UNUSED)
@@ -198,6 +209,16 @@ endpoint_sendto (RtpTransport *t, mblk_t *msg, int flags G_GNUC_UNUSED, const st
     len += part;
   }
   fix_dlsr (ep->session, buf, len);
+  if (ep->session->dtls != NULL) {
+    ret = zc_dtls_srtp_protect (ep->session->dtls, buf, sizeof buf, &len, is_rtcp (ep->component_id, buf, len));
+    if (ret == -ENOTCONN)
+      return (int) len; /* RTCP before the keys: never in the clear */
+    if (ret < 0) {
+      ep->session->last_send_errno = -ret;
+      errno = -ret;
+      return -1;
+    }
+  }
   ret = zc_ice_agent_send (ep->session->agent, ep->component_id, buf, len);
   if (ret < 0) {
     ep->session->last_send_errno = -ret;
@@ -325,7 +346,23 @@ agent_recv_cb (ZcIceAgent *agent G_GNUC_UNUSED, guint component_id, const guint8
 
   if (component_id == 0 || component_id > session->n_components || len == 0)
     return;
-  atomic_store_explicit (&session->last_rx_us, g_get_monotonic_time (), memory_order_relaxed);
+  /* The media timeout counts what is accepted: the handshake, and packets
+   * that pass SRTP; forged ones must not keep a dead call alive. */
+  if (session->dtls != NULL) {
+    /* RFC 7983 7: 20-63 DTLS, 128-191 RTP and RTCP; the rest is dropped,
+     * and so is all RTP before the keys. */
+    if (zc_dtls_srtp_is_dtls (buf, len)) {
+      /* One handshake, on component 1 (dtls-srtp.h); a peer's second one
+       * on the RTCP component (baresip without rtcp-mux) is not ours. */
+      if (component_id == ZC_ICE_COMPONENT_RTP) {
+        atomic_store_explicit (&session->last_rx_us, g_get_monotonic_time (), memory_order_relaxed);
+        zc_dtls_srtp_receive (session->dtls, buf, len);
+      }
+      return;
+    }
+    if (buf[0] < 128 || buf[0] > 191 || !zc_dtls_srtp_is_keyed (session->dtls))
+      return;
+  }
   queue = session->queue[component_id];
   if (g_async_queue_length (queue) >= ZC_RTP_RECV_QUEUE_MAX) {
     atomic_fetch_add_explicit (&session->queue_drops, 1, memory_order_relaxed);
@@ -335,6 +372,14 @@ agent_recv_cb (ZcIceAgent *agent G_GNUC_UNUSED, guint component_id, const guint8
   d->arrival_us = g_get_real_time ();
   d->len = len;
   memcpy (d->data, buf, len);
+  if (session->dtls != NULL
+      && zc_dtls_srtp_unprotect (session->dtls, d->data, &d->len, is_rtcp (component_id, buf, len)) < 0) {
+    /* Forged, replayed or from before a rekey: never played. */
+    atomic_fetch_add_explicit (&session->srtp_failures, 1, memory_order_relaxed);
+    g_free (d);
+    return;
+  }
+  atomic_store_explicit (&session->last_rx_us, g_get_monotonic_time (), memory_order_relaxed);
   g_async_queue_push (queue, d);
 }
 
@@ -371,6 +416,7 @@ zc_rtp_session_new (ZcIceAgent *agent, const ZcRtpSessionConfig *config, GError 
 
   session = g_new0 (ZcRtpSession, 1);
   session->agent = agent;
+  session->dtls = config->dtls;
   session->n_components = zc_ice_agent_get_n_components (agent);
   session->payload_type = config->payload_type;
   session->remote_loss_pct = -1;
@@ -485,6 +531,9 @@ zc_rtp_session_send (ZcRtpSession *session,
    * error for every refused send (50 a second). */
   state = zc_ice_agent_get_state (session->agent, ZC_ICE_COMPONENT_RTP);
   if (state != ZC_ICE_STATE_CONNECTED && state != ZC_ICE_STATE_READY)
+    return -ENOTCONN;
+  /* Nothing in the clear: media waits for the DTLS-SRTP keys. */
+  if (session->dtls != NULL && !zc_dtls_srtp_is_keyed (session->dtls))
     return -ENOTCONN;
   m = rtp_session_create_packet (session->rtp, RTP_FIXED_HEADER_SIZE, payload, len);
   rtp_set_markbit (m, marker ? 1 : 0);
@@ -614,5 +663,6 @@ zc_rtp_session_get_stats (ZcRtpSession *session, ZcRtpStats *stats)
   stats->rtcp_received = s->recv_rtcp_packets;
   stats->queue_drops = atomic_load_explicit (&session->queue_drops, memory_order_relaxed);
   stats->foreign_dropped = zc_ice_agent_get_foreign_dropped (session->agent);
+  stats->srtp_failures = atomic_load_explicit (&session->srtp_failures, memory_order_relaxed);
   stats->last_rx_monotonic_us = atomic_load_explicit (&session->last_rx_us, memory_order_relaxed);
 }

@@ -31,6 +31,7 @@
 #include <gio/gio.h>
 
 #include "ice/ice-agent.h"
+#include "media/dtls-srtp.h"
 
 #define ZC_RTP_ERROR (zc_rtp_error_quark ())
 
@@ -53,6 +54,9 @@ typedef struct {
   gint telephone_event_pt;    /* RFC 4733 payload type, -1 = none */
   guint rtcp_interval_ms;     /* RTCP report interval; 0 = 5000 (RFC 3550 6.2) */
   const char *cname;          /* SDES CNAME (RFC 3550 6.5.1); NULL = random */
+  ZcDtlsSrtp *dtls;           /* SRTP keyed by DTLS (not owned, outlives the session); NULL = plain RTP.
+                               * With it, DTLS records go to it and nothing is sent or taken in
+                               * before it is keyed. */
 } ZcRtpSessionConfig;
 
 /* Sets the fields above to a usable default for @payload_type/@name/@rate. */
@@ -84,6 +88,7 @@ typedef struct {
   guint64 queue_drops;         /* datagrams dropped because the media thread fell behind */
   guint64 foreign_dropped;     /* datagrams dropped because they came from elsewhere than the peer's
                                 * plain-RTP address (zc_ice_agent_get_foreign_dropped()) */
+  guint64 srtp_failures;       /* SRTP/SRTCP packets that failed authentication or replay checks */
   gint64 last_rx_monotonic_us; /* g_get_monotonic_time() of the last RTP/RTCP datagram accepted from
                                 * the peer; 0 = never.  For the media timeout (no RTP/RTCP for N s):
                                 * what the source filter drops never counts. */

@@ -16,6 +16,7 @@ struct _ZcSdpAgreement {
   ZcMediaDirection offer_direction;
   gboolean offer_rtcp_mux;
   gboolean offer_ice;          /* the offer has ice-ufrag and ice-pwd */
+  gboolean offer_dtls;         /* the offer has a=fingerprint: DTLS-SRTP (RFC 5763, RFC 8643) */
   gint telephone_event_pt;
 };
 
@@ -43,6 +44,14 @@ zc_sdp_agree (const ZcSdpSession *offer, const char *const *codecs, GError **err
 
   if (offer->port == 0) {
     g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC, "SDP offer has no active audio stream");
+    return NULL;
+  }
+  /* SRTP without DTLS is SDES: keys in an SDP that anyone on the path
+   * reads (RFC 4568 8.3 wants the signalling protected; ours is not). */
+  if (zc_sdp_proto_is_secure (zc_sdp_session_get_proto (offer)) && offer->fingerprint == NULL) {
+    g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC,
+                 "SDP offer is %s without a=fingerprint%s: SRTP only with DTLS keys", zc_sdp_session_get_proto (offer),
+                 offer->has_crypto ? " (SDES a=crypto)" : "");
     return NULL;
   }
   agreement = g_new0 (ZcSdpAgreement, 1);
@@ -90,6 +99,7 @@ zc_sdp_agree (const ZcSdpSession *offer, const char *const *codecs, GError **err
   agreement->offer_direction = offer->direction;
   agreement->offer_rtcp_mux = offer->rtcp_mux;
   agreement->offer_ice = offer->ice_ufrag != NULL && offer->ice_pwd != NULL;
+  agreement->offer_dtls = offer->fingerprint != NULL;
   return g_steal_pointer (&agreement);
 }
 
@@ -136,7 +146,8 @@ zc_sdp_agreement_print_answer (const ZcSdpAgreement *agreement, const ZcSdpLocal
    * ICE only when the offer shows support for it; credentials suffice, an
    * ICE offer may hold no candidate yet (RFC 8839 4.3.1). */
   return zc_sdp_print (local, media, agreement->audio_index, agreement->accepted, direction,
-                       agreement->offer_rtcp_mux && !local->no_rtcp_mux, agreement->offer_ice);
+                       agreement->offer_rtcp_mux && !local->no_rtcp_mux, agreement->offer_ice,
+                       agreement->offer_dtls ? "active" : NULL);
 }
 
 gboolean

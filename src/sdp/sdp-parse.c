@@ -126,9 +126,86 @@ parse_rtpmap (guint pt, const char *value)
 static gboolean
 proto_is_rtp (const char *proto)
 {
-  /* RTP/AVPF (RFC 4585) peers talk to plain RTP/AVP ones; SRTP profiles
-   * we cannot do. */
-  return proto != NULL && (g_ascii_strcasecmp (proto, "RTP/AVP") == 0 || g_ascii_strcasecmp (proto, "RTP/AVPF") == 0);
+  /* RTP/AVPF (RFC 4585) peers talk to plain RTP/AVP ones; the SRTP
+   * profiles carry the same RTP once keyed (by DTLS, RFC 5764 8; SDES we
+   * only parse to decline). */
+  static const char *const protos[] = { "RTP/AVP", "RTP/AVPF", "RTP/SAVP", "RTP/SAVPF", "UDP/TLS/RTP/SAVP",
+                                        "UDP/TLS/RTP/SAVPF" };
+
+  for (gsize i = 0; proto != NULL && i < G_N_ELEMENTS (protos); i++)
+    if (g_ascii_strcasecmp (proto, protos[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+zc_sdp_proto_is_secure (const char *proto)
+{
+  return proto != NULL && proto_is_rtp (proto) && g_strrstr (proto, "SAVP") != NULL;
+}
+
+/* RFC 8122 5: a=fingerprint:<hash-func> <hex:hex:...>, media level first,
+ * then session level.  Kept as "<hash-func lower case> <HEX:HEX>" when
+ * the hash is one DTLS-SRTP peers use and the value has its length. */
+static char *
+parse_fingerprint (sdp_message_t *sdp, int pos_media)
+{
+  static const struct {
+    const char *name;
+    gsize bytes;
+  } hashes[] = { { "sha-1", 20 }, { "sha-224", 28 }, { "sha-256", 32 }, { "sha-384", 48 }, { "sha-512", 64 } };
+  int levels[] = { pos_media, -1 };
+
+  for (gsize l = 0; l < G_N_ELEMENTS (levels); l++) {
+    const sdp_attribute_t *attr = find_attribute (sdp, levels[l], "fingerprint");
+    g_auto (GStrv) parts = NULL;
+    g_autofree char *value = NULL;
+
+    if (attr == NULL || attr->a_att_value == NULL || strnlen (attr->a_att_value, 256) >= 256)
+      continue;
+    value = trimmed (attr->a_att_value);
+    parts = g_strsplit (value != NULL ? value : "", " ", 2);
+    if (g_strv_length (parts) != 2)
+      return NULL;
+    for (gsize h = 0; h < G_N_ELEMENTS (hashes); h++) {
+      const char *hex = parts[1];
+
+      if (g_ascii_strcasecmp (parts[0], hashes[h].name) != 0)
+        continue;
+      if (strlen (hex) != hashes[h].bytes * 3 - 1)
+        return NULL;
+      for (gsize i = 0; hex[i] != '\0'; i++)
+        if (i % 3 == 2 ? hex[i] != ':' : !g_ascii_isxdigit (hex[i]))
+          return NULL;
+      {
+        g_autofree char *upper = g_ascii_strup (hex, -1);
+
+        return g_strconcat (hashes[h].name, " ", upper, NULL);
+      }
+    }
+    return NULL;
+  }
+  return NULL;
+}
+
+/* RFC 4145 4: a=setup, media level first; NULL when absent or unknown. */
+static char *
+parse_setup (sdp_message_t *sdp, int pos_media)
+{
+  static const char *const roles[] = { "active", "passive", "actpass", "holdconn" };
+  int levels[] = { pos_media, -1 };
+
+  for (gsize l = 0; l < G_N_ELEMENTS (levels); l++) {
+    const sdp_attribute_t *attr = find_attribute (sdp, levels[l], "setup");
+
+    if (attr == NULL || attr->a_att_value == NULL)
+      continue;
+    for (gsize r = 0; r < G_N_ELEMENTS (roles); r++)
+      if (g_ascii_strncasecmp (attr->a_att_value, roles[r], strlen (roles[r])) == 0)
+        return g_strdup (roles[r]);
+    return NULL;
+  }
+  return NULL;
 }
 
 /* Media-level attribute first, then session level (RFC 4566 6). */
@@ -504,5 +581,8 @@ zc_sdp_parse (const char *body, GError **error)
     return NULL;
   parse_rtcp (session, sdp, pos);
   parse_ice (session, sdp, pos);
+  session->fingerprint = parse_fingerprint (sdp, pos);
+  session->setup = parse_setup (sdp, pos);
+  session->has_crypto = find_attribute (sdp, pos, "crypto") != NULL;
   return g_steal_pointer (&session);
 }

@@ -88,7 +88,8 @@ zc_sdp_print (const ZcSdpLocal *local,
               const GPtrArray *codecs,
               ZcMediaDirection direction,
               gboolean rtcp_mux,
-              gboolean ice)
+              gboolean ice,
+              const char *setup)
 {
   g_auto (GStrv) address_parts = NULL;
   const char *address;
@@ -157,6 +158,11 @@ zc_sdp_print (const ZcSdpLocal *local,
       sdp_message_a_attribute_add (sdp, pos, os ("rtcp"), osf ("%u", local->rtcp_port));
     if (rtcp_mux)
       sdp_message_a_attribute_add (sdp, pos, os ("rtcp-mux"), NULL);
+    /* RFC 5763 5, RFC 8842 5.2: our certificate and the DTLS role. */
+    if (local->fingerprint != NULL && setup != NULL) {
+      sdp_message_a_attribute_add (sdp, pos, os ("fingerprint"), os (local->fingerprint));
+      sdp_message_a_attribute_add (sdp, pos, os ("setup"), os (setup));
+    }
     /* RFC 8839 4.4.1.1.2: only the accepted stream carries ICE. */
     if (ice && local->ice_attributes != NULL)
       add_ice_attributes (sdp, pos, local->ice_attributes);
@@ -198,10 +204,10 @@ zc_sdp_build_offer (const ZcSdpLocal *local)
   audio = g_new0 (ZcSdpMedia, 1);
   audio->type = g_strdup ("audio");
   audio->port = local->rtp_port;
-  audio->proto = g_strdup ("RTP/AVP");
+  audio->proto = g_strdup (local->proto != NULL ? local->proto : "RTP/AVP");
   audio->fmts = g_new0 (char *, 1);
   g_ptr_array_add (media, audio);
 
   /* RFC 5761 5.1.1: offer rtcp-mux, the answer says whether it is used. */
-  return zc_sdp_print (local, media, 0, codecs, local->direction, !local->no_rtcp_mux, TRUE);
+  return zc_sdp_print (local, media, 0, codecs, local->direction, !local->no_rtcp_mux, TRUE, "actpass");
 }

@@ -34,6 +34,9 @@ struct _ZcSdpSession {
   GPtrArray *codecs;    /* ZcCodec* */
   GPtrArray *media;     /* ZcSdpMedia*, every m= line in order */
   ZcCodec *chosen;
+  char *fingerprint;    /* RFC 8122 a=fingerprint, "sha-256 AB:CD:...", or NULL */
+  char *setup;          /* RFC 4145 a=setup role, or NULL */
+  gboolean has_crypto;  /* RFC 4568 a=crypto (SDES) on the audio stream */
 };
 
 /* A codec we can send and receive (the table is in sdp-codecs.c). */
@@ -79,14 +82,17 @@ char *zc_sdp_codec_names (const GPtrArray *known);
 /* sdp-print.c */
 /* Prints a session description from our side: @media are the m= lines
  * (the audio one at @audio_index gets @codecs and the attributes, every
- * other one is printed as it is, rejected ones with port 0). */
+ * other one is printed as it is, rejected ones with port 0).  @setup:
+ * the a=setup role written with local->fingerprint; NULL writes
+ * neither. */
 char *zc_sdp_print (const ZcSdpLocal *local,
                     const GPtrArray *media,
                     guint audio_index,
                     const GPtrArray *codecs,
                     ZcMediaDirection direction,
                     gboolean rtcp_mux,
-                    gboolean ice);
+                    gboolean ice,
+                    const char *setup);
 
 static inline gboolean
 zc_sdp_direction_sends (ZcMediaDirection d)

@@ -70,6 +70,8 @@ zc_sdp_session_free (ZcSdpSession *session)
   g_free (session->rtcp_address);
   g_free (session->ice_ufrag);
   g_free (session->ice_pwd);
+  g_free (session->fingerprint);
+  g_free (session->setup);
   g_ptr_array_unref (session->ice_candidates);
   g_ptr_array_unref (session->codecs);
   g_ptr_array_unref (session->media);
@@ -196,4 +198,33 @@ zc_sdp_session_find_telephone_event (const ZcSdpSession *session, guint clock_ra
       return codec;
   }
   return NULL;
+}
+
+const char *
+zc_sdp_session_get_proto (const ZcSdpSession *session)
+{
+  const ZcSdpMedia *audio;
+
+  if (session->audio_index >= session->media->len)
+    return NULL;
+  audio = g_ptr_array_index (session->media, session->audio_index);
+  return audio->proto;
+}
+
+const char *
+zc_sdp_session_get_fingerprint (const ZcSdpSession *session)
+{
+  return session->fingerprint;
+}
+
+const char *
+zc_sdp_session_get_setup (const ZcSdpSession *session)
+{
+  return session->setup;
+}
+
+gboolean
+zc_sdp_session_has_crypto (const ZcSdpSession *session)
+{
+  return session->has_crypto;
 }

@@ -45,6 +45,10 @@ GQuark zc_sdp_error_quark (void);
  * "pcmu", "pcma".  For the configuration parser. */
 gboolean zc_sdp_codec_name_is_known (const char *name);
 
+/* The six RTP profiles we read (RTP/AVP, RTP/AVPF, RTP/SAVP, RTP/SAVPF,
+ * UDP/TLS/RTP/SAVP, UDP/TLS/RTP/SAVPF): TRUE for the four SRTP ones. */
+gboolean zc_sdp_proto_is_secure (const char *proto);
+
 /* What this side puts in an offer or an answer. */
 typedef struct {
   const char *user;                /* o= username; "-" when NULL, empty or not a token */
@@ -81,6 +85,14 @@ typedef struct {
                                     * for a media layer that keeps RTCP on its
                                     * own port.  FALSE: offers carry it and
                                     * answers repeat it when offered. */
+  const char *proto;               /* the offer's m= profile; NULL = RTP/AVP.
+                                    * An answer always repeats the offer's. */
+  const char *fingerprint;         /* DTLS-SRTP (RFC 5763): our certificate's
+                                    * "sha-256 AB:CD:..." for a=fingerprint,
+                                    * with a=setup:actpass in offers (RFC 8842
+                                    * 5.2; RFC 8643 over RTP/AVP too) and
+                                    * a=setup:active in answers to offers that
+                                    * carry one; NULL = no DTLS (plain RTP) */
 } ZcSdpLocal;
 
 /* One parsed (or built) session description, reduced to what a one-audio-
@@ -134,6 +146,20 @@ const char *const *zc_sdp_session_get_ice_candidates (const ZcSdpSession *sessio
 /* The peer can do ICE on the audio stream: ice-ufrag, ice-pwd and at least
  * one candidate.  FALSE: plain RFC 3264 media to the c=/m= address. */
 gboolean zc_sdp_session_has_ice (const ZcSdpSession *session);
+/* DTLS-SRTP and SDES on the audio stream.  The m= profile of the audio
+ * stream ("RTP/AVP", "UDP/TLS/RTP/SAVPF", ...).  a=fingerprint (RFC 8122,
+ * media level else session level) as "<hash> <HEX:HEX:...>" with the hash
+ * in lower case (sha-1, sha-224, sha-256, sha-384, sha-512) and the value
+ * in upper case, NULL when absent or malformed; RFC 8643 lets it come
+ * with RTP/AVP too (opportunistic DTLS-SRTP).  a=setup's role ("active",
+ * "passive", "actpass", "holdconn") or NULL.  Whether an a=crypto (RFC
+ * 4568 SDES) line is there: zcall never accepts SDES keys over
+ * unprotected signalling, but needs to know that a peer offered only
+ * those. */
+const char *zc_sdp_session_get_proto (const ZcSdpSession *session);
+const char *zc_sdp_session_get_fingerprint (const ZcSdpSession *session);
+const char *zc_sdp_session_get_setup (const ZcSdpSession *session);
+gboolean zc_sdp_session_has_crypto (const ZcSdpSession *session);
 /* The audio formats we could name, in m= order (telephone-event included).
  * Dynamic payload types without an a=rtpmap are left out.  Element type:
  * ZcCodec*, owned by the session. */
@@ -170,7 +196,9 @@ ZcSdpSession *zc_sdp_parse (const char *body, GError **error);
  * what it needs of the offer. */
 typedef struct _ZcSdpAgreement ZcSdpAgreement;
 /* @codecs: our configured codec names (ZcSdpLocal.codecs).  NULL with
- * ZC_SDP_ERROR_NO_COMMON_CODEC as zc_sdp_negotiate_answer() fails. */
+ * ZC_SDP_ERROR_NO_COMMON_CODEC as zc_sdp_negotiate_answer() fails, and
+ * for an SRTP profile without a=fingerprint (SDES keys, RFC 4568, sent in
+ * the clear are never accepted): the caller answers 488. */
 ZcSdpAgreement *zc_sdp_agree (const ZcSdpSession *offer, const char *const *codecs, GError **error);
 /* The codec to send with: the offerer's PT and a=fmtp. */
 const ZcCodec *zc_sdp_agreement_get_codec (const ZcSdpAgreement *agreement);

@@ -38,6 +38,7 @@ struct _Fixture {
   ZcPeerTable *peers;
   ZcSipUa *ua;
   ZcCalls *calls;
+  ZcIdentity *identity;
   GPtrArray *sent;            /* char*: every message the UA sent */
   GPtrArray *events;          /* char*: "event:state" as the observer saw them */
   FakeStream *stream;         /* the newest live stream */
@@ -275,12 +276,23 @@ setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   zc_calls_set_local_address_func (f->calls, local_address, NULL);
   zc_calls_set_media_ops (f->calls, &fake_ops);
   zc_calls_set_timers (f->calls, &timers);
+  /* The agent hands its key to the calls; here one in the test's own
+   * state directory (G_TEST_OPTION_ISOLATE_DIRS). */
+  {
+    g_autofree char *dir = g_build_filename (g_get_user_state_dir (), "zcall", NULL);
+    g_autoptr (GError) error = NULL;
+
+    f->identity = zc_identity_load_or_create (dir, "alice", &error);
+    g_assert_no_error (error);
+    zc_calls_set_identity (f->calls, f->identity);
+  }
 }
 
 static void
 teardown (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
   zc_calls_free (f->calls);
+  g_clear_pointer (&f->identity, zc_identity_free);
   zc_sip_ua_free (f->ua);
   zc_peer_table_free (f->peers);
   zc_config_free (f->config);
@@ -559,6 +571,32 @@ test_incompatible (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (f->streams, ==, 0);
 }
 
+/* [security] media-encryption=required: a plain offer is refused before
+ * anything is gathered for it; SDES keys (RTP/SAVP with a=crypto) never
+ * are accepted, whatever the policy. */
+static void
+test_encryption_required (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  f->config->media_encryption = ZC_MEDIA_ENCRYPTION_REQUIRED;
+  incoming (f, "er1", offer_pcmu, FALSE);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 488 "));
+  g_assert_cmpstr (call_by_id (f, "1")->end_reason, ==, "incompatible media");
+  g_assert_cmpuint (f->streams, ==, 0);
+}
+
+static void
+test_sdes_declined (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const char offer_sdes[] = "v=0\r\no=- 1 1 IN IP4 " PEER "\r\ns=-\r\nc=IN IP4 " PEER "\r\nt=0 0\r\n"
+                                   "m=audio 4000 RTP/SAVP 0\r\n"
+                                   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+
+  incoming (f, "sd1", offer_sdes, FALSE);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 488 "));
+  g_assert_cmpstr (call_by_id (f, "1")->end_reason, ==, "incompatible media");
+  g_assert_cmpuint (f->streams, ==, 0);
+}
+
 static void
 test_cancel_ringing (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
@@ -815,13 +853,15 @@ test_hangup_all_beyond_history (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 #define ADD(path, fn) g_test_add ("/calls/" path, Fixture, NULL, setup, fn, teardown)
   ADD ("outgoing", test_outgoing);
   ADD ("incoming-answer", test_incoming_answer);
   ADD ("decline", test_decline);
   ADD ("busy", test_busy);
   ADD ("dnd", test_dnd);
+  ADD ("encryption-required", test_encryption_required);
+  ADD ("sdes-declined", test_sdes_declined);
   ADD ("incompatible", test_incompatible);
   ADD ("cancel-ringing", test_cancel_ringing);
   ADD ("ring-timeout", test_ring_timeout);

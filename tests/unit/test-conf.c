@@ -98,6 +98,8 @@ test_defaults (void)
   g_assert_cmpuint (config->keepalive_interval_s, ==, 25);
   g_assert_cmpint (config->keepalive_method, ==, ZC_KEEPALIVE_CRLF);
   g_assert_false (config->ice_tcp);
+  /* Between zcall agents never plain; plain only with peers that cannot encrypt. */
+  g_assert_cmpint (config->media_encryption, ==, ZC_MEDIA_ENCRYPTION_REQUIRED_FOR_ZCALL);
 }
 
 static void
@@ -114,7 +116,8 @@ test_full_file (Fixture *f, gconstpointer data G_GNUC_UNUSED)
                                       "echo-tail-ms=120\ndenoise=false\nagc=yes\n"
                                       "[media]\ncodecs=PCMA, opus,pcma\n"
                                       "media-timeout=1.5\nopus-bitrate=64000\nopus-dtx=true\nopus-bandwidth=Fullband\njitter-buffer=100\n"
-                                      "rtp-port-min=40000\nrtp-port-max=40100\n",
+                                      "rtp-port-min=40000\nrtp-port-max=40100\n"
+                                      "[security]\nmedia-encryption=Required\n",
                                       &error);
 
   g_assert_no_error (error);
@@ -131,6 +134,7 @@ test_full_file (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (config->capture_device, ==, "hw:1");
   g_assert_cmpstr (config->playback_device, ==, "pulse");
   g_assert_cmpstr (config->ring_device, ==, "spk");
+  g_assert_cmpint (config->media_encryption, ==, ZC_MEDIA_ENCRYPTION_REQUIRED);
   g_assert_false (config->echo_cancel);
   g_assert_cmpuint (config->echo_tail_ms, ==, 120);
   g_assert_false (config->denoise);
@@ -408,6 +412,8 @@ test_invalid_values (Fixture *f, gconstpointer data G_GNUC_UNUSED)
     { "[media]\nopus-dtx=sometimes\n", ":2: [media] opus-dtx: “sometimes” is not a boolean" },
     { "[media]\nopus-bandwidth=16000\n",
       ":2: [media] opus-bandwidth: “16000” is not narrowband, mediumband, wideband, super-wideband or fullband" },
+    { "[security]\nmedia-encryption=sdes\n",
+      ":2: [security] media-encryption: “sdes” is not required-for-zcall or required" },
     { "[media]\njitter-buffer=19\n", ":2: [media] jitter-buffer: “19” is not a jitter buffer depth" },
     { "[media]\njitter-buffer=1001\n", ":2: [media] jitter-buffer:" },
     { "[media]\nrtp-port-min=1022\n", ":2: [media] rtp-port-min: “1022” is not a port number (1024-65535)" },

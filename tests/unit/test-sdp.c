@@ -1261,6 +1261,128 @@ test_ice_malformed (void)
   g_assert_cmpstr (zc_sdp_session_get_rtcp_address (m), ==, "2001:db8::1");
 }
 
+/* ---- DTLS-SRTP (RFC 5763, RFC 8842, RFC 8643) and SDES ------------------------------ */
+
+#define FP_A "sha-256 93:16:9D:7A:B5:6D:6D:F6:D2:33:37:00:9F:6F:9C:DF:EF:50:37:3C:C6:FA:58:C2:0F:64:B5:1D:9F:7E:A3:7C"
+
+/* baresip 1.0 with mediaenc=dtls_srtp, linphone 5 with media_encryption=dtls. */
+static const char baresip_dtls_offer[] =
+  "v=0\r\no=- 1 2 IN IP4 198.18.0.9\r\ns=-\r\nc=IN IP4 198.18.0.9\r\nt=0 0\r\n"
+  "a=tool:baresip 1.0.0\r\n"
+  "m=audio 10000 UDP/TLS/RTP/SAVPF 0 101\r\n"
+  "a=rtpmap:101 telephone-event/8000\r\n"
+  "a=fingerprint:SHA-256 93:16:9d:7a:b5:6d:6d:f6:d2:33:37:00:9f:6f:9c:df:ef:50:37:3c:c6:fa:58:c2:0f:64:b5:1d:9f:7e:a3:7c\r\n"
+  "a=setup:actpass\r\na=rtcp-mux\r\na=sendrecv\r\n";
+static const char linphone_dtls_offer[] =
+  "v=0\r\no=bob 1 2 IN IP4 198.18.0.8\r\ns=Talk\r\nc=IN IP4 198.18.0.8\r\nt=0 0\r\n"
+  "a=fingerprint:SHA-256 93:16:9D:7A:B5:6D:6D:F6:D2:33:37:00:9F:6F:9C:DF:EF:50:37:3C:C6:FA:58:C2:0F:64:B5:1D:9F:7E:A3:7C\r\n"
+  "m=audio 7078 UDP/TLS/RTP/SAVP 0 8 101\r\n"
+  "a=rtpmap:101 telephone-event/8000\r\n"
+  "a=setup:actpass\r\na=rtcp-mux\r\n";
+static const char sdes_offer[] =
+  "v=0\r\no=- 1 2 IN IP4 198.18.0.9\r\ns=-\r\nc=IN IP4 198.18.0.9\r\nt=0 0\r\n"
+  "m=audio 10000 RTP/SAVP 0\r\n"
+  "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+
+static void
+test_dtls_parse (void)
+{
+  g_autoptr (ZcSdpSession) b = parse_ok (baresip_dtls_offer);
+  g_autoptr (ZcSdpSession) l = parse_ok (linphone_dtls_offer);
+  g_autoptr (ZcSdpSession) s = parse_ok (sdes_offer);
+  g_autoptr (ZcSdpSession) plain = parse_ok (baresip_offer);
+  static const char *const bad[] = {
+    "a=fingerprint:sha-256 93:16\r\n",                    /* too short for SHA-256 */
+    "a=fingerprint:md5 93:16:9D:7A:B5:6D:6D:F6:D2:33:37:00:9F:6F:9C:DF\r\n", /* RFC 8122 5: not for DTLS */
+    "a=fingerprint:sha-1 93-16-9D-7A-B5-6D-6D-F6-D2-33-37-00-9F-6F-9C-DF-EF-50-37-3C\r\n",
+    "a=fingerprint:sha-256\r\n",
+  };
+
+  /* The profile, the case-folded fingerprint, media level and session level. */
+  g_assert_cmpstr (zc_sdp_session_get_proto (b), ==, "UDP/TLS/RTP/SAVPF");
+  g_assert_cmpstr (zc_sdp_session_get_fingerprint (b), ==, FP_A);
+  g_assert_cmpstr (zc_sdp_session_get_setup (b), ==, "actpass");
+  g_assert_cmpuint (zc_sdp_session_get_port (b), ==, 10000);
+  g_assert_cmpstr (zc_sdp_session_get_fingerprint (l), ==, FP_A);
+  g_assert_cmpstr (zc_sdp_session_get_proto (l), ==, "UDP/TLS/RTP/SAVP");
+  g_assert_true (zc_sdp_proto_is_secure ("RTP/SAVPF"));
+  g_assert_false (zc_sdp_proto_is_secure ("RTP/AVP"));
+  g_assert_false (zc_sdp_proto_is_secure ("TCP/MRCPv2"));
+  /* SDES: parsed to be declined. */
+  g_assert_true (zc_sdp_session_has_crypto (s));
+  g_assert_null (zc_sdp_session_get_fingerprint (s));
+  g_assert_false (zc_sdp_session_has_crypto (plain));
+  g_assert_null (zc_sdp_session_get_fingerprint (plain));
+  g_assert_null (zc_sdp_session_get_setup (plain));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree char *body = g_strconcat ("v=0\r\no=- 1 2 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+                                         "m=audio 4000 RTP/AVP 0\r\n",
+                                         bad[i], "a=setup:bogus\r\n", NULL);
+    g_autoptr (ZcSdpSession) m = parse_ok (body);
+
+    g_assert_null (zc_sdp_session_get_fingerprint (m));
+    g_assert_null (zc_sdp_session_get_setup (m));
+  }
+}
+
+static void
+test_dtls_offer_answer (void)
+{
+  ZcSdpLocal local = local_for ("192.168.1.5", 40000, default_codecs);
+  g_autofree char *plain_offer = zc_sdp_build_offer (&local);
+  g_autofree char *offer = NULL, *savpf_offer = NULL, *answer = NULL, *plain_answer = NULL;
+  g_autoptr (ZcSdpSession) parsed = NULL, b = parse_ok (baresip_dtls_offer), plain = parse_ok (baresip_offer);
+  g_autoptr (ZcSdpAgreement) agreement = NULL, plain_agreement = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* Without a certificate: no DTLS attribute at all. */
+  g_assert_null (strstr (plain_offer, "fingerprint"));
+  g_assert_null (strstr (plain_offer, "a=setup"));
+
+  /* RFC 8643: RTP/AVP with a=fingerprint and a=setup:actpass. */
+  local.fingerprint = FP_A;
+  offer = zc_sdp_build_offer (&local);
+  g_assert_nonnull (strstr (offer, "m=audio 40000 RTP/AVP "));
+  g_assert_nonnull (strstr (offer, "a=fingerprint:" FP_A "\r\n"));
+  g_assert_nonnull (strstr (offer, "a=setup:actpass\r\n"));
+  parsed = parse_ok (offer);
+  g_assert_cmpstr (zc_sdp_session_get_fingerprint (parsed), ==, FP_A);
+
+  local.proto = "UDP/TLS/RTP/SAVPF";
+  savpf_offer = zc_sdp_build_offer (&local);
+  g_assert_nonnull (strstr (savpf_offer, "m=audio 40000 UDP/TLS/RTP/SAVPF "));
+  local.proto = NULL;
+
+  /* RFC 8842 5.2: the answerer is active, in the offer's profile. */
+  agreement = zc_sdp_agree (b, default_codecs, &error);
+  g_assert_no_error (error);
+  answer = zc_sdp_agreement_print_answer (agreement, &local);
+  g_assert_nonnull (strstr (answer, "m=audio 40000 UDP/TLS/RTP/SAVPF 0"));
+  g_assert_nonnull (strstr (answer, "a=fingerprint:" FP_A "\r\n"));
+  g_assert_nonnull (strstr (answer, "a=setup:active\r\n"));
+
+  /* An offer without a fingerprint gets none back: plain RTP. */
+  plain_agreement = zc_sdp_agree (plain, default_codecs, &error);
+  g_assert_no_error (error);
+  plain_answer = zc_sdp_agreement_print_answer (plain_agreement, &local);
+  g_assert_null (strstr (plain_answer, "fingerprint"));
+  g_assert_null (strstr (plain_answer, "a=setup"));
+}
+
+static void
+test_dtls_sdes_declined (void)
+{
+  g_autoptr (ZcSdpSession) s = parse_ok (sdes_offer);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZcSdpAgreement) agreement = zc_sdp_agree (s, default_codecs, &error);
+
+  /* SDES keys over unprotected SIP: 488, never accepted. */
+  g_assert_null (agreement);
+  g_assert_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC);
+  g_assert_nonnull (strstr (error->message, "a=crypto"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1289,6 +1411,9 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/answer/directions", test_negotiate_directions);
   g_test_add_func ("/sdp/answer/hold-resume", test_hold_resume);
   g_test_add_func ("/sdp/apply/round-trip", test_round_trip);
+  g_test_add_func ("/sdp/dtls/parse", test_dtls_parse);
+  g_test_add_func ("/sdp/dtls/offer-answer", test_dtls_offer_answer);
+  g_test_add_func ("/sdp/dtls/sdes-declined", test_dtls_sdes_declined);
   g_test_add_func ("/sdp/apply/foreign-answers", test_apply_foreign_answers);
   g_test_add_func ("/sdp/apply/errors", test_apply_errors);
   g_test_add_func ("/sdp/ice/offer", test_ice_offer);
