@@ -593,6 +593,10 @@ drain_events (ZcRtpSession *session)
           rb = rtcp_SR_get_report_block (m, 0);
         else if (rtcp_is_RR (m))
           rb = rtcp_RR_get_report_block (m, 0);
+        /* oRTP bounds the block by the packet's length field, not by the
+         * bytes that came: a forged length made us read past the datagram. */
+        if (rb != NULL && (const guint8 *) (rb + 1) > m->b_wptr)
+          rb = NULL;
         if (rb == NULL || report_block_get_ssrc (rb) != our_ssrc)
           continue;
         session->remote_loss_pct = report_block_get_fraction_lost (rb) * 100.0 / 256.0;

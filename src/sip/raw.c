@@ -244,9 +244,12 @@ zc_sip_raw_inspect (const char *data, gsize len, ZcSipRawInfo *info)
       return;
     }
     if (n > 3) {
+      /* Joined before parts[1] is freed: the join reads it. */
+      char *uri = g_strjoinv (" ", parts + 1);
+
       malformed_line = TRUE;
       g_free (parts[1]);
-      parts[1] = g_strjoinv (" ", parts + 1);
+      parts[1] = uri;
       parts[1][strlen (parts[1]) - strlen (parts[n - 1]) - 1] = '\0';
       g_free (parts[2]);
       parts[2] = g_strdup (parts[n - 1]);
