@@ -100,6 +100,7 @@ typedef struct {
   gboolean no_echo;       /* nothing from the speaker reaches the microphone */
   gboolean tones;         /* 440 Hz far, 1 kHz near instead of speech */
   gdouble floor_median_db; /* what test_speech_echo() asserts */
+  gboolean meets_targets;  /* ... and the issue's targets too */
 } Scenario;
 
 /* Early reflections, about -6 dB overall (tests/unit/test-aec.c's room). */
@@ -307,7 +308,9 @@ measure (const Run *run, gdouble from_s, gdouble to_s)
 
 /* ---- tests ----------------------------------------------------------- */
 
-static const ZcAecConfig shipped = { .rate_hz = RATE_HZ, .echo_cancel = TRUE };
+/* The defaults (zcall.conf(5) [audio]): denoise=true also runs speexdsp's
+ * residual echo suppressor at full strength (aec.c). */
+static const ZcAecConfig shipped = { .rate_hz = RATE_HZ, .echo_cancel = TRUE, .denoise = TRUE };
 
 static gboolean
 have_speech (void)
@@ -360,8 +363,12 @@ test_speech_echo (gconstpointer data)
     g_assert_cmpuint (f.dt_blocks, >=, 10);
     g_assert_cmpfloat (f.near_loss_db, <=, TARGET_NEAR_LOSS_DB);
   }
-  if (f.median < TARGET_MEDIAN_DB || f.p5 < TARGET_P5_DB)
+  if (sc->meets_targets) {
+    g_assert_cmpfloat (f.median, >=, TARGET_MEDIAN_DB);
+    g_assert_cmpfloat (f.p5, >=, TARGET_P5_DB);
+  } else if (f.median < TARGET_MEDIAN_DB || f.p5 < TARGET_P5_DB) {
     g_test_incomplete ("short of issue 13's targets (median >= 30 dB, 95 % of blocks >= 20 dB)");
+  }
 }
 
 /* The echo path moves from 50 to 150 ms at 8 s: within 1 s every 500 ms
@@ -437,16 +444,19 @@ test_no_echo (gconstpointer data)
     g_assert_cmpfloat (worst, <=, 0.5);
 }
 
-/* Floors: measured, less 3 dB (the canceller before issue 13 measured 2
- * to 18 dB median in these cases). */
+/* Floors: measured, less about 3 dB.  The canceller before issue 13
+ * measured 2.6 to 27.5 dB median, 0.3 to 1.7 dB 5th percentile and 5 to 18
+ * resets in these cases.  Without drift the issue's targets are met and
+ * asserted; with drift they are not yet (the filter takes seconds to
+ * settle once the drift is found). */
 static const Scenario cases[] = {
-  { .path_ms = 50, .change_at_s = 1e9, .floor_median_db = 36 },
-  { .path_ms = 150, .change_at_s = 1e9, .floor_median_db = 32 },
-  { .path_ms = 50, .change_at_s = 1e9, .drift_ppm = 200, .floor_median_db = 35 },
+  { .path_ms = 50, .change_at_s = 1e9, .floor_median_db = 40, .meets_targets = TRUE },
+  { .path_ms = 150, .change_at_s = 1e9, .floor_median_db = 38, .meets_targets = TRUE },
+  { .path_ms = 50, .change_at_s = 1e9, .drift_ppm = 200, .floor_median_db = 40 },
   { .path_ms = 150, .change_at_s = 1e9, .drift_ppm = 200, .floor_median_db = 15 },
-  { .path_ms = 50, .change_at_s = 1e9, .double_talk = TRUE, .floor_median_db = 28 },
-  { .path_ms = 150, .change_at_s = 1e9, .double_talk = TRUE, .floor_median_db = 26 },
-  { .path_ms = 50, .change_at_s = 1e9, .drift_ppm = 200, .double_talk = TRUE, .floor_median_db = 16 },
+  { .path_ms = 50, .change_at_s = 1e9, .double_talk = TRUE, .floor_median_db = 39, .meets_targets = TRUE },
+  { .path_ms = 150, .change_at_s = 1e9, .double_talk = TRUE, .floor_median_db = 34, .meets_targets = TRUE },
+  { .path_ms = 50, .change_at_s = 1e9, .drift_ppm = 200, .double_talk = TRUE, .floor_median_db = 19 },
   { .path_ms = 150, .change_at_s = 1e9, .drift_ppm = 200, .double_talk = TRUE, .floor_median_db = 9 },
 };
 static const Scenario no_echo_speech = { .no_echo = TRUE, .change_at_s = 1e9 };
