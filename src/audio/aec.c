@@ -49,6 +49,10 @@
 #define ALIGN_FORGET 0.95
 #define ALIGN_MIN_READINGS 4
 #define ALIGN_MAX_PPM 1000.0
+/* ... and the most the readings may stray from that line, samples (RMS). */
+#define ALIGN_MAX_RESIDUAL 2.0
+/* Readings ignored after zc_aec_reset() (see align_update()). */
+#define ALIGN_HOLDOFF 16
 /* A peak that moved more than this since the last reading is a new echo
  * path, not drift: follow it without steering, samples. */
 #define ALIGN_JUMP 24
@@ -93,7 +97,8 @@ struct _ZcAec {
   gboolean locked;                  /* the filter has shown where the echo is */
   gdouble peak_last;                /* where the filter's peak was last seen, samples */
   guint reg_n;                      /* readings in the regression since it started */
-  gdouble reg_w, reg_t, reg_l, reg_tt, reg_tl; /* its weighted sums */
+  guint holdoff;                    /* readings to ignore after a reset */
+  gdouble reg_w, reg_t, reg_l, reg_tt, reg_tl, reg_ll; /* its weighted sums */
   gdouble erle_in, erle_out;        /* smoothed energies for the ERLE estimate */
 };
 
@@ -245,6 +250,7 @@ restart_filter (ZcAec *aec)
     speex_echo_state_reset (aec->echo);
   aec->notch_mem[0] = aec->notch_mem[1] = 0;
   aec->locked = FALSE;
+  aec->holdoff = ALIGN_HOLDOFF;
   aec->erle_in = aec->erle_out = 0;
   aec->resets++;
 }
@@ -342,7 +348,7 @@ static void
 align_update (ZcAec *aec)
 {
   gint64 best = 0;
-  gdouble best_v = 0, num = 0, den = 0, total = 0, peak, lag, t, slope;
+  gdouble best_v = 0, num = 0, den = 0, total = 0, peak, lag, t, slope, resid;
 
   if (aec->align_power / (ALIGN_FRAMES * aec->frame_size) < ALIGN_MIN_POWER)
     return;
@@ -369,13 +375,18 @@ align_update (ZcAec *aec)
   peak = num / den;
   /* Where the echo would be without our resampling. */
   lag = peak + aec->shift;
-  if (!aec->locked || fabs (peak - aec->peak_last) > ALIGN_JUMP) {
+  /* After zc_aec_reset() the filter grows back towards an echo the
+   * re-priming put a little off where it was, and its peak slides there
+   * over a second or two: not drift. */
+  if (aec->holdoff > 0)
+    aec->holdoff--;
+  if (!aec->locked || aec->holdoff > 0 || fabs (peak - aec->peak_last) > ALIGN_JUMP) {
     /* A first reading or a new echo path: start the regression again,
      * keeping the drift found so far. */
     aec->locked = TRUE;
     aec->peak_last = peak;
     aec->reg_n = 0;
-    aec->reg_w = aec->reg_t = aec->reg_l = aec->reg_tt = aec->reg_tl = 0;
+    aec->reg_w = aec->reg_t = aec->reg_l = aec->reg_tt = aec->reg_tl = aec->reg_ll = 0;
     return;
   }
   aec->peak_last = peak;
@@ -387,12 +398,22 @@ align_update (ZcAec *aec)
   aec->reg_l = aec->reg_l * ALIGN_FORGET + lag;
   aec->reg_tt = aec->reg_tt * ALIGN_FORGET + t * t;
   aec->reg_tl = aec->reg_tl * ALIGN_FORGET + t * lag;
+  aec->reg_ll = aec->reg_ll * ALIGN_FORGET + lag * lag;
   if (++aec->reg_n < ALIGN_MIN_READINGS)
     return;
   den = aec->reg_w * aec->reg_tt - aec->reg_t * aec->reg_t;
   if (den <= 0)
     return;
-  slope = (aec->reg_w * aec->reg_tl - aec->reg_t * aec->reg_l) / den / (ALIGN_FRAMES * aec->frame_size);
+  slope = (aec->reg_w * aec->reg_tl - aec->reg_t * aec->reg_l) / den;
+  /* Drift puts the readings on a line; a filter moving over to a new
+   * echo path (an xrun re-primed the reference a fraction of a
+   * millisecond off) moves its peak along a curve, and taken for drift
+   * it would keep the filter from ever settling. */
+  resid = (aec->reg_ll - aec->reg_l * aec->reg_l / aec->reg_w
+           - slope * slope * (aec->reg_tt - aec->reg_t * aec->reg_t / aec->reg_w)) / aec->reg_w;
+  if (resid > ALIGN_MAX_RESIDUAL * ALIGN_MAX_RESIDUAL)
+    return;
+  slope /= ALIGN_FRAMES * aec->frame_size;
   slope = CLAMP (slope, -ALIGN_MAX_PPM * 1e-6, ALIGN_MAX_PPM * 1e-6);
   aec->step = 1 - slope;
 }

@@ -20,6 +20,9 @@
  * late: a late reference cannot be cancelled at all, an early one only
  * costs that much of the tail (aec.h), ms. */
 #define REFERENCE_MARGIN_MS 30
+/* A re-priming within this of the last one keeps the canceller's filter
+ * (loop_reprime()), ms. */
+#define REPRIME_KEEP_MS 2
 /* A running device that delivers nothing for this long is given up on and
  * reopened, ms.  Not shorter: a PulseAudio sink that was idle at a long
  * latency can take over a second to serve a new low-latency stream. */
@@ -68,7 +71,7 @@ struct _ZcAudioEngine {
   atomic_bool realtime, running;
   /* The canceller's state (publish_aec_stats()), and the reference delay
    * the last priming set, microseconds. */
-  _Atomic guint64 aec_diverged_frames;
+  _Atomic guint64 aec_diverged_frames, aec_filter_resets;
   atomic_bool aec_locked;
   _Atomic gint64 aec_echo_delay_us, aec_drift_ppb, aec_erle_mdb, reference_delay_us;
 };
@@ -176,6 +179,8 @@ typedef struct {
   gboolean reprime;
   guint stall_ms;
   guint64 silence_acc; /* playback-paced: device frames * codec rate not yet sent as silence */
+  gboolean primed_once;
+  guint64 primed_delay; /* the last priming's delay, codec samples */
 } Loop;
 
 /* Give @d up: hand it to the device thread to close, ask for a new one. */
@@ -263,7 +268,7 @@ static void
 loop_reprime (Loop *l)
 {
   ZcAudioEngine *e = l->e;
-  guint64 delay = 0; /* codec samples */
+  guint64 delay = 0, moved; /* codec samples */
 
   l->reprime = FALSE;
   zc_ring_skip (e->reference, zc_ring_get_fill (e->reference));
@@ -299,7 +304,17 @@ loop_reprime (Loop *l)
       left -= chunk;
     }
   }
-  zc_aec_reset (e->aec);
+  /* A re-priming that lines the reference up where it was (an xrun, the
+   * same devices) keeps what the canceller learned: resetting it costs
+   * about a second of echo even when nothing moved, and keeping it costs
+   * no more than resetting when the alignment moved by a millisecond or
+   * two (tests/unit/test-aec-speech.c, /aec-speech/reprime).  Further off,
+   * start the filter again: speexdsp re-adapts to a moved echo slowly. */
+  moved = delay > l->primed_delay ? delay - l->primed_delay : l->primed_delay - delay;
+  if (!l->primed_once || moved > (guint64) e->codec_rate_hz * REPRIME_KEEP_MS / 1000)
+    zc_aec_reset (e->aec);
+  l->primed_once = TRUE;
+  l->primed_delay = delay;
   atomic_fetch_add_explicit (&e->aec_resets, 1, memory_order_relaxed);
 }
 
@@ -312,6 +327,7 @@ publish_aec_stats (ZcAudioEngine *e)
 
   zc_aec_get_stats (e->aec, &st);
   atomic_store_explicit (&e->aec_diverged_frames, st.diverged_frames, memory_order_relaxed);
+  atomic_store_explicit (&e->aec_filter_resets, st.resets, memory_order_relaxed);
   atomic_store_explicit (&e->aec_locked, st.locked, memory_order_relaxed);
   atomic_store_explicit (&e->aec_echo_delay_us, (gint64) (st.echo_delay_ms * 1000), memory_order_relaxed);
   atomic_store_explicit (&e->aec_drift_ppb, (gint64) (st.drift_ppm * 1000), memory_order_relaxed);
@@ -678,6 +694,7 @@ zc_audio_engine_get_stats (ZcAudioEngine *e, ZcAudioEngineStats *stats)
   stats->reference_misses = atomic_load (&e->reference_misses);
   stats->aec_resets = atomic_load (&e->aec_resets);
   stats->aec_diverged_frames = atomic_load (&e->aec_diverged_frames);
+  stats->aec_filter_resets = atomic_load (&e->aec_filter_resets);
   stats->aec_locked = atomic_load (&e->aec_locked);
   stats->aec_echo_delay_ms = atomic_load (&e->aec_echo_delay_us) / 1000.0;
   stats->aec_drift_ppm = atomic_load (&e->aec_drift_ppb) / 1000.0;

@@ -103,6 +103,7 @@ typedef struct {
   guint64 playback_backlog_reads;   /* ... over this many reads: the mean is delay */
   guint64 aec_resets;        /* re-primings of the reference after an xrun / reopen */
   /* The echo canceller (aec.h ZcAecStats); all zero with echo-cancel=false. */
+  guint64 aec_filter_resets; /* re-primings that also reset its filter (the delay moved) */
   guint64 aec_diverged_frames; /* frames its divergence guard sent out uncancelled */
   gboolean aec_locked;       /* it has found the echo: the next two are valid */
   gdouble aec_echo_delay_ms; /* the echo's delay after the primed reference */

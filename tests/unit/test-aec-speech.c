@@ -93,7 +93,7 @@ speak (const gchar *voice, const gchar *pitch, const gchar *text)
 
 typedef struct {
   guint path_ms;          /* acoustic delay, speaker to microphone */
-  guint path_after_ms;    /* after change_at_s */
+  gdouble path_after_ms;  /* after change_at_s */
   gdouble change_at_s;    /* > SECONDS: no change */
   gdouble drift_ppm;      /* capture clock against playback clock */
   gboolean double_talk;   /* a near-end talker too */
@@ -101,6 +101,7 @@ typedef struct {
   gboolean tones;         /* 440 Hz far, 1 kHz near instead of speech */
   gdouble floor_median_db; /* what test_speech_echo() asserts */
   gboolean meets_targets;  /* ... and the targets too */
+  gboolean reset_on_change; /* zc_aec_reset() at change_at_s, as the engine does on re-priming */
 } Scenario;
 
 /* Early reflections, about -6 dB overall (tests/unit/test-aec.c's room). */
@@ -196,8 +197,8 @@ run_scenario (const ZcAecConfig *config, const Scenario *sc)
    * that is reference position (j - lag) / (1 + drift). */
   for (gsize j = 0; j < run->n && !sc->no_echo; j++) {
     gdouble t = (gdouble) j / RATE_HZ;
-    guint path_ms = t < sc->change_at_s ? sc->path_ms : sc->path_after_ms;
-    gdouble lag = (gdouble) (MARGIN_MS + path_ms) * RATE_HZ / 1000;
+    gdouble path_ms = t < sc->change_at_s ? sc->path_ms : sc->path_after_ms;
+    gdouble lag = (MARGIN_MS + path_ms) * RATE_HZ / 1000;
 
     raw[j] = interpolate (run->far, run->n, ((gdouble) j - lag) / (1 + sc->drift_ppm * 1e-6));
   }
@@ -213,8 +214,11 @@ run_scenario (const ZcAecConfig *config, const Scenario *sc)
   /* The engine's reference ring, never dry: it hands over what the
    * canceller asks for. */
   for (gsize at = 0, ref_at = 0; at + frame <= run->n; at += frame) {
-    guint wanted = zc_aec_get_reference_wanted (aec);
+    guint wanted;
 
+    if (sc->reset_on_change && at == (gsize) (sc->change_at_s * RATE_HZ))
+      zc_aec_reset (aec);
+    wanted = zc_aec_get_reference_wanted (aec);
     g_assert_cmpuint (wanted, <=, ZC_AEC_MAX_REFERENCE (frame));
     zc_aec_process (aec, run->mic + at, ref_at + wanted <= run->n ? run->far + ref_at : NULL, run->out + at);
     ref_at += wanted;
@@ -373,16 +377,12 @@ test_speech_echo (gconstpointer data)
 
 /* The echo path moves from 50 to 150 ms at 8 s: within 1 s every 500 ms
  * of far-end speech must be 20 dB down again. */
-static void
-test_speech_path_change (void)
+static gdouble
+reconverge (const Scenario *sc, gdouble *worst_out)
 {
-  Scenario sc = { .path_ms = 50, .path_after_ms = 150, .change_at_s = 8 };
-  g_autoptr (Run) run = NULL;
+  g_autoptr (Run) run = run_scenario (&shipped, sc);
   gdouble back_s = 0, worst = G_MAXDOUBLE;
 
-  if (!have_speech ())
-    return;
-  run = run_scenario (&shipped, &sc);
   for (gdouble from = 8; from + 0.5 <= SECONDS; from += 0.1) {
     Figures f = measure (run, from, from + 0.5);
 
@@ -392,6 +392,51 @@ test_speech_path_change (void)
     if (f.median < 20)
       back_s = from + 0.5 - 8;
   }
+  *worst_out = worst;
+  return back_s;
+}
+
+/* An xrun: the engine re-primes the reference, a little off where it was
+ * or not at all, at 8 s.  Resetting the filter costs 0.8 s of echo even
+ * when nothing moved and saves nothing when it moved by a millisecond or
+ * two, so the engine keeps the filter within REPRIME_KEEP_MS; and the
+ * drift tracker must not take the filter's slide to the new alignment for
+ * drift (it did, and the echo never came back within 8 s). */
+static void
+test_speech_reprime (void)
+{
+  static const struct {
+    gdouble moved_ms;
+    gboolean reset;
+    gdouble max_s;
+  } cases[] = {
+    { 0, FALSE, 0.1 }, { 0, TRUE, 1.5 }, { 0.5, FALSE, 3.5 }, { 1, FALSE, 3.5 }, { 0.5, TRUE, 3.5 },
+    { 1, TRUE, 3.5 }, { 2, TRUE, 3.5 },
+  };
+
+  if (!have_speech ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    Scenario sc = { .path_ms = 50, .path_after_ms = 50 + cases[i].moved_ms, .change_at_s = 8,
+                    .reset_on_change = cases[i].reset };
+    gdouble worst, back_s = reconverge (&sc, &worst);
+
+    g_test_message ("re-primed at 8 s, %.1f ms off, %s: every later 500 ms of far-end speech >= 20 dB after "
+                    "%.1f s (worst %.1f dB)",
+                    cases[i].moved_ms, cases[i].reset ? "filter reset" : "filter kept", back_s, worst);
+    g_assert_cmpfloat (back_s, <=, cases[i].max_s);
+  }
+}
+
+static void
+test_speech_path_change (void)
+{
+  Scenario sc = { .path_ms = 50, .path_after_ms = 150, .change_at_s = 8 };
+  gdouble worst, back_s;
+
+  if (!have_speech ())
+    return;
+  back_s = reconverge (&sc, &worst);
   g_test_message ("echo path 50 -> 150 ms at 8 s: every later 500 ms of far-end speech >= 20 dB after %.1f s "
                   "(worst %.1f dB)", back_s, worst);
   g_assert_cmpfloat (worst, <, 10); /* the change hurt, or this measures nothing */
@@ -452,12 +497,12 @@ test_no_echo (gconstpointer data)
 static const Scenario cases[] = {
   { .path_ms = 50, .change_at_s = 1e9, .floor_median_db = 40, .meets_targets = TRUE },
   { .path_ms = 150, .change_at_s = 1e9, .floor_median_db = 38, .meets_targets = TRUE },
-  { .path_ms = 50, .change_at_s = 1e9, .drift_ppm = 200, .floor_median_db = 40 },
-  { .path_ms = 150, .change_at_s = 1e9, .drift_ppm = 200, .floor_median_db = 15 },
+  { .path_ms = 50, .change_at_s = 1e9, .drift_ppm = 200, .floor_median_db = 35 },
+  { .path_ms = 150, .change_at_s = 1e9, .drift_ppm = 200, .floor_median_db = 18 },
   { .path_ms = 50, .change_at_s = 1e9, .double_talk = TRUE, .floor_median_db = 39, .meets_targets = TRUE },
   { .path_ms = 150, .change_at_s = 1e9, .double_talk = TRUE, .floor_median_db = 34, .meets_targets = TRUE },
   { .path_ms = 50, .change_at_s = 1e9, .drift_ppm = 200, .double_talk = TRUE, .floor_median_db = 19 },
-  { .path_ms = 150, .change_at_s = 1e9, .drift_ppm = 200, .double_talk = TRUE, .floor_median_db = 9 },
+  { .path_ms = 150, .change_at_s = 1e9, .drift_ppm = 200, .double_talk = TRUE, .floor_median_db = 17 },
 };
 static const Scenario no_echo_speech = { .no_echo = TRUE, .change_at_s = 1e9 };
 static const Scenario no_echo_tones = { .no_echo = TRUE, .tones = TRUE, .change_at_s = 1e9 };
@@ -479,6 +524,7 @@ main (int argc, char **argv)
     g_test_add_data_func (path, sc, test_speech_echo);
   }
   g_test_add_func ("/aec-speech/path-change", test_speech_path_change);
+  g_test_add_func ("/aec-speech/reprime", test_speech_reprime);
   g_test_add_data_func ("/aec-speech/no-echo/speech", &no_echo_speech, test_no_echo);
   g_test_add_data_func ("/aec-speech/no-echo/tones", &no_echo_tones, test_no_echo);
   ret = g_test_run ();
