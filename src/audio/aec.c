@@ -480,7 +480,10 @@ zc_aec_get_diverged_frames (const ZcAec *aec)
 void
 zc_aec_get_stats (const ZcAec *aec, ZcAecStats *stats)
 {
+  memset (stats, 0, sizeof *stats);
   stats->resets = aec->resets;
+  if (aec->echo == NULL)
+    return;
   stats->diverged_frames = aec->diverged_frames;
   stats->locked = aec->locked;
   stats->echo_delay_ms = aec->locked ? (aec->peak_last - SINC_HALF - 1) * 1000 / (aec->frame_size * 100) : 0;

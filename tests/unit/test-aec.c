@@ -492,6 +492,21 @@ test_aec_in_place_and_no_reference (void)
     g_assert_cmpmem (in_place, sizeof (in_place), out, sizeof (out));
   }
   g_assert_cmpuint (zc_aec_get_reset_count (a), ==, 0);
+  {
+    /* No canceller, nothing to report: no drift, no ERLE. */
+    const ZcAecConfig off_config = { .rate_hz = 8000 };
+    g_autoptr (ZcAec) off = zc_aec_new (&off_config, &error);
+    ZcAecStats st;
+
+    g_assert_no_error (error);
+    (void) zc_aec_process (off, capture, NULL, out);
+    zc_aec_get_stats (off, &st);
+    g_assert_false (st.locked);
+    g_assert_cmpfloat (st.drift_ppm, ==, 0);
+    g_assert_cmpfloat (st.erle_db, ==, 0);
+    zc_aec_get_stats (a, &st);
+    g_assert_cmpfloat (st.drift_ppm, ==, 0);
+  }
   zc_aec_reset (a);
   g_assert_cmpuint (zc_aec_get_reset_count (a), ==, 1);
 }
