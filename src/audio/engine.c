@@ -20,9 +20,6 @@
  * late: a late reference cannot be cancelled at all, an early one only
  * costs that much of the tail (aec.h), ms. */
 #define REFERENCE_MARGIN_MS 30
-/* A re-priming within this of the last one keeps the canceller's filter
- * (loop_reprime()), ms. */
-#define REPRIME_KEEP_MS 2
 /* A running device that delivers nothing for this long is given up on and
  * reopened, ms.  Not shorter: a PulseAudio sink that was idle at a long
  * latency can take over a second to serve a new low-latency stream. */
@@ -304,14 +301,16 @@ loop_reprime (Loop *l)
       left -= chunk;
     }
   }
-  /* A re-priming that lines the reference up where it was (an xrun, the
-   * same devices) keeps what the canceller learned: resetting it costs
-   * about a second of echo even when nothing moved, and keeping it costs
-   * no more than resetting when the alignment moved by a millisecond or
-   * two (tests/unit/test-aec-speech.c, /aec-speech/reprime).  Further off,
-   * start the filter again: speexdsp re-adapts to a moved echo slowly. */
+  /* A re-priming that lines the reference up exactly where it was (an
+   * xrun: a stopped stream is primed to its target fill, so the same
+   * delay comes out) keeps what the canceller learned: resetting it costs
+   * about a second of echo when nothing moved (tests/unit/test-aec-speech.c,
+   * /aec-speech/reprime).  Anything else starts the filter again: on
+   * speech keeping it saves nothing when the alignment moved by a
+   * millisecond or two, and on a tone half a period off it would add the
+   * echo instead of removing it. */
   moved = delay > l->primed_delay ? delay - l->primed_delay : l->primed_delay - delay;
-  if (!l->primed_once || moved > (guint64) e->codec_rate_hz * REPRIME_KEEP_MS / 1000)
+  if (!l->primed_once || moved > 1)
     zc_aec_reset (e->aec);
   l->primed_once = TRUE;
   l->primed_delay = delay;
