@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The echo canceller on speech, offline and deterministic (issue 13).
+/* The echo canceller on speech, offline and deterministic.
  *
  * Tones are an easy case (tests/net/voice.test measured 47 to 75 dB with
  * them while live speech got 1 to 2 dB), so the far and near ends here are
@@ -329,7 +329,7 @@ have_speech (void)
   return TRUE;
 }
 
-/* The issue's targets (issue 13): median ERLE over 100 ms blocks of
+/* What a desk phone's canceller should reach: median ERLE over 100 ms blocks of
  * far-end speech from 2 s on, 95 % of those blocks, the most near-end
  * speech may lose in double talk, and reconvergence after a path change. */
 #define TARGET_MEDIAN_DB 30.0
@@ -340,7 +340,7 @@ have_speech (void)
 /* Echo paths of 50 and 150 ms at -6 dB, with and without 200 ppm of drift,
  * with and without a near-end talker from 6 s on.  Each case asserts the
  * floor its figures were measured at (with a margin), which the canceller
- * before issue 13 fails by 10 to 30 dB; a case short of the issue's
+ * before the speech fixes fails by 10 to 30 dB; a case short of the
  * targets is reported incomplete, with its figures, rather than passed. */
 static void
 test_speech_echo (gconstpointer data)
@@ -374,7 +374,7 @@ test_speech_echo (gconstpointer data)
     g_assert_cmpfloat (f.median, >=, TARGET_MEDIAN_DB);
     g_assert_cmpfloat (f.p5, >=, TARGET_P5_DB);
   } else if (f.median < TARGET_MEDIAN_DB || f.p5 < TARGET_P5_DB) {
-    g_test_incomplete ("short of issue 13's targets (median >= 30 dB, 95 % of blocks >= 20 dB)");
+    g_test_incomplete ("short of the targets (median >= 30 dB, 95 % of blocks >= 20 dB)");
   }
 }
 
@@ -443,10 +443,10 @@ test_speech_path_change (void)
   g_test_message ("echo path 50 -> 150 ms at 8 s: every later 500 ms of far-end speech >= 20 dB after %.1f s "
                   "(worst %.1f dB)", back_s, worst);
   g_assert_cmpfloat (worst, <, 10); /* the change hurt, or this measures nothing */
-  /* Measured 3.7 s (7.2 s before issue 13); the target is 1 s. */
+  /* Measured 3.7 s (7.2 s before the speech fixes); the target is 1 s. */
   g_assert_cmpfloat (back_s, <=, 4.5);
   if (back_s > TARGET_RECONVERGE_S)
-    g_test_incomplete ("short of issue 13's target: reconvergence within 1 s");
+    g_test_incomplete ("short of the target: reconvergence within 1 s");
 }
 
 /* Never worse than no canceller: with no echo path, the far end must not
@@ -492,9 +492,9 @@ test_no_echo (gconstpointer data)
     g_assert_cmpfloat (worst, <=, 0.5);
 }
 
-/* Floors: measured, less about 3 dB.  The canceller before issue 13
+/* Floors: measured, less about 3 dB.  The canceller before the speech fixes
  * measured 2.6 to 27.5 dB median, 0.3 to 1.7 dB 5th percentile and 5 to 18
- * resets in these cases.  Without drift the issue's targets are met and
+ * resets in these cases.  Without drift the targets are met and
  * asserted; with drift they are not yet (the filter takes seconds to
  * settle once the drift is found). */
 static const Scenario cases[] = {

@@ -299,7 +299,7 @@ assert_peer (const ZcPeer *peer, const char *trust, gboolean conflict, guint n_a
   g_assert_cmpuint (g_strv_length ((char **) addresses), ==, n_addresses);
 }
 
-/* Issue 10: a third host republishes Bob's advert (name, user,
+/* A third host republishes Bob's advert (name, user,
  * instance_id) with another fp=: its own entry, CHANGED and flagged;
  * Bob's entry keeps only Bob's address and stays unflagged. */
 static void

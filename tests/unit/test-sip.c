@@ -737,8 +737,8 @@ test_register_wrong_password (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 }
 
 /* The costliest messages the transport accepts (one 64 KB datagram):
- * each must cost a few milliseconds, not seconds (issue 12's header
- * bomb froze the agent for 3 s per datagram). */
+ * each must cost a few milliseconds, not seconds (a bomb of 12,000 tiny
+ * headers once froze the agent for 3 s per datagram). */
 static char *
 bomb (const char *method, const char *line, gsize body_lines, guint repeat)
 {

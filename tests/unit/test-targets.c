@@ -158,7 +158,7 @@ add_keyed_peer (ZcPeerTable *table, const char *name, const char *user, const ch
   zc_peer_table_update (table, r);
 }
 
-/* Issue 10: `zcall call bob` with a copy of Bob's advert on the LAN
+/* `zcall call bob` with a copy of Bob's advert on the LAN
  * reaches the genuine Bob; with only the copy, or only a Bob whose key
  * changed, it is refused with a message that says why. */
 static void
