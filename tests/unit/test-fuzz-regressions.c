@@ -36,47 +36,7 @@ test_request_line_extra_spaces (void)
   }
 }
 
-/* A stand-in ICE agent, as in tests/fuzz/fuzz-rtp.c: datagrams go straight
- * to the session.  Defining these keeps ice/ice-agent.o (and libnice's
- * sockets) out of this test. */
-struct _ZcIceAgent {
-  guint n_components;
-  ZcIceRecvFunc recv;
-  gpointer recv_data;
-};
-
-guint
-zc_ice_agent_get_n_components (const ZcIceAgent *agent)
-{
-  return agent->n_components;
-}
-
-void
-zc_ice_agent_set_recv_func (ZcIceAgent *agent, ZcIceRecvFunc func, gpointer user_data)
-{
-  agent->recv = func;
-  agent->recv_data = user_data;
-}
-
-int
-zc_ice_agent_send (ZcIceAgent *agent G_GNUC_UNUSED, guint component_id G_GNUC_UNUSED,
-                   const guint8 *buf G_GNUC_UNUSED, gsize len)
-{
-  return (int) len;
-}
-
-ZcIceState
-zc_ice_agent_get_state (ZcIceAgent *agent G_GNUC_UNUSED, guint component_id G_GNUC_UNUSED)
-{
-  return ZC_ICE_STATE_READY;
-}
-
-/* The stand-in reads no sockets itself, so it drops nothing. */
-guint64
-zc_ice_agent_get_foreign_dropped (ZcIceAgent *agent G_GNUC_UNUSED)
-{
-  return 0;
-}
+#include "../fuzz/ice-stand-in.h"
 
 /* fuzz-rtp: an RTCP SR whose length field (256 words) promises more than
  * the 31 bytes that came.  oRTP hands out its report block by that field,
