@@ -9,11 +9,8 @@
  *
  * Created and freed off the real-time path; zc_aec_process() and
  * zc_aec_reset() neither allocate, lock nor log.  A frame the canceller
- * would make louder than the microphone frame goes out uncancelled (a
- * divergence guard, aec.c); the filter is reset only by zc_aec_reset().
- * The canceller follows clock drift between capture and playback by
- * resampling the reference (aec.c align_update()), so it takes
- * zc_aec_get_reference_wanted() reference samples per frame.
+ * would make louder than the microphone frame goes out uncancelled, and a
+ * filter that keeps doing so is reset (a divergence guard, aec.c).
  *
  * Lining the playback reference up with capture
  * ---------------------------------------------
@@ -44,8 +41,7 @@
  * microphone or speaker needs no call, but speexdsp re-adapts slowly
  * to a path that changes under a converged filter (about 3 s in
  * tests/unit/test-aec.c, against about 1 s after zc_aec_reset()), because
- * it takes the new echo for near-end speech and holds its step size down.
- * If the reference ring runs dry, pass playback = NULL (silence)
+ * it takes the new echo for near-end speech and holds its step size down.  If the reference ring runs dry, pass playback = NULL (silence)
  * rather than repeat old samples: a wrong reference makes the filter
  * diverge, a missing one only pauses adaptation. */
 #pragma once
@@ -82,23 +78,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcAec, zc_aec_free)
 /* Samples per frame: rate_hz / 100. */
 guint zc_aec_get_frame_size (const ZcAec *aec);
 
-/* The most zc_aec_get_reference_wanted() returns for @frame samples a
- * frame. */
-#define ZC_AEC_MAX_REFERENCE(frame) ((frame) + (frame) / 100 + 2)
-
-/* Real-time safe.  How many reference samples the next zc_aec_process()
- * takes: the frame size, give or take a sample now and then when the
- * canceller compensates clock drift (it resamples the reference onto the
- * capture clock, aec.c align_update()); at most
- * ZC_AEC_MAX_REFERENCE (zc_aec_get_frame_size()). */
-guint zc_aec_get_reference_wanted (const ZcAec *aec);
-
 /* Real-time safe.  Clean one frame: @capture is what the microphone
- * recorded, @playback the next zc_aec_get_reference_wanted() samples of
- * the reference lined up with it as described above (NULL: nothing was
- * played), @out receives the cleaned frame (it may be @capture itself).
- * @capture and @out hold zc_aec_get_frame_size() samples.  The cleaned
- * frame comes out one frame late (the preprocessor's overlap-add).
+ * recorded, @playback the reference lined up with it as described above
+ * (NULL: nothing was played), @out receives the cleaned frame (it may be
+ * @capture itself).  All three hold zc_aec_get_frame_size() samples.
  * Returns whether the cleaned frame holds speech. */
 ZcAecVad zc_aec_process (ZcAec *aec, const gint16 *capture, const gint16 *playback, gint16 *out);
 
@@ -114,16 +97,3 @@ guint zc_aec_get_reset_count (const ZcAec *aec);
 /* How many frames went out uncancelled because the canceller would have
  * made them louder (its divergence guard); for statistics, same thread. */
 guint zc_aec_get_diverged_frames (const ZcAec *aec);
-
-/* The canceller's state, for statistics; read on the thread that calls
- * zc_aec_process(). */
-typedef struct {
-  guint resets;          /* zc_aec_reset() calls */
-  guint diverged_frames; /* frames the divergence guard sent out uncancelled */
-  gboolean locked;       /* the filter has converged on an echo and the fields below are valid */
-  gdouble echo_delay_ms; /* where the echo is, after the reference it was given */
-  gdouble drift_ppm;     /* capture clock against playback clock, as compensated */
-  gdouble erle_db;       /* echo return loss enhancement of the linear filter, about 1 s of far end */
-} ZcAecStats;
-
-void zc_aec_get_stats (const ZcAec *aec, ZcAecStats *stats);

@@ -66,11 +66,6 @@ struct _ZcAudioEngine {
   _Atomic guint64 periods, frames_sent, to_network_overflows, underruns, playback_periods,
     reference_misses, aec_resets, playback_trimmed, playback_backlog_samples, playback_backlog_reads;
   atomic_bool realtime, running;
-  /* The canceller's state (publish_aec_stats()), and the reference delay
-   * the last priming set, microseconds. */
-  _Atomic guint64 aec_diverged_frames, aec_filter_resets;
-  atomic_bool aec_locked;
-  _Atomic gint64 aec_echo_delay_us, aec_drift_ppb, aec_erle_mdb, reference_delay_us;
 };
 
 const gchar *
@@ -176,8 +171,6 @@ typedef struct {
   gboolean reprime;
   guint stall_ms;
   guint64 silence_acc; /* playback-paced: device frames * codec rate not yet sent as silence */
-  gboolean primed_once;
-  guint64 primed_delay; /* the last priming's delay, codec samples */
 } Loop;
 
 /* Give @d up: hand it to the device thread to close, ask for a new one. */
@@ -265,7 +258,7 @@ static void
 loop_reprime (Loop *l)
 {
   ZcAudioEngine *e = l->e;
-  guint64 delay = 0, moved; /* codec samples */
+  guint64 delay = 0; /* codec samples */
 
   l->reprime = FALSE;
   zc_ring_skip (e->reference, zc_ring_get_fill (e->reference));
@@ -292,8 +285,6 @@ loop_reprime (Loop *l)
               ? delay - e->codec_rate_hz * REFERENCE_MARGIN_MS / 1000
               : 0;
     delay = MIN (delay, zc_ring_get_space (e->reference));
-    atomic_store_explicit (&e->reference_delay_us, (gint64) (delay * 1000000 / e->codec_rate_hz),
-                           memory_order_relaxed);
     for (guint64 left = delay; left > 0;) {
       guint chunk = (guint) MIN (left, e->zeros_len);
 
@@ -301,36 +292,8 @@ loop_reprime (Loop *l)
       left -= chunk;
     }
   }
-  /* A re-priming that lines the reference up exactly where it was (an
-   * xrun: a stopped stream is primed to its target fill, so the same
-   * delay comes out) keeps what the canceller learned: resetting it costs
-   * about a second of echo when nothing moved (tests/unit/test-aec-speech.c,
-   * /aec-speech/reprime).  Anything else starts the filter again: on
-   * speech keeping it saves nothing when the alignment moved by a
-   * millisecond or two, and on a tone half a period off it would add the
-   * echo instead of removing it. */
-  moved = delay > l->primed_delay ? delay - l->primed_delay : l->primed_delay - delay;
-  if (!l->primed_once || moved > 1)
-    zc_aec_reset (e->aec);
-  l->primed_once = TRUE;
-  l->primed_delay = delay;
+  zc_aec_reset (e->aec);
   atomic_fetch_add_explicit (&e->aec_resets, 1, memory_order_relaxed);
-}
-
-/* The canceller's figures, for zc_audio_engine_get_stats() on another
- * thread: fixed point in atomics. */
-static void
-publish_aec_stats (ZcAudioEngine *e)
-{
-  ZcAecStats st;
-
-  zc_aec_get_stats (e->aec, &st);
-  atomic_store_explicit (&e->aec_diverged_frames, st.diverged_frames, memory_order_relaxed);
-  atomic_store_explicit (&e->aec_filter_resets, st.resets, memory_order_relaxed);
-  atomic_store_explicit (&e->aec_locked, st.locked, memory_order_relaxed);
-  atomic_store_explicit (&e->aec_echo_delay_us, (gint64) (st.echo_delay_ms * 1000), memory_order_relaxed);
-  atomic_store_explicit (&e->aec_drift_ppb, (gint64) (st.drift_ppm * 1000), memory_order_relaxed);
-  atomic_store_explicit (&e->aec_erle_mdb, (gint64) (st.erle_db * 1000), memory_order_relaxed);
 }
 
 /* Frame and clean what the capture device delivered (@n frames in cap->buf). */
@@ -348,12 +311,8 @@ loop_capture (Loop *l, gulong n)
 
     zc_ring_read (d->ring, e->frame_in, e->frame);
     if (l->play != NULL) {
-      /* A frame, give or take a sample: the canceller resamples the
-       * reference onto the capture clock (aec.h). */
-      guint wanted = zc_aec_get_reference_wanted (e->aec);
-
-      if (zc_ring_get_fill (e->reference) >= wanted) {
-        zc_ring_read (e->reference, e->frame_ref, wanted);
+      if (zc_ring_get_fill (e->reference) >= e->frame) {
+        zc_ring_read (e->reference, e->frame_ref, e->frame);
         ref = e->frame_ref;
       } else {
         atomic_fetch_add_explicit (&e->reference_misses, 1, memory_order_relaxed);
@@ -363,7 +322,6 @@ loop_capture (Loop *l, gulong n)
       drain_network (l, e->frame);
     }
     zc_aec_process (e->aec, e->frame_in, ref, e->frame_out);
-    publish_aec_stats (e);
     sent = zc_ring_write (e->to_network, e->frame_out, e->frame);
     if (sent < e->frame)
       atomic_fetch_add_explicit (&e->to_network_overflows, e->frame - sent, memory_order_relaxed);
@@ -602,7 +560,7 @@ zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error)
     return NULL;
   e->frame = zc_aec_get_frame_size (e->aec);
   e->frame_in = g_new0 (gint16, e->frame);
-  e->frame_ref = g_new0 (gint16, ZC_AEC_MAX_REFERENCE (e->frame));
+  e->frame_ref = g_new0 (gint16, e->frame);
   e->frame_out = g_new0 (gint16, e->frame);
   e->zeros_len = e->codec_rate_hz / 10; /* 100 ms */
   e->zeros = g_new0 (gint16, e->zeros_len);
@@ -692,13 +650,6 @@ zc_audio_engine_get_stats (ZcAudioEngine *e, ZcAudioEngineStats *stats)
   stats->playback_periods = atomic_load (&e->playback_periods);
   stats->reference_misses = atomic_load (&e->reference_misses);
   stats->aec_resets = atomic_load (&e->aec_resets);
-  stats->aec_diverged_frames = atomic_load (&e->aec_diverged_frames);
-  stats->aec_filter_resets = atomic_load (&e->aec_filter_resets);
-  stats->aec_locked = atomic_load (&e->aec_locked);
-  stats->aec_echo_delay_ms = atomic_load (&e->aec_echo_delay_us) / 1000.0;
-  stats->aec_drift_ppm = atomic_load (&e->aec_drift_ppb) / 1000.0;
-  stats->aec_erle_db = atomic_load (&e->aec_erle_mdb) / 1000.0;
-  stats->reference_delay_ms = atomic_load (&e->reference_delay_us) / 1000.0;
   stats->playback_trimmed = atomic_load (&e->playback_trimmed);
   stats->playback_backlog_samples = atomic_load (&e->playback_backlog_samples);
   stats->playback_backlog_reads = atomic_load (&e->playback_backlog_reads);

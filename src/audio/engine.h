@@ -102,16 +102,6 @@ typedef struct {
   guint64 playback_backlog_samples; /* from_network's fill before each read, summed ... */
   guint64 playback_backlog_reads;   /* ... over this many reads: the mean is delay */
   guint64 aec_resets;        /* re-primings of the reference after an xrun / reopen */
-  /* The echo canceller (aec.h ZcAecStats); all zero with echo-cancel=false. */
-  guint64 aec_filter_resets; /* re-primings that also reset its filter (the delay moved) */
-  guint64 aec_diverged_frames; /* frames its divergence guard sent out uncancelled */
-  gboolean aec_locked;       /* it has found the echo: the next two are valid */
-  gdouble aec_echo_delay_ms; /* the echo's delay after the primed reference */
-  gdouble aec_drift_ppm;     /* capture against playback clock, compensated */
-  gdouble aec_erle_db;       /* its echo return loss enhancement, about the last second of far end */
-  gdouble reference_delay_ms; /* the delay the last priming put in the reference; the echo
-                               * path the canceller aligned to, playback write to capture
-                               * read, is this plus aec_echo_delay_ms */
   gboolean realtime;         /* the audio thread got SCHED_FIFO */
   gboolean running;          /* the audio thread is alive */
 } ZcAudioEngineStats;

@@ -691,17 +691,6 @@ zc_media_stream_describe (ZcMediaStream *stream)
     zc_audio_engine_get_stats (stream->engine, &engine_stats);
     add_u64 (&b, "playback_trimmed_samples", engine_stats.playback_trimmed);
     add_u64 (&b, "playback_underruns", engine_stats.underruns);
-    /* The canceller's own view: how often it started over, how often its
-     * output was replaced, and what it locked on to. */
-    add_u64 (&b, "aec_resets", engine_stats.aec_filter_resets);
-    add_u64 (&b, "aec_reprimings", engine_stats.aec_resets);
-    add_u64 (&b, "aec_guarded_frames", engine_stats.aec_diverged_frames);
-    add_u64 (&b, "reference_misses", engine_stats.reference_misses);
-    if (engine_stats.aec_locked) {
-      add_double (&b, "aec_delay_ms", engine_stats.reference_delay_ms + engine_stats.aec_echo_delay_ms);
-      add_double (&b, "aec_drift_ppm", engine_stats.aec_drift_ppm);
-      add_double (&b, "aec_erle_db", engine_stats.aec_erle_db);
-    }
     if (stream->media != NULL)
       add_double (&b, "playback_backlog_ms",
                   mean_ms (engine_stats.playback_backlog_samples, engine_stats.playback_backlog_reads,

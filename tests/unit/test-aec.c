@@ -252,19 +252,6 @@ make_far_end (gint16 *far, gsize n, const Scenario *sc)
   }
 }
 
-/* The next reference samples the canceller wants from @far (as the
- * engine's ring hands them over: a frame, give or take a sample when it
- * compensates drift), or NULL at the end. */
-static const gint16 *
-reference (const ZcAec *aec, const gint16 *far, gsize n, gsize *at)
-{
-  guint wanted = zc_aec_get_reference_wanted (aec);
-  const gint16 *ref = *at + wanted <= n ? far + *at : NULL;
-
-  *at += wanted;
-  return ref;
-}
-
 /* The room: a few taps of early reflections, about -6 dB overall. */
 static const gdouble room[] = { 0.5, 0.15, -0.08, 0.04 };
 
@@ -307,13 +294,12 @@ run_scenario (const ZcAecConfig *config, const Scenario *sc)
     run->near_in[i] = clip16 (e + near);
   }
 
-  for (gsize f = 0, ref_at = 0; f < run->n / frame; f++) {
+  for (gsize f = 0; f < run->n / frame; f++) {
     gsize at = f * frame;
 
     if (sc->reset_on_change && at == (gsize) (sc->change_at_s * AEC_RATE_HZ))
       zc_aec_reset (aec);
-    run->vad[f] = zc_aec_process (aec, run->near_in + at, reference (aec, run->far, run->n, &ref_at), run->out + at)
-                  == ZC_AEC_VAD_SPEECH;
+    run->vad[f] = zc_aec_process (aec, run->near_in + at, run->far + at, run->out + at) == ZC_AEC_VAD_SPEECH;
   }
   return run;
 }
@@ -492,21 +478,6 @@ test_aec_in_place_and_no_reference (void)
     g_assert_cmpmem (in_place, sizeof (in_place), out, sizeof (out));
   }
   g_assert_cmpuint (zc_aec_get_reset_count (a), ==, 0);
-  {
-    /* No canceller, nothing to report: no drift, no ERLE. */
-    const ZcAecConfig off_config = { .rate_hz = 8000 };
-    g_autoptr (ZcAec) off = zc_aec_new (&off_config, &error);
-    ZcAecStats st;
-
-    g_assert_no_error (error);
-    (void) zc_aec_process (off, capture, NULL, out);
-    zc_aec_get_stats (off, &st);
-    g_assert_false (st.locked);
-    g_assert_cmpfloat (st.drift_ppm, ==, 0);
-    g_assert_cmpfloat (st.erle_db, ==, 0);
-    zc_aec_get_stats (a, &st);
-    g_assert_cmpfloat (st.drift_ppm, ==, 0);
-  }
   zc_aec_reset (a);
   g_assert_cmpuint (zc_aec_get_reset_count (a), ==, 1);
 }
@@ -538,8 +509,8 @@ check_path_gone (guint rate_hz)
     else
       mic[i] = clip16 (10000 * sin (2 * G_PI * near_hz * (gdouble) i / rate_hz));
   }
-  for (gsize at = 0, ref_at = 0; at + frame <= n; at += frame)
-    zc_aec_process (aec, mic + at, reference (aec, far, n, &ref_at), out + at);
+  for (gsize at = 0; at + frame <= n; at += frame)
+    zc_aec_process (aec, mic + at, far + at, out + at);
 
   g_test_message ("%u Hz: %u frames guarded, %u resets", rate_hz, zc_aec_get_diverged_frames (aec),
                   zc_aec_get_reset_count (aec));
