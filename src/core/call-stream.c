@@ -353,10 +353,10 @@ call_prove_peer (ZcCall *call, const char *proven)
   call->peer_verified = TRUE;
   g_free (call->peer_trust);
   call->peer_trust = g_strdup (trust);
-  if (!call->outgoing || call->peer_name == NULL) {
-    g_free (call->peer_name);
-    call->peer_name = g_strdup (zc_peer_get_name (peer));
-  }
+  /* Also for an outgoing call: what was dialed may be an address or an
+   * entry without a key, and the name shown must be the proven one. */
+  g_free (call->peer_name);
+  call->peer_name = g_strdup (zc_peer_get_name (peer));
   g_free (call->security);
   call->security = g_strdup ("verified");
   g_message ("call %s: the peer's key is the one pinned for “%s” (%s)", call->id, call->peer_name, trust);
