@@ -397,7 +397,10 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
       g_autofree char *duration_text = NULL;
       g_autofree char *media_text = NULL;
       g_autofree char *reason = NULL;
-      const char *name = zc_dict_string (call, "peer_name");
+      /* The name the peer's key proves, or what the network asserts
+       * marked "(unverified)". */
+      const char *name = *zc_dict_string (call, "peer_display") ? zc_dict_string (call, "peer_display")
+                                                                 : zc_dict_string (call, "peer_name");
       guint32 sip_status = zc_dict_uint (call, "sip_status");
 
       g_variant_lookup (call, "duration_s", "d", &duration);
@@ -412,8 +415,10 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
                               zc_dict_string (call, "state"),
                               duration_text,
                               zc_dict_string (call, "codec"),
-                              /* The agent's words, as in the JSON: "encrypted" (DTLS-SRTP
-                               * keyed), "PLAIN" (plain RTP), empty before the media starts. */
+                              /* The agent's words, as in the JSON: "verified" (DTLS-SRTP
+                               * with the pinned key of the named peer), "encrypted" (DTLS-SRTP
+                               * keyed, the key pinned for no one), "PLAIN" (plain RTP), empty
+                               * before the media starts. */
                               zc_dict_string (call, "security"),
                               reason,
                               media_text };

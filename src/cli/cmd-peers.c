@@ -71,6 +71,16 @@ typedef struct {
   GHashTable *trust;   /* "instance_id name" -> last TRUST label, to report changes */
 } ZcMonitor;
 
+/* The agent's peer_display: the name the peer's key proves, or what the
+ * network asserts marked "(unverified)". */
+static const char *
+call_peer (GVariant *dict)
+{
+  if (*zc_dict_string (dict, "peer_display") != '\0')
+    return zc_dict_string (dict, "peer_display");
+  return *zc_dict_string (dict, "peer_name") ? zc_dict_string (dict, "peer_name") : zc_dict_string (dict, "peer_uri");
+}
+
 static void
 print_event (ZcMonitor *monitor, const char *event, const char *key, GVariant *dict)
 {
@@ -98,13 +108,10 @@ print_event (ZcMonitor *monitor, const char *event, const char *key, GVariant *d
       /* A digit the peer pressed, e.g. in an IVR or to open a door. */
       text = g_strdup_printf (_("call %s: DTMF %s from %s"), zc_dict_string (dict, "id"),
                               zc_dict_string (dict, "dtmf_digit"),
-                              *zc_dict_string (dict, "peer_name") ? zc_dict_string (dict, "peer_name")
-                                                                   : zc_dict_string (dict, "peer_uri"));
+                              call_peer (dict));
     else if (g_str_equal (key, "call"))
       text = g_strdup_printf (_("call %s %s %s %s"), zc_dict_string (dict, "id"), zc_dict_string (dict, "direction"),
-                              *zc_dict_string (dict, "peer_name") ? zc_dict_string (dict, "peer_name")
-                                                                   : zc_dict_string (dict, "peer_uri"),
-                              zc_dict_string (dict, "end_reason"));
+                              call_peer (dict), zc_dict_string (dict, "end_reason"));
     else if (g_str_equal (key, "peer") && g_str_equal (event, "peer-trust")) {
       char trust[32];
       text = g_strdup_printf (_("%s (%s) %s: trust %s"), zc_dict_string (dict, "name"), zc_dict_string (dict, "user"),

@@ -73,6 +73,10 @@ typedef struct {
    * when it starts or is freed. */
   void (*play_tone) (ZcCallStream *media, ZcMediaTone tone);
   void (*stop_tone) (ZcCallStream *media);
+  /* Once secured: the certificate DTLS proved ("sha-256 AB:...") and the
+   * SRTP suite. */
+  const char *(*peer_fingerprint) (ZcCallStream *media);
+  const char *(*srtp_suite) (ZcCallStream *media);
 } ZcCallStreamOps;
 
 extern const ZcCallStreamOps zc_call_stream_default_ops;
@@ -93,7 +97,18 @@ struct _ZcCall {
   ZcCallState state;
   ZcSipSession *session;
   char *peer_uri;
+  /* Outgoing: the name dialed.  Incoming: the name of the pinned peer
+   * whose key the DTLS handshake proved, NULL until then (an address or
+   * a From header prove nothing); asserted_name is the From display name,
+   * shown as unverified. */
   char *peer_name;
+  char *asserted_name;
+  /* The key the discovered zcall peer we call, or whose address the call
+   * comes from, is pinned with (compact fp=); NULL for other peers.  Its
+   * SDP must carry this fingerprint and DTLS must prove it. */
+  char *claimed_fingerprint;
+  gboolean peer_verified;      /* DTLS proved the key of a pinned peer */
+  char *peer_trust;            /* that peer's trust ("new", "known", "verified"), else NULL */
   char *sip_call_id;
   GDateTime *started_at;
   GDateTime *answered_at;
@@ -128,6 +143,7 @@ struct _ZcCall {
   char *srtp_suite;
   char *peer_fingerprint;
   guint security_end_id;       /* a call that may not go plain ends from here */
+  const char *security_end_reason; /* "encryption required" or "identity mismatch" */
   gboolean secure_retried;     /* outgoing: the RTP/AVP offer got 488, the SAVPF one is out */
 };
 
@@ -193,6 +209,14 @@ const char *zc_call_stream_fingerprint (ZcCall *call);
 /* [security] media-encryption: whether plain RTP is acceptable for this
  * call. */
 gboolean zc_call_stream_plain_allowed (ZcCall *call);
+/* The pin check before any media starts: the peer's SDP (offer or answer)
+ * against call->claimed_fingerprint.  NULL when it passes, else the
+ * reason to end or refuse the call with ("encryption required",
+ * "identity mismatch"). */
+const char *zc_call_stream_check_pin (ZcCall *call, const ZcSdpSession *remote);
+/* How the call's peer is shown: the proven name, or what the network
+ * asserts marked "(unverified)".  A new string. */
+char *zc_call_peer_display (ZcCall *call);
 gboolean zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *chosen, gint te_pt);
 gboolean zc_call_stream_is_started (ZcCall *call);
 void zc_call_stop_tone (ZcCall *call);

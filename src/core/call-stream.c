@@ -10,6 +10,7 @@
 #include "core/call-private.h"
 
 #include "media/dtls-srtp.h"
+#include "trust/fingerprint.h"
 #include "trust/identity.h"
 
 
@@ -110,6 +111,18 @@ stream_stop_tone (ZcCallStream *media)
   zc_media_stream_stop_tone (STREAM (media));
 }
 
+static const char *
+stream_peer_fingerprint (ZcCallStream *media)
+{
+  return zc_media_stream_get_peer_fingerprint (STREAM (media));
+}
+
+static const char *
+stream_srtp_suite (ZcCallStream *media)
+{
+  return zc_media_stream_get_srtp_suite (STREAM (media));
+}
+
 const ZcCallStreamOps zc_call_stream_default_ops = {
   .create = stream_create,
   .free = stream_free,
@@ -125,6 +138,8 @@ const ZcCallStreamOps zc_call_stream_default_ops = {
   .describe = stream_describe,
   .play_tone = stream_play_tone,
   .stop_tone = stream_stop_tone,
+  .peer_fingerprint = stream_peer_fingerprint,
+  .srtp_suite = stream_srtp_suite,
 };
 
 /* ---- the ICE restart backstop ------------------------------------------------------ */
@@ -254,8 +269,8 @@ zc_call_stream_plain_allowed (ZcCall *call)
 {
   /* required-for-zcall: a zcall agent always offers and answers with a
    * fingerprint, so plain RTP only ever happens with a peer that cannot
-   * encrypt.  The pins (trust/) will also refuse a known zcall peer whose
-   * SDP comes without one. */
+   * encrypt; a discovered zcall peer whose SDP comes without one is
+   * refused by zc_call_stream_check_pin() whatever this says. */
   return call->calls->config->media_encryption != ZC_MEDIA_ENCRYPTION_REQUIRED;
 }
 
@@ -277,14 +292,80 @@ security_end_cb (gpointer user_data)
 
   call->security_end_id = 0;
   if (call->state != ZC_CALL_ENDED)
-    zc_call_end_for_media (call, "encryption required");
+    zc_call_end_for_media (call, call->security_end_reason ? call->security_end_reason : "encryption required");
   return G_SOURCE_REMOVE;
+}
+
+/* The caller is still inside the SIP event that brought the description:
+ * the call ends from the main loop. */
+static void
+security_end_later (ZcCall *call, const char *reason)
+{
+  call->security_end_reason = reason;
+  if (call->security_end_id == 0)
+    call->security_end_id = g_idle_add (security_end_cb, call);
+}
+
+static gboolean
+same_key (const char *a, const char *b)
+{
+  ZcFingerprint fa, fb;
+
+  return a != NULL && b != NULL && zc_fingerprint_parse (a, &fa, NULL) && zc_fingerprint_parse (b, &fb, NULL)
+         && zc_fingerprint_equal (&fa, &fb);
+}
+
+/* DTLS checks the certificate against the SDP's a=fingerprint before any
+ * key is installed, so an SDP fingerprint equal to the pin makes the
+ * handshake prove the pinned key before the first frame goes out or is
+ * played; checking here, before the media starts, keeps an impostor's
+ * key from ever getting one. */
+const char *
+zc_call_stream_check_pin (ZcCall *call, const ZcSdpSession *remote)
+{
+  const char *offered;
+
+  if (call->claimed_fingerprint == NULL)
+    return NULL;
+  offered = zc_sdp_session_get_fingerprint (remote);
+  if (offered == NULL || zc_call_stream_fingerprint (call) == NULL)
+    return "encryption required";
+  if (!same_key (offered, call->claimed_fingerprint)) {
+    g_message ("call %s: the SDP offers key %s, the peer is pinned with %s", call->id, offered,
+               call->claimed_fingerprint);
+    return "identity mismatch";
+  }
+  return NULL;
+}
+
+/* The key DTLS proved names the peer when it is the pinned key of a
+ * discovered zcall peer (not one whose key changed); a caller's name
+ * comes from here, never from its address or From header. */
+static void
+call_prove_peer (ZcCall *call, const char *proven)
+{
+  ZcPeer *peer = call->calls->peers != NULL ? zc_peer_table_lookup_fingerprint (call->calls->peers, proven) : NULL;
+  const char *trust = peer != NULL ? zc_peer_get_trust (peer) : NULL;
+
+  if (peer == NULL || zc_peer_is_conflict (peer)
+      || !(g_strcmp0 (trust, "new") == 0 || g_strcmp0 (trust, "known") == 0 || g_strcmp0 (trust, "verified") == 0))
+    return;
+  call->peer_verified = TRUE;
+  g_free (call->peer_trust);
+  call->peer_trust = g_strdup (trust);
+  /* Also for an outgoing call: what was dialed may be an address or an
+   * entry without a key, and the name shown must be the proven one. */
+  g_free (call->peer_name);
+  call->peer_name = g_strdup (zc_peer_get_name (peer));
+  g_free (call->security);
+  call->security = g_strdup ("verified");
+  g_message ("call %s: the peer's key is the one pinned for “%s” (%s)", call->id, call->peer_name, trust);
 }
 
 /* ---- media events ------------------------------------------------------------------ */
 
 static void
-media_secured_cb (ZcMediaStream *stream, const GError *error, gpointer user_data)
+media_secured_cb (ZcMediaStream *stream G_GNUC_UNUSED, const GError *error, gpointer user_data)
 {
   ZcCall *call = user_data;
 
@@ -299,8 +380,17 @@ media_secured_cb (ZcMediaStream *stream, const GError *error, gpointer user_data
                                    : "DTLS handshake failed");
     return;
   }
-  call_set_security (call, "encrypted", zc_media_stream_get_srtp_suite (stream),
-                     zc_media_stream_get_peer_fingerprint (stream));
+  call_set_security (call, "encrypted", call->calls->media_ops->srtp_suite (call->media),
+                     call->calls->media_ops->peer_fingerprint (call->media));
+  /* The SDP was checked against the pin before the media started; this
+   * catches a description that changed since (a re-INVITE). */
+  if (call->claimed_fingerprint != NULL && !same_key (call->peer_fingerprint, call->claimed_fingerprint)) {
+    g_message ("call %s: DTLS proved key %s, the peer is pinned with %s", call->id,
+               call->peer_fingerprint ? call->peer_fingerprint : "(none)", call->claimed_fingerprint);
+    zc_call_end_for_media (call, "identity mismatch");
+    return;
+  }
+  call_prove_peer (call, call->peer_fingerprint);
   zc_call_emit (call, "secured");
 }
 
@@ -434,6 +524,13 @@ zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *c
     .telephone_event_pt = te_pt,
   };
   gboolean we_offered = call->outgoing || call->late_offer;
+  const char *refusal = zc_call_stream_check_pin (call, remote);
+
+  if (refusal != NULL) {
+    g_message ("call %s: a discovered zcall peer: %s", call->id, refusal);
+    security_end_later (call, refusal);
+    return FALSE;
+  }
 
   /* DTLS-SRTP when both descriptions carry a fingerprint (ours is in every
    * offer and in answers to offers with one).  RFC 8842 5.2: the answerer
@@ -448,8 +545,7 @@ zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *c
     /* The caller is still inside the SIP event that brought the answer:
      * end from the main loop. */
     g_message ("call %s: the peer's SDP has no a=fingerprint and plain RTP is not allowed", call->id);
-    if (call->security_end_id == 0)
-      call->security_end_id = g_idle_add (security_end_cb, call);
+    security_end_later (call, "encryption required");
     return FALSE;
   }
   if (peer.fingerprint == NULL)

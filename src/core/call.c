@@ -102,6 +102,9 @@ zc_call_free (ZcCall *call)
   g_free (call->id);
   g_free (call->peer_uri);
   g_free (call->peer_name);
+  g_free (call->asserted_name);
+  g_free (call->claimed_fingerprint);
+  g_free (call->peer_trust);
   g_free (call->sip_call_id);
   g_clear_pointer (&call->started_at, g_date_time_unref);
   g_clear_pointer (&call->answered_at, g_date_time_unref);
@@ -117,6 +120,21 @@ zc_call_free (ZcCall *call)
   g_free (call->local_address);
   g_clear_pointer (&call->our_offer, zc_sdp_session_free);
   g_free (call);
+}
+
+char *
+zc_call_peer_display (ZcCall *call)
+{
+  const char *uri = call->peer_uri ? call->peer_uri : "";
+
+  if (call->peer_verified || (call->outgoing && call->peer_name != NULL && *call->peer_name != '\0'))
+    return g_strdup (call->peer_name);
+  if (call->outgoing)
+    return g_strdup (uri);
+  /* Whatever an incoming call says of itself, the network asserts it. */
+  if (call->asserted_name != NULL && *call->asserted_name != '\0')
+    return g_strdup_printf ("\"%s\" <%s> (unverified)", call->asserted_name, uri);
+  return g_strdup_printf ("<%s> (unverified)", uri);
 }
 
 static char *
@@ -144,6 +162,9 @@ zc_call_to_variant (ZcCall *call)
   g_variant_builder_add (&b, "{sv}", "direction", g_variant_new_string (call->outgoing ? "outgoing" : "incoming"));
   g_variant_builder_add (&b, "{sv}", "peer_uri", g_variant_new_string (call->peer_uri ? call->peer_uri : ""));
   g_variant_builder_add (&b, "{sv}", "peer_name", g_variant_new_string (call->peer_name ? call->peer_name : ""));
+  g_variant_builder_add (&b, "{sv}", "peer_display", g_variant_new_take_string (zc_call_peer_display (call)));
+  g_variant_builder_add (&b, "{sv}", "peer_verified", g_variant_new_boolean (call->peer_verified));
+  g_variant_builder_add (&b, "{sv}", "peer_trust", g_variant_new_string (call->peer_trust ? call->peer_trust : ""));
   g_variant_builder_add (&b, "{sv}", "state", g_variant_new_string (zc_call_state_to_string (call->state)));
   g_variant_builder_add (&b, "{sv}", "sip_call_id", g_variant_new_string (call->sip_call_id ? call->sip_call_id : ""));
   g_variant_builder_add (&b, "{sv}", "started_at", g_variant_new_string (started));
@@ -303,6 +324,8 @@ zc_call_end_for_media (ZcCall *call, const char *reason)
 static void
 act_finish (ZcCall *call)
 {
+  g_autofree char *display = zc_call_peer_display (call);
+
   call->ended_at = g_date_time_new_now_local ();
   call->ended_us = g_get_monotonic_time ();
   g_clear_handle_id (&call->auto_answer_id, g_source_remove);
@@ -315,7 +338,7 @@ act_finish (ZcCall *call)
     zc_sip_session_set_user_data (call->session, NULL);
     call->session = NULL;
   }
-  g_message ("call %s with %s ended: %s", call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri,
+  g_message ("call %s with %s ended: %s", call->id, display,
              call->end_reason ? call->end_reason : "");
 }
 
@@ -381,7 +404,9 @@ zc_call_arm_ring_timeout (ZcCall *call, guint ms)
 static void
 act_announce (ZcCall *call)
 {
-  g_message ("incoming call %s from %s", call->id, call->peer_name && *call->peer_name ? call->peer_name : call->peer_uri);
+  g_autofree char *display = zc_call_peer_display (call);
+
+  g_message ("incoming call %s from %s", call->id, display);
 }
 
 /* Incoming, the user has been told: a ring, or the auto-answer. */

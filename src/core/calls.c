@@ -155,21 +155,22 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
   zc_sip_session_set_user_data (session, call);
   call->peer_uri = g_strdup (zc_sip_session_get_remote_uri (session));
   call->sip_call_id = g_strdup (zc_sip_session_get_call_id (session));
-  peer = zc_target_peer_by_address (calls->peers, from->address);
-  if (peer != NULL)
-    g_variant_lookup (peer, "name", "s", &call->peer_name);
-  else
-    call->peer_name = g_strdup (zc_sip_session_get_remote_display_name (session));
+  /* The name comes from the key DTLS proves (call-stream.c); until then
+   * the From display name is shown as what it is, an assertion. */
+  call->asserted_name = g_strdup (zc_sip_session_get_remote_display_name (session));
+  peer = call->via_rendezvous ? NULL : zc_target_peer_by_address (calls->peers, from->address);
   call->local_address = g_strdup (zc_sip_session_get_local_address (session));
 
   /* A peer whose key no longer matches its pin (or a copy of another's
    * identity) does not ring here until the user accepted the new key. */
   {
     const char *reason;
+    const char *name = "";
 
-    if (peer != NULL && !call->via_rendezvous && zc_target_peer_is_refused (peer, &reason)) {
-      g_message ("refusing a call from %s (%s): %s; see “zcall trust --replace”", call->peer_uri,
-                 call->peer_name ? call->peer_name : "", reason);
+    if (peer != NULL)
+      g_variant_lookup (peer, "name", "&s", &name);
+    if (peer != NULL && zc_target_peer_is_refused (peer, &reason)) {
+      g_message ("refusing a call from %s (%s): %s; see “zcall trust --replace”", call->peer_uri, name, reason);
       zc_call_refuse (call, reason, 403, g_str_equal (reason, "identity changed") ? "Identity Changed"
                                                                                     : "Identity Conflict");
       return;
@@ -189,6 +190,21 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
     g_message ("refusing a call from %s: %s", call->peer_uri, error->message);
     zc_call_refuse (call, "incompatible media", 488, "Not Acceptable Here");
     return;
+  }
+  /* A call from a discovered zcall agent's address is held to the key
+   * pinned for it: encrypted, and with that key in the offer. */
+  {
+    const char *pinned = NULL;
+    const char *refusal;
+
+    if (peer != NULL && g_variant_lookup (peer, "fingerprint", "&s", &pinned) && *pinned != '\0')
+      call->claimed_fingerprint = g_strdup (pinned);
+    if (call->offer.remote != NULL && (refusal = zc_call_stream_check_pin (call, call->offer.remote)) != NULL) {
+      g_message ("refusing a call from %s: %s", call->peer_uri, refusal);
+      zc_call_refuse (call, refusal, g_str_equal (refusal, "identity mismatch") ? 403 : 488,
+                      g_str_equal (refusal, "identity mismatch") ? "Identity Mismatch" : "Not Acceptable Here");
+      return;
+    }
   }
   /* Without an offer we offer in the 200 and so control ICE. */
   if (!zc_call_stream_new (call, call->offer.remote == NULL,
@@ -445,8 +461,13 @@ zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
   call->peer_uri = g_strdup (uri);
   call->flow = flow;
   call->via_rendezvous = via_rendezvous;
-  if (peer != NULL)
+  if (peer != NULL) {
+    const char *pinned = NULL;
+
     g_variant_lookup (peer, "name", "s", &call->peer_name);
+    if (g_variant_lookup (peer, "fingerprint", "&s", &pinned) && *pinned != '\0')
+      call->claimed_fingerprint = g_strdup (pinned);
+  }
   call->local_address = calls->local_address_for (flow.address, calls->local_address_data);
   if (call->local_address == NULL) {
     g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED, _("no route to %s"), flow.address);

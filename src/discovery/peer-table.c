@@ -499,6 +499,34 @@ zc_peer_table_lookup (ZcPeerTable *table, const char *key)
   return g_hash_table_lookup (table->peers, key);
 }
 
+/* Hidden (unreachable) peers count: a key proves who calls whether or not
+ * our pings reach them.  A peer flagged as conflict cannot hold a key
+ * another entry also advertises with a better claim, so the unflagged one
+ * wins when both carry it. */
+ZcPeer *
+zc_peer_table_lookup_fingerprint (ZcPeerTable *table, const char *fingerprint)
+{
+  ZcFingerprint wanted;
+  ZcPeer *found = NULL;
+  GHashTableIter iter;
+  ZcPeer *peer;
+
+  if (fingerprint == NULL || !zc_fingerprint_parse (fingerprint, &wanted, NULL))
+    return NULL;
+  g_hash_table_iter_init (&iter, table->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer)) {
+    const char *compact = zc_peer_get_fingerprint (peer);
+    ZcFingerprint fp;
+
+    if (peer->self || compact == NULL || !zc_fingerprint_parse (compact, &fp, NULL)
+        || !zc_fingerprint_equal (&fp, &wanted))
+      continue;
+    if (found == NULL || (found->conflict && !peer->conflict))
+      found = peer;
+  }
+  return found;
+}
+
 void
 zc_peer_table_set_reachable (ZcPeerTable *table, ZcPeer *peer, gboolean reachable)
 {

@@ -84,6 +84,10 @@ GPtrArray *zc_peer_table_list (ZcPeerTable *table, gboolean include_self);
 /* Every peer, hidden ones and self included (for the prober). */
 GPtrArray *zc_peer_table_list_all (ZcPeerTable *table);
 ZcPeer *zc_peer_table_lookup (ZcPeerTable *table, const char *key);
+/* The peer (not self) whose fp= is @fingerprint, in any form
+ * zc_fingerprint_parse() reads (a DTLS certificate's "sha-256 AB:..."),
+ * preferring one not flagged as conflict; NULL when none is. */
+ZcPeer *zc_peer_table_lookup_fingerprint (ZcPeerTable *table, const char *fingerprint);
 
 /* Reachability changes the state peers see ("unreachable"); hiding takes
  * a peer out of the list (reported as removed) while its adverts stay. */

@@ -7,10 +7,12 @@
 #include "core/call-private.h"
 #include "core/calls.h"
 #include "sip/ua.h"
+#include "trust/fingerprint.h"
 
 #include "sip-text.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #define PEER "198.18.0.2"
 
@@ -31,6 +33,7 @@ typedef struct {
   gint te_pt;
   GString *dtmf;
   int tone;                   /* ZcMediaTone playing, -1 none */
+  char *peer_fingerprint;     /* what the scripted DTLS handshake proved */
 } FakeStream;
 
 struct _Fixture {
@@ -93,6 +96,7 @@ fake_free (ZcCallStream *media)
   g_free (s->remote_ufrag);
   g_free (s->codec);
   g_string_free (s->dtmf, TRUE);
+  g_free (s->peer_fingerprint);
   g_free (s);
 }
 
@@ -198,6 +202,18 @@ fake_stop_tone (ZcCallStream *media)
   ((FakeStream *) media)->tone = -1;
 }
 
+static const char *
+fake_peer_fingerprint (ZcCallStream *media)
+{
+  return ((FakeStream *) media)->peer_fingerprint;
+}
+
+static const char *
+fake_srtp_suite (ZcCallStream *media)
+{
+  return ((FakeStream *) media)->peer_fingerprint != NULL ? "AES_CM_128_HMAC_SHA1_80" : NULL;
+}
+
 static const ZcCallStreamOps fake_ops = {
   .create = fake_create,
   .free = fake_free,
@@ -213,6 +229,8 @@ static const ZcCallStreamOps fake_ops = {
   .describe = fake_describe,
   .play_tone = fake_play_tone,
   .stop_tone = fake_stop_tone,
+  .peer_fingerprint = fake_peer_fingerprint,
+  .srtp_suite = fake_srtp_suite,
 };
 
 static void
@@ -222,7 +240,25 @@ fake_ready (Fixture *f)
   f->stream->callbacks->ready (NULL, NULL, f->stream->user_data);
 }
 
+/* The DTLS handshake is over and proved @fingerprint ("sha-256 ..."). */
+static void
+fake_secured (Fixture *f, const char *fingerprint)
+{
+  g_assert_nonnull (f->stream);
+  g_assert_true (f->stream->started);
+  g_free (f->stream->peer_fingerprint);
+  f->stream->peer_fingerprint = g_strdup (fingerprint);
+  f->stream->callbacks->secured (NULL, NULL, f->stream->user_data);
+}
+
 /* ---- the fixture --------------------------------------------------------------- */
+
+/* As the agent's pins would say of a zcall peer seen before. */
+static const char *
+peer_trust_cb (const ZcPeer *peer, gpointer user_data G_GNUC_UNUSED)
+{
+  return zc_peer_get_fingerprint (peer) != NULL ? "known" : "none";
+}
 
 static gboolean
 record_send (const ZcSipFlow *to G_GNUC_UNUSED, const char *data, gsize len, gpointer user_data)
@@ -268,7 +304,7 @@ setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   f->config->ring_device = g_strdup ("none");
   g_free (f->config->playback_device);
   f->config->playback_device = g_strdup ("none");
-  f->peers = zc_peer_table_new ("self-instance", &(ZcPeerTableCallbacks){ 0 }, NULL);
+  f->peers = zc_peer_table_new ("self-instance", &(ZcPeerTableCallbacks){ .peer_trust = peer_trust_cb }, NULL);
   f->sent = g_ptr_array_new_with_free_func (g_free);
   f->events = g_ptr_array_new_with_free_func (g_free);
   f->ua = zc_sip_ua_new_with_io (&io, &identity, NULL, NULL);
@@ -850,6 +886,196 @@ test_hangup_all_beyond_history (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   }
 }
 
+
+/* ---- the key proves the name ---------------------------------------------------- */
+
+/* A zcall peer's key: every byte @b; *sdp is its "sha-256 AB:..." form. */
+static char *
+key_compact (guint8 b, char **sdp)
+{
+  ZcFingerprint fp;
+
+  memset (fp.sha256, b, sizeof fp.sha256);
+  if (sdp != NULL)
+    *sdp = zc_fingerprint_to_sdp (&fp);
+  return zc_fingerprint_to_compact (&fp);
+}
+
+/* Bob as discovery reports him: a zcall agent at PEER advertising key @b. */
+static void
+add_bob (Fixture *f, guint8 b)
+{
+  ZcServiceRecord *r = zc_service_record_new ();
+
+  r->ifindex = 2;
+  r->ifname = g_strdup ("eth0");
+  r->family = AF_INET;
+  r->type = g_strdup ("_sip._udp");
+  r->name = g_strdup ("Bob Builder");
+  r->domain = g_strdup ("local");
+  r->host = g_strdup ("bob.local");
+  r->address = g_strdup (PEER);
+  r->port = 5062;
+  r->txt.txtvers = 1;
+  r->txt.user = g_strdup ("bob");
+  r->txt.instance_id = g_strdup ("bob-instance");
+  r->txt.fingerprint = key_compact (b, NULL);
+  zc_peer_table_update (f->peers, r);
+}
+
+static char *
+offer_with_key (const char *sdp_fingerprint)
+{
+  return g_strdup_printf ("%sa=fingerprint:%s\r\na=setup:actpass\r\n", offer_pcmu, sdp_fingerprint);
+}
+
+static GVariant *
+call_view (Fixture *f, const char *id)
+{
+  return g_variant_ref_sink (zc_call_to_variant (call_by_id (f, id)));
+}
+
+/* An incoming call's name comes from the key DTLS proves: before, the
+ * From display name shows as unverified (the address is bob's, but an
+ * address proves nothing); after, the pinned peer's name and "verified". */
+static void
+test_proof_verified (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *bob_sdp = NULL;
+  g_autofree char *bob G_GNUC_UNUSED = key_compact (0xB0, &bob_sdp);
+  g_autofree char *offer = offer_with_key (bob_sdp);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) before = NULL;
+  g_autoptr (GVariant) after = NULL;
+  gboolean verified = TRUE;
+  const char *text = NULL;
+
+  add_bob (f, 0xB0);
+  incoming (f, "pv1", offer, TRUE);
+  g_assert_cmpstr (last_event (f), ==, "incoming:ringing");
+  before = call_view (f, "1");
+  g_assert_true (g_variant_lookup (before, "peer_display", "&s", &text));
+  g_assert_cmpstr (text, ==, "\"Bob\" <sip:bob@" PEER ":5062> (unverified)");
+  g_assert_true (g_variant_lookup (before, "peer_verified", "b", &verified));
+  g_assert_false (verified);
+  g_assert_true (g_variant_lookup (before, "peer_name", "&s", &text));
+  g_assert_cmpstr (text, ==, "");
+  g_assert_true (zc_calls_answer (f->calls, "1", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (find_sent (f, "SIP/2.0 200 "), "a=fingerprint:sha-256 "));
+  fake_secured (f, bob_sdp);
+  g_assert_cmpstr (last_event (f), ==, "secured:active");
+  after = call_view (f, "1");
+  g_assert_true (g_variant_lookup (after, "security", "&s", &text));
+  g_assert_cmpstr (text, ==, "verified");
+  g_assert_true (g_variant_lookup (after, "peer_verified", "b", &verified));
+  g_assert_true (verified);
+  g_assert_true (g_variant_lookup (after, "peer_display", "&s", &text));
+  g_assert_cmpstr (text, ==, "Bob Builder");
+  g_assert_true (g_variant_lookup (after, "peer_trust", "&s", &text));
+  g_assert_cmpstr (text, ==, "known");
+  g_assert_cmpstr (call_by_id (f, "1")->srtp_suite, ==, "AES_CM_128_HMAC_SHA1_80");
+}
+
+/* A key pinned for nobody: encrypted, but the name stays unverified. */
+static void
+test_proof_unpinned (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *key_sdp = NULL;
+  g_autofree char *key G_GNUC_UNUSED = key_compact (0x51, &key_sdp);
+  g_autofree char *offer = offer_with_key (key_sdp);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) view = NULL;
+  gboolean verified = TRUE;
+  const char *text = NULL;
+
+  add_bob (f, 0xB0); /* bob is at PEER; this caller is elsewhere */
+  {
+    g_autofree char *invite = peer_request ("INVITE", 1, "pu1", "call-pu1@198.18.0.9", "\"Bob\" <sip:x@198.18.0.9>;tag=t9",
+                                            NULL, offer);
+    ZcSipFlow from = { .proto = ZC_SIP_UDP, .address = "198.18.0.9", .port = 5062 };
+
+    zc_sip_ua_receive (f->ua, invite, strlen (invite), &from);
+  }
+  fake_ready (f);
+  g_assert_true (zc_calls_answer (f->calls, "1", &error));
+  g_assert_no_error (error);
+  fake_secured (f, key_sdp);
+  view = call_view (f, "1");
+  g_assert_true (g_variant_lookup (view, "security", "&s", &text));
+  g_assert_cmpstr (text, ==, "encrypted");
+  g_assert_true (g_variant_lookup (view, "peer_verified", "b", &verified));
+  g_assert_false (verified);
+  g_assert_true (g_variant_lookup (view, "peer_display", "&s", &text));
+  g_assert_cmpstr (text, ==, "\"Bob\" <sip:x@198.18.0.9> (unverified)");
+  g_assert_true (g_variant_lookup (view, "peer_trust", "&s", &text));
+  g_assert_cmpstr (text, ==, "");
+  g_assert_cmpint (call_by_id (f, "1")->state, ==, ZC_CALL_ACTIVE);
+}
+
+/* From bob's address: an offer with another key is refused outright; one
+ * that copies bob's a=fingerprint but whose handshake proves another key
+ * ends with "identity mismatch" (DTLS itself refuses a certificate that
+ * differs from the SDP; here the fake proves what the test says). */
+static void
+test_proof_mismatch (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *bob_sdp = NULL;
+  g_autofree char *bob G_GNUC_UNUSED = key_compact (0xB0, &bob_sdp);
+  g_autofree char *eve_sdp = NULL;
+  g_autofree char *eve G_GNUC_UNUSED = key_compact (0xE0, &eve_sdp);
+  g_autofree char *eve_offer = offer_with_key (eve_sdp);
+  g_autofree char *copied_offer = offer_with_key (bob_sdp);
+  g_autoptr (GError) error = NULL;
+
+  add_bob (f, 0xB0);
+  incoming (f, "pm1", eve_offer, FALSE);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 403 "));
+  g_assert_cmpstr (call_by_id (f, "1")->end_reason, ==, "identity mismatch");
+  g_assert_cmpuint (f->streams, ==, 0);
+
+  incoming (f, "pm2", copied_offer, TRUE);
+  g_assert_true (zc_calls_answer (f->calls, "2", &error));
+  g_assert_no_error (error);
+  fake_secured (f, eve_sdp);
+  g_assert_cmpstr (call_by_id (f, "2")->end_reason, ==, "identity mismatch");
+  g_assert_cmpstr (last_event (f), ==, "ended:ended");
+  g_assert_nonnull (find_sent (f, "BYE "));
+  g_assert_false (call_by_id (f, "2")->peer_verified);
+  g_assert_null (call_by_id (f, "2")->peer_name);
+}
+
+/* A discovered zcall peer never gets plain media, whatever the policy:
+ * its plain offer is refused, its plain answer ends our call. */
+static void
+test_proof_no_fingerprint (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *invite = NULL;
+  g_autofree char *answer = sdp_with ("sendrecv", "bobu1");
+  g_autofree char *ok = NULL;
+
+  g_assert_cmpint (f->config->media_encryption, !=, ZC_MEDIA_ENCRYPTION_REQUIRED);
+  add_bob (f, 0xB0);
+  incoming (f, "nf1", offer_pcmu, FALSE);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 488 "));
+  g_assert_cmpstr (call_by_id (f, "1")->end_reason, ==, "encryption required");
+  g_assert_cmpuint (f->streams, ==, 0);
+
+  id = zc_calls_dial (f->calls, "sip:bob@" PEER ":5062", &error);
+  g_assert_no_error (error);
+  fake_ready (f);
+  invite = g_strdup (find_sent (f, "INVITE "));
+  ok = response_to (invite, "200 OK", answer);
+  feed (f, ok);
+  g_assert_false (f->stream != NULL && f->stream->started);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpstr (call_by_id (f, id)->end_reason, ==, "encryption required");
+  g_assert_null (call_by_id (f, id)->security);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -873,5 +1099,9 @@ main (int argc, char **argv)
   ADD ("ice-restart-by-peer", test_ice_restart_by_peer);
   ADD ("refused-transitions", test_refused_transitions);
   ADD ("hangup-all-beyond-history", test_hangup_all_beyond_history);
+  ADD ("proof-verified", test_proof_verified);
+  ADD ("proof-unpinned", test_proof_unpinned);
+  ADD ("proof-mismatch", test_proof_mismatch);
+  ADD ("proof-no-fingerprint", test_proof_no_fingerprint);
   return g_test_run ();
 }

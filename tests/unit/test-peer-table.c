@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "discovery/peer-table.h"
+#include "trust/fingerprint.h"
 
 #include <sys/socket.h>
 
@@ -413,6 +414,34 @@ test_ipv6_uri (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (uri, ==, "sip:v6@[2001:db8::5]:5070");
 }
 
+/* A compact fingerprint that parses (FP_B's last digit has bits set past
+ * the 256). */
+#define FP_C "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA"
+
+/* The key a DTLS handshake proved ("sha-256 AB:..." form) finds the entry
+ * advertising it, never one with another key at the same address or name,
+ * and not ourselves. */
+static void
+test_lookup_fingerprint (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  ZcFingerprint fp;
+  g_autofree char *sdp_a = NULL;
+  g_autofree char *sdp_b = NULL;
+
+  g_assert_true (zc_fingerprint_parse (FP_A, &fp, NULL));
+  sdp_a = zc_fingerprint_to_sdp (&fp);
+  g_assert_true (zc_fingerprint_parse (FP_C, &fp, NULL));
+  sdp_b = zc_fingerprint_to_sdp (&fp);
+  g_assert_null (zc_peer_table_lookup_fingerprint (f->table, sdp_a));
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.2", 5060, "bob", BOB_ID, "available"), FP_A));
+  zc_peer_table_update (f->table, with_fp (make_record (2, "eth0", AF_INET, "_sip._udp", "Bob #2", "198.18.0.9", 5060, "bob", BOB_ID, "available"), FP_C));
+  g_assert_true (zc_peer_table_lookup_fingerprint (f->table, sdp_a) == peer_at (f, "198.18.0.2"));
+  g_assert_true (zc_peer_table_lookup_fingerprint (f->table, FP_A) == peer_at (f, "198.18.0.2"));
+  g_assert_true (zc_peer_table_lookup_fingerprint (f->table, sdp_b) == peer_at (f, "198.18.0.9"));
+  g_assert_null (zc_peer_table_lookup_fingerprint (f->table, "not a fingerprint"));
+  g_assert_null (zc_peer_table_lookup_fingerprint (f->table, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -434,5 +463,6 @@ main (int argc, char **argv)
   ADD ("/peer-table/spelled-key", test_spelled_key);
   ADD ("/peer-table/copy-of-self", test_copy_of_self);
   ADD ("/peer-table/set-trust", test_set_trust);
+  ADD ("/peer-table/lookup-fingerprint", test_lookup_fingerprint);
   return g_test_run ();
 }
