@@ -7,6 +7,7 @@
 #include "core/calls.h"
 
 #include "common/i18n.h"
+#include "common/sanitize.h"
 #include "core/call-private.h"
 #include "core/rendezvous.h"
 #include "core/targets.h"
@@ -124,6 +125,15 @@ count_setup_from (ZcCalls *calls, const char *address)
   return n;
 }
 
+/* What a caller's INVITE says about it goes to D-Bus (GVariant strings
+ * must be UTF-8) and to terminals: made valid UTF-8 without control
+ * characters or escape sequences first. */
+static char *
+sip_text (const char *text)
+{
+  return text != NULL ? zc_sanitize_text (text, -1) : NULL;
+}
+
 static void
 ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, gpointer user_data)
 {
@@ -153,11 +163,11 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
   call->flow = *from;
   call->via_rendezvous = zc_rendezvous_is_registrar (calls->rendezvous, from->address);
   zc_sip_session_set_user_data (session, call);
-  call->peer_uri = g_strdup (zc_sip_session_get_remote_uri (session));
-  call->sip_call_id = g_strdup (zc_sip_session_get_call_id (session));
+  call->peer_uri = sip_text (zc_sip_session_get_remote_uri (session));
+  call->sip_call_id = sip_text (zc_sip_session_get_call_id (session));
   /* The name comes from the key DTLS proves (call-stream.c); until then
    * the From display name is shown as what it is, an assertion. */
-  call->asserted_name = g_strdup (zc_sip_session_get_remote_display_name (session));
+  call->asserted_name = sip_text (zc_sip_session_get_remote_display_name (session));
   peer = call->via_rendezvous ? NULL : zc_target_peer_by_address (calls->peers, from->address);
   call->local_address = g_strdup (zc_sip_session_get_local_address (session));
 

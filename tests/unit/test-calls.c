@@ -514,6 +514,32 @@ incoming (Fixture *f, const char *branch, const char *sdp, gboolean ready)
     fake_ready (f);
 }
 
+/* A caller's INVITE is anyone's bytes: invalid UTF-8 and an escape
+ * sequence in its display name and Call-ID reach D-Bus as valid UTF-8
+ * without the escape (GVariant refuses the raw bytes with a critical). */
+static void
+test_incoming_hostile_text (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *invite = peer_request ("INVITE", 1, "hostile", "bad\xff\xfe@" PEER,
+                                          "\"B\xc3\x28ob\x1b]0;pwned\x07\" <sip:bob@" PEER ":5062>;tag=t1",
+                                          NULL, offer_pcmu);
+  g_autoptr (GVariant) list = NULL;
+  g_autoptr (GVariant) call = NULL;
+  const char *display = NULL, *call_id = NULL;
+
+  feed (f, invite);
+  fake_ready (f);
+  list = zc_calls_list (f->calls);
+  g_assert_cmpuint (g_variant_n_children (list), ==, 1);
+  call = g_variant_get_child_value (list, 0);
+  g_assert_true (g_variant_lookup (call, "peer_display", "&s", &display));
+  g_assert_true (g_variant_lookup (call, "sip_call_id", "&s", &call_id));
+  g_assert_true (g_utf8_validate (display, -1, NULL));
+  g_assert_true (g_utf8_validate (call_id, -1, NULL));
+  g_assert_null (strchr (display, '\x1b'));
+  g_assert_nonnull (strstr (display, "(unverified)"));
+}
+
 static void
 test_incoming_answer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
@@ -1083,6 +1109,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add ("/calls/" path, Fixture, NULL, setup, fn, teardown)
   ADD ("outgoing", test_outgoing);
   ADD ("incoming-answer", test_incoming_answer);
+  ADD ("incoming-hostile-text", test_incoming_hostile_text);
   ADD ("decline", test_decline);
   ADD ("busy", test_busy);
   ADD ("dnd", test_dnd);
