@@ -136,6 +136,10 @@ main (int argc, char **argv)
 
   g_unix_signal_add (SIGTERM, quit_on_signal_cb, &daemon);
   g_unix_signal_add (SIGINT, quit_on_signal_cb, &daemon);
+  /* A closing terminal: end as on SIGTERM, with the goodbyes, rather than
+   * by the default action, which leaves the adverts cached on every
+   * colleague's PC until they time out. */
+  g_unix_signal_add (SIGHUP, quit_on_signal_cb, &daemon);
   g_main_loop_run (loop);
 
   /* Goodbyes first, so peers drop us within the mDNS one-second rule. */

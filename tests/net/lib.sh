@@ -148,7 +148,7 @@ net_track_pid() {   # PID NS WHAT
 _kill_wait() {
     local pid=$1 ns=$2 t=${3:-2000} waited=0
     _pid_in_ns "$pid" "$ns" || return 0
-    kill -TERM "$pid" 2>/dev/null
+    kill -"${STOP_SIGNAL:-TERM}" "$pid" 2>/dev/null
     while _pid_alive "$pid" && [ "$waited" -lt "$t" ]; do
         sleep 0.05
         waited=$((waited + 50))
@@ -486,7 +486,7 @@ start_agent() {
     AGENT_PID[$h]=$LAST_PID
 }
 
-# stop_agent HOST [TIMEOUT_MS]: SIGTERM zcalld, wait for it; AGENT_RC[HOST] is
+# stop_agent HOST [TIMEOUT_MS]: SIGTERM zcalld (STOP_SIGNAL=HUP: SIGHUP), wait for it; AGENT_RC[HOST] is
 # its exit status (or "timeout" if it did not exit in time and was killed).
 # STOP_ELAPSED_MS: SIGTERM -> exit.
 stop_agent() {
