@@ -358,6 +358,20 @@ test_dropped_responses (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (f->sent->len, ==, 0);
 }
 
+/* OPTIONS number @i from 198.18.0.2, its own transaction (branch and
+ * Call-ID @prefix@i). */
+static void
+feed_options (Fixture *f, const char *prefix, int i)
+{
+  g_autofree char *branch = g_strdup_printf ("%s%d", prefix, i);
+  g_autofree char *msg = g_strdup_printf ("OPTIONS sip:alice@198.18.0.1 SIP/2.0\r\n"
+                                          "Via: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bK%s\r\nFrom: <sip:b@x>;tag=1\r\n"
+                                          "To: <sip:alice@198.18.0.1>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+                                          "Content-Length: 0\r\n\r\n",
+                                          branch, branch);
+  feed (f, msg);
+}
+
 static void
 test_rate_limit (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
@@ -365,13 +379,7 @@ test_rate_limit (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 
   zc_sip_ua_set_rate_limit (f->ua, 10);
   for (int i = 0; i < 100; i++) {
-    g_autofree char *branch = g_strdup_printf ("rl%d", i);
-    g_autofree char *msg = g_strdup_printf ("OPTIONS sip:alice@198.18.0.1 SIP/2.0\r\n"
-                                            "Via: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bK%s\r\nFrom: <sip:b@x>;tag=1\r\n"
-                                            "To: <sip:alice@198.18.0.1>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
-                                            "Content-Length: 0\r\n\r\n",
-                                            branch, branch);
-    feed (f, msg);
+    feed_options (f, "rl", i);
   }
   for (guint i = 0; i < f->sent->len; i++) {
     const Sent *s = g_ptr_array_index (f->sent, i);
@@ -424,13 +432,7 @@ test_transaction_cap (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 
   zc_sip_ua_set_rate_limit (f->ua, 0);
   for (int i = 0; i < 200; i++) {
-    g_autofree char *branch = g_strdup_printf ("o%d", i);
-    g_autofree char *msg = g_strdup_printf ("OPTIONS sip:alice@198.18.0.1 SIP/2.0\r\n"
-                                            "Via: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bK%s\r\nFrom: <sip:b@x>;tag=1\r\n"
-                                            "To: <sip:alice@198.18.0.1>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
-                                            "Content-Length: 0\r\n\r\n",
-                                            branch, branch);
-    feed (f, msg);
+    feed_options (f, "o", i);
   }
   /* 200 OPTIONS took no slot: 512 small BYEs do, the rest get 503. */
   g_assert_cmpuint (feed_byes (f, "198.18.0.2", 600, 0, &busy), ==, ZC_SIP_MAX_SERVER_TRANSACTIONS_PER_SOURCE);

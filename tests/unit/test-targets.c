@@ -12,8 +12,11 @@ noop_cb (const ZcPeer *peer G_GNUC_UNUSED, gpointer data G_GNUC_UNUSED)
 {
 }
 
+/* A zcall agent's advert; @fp NULL: one without a key (not a zcall agent,
+ * or an older one). */
 static void
-add_peer (ZcPeerTable *table, const char *name, const char *user, const char *address, const char *id)
+add_keyed_peer (ZcPeerTable *table, const char *name, const char *user, const char *address, const char *id,
+                const char *fp)
 {
   ZcServiceRecord *r = zc_service_record_new ();
 
@@ -28,7 +31,14 @@ add_peer (ZcPeerTable *table, const char *name, const char *user, const char *ad
   r->port = 5060;
   r->txt.user = g_strdup (user);
   r->txt.instance_id = g_strdup (id);
+  r->txt.fingerprint = g_strdup (fp);
   zc_peer_table_update (table, r);
+}
+
+static void
+add_peer (ZcPeerTable *table, const char *name, const char *user, const char *address, const char *id)
+{
+  add_keyed_peer (table, name, user, address, id, NULL);
 }
 
 static ZcPeerTable *
@@ -135,27 +145,6 @@ trust_cb (const ZcPeer *peer, gpointer data G_GNUC_UNUSED)
       return verdicts[i];
   }
   return "none";
-}
-
-static void
-add_keyed_peer (ZcPeerTable *table, const char *name, const char *user, const char *address, const char *id,
-                const char *fp)
-{
-  ZcServiceRecord *r = zc_service_record_new ();
-
-  r->ifindex = 2;
-  r->ifname = g_strdup ("eth0");
-  r->family = AF_INET;
-  r->type = g_strdup ("_sip._udp");
-  r->name = g_strdup (name);
-  r->domain = g_strdup ("local");
-  r->host = g_strdup_printf ("%s.local", user);
-  r->address = g_strdup (address);
-  r->port = 5060;
-  r->txt.user = g_strdup (user);
-  r->txt.instance_id = g_strdup (id);
-  r->txt.fingerprint = g_strdup (fp);
-  zc_peer_table_update (table, r);
 }
 
 /* `zcall call bob` with a copy of Bob's advert on the LAN
