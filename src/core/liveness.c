@@ -4,6 +4,8 @@
 #include "config.h"
 #include "core/liveness.h"
 
+#include "core/targets.h"
+
 
 /* Checks run four times per probe interval, so the times a user sets are
  * kept to within a quarter interval. */
@@ -53,7 +55,8 @@ probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
   ZcSipFlow flow;
   guint id;
 
-  if (!g_variant_lookup (view, "uri", "&s", &uri) || !zc_sip_uri_to_flow (uri, &flow))
+  /* The URI has no zone; the flow keeps a link-local address's link. */
+  if (!g_variant_lookup (view, "uri", "&s", &uri) || !zc_target_peer_flow (view, &flow))
     return;
   /* A ping still without answer is not worth its retransmissions. */
   if (live->ping_id != 0) {
