@@ -17,16 +17,59 @@ struct _ZcLiveness {
   ZcLivenessTimes times;
   guint tick_id;
   guint soon_id;
-  GHashTable *pings;          /* ping id -> peer key */
+  GHashTable *pings;          /* ping id -> Ping */
 };
+
+/* Every how many pings on a fallback address (a link-local one after the
+ * routable one went silent) the preferred address is tried again. */
+#define RETRY_PREFERRED_EVERY 8
+
+typedef struct {
+  char *key;                  /* the peer's */
+  guint index;                /* the address pinged (ZcPeerLiveness) */
+} Ping;
+
+static void
+ping_free (gpointer data)
+{
+  Ping *ping = data;
+
+  g_free (ping->key);
+  g_free (ping);
+}
+
+static guint
+count_addresses (ZcPeer *peer)
+{
+  g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
+  g_autofree const char **addresses = NULL;
+
+  return g_variant_lookup (view, "addresses", "^a&s", &addresses) ? g_strv_length ((char **) addresses) : 0;
+}
+
+/* The address calls use went unanswered: move on to the next one. */
+static void
+address_failed (ZcPeer *peer, guint index)
+{
+  ZcPeerLiveness *live = zc_peer_get_liveness (peer);
+  guint n = count_addresses (peer);
+
+  if (n < 2 || index != live->address_index % n)
+    return;
+  live->address_index = (index + 1) % n;
+  live->fallback_probes = 0;
+  g_message ("peer “%s” does not answer on address %u of %u: trying the next", zc_peer_get_name (peer),
+             index + 1, n);
+}
 
 static void
 ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
 {
   ZcLiveness *l = user_data;
-  const char *key = g_hash_table_lookup (l->pings, GUINT_TO_POINTER (ping_id));
-  ZcPeer *peer = key ? zc_peer_table_lookup (l->peers, key) : NULL;
+  Ping *ping = g_hash_table_lookup (l->pings, GUINT_TO_POINTER (ping_id));
+  ZcPeer *peer = ping ? zc_peer_table_lookup (l->peers, ping->key) : NULL;
   ZcPeerLiveness *live;
+  guint index = ping ? ping->index : 0;
 
   g_hash_table_remove (l->pings, GUINT_TO_POINTER (ping_id));
   if (peer == NULL)
@@ -35,8 +78,15 @@ ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
   if (live->ping_id == ping_id)
     live->ping_id = 0;
   /* Any final response, even an error, proves the peer is there. */
-  if (status == 0)
+  if (status == 0) {
+    address_failed (peer, index);
     return;
+  }
+  if (index != live->address_index) {
+    g_message ("peer “%s” answers on address %u: calls go there", zc_peer_get_name (peer), index + 1);
+    live->address_index = index;
+    live->fallback_probes = 0;
+  }
   live->last_answer_us = g_get_monotonic_time ();
   live->rtt_ms = rtt_ms;
   live->unreachable_since_us = 0;
@@ -54,23 +104,37 @@ probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
   const char *uri = NULL;
   ZcSipFlow flow;
   guint id;
+  guint index;
+  Ping *ping;
 
-  /* The URI has no zone; the flow keeps a link-local address's link. */
-  if (!g_variant_lookup (view, "uri", "&s", &uri) || !zc_target_peer_flow (view, &flow))
-    return;
-  /* A ping still without answer is not worth its retransmissions. */
+  /* A ping still without answer is not worth its retransmissions; its
+   * address (when calls use it) is not worth them either. */
   if (live->ping_id != 0) {
+    ping = g_hash_table_lookup (l->pings, GUINT_TO_POINTER (live->ping_id));
+    if (ping != NULL)
+      address_failed (peer, ping->index);
     g_hash_table_remove (l->pings, GUINT_TO_POINTER (live->ping_id));
     zc_sip_ua_ping_cancel (l->ua, live->ping_id);
     live->ping_id = 0;
   }
+  /* On a fallback address, now and then the preferred one again: it may
+   * be back (the cable of the routable network plugged in again). */
+  index = live->address_index;
+  if (index > 0 && ++live->fallback_probes % RETRY_PREFERRED_EVERY == 0)
+    index = 0;
+  /* The URI has no zone; the flow keeps a link-local address's link. */
+  if (!g_variant_lookup (view, "uri", "&s", &uri) || !zc_target_peer_flow (view, index, &flow))
+    return;
   id = zc_sip_ua_ping (l->ua, uri, &flow);
   live->last_probe_us = now;
   if (live->last_answer_us == 0)
     live->last_answer_us = now; /* the clock starts at the first probe */
   if (id != 0) {
     live->ping_id = id;
-    g_hash_table_insert (l->pings, GUINT_TO_POINTER (id), g_strdup (zc_peer_get_key (peer)));
+    ping = g_new0 (Ping, 1);
+    ping->key = g_strdup (zc_peer_get_key (peer));
+    ping->index = index;
+    g_hash_table_insert (l->pings, GUINT_TO_POINTER (id), ping);
   }
 }
 
@@ -132,7 +196,7 @@ zc_liveness_new (ZcSipUa *ua, ZcPeerTable *peers, const ZcLivenessTimes *times)
   l->ua = ua;
   l->peers = peers;
   l->times = *times;
-  l->pings = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  l->pings = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, ping_free);
   zc_sip_ua_set_ping_handler (ua, ping_done_cb, l);
   l->tick_id = g_timeout_add (MAX (times->probe_interval_ms / TICKS_PER_INTERVAL, 50), tick_cb, l);
   return l;

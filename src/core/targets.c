@@ -68,7 +68,7 @@ is_ipv6_link_local (const char *address)
 }
 
 gboolean
-zc_target_peer_flow (GVariant *view, ZcSipFlow *flow)
+zc_target_peer_flow (GVariant *view, guint index, ZcSipFlow *flow)
 {
   g_autofree const char **addresses = NULL;
   guint32 port = 0;
@@ -78,7 +78,7 @@ zc_target_peer_flow (GVariant *view, ZcSipFlow *flow)
     return FALSE;
   memset (flow, 0, sizeof *flow);
   /* The table lists them routable first (see peer-table.c). */
-  g_strlcpy (flow->address, addresses[0], sizeof flow->address);
+  g_strlcpy (flow->address, addresses[index % g_strv_length ((char **) addresses)], sizeof flow->address);
   flow->port = (guint16) port;
   flow->proto = ZC_SIP_UDP;
   return TRUE;
@@ -237,7 +237,8 @@ peer_route (ZcPeer *peer, const char *target, ZcSipFlow *flow, GError **error)
   const char *uri = NULL;
 
   g_variant_lookup (view, "uri", "&s", &uri);
-  if (uri == NULL || *uri == '\0' || (flow != NULL && !zc_target_peer_flow (view, flow))) {
+  if (uri == NULL || *uri == '\0' ||
+      (flow != NULL && !zc_target_peer_flow (view, zc_peer_get_liveness (peer)->address_index, flow))) {
     g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("peer “%s” has no address yet"), target);
     return NULL;
   }
