@@ -96,17 +96,39 @@ ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
   zc_peer_table_set_hidden (l->peers, peer, FALSE);
 }
 
+/* An OPTIONS ping to the peer's address number @index; its id, 0 when none
+ * went out. */
+static guint
+send_ping (ZcLiveness *l, ZcPeer *peer, GVariant *view, guint index)
+{
+  const char *uri = NULL;
+  ZcSipFlow flow;
+  Ping *ping;
+  guint id;
+
+  /* The URI has no zone; the flow keeps a link-local address's link. */
+  if (!g_variant_lookup (view, "uri", "&s", &uri) || !zc_target_peer_flow (view, index, &flow))
+    return 0;
+  id = zc_sip_ua_ping (l->ua, uri, &flow);
+  if (id != 0) {
+    ping = g_new0 (Ping, 1);
+    ping->key = g_strdup (zc_peer_get_key (peer));
+    ping->index = index;
+    g_hash_table_insert (l->pings, GUINT_TO_POINTER (id), ping);
+  }
+  return id;
+}
+
 static void
 probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
 {
   ZcPeerLiveness *live = zc_peer_get_liveness (peer);
   g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
-  const char *uri = NULL;
   ZcSipFlow flow;
-  guint id;
-  guint index;
   Ping *ping;
 
+  if (!zc_target_peer_flow (view, 0, &flow))
+    return;
   /* A ping still without answer is not worth its retransmissions; its
    * address (when calls use it) is not worth them either. */
   if (live->ping_id != 0) {
@@ -117,25 +139,16 @@ probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
     zc_sip_ua_ping_cancel (l->ua, live->ping_id);
     live->ping_id = 0;
   }
-  /* On a fallback address, now and then the preferred one again: it may
-   * be back (the cable of the routable network plugged in again). */
-  index = live->address_index;
-  if (index > 0 && ++live->fallback_probes % RETRY_PREFERRED_EVERY == 0)
-    index = 0;
-  /* The URI has no zone; the flow keeps a link-local address's link. */
-  if (!g_variant_lookup (view, "uri", "&s", &uri) || !zc_target_peer_flow (view, index, &flow))
-    return;
-  id = zc_sip_ua_ping (l->ua, uri, &flow);
+  /* On a fallback address, now and then the preferred one as well: it
+   * may be back (the routable network's cable plugged in again).  Beside
+   * the usual ping, not instead: a preferred address still dead must not
+   * make the peer look unreachable for a while. */
+  if (live->address_index > 0 && ++live->fallback_probes % RETRY_PREFERRED_EVERY == 0)
+    send_ping (l, peer, view, 0);
+  live->ping_id = send_ping (l, peer, view, live->address_index);
   live->last_probe_us = now;
   if (live->last_answer_us == 0)
     live->last_answer_us = now; /* the clock starts at the first probe */
-  if (id != 0) {
-    live->ping_id = id;
-    ping = g_new0 (Ping, 1);
-    ping->key = g_strdup (zc_peer_get_key (peer));
-    ping->index = index;
-    g_hash_table_insert (l->pings, GUINT_TO_POINTER (id), ping);
-  }
 }
 
 static gboolean

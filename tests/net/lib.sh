@@ -14,8 +14,10 @@
 # Other topologies (tests/net/rendezvous-lib.sh: NAT routers and public
 # servers) build on the same pieces: net_switch_create (a bridge namespace),
 # net_ns_plug (a veth from a switch into a namespace), net_host_add_on (a
-# host on any switch, any address, its own resolver) and net_ns_bg (a server
-# in a namespace, tracked for teardown).
+# host on any switch, any address, its own resolver), net_host_bare and
+# net_cable (a host with no interface, and a veth "cable" straight between
+# two namespaces: tests/net/linklocal.test) and net_ns_bg (a server in a
+# namespace, tracked for teardown).
 #
 # Each host has a private directory (HOST_DIR[h]) holding its own D-Bus system
 # bus (which its avahi-daemon and all its clients use), its own session bus (for
