@@ -49,12 +49,13 @@ count_addresses (ZcPeer *peer)
 
 /* The address calls use went unanswered: move on to the next one. */
 static void
-address_failed (ZcPeer *peer, guint index)
+address_failed (ZcPeer *peer)
 {
   ZcPeerLiveness *live = zc_peer_get_liveness (peer);
   guint n = count_addresses (peer);
+  guint index = live->address_index;
 
-  if (n < 2 || index != live->address_index % n)
+  if (n < 2)
     return;
   live->address_index = (index + 1) % n;
   live->fallback_probes = 0;
@@ -78,10 +79,8 @@ ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
   if (live->ping_id == ping_id)
     live->ping_id = 0;
   /* Any final response, even an error, proves the peer is there. */
-  if (status == 0) {
-    address_failed (peer, index);
+  if (status == 0)
     return;
-  }
   if (index != live->address_index) {
     g_message ("peer “%s” answers on address %u: calls go there", zc_peer_get_name (peer), index + 1);
     live->address_index = index;
@@ -125,16 +124,15 @@ probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
   ZcPeerLiveness *live = zc_peer_get_liveness (peer);
   g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
   ZcSipFlow flow;
-  Ping *ping;
 
   if (!zc_target_peer_flow (view, 0, &flow))
     return;
-  /* A ping still without answer is not worth its retransmissions; its
-   * address (when calls use it) is not worth them either. */
+  /* Two probe intervals without an answer (one could be a ping answered
+   * late on a busy PC): the address calls use is no good now. */
+  if (live->last_answer_us != 0 && now - live->last_answer_us >= 2 * (gint64) l->times.probe_interval_ms * 1000)
+    address_failed (peer);
+  /* A ping still without answer is not worth its retransmissions. */
   if (live->ping_id != 0) {
-    ping = g_hash_table_lookup (l->pings, GUINT_TO_POINTER (live->ping_id));
-    if (ping != NULL)
-      address_failed (peer, ping->index);
     g_hash_table_remove (l->pings, GUINT_TO_POINTER (live->ping_id));
     zc_sip_ua_ping_cancel (l->ua, live->ping_id);
     live->ping_id = 0;
