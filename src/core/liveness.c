@@ -128,8 +128,11 @@ probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
   if (!zc_target_peer_flow (view, 0, &flow))
     return;
   /* Two probe intervals without an answer (one could be a ping answered
-   * late on a busy PC): the address calls use is no good now. */
-  if (live->last_answer_us != 0 && now - live->last_answer_us >= 2 * (gint64) l->times.probe_interval_ms * 1000)
+   * late on a busy PC): the address calls use is no good now.  Only zcall
+   * agents are known to answer OPTIONS: a desk phone's silence says
+   * nothing about its address. */
+  if (zc_peer_has_instance_id (peer) && live->last_answer_us != 0 &&
+      now - live->last_answer_us >= 2 * (gint64) l->times.probe_interval_ms * 1000)
     address_failed (peer);
   /* A ping still without answer is not worth its retransmissions. */
   if (live->ping_id != 0) {
