@@ -9,6 +9,8 @@
 #include "config.h"
 #include "core/call-private.h"
 
+#include <string.h>
+
 #include "media/dtls-srtp.h"
 #include "trust/fingerprint.h"
 #include "trust/identity.h"
@@ -474,9 +476,17 @@ zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GErro
   };
   const ZcConfig *config = call->calls->config;
   ZcIdentity *identity = call_identity (call);
+  const char *zone = strchr (call->flow.address, '%');
+  /* A call over a link-local address gathers on our link-local address of
+   * that link: it cannot be bound, nor its peer reached, without the zone
+   * (the SDP shows it without, SIP and SDP have no syntax for zones). */
+  g_autofree char *scoped = call->local_address != NULL && zone != NULL &&
+                                    g_ascii_strncasecmp (call->local_address, "fe80:", 5) == 0
+                                ? g_strconcat (call->local_address, zone, NULL)
+                                : NULL;
   ZcMediaStreamConfig media = {
     .call_id = call->id,
-    .local_address = call->local_address,
+    .local_address = scoped != NULL ? scoped : call->local_address,
     .controlling = controlling,
     .rtcp_mux = rtcp_mux,
     .port_min = config->rtp_port_min,

@@ -439,8 +439,8 @@ zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
     }
   }
   if (uri == NULL) {
-    uri = zc_target_resolve (calls->peers, target, error);
-    if (uri == NULL || !zc_target_flow_for_uri (calls->peers, uri, &flow, error))
+    uri = zc_target_route (calls->peers, target, &flow, error);
+    if (uri == NULL)
       return NULL;
   }
   /* A URI or address typed by hand that only a refused entry advertises

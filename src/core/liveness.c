@@ -4,6 +4,8 @@
 #include "config.h"
 #include "core/liveness.h"
 
+#include "core/targets.h"
+
 
 /* Checks run four times per probe interval, so the times a user sets are
  * kept to within a quarter interval. */
@@ -15,16 +17,60 @@ struct _ZcLiveness {
   ZcLivenessTimes times;
   guint tick_id;
   guint soon_id;
-  GHashTable *pings;          /* ping id -> peer key */
+  GHashTable *pings;          /* ping id -> Ping */
 };
+
+/* Every how many pings on a fallback address (a link-local one after the
+ * routable one went silent) the preferred address is tried again. */
+#define RETRY_PREFERRED_EVERY 8
+
+typedef struct {
+  char *key;                  /* the peer's */
+  guint index;                /* the address pinged (ZcPeerLiveness) */
+} Ping;
+
+static void
+ping_free (gpointer data)
+{
+  Ping *ping = data;
+
+  g_free (ping->key);
+  g_free (ping);
+}
+
+static guint
+count_addresses (ZcPeer *peer)
+{
+  g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
+  g_autofree const char **addresses = NULL;
+
+  return g_variant_lookup (view, "addresses", "^a&s", &addresses) ? g_strv_length ((char **) addresses) : 0;
+}
+
+/* The address calls use went unanswered: move on to the next one. */
+static void
+address_failed (ZcPeer *peer)
+{
+  ZcPeerLiveness *live = zc_peer_get_liveness (peer);
+  guint n = count_addresses (peer);
+  guint index = live->address_index;
+
+  if (n < 2)
+    return;
+  live->address_index = (index + 1) % n;
+  live->fallback_probes = 0;
+  g_message ("peer “%s” does not answer on address %u of %u: trying the next", zc_peer_get_name (peer),
+             index + 1, n);
+}
 
 static void
 ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
 {
   ZcLiveness *l = user_data;
-  const char *key = g_hash_table_lookup (l->pings, GUINT_TO_POINTER (ping_id));
-  ZcPeer *peer = key ? zc_peer_table_lookup (l->peers, key) : NULL;
+  Ping *ping = g_hash_table_lookup (l->pings, GUINT_TO_POINTER (ping_id));
+  ZcPeer *peer = ping ? zc_peer_table_lookup (l->peers, ping->key) : NULL;
   ZcPeerLiveness *live;
+  guint index = ping ? ping->index : 0;
 
   g_hash_table_remove (l->pings, GUINT_TO_POINTER (ping_id));
   if (peer == NULL)
@@ -35,6 +81,11 @@ ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
   /* Any final response, even an error, proves the peer is there. */
   if (status == 0)
     return;
+  if (index != live->address_index) {
+    g_message ("peer “%s” answers on address %u: calls go there", zc_peer_get_name (peer), index + 1);
+    live->address_index = index;
+    live->fallback_probes = 0;
+  }
   live->last_answer_us = g_get_monotonic_time ();
   live->rtt_ms = rtt_ms;
   live->unreachable_since_us = 0;
@@ -44,31 +95,61 @@ ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
   zc_peer_table_set_hidden (l->peers, peer, FALSE);
 }
 
+/* An OPTIONS ping to the peer's address number @index; its id, 0 when none
+ * went out. */
+static guint
+send_ping (ZcLiveness *l, ZcPeer *peer, GVariant *view, guint index)
+{
+  const char *uri = NULL;
+  ZcSipFlow flow;
+  Ping *ping;
+  guint id;
+
+  /* The URI has no zone; the flow keeps a link-local address's link. */
+  if (!g_variant_lookup (view, "uri", "&s", &uri) || !zc_target_peer_flow (view, index, &flow))
+    return 0;
+  id = zc_sip_ua_ping (l->ua, uri, &flow);
+  if (id != 0) {
+    ping = g_new0 (Ping, 1);
+    ping->key = g_strdup (zc_peer_get_key (peer));
+    ping->index = index;
+    g_hash_table_insert (l->pings, GUINT_TO_POINTER (id), ping);
+  }
+  return id;
+}
+
 static void
 probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
 {
   ZcPeerLiveness *live = zc_peer_get_liveness (peer);
   g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
-  const char *uri = NULL;
   ZcSipFlow flow;
-  guint id;
 
-  if (!g_variant_lookup (view, "uri", "&s", &uri) || !zc_sip_uri_to_flow (uri, &flow))
+  if (!zc_target_peer_flow (view, 0, &flow))
     return;
+  /* Two probe intervals without an answer (one could be a ping answered
+   * late on a busy PC): the address calls use is no good now.  Only zcall
+   * agents are known to answer OPTIONS: a desk phone's silence says
+   * nothing about its address. */
+  if (zc_peer_has_instance_id (peer) && live->last_answer_us != 0 &&
+      now - live->last_answer_us >= 2 * (gint64) l->times.probe_interval_ms * 1000)
+    address_failed (peer);
   /* A ping still without answer is not worth its retransmissions. */
   if (live->ping_id != 0) {
     g_hash_table_remove (l->pings, GUINT_TO_POINTER (live->ping_id));
     zc_sip_ua_ping_cancel (l->ua, live->ping_id);
     live->ping_id = 0;
   }
-  id = zc_sip_ua_ping (l->ua, uri, &flow);
+  /* On a fallback address, now and then the preferred one as well: it
+   * may be back (the routable network's cable plugged in again).  Beside
+   * the usual ping, not instead: a preferred address still dead must not
+   * make the peer look unreachable for a while. */
+  if (live->address_index > 0 && ++live->fallback_probes % RETRY_PREFERRED_EVERY == 0)
+    send_ping (l, peer, view, 0);
+  live->ping_id = send_ping (l, peer, view, live->address_index);
   live->last_probe_us = now;
   if (live->last_answer_us == 0)
     live->last_answer_us = now; /* the clock starts at the first probe */
-  if (id != 0) {
-    live->ping_id = id;
-    g_hash_table_insert (l->pings, GUINT_TO_POINTER (id), g_strdup (zc_peer_get_key (peer)));
-  }
 }
 
 static gboolean
@@ -129,7 +210,7 @@ zc_liveness_new (ZcSipUa *ua, ZcPeerTable *peers, const ZcLivenessTimes *times)
   l->ua = ua;
   l->peers = peers;
   l->times = *times;
-  l->pings = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  l->pings = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, ping_free);
   zc_sip_ua_set_ping_handler (ua, ping_done_cb, l);
   l->tick_id = g_timeout_add (MAX (times->probe_interval_ms / TICKS_PER_INTERVAL, 50), tick_cb, l);
   return l;

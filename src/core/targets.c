@@ -33,6 +33,20 @@ zc_target_peer_is_refused (GVariant *peer, const char **reason)
   return FALSE;
 }
 
+/* Addresses compare with their zone ("fe80::2%eth0") when both carry one:
+ * the same link-local address on two links is two hosts.  A bare one (a
+ * SIP URI cannot carry a zone) matches on any link. */
+static gboolean
+address_matches (const char *advertised, const char *address)
+{
+  gsize a = strcspn (advertised, "%");
+  gsize b = strcspn (address, "%");
+
+  if (advertised[a] != '\0' && address[b] != '\0')
+    return g_str_equal (advertised, address);
+  return a == b && strncmp (advertised, address, a) == 0;
+}
+
 static gboolean
 view_has_address (GVariant *view, const char *address)
 {
@@ -41,11 +55,73 @@ view_has_address (GVariant *view, const char *address)
   if (!g_variant_lookup (view, "addresses", "^a&s", &addresses))
     return FALSE;
   for (guint a = 0; addresses[a] != NULL; a++) {
-    if (strncmp (addresses[a], address, strcspn (addresses[a], "%")) == 0 &&
-        strlen (address) == strcspn (addresses[a], "%"))
+    if (address_matches (addresses[a], address))
       return TRUE;
   }
   return FALSE;
+}
+
+static gboolean
+is_ipv6_link_local (const char *address)
+{
+  return g_ascii_strncasecmp (address, "fe80:", 5) == 0;
+}
+
+gboolean
+zc_target_peer_flow (GVariant *view, guint index, ZcSipFlow *flow)
+{
+  g_autofree const char **addresses = NULL;
+  guint32 port = 0;
+
+  if (!g_variant_lookup (view, "addresses", "^a&s", &addresses) || addresses[0] == NULL ||
+      !g_variant_lookup (view, "port", "u", &port) || port == 0 || port > G_MAXUINT16)
+    return FALSE;
+  memset (flow, 0, sizeof *flow);
+  /* The table lists them routable first (see peer-table.c). */
+  g_strlcpy (flow->address, addresses[index % g_strv_length ((char **) addresses)], sizeof flow->address);
+  flow->port = (guint16) port;
+  flow->proto = ZC_SIP_UDP;
+  return TRUE;
+}
+
+/* A link-local address from a URI has no zone: the discovered peers say
+ * which link it is on.  The same address on two links is ambiguous. */
+static gboolean
+scope_link_local (ZcPeerTable *peers, ZcSipFlow *flow, GError **error)
+{
+  g_autoptr (GPtrArray) list = NULL;
+  g_autofree char *found = NULL;
+
+  if (!is_ipv6_link_local (flow->address) || strchr (flow->address, '%') != NULL)
+    return TRUE;
+  list = zc_peer_table_list (peers, FALSE);
+  for (guint i = 0; i < list->len; i++) {
+    g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (list, i)));
+    g_autofree const char **addresses = NULL;
+
+    if (!g_variant_lookup (view, "addresses", "^a&s", &addresses))
+      continue;
+    for (guint a = 0; addresses[a] != NULL; a++) {
+      if (!address_matches (addresses[a], flow->address) || strchr (addresses[a], '%') == NULL)
+        continue;
+      if (found != NULL && !g_str_equal (found, addresses[a])) {
+        g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_AMBIGUOUS,
+                     _("%s is a link-local address on several links (%s, %s): call the peer by its name"),
+                     flow->address, strchr (found, '%') + 1, strchr (addresses[a], '%') + 1);
+        return FALSE;
+      }
+      if (found == NULL)
+        found = g_strdup (addresses[a]);
+    }
+  }
+  if (found == NULL) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID,
+                 _("%s is a link-local address of no discovered peer: its link is unknown; call the peer by "
+                   "its name"), flow->address);
+    return FALSE;
+  }
+  g_strlcpy (flow->address, found, sizeof flow->address);
+  return TRUE;
 }
 
 /* The peer whose advertised address is @address, for naming callers and
@@ -153,9 +229,26 @@ zc_target_find_peer (ZcPeerTable *peers, const char *target, ZcTargetPurpose pur
   return peer;
 }
 
-char *
-zc_target_resolve (ZcPeerTable *peers, const char *target, GError **error)
+/* The peer's URI, and where to send to reach it when @flow is not NULL. */
+static char *
+peer_route (ZcPeer *peer, const char *target, ZcSipFlow *flow, GError **error)
 {
+  g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
+  const char *uri = NULL;
+
+  g_variant_lookup (view, "uri", "&s", &uri);
+  if (uri == NULL || *uri == '\0' ||
+      (flow != NULL && !zc_target_peer_flow (view, zc_peer_get_liveness (peer)->address_index, flow))) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("peer “%s” has no address yet"), target);
+    return NULL;
+  }
+  return g_strdup (uri);
+}
+
+static char *
+target_route (ZcPeerTable *peers, const char *target, ZcSipFlow *flow, GError **error)
+{
+  g_autofree char *uri = NULL;
   ZcPeer *peer;
 
   if (target == NULL || *target == '\0') {
@@ -163,24 +256,28 @@ zc_target_resolve (ZcPeerTable *peers, const char *target, GError **error)
     return NULL;
   }
   if (g_ascii_strncasecmp (target, "sip:", 4) == 0 || g_ascii_strncasecmp (target, "sips:", 5) == 0)
-    return g_strdup (target);
-  if (strchr (target, '@') != NULL)
-    return g_strconcat ("sip:", target, NULL);
+    uri = g_strdup (target);
+  else if (strchr (target, '@') != NULL)
+    uri = g_strconcat ("sip:", target, NULL);
+  if (uri != NULL)
+    return flow == NULL || zc_target_flow_for_uri (peers, uri, flow, error) ? g_steal_pointer (&uri) : NULL;
 
   peer = zc_target_find_peer (peers, target, ZC_TARGET_FOR_CALL, error);
   if (peer == NULL)
     return NULL;
-  {
-    g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
-    const char *uri = NULL;
+  return peer_route (peer, target, flow, error);
+}
 
-    g_variant_lookup (view, "uri", "&s", &uri);
-    if (uri == NULL || *uri == '\0') {
-      g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("peer “%s” has no address yet"), target);
-      return NULL;
-    }
-    return g_strdup (uri);
-  }
+char *
+zc_target_resolve (ZcPeerTable *peers, const char *target, GError **error)
+{
+  return target_route (peers, target, NULL, error);
+}
+
+char *
+zc_target_route (ZcPeerTable *peers, const char *target, ZcSipFlow *flow, GError **error)
+{
+  return target_route (peers, target, flow, error);
 }
 
 /* A URI whose host is a discovered peer's mDNS name ("pc7.local") is sent
@@ -193,7 +290,7 @@ zc_target_flow_for_uri (ZcPeerTable *peers, const char *uri, ZcSipFlow *flow, GE
   gboolean ok = FALSE;
 
   if (zc_sip_uri_to_flow (uri, flow))
-    return TRUE;
+    return scope_link_local (peers, flow, error);
   if (osip_uri_init (&parsed) != 0)
     return FALSE;
   if (osip_uri_parse (parsed, uri) == 0 && parsed->host != NULL) {
@@ -230,7 +327,10 @@ zc_target_flow_for_uri (ZcPeerTable *peers, const char *uri, ZcSipFlow *flow, GE
 gboolean
 zc_target_address_is_local (ZcPeerTable *peers, const char *address)
 {
-  g_autoptr (GInetAddress) ip = g_inet_address_new_from_string (address);
+  /* A link-local source carries its zone ("%eth0"), which GInetAddress
+   * does not parse; link-local is local anyway. */
+  g_autofree char *bare = g_strndup (address, strcspn (address, "%"));
+  g_autoptr (GInetAddress) ip = g_inet_address_new_from_string (bare);
   struct ifaddrs *ifaddrs = NULL;
   gboolean local = FALSE;
 

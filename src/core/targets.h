@@ -32,8 +32,22 @@ ZcPeer *zc_target_find_peer (ZcPeerTable *peers, const char *target, ZcTargetPur
  * changed" or "identity conflict". */
 gboolean zc_target_peer_is_refused (GVariant *peer, const char **reason);
 
+/* zc_target_resolve(), and where to send to reach the target: for a
+ * discovered peer its preferred address (routable before link-local; the
+ * one its liveness pings found answering, see ZcPeerLiveness),
+ * with the interface ("fe80::2%eth0") a link-local one needs; for a URI,
+ * zc_target_flow_for_uri(). */
+char *zc_target_route (ZcPeerTable *peers, const char *target, ZcSipFlow *flow, GError **error);
+
+/* Where to send to reach the discovered peer @view (its dictionary): its
+ * address number @index (modulo their number) in the order of preference,
+ * zone included.  FALSE when it has no address or port yet. */
+gboolean zc_target_peer_flow (GVariant *view, guint index, ZcSipFlow *flow);
+
 /* Where to send to reach @uri: its numeric host, or the address of the
- * discovered peer whose mDNS host name it names. */
+ * discovered peer whose mDNS host name it names.  A link-local host gets
+ * the zone of the one link where a discovered peer has that address;
+ * on several links (or none) that is an error. */
 gboolean zc_target_flow_for_uri (ZcPeerTable *peers, const char *uri, ZcSipFlow *flow, GError **error);
 
 /* accept-from=lan: @address is on one of our subnets or is a peer's. */

@@ -138,22 +138,28 @@ add_unique (GPtrArray *strings, const char *value)
     g_ptr_array_add (strings, (gpointer) value);
 }
 
+/* 0 for routable IPv4, 1 routable IPv6, 2 IPv4 link-local (169.254/16,
+ * RFC 3927), 3 IPv6 link-local: the order a caller should try them in, so
+ * a peer with a routable address is never called on a link-local one
+ * (which reaches it only while both sit on the same link). */
+static int
+address_rank (const char *address)
+{
+  if (strchr (address, ':') == NULL)
+    return g_str_has_prefix (address, "169.254.") ? 2 : 0;
+  return g_ascii_strncasecmp (address, "fe80:", 5) == 0 ? 3 : 1;
+}
+
 static int
 compare_addresses (gconstpointer a, gconstpointer b)
 {
   const char *x = *(const char *const *) a;
   const char *y = *(const char *const *) b;
-  gboolean x6 = strchr (x, ':') != NULL;
-  gboolean y6 = strchr (y, ':') != NULL;
-  /* IPv4 first, then global IPv6, then link-local: the order a caller
-   * should try them in. */
-  gboolean xll = g_str_has_prefix (x, "fe80:");
-  gboolean yll = g_str_has_prefix (y, "fe80:");
+  int rx = address_rank (x);
+  int ry = address_rank (y);
 
-  if (x6 != y6)
-    return x6 ? 1 : -1;
-  if (xll != yll)
-    return xll ? 1 : -1;
+  if (rx != ry)
+    return rx < ry ? -1 : 1;
   return strcmp (x, y);
 }
 
@@ -189,6 +195,26 @@ build_uri (const char *user, const char *address, guint16 port)
   return g_strdup_printf ("sip:%s%s%s:%u", user ? user : "", user && *user ? "@" : "", address, port);
 }
 
+/* "endpoints": (address, interface) pairs in the order a call tries
+ * them.  The interface is the one the address was resolved on: the only
+ * way to reach a link-local address, and for a routable one where the
+ * peer was seen.  @scoped holds "address%interface" strings. */
+static GVariant *
+endpoints_variant (GPtrArray *scoped)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ss)"));
+  for (guint i = 0; i < scoped->len; i++) {
+    const char *text = g_ptr_array_index (scoped, i);
+    gsize len = strcspn (text, "%");
+    g_autofree char *address = g_strndup (text, len);
+
+    g_variant_builder_add (&b, "(ss)", address, text[len] == '%' ? text + len + 1 : "");
+  }
+  return g_variant_builder_end (&b);
+}
+
 static GVariant *
 peer_build_view (const ZcPeer *peer, gboolean with_rtt)
 {
@@ -196,6 +222,7 @@ peer_build_view (const ZcPeer *peer, gboolean with_rtt)
   g_autoptr (GPtrArray) addresses = g_ptr_array_new ();
   g_autoptr (GPtrArray) interfaces = g_ptr_array_new ();
   g_autoptr (GPtrArray) types = g_ptr_array_new ();
+  g_autoptr (GPtrArray) scoped = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *uri = NULL;
   g_autofree char *fingerprint = NULL;
   ZcFingerprint fp;
@@ -210,8 +237,16 @@ peer_build_view (const ZcPeer *peer, gboolean with_rtt)
     add_unique (addresses, r->address);
     add_unique (interfaces, r->ifname);
     add_unique (types, r->type);
+    if (r->address != NULL && *r->address != '\0') {
+      g_autofree char *pair = g_strdup_printf ("%.*s%%%s", (int) strcspn (r->address, "%"), r->address,
+                                               r->ifname ? r->ifname : "");
+
+      if (!g_ptr_array_find_with_equal_func (scoped, pair, g_str_equal, NULL))
+        g_ptr_array_add (scoped, g_steal_pointer (&pair));
+    }
   }
   g_ptr_array_sort (addresses, compare_addresses);
+  g_ptr_array_sort (scoped, compare_addresses);
   g_ptr_array_sort (interfaces, (GCompareFunc) g_strcmp0);
   g_ptr_array_sort (types, (GCompareFunc) g_strcmp0);
   uri = build_uri (main_record->txt.user, addresses->len ? g_ptr_array_index (addresses, 0) : NULL,
@@ -224,6 +259,7 @@ peer_build_view (const ZcPeer *peer, gboolean with_rtt)
                          g_variant_new_string (main_record->txt.display_name ? main_record->txt.display_name : ""));
   g_variant_builder_add (&b, "{sv}", "host", g_variant_new_string (main_record->host ? main_record->host : ""));
   g_variant_builder_add (&b, "{sv}", "addresses", strv_variant (addresses));
+  g_variant_builder_add (&b, "{sv}", "endpoints", endpoints_variant (scoped));
   g_variant_builder_add (&b, "{sv}", "port", g_variant_new_uint32 (main_record->port));
   g_variant_builder_add (&b, "{sv}", "uri", g_variant_new_string (uri));
   g_variant_builder_add (&b, "{sv}", "instance_id",

@@ -48,6 +48,12 @@ typedef struct {
   gint64 last_probe_us;
   gint64 unreachable_since_us;
   guint ping_id;             /* ping in flight, 0 if none */
+  /* The address calls and pings use, an index into the peer's addresses
+   * (routable first): the next one once a zcall agent has not answered
+   * for two probe intervals, so a link-local address serves when the
+   * routable one fails (core/liveness.c). */
+  guint address_index;
+  guint fallback_probes;     /* pings sent while address_index > 0 */
 } ZcPeerLiveness;
 typedef struct _ZcPeerTable ZcPeerTable;
 

@@ -23,6 +23,10 @@ struct _ZcIceAgent {
   gboolean gathering_done;
   gboolean has_turn;
   gboolean plain;
+  /* Interface index of the link-local address we gather on (a call over
+   * a link-local address), 0 when none: link-local candidates are then
+   * used, and the peer's get this zone. */
+  guint32 link_scope;
   /* Plain RTP: the peer's RTP and RTCP source per component (index 1, 2),
    * and our own readers of the component's sockets (see plain_read_cb()). */
   GInetSocketAddress *plain_from[3];
@@ -78,6 +82,23 @@ address_is_ipv6_linklocal (const NiceAddress *addr)
     return FALSE;
   nice_address_copy_to_sockaddr (addr, (struct sockaddr *) &ss);
   return IN6_IS_ADDR_LINKLOCAL (&((struct sockaddr_in6 *) &ss)->sin6_addr);
+}
+
+/* The peer's link-local candidates are on the link we gather on: a zone
+ * the SDP cannot carry. */
+static void
+address_scope_to_link (ZcIceAgent *agent, NiceAddress *addr)
+{
+  if (agent->link_scope != 0 && address_is_ipv6_linklocal (addr) && addr->s.ip6.sin6_scope_id == 0)
+    addr->s.ip6.sin6_scope_id = agent->link_scope;
+}
+
+/* Link-local candidates take part only in a call over a link-local
+ * address (see the header). */
+static gboolean
+candidate_usable (const ZcIceAgent *agent, const NiceAddress *addr)
+{
+  return agent->link_scope != 0 || !address_is_ipv6_linklocal (addr);
 }
 
 static void
@@ -158,7 +179,8 @@ recv_cb (NiceAgent *nagent G_GNUC_UNUSED, guint stream_id, guint component_id, g
 }
 
 /* IPv6 link-local (fe80::/10) and loopback are left out of the default
- * address set (lab notes: link-local host candidates won on a shared LAN). */
+ * address set (lab notes: link-local host candidates won on a shared LAN;
+ * and without a zone libnice cannot bind them). */
 static gboolean
 add_default_addresses (ZcIceAgent *agent, GError **error)
 {
@@ -194,8 +216,11 @@ add_given_addresses (ZcIceAgent *agent, const char *const *addresses, GError **e
                    addresses[i]);
       return FALSE;
     }
-    if (address_is_ipv6_linklocal (&addr))
+    /* Only with a zone ("fe80::1%eth0", a call over that link). */
+    if (address_is_ipv6_linklocal (&addr) && addr.s.ip6.sin6_scope_id == 0)
       continue;
+    if (address_is_ipv6_linklocal (&addr))
+      agent->link_scope = addr.s.ip6.sin6_scope_id;
     if (!nice_agent_add_local_address (agent->agent, &addr)) {
       g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_NO_ADDRESS, "ice: cannot use local address '%s'", addresses[i]);
       return FALSE;
@@ -371,8 +396,8 @@ zc_ice_agent_get_local_sdp (ZcIceAgent *agent, GError **error)
       g_autofree char *line = NULL;
 
       /* Belt and braces: link-local never reaches the SDP even if an
-       * address slipped in. */
-      if (address_is_ipv6_linklocal (&cand->addr))
+       * address slipped in, unless the call is over that link. */
+      if (!candidate_usable (agent, &cand->addr))
         continue;
       line = nice_agent_generate_local_candidate_sdp (agent->agent, cand);
       if (line != NULL)
@@ -396,7 +421,7 @@ best_local_candidate (ZcIceAgent *agent, guint component_id)
   for (GSList *l = cands; l != NULL; l = l->next) {
     NiceCandidate *cand = l->data;
 
-    if (cand->transport == NICE_CANDIDATE_TRANSPORT_UDP && !address_is_ipv6_linklocal (&cand->addr)
+    if (cand->transport == NICE_CANDIDATE_TRANSPORT_UDP && candidate_usable (agent, &cand->addr)
         && (best == NULL || cand->priority > best->priority))
       best = cand;
   }
@@ -490,10 +515,11 @@ zc_ice_agent_set_remote_sdp (ZcIceAgent *agent,
       continue;
     }
     if (cand->component_id == 0 || cand->component_id > agent->n_components ||
-        (address_is_ipv6_linklocal (&cand->addr))) {
+        !candidate_usable (agent, &cand->addr)) {
       nice_candidate_free (cand);
       continue;
     }
+    address_scope_to_link (agent, &cand->addr);
     per_component[cand->component_id] = g_slist_append (per_component[cand->component_id], cand);
   }
 
@@ -724,6 +750,7 @@ zc_ice_agent_set_plain_remote (ZcIceAgent *agent,
       return FALSE;
     }
     nice_address_set_port (&cand->addr, c == ZC_ICE_COMPONENT_RTP ? rtp_port : rtcp_port);
+    address_scope_to_link (agent, &cand->addr);
     ok = nice_agent_set_selected_remote_candidate (agent->agent, agent->stream_id, c, cand);
     nice_candidate_free (cand);
     if (!ok) {

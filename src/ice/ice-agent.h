@@ -27,8 +27,13 @@
  * the LAN.  Not on the LAN, where UDP always gets through: with them
  * libnice took 40 ms longer from INVITE to the first RTP (voice benchmark,
  * median 34 -> 74 ms).  IPv6
- * link-local addresses are never used: they were gathered and won pairs on
- * a shared LAN in the lab, and cannot be reached off-link.  UPnP is off.
+ * link-local addresses are not used by default: they were gathered and won
+ * pairs on a shared LAN in the lab, and cannot be reached off-link.  A
+ * call over a link-local address (two PCs on a cable, no DHCP) passes its
+ * scoped local address ("fe80::1%eth0") in local_addresses: then its host
+ * candidates are link-local, written without the zone, and the peer's
+ * link-local candidates and c= address are taken to be on that link.
+ * UPnP is off.
  *
  * zc_ice_agent_send() and zc_ice_agent_get_state() may be called from any
  * thread (the media thread; libnice locks the agent); everything else
@@ -120,7 +125,7 @@ typedef struct {
   gboolean rtcp_mux;       /* one component instead of two (RFC 5761) */
   /* Numeric addresses to gather host candidates on (e.g. { "127.0.0.1",
    * NULL } in tests); NULL = every interface address except loopback and
-   * IPv6 link-local. */
+   * IPv6 link-local.  An IPv6 link-local one needs its zone ("%eth0"). */
   const char *const *local_addresses;
   /* Local UDP ports to bind host candidates in ([media] rtp-port-min/max,
    * so a firewall can let media through); 0 = any. */

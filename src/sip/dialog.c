@@ -51,8 +51,16 @@ zc_sip_session_destination (ZcSipSession *s, ZcSipFlow *to)
     g_autofree char *target = zc_sip_uri_to_string (next_hop);
     ZcSipFlow parsed;
 
-    if (zc_sip_uri_to_flow (target, &parsed) && parsed.proto == ZC_SIP_UDP)
+    if (zc_sip_uri_to_flow (target, &parsed) && parsed.proto == ZC_SIP_UDP) {
+      const char *zone = strchr (s->flow.address, '%');
+
+      /* A Contact has no zone: a link-local one is on the link the
+       * dialog's first request came or went on. */
+      if (zone != NULL && strchr (parsed.address, '%') == NULL &&
+          g_ascii_strncasecmp (parsed.address, "fe80:", 5) == 0)
+        g_strlcat (parsed.address, zone, sizeof parsed.address);
       *to = parsed;
+    }
   }
 }
 

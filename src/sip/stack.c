@@ -524,7 +524,13 @@ receive_request (ZcSipStack *stack, osip_event_t *evt, gsize bytes, const ZcSipF
     return;
   }
   /* received= and rport (RFC 3261 18.2.1, RFC 3581 4). */
-  osip_message_fix_last_via_header (sip, from->address, from->port);
+  {
+    /* No zone in received=: SIP has no syntax for it (the reply goes
+     * back on @from, zone and all). */
+    g_autofree char *source = g_strndup (from->address, strcspn (from->address, "%"));
+
+    osip_message_fix_last_via_header (sip, source, from->port);
+  }
 
   status = zc_sip_check_request (sip, &reason, &header, &value);
   if (status != 0) {

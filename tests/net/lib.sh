@@ -14,8 +14,10 @@
 # Other topologies (tests/net/rendezvous-lib.sh: NAT routers and public
 # servers) build on the same pieces: net_switch_create (a bridge namespace),
 # net_ns_plug (a veth from a switch into a namespace), net_host_add_on (a
-# host on any switch, any address, its own resolver) and net_ns_bg (a server
-# in a namespace, tracked for teardown).
+# host on any switch, any address, its own resolver), net_host_bare and
+# net_cable (a host with no interface, and a veth "cable" straight between
+# two namespaces: tests/net/linklocal.test) and net_ns_bg (a server in a
+# namespace, tracked for teardown).
 #
 # Each host has a private directory (HOST_DIR[h]) holding its own D-Bus system
 # bus (which its avahi-daemon and all its clients use), its own session bus (for
@@ -249,6 +251,20 @@ net_ns_plug() {
     ip -n "$ns" link set "$ifname" up
 }
 
+# net_cable NS1 IF1 NS2 IF2: a veth pair straight from NS1 (interface IF1)
+# to NS2 (IF2), no switch and no addresses: up, with only the kernel's IPv6
+# link-local addresses (no router advertisements are accepted, and no
+# duplicate address detection delays them).
+net_cable() {
+    local ns
+    for ns in "$1" "$3"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+            net.ipv6.conf.default.accept_dad=0 || return 1
+    done
+    ip -n "$1" link add "$2" type veth peer name "$4" netns "$3" || return 1
+    ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
 # net_ns_bg NS LOG CMD [ARGS...]: a server in namespace NS (no host
 # environment), in the background, output to LOG; LAST_PID is CMD's own PID
 # (ip execs), tracked for teardown.
@@ -272,12 +288,18 @@ net_host_add() {
 # on the bridge of switch namespace SWITCH (port PORT), eth0 = ADDR/LEN, and
 # resolv.conf naming NAMESERVER (default: 127.0.0.1, nothing).
 net_host_add_on() {
-    local h=$1 sw=$2 port=$3 ns="${NET_PREFIX}$1" dir
+    net_host_bare "$1" "${6:-}" || return 1
+    HOST_ADDR[$1]=$4
+    net_ns_plug "${HOST_NS[$1]}" "$2" "$3" eth0 "$4/$5"
+}
+
+# net_host_bare HOST [NAMESERVER]: like net_host_add_on, but with no network
+# interface but lo: the caller wires it (net_cable, tests/net/linklocal.test).
+net_host_bare() {
+    local h=$1 ns="${NET_PREFIX}$1" dir
     HOST_NS[$h]=$ns
-    HOST_ADDR[$h]=$4
     NET_HOSTS+=("$h")
-    _netns_add "$ns" "${6:-}" || return 1
-    net_ns_plug "$ns" "$sw" "$port" eth0 "$4/$5" || return 1
+    _netns_add "$ns" "${2:-}" || return 1
 
     dir=$(mktemp -d "$NET_WORKDIR/$h.XXXXXX") || return 1
     HOST_DIR[$h]=$dir

@@ -133,6 +133,116 @@ test_address_is_local (void)
   g_assert_false (zc_target_address_is_local (table, "203.0.113.50"));
 }
 
+/* One record of a peer seen on @ifname (family AF_INET6 for an IPv6
+ * address), as the discovery glue makes it: an IPv6 link-local address
+ * carries the zone. */
+static void
+add_record_on (ZcPeerTable *table, const char *name, const char *ifname, const char *address, const char *id)
+{
+  ZcServiceRecord *r = zc_service_record_new ();
+  gboolean v6 = strchr (address, ':') != NULL;
+
+  r->ifindex = g_str_equal (ifname, "eth0") ? 2 : 3;
+  r->ifname = g_strdup (ifname);
+  r->family = v6 ? AF_INET6 : AF_INET;
+  /* One record per (interface, family, type): a second type for a
+   * second address of a family. */
+  r->type = g_strdup (g_str_has_prefix (address, "fe80:") || g_str_has_prefix (address, "169.254.") ? "_sip._udp"
+                                                                                                    : "_sipuri._udp");
+  r->name = g_strdup (name);
+  r->domain = g_strdup ("local");
+  r->host = g_strdup_printf ("%s.local", id);
+  r->address = g_str_has_prefix (address, "fe80:") ? g_strdup_printf ("%s%%%s", address, ifname)
+                                                    : g_strdup (address);
+  r->port = 5060;
+  r->txt.user = g_strdup (id);
+  r->txt.instance_id = g_strdup (id);
+  zc_peer_table_update (table, r);
+}
+
+/* Issue 15: a peer found only at a link-local address is called on the
+ * link it was found on; one with a routable address there first; the
+ * same fe80:: address on two links is two peers. */
+static void
+test_link_local (void)
+{
+  static const ZcPeerTableCallbacks events = { noop_cb, noop_cb, noop_cb, NULL };
+  g_autoptr (ZcPeerTable) table = zc_peer_table_new ("self-id", &events, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *uri = NULL;
+  g_autoptr (GVariant) view = NULL;
+  g_autoptr (GVariant) endpoints = NULL;
+  const char *address, *ifname, *name = NULL;
+  ZcSipFlow flow;
+  ZcPeer *fred;
+
+  add_record_on (table, "Yann", "eth0", "fe80::2", "yann");
+  add_record_on (table, "Zoe", "eth1", "fe80::2", "zoe");
+  add_record_on (table, "Fred", "eth0", "fe80::f", "fred");
+  add_record_on (table, "Fred", "eth0", "169.254.7.7", "fred");
+  add_record_on (table, "Fred", "eth0", "198.18.15.2", "fred");
+  add_record_on (table, "Fred", "eth0", "2001:db8::f", "fred");
+
+  uri = zc_target_route (table, "yann", &flow, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (uri, ==, "sip:yann@[fe80::2]:5060");   /* no zone in SIP */
+  g_assert_cmpstr (flow.address, ==, "fe80::2%eth0");
+  g_clear_pointer (&uri, g_free);
+  uri = zc_target_route (table, "zoe", &flow, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (flow.address, ==, "fe80::2%eth1");
+  g_clear_pointer (&uri, g_free);
+
+  /* Routable IPv4, routable IPv6, IPv4 link-local, IPv6 link-local. */
+  uri = zc_target_route (table, "fred", &flow, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (uri, ==, "sip:fred@198.18.15.2:5060");
+  g_assert_cmpstr (flow.address, ==, "198.18.15.2");
+  fred = zc_target_find_peer (table, "fred", ZC_TARGET_FOR_CALL, &error);
+  g_assert_no_error (error);
+  view = g_variant_ref_sink (zc_peer_to_variant (fred));
+  endpoints = g_variant_lookup_value (view, "endpoints", G_VARIANT_TYPE ("a(ss)"));
+  g_assert_nonnull (endpoints);
+  g_assert_cmpuint (g_variant_n_children (endpoints), ==, 4);
+  g_variant_get_child (endpoints, 0, "(&s&s)", &address, &ifname);
+  g_assert_cmpstr (address, ==, "198.18.15.2");
+  g_assert_cmpstr (ifname, ==, "eth0");
+  g_variant_get_child (endpoints, 1, "(&s&s)", &address, &ifname);
+  g_assert_cmpstr (address, ==, "2001:db8::f");
+  g_variant_get_child (endpoints, 2, "(&s&s)", &address, &ifname);
+  g_assert_cmpstr (address, ==, "169.254.7.7");
+  g_variant_get_child (endpoints, 3, "(&s&s)", &address, &ifname);
+  g_assert_cmpstr (address, ==, "fe80::f");               /* zone apart */
+  g_assert_cmpstr (ifname, ==, "eth0");
+  /* The fallback its pings chose (ZcPeerLiveness.address_index). */
+  zc_peer_get_liveness (fred)->address_index = 3;
+  g_clear_pointer (&uri, g_free);
+  uri = zc_target_route (table, "fred", &flow, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (flow.address, ==, "fe80::f%eth0");
+
+  /* A bare link-local address in a URI: the link a peer has it on; on two
+   * links it is ambiguous, on none unknown. */
+  g_assert_true (zc_target_flow_for_uri (table, "sip:fred@[fe80::f]", &flow, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (flow.address, ==, "fe80::f%eth0");
+  g_assert_false (zc_target_flow_for_uri (table, "sip:yann@[fe80::2]", &flow, &error));
+  g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_AMBIGUOUS);
+  g_clear_error (&error);
+  g_assert_false (zc_target_flow_for_uri (table, "sip:x@[fe80::99]", &flow, &error));
+  g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* A caller's source address carries its zone: it names the peer on that
+   * link only, and counts as local. */
+  g_clear_pointer (&view, g_variant_unref);
+  view = zc_target_peer_by_address (table, "fe80::2%eth1");
+  g_assert_nonnull (view);
+  g_assert_true (g_variant_lookup (view, "name", "&s", &name));
+  g_assert_cmpstr (name, ==, "Zoe");
+  g_assert_true (zc_target_address_is_local (table, "fe80::2%eth1"));
+}
+
 /* The verdicts of the trust test: the fp= names them ("known", "changed"). */
 static const char *
 trust_cb (const ZcPeer *peer, gpointer data G_GNUC_UNUSED)
@@ -227,5 +337,6 @@ main (int argc, char **argv)
   g_test_add_func ("/targets/flow-for-uri", test_flow_for_uri);
   g_test_add_func ("/targets/address-is-local", test_address_is_local);
   g_test_add_func ("/targets/trust", test_trust);
+  g_test_add_func ("/targets/link-local", test_link_local);
   return g_test_run ();
 }
