@@ -19,6 +19,10 @@
  * the caller restarts ICE as a backstop; the restarted checks (and a
  * callee waiting for them after its own checks failed) get the grace
  * time before the call ends. */
+/* An auto-answered call plays an alert on its playback device first,
+ * then answers: whoever sits at the PC hears that a line opens before the
+ * caller hears the room (ZC_MEDIA_TONE_ALERT, two short beeps). */
+#define ZC_CALL_ALERT_MS 600
 #define ZC_CALL_ICE_BACKSTOP_MS 2000
 #define ZC_CALL_ICE_BACKSTOP_GRACE_MS 8000
 
@@ -149,6 +153,7 @@ struct _ZcCall {
 
 typedef struct {
   guint ring_timeout_ms;
+  guint alert_ms;
   guint ice_backstop_ms;
   guint ice_backstop_grace_ms;
 } ZcCallTimers;
@@ -227,6 +232,15 @@ gboolean zc_call_answer (ZcCall *call, GError **error);
 guint zc_call_timeout_add_ms (guint ms, GSourceFunc func, gpointer data);
 /* Unanswered after @ms: an outgoing call hangs up, an incoming one gets 480. */
 void zc_call_arm_ring_timeout (ZcCall *call, guint ms);
+
+/* auto-answer.c: the [calls] auto-answer-from entry the caller matches
+ * ("*", "trusted", "known", a URI, a peer name), or NULL. */
+const char *zc_call_auto_answer_match (ZcCall *call);
+
+/* calls.c: [calls] accept-from (ZcAcceptFrom flags) for a call whose
+ * request came from the rendezvous registrar/proxy, or from an address on
+ * the LAN. */
+gboolean zc_calls_source_accepted (guint accept_from, gboolean from_registrar, gboolean on_lan);
 
 /* calls.c: what call.c asks of the list */
 void zc_calls_trim_history (ZcCalls *calls);

@@ -7,6 +7,7 @@
 #include "core/call-private.h"
 
 #include "common/i18n.h"
+#include "common/sanitize.h"
 
 #include <string.h>
 
@@ -205,7 +206,9 @@ zc_call_set_reason (ZcCall *call, const char *reason, guint status)
 {
   if (call->end_reason != NULL)
     return;
-  call->end_reason = g_strdup (reason);
+  /* Some reasons are a peer's SIP reason phrase: it reaches the history
+   * and terminals only sanitised. */
+  call->end_reason = reason != NULL ? zc_sanitize_text (reason, -1) : NULL;
   if (status != 0)
     call->sip_status = status;
 }
@@ -378,12 +381,33 @@ ring_timeout_cb (gpointer user_data)
 }
 
 static gboolean
-auto_answer_cb (gpointer user_data)
+alert_done_cb (gpointer user_data)
 {
   ZcCall *call = user_data;
 
   call->auto_answer_id = 0;
   zc_call_answer (call, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* As intercoms do: the alert first, then the line opens (the answer
+ * starts the media, which stops the tone). */
+static void
+call_alert_then_answer (ZcCall *call)
+{
+  zc_call_stop_tone (call);
+  call_play_tone (call, ZC_MEDIA_TONE_ALERT);
+  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  call->auto_answer_id = zc_call_timeout_add_ms (call->calls->timers.alert_ms, alert_done_cb, call);
+}
+
+static gboolean
+auto_answer_cb (gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  call->auto_answer_id = 0;
+  call_alert_then_answer (call);
   return G_SOURCE_REMOVE;
 }
 
@@ -414,14 +438,23 @@ static void
 call_ring (ZcCall *call)
 {
   const ZcConfig *config = call->calls->config;
+  const char *allowed = NULL;
 
-  if (config->auto_answer && config->auto_answer_delay_s == 0) {
-    zc_call_answer (call, NULL); /* no 180: the answer is immediate */
+  if (config->auto_answer) {
+    allowed = zc_call_auto_answer_match (call);
+    if (allowed == NULL)
+      g_message ("call %s rings: the caller is none of [calls] auto-answer-from, no auto-answer", call->id);
+    else
+      g_message ("call %s: auto-answer (auto-answer-from: %s) in %u s", call->id, allowed,
+                 config->auto_answer_delay_s);
+  }
+  if (allowed != NULL && config->auto_answer_delay_s == 0) {
+    call_alert_then_answer (call); /* no 180: the answer is immediate */
     return;
   }
   zc_sip_session_ring (call->session);
   call_play_tone (call, ZC_MEDIA_TONE_RING);
-  if (config->auto_answer)
+  if (allowed != NULL)
     call->auto_answer_id = g_timeout_add_seconds (config->auto_answer_delay_s, auto_answer_cb, call);
   /* A long auto-answer delay must not lose against the ring timeout. */
   zc_call_arm_ring_timeout (call, MAX (call->calls->timers.ring_timeout_ms, (config->auto_answer_delay_s + 30) * 1000));

@@ -35,7 +35,10 @@ zc_config_new_default (void)
   config->unreachable_after_ms = 1500;
   config->remove_after_ms = 1500;
   config->auto_answer = FALSE;
-  config->accept_from = ZC_ACCEPT_FROM_LAN;
+  /* Only peers whose key the user verified: auto-answer opens the
+   * microphone, so it must never be for a caller who only claims a name. */
+  config->auto_answer_from = g_strsplit ("trusted", ";", -1);
+  config->accept_from = ZC_ACCEPT_FROM_DEFAULT;
   config->max_calls = 4;
   config->capture_device = g_strdup ("default");
   config->playback_device = g_strdup ("default");
@@ -74,6 +77,7 @@ zc_config_free (ZcConfig *config)
   g_free (config->playback_device);
   g_free (config->ring_device);
   g_strfreev (config->codecs);
+  g_strfreev (config->auto_answer_from);
   g_free (config->registrar);
   g_free (config->rdv_username);
   zc_conf_free_secret (config->rdv_password);
