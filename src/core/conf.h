@@ -128,6 +128,15 @@ ZcConfig *zc_config_load_file (const char *path, GError **error);
 ZcConfig *zc_config_load (const char *explicit_path, GError **error);
 
 void zc_config_free (ZcConfig *config);
+
+/* A reload (SIGHUP): copies into @live, the agent's configuration that the
+ * modules point into, every value of @fresh that takes effect without a
+ * restart (display name, auto-answer, accept-from, max-calls, audio,
+ * media, codecs, rate-limit, media-encryption: for the next call or the
+ * next incoming request); adds to @restart ("[group] key" strings) each
+ * key whose new value waits for a restart (user, port, discovery,
+ * rendezvous).  TRUE when something was taken over. */
+gboolean zc_config_apply_live (ZcConfig *live, const ZcConfig *fresh, GPtrArray *restart);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcConfig, zc_config_free)
 
 /* SIP user part: RFC 3261 "user" unreserved + user-unreserved chars. */
