@@ -149,6 +149,14 @@ struct _ZcCall {
   guint security_end_id;       /* a call that may not go plain ends from here */
   const char *security_end_reason; /* "encryption required" or "identity mismatch" */
   gboolean secure_retried;     /* outgoing: the RTP/AVP offer got 488, the SAVPF one is out */
+  /* Incoming with a TURN server: gathered without it (an INVITE is
+   * anyone's to send; a relay is an allocation on the server).  Through
+   * the rendezvous the answer gathers once more with the relay and sends
+   * the 200 when that is done (answering); from the LAN it answers
+   * without one. */
+  gboolean relay_at_answer;
+  gboolean answering;
+  gint64 answering_since_us;   /* when the answer started gathering the relay */
 };
 
 typedef struct {
@@ -162,6 +170,7 @@ typedef char *(*ZcCallsLocalAddressFunc) (const char *remote, gpointer data);
 
 struct _ZcCalls {
   const ZcConfig *config;
+  const ZcIceServers *test_ice_servers; /* tests: instead of the rendezvous's */
   ZcSipUa *ua;
   ZcCallsLocalAddressFunc local_address_for;
   gpointer local_address_data;
@@ -245,7 +254,13 @@ gboolean zc_calls_source_accepted (guint accept_from, gboolean from_registrar, g
 /* calls.c: what call.c asks of the list */
 void zc_calls_trim_history (ZcCalls *calls);
 
-/* Test hooks: the media, the timers and the local-address look-up. */
+/* call.c: the answer of a call whose relay was gathered at answer time
+ * (call-stream.c, once the media is ready again). */
+void zc_call_finish_answer (ZcCall *call);
+
+/* Test hooks: the media, the timers, the local-address look-up and the
+ * STUN/TURN servers (not owned; NULL: the rendezvous's). */
+void zc_calls_set_ice_servers (ZcCalls *calls, const ZcIceServers *servers);
 void zc_calls_set_media_ops (ZcCalls *calls, const ZcCallStreamOps *ops);
 void zc_calls_set_timers (ZcCalls *calls, const ZcCallTimers *timers);
 void zc_calls_set_local_address_func (ZcCalls *calls, ZcCallsLocalAddressFunc func, gpointer data);

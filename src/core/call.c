@@ -462,11 +462,12 @@ call_ring (ZcCall *call)
 
 /* Incoming, media ready: the answer (or our offer in the 200) is written
  * from what was negotiated when the offer came. */
-static void
-act_prepare_answer (ZcCall *call)
+static gboolean
+call_write_answer (ZcCall *call)
 {
   ZcSdpLocal local = zc_call_local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
 
+  g_clear_pointer (&call->offer.answer, g_free);
   if (call->offer.agreement != NULL) {
     /* Only the text is written now, with the media's addresses: what we
      * accept was settled when the offer came. */
@@ -474,13 +475,22 @@ act_prepare_answer (ZcCall *call)
     if (call->offer.answer == NULL) {
       g_message ("call %s: cannot write the SDP answer", call->id);
       zc_call_refuse (call, "no media", 500, "Server Internal Error");
-      return;
+      return FALSE;
     }
   } else {
     call->late_offer = TRUE;
     call->offer.answer = zc_sdp_build_offer (&local);
+    g_clear_pointer (&call->our_offer, zc_sdp_session_free);
     call->our_offer = zc_sdp_parse (call->offer.answer, NULL);
   }
+  return TRUE;
+}
+
+static void
+act_prepare_answer (ZcCall *call)
+{
+  if (!call_write_answer (call))
+    return;
   if (zc_call_fire (call, ZC_CALL_EV_OFFERED) && call->state == ZC_CALL_RINGING)
     call_ring (call);
 }
@@ -528,14 +538,9 @@ zc_call_retry_secure (ZcCall *call, int status)
   return TRUE;
 }
 
-gboolean
-zc_call_answer (ZcCall *call, GError **error)
+static void
+call_send_answer (ZcCall *call)
 {
-  if (call->outgoing || !zc_call_can (call, ZC_CALL_EV_ANSWER) || call->session == NULL) {
-    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not ringing here"), call->id);
-    return FALSE;
-  }
-  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
   zc_sip_session_answer (call->session, call->offer.answer);
   g_clear_pointer (&call->offer.answer, g_free);
   if (call->offer.agreement != NULL)
@@ -543,6 +548,59 @@ zc_call_answer (ZcCall *call, GError **error)
                           zc_sdp_agreement_get_telephone_event_pt (call->offer.agreement));
   call_offer_clear (&call->offer);
   zc_call_fire (call, ZC_CALL_EV_ANSWER);
+}
+
+/* The media gathered without the TURN server while the call rang: it is
+ * replaced by one that gathers with it, and the 200 goes out once that is
+ * done (zc_call_finish_answer).  Nothing was sent from the first one: the
+ * caller has not seen our candidates yet. */
+static gboolean
+call_gather_relay (ZcCall *call)
+{
+  g_autoptr (GError) error = NULL;
+
+  call->relay_at_answer = FALSE;
+  zc_call_stop_tone (call);
+  call_media_free (call);
+  if (!zc_call_stream_new (call, call->offer.remote == NULL,
+                           call->offer.remote != NULL && zc_sdp_session_get_rtcp_mux (call->offer.remote), &error)) {
+    g_warning ("call %s: no media transport: %s", call->id, error->message);
+    zc_call_refuse (call, "no media", 500, "No Media Transport");
+    return FALSE;
+  }
+  g_message ("call %s: answering once the TURN relay is allocated", call->id);
+  call->answering = TRUE;
+  call->answering_since_us = g_get_monotonic_time ();
+  return TRUE;
+}
+
+void
+zc_call_finish_answer (ZcCall *call)
+{
+  call->answering = FALSE;
+  g_message ("call %s: relay gathered in %" G_GINT64_FORMAT " ms, sending the answer", call->id,
+             (g_get_monotonic_time () - call->answering_since_us) / 1000);
+  if (call_write_answer (call))
+    call_send_answer (call);
+}
+
+gboolean
+zc_call_answer (ZcCall *call, GError **error)
+{
+  if (call->outgoing || !zc_call_can (call, ZC_CALL_EV_ANSWER) || call->session == NULL || call->answering) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not ringing here"), call->id);
+    return FALSE;
+  }
+  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  /* Through the rendezvous the relay may be the only path; from the LAN
+   * the caller's relay candidates are enough (call-stream.c). */
+  if (call->relay_at_answer && call->via_rendezvous) {
+    if (call_gather_relay (call))
+      return TRUE;
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED, _("call %s: no media transport"), call->id);
+    return FALSE;
+  }
+  call_send_answer (call);
   return TRUE;
 }
 

@@ -749,6 +749,12 @@ zc_calls_set_media_ops (ZcCalls *calls, const ZcCallStreamOps *ops)
 }
 
 void
+zc_calls_set_ice_servers (ZcCalls *calls, const ZcIceServers *servers)
+{
+  calls->test_ice_servers = servers;
+}
+
+void
 zc_calls_set_timers (ZcCalls *calls, const ZcCallTimers *timers)
 {
   calls->timers = *timers;

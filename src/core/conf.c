@@ -258,6 +258,9 @@ zc_config_load_file (const char *path, GError **error)
     return NULL;
   if (!check_rendezvous (config, keyfile, lines, error))
     return NULL;
+  if (config->auto_answer && g_strv_length (config->auto_answer_from) == 0)
+    g_warning ("%s:%u: [calls] auto-answer is on, but auto-answer-from allows nobody: every call rings", path,
+               line_of (lines, "calls", "auto-answer-from"));
   return g_steal_pointer (&config);
 }
 

@@ -34,6 +34,8 @@ typedef struct {
   GString *dtmf;
   int tone;                   /* ZcMediaTone playing, -1 none */
   guint tones_played;         /* 1 << ZcMediaTone of each tone played */
+  gboolean has_turn;          /* created with a TURN server */
+  gboolean has_stun;          /* ... a STUN server */
   char *peer_fingerprint;     /* what the scripted DTLS handshake proved */
 } FakeStream;
 
@@ -48,6 +50,7 @@ struct _Fixture {
   FakeStream *stream;         /* the newest live stream */
   guint streams;
   gboolean fail_media_start;
+  const ZcIceServers *ice_servers; /* as given to zc_calls_set_ice_servers() */
 };
 
 /* ---- the fake media ------------------------------------------------------------ */
@@ -79,7 +82,15 @@ fake_create (const ZcMediaStreamConfig *config, const ZcMediaStreamCallbacks *ca
   s->te_pt = -1;
   s->tone = -1;
   s->dtmf = g_string_new (NULL);
+  s->has_turn = config->ice_servers.turn_server != NULL;
+  s->has_stun = config->ice_servers.stun_server != NULL;
   fake_set_ufrag (s, "ufrag1");
+  if (f->streams > 0 && f->ice_servers != NULL) {
+    /* The relay gathered at answer time is another agent: new ufrag. */
+    g_autofree char *ufrag = g_strdup_printf ("ufrag%u", f->streams + 1);
+
+    fake_set_ufrag (s, ufrag);
+  }
   f->stream = s;
   f->streams++;
   return (ZcCallStream *) s;
@@ -1307,6 +1318,79 @@ test_accept_from_lan (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (zc_calls_count_live (f->calls), ==, 0);
 }
 
+/* ---- TURN only once answered ----------------------------------------------------- */
+
+/* An INVITE from anyone must not make the agent allocate a relay: the call
+ * rings with host and server-reflexive candidates; the answer gathers again
+ * with the TURN server and only then sends the 200, with the new ones. */
+static void
+test_relay_at_answer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const ZcIceServers servers = {
+    .turn_server = "198.51.100.20", .turn_port = 3478, .turn_username = "u", .turn_password = "p",
+  };
+  g_autoptr (GError) error = NULL;
+  const char *ok;
+
+  f->ice_servers = &servers;
+  zc_calls_set_ice_servers (f->calls, &servers);
+  incoming (f, "ra1", offer_pcmu, FALSE);
+  /* As a call the rendezvous proxy relays (calls.c sets it from the
+   * registrar's address). */
+  call_by_id (f, "1")->via_rendezvous = TRUE;
+  fake_ready (f);
+  g_assert_cmpstr (last_event (f), ==, "incoming:ringing");
+  g_assert_cmpuint (f->streams, ==, 1);
+  g_assert_false (f->stream->has_turn);
+  /* STUN alone on the TURN server's address: the server-reflexive address
+   * still comes. */
+  g_assert_true (f->stream->has_stun);
+  g_assert_true (zc_calls_answer (f->calls, "1", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->streams, ==, 2);
+  g_assert_true (f->stream->has_turn);
+  g_assert_null (find_sent (f, "SIP/2.0 200 "));
+  /* Answering again while it gathers is refused, not doubled. */
+  g_assert_false (zc_calls_answer (f->calls, "1", &error));
+  g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE);
+  g_clear_error (&error);
+  fake_ready (f);
+  ok = find_sent (f, "SIP/2.0 200 ");
+  g_assert_nonnull (ok);
+  g_assert_nonnull (strstr (ok, "a=ice-ufrag:ufrag2"));
+  g_assert_true (f->stream->started);
+  g_assert_cmpstr (last_event (f), ==, "answered:active");
+}
+
+/* A call from the LAN gathers no relay, neither while ringing nor at the
+ * answer, which goes out at once. */
+static void
+test_relay_lan (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const ZcIceServers servers = { .turn_server = "198.51.100.20", .turn_port = 3478 };
+
+  zc_calls_set_ice_servers (f->calls, &servers);
+  incoming (f, "rl1", offer_pcmu, TRUE);
+  g_assert_false (f->stream->has_turn);
+  g_assert_true (zc_calls_answer (f->calls, "1", NULL));
+  g_assert_cmpuint (f->streams, ==, 1);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 200 "));
+}
+
+/* An outgoing call gathers with the relay from the start: the user asked. */
+static void
+test_relay_outgoing (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const ZcIceServers servers = { .turn_server = "198.51.100.20", .turn_port = 3478 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  zc_calls_set_ice_servers (f->calls, &servers);
+  id = zc_calls_dial (f->calls, "sip:bob@" PEER ":5062", &error);
+  g_assert_no_error (error);
+  g_assert_true (f->stream->has_turn);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1342,6 +1426,9 @@ main (int argc, char **argv)
   ADD ("auto-answer-new-key", test_auto_answer_new_key);
   ADD ("auto-answer-uri", test_auto_answer_uri);
   ADD ("accept-from-lan", test_accept_from_lan);
+  ADD ("relay-at-answer", test_relay_at_answer);
+  ADD ("relay-outgoing", test_relay_outgoing);
+  ADD ("relay-lan", test_relay_lan);
   g_test_add_func ("/calls/accept-from-sources", test_accept_from_sources);
   g_test_add ("/calls/auto-answer-known", Fixture, "known:known=yes", setup, test_auto_answer_pinned, teardown);
   g_test_add ("/calls/auto-answer-name", Fixture, "known:bob builder=yes", setup, test_auto_answer_pinned,

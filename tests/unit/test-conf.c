@@ -217,7 +217,10 @@ test_auto_answer_from (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (list->auto_answer_from[3], ==, "sip:bob@example.org");
   g_assert_cmpstr (list->auto_answer_from[4], ==, "sip:carol@[2001:db8::1]");
   g_assert_cmpstr (list->auto_answer_from[5], ==, "*");
+  /* Allowed, but said once at load: auto-answer on would do nothing. */
+  g_test_expect_message ("config", G_LOG_LEVEL_WARNING, "*:3: [calls] auto-answer is on, but auto-answer-from allows nobody*");
   nobody = load (f, "[calls]\nauto-answer=true\nauto-answer-from=\n", &error);
+  g_test_assert_expected_messages ();
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (nobody->auto_answer_from), ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
