@@ -28,6 +28,7 @@ typedef struct {
 static const Cadence cadences[] = {
   [ZC_TONE_RINGBACK] = { 1.0, 5.0, { 425, 425 }, 1.0 },
   [ZC_TONE_RING] = { 1.0, 3.0, { 1000, 1300 }, 0.05 },
+  [ZC_TONE_ALERT] = { 0.15, 0.3, { 1400, 1400 }, 1.0 },
 };
 
 void

@@ -18,6 +18,9 @@ typedef enum {
   /* A desk-phone ring: 1 kHz and 1.3 kHz alternating every 50 ms for 1 s
    * (a warble that cuts through office noise), then 2 s of silence. */
   ZC_TONE_RING,
+  /* An intercom's alert before the line opens: 1.4 kHz beeps of 150 ms
+   * every 300 ms (the caller stops it after two). */
+  ZC_TONE_ALERT,
 } ZcTone;
 
 typedef struct _ZcTonePlayer ZcTonePlayer;

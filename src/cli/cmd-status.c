@@ -76,6 +76,15 @@ zc_cmd_status (ZcCli *cli, int argc, char **argv)
         print_field (_("Rendezvous:"), line);
       }
     }
+    {
+      g_autofree const char **restart = NULL;
+
+      if (g_variant_lookup (st, "restart_needed", "^a&s", &restart) && restart[0] != NULL) {
+        g_autofree char *keys = g_strjoinv (", ", (char **) restart);
+
+        print_field (_("Restart for:"), keys);
+      }
+    }
     print_field (_("Instance:"), zc_dict_string (st, "instance_id"));
     print_field (_("Fingerprint:"), zc_dict_string (st, "fingerprint"));
     print_field (_("Version:"), zc_dict_string (st, "version"));

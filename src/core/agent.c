@@ -36,6 +36,7 @@ struct _ZcAgent {
   ZcPeerTable *peers;
   ZcIdentity *identity;
   ZcKnownPeers *known_peers;
+  GStrv restart_needed;        /* "[group] key" changed by a reload, waiting for a restart */
 
   ZcAgentCallbacks observer;
   gpointer observer_data;
@@ -288,8 +289,8 @@ rendezvous_changed_cb (ZcRendezvous *rdv G_GNUC_UNUSED, gpointer user_data)
   notify_status (user_data);
 }
 
-void
-zc_agent_start (ZcAgent *agent)
+static void
+start_discovery (ZcAgent *agent)
 {
   static const ZcDiscoveryCallbacks discovery_events = {
     .state_changed = discovery_state_cb,
@@ -307,6 +308,13 @@ zc_agent_start (ZcAgent *agent)
     .state = agent->advertised_state ? agent->advertised_state : agent->presence,
     .fingerprint = (char *) zc_identity_get_fingerprint_compact (agent->identity),
   };
+
+  agent->discovery = zc_discovery_new (&advert, &discovery_events, agent);
+}
+
+void
+zc_agent_start (ZcAgent *agent)
+{
   ZcLivenessTimes times = {
     .probe_interval_ms = agent->config->probe_interval_ms,
     .unreachable_after_ms = agent->config->unreachable_after_ms,
@@ -324,8 +332,51 @@ zc_agent_start (ZcAgent *agent)
     g_message ("discovery is disabled in the configuration");
     return;
   }
-  agent->discovery = zc_discovery_new (&advert, &discovery_events, agent);
+  start_discovery (agent);
   agent->liveness = zc_liveness_new (agent->ua, agent->peers, &times);
+}
+
+/* A new display name is a new DNS-SD instance name: the old advert says
+ * goodbye and the new one is announced, as a restart would, but the
+ * calls, the SIP socket and the registration stay.  The peer table starts
+ * over too: nothing would ever remove our own entry under the old name,
+ * and the new browser reports every peer again at once. */
+static void
+readvertise (ZcAgent *agent)
+{
+  g_free (agent->service_name);
+  agent->service_name = make_service_name (agent->config);
+  if (agent->discovery == NULL)
+    return;
+  g_clear_pointer (&agent->discovery, zc_discovery_free);
+  zc_peer_table_clear (agent->peers);
+  start_discovery (agent);
+}
+
+void
+zc_agent_reload (ZcAgent *agent, ZcConfig *fresh)
+{
+  g_autoptr (ZcConfig) owned = fresh;
+  g_autoptr (GPtrArray) restart = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *old_name = g_strdup (agent->config->display_name);
+  gboolean changed = zc_config_apply_live (agent->config, fresh, restart);
+
+  g_message ("reloaded the configuration from %s: %s", fresh->path ? fresh->path : "built-in defaults",
+             changed ? "changes taken over" : "nothing to take over");
+  for (guint i = 0; i < restart->len; i++)
+    g_warning ("reload: %s changed; it takes effect when zcalld restarts",
+               (const char *) g_ptr_array_index (restart, i));
+  g_ptr_array_add (restart, NULL);
+  g_strfreev (agent->restart_needed);
+  agent->restart_needed = (char **) g_ptr_array_free (g_steal_pointer (&restart), FALSE);
+  zc_sip_ua_set_rate_limit (agent->ua, agent->config->rate_limit);
+  if (g_strcmp0 (old_name, agent->config->display_name) != 0) {
+    zc_sip_ua_set_display_name (agent->ua, agent->config->display_name);
+    readvertise (agent);
+  }
+  /* max-calls may have moved the line between available and busy. */
+  update_advertised_state (agent);
+  notify_status (agent);
 }
 
 void
@@ -359,6 +410,7 @@ zc_agent_free (ZcAgent *agent)
   g_free (agent->service_name);
   g_free (agent->presence);
   g_free (agent->advertised_state);
+  g_strfreev (agent->restart_needed);
   g_free (agent);
 }
 
@@ -403,6 +455,9 @@ zc_agent_get_status (ZcAgent *agent)
   g_variant_builder_add (&b, "{sv}", "peers", g_variant_new_uint32 (zc_peer_table_count (agent->peers, FALSE)));
   if (agent->rendezvous != NULL)
     g_variant_builder_add (&b, "{sv}", "rendezvous", zc_rendezvous_describe (agent->rendezvous));
+  g_variant_builder_add (&b, "{sv}", "restart_needed",
+                         g_variant_new_strv ((const char *const *) agent->restart_needed,
+                                             agent->restart_needed ? -1 : 0));
   return g_variant_builder_end (&b);
 }
 

@@ -32,6 +32,12 @@ void zc_agent_set_observer (ZcAgent *agent, const ZcAgentCallbacks *observer, gp
 void zc_agent_start (ZcAgent *agent);
 /* Withdraws the DNS-SD adverts now (before exit). */
 void zc_agent_stop (ZcAgent *agent);
+/* SIGHUP: takes over what @fresh (a configuration loaded and validated
+ * completely; owned) changes and can change live (zc_config_apply_live),
+ * re-advertises under a new display name, keeps the calls; the keys that
+ * wait for a restart are logged and listed in the status
+ * (restart_needed). */
+void zc_agent_reload (ZcAgent *agent, ZcConfig *fresh);
 
 GVariant *zc_agent_get_status (ZcAgent *agent);
 GVariant *zc_agent_list_peers (ZcAgent *agent, gboolean include_self);

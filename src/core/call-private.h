@@ -19,6 +19,10 @@
  * the caller restarts ICE as a backstop; the restarted checks (and a
  * callee waiting for them after its own checks failed) get the grace
  * time before the call ends. */
+/* An auto-answered call plays an alert on its playback device first,
+ * then answers: whoever sits at the PC hears that a line opens before the
+ * caller hears the room (ZC_MEDIA_TONE_ALERT, two short beeps). */
+#define ZC_CALL_ALERT_MS 600
 #define ZC_CALL_ICE_BACKSTOP_MS 2000
 #define ZC_CALL_ICE_BACKSTOP_GRACE_MS 8000
 
@@ -145,10 +149,19 @@ struct _ZcCall {
   guint security_end_id;       /* a call that may not go plain ends from here */
   const char *security_end_reason; /* "encryption required" or "identity mismatch" */
   gboolean secure_retried;     /* outgoing: the RTP/AVP offer got 488, the SAVPF one is out */
+  /* Incoming with a TURN server: gathered without it (an INVITE is
+   * anyone's to send; a relay is an allocation on the server).  Through
+   * the rendezvous the answer gathers once more with the relay and sends
+   * the 200 when that is done (answering); from the LAN it answers
+   * without one. */
+  gboolean relay_at_answer;
+  gboolean answering;
+  gint64 answering_since_us;   /* when the answer started gathering the relay */
 };
 
 typedef struct {
   guint ring_timeout_ms;
+  guint alert_ms;
   guint ice_backstop_ms;
   guint ice_backstop_grace_ms;
 } ZcCallTimers;
@@ -157,6 +170,7 @@ typedef char *(*ZcCallsLocalAddressFunc) (const char *remote, gpointer data);
 
 struct _ZcCalls {
   const ZcConfig *config;
+  const ZcIceServers *test_ice_servers; /* tests: instead of the rendezvous's */
   ZcSipUa *ua;
   ZcCallsLocalAddressFunc local_address_for;
   gpointer local_address_data;
@@ -228,10 +242,25 @@ guint zc_call_timeout_add_ms (guint ms, GSourceFunc func, gpointer data);
 /* Unanswered after @ms: an outgoing call hangs up, an incoming one gets 480. */
 void zc_call_arm_ring_timeout (ZcCall *call, guint ms);
 
+/* auto-answer.c: the [calls] auto-answer-from entry the caller matches
+ * ("*", "trusted", "known", a URI, a peer name), or NULL. */
+const char *zc_call_auto_answer_match (ZcCall *call);
+
+/* calls.c: [calls] accept-from (ZcAcceptFrom flags) for a call whose
+ * request came from the rendezvous registrar/proxy, or from an address on
+ * the LAN. */
+gboolean zc_calls_source_accepted (guint accept_from, gboolean from_registrar, gboolean on_lan);
+
 /* calls.c: what call.c asks of the list */
 void zc_calls_trim_history (ZcCalls *calls);
 
-/* Test hooks: the media, the timers and the local-address look-up. */
+/* call.c: the answer of a call whose relay was gathered at answer time
+ * (call-stream.c, once the media is ready again). */
+void zc_call_finish_answer (ZcCall *call);
+
+/* Test hooks: the media, the timers, the local-address look-up and the
+ * STUN/TURN servers (not owned; NULL: the rendezvous's). */
+void zc_calls_set_ice_servers (ZcCalls *calls, const ZcIceServers *servers);
 void zc_calls_set_media_ops (ZcCalls *calls, const ZcCallStreamOps *ops);
 void zc_calls_set_timers (ZcCalls *calls, const ZcCallTimers *timers);
 void zc_calls_set_local_address_func (ZcCalls *calls, ZcCallsLocalAddressFunc func, gpointer data);

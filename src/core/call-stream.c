@@ -405,12 +405,17 @@ media_ready_cb (ZcMediaStream *stream G_GNUC_UNUSED, const GError *error, gpoint
     return;
   if (error != NULL) {
     g_warning ("call %s: no media transport: %s", call->id, error->message);
+    call->answering = FALSE;
     if (call->outgoing) {
       zc_call_set_reason (call, "no media", 0);
       zc_call_end (call);
     } else {
       zc_call_refuse (call, "no media", 500, "No Media Transport");
     }
+    return;
+  }
+  if (call->answering) {
+    zc_call_finish_answer (call);
     return;
   }
   zc_call_fire (call, ZC_CALL_EV_MEDIA_READY);
@@ -506,7 +511,29 @@ zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GErro
     .private_key = identity != NULL ? zc_identity_get_private_key (identity) : NULL,
   };
 
-  zc_rendezvous_get_ice_servers (call->calls->rendezvous, &media.ice_servers);
+  if (call->calls->test_ice_servers != NULL)
+    media.ice_servers = *call->calls->test_ice_servers;
+  else
+    zc_rendezvous_get_ice_servers (call->calls->rendezvous, &media.ice_servers);
+  /* An incoming call gathers host and server-reflexive candidates (a STUN
+   * Binding costs the server nothing) while it rings; the TURN allocation
+   * waits for the answer (zc_call_answer), so that INVITEs from anyone
+   * cannot make the agent hold relays on the TURN server.  A call from the
+   * LAN gets none at all: host candidates reach its caller, whose own
+   * relay candidates (an outgoing call gathers them) cover the rest, and
+   * its answer is not held up by an allocation. */
+  if (!call->outgoing && call->state == ZC_CALL_INCOMING && media.ice_servers.turn_server != NULL) {
+    if (media.ice_servers.stun_server == NULL) {
+      /* libnice learns the mapped address from the allocation otherwise. */
+      media.ice_servers.stun_server = media.ice_servers.turn_server;
+      media.ice_servers.stun_port = media.ice_servers.turn_port;
+    }
+    media.ice_servers.turn_server = NULL;
+    media.ice_servers.turn_port = 0;
+    media.ice_servers.turn_username = NULL;
+    media.ice_servers.turn_password = NULL;
+    call->relay_at_answer = TRUE;
+  }
   media.ice_tcp = call->via_rendezvous && config->ice_tcp;
   zc_codec_options_init (&media.codec_options);
   media.codec_options.bitrate_bps = config->opus_bitrate_bps;

@@ -7,6 +7,7 @@
 #include "core/call-private.h"
 
 #include "common/i18n.h"
+#include "common/sanitize.h"
 
 #include <string.h>
 
@@ -205,7 +206,9 @@ zc_call_set_reason (ZcCall *call, const char *reason, guint status)
 {
   if (call->end_reason != NULL)
     return;
-  call->end_reason = g_strdup (reason);
+  /* Some reasons are a peer's SIP reason phrase: it reaches the history
+   * and terminals only sanitised. */
+  call->end_reason = reason != NULL ? zc_sanitize_text (reason, -1) : NULL;
   if (status != 0)
     call->sip_status = status;
 }
@@ -378,12 +381,33 @@ ring_timeout_cb (gpointer user_data)
 }
 
 static gboolean
-auto_answer_cb (gpointer user_data)
+alert_done_cb (gpointer user_data)
 {
   ZcCall *call = user_data;
 
   call->auto_answer_id = 0;
   zc_call_answer (call, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* As intercoms do: the alert first, then the line opens (the answer
+ * starts the media, which stops the tone). */
+static void
+call_alert_then_answer (ZcCall *call)
+{
+  zc_call_stop_tone (call);
+  call_play_tone (call, ZC_MEDIA_TONE_ALERT);
+  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  call->auto_answer_id = zc_call_timeout_add_ms (call->calls->timers.alert_ms, alert_done_cb, call);
+}
+
+static gboolean
+auto_answer_cb (gpointer user_data)
+{
+  ZcCall *call = user_data;
+
+  call->auto_answer_id = 0;
+  call_alert_then_answer (call);
   return G_SOURCE_REMOVE;
 }
 
@@ -414,14 +438,23 @@ static void
 call_ring (ZcCall *call)
 {
   const ZcConfig *config = call->calls->config;
+  const char *allowed = NULL;
 
-  if (config->auto_answer && config->auto_answer_delay_s == 0) {
-    zc_call_answer (call, NULL); /* no 180: the answer is immediate */
+  if (config->auto_answer) {
+    allowed = zc_call_auto_answer_match (call);
+    if (allowed == NULL)
+      g_message ("call %s rings: the caller is none of [calls] auto-answer-from, no auto-answer", call->id);
+    else
+      g_message ("call %s: auto-answer (auto-answer-from: %s) in %u s", call->id, allowed,
+                 config->auto_answer_delay_s);
+  }
+  if (allowed != NULL && config->auto_answer_delay_s == 0) {
+    call_alert_then_answer (call); /* no 180: the answer is immediate */
     return;
   }
   zc_sip_session_ring (call->session);
   call_play_tone (call, ZC_MEDIA_TONE_RING);
-  if (config->auto_answer)
+  if (allowed != NULL)
     call->auto_answer_id = g_timeout_add_seconds (config->auto_answer_delay_s, auto_answer_cb, call);
   /* A long auto-answer delay must not lose against the ring timeout. */
   zc_call_arm_ring_timeout (call, MAX (call->calls->timers.ring_timeout_ms, (config->auto_answer_delay_s + 30) * 1000));
@@ -429,11 +462,12 @@ call_ring (ZcCall *call)
 
 /* Incoming, media ready: the answer (or our offer in the 200) is written
  * from what was negotiated when the offer came. */
-static void
-act_prepare_answer (ZcCall *call)
+static gboolean
+call_write_answer (ZcCall *call)
 {
   ZcSdpLocal local = zc_call_local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
 
+  g_clear_pointer (&call->offer.answer, g_free);
   if (call->offer.agreement != NULL) {
     /* Only the text is written now, with the media's addresses: what we
      * accept was settled when the offer came. */
@@ -441,13 +475,22 @@ act_prepare_answer (ZcCall *call)
     if (call->offer.answer == NULL) {
       g_message ("call %s: cannot write the SDP answer", call->id);
       zc_call_refuse (call, "no media", 500, "Server Internal Error");
-      return;
+      return FALSE;
     }
   } else {
     call->late_offer = TRUE;
     call->offer.answer = zc_sdp_build_offer (&local);
+    g_clear_pointer (&call->our_offer, zc_sdp_session_free);
     call->our_offer = zc_sdp_parse (call->offer.answer, NULL);
   }
+  return TRUE;
+}
+
+static void
+act_prepare_answer (ZcCall *call)
+{
+  if (!call_write_answer (call))
+    return;
   if (zc_call_fire (call, ZC_CALL_EV_OFFERED) && call->state == ZC_CALL_RINGING)
     call_ring (call);
 }
@@ -495,14 +538,9 @@ zc_call_retry_secure (ZcCall *call, int status)
   return TRUE;
 }
 
-gboolean
-zc_call_answer (ZcCall *call, GError **error)
+static void
+call_send_answer (ZcCall *call)
 {
-  if (call->outgoing || !zc_call_can (call, ZC_CALL_EV_ANSWER) || call->session == NULL) {
-    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not ringing here"), call->id);
-    return FALSE;
-  }
-  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
   zc_sip_session_answer (call->session, call->offer.answer);
   g_clear_pointer (&call->offer.answer, g_free);
   if (call->offer.agreement != NULL)
@@ -510,6 +548,59 @@ zc_call_answer (ZcCall *call, GError **error)
                           zc_sdp_agreement_get_telephone_event_pt (call->offer.agreement));
   call_offer_clear (&call->offer);
   zc_call_fire (call, ZC_CALL_EV_ANSWER);
+}
+
+/* The media gathered without the TURN server while the call rang: it is
+ * replaced by one that gathers with it, and the 200 goes out once that is
+ * done (zc_call_finish_answer).  Nothing was sent from the first one: the
+ * caller has not seen our candidates yet. */
+static gboolean
+call_gather_relay (ZcCall *call)
+{
+  g_autoptr (GError) error = NULL;
+
+  call->relay_at_answer = FALSE;
+  zc_call_stop_tone (call);
+  call_media_free (call);
+  if (!zc_call_stream_new (call, call->offer.remote == NULL,
+                           call->offer.remote != NULL && zc_sdp_session_get_rtcp_mux (call->offer.remote), &error)) {
+    g_warning ("call %s: no media transport: %s", call->id, error->message);
+    zc_call_refuse (call, "no media", 500, "No Media Transport");
+    return FALSE;
+  }
+  g_message ("call %s: answering once the TURN relay is allocated", call->id);
+  call->answering = TRUE;
+  call->answering_since_us = g_get_monotonic_time ();
+  return TRUE;
+}
+
+void
+zc_call_finish_answer (ZcCall *call)
+{
+  call->answering = FALSE;
+  g_message ("call %s: relay gathered in %" G_GINT64_FORMAT " ms, sending the answer", call->id,
+             (g_get_monotonic_time () - call->answering_since_us) / 1000);
+  if (call_write_answer (call))
+    call_send_answer (call);
+}
+
+gboolean
+zc_call_answer (ZcCall *call, GError **error)
+{
+  if (call->outgoing || !zc_call_can (call, ZC_CALL_EV_ANSWER) || call->session == NULL || call->answering) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not ringing here"), call->id);
+    return FALSE;
+  }
+  g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  /* Through the rendezvous the relay may be the only path; from the LAN
+   * the caller's relay candidates are enough (call-stream.c). */
+  if (call->relay_at_answer && call->via_rendezvous) {
+    if (call_gather_relay (call))
+      return TRUE;
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED, _("call %s: no media transport"), call->id);
+    return FALSE;
+  }
+  call_send_answer (call);
   return TRUE;
 }
 

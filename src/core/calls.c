@@ -134,6 +134,32 @@ sip_text (const char *text)
   return text != NULL ? zc_sanitize_text (text, -1) : NULL;
 }
 
+/* [calls] accept-from.  A call through the rendezvous is one whose
+ * request comes from the registrar's (or outbound proxy's) resolved
+ * address: it relays callers from anywhere, so it counts as
+ * "rendezvous", never as "lan", even when the registrar sits on the LAN;
+ * that keeps accept-from=lan meaning "only from the local network". */
+gboolean
+zc_calls_source_accepted (guint accept_from, gboolean from_registrar, gboolean on_lan)
+{
+  if (accept_from & ZC_ACCEPT_FROM_ANY)
+    return TRUE;
+  if (from_registrar)
+    return (accept_from & ZC_ACCEPT_FROM_RENDEZVOUS) != 0;
+  return (accept_from & ZC_ACCEPT_FROM_LAN) && on_lan;
+}
+
+static gboolean
+accepted_source (ZcCalls *calls, const ZcSipFlow *from)
+{
+  gboolean from_registrar = zc_rendezvous_is_registrar (calls->rendezvous, from->address);
+
+  /* The LAN test walks the interfaces: only when it can matter. */
+  return zc_calls_source_accepted (calls->config->accept_from, from_registrar,
+                                   !from_registrar && (calls->config->accept_from & ZC_ACCEPT_FROM_LAN)
+                                     && zc_target_address_is_local (calls->peers, from->address));
+}
+
 static void
 ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, gpointer user_data)
 {
@@ -144,11 +170,10 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
   g_autoptr (GVariant) peer = NULL;
   guint live = zc_calls_count_live (calls);
 
-  /* Calls the rendezvous proxy relays are calls to our address of record:
-   * whom to accept from there is the proxy's business. */
-  if (config->accept_from == ZC_ACCEPT_FROM_LAN && !zc_target_address_is_local (calls->peers, from->address)
-      && !zc_rendezvous_is_registrar (calls->rendezvous, from->address)) {
-    g_message ("refusing a call from %s: not on the LAN (see [calls] accept-from)", from->address);
+  if (!accepted_source (calls, from)) {
+    g_message ("refusing a call from %s: %s (see [calls] accept-from)", from->address,
+               zc_rendezvous_is_registrar (calls->rendezvous, from->address) ? "through the rendezvous"
+                                                                             : "not on the LAN");
     zc_sip_session_reject (session, 403, "Forbidden");
     return;
   }
@@ -695,6 +720,7 @@ zc_calls_new (ZcSipUa *ua, ZcSipTransport *transport, const ZcConfig *config, Zc
   calls->media_ops = &zc_call_stream_default_ops;
   calls->timers = (ZcCallTimers){
     .ring_timeout_ms = ZC_CALL_RING_TIMEOUT_MS,
+    .alert_ms = ZC_CALL_ALERT_MS,
     .ice_backstop_ms = ZC_CALL_ICE_BACKSTOP_MS,
     .ice_backstop_grace_ms = ZC_CALL_ICE_BACKSTOP_GRACE_MS,
   };
@@ -720,6 +746,12 @@ void
 zc_calls_set_media_ops (ZcCalls *calls, const ZcCallStreamOps *ops)
 {
   calls->media_ops = ops;
+}
+
+void
+zc_calls_set_ice_servers (ZcCalls *calls, const ZcIceServers *servers)
+{
+  calls->test_ice_servers = servers;
 }
 
 void

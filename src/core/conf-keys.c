@@ -167,17 +167,89 @@ parse_auto_answer (ZcConfig *config, const char *value, char **reason)
   return FALSE;
 }
 
+/* A comma-separated list, each item trimmed; empty items are skipped. */
+static GStrv
+split_list (const char *value)
+{
+  g_auto (GStrv) items = g_strsplit (value, ",", -1);
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+
+  for (guint i = 0; items[i] != NULL; i++) {
+    g_strstrip (items[i]);
+    if (*items[i] != '\0')
+      g_strv_builder_add (b, items[i]);
+  }
+  return g_strv_builder_end (b);
+}
+
 static gboolean
 parse_accept_from (ZcConfig *config, const char *value, char **reason)
 {
-  if (g_ascii_strcasecmp (value, "lan") == 0)
-    config->accept_from = ZC_ACCEPT_FROM_LAN;
-  else if (g_ascii_strcasecmp (value, "any") == 0)
-    config->accept_from = ZC_ACCEPT_FROM_ANY;
-  else {
-    *reason = g_strdup_printf (_("“%s” is not one of: lan, any"), value);
+  g_auto (GStrv) items = split_list (value);
+  guint flags = 0;
+
+  for (guint i = 0; items[i] != NULL; i++) {
+    if (g_ascii_strcasecmp (items[i], "lan") == 0)
+      flags |= ZC_ACCEPT_FROM_LAN;
+    else if (g_ascii_strcasecmp (items[i], "rendezvous") == 0)
+      flags |= ZC_ACCEPT_FROM_RENDEZVOUS;
+    else if (g_ascii_strcasecmp (items[i], "any") == 0)
+      flags |= ZC_ACCEPT_FROM_ANY;
+    else {
+      *reason = g_strdup_printf (_("“%s” is not one of: lan, rendezvous, any (or a comma-separated list of them)"),
+                                 items[i]);
+      return FALSE;
+    }
+  }
+  if (flags == 0) {
+    *reason = g_strdup (_("no source given: lan, rendezvous, any, or a list such as lan,rendezvous"));
     return FALSE;
   }
+  config->accept_from = flags;
+  return TRUE;
+}
+
+/* Entries are checked here so that a typo fails at start-up: a URI must
+ * have a user and a host (the host is kept lower-case, as hosts compare),
+ * a name must fit a DNS-SD instance name.  A display name is no entry:
+ * anyone can send any. */
+static gboolean
+parse_auto_answer_from (ZcConfig *config, const char *value, char **reason)
+{
+  g_auto (GStrv) items = split_list (value);
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+
+  for (guint i = 0; items[i] != NULL; i++) {
+    const char *item = items[i];
+
+    if (g_str_equal (item, "*") || g_ascii_strcasecmp (item, "trusted") == 0
+        || g_ascii_strcasecmp (item, "known") == 0) {
+      g_autofree char *lower = g_ascii_strdown (item, -1);
+
+      g_strv_builder_add (b, lower);
+    } else if (g_ascii_strncasecmp (item, "sip:", 4) == 0 || strchr (item, '@') != NULL) {
+      const char *user = g_ascii_strncasecmp (item, "sip:", 4) == 0 ? item + 4 : item;
+      const char *at = strchr (user, '@');
+      g_autofree char *host = NULL;
+      g_autofree char *uri = NULL;
+
+      if (at == NULL || at == user || at[1] == '\0' || strpbrk (at + 1, "@;?> <") != NULL) {
+        *reason = g_strdup_printf (_("“%s” is not a SIP address (sip:user@host or user@host)"), item);
+        return FALSE;
+      }
+      host = g_ascii_strdown (at + 1, -1);
+      uri = g_strdup_printf ("sip:%.*s@%s", (int) (at - user), user, host);
+      g_strv_builder_add (b, uri);
+    } else if (strlen (item) > ZC_MAX_SERVICE_NAME_BYTES || !g_utf8_validate (item, -1, NULL)) {
+      *reason = g_strdup_printf (_("“%s” is not a peer name (at most %d bytes of UTF-8)"), item,
+                                 ZC_MAX_SERVICE_NAME_BYTES);
+      return FALSE;
+    } else {
+      g_strv_builder_add (b, item);
+    }
+  }
+  g_strfreev (config->auto_answer_from);
+  config->auto_answer_from = g_strv_builder_end (b);
   return TRUE;
 }
 
@@ -424,6 +496,7 @@ static const ZcKeySpec key_specs[] = {
   { "discovery", "unreachable-after", parse_unreachable_after },
   { "discovery", "remove-after", parse_remove_after },
   { "calls", "auto-answer", parse_auto_answer },
+  { "calls", "auto-answer-from", parse_auto_answer_from },
   { "calls", "accept-from", parse_accept_from },
   { "calls", "max-calls", parse_max_calls },
   { "audio", "capture-device", parse_capture_device },

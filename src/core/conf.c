@@ -35,7 +35,10 @@ zc_config_new_default (void)
   config->unreachable_after_ms = 1500;
   config->remove_after_ms = 1500;
   config->auto_answer = FALSE;
-  config->accept_from = ZC_ACCEPT_FROM_LAN;
+  /* Only peers whose key the user verified: auto-answer opens the
+   * microphone, so it must never be for a caller who only claims a name. */
+  config->auto_answer_from = g_strsplit ("trusted", ";", -1);
+  config->accept_from = ZC_ACCEPT_FROM_DEFAULT;
   config->max_calls = 4;
   config->capture_device = g_strdup ("default");
   config->playback_device = g_strdup ("default");
@@ -74,6 +77,7 @@ zc_config_free (ZcConfig *config)
   g_free (config->playback_device);
   g_free (config->ring_device);
   g_strfreev (config->codecs);
+  g_strfreev (config->auto_answer_from);
   g_free (config->registrar);
   g_free (config->rdv_username);
   zc_conf_free_secret (config->rdv_password);
@@ -254,6 +258,9 @@ zc_config_load_file (const char *path, GError **error)
     return NULL;
   if (!check_rendezvous (config, keyfile, lines, error))
     return NULL;
+  if (config->auto_answer && g_strv_length (config->auto_answer_from) == 0)
+    g_warning ("%s:%u: [calls] auto-answer is on, but auto-answer-from allows nobody: every call rings", path,
+               line_of (lines, "calls", "auto-answer-from"));
   return g_steal_pointer (&config);
 }
 
@@ -278,4 +285,98 @@ zc_config_load (const char *explicit_path, GError **error)
       return zc_config_load_file (path, error);
   }
   return zc_config_new_default ();
+}
+
+/* ---- reload ------------------------------------------------------------------------ */
+
+static gboolean
+strv_equal0 (GStrv a, GStrv b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return g_strv_equal ((const char *const *) a, (const char *const *) b);
+}
+
+static void
+take_string (char **live, const char *fresh, gboolean *changed)
+{
+  if (g_strcmp0 (*live, fresh) == 0)
+    return;
+  g_free (*live);
+  *live = g_strdup (fresh);
+  *changed = TRUE;
+}
+
+#define TAKE(field)                   \
+  G_STMT_START {                      \
+    if (live->field != fresh->field) { \
+      live->field = fresh->field;     \
+      changed = TRUE;                 \
+    }                                 \
+  } G_STMT_END
+
+#define RESTART_IF(cond, name)              \
+  G_STMT_START {                            \
+    if (cond)                               \
+      g_ptr_array_add (restart, g_strdup (name)); \
+  } G_STMT_END
+
+gboolean
+zc_config_apply_live (ZcConfig *live, const ZcConfig *fresh, GPtrArray *restart)
+{
+  gboolean changed = FALSE;
+
+  /* What each new call, each incoming call's policy or the advert reads
+   * when it needs it: taken over now. */
+  take_string (&live->display_name, fresh->display_name, &changed);
+  TAKE (rate_limit);
+  TAKE (auto_answer);
+  TAKE (auto_answer_delay_s);
+  if (!strv_equal0 (live->auto_answer_from, fresh->auto_answer_from)) {
+    g_strfreev (live->auto_answer_from);
+    live->auto_answer_from = g_strdupv (fresh->auto_answer_from);
+    changed = TRUE;
+  }
+  TAKE (accept_from);
+  TAKE (max_calls);
+  take_string (&live->capture_device, fresh->capture_device, &changed);
+  take_string (&live->playback_device, fresh->playback_device, &changed);
+  take_string (&live->ring_device, fresh->ring_device, &changed);
+  TAKE (echo_cancel);
+  TAKE (echo_tail_ms);
+  TAKE (denoise);
+  TAKE (agc);
+  if (!strv_equal0 (live->codecs, fresh->codecs)) {
+    g_strfreev (live->codecs);
+    live->codecs = g_strdupv (fresh->codecs);
+    changed = TRUE;
+  }
+  TAKE (media_timeout_ms);
+  TAKE (opus_bitrate_bps);
+  TAKE (opus_dtx);
+  TAKE (opus_rate_hz);
+  TAKE (jitter_ms);
+  TAKE (rtp_port_min);
+  TAKE (rtp_port_max);
+  TAKE (ice_tcp);
+  TAKE (media_encryption);
+
+  /* What was bound, registered or started with the agent. */
+  RESTART_IF (g_strcmp0 (live->user, fresh->user) != 0, "[identity] user");
+  RESTART_IF (live->sip_port != fresh->sip_port, "[sip] port");
+  RESTART_IF (live->discovery_enabled != fresh->discovery_enabled, "[discovery] enabled");
+  RESTART_IF (live->probe_interval_ms != fresh->probe_interval_ms, "[discovery] probe-interval");
+  RESTART_IF (live->unreachable_after_ms != fresh->unreachable_after_ms, "[discovery] unreachable-after");
+  RESTART_IF (live->remove_after_ms != fresh->remove_after_ms, "[discovery] remove-after");
+  RESTART_IF (g_strcmp0 (live->registrar, fresh->registrar) != 0, "[rendezvous] registrar");
+  RESTART_IF (g_strcmp0 (live->rdv_username, fresh->rdv_username) != 0, "[rendezvous] username");
+  RESTART_IF (g_strcmp0 (live->rdv_password, fresh->rdv_password) != 0, "[rendezvous] password-file");
+  RESTART_IF (g_strcmp0 (live->stun_server, fresh->stun_server) != 0, "[rendezvous] stun-server");
+  RESTART_IF (g_strcmp0 (live->turn_server, fresh->turn_server) != 0, "[rendezvous] turn-server");
+  RESTART_IF (g_strcmp0 (live->turn_username, fresh->turn_username) != 0, "[rendezvous] turn-username");
+  RESTART_IF (g_strcmp0 (live->turn_password, fresh->turn_password) != 0, "[rendezvous] turn-password-file");
+  RESTART_IF (live->register_expires_s != fresh->register_expires_s, "[rendezvous] register-expires");
+  RESTART_IF (live->keepalive_interval_s != fresh->keepalive_interval_s, "[rendezvous] keepalive-interval");
+  RESTART_IF (live->keepalive_method != fresh->keepalive_method, "[rendezvous] keepalive");
+  return changed;
 }

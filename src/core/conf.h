@@ -15,10 +15,14 @@ typedef enum {
   ZC_CONFIG_ERROR_NOT_FOUND,
 } ZcConfigError;
 
+/* [calls] accept-from: where incoming calls may come from, a set. */
 typedef enum {
-  ZC_ACCEPT_FROM_LAN,
-  ZC_ACCEPT_FROM_ANY,
+  ZC_ACCEPT_FROM_LAN = 1 << 0,        /* local subnets, link-local, discovered peers */
+  ZC_ACCEPT_FROM_RENDEZVOUS = 1 << 1, /* relayed by the [rendezvous] registrar/proxy */
+  ZC_ACCEPT_FROM_ANY = 1 << 2,        /* any address */
 } ZcAcceptFrom;
+
+#define ZC_ACCEPT_FROM_DEFAULT (ZC_ACCEPT_FROM_LAN | ZC_ACCEPT_FROM_RENDEZVOUS)
 
 /* What holds the NAT binding toward the registrar open between
  * registrations: a CRLF ping (RFC 5626 4.4.1, one datagram, no answer
@@ -67,7 +71,11 @@ typedef struct {
 
   gboolean auto_answer;
   guint auto_answer_delay_s;
-  ZcAcceptFrom accept_from;
+  /* [calls] auto-answer-from: whom auto-answer applies to, each entry
+   * "*", "trusted", "known", "sip:user@host" (a URI, lower-case host) or a
+   * peer name; empty: nobody. */
+  GStrv auto_answer_from;
+  guint accept_from;          /* ZcAcceptFrom flags */
   guint max_calls;
 
   char *capture_device;
@@ -120,6 +128,15 @@ ZcConfig *zc_config_load_file (const char *path, GError **error);
 ZcConfig *zc_config_load (const char *explicit_path, GError **error);
 
 void zc_config_free (ZcConfig *config);
+
+/* A reload (SIGHUP): copies into @live, the agent's configuration that the
+ * modules point into, every value of @fresh that takes effect without a
+ * restart (display name, auto-answer, accept-from, max-calls, audio,
+ * media, codecs, rate-limit, media-encryption: for the next call or the
+ * next incoming request); adds to @restart ("[group] key" strings) each
+ * key whose new value waits for a restart (user, port, discovery,
+ * rendezvous).  TRUE when something was taken over. */
+gboolean zc_config_apply_live (ZcConfig *live, const ZcConfig *fresh, GPtrArray *restart);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcConfig, zc_config_free)
 
 /* SIP user part: RFC 3261 "user" unreserved + user-unreserved chars. */

@@ -20,6 +20,7 @@
 typedef struct {
   GMainLoop *loop;
   ZcAgent *agent;
+  const char *config_path;  /* --config, or NULL for the search order */
   int exit_status;
 } ZcDaemon;
 
@@ -30,6 +31,24 @@ quit_on_signal_cb (gpointer user_data)
 
   g_message ("stopping");
   g_main_loop_quit (daemon->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* SIGHUP, as daemons do: read the configuration again.  A file that does
+ * not load (a typo while editing) changes nothing; the log names its
+ * file:line, group and key, and the agent goes on as it was. */
+static gboolean
+reload_on_signal_cb (gpointer user_data)
+{
+  ZcDaemon *daemon = user_data;
+  g_autoptr (GError) error = NULL;
+  ZcConfig *fresh = zc_config_load (daemon->config_path, &error);
+
+  if (fresh == NULL) {
+    g_warning ("reload: %s; keeping the configuration in use", error->message);
+    return G_SOURCE_CONTINUE;
+  }
+  zc_agent_reload (daemon->agent, fresh);
   return G_SOURCE_CONTINUE;
 }
 
@@ -115,6 +134,7 @@ main (int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   daemon.loop = loop;
   daemon.agent = agent;
+  daemon.config_path = config_path;
   daemon.exit_status = EXIT_SUCCESS;
 
   /* Without a session bus the agent still advertises itself and can be
@@ -136,10 +156,7 @@ main (int argc, char **argv)
 
   g_unix_signal_add (SIGTERM, quit_on_signal_cb, &daemon);
   g_unix_signal_add (SIGINT, quit_on_signal_cb, &daemon);
-  /* A closing terminal: end as on SIGTERM, with the goodbyes, rather than
-   * by the default action, which leaves the adverts cached on every
-   * colleague's PC until they time out. */
-  g_unix_signal_add (SIGHUP, quit_on_signal_cb, &daemon);
+  g_unix_signal_add (SIGHUP, reload_on_signal_cb, &daemon);
   g_main_loop_run (loop);
 
   /* Goodbyes first, so peers drop us within the mDNS one-second rule. */

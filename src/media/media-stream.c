@@ -571,7 +571,9 @@ zc_media_stream_play_tone (ZcMediaStream *stream, ZcMediaTone tone)
   const char *device = tone == ZC_MEDIA_TONE_RING ? stream->ring_device : stream->playback_device;
 
   if (stream->tone == NULL && g_strcmp0 (device, ZC_AUDIO_NO_DEVICE) != 0)
-    stream->tone = zc_tone_player_start (device, tone == ZC_MEDIA_TONE_RING ? ZC_TONE_RING : ZC_TONE_RINGBACK);
+    stream->tone = zc_tone_player_start (device, tone == ZC_MEDIA_TONE_RING    ? ZC_TONE_RING
+                                                 : tone == ZC_MEDIA_TONE_ALERT ? ZC_TONE_ALERT
+                                                                               : ZC_TONE_RINGBACK);
 }
 
 void

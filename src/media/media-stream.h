@@ -125,6 +125,7 @@ gboolean zc_media_stream_can_relay (const ZcMediaStream *stream);
 typedef enum {
   ZC_MEDIA_TONE_RINGBACK, /* the caller's, while the other phone rings: on the playback device */
   ZC_MEDIA_TONE_RING,     /* an incoming call's: on the ring device */
+  ZC_MEDIA_TONE_ALERT,    /* an auto-answered call's, before the line opens: on the playback device */
 } ZcMediaTone;
 
 /* Call-progress tones (audio/tone.h), so that the core never opens a

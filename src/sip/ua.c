@@ -307,6 +307,13 @@ zc_sip_ua_set_callbacks (ZcSipUa *ua, const ZcSipUaCallbacks *callbacks, gpointe
 }
 
 void
+zc_sip_ua_set_display_name (ZcSipUa *ua, const char *display_name)
+{
+  g_free (ua->display_name);
+  ua->display_name = g_strdup (display_name);
+}
+
+void
 zc_sip_ua_free (ZcSipUa *ua)
 {
   if (ua == NULL)

@@ -65,6 +65,8 @@ typedef struct {
 ZcSipUa *zc_sip_ua_new_with_io (const ZcSipUaIo *io, const ZcSipIdentity *identity, const ZcSipUaCallbacks *callbacks,
                                 gpointer user_data);
 void zc_sip_ua_free (ZcSipUa *ua);
+/* The From display name of the requests made from now on (a reload). */
+void zc_sip_ua_set_display_name (ZcSipUa *ua, const char *display_name);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSipUa, zc_sip_ua_free)
 /* Replaces the session callbacks (NULL @callbacks: none), so that the
  * owner of the UA can hand it to the call core built after it. */

@@ -13,6 +13,8 @@ holds, 1 when not (with the reason on stderr), 2 on bad usage.
   zjson.py state USER STATE         the non-self entry of USER has that state
   zjson.py twins USER N             exactly N non-self entries of USER, with
                                     distinct names and instance ids
+  zjson.py named USER NAME          USER's non-self entries are exactly one,
+                                    named NAME
   zjson.py port PORT                a non-self entry has that port; print it
   zjson.py get KEY                  print KEY of a JSON object
   zjson.py clean                    no string in the JSON holds a control
@@ -123,6 +125,11 @@ def main(argv):
             fail("expected %s distinct %s peers, got %r" % (args[1], args[0],
                  [(p.get("name"), p.get("instance_id")) for p in t]))
         print("\n".join(sorted(names)))
+        return 0
+    if cmd == "named":
+        names = [p.get("name") for p in others(v) if p.get("user") == args[0]]
+        if names != [args[1]]:
+            fail("entries of %s are named %r, expected [%r]" % (args[0], names, args[1]))
         return 0
     if cmd == "port":
         t = [p for p in others(v) if p.get("port") == int(args[0])]

@@ -33,6 +33,9 @@ typedef struct {
   gint te_pt;
   GString *dtmf;
   int tone;                   /* ZcMediaTone playing, -1 none */
+  guint tones_played;         /* 1 << ZcMediaTone of each tone played */
+  gboolean has_turn;          /* created with a TURN server */
+  gboolean has_stun;          /* ... a STUN server */
   char *peer_fingerprint;     /* what the scripted DTLS handshake proved */
 } FakeStream;
 
@@ -47,6 +50,7 @@ struct _Fixture {
   FakeStream *stream;         /* the newest live stream */
   guint streams;
   gboolean fail_media_start;
+  const ZcIceServers *ice_servers; /* as given to zc_calls_set_ice_servers() */
 };
 
 /* ---- the fake media ------------------------------------------------------------ */
@@ -78,7 +82,15 @@ fake_create (const ZcMediaStreamConfig *config, const ZcMediaStreamCallbacks *ca
   s->te_pt = -1;
   s->tone = -1;
   s->dtmf = g_string_new (NULL);
+  s->has_turn = config->ice_servers.turn_server != NULL;
+  s->has_stun = config->ice_servers.stun_server != NULL;
   fake_set_ufrag (s, "ufrag1");
+  if (f->streams > 0 && f->ice_servers != NULL) {
+    /* The relay gathered at answer time is another agent: new ufrag. */
+    g_autofree char *ufrag = g_strdup_printf ("ufrag%u", f->streams + 1);
+
+    fake_set_ufrag (s, ufrag);
+  }
   f->stream = s;
   f->streams++;
   return (ZcCallStream *) s;
@@ -194,6 +206,7 @@ static void
 fake_play_tone (ZcCallStream *media, ZcMediaTone tone)
 {
   ((FakeStream *) media)->tone = (int) tone;
+  ((FakeStream *) media)->tones_played |= 1u << tone;
 }
 
 static void
@@ -253,11 +266,14 @@ fake_secured (Fixture *f, const char *fingerprint)
 
 /* ---- the fixture --------------------------------------------------------------- */
 
-/* As the agent's pins would say of a zcall peer seen before. */
+/* What the agent's pins say of a zcall peer: seen before unless a test
+ * says otherwise. */
+static const char *pinned_trust = "known";
+
 static const char *
 peer_trust_cb (const ZcPeer *peer, gpointer user_data G_GNUC_UNUSED)
 {
-  return zc_peer_get_fingerprint (peer) != NULL ? "known" : "none";
+  return zc_peer_get_fingerprint (peer) != NULL ? pinned_trust : "none";
 }
 
 static gboolean
@@ -292,8 +308,10 @@ setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   ZcSipUaIo io = { .send = record_send, .local_address_for = local_address, .port = 5060, .data = f };
   ZcSipIdentity identity = { .user = "alice", .display_name = "Alice" };
   /* Short timers: the tests wait milliseconds, not a minute. */
-  ZcCallTimers timers = { .ring_timeout_ms = 60 * 1000, .ice_backstop_ms = 20, .ice_backstop_grace_ms = 40 };
+  ZcCallTimers timers = { .ring_timeout_ms = 60 * 1000, .alert_ms = 5, .ice_backstop_ms = 20,
+                          .ice_backstop_grace_ms = 40 };
 
+  pinned_trust = "known";
   f->config = zc_config_new_default ();
   g_free (f->config->user);
   f->config->user = g_strdup ("alice");
@@ -675,7 +693,7 @@ test_cancel_ringing (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 static void
 test_ring_timeout (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
-  ZcCallTimers timers = { .ring_timeout_ms = 10, .ice_backstop_ms = 20, .ice_backstop_grace_ms = 40 };
+  ZcCallTimers timers = { .ring_timeout_ms = 10, .alert_ms = 5, .ice_backstop_ms = 20, .ice_backstop_grace_ms = 40 };
 
   f->config->auto_answer_delay_s = 0;
   zc_calls_set_timers (f->calls, &timers);
@@ -1102,6 +1120,277 @@ test_proof_no_fingerprint (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_null (call_by_id (f, id)->security);
 }
 
+/* ---- auto-answer-from ----------------------------------------------------------- */
+
+static void
+set_auto_answer_from (Fixture *f, const char *entries)
+{
+  f->config->auto_answer = TRUE;
+  f->config->auto_answer_delay_s = 0;
+  g_strfreev (f->config->auto_answer_from);
+  f->config->auto_answer_from = g_strsplit (entries, "|", -1);
+}
+
+/* Lets the alert run out; TRUE when the call was answered by itself. */
+static gboolean
+auto_answered (Fixture *f, const char *id)
+{
+  ZcCall *call = call_by_id (f, id);
+
+  while (call->auto_answer_id != 0)
+    g_main_context_iteration (NULL, TRUE);
+  return call->state == ZC_CALL_ACTIVE;
+}
+
+/* The default: auto-answer on, the caller not verified -> it rings. */
+static void
+test_auto_answer_default_rings (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  f->config->auto_answer = TRUE;
+  f->config->auto_answer_delay_s = 0;
+  incoming (f, "aa1", offer_pcmu, TRUE);
+  g_assert_false (auto_answered (f, "1"));
+  g_assert_nonnull (find_sent (f, "SIP/2.0 180 "));
+  g_assert_null (find_sent (f, "SIP/2.0 200 "));
+  g_assert_cmpint (f->stream->tone, ==, ZC_MEDIA_TONE_RING);
+  g_assert_cmpstr (last_event (f), ==, "incoming:ringing");
+}
+
+/* "*": anyone, but never silently: the alert plays before the answer. */
+static void
+test_auto_answer_anyone_alert (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  set_auto_answer_from (f, "*");
+  incoming (f, "aa2", offer_pcmu, TRUE);
+  /* Alerting, not answered yet: the line opens after the beeps. */
+  g_assert_cmpint (f->stream->tone, ==, ZC_MEDIA_TONE_ALERT);
+  g_assert_false (f->stream->started);
+  g_assert_null (find_sent (f, "SIP/2.0 200 "));
+  g_assert_true (auto_answered (f, "1"));
+  g_assert_nonnull (find_sent (f, "SIP/2.0 200 "));
+  g_assert_null (find_sent (f, "SIP/2.0 180 "));
+  g_assert_true (f->stream->started);
+  g_assert_cmpint (f->stream->tone, ==, -1);
+  g_assert_cmpuint (f->stream->tones_played, ==, 1u << ZC_MEDIA_TONE_ALERT);
+  g_assert_cmpstr (last_event (f), ==, "answered:active");
+}
+
+/* With a delay it rings first, then alerts, then answers. */
+static void
+test_auto_answer_delay (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  set_auto_answer_from (f, "*");
+  f->config->auto_answer_delay_s = 1;
+  incoming (f, "aa3", offer_pcmu, TRUE);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 180 "));
+  g_assert_cmpint (f->stream->tone, ==, ZC_MEDIA_TONE_RING);
+  while (f->stream->tone == ZC_MEDIA_TONE_RING)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (f->stream->tone, ==, ZC_MEDIA_TONE_ALERT);
+  g_assert_true (auto_answered (f, "1"));
+  g_assert_cmpuint (f->stream->tones_played, ==, (1u << ZC_MEDIA_TONE_RING) | (1u << ZC_MEDIA_TONE_ALERT));
+}
+
+/* A display name, a From URI or a discovered name prove nothing alone:
+ * bob's advert and From header, but no key in the offer. */
+static void
+test_auto_answer_claims_only (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  add_bob (f, 0xB0);
+  /* "Bob" is the From display name, "Bob Builder" the advert's name;
+   * the URI's host is a name, which a LAN caller cannot prove. */
+  set_auto_answer_from (f, "Bob|known|trusted|sip:bob@bob.local");
+  f->config->media_encryption = ZC_MEDIA_ENCRYPTION_REQUIRED_FOR_ZCALL;
+  {
+    g_autofree char *invite = peer_request ("INVITE", 1, "aa4", "call-aa4@" PEER,
+                                            "\"Bob\" <sip:bob@bob.local>;tag=t4", NULL, offer_pcmu);
+
+    feed (f, invite);
+  }
+  /* bob is pinned: his offer without his key is refused outright. */
+  g_assert_nonnull (find_sent (f, "SIP/2.0 488 "));
+  g_assert_null (find_sent (f, "SIP/2.0 200 "));
+}
+
+/* Bob's pinned key in the offer: "known" and his advert's name qualify,
+ * "trusted" only once the user verified him. */
+static void
+test_auto_answer_pinned (Fixture *f, gconstpointer data)
+{
+  const char *entries = data;
+  g_autofree char *bob_sdp = NULL;
+  g_autofree char *bob G_GNUC_UNUSED = key_compact (0xB0, &bob_sdp);
+  g_autofree char *offer = offer_with_key (bob_sdp);
+  gboolean verified = g_str_has_prefix (entries, "verified:");
+  gboolean expect = strstr (entries, "=yes") != NULL;
+  g_autofree char *list = g_strndup (strchr (entries, ':') + 1, strcspn (strchr (entries, ':') + 1, "="));
+
+  pinned_trust = verified ? "verified" : "known";
+  add_bob (f, 0xB0);
+  set_auto_answer_from (f, list);
+  incoming (f, "aa5", offer, TRUE);
+  g_assert_cmpint (auto_answered (f, "1"), ==, expect);
+  if (expect) {
+    /* DTLS still has to prove the key before a frame flows. */
+    g_assert_true (f->stream->tones_played & (1u << ZC_MEDIA_TONE_ALERT));
+    fake_secured (f, bob_sdp);
+    g_assert_true (call_by_id (f, "1")->peer_verified);
+  } else {
+    g_assert_nonnull (find_sent (f, "SIP/2.0 180 "));
+  }
+}
+
+/* A "new" key (first seen now) is whatever the advert said: no entry
+ * but "*" answers it. */
+static void
+test_auto_answer_new_key (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *bob_sdp = NULL;
+  g_autofree char *bob G_GNUC_UNUSED = key_compact (0xB0, &bob_sdp);
+  g_autofree char *offer = offer_with_key (bob_sdp);
+
+  pinned_trust = "new";
+  add_bob (f, 0xB0);
+  set_auto_answer_from (f, "known|trusted|Bob Builder");
+  incoming (f, "aa6", offer, TRUE);
+  g_assert_false (auto_answered (f, "1"));
+}
+
+/* A URI entry on the LAN: its host must be the request's source. */
+static void
+test_auto_answer_uri (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  set_auto_answer_from (f, "sip:carol@" PEER);
+  incoming (f, "aa7", offer_pcmu, TRUE); /* From bob */
+  g_assert_false (auto_answered (f, "1"));
+  g_clear_pointer (&f->config->auto_answer_from, g_strfreev);
+  f->config->auto_answer_from = g_strsplit ("sip:bob@" PEER, "|", -1);
+  incoming (f, "aa8", offer_pcmu, TRUE);
+  g_assert_true (auto_answered (f, "2"));
+  /* The same user at a host the request did not come from. */
+  g_clear_pointer (&f->config->auto_answer_from, g_strfreev);
+  f->config->auto_answer_from = g_strsplit ("sip:bob@198.18.0.99", "|", -1);
+  {
+    g_autofree char *invite = peer_request ("INVITE", 1, "aa9", "call-aa9@" PEER,
+                                            "<sip:bob@198.18.0.99>;tag=t9", NULL, offer_pcmu);
+
+    feed (f, invite);
+    fake_ready (f);
+  }
+  g_assert_false (auto_answered (f, "3"));
+}
+
+static void
+test_accept_from_sources (void)
+{
+  const guint lan = ZC_ACCEPT_FROM_LAN, rdv = ZC_ACCEPT_FROM_RENDEZVOUS, any = ZC_ACCEPT_FROM_ANY;
+
+  /* accept-from=lan: "only from the local network" -- not what the
+   * rendezvous relays, even from a registrar on the LAN. */
+  g_assert_true (zc_calls_source_accepted (lan, FALSE, TRUE));
+  g_assert_false (zc_calls_source_accepted (lan, FALSE, FALSE));
+  g_assert_false (zc_calls_source_accepted (lan, TRUE, FALSE));
+  g_assert_false (zc_calls_source_accepted (lan, TRUE, TRUE));
+  /* lan,rendezvous (the default). */
+  g_assert_true (zc_calls_source_accepted (lan | rdv, TRUE, FALSE));
+  g_assert_true (zc_calls_source_accepted (lan | rdv, FALSE, TRUE));
+  g_assert_false (zc_calls_source_accepted (lan | rdv, FALSE, FALSE));
+  /* rendezvous alone. */
+  g_assert_true (zc_calls_source_accepted (rdv, TRUE, FALSE));
+  g_assert_false (zc_calls_source_accepted (rdv, FALSE, TRUE));
+  /* any. */
+  g_assert_true (zc_calls_source_accepted (any, FALSE, FALSE));
+  g_assert_true (zc_calls_source_accepted (any, TRUE, FALSE));
+}
+
+/* accept-from=lan refuses an off-LAN source with 403 before anything. */
+static void
+test_accept_from_lan (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  f->config->accept_from = ZC_ACCEPT_FROM_LAN;
+  {
+    g_autofree char *invite = peer_request ("INVITE", 1, "af1", "call-af1@" PEER, BOB, NULL, offer_pcmu);
+    ZcSipFlow from = { .proto = ZC_SIP_UDP, .address = "203.0.113.77", .port = 5062 };
+
+    zc_sip_ua_receive (f->ua, invite, strlen (invite), &from);
+  }
+  g_assert_nonnull (find_sent (f, "SIP/2.0 403 "));
+  g_assert_cmpuint (zc_calls_count_live (f->calls), ==, 0);
+}
+
+/* ---- TURN only once answered ----------------------------------------------------- */
+
+/* An INVITE from anyone must not make the agent allocate a relay: the call
+ * rings with host and server-reflexive candidates; the answer gathers again
+ * with the TURN server and only then sends the 200, with the new ones. */
+static void
+test_relay_at_answer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const ZcIceServers servers = {
+    .turn_server = "198.51.100.20", .turn_port = 3478, .turn_username = "u", .turn_password = "p",
+  };
+  g_autoptr (GError) error = NULL;
+  const char *ok;
+
+  f->ice_servers = &servers;
+  zc_calls_set_ice_servers (f->calls, &servers);
+  incoming (f, "ra1", offer_pcmu, FALSE);
+  /* As a call the rendezvous proxy relays (calls.c sets it from the
+   * registrar's address). */
+  call_by_id (f, "1")->via_rendezvous = TRUE;
+  fake_ready (f);
+  g_assert_cmpstr (last_event (f), ==, "incoming:ringing");
+  g_assert_cmpuint (f->streams, ==, 1);
+  g_assert_false (f->stream->has_turn);
+  /* STUN alone on the TURN server's address: the server-reflexive address
+   * still comes. */
+  g_assert_true (f->stream->has_stun);
+  g_assert_true (zc_calls_answer (f->calls, "1", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->streams, ==, 2);
+  g_assert_true (f->stream->has_turn);
+  g_assert_null (find_sent (f, "SIP/2.0 200 "));
+  /* Answering again while it gathers is refused, not doubled. */
+  g_assert_false (zc_calls_answer (f->calls, "1", &error));
+  g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE);
+  g_clear_error (&error);
+  fake_ready (f);
+  ok = find_sent (f, "SIP/2.0 200 ");
+  g_assert_nonnull (ok);
+  g_assert_nonnull (strstr (ok, "a=ice-ufrag:ufrag2"));
+  g_assert_true (f->stream->started);
+  g_assert_cmpstr (last_event (f), ==, "answered:active");
+}
+
+/* A call from the LAN gathers no relay, neither while ringing nor at the
+ * answer, which goes out at once. */
+static void
+test_relay_lan (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const ZcIceServers servers = { .turn_server = "198.51.100.20", .turn_port = 3478 };
+
+  zc_calls_set_ice_servers (f->calls, &servers);
+  incoming (f, "rl1", offer_pcmu, TRUE);
+  g_assert_false (f->stream->has_turn);
+  g_assert_true (zc_calls_answer (f->calls, "1", NULL));
+  g_assert_cmpuint (f->streams, ==, 1);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 200 "));
+}
+
+/* An outgoing call gathers with the relay from the start: the user asked. */
+static void
+test_relay_outgoing (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const ZcIceServers servers = { .turn_server = "198.51.100.20", .turn_port = 3478 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  zc_calls_set_ice_servers (f->calls, &servers);
+  id = zc_calls_dial (f->calls, "sip:bob@" PEER ":5062", &error);
+  g_assert_no_error (error);
+  g_assert_true (f->stream->has_turn);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1130,5 +1419,25 @@ main (int argc, char **argv)
   ADD ("proof-unpinned", test_proof_unpinned);
   ADD ("proof-mismatch", test_proof_mismatch);
   ADD ("proof-no-fingerprint", test_proof_no_fingerprint);
+  ADD ("auto-answer-default-rings", test_auto_answer_default_rings);
+  ADD ("auto-answer-anyone-alert", test_auto_answer_anyone_alert);
+  ADD ("auto-answer-delay", test_auto_answer_delay);
+  ADD ("auto-answer-claims-only", test_auto_answer_claims_only);
+  ADD ("auto-answer-new-key", test_auto_answer_new_key);
+  ADD ("auto-answer-uri", test_auto_answer_uri);
+  ADD ("accept-from-lan", test_accept_from_lan);
+  ADD ("relay-at-answer", test_relay_at_answer);
+  ADD ("relay-outgoing", test_relay_outgoing);
+  ADD ("relay-lan", test_relay_lan);
+  g_test_add_func ("/calls/accept-from-sources", test_accept_from_sources);
+  g_test_add ("/calls/auto-answer-known", Fixture, "known:known=yes", setup, test_auto_answer_pinned, teardown);
+  g_test_add ("/calls/auto-answer-name", Fixture, "known:bob builder=yes", setup, test_auto_answer_pinned,
+              teardown);
+  g_test_add ("/calls/auto-answer-trusted-unverified", Fixture, "known:trusted=no", setup,
+              test_auto_answer_pinned, teardown);
+  g_test_add ("/calls/auto-answer-trusted", Fixture, "verified:trusted=yes", setup, test_auto_answer_pinned,
+              teardown);
+  g_test_add ("/calls/auto-answer-display-name", Fixture, "known:Bob=no", setup, test_auto_answer_pinned,
+              teardown);
   return g_test_run ();
 }

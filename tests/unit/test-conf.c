@@ -70,7 +70,11 @@ test_defaults (void)
   g_assert_cmpuint (config->sip_port, ==, 5060);
   g_assert_true (config->discovery_enabled);
   g_assert_false (config->auto_answer);
-  g_assert_cmpint (config->accept_from, ==, ZC_ACCEPT_FROM_LAN);
+  /* LAN and, once a registrar is configured, calls it relays. */
+  g_assert_cmpuint (config->accept_from, ==, ZC_ACCEPT_FROM_LAN | ZC_ACCEPT_FROM_RENDEZVOUS);
+  /* Auto-answer, once on, answers only peers whose key the user verified. */
+  g_assert_cmpuint (g_strv_length (config->auto_answer_from), ==, 1);
+  g_assert_cmpstr (config->auto_answer_from[0], ==, "trusted");
   g_assert_cmpuint (config->max_calls, ==, 4);
   g_assert_cmpstr (config->capture_device, ==, "default");
   g_assert_true (config->echo_cancel);
@@ -188,6 +192,135 @@ test_auto_answer_forms (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (on->auto_answer_delay_s, ==, 0);
   off = load (f, "[calls]\nauto-answer=false\n", NULL);
   g_assert_false (off->auto_answer);
+}
+
+static void
+test_auto_answer_from (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const char *const bad[] = {
+    "sip:@host", "bob@", "sip:bob@host;transport=tcp", "a@b@c", "sip:bob",
+    "0123456789012345678901234567890123456789012345678901234567890123", /* 64 bytes: no instance name */
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZcConfig) list = load (f,
+                                    "[calls]\nauto-answer-from= Trusted , KNOWN,Bob's PC, bob@Example.ORG,"
+                                    "sip:carol@[2001:DB8::1],,*\n",
+                                    &error);
+  g_autoptr (ZcConfig) nobody = NULL;
+
+  g_assert_no_error (error);
+  /* Keywords folded, URIs normalised (host lower-case, user as is). */
+  g_assert_cmpuint (g_strv_length (list->auto_answer_from), ==, 6);
+  g_assert_cmpstr (list->auto_answer_from[0], ==, "trusted");
+  g_assert_cmpstr (list->auto_answer_from[1], ==, "known");
+  g_assert_cmpstr (list->auto_answer_from[2], ==, "Bob's PC");
+  g_assert_cmpstr (list->auto_answer_from[3], ==, "sip:bob@example.org");
+  g_assert_cmpstr (list->auto_answer_from[4], ==, "sip:carol@[2001:db8::1]");
+  g_assert_cmpstr (list->auto_answer_from[5], ==, "*");
+  /* Allowed, but said once at load: auto-answer on would do nothing. */
+  g_test_expect_message ("config", G_LOG_LEVEL_WARNING, "*:3: [calls] auto-answer is on, but auto-answer-from allows nobody*");
+  nobody = load (f, "[calls]\nauto-answer=true\nauto-answer-from=\n", &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (nobody->auto_answer_from), ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree char *text = g_strdup_printf ("[calls]\nauto-answer-from=known,%s\n", bad[i]);
+    g_autoptr (ZcConfig) config = load (f, text, &error);
+
+    g_assert_null (config);
+    g_assert_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_INVALID_VALUE);
+    g_assert_nonnull (strstr (error->message, ":2: [calls] auto-answer-from: "));
+    g_clear_error (&error);
+  }
+}
+
+/* SIGHUP: what takes effect live is copied into the configuration in use
+ * (whose strings the modules may point at for the moment), the rest is
+ * named for a restart and keeps its old value. */
+static void
+test_apply_live (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZcConfig) live = load (f, "[identity]\nuser=alice\ndisplay-name=Alice\n[sip]\nport=5060\n", &error);
+  g_autoptr (ZcConfig) same = NULL;
+  g_autoptr (ZcConfig) fresh = NULL;
+  g_autoptr (GPtrArray) restart = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_no_error (error);
+  same = load (f, "[identity]\nuser=alice\ndisplay-name=Alice\n[sip]\nport=5060\n", &error);
+  g_assert_false (zc_config_apply_live (live, same, restart));
+  g_assert_cmpuint (restart->len, ==, 0);
+
+  fresh = load (f,
+                "[identity]\nuser=alicia\ndisplay-name=Alice (desk 2)\n[sip]\nport=5070\nrate-limit=7\n"
+                "[discovery]\nprobe-interval=5\n"
+                "[calls]\nauto-answer=2\nauto-answer-from=known,*\naccept-from=lan\nmax-calls=1\n"
+                "[audio]\nplayback-device=hw:2\n[media]\ncodecs=pcma\njitter-buffer=80\n"
+                "[rendezvous]\nregistrar=sip:198.51.100.1\n[security]\nmedia-encryption=required\n",
+                &error);
+  g_assert_no_error (error);
+  g_assert_true (zc_config_apply_live (live, fresh, restart));
+  /* Taken over. */
+  g_assert_cmpstr (live->display_name, ==, "Alice (desk 2)");
+  g_assert_cmpuint (live->rate_limit, ==, 7);
+  g_assert_true (live->auto_answer);
+  g_assert_cmpuint (live->auto_answer_delay_s, ==, 2);
+  g_assert_cmpstr (live->auto_answer_from[0], ==, "known");
+  g_assert_cmpstr (live->auto_answer_from[1], ==, "*");
+  g_assert_cmpuint (live->accept_from, ==, ZC_ACCEPT_FROM_LAN);
+  g_assert_cmpuint (live->max_calls, ==, 1);
+  g_assert_cmpstr (live->playback_device, ==, "hw:2");
+  g_assert_cmpstr (live->codecs[0], ==, "pcma");
+  g_assert_null (live->codecs[1]);
+  g_assert_cmpuint (live->jitter_ms, ==, 80);
+  g_assert_cmpint (live->media_encryption, ==, ZC_MEDIA_ENCRYPTION_REQUIRED);
+  /* Copies, not borrowed from @fresh. */
+  g_assert_true (live->codecs != fresh->codecs);
+  g_assert_true (live->auto_answer_from != fresh->auto_answer_from);
+  /* Waiting for a restart, old values kept. */
+  g_assert_cmpstr (live->user, ==, "alice");
+  g_assert_cmpuint (live->sip_port, ==, 5060);
+  g_assert_cmpuint (live->probe_interval_ms, ==, 1000);
+  g_assert_null (live->registrar);
+  /* The rendezvous user name follows [identity] user by default. */
+  g_assert_cmpuint (restart->len, ==, 5);
+  g_assert_cmpstr (g_ptr_array_index (restart, 0), ==, "[identity] user");
+  g_assert_cmpstr (g_ptr_array_index (restart, 1), ==, "[sip] port");
+  g_assert_cmpstr (g_ptr_array_index (restart, 2), ==, "[discovery] probe-interval");
+  g_assert_cmpstr (g_ptr_array_index (restart, 3), ==, "[rendezvous] registrar");
+  g_assert_cmpstr (g_ptr_array_index (restart, 4), ==, "[rendezvous] username");
+}
+
+static void
+test_accept_from (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const struct {
+    const char *value;
+    guint flags;
+  } good[] = {
+    { "lan", ZC_ACCEPT_FROM_LAN },
+    { "LAN, rendezvous", ZC_ACCEPT_FROM_LAN | ZC_ACCEPT_FROM_RENDEZVOUS },
+    { "rendezvous", ZC_ACCEPT_FROM_RENDEZVOUS },
+    { "any", ZC_ACCEPT_FROM_ANY },
+  };
+  static const char *const bad[] = { "", " , ", "lan,internet", "wan" };
+  g_autoptr (GError) error = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++) {
+    g_autofree char *text = g_strdup_printf ("[calls]\naccept-from=%s\n", good[i].value);
+    g_autoptr (ZcConfig) config = load (f, text, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (config->accept_from, ==, good[i].flags);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree char *text = g_strdup_printf ("[calls]\naccept-from=%s\n", bad[i]);
+    g_autoptr (ZcConfig) config = load (f, text, &error);
+
+    g_assert_null (config);
+    g_assert_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_INVALID_VALUE);
+    g_clear_error (&error);
+  }
 }
 
 /* A file beside the configuration, with @mode; returns its full path. */
@@ -551,6 +684,9 @@ main (int argc, char **argv)
   g_test_add_func ("/conf/defaults", test_defaults);
   g_test_add ("/conf/full-file", Fixture, NULL, fixture_setup, test_full_file, fixture_teardown);
   g_test_add ("/conf/auto-answer", Fixture, NULL, fixture_setup, test_auto_answer_forms, fixture_teardown);
+  g_test_add ("/conf/auto-answer-from", Fixture, NULL, fixture_setup, test_auto_answer_from, fixture_teardown);
+  g_test_add ("/conf/accept-from", Fixture, NULL, fixture_setup, test_accept_from, fixture_teardown);
+  g_test_add ("/conf/apply-live", Fixture, NULL, fixture_setup, test_apply_live, fixture_teardown);
   g_test_add ("/conf/media-timeout-off", Fixture, NULL, fixture_setup, test_media_timeout_off, fixture_teardown);
   g_test_add ("/conf/rtp-port-range", Fixture, NULL, fixture_setup, test_rtp_port_range, fixture_teardown);
   g_test_add ("/conf/rendezvous/full", Fixture, NULL, fixture_setup, test_rendezvous_full, fixture_teardown);

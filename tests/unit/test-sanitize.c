@@ -47,6 +47,42 @@ test_controls (void)
 }
 
 static void
+test_invisible (void)
+{
+  /* Zero-width characters would make "alice" and "al\u200Bice" two names
+   * that look the same. */
+  check ("al\u200Bice", -1, "alice");
+  check ("\u200Ca\u200Db\u200Ec\u200Fd", -1, "abcd");
+  check ("\uFEFFbom", -1, "bom");
+  check ("word\u2060joiner", -1, "wordjoiner");
+  check ("soft\u00ADhyphen", -1, "softhyphen");
+  /* Every bidi embedding, override and isolate, and their pop. */
+  check ("a\u202Ab\u202Bc\u202Cd\u202De\u202Ff", -1, "abcd" "e\u202Ff"); /* U+202F is a visible space */
+  check ("x\u2066y\u2067z\u2068w\u2069", -1, "xyzw");
+  check ("Invoice \u2067fdp.exe\u2069", -1, "Invoice fdp.exe");
+  check ("arabic\u061Cmark", -1, "arabicmark");
+  check ("line\u2028sep\u2029", -1, "linesep");
+  /* Hangul fillers and tag characters: blank or invisible letters. */
+  check ("\u3164\u115F\u1160\uFFA0", -1, "");
+  check ("tag\U000E0041\U000E0042", -1, "tag");
+  /* Other format characters GLib knows (U+110BD Kaithi number sign). */
+  check ("k\U000110BDx", -1, "kx");
+  /* Text that only looks special stays. */
+  check ("Zoë \u05E9\u05DC\u05D5\u05DD \u0645\u0631\u062D\u0628\u0627", -1,
+         "Zoë \u05E9\u05DC\u05D5\u05DD \u0645\u0631\u062D\u0628\u0627");
+  check ("Ti\u1EBFng Vi\u1EC7t \U0001F600", -1, "Ti\u1EBFng Vi\u1EC7t \U0001F600");
+}
+
+static void
+test_marks (void)
+{
+  /* Two marks on a letter (Vietnamese) stay; a pile of them is cut to 4. */
+  check ("e\u0302\u0301", -1, "e\u0302\u0301");
+  check ("Z\u0301\u0302\u0303\u0304\u0305\u0306\u0307a\u0308", -1,
+         "Z\u0301\u0302\u0303\u0304a\u0308");
+}
+
+static void
 test_invalid_utf8 (void)
 {
   g_autofree char *out = zc_sanitize_text ("ab\xff\xfe" "c", -1);
@@ -64,6 +100,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sanitize/plain", test_plain);
   g_test_add_func ("/sanitize/escape-sequences", test_escape_sequences);
   g_test_add_func ("/sanitize/controls", test_controls);
+  g_test_add_func ("/sanitize/invisible", test_invisible);
+  g_test_add_func ("/sanitize/marks", test_marks);
   g_test_add_func ("/sanitize/invalid-utf8", test_invalid_utf8);
   return g_test_run ();
 }

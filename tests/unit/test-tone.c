@@ -64,11 +64,28 @@ test_ring (void)
   g_assert_cmpfloat (rms (pcm, RATE + 10, RATE), ==, 0);
 }
 
+/* The auto-answer alert: 1.4 kHz beeps of 150 ms every 300 ms; the call
+ * stops it after 600 ms (ZC_CALL_ALERT_MS), two beeps. */
+static void
+test_alert (void)
+{
+  gsize n = RATE * 6 / 10;
+  g_autofree gint16 *pcm = g_new (gint16, n);
+  gsize beep = RATE * 15 / 100;
+
+  zc_tone_render (ZC_TONE_ALERT, RATE, 0, pcm, n);
+  g_assert_cmpfloat (fabs (measured_hz (pcm, 0, beep) - 1400), <, 1400 * 0.01);
+  g_assert_cmpfloat (rms (pcm, 0, beep), >, 0.15);
+  g_assert_cmpfloat (rms (pcm, beep + 10, beep - 20), ==, 0);
+  g_assert_cmpfloat (rms (pcm, 2 * beep, beep), >, 0.15);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tone/ringback", test_ringback);
   g_test_add_func ("/tone/ring", test_ring);
+  g_test_add_func ("/tone/alert", test_alert);
   return g_test_run ();
 }
