@@ -8,6 +8,11 @@
 /* Checks run four times per probe interval, so the times a user sets are
  * kept to within a quarter interval. */
 #define TICKS_PER_INTERVAL 4
+/* An advert that has never answered is probed ever more rarely: the gap
+ * doubles from one probe interval after each probe in vain, up to
+ * 2^BACKOFF_MAX_SHIFT intervals (32 s by default), and an answer resets
+ * it.  Made-up adverts thus cost a few pings each, not one a second. */
+#define BACKOFF_MAX_SHIFT 5
 
 struct _ZcLiveness {
   ZcSipUa *ua;
@@ -33,8 +38,11 @@ ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
   if (live->ping_id == ping_id)
     live->ping_id = 0;
   /* Any final response, even an error, proves the peer is there. */
-  if (status == 0)
+  if (status == 0) {
+    live->misses++;
     return;
+  }
+  live->misses = 0;
   live->last_answer_us = g_get_monotonic_time ();
   live->rtt_ms = rtt_ms;
   live->unreachable_since_us = 0;
@@ -44,27 +52,55 @@ ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
   zc_peer_table_set_hidden (l->peers, peer, FALSE);
 }
 
+/* A ping still without answer is not worth its retransmissions: it
+ * counts as a miss once a probe interval has passed. */
+static void
+abandon_ping (ZcLiveness *l, ZcPeerLiveness *live)
+{
+  if (live->ping_id == 0)
+    return;
+  g_hash_table_remove (l->pings, GUINT_TO_POINTER (live->ping_id));
+  zc_sip_ua_ping_cancel (l->ua, live->ping_id);
+  live->ping_id = 0;
+  live->misses++;
+}
+
+/* How long after the last probe the next one is due. */
+static gint64
+probe_gap_us (const ZcLiveness *l, ZcPeer *peer)
+{
+  ZcPeerLiveness *live = zc_peer_get_liveness (peer);
+  gint64 interval_us = (gint64) l->times.probe_interval_ms * 1000;
+
+  /* Hidden peers that once answered are still pinged, more slowly, so
+   * they come back. */
+  if (live->rtt_ms >= 0)
+    return interval_us * (zc_peer_is_hidden (peer) ? 4 : 1);
+  return interval_us << MIN (live->misses > 0 ? live->misses - 1 : 0, BACKOFF_MAX_SHIFT);
+}
+
 static void
 probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
 {
   ZcPeerLiveness *live = zc_peer_get_liveness (peer);
-  g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (peer));
-  const char *uri = NULL;
+  g_autofree char *uri = zc_peer_dup_ping_uri (peer);
   ZcSipFlow flow;
   guint id;
 
-  if (!g_variant_lookup (view, "uri", "&s", &uri) || !zc_sip_uri_to_flow (uri, &flow))
-    return;
-  /* A ping still without answer is not worth its retransmissions. */
-  if (live->ping_id != 0) {
-    g_hash_table_remove (l->pings, GUINT_TO_POINTER (live->ping_id));
-    zc_sip_ua_ping_cancel (l->ua, live->ping_id);
-    live->ping_id = 0;
-  }
-  id = zc_sip_ua_ping (l->ua, uri, &flow);
+  abandon_ping (l, live);
   live->last_probe_us = now;
   if (live->last_answer_us == 0)
     live->last_answer_us = now; /* the clock starts at the first probe */
+  /* No pingable record (the address is on none of our links, or the port
+   * is odd): a probe in vain, so the peer ends up unreachable and backs
+   * off like one that does not answer. */
+  if (uri == NULL || !zc_sip_uri_to_flow (uri, &flow)) {
+    if (live->misses++ == 0)
+      g_message ("peer “%s” advertises no address on this host's links (or an odd port): not pinged",
+                 zc_peer_get_name (peer));
+    return;
+  }
+  id = zc_sip_ua_ping (l->ua, uri, &flow);
   if (id != 0) {
     live->ping_id = id;
     g_hash_table_insert (l->pings, GUINT_TO_POINTER (id), g_strdup (zc_peer_get_key (peer)));
@@ -86,8 +122,9 @@ tick_cb (gpointer user_data)
 
     if (zc_peer_is_self (peer))
       continue;
-    /* Hidden peers are still pinged, more slowly, so they come back. */
-    if (now - live->last_probe_us >= (gint64) l->times.probe_interval_ms * 1000 * (zc_peer_is_hidden (peer) ? 4 : 1))
+    if (live->ping_id != 0 && now - live->last_probe_us >= (gint64) l->times.probe_interval_ms * 1000)
+      abandon_ping (l, live);
+    if (now - live->last_probe_us >= probe_gap_us (l, peer))
       probe (l, peer, now);
     silent_ms = (now - live->last_answer_us) / 1000;
     if (live->reachable && silent_ms > (gint64) l->times.unreachable_after_ms) {
