@@ -73,6 +73,7 @@ struct _ZcDiscovery {
   GQueue queue;               /* Service* waiting for a resolver slot */
   guint n_resolving;
   guint n_following;
+  guint pump_id;              /* idle source starting the next resolve */
   gboolean services_full_warned;
   guint reconnect_id;
 
@@ -377,9 +378,15 @@ resolver_cb (AvahiServiceResolver *resolver, AvahiIfIndex ifindex, AvahiProtocol
     d->events.service_resolved (g_steal_pointer (&record), d->user_data);
 }
 
-static void
-pump_queue (ZcDiscovery *d)
+/* One resolver per main-loop iteration: avahi_service_resolver_new() is a
+ * blocking D-Bus call to avahi-daemon, which a flood keeps busy, and SIP
+ * requests and D-Bus calls must get their turn between two of them.  At
+ * the default priority, not an idle one, which a flood would starve. */
+static gboolean
+pump_cb (gpointer user_data)
 {
+  ZcDiscovery *d = user_data;
+
   while (d->n_resolving < MAX_RESOLVING && !g_queue_is_empty (&d->queue)) {
     Service *service = g_queue_pop_head (&d->queue);
 
@@ -393,7 +400,19 @@ pump_queue (ZcDiscovery *d)
     }
     service->state = SERVICE_RESOLVING;
     d->n_resolving++;
+    break;
   }
+  if (d->n_resolving < MAX_RESOLVING && !g_queue_is_empty (&d->queue))
+    return G_SOURCE_CONTINUE;
+  d->pump_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pump_queue (ZcDiscovery *d)
+{
+  if (d->pump_id == 0 && d->n_resolving < MAX_RESOLVING && !g_queue_is_empty (&d->queue))
+    d->pump_id = g_idle_add_full (G_PRIORITY_DEFAULT, pump_cb, d, NULL);
 }
 
 static void
@@ -474,6 +493,7 @@ start_browsing (ZcDiscovery *d)
 static void
 forget_client_objects (ZcDiscovery *d)
 {
+  g_clear_handle_id (&d->pump_id, g_source_remove);
   g_queue_clear (&d->queue); /* before the services, which would each look for themselves in it */
   g_hash_table_remove_all (d->services);
   d->services_full_warned = FALSE;
@@ -591,6 +611,7 @@ zc_discovery_free (ZcDiscovery *d)
     return;
   g_clear_handle_id (&d->reconnect_id, g_source_remove);
   d->events = (ZcDiscoveryCallbacks){ 0 };
+  g_clear_handle_id (&d->pump_id, g_source_remove);
   g_queue_clear (&d->queue);
   g_hash_table_remove_all (d->services);
   for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++)
