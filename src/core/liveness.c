@@ -8,10 +8,13 @@
 /* Checks run four times per probe interval, so the times a user sets are
  * kept to within a quarter interval. */
 #define TICKS_PER_INTERVAL 4
-/* An advert that has never answered is probed ever more rarely: the gap
- * doubles from one probe interval after each probe in vain, up to
- * 2^BACKOFF_MAX_SHIFT intervals (32 s by default), and an answer resets
- * it.  Made-up adverts thus cost a few pings each, not one a second. */
+/* An advert that has never answered is probed ever more rarely: after
+ * BACKOFF_AFTER probes in vain one interval apart (an agent still starting
+ * up gets the same chances as before), the gap doubles with each further
+ * miss, up to 2^BACKOFF_MAX_SHIFT intervals (32 s by default), and an
+ * answer resets it.  Made-up adverts thus cost a few pings each, not one a
+ * second. */
+#define BACKOFF_AFTER 3
 #define BACKOFF_MAX_SHIFT 5
 
 struct _ZcLiveness {
@@ -76,7 +79,7 @@ probe_gap_us (const ZcLiveness *l, ZcPeer *peer)
    * they come back. */
   if (live->rtt_ms >= 0)
     return interval_us * (zc_peer_is_hidden (peer) ? 4 : 1);
-  return interval_us << MIN (live->misses > 0 ? live->misses - 1 : 0, BACKOFF_MAX_SHIFT);
+  return interval_us << MIN (live->misses > BACKOFF_AFTER ? live->misses - BACKOFF_AFTER : 0, BACKOFF_MAX_SHIFT);
 }
 
 static void
