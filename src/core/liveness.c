@@ -20,6 +20,15 @@ struct _ZcLiveness {
   GHashTable *pings;          /* ping id -> Ping */
 };
 
+/* An advert that has never answered is probed ever more rarely: after
+ * BACKOFF_AFTER probes in vain one interval apart (an agent still starting
+ * up gets the same chances as before), the gap doubles with each further
+ * miss, up to 2^BACKOFF_MAX_SHIFT intervals (32 s by default), and an
+ * answer resets it.  Made-up adverts thus cost a few pings each, not one a
+ * second. */
+#define BACKOFF_AFTER 3
+#define BACKOFF_MAX_SHIFT 5
+
 /* Every how many pings on a fallback address (a link-local one after the
  * routable one went silent) the preferred address is tried again. */
 #define RETRY_PREFERRED_EVERY 8
@@ -79,8 +88,11 @@ ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
   if (live->ping_id == ping_id)
     live->ping_id = 0;
   /* Any final response, even an error, proves the peer is there. */
-  if (status == 0)
+  if (status == 0) {
+    live->misses++;
     return;
+  }
+  live->misses = 0;
   if (index != live->address_index) {
     g_message ("peer “%s” answers on address %u: calls go there", zc_peer_get_name (peer), index + 1);
     live->address_index = index;
@@ -95,8 +107,37 @@ ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
   zc_peer_table_set_hidden (l->peers, peer, FALSE);
 }
 
+/* A ping still without answer is not worth its retransmissions: it
+ * counts as a miss once a probe interval has passed. */
+static void
+abandon_ping (ZcLiveness *l, ZcPeerLiveness *live)
+{
+  if (live->ping_id == 0)
+    return;
+  g_hash_table_remove (l->pings, GUINT_TO_POINTER (live->ping_id));
+  zc_sip_ua_ping_cancel (l->ua, live->ping_id);
+  live->ping_id = 0;
+  live->misses++;
+}
+
+/* How long after the last probe the next one is due. */
+static gint64
+probe_gap_us (const ZcLiveness *l, ZcPeer *peer)
+{
+  ZcPeerLiveness *live = zc_peer_get_liveness (peer);
+  gint64 interval_us = (gint64) l->times.probe_interval_ms * 1000;
+
+  /* Hidden peers that once answered are still pinged, more slowly, so
+   * they come back. */
+  if (live->rtt_ms >= 0)
+    return interval_us * (zc_peer_is_hidden (peer) ? 4 : 1);
+  return interval_us << MIN (live->misses > BACKOFF_AFTER ? live->misses - BACKOFF_AFTER : 0, BACKOFF_MAX_SHIFT);
+}
+
 /* An OPTIONS ping to the peer's address number @index; its id, 0 when none
- * went out. */
+ * went out.  Only an address on one of our links, with a sane port
+ * (discovery's check), is pinged: the agent must not send packets where
+ * any advert points. */
 static guint
 send_ping (ZcLiveness *l, ZcPeer *peer, GVariant *view, guint index)
 {
@@ -106,7 +147,8 @@ send_ping (ZcLiveness *l, ZcPeer *peer, GVariant *view, guint index)
   guint id;
 
   /* The URI has no zone; the flow keeps a link-local address's link. */
-  if (!g_variant_lookup (view, "uri", "&s", &uri) || !zc_target_peer_flow (view, index, &flow))
+  if (!g_variant_lookup (view, "uri", "&s", &uri) || !zc_target_peer_flow (view, index, &flow) ||
+      !zc_peer_address_is_pingable (peer, flow.address))
     return 0;
   id = zc_sip_ua_ping (l->ua, uri, &flow);
   if (id != 0) {
@@ -134,12 +176,7 @@ probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
   if (zc_peer_has_instance_id (peer) && live->last_answer_us != 0 &&
       now - live->last_answer_us >= 2 * (gint64) l->times.probe_interval_ms * 1000)
     address_failed (peer);
-  /* A ping still without answer is not worth its retransmissions. */
-  if (live->ping_id != 0) {
-    g_hash_table_remove (l->pings, GUINT_TO_POINTER (live->ping_id));
-    zc_sip_ua_ping_cancel (l->ua, live->ping_id);
-    live->ping_id = 0;
-  }
+  abandon_ping (l, live);
   /* On a fallback address, now and then the preferred one as well: it
    * may be back (the routable network's cable plugged in again).  Beside
    * the usual ping, not instead: a preferred address still dead must not
@@ -150,6 +187,12 @@ probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
   live->last_probe_us = now;
   if (live->last_answer_us == 0)
     live->last_answer_us = now; /* the clock starts at the first probe */
+  /* Nothing pingable there (the address is on none of our links, or the
+   * port is odd): a probe in vain, so the peer ends up unreachable and
+   * backs off like one that does not answer. */
+  if (live->ping_id == 0 && live->misses++ == 0)
+    g_message ("peer “%s” advertises no address on this host's links (or an odd port): not pinged",
+               zc_peer_get_name (peer));
 }
 
 static gboolean
@@ -167,8 +210,9 @@ tick_cb (gpointer user_data)
 
     if (zc_peer_is_self (peer))
       continue;
-    /* Hidden peers are still pinged, more slowly, so they come back. */
-    if (now - live->last_probe_us >= (gint64) l->times.probe_interval_ms * 1000 * (zc_peer_is_hidden (peer) ? 4 : 1))
+    if (live->ping_id != 0 && now - live->last_probe_us >= (gint64) l->times.probe_interval_ms * 1000)
+      abandon_ping (l, live);
+    if (now - live->last_probe_us >= probe_gap_us (l, peer))
       probe (l, peer, now);
     silent_ms = (now - live->last_answer_us) / 1000;
     if (live->reachable && silent_ms > (gint64) l->times.unreachable_after_ms) {

@@ -6,6 +6,7 @@
 
 #include "common/i18n.h"
 #include "common/sanitize.h"
+#include "discovery/onlink.h"
 
 #include <avahi-client/client.h>
 #include <avahi-client/lookup.h>
@@ -22,6 +23,40 @@ static const char *const service_types[] = { "_sip._udp", "_sipuri._udp" };
  * missing (avahi_client_new fails outright, NO_FAIL cannot help). */
 #define RECONNECT_INTERVAL_S 5
 
+/* avahi-daemon gives each client a limited number of objects (1024 by
+ * default, objects-per-client-max), and a flood of made-up adverts must
+ * not use them up, so resolvers are bounded (zcalld(8), LIMITS):
+ * - at most MAX_RESOLVING resolves are under way at once; the others wait
+ *   in arrival order;
+ * - a resolver that found its service stays open (to follow its TXT: a
+ *   peer going do-not-disturb) while fewer than MAX_FOLLOWING do, else it
+ *   is closed once it has answered;
+ * - at most MAX_SERVICES services are tracked at all; the browser's news
+ *   of any more is ignored. */
+#define MAX_RESOLVING 16
+#define MAX_FOLLOWING 256
+#define MAX_SERVICES 2048
+
+typedef enum {
+  SERVICE_QUEUED,
+  SERVICE_RESOLVING,
+  SERVICE_FOLLOWING,
+  SERVICE_DONE,         /* resolved (or failed) and its resolver closed */
+} ServiceState;
+
+/* One service the browsers reported, until they report it gone. */
+typedef struct {
+  ZcDiscovery *d;
+  char *key;
+  AvahiIfIndex ifindex;
+  AvahiProtocol protocol;
+  char *name;
+  char *type;
+  char *domain;
+  ServiceState state;
+  AvahiServiceResolver *resolver;
+} Service;
+
 struct _ZcDiscovery {
   ZcDiscoveryCallbacks events;
   gpointer user_data;
@@ -34,7 +69,12 @@ struct _ZcDiscovery {
   AvahiClient *client;
   AvahiEntryGroup *group;
   AvahiServiceBrowser *browsers[G_N_ELEMENTS (service_types)];
-  GHashTable *resolvers;      /* service key -> AvahiServiceResolver* */
+  GHashTable *services;       /* service key -> Service* */
+  GQueue queue;               /* Service* waiting for a resolver slot */
+  guint n_resolving;
+  guint n_following;
+  guint pump_id;              /* idle source starting the next resolve */
+  gboolean services_full_warned;
   guint reconnect_id;
 
   ZcDiscoveryState state;
@@ -44,9 +84,31 @@ struct _ZcDiscovery {
 static void client_connect (ZcDiscovery *d);
 
 static void
-resolver_free (gpointer resolver)
+service_close (Service *service)
 {
-  avahi_service_resolver_free (resolver);
+  ZcDiscovery *d = service->d;
+
+  if (service->state == SERVICE_RESOLVING)
+    d->n_resolving--;
+  else if (service->state == SERVICE_FOLLOWING)
+    d->n_following--;
+  else if (service->state == SERVICE_QUEUED)
+    g_queue_remove (&d->queue, service);
+  g_clear_pointer (&service->resolver, avahi_service_resolver_free);
+  service->state = SERVICE_DONE;
+}
+
+static void
+service_free (gpointer data)
+{
+  Service *service = data;
+
+  service_close (service);
+  g_free (service->key);
+  g_free (service->name);
+  g_free (service->type);
+  g_free (service->domain);
+  g_free (service);
 }
 
 const char *
@@ -246,21 +308,48 @@ interface_name (AvahiIfIndex ifindex)
   return g_strdup_printf ("if%d", ifindex);
 }
 
+static void pump_queue (ZcDiscovery *d);
+
+/* A resolve ended (found or failed): its slot goes to the next service
+ * waiting; the resolver stays open to follow the service if there is room
+ * for that and it found something. */
+static void
+service_resolved (Service *service, gboolean found)
+{
+  ZcDiscovery *d = service->d;
+
+  if (service->state != SERVICE_RESOLVING)
+    return;
+  d->n_resolving--;
+  service->state = SERVICE_DONE;
+  if (found && d->n_following < MAX_FOLLOWING) {
+    service->state = SERVICE_FOLLOWING;
+    d->n_following++;
+  } else {
+    /* avahi allows freeing a resolver from its own callback. */
+    g_clear_pointer (&service->resolver, avahi_service_resolver_free);
+  }
+  pump_queue (d);
+}
+
 static void
 resolver_cb (AvahiServiceResolver *resolver, AvahiIfIndex ifindex, AvahiProtocol protocol,
              AvahiResolverEvent event, const char *name, const char *type, const char *domain,
              const char *host_name, const AvahiAddress *address, uint16_t port, AvahiStringList *txt,
              AvahiLookupResultFlags flags G_GNUC_UNUSED, void *user_data)
 {
-  ZcDiscovery *d = user_data;
+  Service *service = user_data;
+  ZcDiscovery *d = service->d;
   g_autoptr (ZcServiceRecord) record = NULL;
   char addr[AVAHI_ADDRESS_STR_MAX];
 
   if (event != AVAHI_RESOLVER_FOUND) {
-    /* A timeout: the service may come back through a later resolve; the
-     * browser's REMOVE is what ends it. */
+    /* A timeout.  A followed service may come back through its resolver;
+     * one still being resolved gives its slot up, and only the browser
+     * reporting it anew tries again. */
     g_debug ("cannot resolve “%s” (%s): %s", name, type,
              avahi_strerror (avahi_client_errno (avahi_service_resolver_get_client (resolver))));
+    service_resolved (service, FALSE);
     return;
   }
 
@@ -280,10 +369,50 @@ resolver_cb (AvahiServiceResolver *resolver, AvahiIfIndex ifindex, AvahiProtocol
     record->address = g_strdup (addr);
   record->port = port;
   zc_txt_decode (txt, &record->txt);
-  g_debug ("resolved “%s” (%s on %s) at %s port %u", record->name, type, record->ifname, record->address,
-           port);
+  record->pingable = zc_port_is_sane (port) && zc_address_is_on_link (ifindex, addr);
+  g_debug ("resolved “%s” (%s on %s) at %s port %u%s", record->name, type, record->ifname, record->address,
+           port, record->pingable ? "" : ", not on this link or odd port: not pinged");
+  /* The slot is given up first: the callee may not come back. */
+  service_resolved (service, TRUE);
   if (d->events.service_resolved != NULL)
     d->events.service_resolved (g_steal_pointer (&record), d->user_data);
+}
+
+/* One resolver per main-loop iteration: avahi_service_resolver_new() is a
+ * blocking D-Bus call to avahi-daemon, which a flood keeps busy, and SIP
+ * requests and D-Bus calls must get their turn between two of them.  At
+ * the default priority, not an idle one, which a flood would starve. */
+static gboolean
+pump_cb (gpointer user_data)
+{
+  ZcDiscovery *d = user_data;
+
+  while (d->n_resolving < MAX_RESOLVING && !g_queue_is_empty (&d->queue)) {
+    Service *service = g_queue_pop_head (&d->queue);
+
+    service->state = SERVICE_DONE;
+    service->resolver = avahi_service_resolver_new (d->client, service->ifindex, service->protocol, service->name,
+                                                    service->type, service->domain, service->protocol, 0,
+                                                    resolver_cb, service);
+    if (service->resolver == NULL) {
+      g_warning ("cannot resolve “%s”: %s", service->name, avahi_strerror (avahi_client_errno (d->client)));
+      continue;
+    }
+    service->state = SERVICE_RESOLVING;
+    d->n_resolving++;
+    break;
+  }
+  if (d->n_resolving < MAX_RESOLVING && !g_queue_is_empty (&d->queue))
+    return G_SOURCE_CONTINUE;
+  d->pump_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pump_queue (ZcDiscovery *d)
+{
+  if (d->pump_id == 0 && d->n_resolving < MAX_RESOLVING && !g_queue_is_empty (&d->queue))
+    d->pump_id = g_idle_add_full (G_PRIORITY_DEFAULT, pump_cb, d, NULL);
 }
 
 static void
@@ -296,27 +425,40 @@ browser_cb (AvahiServiceBrowser *browser, AvahiIfIndex ifindex, AvahiProtocol pr
 
   switch (event) {
   case AVAHI_BROWSER_NEW: {
-    AvahiServiceResolver *resolver;
+    Service *service;
 
     key = service_key (ifindex, protocol, type, name, domain);
-    if (g_hash_table_contains (d->resolvers, key))
+    if (g_hash_table_contains (d->services, key))
       break;
-    /* The resolver stays alive while the service exists, so a TXT change
-     * (a peer going do-not-disturb) is reported again. */
-    resolver = avahi_service_resolver_new (d->client, ifindex, protocol, name, type, domain, protocol, 0,
-                                           resolver_cb, d);
-    if (resolver == NULL) {
-      g_warning ("cannot resolve “%s”: %s", name, avahi_strerror (avahi_client_errno (d->client)));
+    if (g_hash_table_size (d->services) >= MAX_SERVICES) {
+      if (!d->services_full_warned)
+        g_message ("tracking %u DNS-SD services already; ignoring new ones (further ones at debug level)",
+                   MAX_SERVICES);
+      else
+        g_debug ("ignoring service “%s” (%s): %u tracked already", name, type, MAX_SERVICES);
+      d->services_full_warned = TRUE;
       break;
     }
-    g_hash_table_insert (d->resolvers, g_steal_pointer (&key), resolver);
+    service = g_new0 (Service, 1);
+    service->d = d;
+    service->key = g_steal_pointer (&key);
+    service->ifindex = ifindex;
+    service->protocol = protocol;
+    service->name = g_strdup (name);
+    service->type = g_strdup (type);
+    service->domain = g_strdup (domain);
+    service->state = SERVICE_QUEUED;
+    g_hash_table_insert (d->services, service->key, service);
+    g_queue_push_tail (&d->queue, service);
+    pump_queue (d);
     break;
   }
   case AVAHI_BROWSER_REMOVE: {
     g_autofree char *clean_name = zc_sanitize_text (name, -1);
 
     key = service_key (ifindex, protocol, type, name, domain);
-    g_hash_table_remove (d->resolvers, key);
+    if (g_hash_table_remove (d->services, key))
+      pump_queue (d);
     if (d->events.service_removed != NULL)
       d->events.service_removed (ifindex, family_of (protocol), type, clean_name, domain, d->user_data);
     break;
@@ -351,7 +493,10 @@ start_browsing (ZcDiscovery *d)
 static void
 forget_client_objects (ZcDiscovery *d)
 {
-  g_hash_table_remove_all (d->resolvers);
+  g_clear_handle_id (&d->pump_id, g_source_remove);
+  g_queue_clear (&d->queue); /* before the services, which would each look for themselves in it */
+  g_hash_table_remove_all (d->services);
+  d->services_full_warned = FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++)
     g_clear_pointer (&d->browsers[i], avahi_service_browser_free);
   g_clear_pointer (&d->group, avahi_entry_group_free);
@@ -451,8 +596,8 @@ zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryCallbacks *events, gp
   d->advert.instance_id = g_strdup (advert->instance_id);
   d->advert.fingerprint = g_strdup (advert->fingerprint);
   d->advert.state = g_strdup (advert->state);
-  d->resolvers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        resolver_free);
+  d->services = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, service_free);
+  g_queue_init (&d->queue);
   d->state = ZC_DISCOVERY_WAITING;
   d->poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
   client_connect (d);
@@ -466,14 +611,16 @@ zc_discovery_free (ZcDiscovery *d)
     return;
   g_clear_handle_id (&d->reconnect_id, g_source_remove);
   d->events = (ZcDiscoveryCallbacks){ 0 };
-  g_hash_table_remove_all (d->resolvers);
+  g_clear_handle_id (&d->pump_id, g_source_remove);
+  g_queue_clear (&d->queue);
+  g_hash_table_remove_all (d->services);
   for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++)
     g_clear_pointer (&d->browsers[i], avahi_service_browser_free);
   /* Freeing the group makes avahi-daemon send the goodbye packets. */
   g_clear_pointer (&d->group, avahi_entry_group_free);
   g_clear_pointer (&d->client, avahi_client_free);
   g_clear_pointer (&d->poll, avahi_glib_poll_free);
-  g_hash_table_unref (d->resolvers);
+  g_hash_table_unref (d->services);
   g_free (d->advert.service_name);
   g_free (d->advert.user);
   g_free (d->advert.display_name);

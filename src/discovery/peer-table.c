@@ -18,6 +18,7 @@ struct _ZcPeer {
   ZcPeerLiveness liveness;
   const char *trust;    /* static verdict string */
   gboolean conflict;    /* another entry has a better claim to our id or name */
+  guint64 serial;       /* order of arrival, for eviction */
 };
 
 struct _ZcPeerTable {
@@ -26,6 +27,8 @@ struct _ZcPeerTable {
   ZcPeerTableCallbacks events;
   gpointer user_data;
   GHashTable *peers;    /* key -> ZcPeer* */
+  guint64 next_serial;
+  gboolean full_warned; /* said once that the table is full */
 };
 
 ZcServiceRecord *
@@ -420,6 +423,110 @@ find_record (ZcPeerTable *table, int ifindex, int family, const char *type, cons
   return NULL;
 }
 
+static gboolean
+record_is_self (const ZcPeerTable *table, const ZcServiceRecord *record)
+{
+  return record->txt.instance_id != NULL && table->self_instance_id != NULL &&
+         g_str_equal (record->txt.instance_id, table->self_instance_id) &&
+         (table->self_fingerprint == NULL || g_strcmp0 (record->txt.fingerprint, table->self_fingerprint) == 0);
+}
+
+static gboolean
+peer_has_address (const ZcPeer *peer, const char *address)
+{
+  for (guint i = 0; i < peer->records->len; i++) {
+    const ZcServiceRecord *r = g_ptr_array_index (peer->records, i);
+    if (g_strcmp0 (r->address, address) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Pinned before (known, verified) or heard from: a flood of new adverts
+ * must not push these out.  A "new" verdict protects nothing, since every
+ * made-up advert with an fp= gets one. */
+static gboolean
+peer_protected (const ZcPeer *peer)
+{
+  return peer->self || g_str_equal (peer->trust, "known") || g_str_equal (peer->trust, "verified") ||
+         peer->liveness.rtt_ms >= 0;
+}
+
+/* Lower is evicted first: hidden, then probed in vain, then unprobed;
+ * the oldest first within each. */
+static int
+eviction_class (const ZcPeer *peer)
+{
+  if (peer->hidden)
+    return 0;
+  if (!peer->liveness.reachable || peer->liveness.misses > 0)
+    return 1;
+  return 2;
+}
+
+/* Makes room for one more entry among those advertising @address (or
+ * among all, @address NULL) when the cap is reached; FALSE when every
+ * entry in the way is protected. */
+static gboolean
+make_room (ZcPeerTable *table, const char *address, guint cap, const ZcPeer *except)
+{
+  ZcPeer *victim = NULL;
+  guint count = 0;
+  GHashTableIter iter;
+  ZcPeer *peer;
+
+  g_hash_table_iter_init (&iter, table->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer)) {
+    if (peer->self || (address != NULL && !peer_has_address (peer, address)))
+      continue;
+    count++;
+    if (peer == except || peer_protected (peer))
+      continue;
+    if (victim == NULL || eviction_class (peer) < eviction_class (victim) ||
+        (eviction_class (peer) == eviction_class (victim) && peer->serial < victim->serial))
+      victim = peer;
+  }
+  if (count < cap)
+    return TRUE;
+  if (victim == NULL)
+    return FALSE;
+  g_debug ("peer table: evicting “%s” (never answered) to make room%s%s", zc_peer_get_name (victim),
+           address ? " at " : "", address ? address : "");
+  if (victim->view != NULL && !victim->hidden && table->events.peer_removed != NULL)
+    table->events.peer_removed (victim, table->user_data);
+  g_hash_table_remove (table->peers, victim->key);
+  return TRUE;
+}
+
+/* Whether @record may enter @peer (NULL: as a new entry), evicting what
+ * the caps say; frees @record and returns FALSE when it may not. */
+static gboolean
+admit_record (ZcPeerTable *table, ZcPeer *peer, ZcServiceRecord *record)
+{
+  const char *why = NULL;
+
+  if (peer != NULL ? peer->self : record_is_self (table, record))
+    return TRUE;
+  if (peer != NULL && peer->records->len >= ZC_PEER_TABLE_MAX_RECORDS)
+    why = "too many services for one peer";
+  else if ((peer == NULL || !peer_has_address (peer, record->address)) && record->address != NULL &&
+           !make_room (table, record->address, ZC_PEER_TABLE_MAX_PER_ADDRESS, peer))
+    why = "too many peers at that address";
+  else if (peer == NULL && !make_room (table, NULL, ZC_PEER_TABLE_MAX_PEERS, NULL))
+    why = "peer table full";
+  if (why == NULL)
+    return TRUE;
+  /* Once at warning level: a flood would otherwise flood the log too. */
+  if (!table->full_warned)
+    g_message ("peer table: ignoring “%s” at %s: %s (further ones at debug level)", record->name,
+               record->address ? record->address : "?", why);
+  else
+    g_debug ("peer table: ignoring “%s” at %s: %s", record->name, record->address ? record->address : "?", why);
+  table->full_warned = TRUE;
+  zc_service_record_free (record);
+  return FALSE;
+}
+
 void
 zc_peer_table_update (ZcPeerTable *table, ZcServiceRecord *record)
 {
@@ -439,18 +546,21 @@ zc_peer_table_update (ZcPeerTable *table, ZcServiceRecord *record)
     }
     /* The same service now claims another identity (TXT changed). */
     peer_drop_record (table, old_peer, index);
+    peer = g_hash_table_lookup (table->peers, key);
   }
 
+  if (!admit_record (table, peer, record)) {
+    reflag (table); /* evictions may have happened before the refusal */
+    return;
+  }
   if (peer == NULL) {
     peer = g_new0 (ZcPeer, 1);
+    peer->serial = table->next_serial++;
     peer->key = g_steal_pointer (&key);
     peer->records = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_service_record_free);
     peer->liveness.reachable = TRUE;
     peer->liveness.rtt_ms = -1;
-    peer->self = record->txt.instance_id != NULL && table->self_instance_id != NULL &&
-                 g_str_equal (record->txt.instance_id, table->self_instance_id) &&
-                 (table->self_fingerprint == NULL ||
-                  g_strcmp0 (record->txt.fingerprint, table->self_fingerprint) == 0);
+    peer->self = record_is_self (table, record);
     peer->trust = "none";
     g_hash_table_insert (table->peers, peer->key, peer);
     g_ptr_array_add (peer->records, record);
@@ -478,11 +588,14 @@ zc_peer_table_remove (ZcPeerTable *table, int ifindex, int family, const char *t
     peer_drop_record (table, peer, index);
 }
 
+static int compare_peers (gconstpointer a, gconstpointer b);
+
 void
 zc_peer_table_clear (ZcPeerTable *table)
 {
   g_autoptr (GPtrArray) all = zc_peer_table_list_all (table);
 
+  g_ptr_array_sort (all, compare_peers); /* removals reported in name order */
   for (guint i = 0; i < all->len; i++) {
     ZcPeer *peer = g_ptr_array_index (all, i);
 
@@ -504,7 +617,7 @@ compare_peers (gconstpointer a, gconstpointer b)
 static GPtrArray *
 list_peers (ZcPeerTable *table, gboolean include_self, gboolean include_hidden)
 {
-  GPtrArray *list = g_ptr_array_new ();
+  GPtrArray *list = g_ptr_array_sized_new (g_hash_table_size (table->peers));
   GHashTableIter iter;
   ZcPeer *peer;
 
@@ -513,16 +626,21 @@ list_peers (ZcPeerTable *table, gboolean include_self, gboolean include_hidden)
     if ((include_self || !peer->self) && (include_hidden || !peer->hidden))
       g_ptr_array_add (list, peer);
   }
-  g_ptr_array_sort (list, compare_peers);
   return list;
 }
 
 GPtrArray *
 zc_peer_table_list (ZcPeerTable *table, gboolean include_self)
 {
-  return list_peers (table, include_self, FALSE);
+  GPtrArray *list = list_peers (table, include_self, FALSE);
+
+  g_ptr_array_sort (list, compare_peers);
+  return list;
 }
 
+/* Unsorted: the prober walks it at every tick and after every new peer,
+ * and sorting by collated name costs more than everything else a flood of
+ * adverts makes the table do. */
 GPtrArray *
 zc_peer_table_list_all (ZcPeerTable *table)
 {
@@ -598,8 +716,16 @@ zc_peer_table_set_trust (ZcPeerTable *table, ZcPeer *peer, const char *trust)
 guint
 zc_peer_table_count (ZcPeerTable *table, gboolean include_self)
 {
-  g_autoptr (GPtrArray) list = zc_peer_table_list (table, include_self);
-  return list->len;
+  GHashTableIter iter;
+  ZcPeer *peer;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, table->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer)) {
+    if ((include_self || !peer->self) && !peer->hidden)
+      n++;
+  }
+  return n;
 }
 
 gboolean
@@ -630,6 +756,18 @@ ZcPeerLiveness *
 zc_peer_get_liveness (ZcPeer *peer)
 {
   return &peer->liveness;
+}
+
+gboolean
+zc_peer_address_is_pingable (const ZcPeer *peer, const char *address)
+{
+  for (guint i = 0; i < peer->records->len; i++) {
+    const ZcServiceRecord *r = g_ptr_array_index (peer->records, i);
+
+    if (r->pingable && r->address != NULL && g_str_equal (r->address, address))
+      return TRUE;
+  }
+  return FALSE;
 }
 
 const char *

@@ -31,6 +31,9 @@ typedef struct {
   char *address;         /* numeric; IPv6 link-local with "%ifname" */
   guint16 port;
   ZcTxt txt;
+  /* @address is on a link of @ifindex and @port is sane (onlink.h): the
+   * only records liveness pings go to. */
+  gboolean pingable;
 } ZcServiceRecord;
 
 ZcServiceRecord *zc_service_record_new (void);
@@ -54,8 +57,18 @@ typedef struct {
    * routable one fails (core/liveness.c). */
   guint address_index;
   guint fallback_probes;     /* pings sent while address_index > 0 */
+  guint misses;              /* probes in a row without answer, for the back-off */
 } ZcPeerLiveness;
 typedef struct _ZcPeerTable ZcPeerTable;
+
+/* Bounds on what adverts can make the table hold (zcalld(8), LIMITS).
+ * Beyond them a new entry takes the place of one that has never answered
+ * a ping and is not pinned (hidden ones first, then those probed in vain,
+ * then the oldest), or is refused when there is none: a flood of made-up
+ * adverts never pushes out a colleague that answers or is pinned. */
+#define ZC_PEER_TABLE_MAX_PEERS 256         /* entries, self not counted */
+#define ZC_PEER_TABLE_MAX_PER_ADDRESS 8     /* entries advertising one address */
+#define ZC_PEER_TABLE_MAX_RECORDS 16        /* records (services) of one entry */
 
 typedef struct {
   void (*peer_added) (const ZcPeer *peer, gpointer user_data);
@@ -87,7 +100,8 @@ void zc_peer_table_clear (ZcPeerTable *table);
 
 /* Visible peers sorted by name; the array holds borrowed pointers. */
 GPtrArray *zc_peer_table_list (ZcPeerTable *table, gboolean include_self);
-/* Every peer, hidden ones and self included (for the prober). */
+/* Every peer, hidden ones and self included, in no order (for the
+ * prober). */
 GPtrArray *zc_peer_table_list_all (ZcPeerTable *table);
 ZcPeer *zc_peer_table_lookup (ZcPeerTable *table, const char *key);
 /* The peer (not self) whose fp= is @fingerprint, in any form
@@ -117,6 +131,9 @@ gboolean zc_peer_is_hidden (const ZcPeer *peer);
 gboolean zc_peer_has_instance_id (const ZcPeer *peer);
 const char *zc_peer_get_key (const ZcPeer *peer);
 ZcPeerLiveness *zc_peer_get_liveness (ZcPeer *peer);
+/* Whether @address (as the peer's "addresses" list it, a link-local one
+ * with "%ifname") belongs to one of its pingable records. */
+gboolean zc_peer_address_is_pingable (const ZcPeer *peer, const char *address);
 const char *zc_peer_get_name (const ZcPeer *peer);
 const char *zc_peer_get_user (const ZcPeer *peer);
 

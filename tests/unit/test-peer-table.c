@@ -442,6 +442,165 @@ test_lookup_fingerprint (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_null (zc_peer_table_lookup_fingerprint (f->table, NULL));
 }
 
+
+/* A made-up advert: its own instance_id and key, at @address. */
+static ZcServiceRecord *
+fake_record (guint n, const char *address)
+{
+  g_autofree char *name = g_strdup_printf ("fake %u", n);
+  g_autofree char *id = g_strdup_printf ("fake-%u", n);
+  ZcServiceRecord *r = make_record (2, "eth0", AF_INET, "_sip._udp", name, address, 5060, "x", id, "available");
+
+  r->txt.fingerprint = g_strdup_printf ("F%042u", n);
+  return r;
+}
+
+static ZcPeer *
+peer_named (Fixture *f, const char *name)
+{
+  g_autoptr (GPtrArray) all = zc_peer_table_list_all (f->table);
+
+  for (guint i = 0; i < all->len; i++) {
+    if (g_str_equal (zc_peer_get_name (g_ptr_array_index (all, i)), name))
+      return g_ptr_array_index (all, i);
+  }
+  return NULL;
+}
+
+static guint
+count_all (Fixture *f)
+{
+  g_autoptr (GPtrArray) all = zc_peer_table_list_all (f->table);
+  return all->len;
+}
+
+/* A flood of new adverts from many addresses fills the table to its cap
+ * and no further; a colleague that answered pings and one pinned earlier
+ * stay; once every entry is protected, new ones are refused. */
+static void
+test_cap_total (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  ZcServiceRecord *bob = make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.3", 5060, "bob", BOB_ID,
+                                      "available");
+  ZcServiceRecord *carol = make_record (2, "eth0", AF_INET, "_sip._udp", "Carol", "198.18.0.4", 5060, "carol",
+                                        "33333333-3333-4333-8333-333333333333", "available");
+  g_autoptr (GPtrArray) all = NULL;
+
+  bob->txt.fingerprint = g_strdup (FP_B);
+  carol->txt.fingerprint = g_strdup (FP_A);
+  g_hash_table_insert (f->pins, g_strdup ("33333333-3333-4333-8333-333333333333"), g_strdup (FP_A));
+  zc_peer_table_update (f->table, bob);
+  zc_peer_table_update (f->table, carol);
+  g_assert_cmpstr (zc_peer_get_trust (peer_named (f, "Carol")), ==, "known");
+  zc_peer_get_liveness (peer_named (f, "Bob"))->rtt_ms = 1.5; /* Bob answered a ping */
+
+  for (guint i = 0; i < 3 * ZC_PEER_TABLE_MAX_PEERS; i++) {
+    g_autofree char *address = g_strdup_printf ("10.%u.%u.1", i / 250, i % 250);
+    zc_peer_table_update (f->table, fake_record (i, address));
+    g_assert_cmpuint (count_all (f), <=, ZC_PEER_TABLE_MAX_PEERS);
+  }
+  g_assert_cmpuint (count_all (f), ==, ZC_PEER_TABLE_MAX_PEERS);
+  g_assert_nonnull (peer_named (f, "Bob"));
+  g_assert_nonnull (peer_named (f, "Carol"));
+  /* The newest fakes are in (the oldest unprobed ones made room). */
+  g_assert_nonnull (peer_named (f, "fake 767"));
+  g_assert_null (peer_named (f, "fake 0"));
+
+  /* Every entry answered: a new one finds no room. */
+  all = zc_peer_table_list_all (f->table);
+  for (guint i = 0; i < all->len; i++)
+    zc_peer_get_liveness (g_ptr_array_index (all, i))->rtt_ms = 1;
+  zc_peer_table_update (f->table, fake_record (9999, "10.99.0.1"));
+  g_assert_null (peer_named (f, "fake 9999"));
+  g_assert_cmpuint (count_all (f), ==, ZC_PEER_TABLE_MAX_PEERS);
+}
+
+/* Entries probed in vain go before fresh ones. */
+static void
+test_cap_evicts_silent_first (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  for (guint i = 0; i < ZC_PEER_TABLE_MAX_PEERS; i++) {
+    g_autofree char *address = g_strdup_printf ("10.%u.%u.1", i / 250, i % 250);
+    zc_peer_table_update (f->table, fake_record (i, address));
+  }
+  /* fake 100 was probed and did not answer; fake 0 is merely the oldest. */
+  zc_peer_get_liveness (peer_named (f, "fake 100"))->misses = 1;
+  zc_peer_table_update (f->table, fake_record (1000, "10.200.0.1"));
+  g_assert_null (peer_named (f, "fake 100"));
+  g_assert_nonnull (peer_named (f, "fake 0"));
+  g_assert_nonnull (peer_named (f, "fake 1000"));
+}
+
+/* Adverts naming one address (the real colleague's, say) take at most
+ * ZC_PEER_TABLE_MAX_PER_ADDRESS entries, and never the colleague's. */
+static void
+test_cap_per_address (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  ZcServiceRecord *bob = make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "198.18.0.3", 5060, "bob", BOB_ID,
+                                      "available");
+  g_autoptr (GPtrArray) all = NULL;
+  guint at_bob = 0;
+
+  bob->txt.fingerprint = g_strdup (FP_B);
+  zc_peer_table_update (f->table, bob);
+  zc_peer_get_liveness (peer_named (f, "Bob"))->rtt_ms = 1;
+  for (guint i = 0; i < 50; i++)
+    zc_peer_table_update (f->table, fake_record (i, "198.18.0.3"));
+  zc_peer_table_update (f->table, fake_record (500, "198.18.0.5"));
+
+  all = zc_peer_table_list_all (f->table);
+  for (guint i = 0; i < all->len; i++) {
+    g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (all, i)));
+    g_autofree const char **addresses = NULL;
+
+    g_assert_true (g_variant_lookup (view, "addresses", "^a&s", &addresses));
+    if (g_strv_contains (addresses, "198.18.0.3"))
+      at_bob++;
+  }
+  g_assert_cmpuint (at_bob, ==, ZC_PEER_TABLE_MAX_PER_ADDRESS);
+  g_assert_nonnull (peer_named (f, "Bob"));
+  g_assert_nonnull (peer_named (f, "fake 49"));
+  g_assert_nonnull (peer_named (f, "fake 500"));
+}
+
+/* One identity cannot pile up records without end. */
+static void
+test_cap_records (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GVariant) view = NULL;
+  g_autofree const char **addresses = NULL;
+
+  for (guint i = 0; i < 100; i++) {
+    g_autofree char *name = g_strdup_printf ("Bob %u", i);
+    g_autofree char *address = g_strdup_printf ("198.18.1.%u", i + 1);
+
+    zc_peer_table_update (f->table, make_record (2, "eth0", AF_INET, "_sip._udp", name, address, 5060, "bob",
+                                                 BOB_ID, "available"));
+  }
+  view = only_peer (f);
+  g_assert_true (g_variant_lookup (view, "addresses", "^a&s", &addresses));
+  g_assert_cmpuint (g_strv_length ((char **) addresses), ==, ZC_PEER_TABLE_MAX_RECORDS);
+}
+
+/* Pings go only to a pingable record's address. */
+static void
+test_ping_uri (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  ZcServiceRecord *off = make_record (2, "eth0", AF_INET, "_sip._udp", "Bob", "192.0.2.7", 5060, "bob", BOB_ID,
+                                      "available");
+  ZcServiceRecord *on = make_record (3, "eth1", AF_INET, "_sipuri._udp", "Bob", "198.18.0.3", 5070, "bob", BOB_ID,
+                                     "available");
+  g_autoptr (GPtrArray) peers = NULL;
+
+  zc_peer_table_update (f->table, off);
+  peers = zc_peer_table_list (f->table, FALSE);
+  g_assert_false (zc_peer_address_is_pingable (g_ptr_array_index (peers, 0), "192.0.2.7"));
+  on->pingable = TRUE;
+  zc_peer_table_update (f->table, on);
+  g_assert_false (zc_peer_address_is_pingable (g_ptr_array_index (peers, 0), "192.0.2.7"));
+  g_assert_true (zc_peer_address_is_pingable (g_ptr_array_index (peers, 0), "198.18.0.3"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -464,5 +623,10 @@ main (int argc, char **argv)
   ADD ("/peer-table/copy-of-self", test_copy_of_self);
   ADD ("/peer-table/set-trust", test_set_trust);
   ADD ("/peer-table/lookup-fingerprint", test_lookup_fingerprint);
+  ADD ("/peer-table/cap-total", test_cap_total);
+  ADD ("/peer-table/cap-evicts-silent-first", test_cap_evicts_silent_first);
+  ADD ("/peer-table/cap-per-address", test_cap_per_address);
+  ADD ("/peer-table/cap-records", test_cap_records);
+  ADD ("/peer-table/ping-uri", test_ping_uri);
   return g_test_run ();
 }
