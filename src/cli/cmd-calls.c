@@ -416,8 +416,8 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
                               duration_text,
                               zc_dict_string (call, "codec"),
                               /* The agent's words, as in the JSON: "verified" (DTLS-SRTP
-                               * with the pinned key of the named peer), "encrypted" (DTLS-SRTP
-                               * keyed, the key pinned for no one), "PLAIN" (plain RTP), empty
+                               * with the named peer's pin the user confirmed), "encrypted"
+                               * (DTLS-SRTP keyed, any other key), "PLAIN" (plain RTP), empty
                                * before the media starts. */
                               zc_dict_string (call, "security"),
                               reason,

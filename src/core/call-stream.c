@@ -342,7 +342,11 @@ zc_call_stream_check_pin (ZcCall *call, const ZcSdpSession *remote)
 
 /* The key DTLS proved names the peer when it is the pinned key of a
  * discovered zcall peer (not one whose key changed); a caller's name
- * comes from here, never from its address or From header. */
+ * comes from here, never from its address or From header.  SECURITY says
+ * "verified" only for a pin the user compared and confirmed (zcall trust):
+ * a pin taken on first sight (new) or kept since (known) proves that the
+ * key is the one first seen, not whose it is, so those calls stay
+ * "encrypted" — the word means what it means in the TRUST column. */
 static void
 call_prove_peer (ZcCall *call, const char *proven)
 {
@@ -359,8 +363,10 @@ call_prove_peer (ZcCall *call, const char *proven)
    * entry without a key, and the name shown must be the proven one. */
   g_free (call->peer_name);
   call->peer_name = g_strdup (zc_peer_get_name (peer));
-  g_free (call->security);
-  call->security = g_strdup ("verified");
+  if (g_strcmp0 (trust, "verified") == 0) {
+    g_free (call->security);
+    call->security = g_strdup ("verified");
+  }
   g_message ("call %s: the peer's key is the one pinned for “%s” (%s)", call->id, call->peer_name, trust);
 }
 

@@ -333,7 +333,11 @@ zc_dtls_srtp_new (ZcIceAgent *agent,
   if ((ret = gnutls_certificate_allocate_credentials (&dtls->credentials)) < 0
       || (ret = gnutls_certificate_set_x509_key (dtls->credentials, (gnutls_x509_crt_t *) &config->certificate, 1,
                                                  config->private_key)) < 0
-      || (ret = gnutls_init (&dtls->session, GNUTLS_DATAGRAM | GNUTLS_NONBLOCK
+      /* FORCE_CLIENT_CERT: a server that names acceptable CAs (linphone's
+       * mbedTLS does) would otherwise get no certificate from us, ours
+       * being self-signed, and could not check our fingerprint
+       * (RFC 5763 5: the fingerprint is the check, not the issuer). */
+      || (ret = gnutls_init (&dtls->session, GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_FORCE_CLIENT_CERT
                                                  | (config->client ? GNUTLS_CLIENT : GNUTLS_SERVER))) < 0
       || (ret = gnutls_set_default_priority (dtls->session)) < 0
       || (ret = gnutls_credentials_set (dtls->session, GNUTLS_CRD_CERTIFICATE, dtls->credentials)) < 0

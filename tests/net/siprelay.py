@@ -7,7 +7,8 @@ Via, rewriting the SDP on the way.  Standard library only.
   siprelay.py LISTEN-IP NEXT-HOP-IP MODE [LOG]
       listens on LISTEN-IP:5060; requests go to NEXT-HOP-IP:5060 with the
       Request-URI's host set to it and a Via of ours on top; responses lose
-      our Via and go to the next Via's received/rport (or sent-by).  No
+      our Via and go to the next Via's received/rport (or sent-by; the
+      relay adds received and rport to a request's top Via).  No
       Record-Route: the INVITE and its answer pass here, ACK and BYE go
       straight between the two.
       MODE rewrite: every a=fingerprint gets another value (the last hex
@@ -84,13 +85,23 @@ def main(argv):
             p = re.search(r";rport=(\d+)", via)
             host = r.group(1) if r else host
             port = int(p.group(1)) if p else port
-            sock.sendto(join(lines, body).encode(), (host, port))
+            try:
+                sock.sendto(join(lines, body).encode(), (host, port))
+            except OSError as e:
+                log.write("cannot send a response to %s:%d: %s\n" % (host, port, e))
             continue
         # A request: to the next hop.  No Record-Route: the offer and the
         # answer are what matter here, ACK and BYE may go straight.
         method, uri, version = lines[0].split(" ", 2)
         uri = re.sub(r"@[^;>:\s]+(:\d+)?", "@%s:%d" % (next_hop, PORT), uri)
         lines[0] = " ".join((method, uri, version))
+        # RFC 3261 18.2.1, RFC 3581: where the request really came from, so
+        # that its responses find a sender behind a NAT.
+        for i, line in enumerate(lines):
+            if re.match(r"(?i)(via|v)\s*:", line):
+                line = re.sub(r";rport(?==|;|$)(=\d*)?", "", line)
+                lines[i] = line + ";received=%s;rport=%d" % src
+                break
         branch += 1
         lines.insert(1, "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-relay-%d" % (listen, PORT, branch))
         sock.sendto(join(lines, body).encode(), (next_hop, PORT))

@@ -981,7 +981,9 @@ call_view (Fixture *f, const char *id)
 
 /* An incoming call's name comes from the key DTLS proves: before, the
  * From display name shows as unverified (the address is bob's, but an
- * address proves nothing); after, the pinned peer's name and "verified". */
+ * address proves nothing); after, the pinned peer's name.  SECURITY is
+ * "encrypted" while the pin is only known (taken on first sight), and
+ * "verified" once the user confirmed it (zcall trust). */
 static void
 test_proof_verified (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
@@ -1011,7 +1013,7 @@ test_proof_verified (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (last_event (f), ==, "secured:active");
   after = call_view (f, "1");
   g_assert_true (g_variant_lookup (after, "security", "&s", &text));
-  g_assert_cmpstr (text, ==, "verified");
+  g_assert_cmpstr (text, ==, "encrypted");
   g_assert_true (g_variant_lookup (after, "peer_verified", "b", &verified));
   g_assert_true (verified);
   g_assert_true (g_variant_lookup (after, "peer_display", "&s", &text));
@@ -1019,6 +1021,22 @@ test_proof_verified (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_true (g_variant_lookup (after, "peer_trust", "&s", &text));
   g_assert_cmpstr (text, ==, "known");
   g_assert_cmpstr (call_by_id (f, "1")->srtp_suite, ==, "AES_CM_128_HMAC_SHA1_80");
+
+  /* The user compared fingerprints and confirmed Bob's key. */
+  g_assert_cmpuint (zc_calls_hangup_all (f->calls), ==, 1);
+  zc_peer_table_set_trust (f->peers, zc_peer_table_lookup_fingerprint (f->peers, bob_sdp), "verified");
+  incoming (f, "pv2", offer, TRUE);
+  g_assert_true (zc_calls_answer (f->calls, "2", &error));
+  g_assert_no_error (error);
+  fake_secured (f, bob_sdp);
+  {
+    g_autoptr (GVariant) confirmed = call_view (f, "2");
+
+    g_assert_true (g_variant_lookup (confirmed, "security", "&s", &text));
+    g_assert_cmpstr (text, ==, "verified");
+    g_assert_true (g_variant_lookup (confirmed, "peer_trust", "&s", &text));
+    g_assert_cmpstr (text, ==, "verified");
+  }
 }
 
 /* A key pinned for nobody: encrypted, but the name stays unverified. */
