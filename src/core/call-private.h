@@ -158,6 +158,7 @@ typedef char *(*ZcCallsLocalAddressFunc) (const char *remote, gpointer data);
 struct _ZcCalls {
   const ZcConfig *config;
   ZcSipUa *ua;
+  gboolean tls_on;             /* we have SIP over TLS (sip/tls.h) */
   ZcCallsLocalAddressFunc local_address_for;
   gpointer local_address_data;
   ZcPeerTable *peers;
