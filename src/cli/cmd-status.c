@@ -53,6 +53,12 @@ zc_cmd_status (ZcCli *cli, int argc, char **argv)
     print_field (_("Advertised:"), zc_dict_string (st, "service_name"));
     print_field (_("SIP URI:"), zc_dict_string (st, "uri"));
     print_field (_("SIP port:"), port);
+    {
+      guint32 tls_port = zc_dict_uint (st, "sip_tls_port");
+      g_autofree char *tls = tls_port != 0 ? g_strdup_printf ("%u", tls_port) : g_strdup (_("off"));
+
+      print_field (_("SIP TLS port:"), tls);
+    }
     print_field (_("Discovery:"), discovery);
     print_field (_("Presence:"), zc_dict_string (st, "presence"));
     print_field (_("Peers:"), peers);

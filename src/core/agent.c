@@ -12,6 +12,7 @@
 #include "core/liveness.h"
 #include "discovery/discovery.h"
 #include "discovery/peer-table.h"
+#include "sip/tls.h"
 #include "sip/transport.h"
 #include "trust/identity.h"
 #include "trust/known-peers.h"
@@ -270,6 +271,17 @@ zc_agent_new (ZcConfig *config, GError **error)
   agent->sip = zc_sip_transport_new (config->sip_port, error);
   if (agent->sip == NULL)
     return NULL;
+  if (config->sip_tls_port != 0) {
+    g_autoptr (GError) tls_error = NULL;
+    ZcSipTls *tls = zc_sip_tls_new (config->sip_tls_port, zc_identity_get_certificate (agent->identity),
+                                    zc_identity_get_private_key (agent->identity), &tls_error);
+
+    /* The agent still works without it: calls go over UDP. */
+    if (tls == NULL)
+      g_warning ("SIP over TLS is off: %s", tls_error->message);
+    else
+      zc_sip_transport_set_tls (agent->sip, tls);
+  }
   {
     static const ZcCallsCallbacks calls_observer = { .call_changed = call_changed_cb };
     ZcSipIdentity identity = { .user = config->user, .display_name = config->display_name };
@@ -307,6 +319,7 @@ start_discovery (ZcAgent *agent)
     .instance_id = agent->instance_id,
     .state = agent->advertised_state ? agent->advertised_state : agent->presence,
     .fingerprint = (char *) zc_identity_get_fingerprint_compact (agent->identity),
+    .tls_port = zc_sip_transport_get_tls_port (agent->sip),
   };
 
   agent->discovery = zc_discovery_new (&advert, &discovery_events, agent);
@@ -448,6 +461,7 @@ zc_agent_get_status (ZcAgent *agent)
   g_variant_builder_add (&b, "{sv}", "host", g_variant_new_string (mdns_host ? mdns_host : ""));
   g_variant_builder_add (&b, "{sv}", "uri", g_variant_new_string (uri));
   g_variant_builder_add (&b, "{sv}", "sip_port", g_variant_new_uint32 (port));
+  g_variant_builder_add (&b, "{sv}", "sip_tls_port", g_variant_new_uint32 (zc_sip_transport_get_tls_port (agent->sip)));
   g_variant_builder_add (&b, "{sv}", "discovery", g_variant_new_string (zc_discovery_state_to_string (state)));
   g_variant_builder_add (&b, "{sv}", "discovery_detail", g_variant_new_string (detail));
   g_variant_builder_add (&b, "{sv}", "presence", g_variant_new_string (agent->presence));

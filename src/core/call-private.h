@@ -172,6 +172,7 @@ struct _ZcCalls {
   const ZcConfig *config;
   const ZcIceServers *test_ice_servers; /* tests: instead of the rendezvous's */
   ZcSipUa *ua;
+  gboolean tls_on;             /* we have SIP over TLS (sip/tls.h) */
   ZcCallsLocalAddressFunc local_address_for;
   gpointer local_address_data;
   ZcPeerTable *peers;

@@ -167,6 +167,7 @@ zc_call_to_variant (ZcCall *call)
   g_variant_builder_add (&b, "{sv}", "peer_verified", g_variant_new_boolean (call->peer_verified));
   g_variant_builder_add (&b, "{sv}", "peer_trust", g_variant_new_string (call->peer_trust ? call->peer_trust : ""));
   g_variant_builder_add (&b, "{sv}", "state", g_variant_new_string (zc_call_state_to_string (call->state)));
+  g_variant_builder_add (&b, "{sv}", "transport", g_variant_new_string (zc_sip_proto_to_string (call->flow.proto)));
   g_variant_builder_add (&b, "{sv}", "sip_call_id", g_variant_new_string (call->sip_call_id ? call->sip_call_id : ""));
   g_variant_builder_add (&b, "{sv}", "started_at", g_variant_new_string (started));
   g_variant_builder_add (&b, "{sv}", "answered_at", g_variant_new_string (answered));

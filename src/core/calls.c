@@ -160,6 +160,16 @@ accepted_source (ZcCalls *calls, const ZcSipFlow *from)
                                      && zc_target_address_is_local (calls->peers, from->address));
 }
 
+/* Two fingerprints in any of their spellings (TLS gives the SDP one, the
+ * peer table the human one). */
+static gboolean
+same_fingerprint (const char *a, const char *b)
+{
+  ZcFingerprint fa, fb;
+
+  return zc_fingerprint_parse (a, &fa, NULL) && zc_fingerprint_parse (b, &fb, NULL) && zc_fingerprint_equal (&fa, &fb);
+}
+
 static void
 ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, gpointer user_data)
 {
@@ -234,6 +244,14 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
 
     if (peer != NULL && g_variant_lookup (peer, "fingerprint", "&s", &pinned) && *pinned != '\0')
       call->claimed_fingerprint = g_strdup (pinned);
+    /* Over TLS the peer proved its key in the handshake already. */
+    if (from->proto == ZC_SIP_TLS && call->claimed_fingerprint != NULL &&
+        !same_fingerprint (from->fingerprint, call->claimed_fingerprint)) {
+      g_message ("refusing a call from %s: its TLS certificate (%s) is not the pinned key", call->peer_uri,
+                 *from->fingerprint ? from->fingerprint : "none");
+      zc_call_refuse (call, "identity mismatch", 403, "Identity Mismatch");
+      return;
+    }
     if (call->offer.remote != NULL && (refusal = zc_call_stream_check_pin (call, call->offer.remote)) != NULL) {
       g_message ("refusing a call from %s: %s", call->peer_uri, refusal);
       zc_call_refuse (call, refusal, g_str_equal (refusal, "identity mismatch") ? 403 : 488,
@@ -436,7 +454,8 @@ ua_ended_cb (ZcSipSession *session, ZcSipEndCause cause, int status, const char 
     break;
   case ZC_SIP_END_TRANSPORT:
   default:
-    zc_call_set_reason (call, "unreachable", (guint) status);
+    /* "identity mismatch" or "TLS: ..." when a TLS connection failed. */
+    zc_call_set_reason (call, reason != NULL ? reason : "unreachable", (guint) status);
     break;
   }
   zc_call_end (call);
@@ -492,6 +511,8 @@ zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
       return NULL;
     }
   }
+  if (!via_rendezvous && !zc_target_choose_transport (peer, &uri, &flow, calls->tls_on, error))
+    return NULL;
   call = calls_add (calls, TRUE, ZC_CALL_CALLING);
   call->peer_uri = g_strdup (uri);
   call->flow = flow;
@@ -712,6 +733,7 @@ zc_calls_new (ZcSipUa *ua, ZcSipTransport *transport, const ZcConfig *config, Zc
 
   calls->config = config;
   calls->ua = ua;
+  calls->tls_on = transport != NULL && zc_sip_transport_get_tls_port (transport) != 0;
   calls->local_address_for = transport_local_address_for;
   calls->local_address_data = transport;
   calls->peers = peers;

@@ -96,6 +96,25 @@ parse_sip_port (ZcConfig *config, const char *value, char **reason)
   return TRUE;
 }
 
+/* A port, or "off": no SIP over TLS (nothing listens, nothing is
+ * advertised, calls go over UDP). */
+static gboolean
+parse_sip_tls_port (ZcConfig *config, const char *value, char **reason)
+{
+  guint64 port;
+
+  if (g_ascii_strcasecmp (value, "off") == 0) {
+    config->sip_tls_port = 0;
+    return TRUE;
+  }
+  if (!zc_conf_parse_uint_range (value, 1, 65535, &port)) {
+    *reason = g_strdup_printf (_("“%s” is not a port number (1-65535) or off"), value);
+    return FALSE;
+  }
+  config->sip_tls_port = (guint16) port;
+  return TRUE;
+}
+
 static gboolean
 parse_rate_limit (ZcConfig *config, const char *value, char **reason)
 {
@@ -490,6 +509,7 @@ static const ZcKeySpec key_specs[] = {
   { "identity", "user", parse_user },
   { "identity", "display-name", parse_display_name },
   { "sip", "port", parse_sip_port },
+  { "sip", "tls-port", parse_sip_tls_port },
   { "sip", "rate-limit", parse_rate_limit },
   { "discovery", "enabled", parse_discovery_enabled },
   { "discovery", "probe-interval", parse_probe_interval },

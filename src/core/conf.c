@@ -27,6 +27,7 @@ zc_config_new_default (void)
   else
     config->display_name = g_strdup ("");
   config->sip_port = ZC_DEFAULT_SIP_PORT;
+  config->sip_tls_port = ZC_DEFAULT_SIP_TLS_PORT;
   config->rate_limit = 50;
   config->discovery_enabled = TRUE;
   /* A crashed peer (pinged every second): unreachable within ~2.5 s and

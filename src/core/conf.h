@@ -36,6 +36,7 @@ typedef enum {
  * instance name is one label. */
 #define ZC_MAX_SERVICE_NAME_BYTES 63
 #define ZC_DEFAULT_SIP_PORT 5060
+#define ZC_DEFAULT_SIP_TLS_PORT 5061
 /* RFC 8489 9 / RFC 8656 19: STUN and TURN over UDP and TCP. */
 #define ZC_DEFAULT_STUN_PORT 3478
 
@@ -62,6 +63,7 @@ typedef struct {
   char *display_name;
 
   guint16 sip_port;
+  guint16 sip_tls_port;       /* SIP over TLS, 0 = off */
   guint rate_limit;           /* requests/s per source, 0 = off */
 
   gboolean discovery_enabled;

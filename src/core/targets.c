@@ -6,9 +6,11 @@
 
 #include "common/i18n.h"
 #include "core/calls.h"
+#include "trust/fingerprint.h"
 
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <osipparser2/osip_port.h>
 #include <osipparser2/osip_uri.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,3 +377,76 @@ zc_target_address_is_local (ZcPeerTable *peers, const char *address)
   return local;
 }
 
+
+/* "sip:user@host:port;transport=tls" from @uri, keeping the rest. */
+static char *
+uri_with_tls_port (const char *uri, guint16 port)
+{
+  osip_uri_t *parsed = NULL;
+  char *text = NULL;
+  g_autofree char *result = NULL;
+
+  if (osip_uri_init (&parsed) != 0)
+    return NULL;
+  if (osip_uri_parse (parsed, uri) == 0) {
+    g_autofree char *port_text = g_strdup_printf ("%u", port);
+
+    osip_free (parsed->port);
+    parsed->port = osip_strdup (port_text);
+    osip_uri_uparam_add (parsed, osip_strdup ("transport"), osip_strdup ("tls"));
+    if (osip_uri_to_str (parsed, &text) == 0) {
+      result = g_strdup (text);
+      osip_free (text);
+    }
+  }
+  osip_uri_free (parsed);
+  return g_steal_pointer (&result);
+}
+
+gboolean
+zc_target_choose_transport (GVariant *peer, char **uri, ZcSipFlow *flow, gboolean tls_on, GError **error)
+{
+  guint32 tls_port = 0;
+  const char *human = NULL;
+  ZcFingerprint fp;
+  gboolean explicit_transport = strstr (*uri, ";transport=") != NULL;
+
+  if (peer != NULL)
+    g_variant_lookup (peer, "tls_port", "u", &tls_port);
+  if (flow->proto == ZC_SIP_TLS) {
+    if (!tls_on) {
+      g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED,
+                   _("%s needs SIP over TLS, which is off here ([sip] tls-port)"), *uri);
+      return FALSE;
+    }
+    if (peer != NULL && tls_port == 0) {
+      g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED,
+                   _("%s offers no SIP over TLS: a sips: call is never sent in the clear"), flow->address);
+      return FALSE;
+    }
+  } else if (peer == NULL || tls_port == 0 || !tls_on || explicit_transport) {
+    return TRUE;
+  } else {
+    g_autofree char *upgraded = uri_with_tls_port (*uri, (guint16) tls_port);
+
+    if (upgraded == NULL)
+      return TRUE;
+    g_free (*uri);
+    *uri = g_steal_pointer (&upgraded);
+    flow->proto = ZC_SIP_TLS;
+  }
+  if (peer != NULL && tls_port != 0) {
+    guint32 sip_port = 0;
+
+    /* sips:bob@host (5061 assumed) or the SIP port from `zcall list`: the
+     * peer's TLS port is where its TLS is. */
+    g_variant_lookup (peer, "port", "u", &sip_port);
+    if (flow->port == 5061 || flow->port == sip_port)
+      flow->port = (guint16) tls_port;
+    if (g_variant_lookup (peer, "fingerprint", "&s", &human) && zc_fingerprint_parse (human, &fp, NULL)) {
+      g_autofree char *sdp_form = zc_fingerprint_to_sdp (&fp);
+      g_strlcpy (flow->fingerprint, sdp_form, sizeof flow->fingerprint);
+    }
+  }
+  return TRUE;
+}

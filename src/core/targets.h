@@ -50,6 +50,16 @@ gboolean zc_target_peer_flow (GVariant *view, guint index, ZcSipFlow *flow);
  * on several links (or none) that is an error. */
 gboolean zc_target_flow_for_uri (ZcPeerTable *peers, const char *uri, ZcSipFlow *flow, GError **error);
 
+/* The transport of a call to @uri at @flow (from zc_target_flow_for_uri),
+ * @peer the discovered peer at that address or NULL, @tls_on whether we
+ * have SIP over TLS.  A sips: or transport=tls target goes over TLS or
+ * not at all (RFC 3261 26.2.2): to a zcall peer that advertises no TLS
+ * port, or with our TLS off, it fails (ZC_CALLS_ERROR_FAILED) before
+ * anything is sent.  A plain target goes over TLS when both ends have it.
+ * Over TLS to a zcall peer, @flow expects the peer's key (its fingerprint)
+ * and goes to its TLS port; *@uri is rewritten to match when upgraded. */
+gboolean zc_target_choose_transport (GVariant *peer, char **uri, ZcSipFlow *flow, gboolean tls_on, GError **error);
+
 /* accept-from=lan: @address is on one of our subnets or is a peer's. */
 gboolean zc_target_address_is_local (ZcPeerTable *peers, const char *address);
 

@@ -165,6 +165,7 @@ static AvahiStringList *
 build_txt (ZcDiscovery *d)
 {
   g_autofree char *contact = zc_discovery_build_contact (d->advert.user, d->host, d->advert.port);
+  g_autofree char *tls_port = d->advert.tls_port != 0 ? g_strdup_printf ("%u", d->advert.tls_port) : NULL;
   ZcTxt txt = {
     .txtvers = ZC_TXT_VERSION,
     .user = d->advert.user,
@@ -172,6 +173,7 @@ build_txt (ZcDiscovery *d)
     .contact = contact,
     .instance_id = d->advert.instance_id,
     .fingerprint = d->advert.fingerprint,
+    .tls_port = tls_port,
     .state = d->advert.state,
     .version = (char *) PACKAGE_VERSION,
   };
@@ -595,6 +597,7 @@ zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryCallbacks *events, gp
   d->advert.display_name = g_strdup (advert->display_name);
   d->advert.instance_id = g_strdup (advert->instance_id);
   d->advert.fingerprint = g_strdup (advert->fingerprint);
+  d->advert.tls_port = advert->tls_port;
   d->advert.state = g_strdup (advert->state);
   d->services = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, service_free);
   g_queue_init (&d->queue);

@@ -30,6 +30,7 @@ typedef struct {
   char *instance_id;
   char *state;
   char *fingerprint;    /* compact form for TXT fp= */
+  guint16 tls_port;     /* TXT tls=, 0: no SIP over TLS */
 } ZcAdvert;
 
 typedef struct {

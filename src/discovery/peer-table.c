@@ -264,6 +264,16 @@ peer_build_view (const ZcPeer *peer, gboolean with_rtt)
   g_variant_builder_add (&b, "{sv}", "addresses", strv_variant (addresses));
   g_variant_builder_add (&b, "{sv}", "endpoints", endpoints_variant (scoped));
   g_variant_builder_add (&b, "{sv}", "port", g_variant_new_uint32 (main_record->port));
+  {
+    guint64 tls_port = 0;
+
+    /* Only with a key to check it against: TLS to a peer we cannot
+     * authenticate would be encryption without knowing to whom. */
+    if (fingerprint == NULL || main_record->txt.tls_port == NULL ||
+        !g_ascii_string_to_unsigned (main_record->txt.tls_port, 10, 1, 65535, &tls_port, NULL))
+      tls_port = 0;
+    g_variant_builder_add (&b, "{sv}", "tls_port", g_variant_new_uint32 ((guint32) tls_port));
+  }
   g_variant_builder_add (&b, "{sv}", "uri", g_variant_new_string (uri));
   g_variant_builder_add (&b, "{sv}", "instance_id",
                          g_variant_new_string (main_record->txt.instance_id ? main_record->txt.instance_id : ""));

@@ -19,6 +19,7 @@ zc_txt_clear (ZcTxt *txt)
   g_clear_pointer (&txt->state, g_free);
   g_clear_pointer (&txt->version, g_free);
   g_clear_pointer (&txt->fingerprint, g_free);
+  g_clear_pointer (&txt->tls_port, g_free);
   txt->txtvers = 0;
 }
 
@@ -34,6 +35,7 @@ zc_txt_copy (ZcTxt *dest, const ZcTxt *src)
   dest->state = g_strdup (src->state);
   dest->version = g_strdup (src->version);
   dest->fingerprint = g_strdup (src->fingerprint);
+  dest->tls_port = g_strdup (src->tls_port);
 }
 
 static AvahiStringList *
@@ -76,6 +78,7 @@ zc_txt_encode (const ZcTxt *txt)
   list = add_pair (list, "state", txt->state);
   list = add_pair (list, "ver", txt->version);
   list = add_pair (list, "fp", txt->fingerprint);
+  list = add_pair (list, "tls", txt->tls_port);
   return list;
 }
 
@@ -93,6 +96,7 @@ field_for_key (ZcTxt *txt, const char *key, size_t key_len)
     { "state", G_STRUCT_OFFSET (ZcTxt, state) },
     { "ver", G_STRUCT_OFFSET (ZcTxt, version) },
     { "fp", G_STRUCT_OFFSET (ZcTxt, fingerprint) },
+    { "tls", G_STRUCT_OFFSET (ZcTxt, tls_port) },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (fields); i++) {

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The DNS-SD TXT record of a zcall agent (RFC 6763 6):
- *   txtvers=1 user= name= contact= instance_id= state= ver= fp=
+ *   txtvers=1 user= name= contact= instance_id= state= ver= fp= tls=
  * fp= is the agent's certificate fingerprint in the 43-character compact
  * form (trust/fingerprint.h): what peers pin the instance_id to.
+ * tls= is the port of its SIP over TLS (sip/tls.h), absent when it has
+ * none: 8 bytes, where a _sips._tcp service would cost a second record
+ * set per agent.
  * Encoding and decoding are plain functions so that they can be tested
  * and fuzzed without a daemon. */
 #pragma once
@@ -21,6 +24,7 @@ typedef struct {
   char *state;
   char *version;        /* TXT "ver" */
   char *fingerprint;    /* TXT "fp", compact form; NULL when absent */
+  char *tls_port;       /* TXT "tls", decimal; NULL when absent */
 } ZcTxt;
 
 void zc_txt_clear (ZcTxt *txt);

@@ -15,8 +15,10 @@ zc_sip_session_contact (ZcSipSession *s)
 {
   g_autofree char *host = zc_sip_host_for_uri (s->local_address);
 
-  return g_strdup_printf ("<sip:%s@%s:%u%s>", s->ua->user, host, s->ua->io.port,
-                          s->flow.proto == ZC_SIP_TCP ? ";transport=tcp" : "");
+  return g_strdup_printf ("<sip:%s@%s:%u%s>", s->ua->user, host, zc_sip_ua_port_for (s->ua, s->flow.proto),
+                          s->flow.proto == ZC_SIP_TLS   ? ";transport=tls"
+                          : s->flow.proto == ZC_SIP_TCP ? ";transport=tcp"
+                                                        : "");
 }
 
 char *
@@ -25,8 +27,11 @@ zc_sip_session_via (ZcSipSession *s)
   g_autofree char *host = zc_sip_host_for_uri (s->local_address);
   g_autofree char *branch = zc_sip_new_branch ();
 
-  return g_strdup_printf ("SIP/2.0/%s %s:%u;branch=%s;rport", zc_sip_proto_to_string (s->flow.proto), host,
-                          s->ua->io.port, branch);
+  /* alias (RFC 5923): the peer may send its requests back on our
+   * connection rather than open one. */
+  return g_strdup_printf ("SIP/2.0/%s %s:%u;branch=%s;rport%s", zc_sip_proto_to_string (s->flow.proto), host,
+                          zc_sip_ua_port_for (s->ua, s->flow.proto), branch,
+                          s->flow.proto == ZC_SIP_TLS ? ";alias" : "");
 }
 
 /* Where requests inside the dialog go (RFC 3261 12.2.1.1, 8.1.2): the

@@ -70,6 +70,14 @@ zc_sip_uri_to_flow (const char *uri, ZcSipFlow *flow)
       flow->proto = transport && transport->gvalue && g_ascii_strcasecmp (transport->gvalue, "tcp") == 0
                         ? ZC_SIP_TCP
                         : ZC_SIP_UDP;
+      /* RFC 3261 26.2.2: sips: is TLS on every hop, whatever else it says;
+       * RFC 5630: transport=tls means TLS on this one. */
+      if ((parsed->scheme != NULL && g_ascii_strcasecmp (parsed->scheme, "sips") == 0) ||
+          (transport && transport->gvalue && g_ascii_strcasecmp (transport->gvalue, "tls") == 0)) {
+        flow->proto = ZC_SIP_TLS;
+        if (parsed->port == NULL)
+          flow->port = 5061;
+      }
       ok = TRUE;
     }
   }

@@ -143,7 +143,7 @@ retransmit_2xx_cb (gpointer user_data)
     zc_sip_session_maybe_free (s);
     return G_SOURCE_REMOVE;
   }
-  if (s->flow.proto == ZC_SIP_TCP) {
+  if (ZC_SIP_PROTO_IS_STREAM (s->flow.proto)) {
     /* Woken a little early: wait out the rest of Timer H. */
     s->retransmit_id = g_timeout_add (100, retransmit_2xx_cb, s);
     return G_SOURCE_REMOVE;
@@ -167,7 +167,7 @@ zc_sip_session_send_2xx (ZcSipSession *s, osip_transaction_t *tr, osip_message_t
   s->retransmit_deadline_us = g_get_monotonic_time () + (gint64) TIMER_H_MS * 1000;
   /* Reliable transports carry it once (RFC 3261 13.3.1.4), but the ACK
    * is awaited as long: a caller that never ACKs must not hold the call. */
-  s->retransmit_interval_ms = s->flow.proto == ZC_SIP_TCP ? TIMER_H_MS : T1_MS;
+  s->retransmit_interval_ms = ZC_SIP_PROTO_IS_STREAM (s->flow.proto) ? TIMER_H_MS : T1_MS;
   s->retransmit_id = g_timeout_add (s->retransmit_interval_ms, retransmit_2xx_cb, s);
 }
 

@@ -108,7 +108,7 @@ response_destination (osip_message_t *response, const ZcSipFlow *request_flow, Z
   osip_generic_param_t *rport = NULL;
 
   *to = *request_flow;
-  if (request_flow->proto == ZC_SIP_TCP || via == NULL)
+  if (ZC_SIP_PROTO_IS_STREAM (request_flow->proto) || via == NULL)
     return;
   osip_via_param_get_byname (via, "rport", &rport);
   if (rport != NULL && rport->gvalue != NULL && *rport->gvalue != '\0')

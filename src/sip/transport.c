@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sip/transport.h"
+#include "sip/tls.h"
 
 #include "common/i18n.h"
 
@@ -58,12 +59,15 @@ struct _ZcSipTransport {
   ZcSipReceiveFunc receive;
   gpointer receive_data;
   guint8 *datagram;         /* ZC_SIP_MAX_MESSAGE + 1 bytes */
+  ZcSipTls *tls;            /* NULL: TLS off */
+  ZcSipFlowFailedFunc failed;
+  gpointer failed_data;
 };
 
 const char *
 zc_sip_proto_to_string (ZcSipProto proto)
 {
-  return proto == ZC_SIP_TCP ? "TCP" : "UDP";
+  return proto == ZC_SIP_TLS ? "TLS" : proto == ZC_SIP_TCP ? "TCP" : "UDP";
 }
 
 /* ---- addresses ------------------------------------------------------------ */
@@ -600,6 +604,7 @@ zc_sip_transport_free (ZcSipTransport *t)
     g_source_unref (t->tcp_source);
   }
   g_clear_pointer (&t->connections, g_hash_table_unref);
+  g_clear_pointer (&t->tls, zc_sip_tls_free);
   g_clear_object (&t->udp);
   g_clear_object (&t->tcp);
   g_free (t->datagram);
@@ -611,6 +616,41 @@ zc_sip_transport_set_receiver (ZcSipTransport *t, ZcSipReceiveFunc func, gpointe
 {
   t->receive = func;
   t->receive_data = user_data;
+  if (t->tls != NULL)
+    zc_sip_tls_set_receiver (t->tls, func, user_data);
+}
+
+static void
+tls_failed_cb (const ZcSipFlow *to, const char *reason, gpointer user_data)
+{
+  ZcSipTransport *t = user_data;
+
+  if (t->failed != NULL)
+    t->failed (to, reason, t->failed_data);
+}
+
+void
+zc_sip_transport_set_tls (ZcSipTransport *t, ZcSipTls *tls)
+{
+  g_clear_pointer (&t->tls, zc_sip_tls_free);
+  t->tls = tls;
+  if (tls != NULL) {
+    zc_sip_tls_set_receiver (tls, t->receive, t->receive_data);
+    zc_sip_tls_set_failed_handler (tls, tls_failed_cb, t);
+  }
+}
+
+guint16
+zc_sip_transport_get_tls_port (ZcSipTransport *t)
+{
+  return t->tls != NULL ? zc_sip_tls_get_port (t->tls) : 0;
+}
+
+void
+zc_sip_transport_set_failed_handler (ZcSipTransport *t, ZcSipFlowFailedFunc failed, gpointer user_data)
+{
+  t->failed = failed;
+  t->failed_data = user_data;
 }
 
 guint16
@@ -678,6 +718,13 @@ zc_sip_transport_send (ZcSipTransport *t, const ZcSipFlow *to, const char *data,
       return FALSE;
     n = g_socket_send_to (t->udp, remote, data, len, NULL, error);
     return n >= 0;
+  }
+  if (to->proto == ZC_SIP_TLS) {
+    if (t->tls == NULL) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("SIP over TLS is off"));
+      return FALSE;
+    }
+    return zc_sip_tls_send (t->tls, to, data, len, error);
   }
   {
     ZcTcpConnection *c = find_connection (t, to);

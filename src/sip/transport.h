@@ -21,7 +21,11 @@ typedef struct _ZcSipTransport ZcSipTransport;
 typedef enum {
   ZC_SIP_UDP,
   ZC_SIP_TCP,
+  ZC_SIP_TLS,           /* sip/tls.h; the transport hands it to its ZcSipTls */
 } ZcSipProto;
+
+/* TCP and TLS: reliable, framed by Content-Length, no retransmissions. */
+#define ZC_SIP_PROTO_IS_STREAM(proto) ((proto) != ZC_SIP_UDP)
 
 /* Where a message came from, or where to send one. */
 typedef struct {
@@ -29,6 +33,9 @@ typedef struct {
   char address[64];      /* numeric; IPv4-mapped IPv6 shown as IPv4; "%scope" for link-local */
   guint16 port;
   guint64 connection;    /* TCP connection the message arrived on, 0 for UDP */
+  /* TLS, "sha-256 AB:CD:..." or empty.  Sending: the certificate the peer
+   * must present (empty: any).  Received: the one it presented. */
+  char fingerprint[104];
 } ZcSipFlow;
 
 const char *zc_sip_proto_to_string (ZcSipProto proto);
@@ -48,6 +55,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSipTransport, zc_sip_transport_free)
 
 void zc_sip_transport_set_receiver (ZcSipTransport *transport, ZcSipReceiveFunc func, gpointer user_data);
 guint16 zc_sip_transport_get_port (ZcSipTransport *transport);
+
+/* SIP over TLS beside UDP and TCP (sip/tls.h): flows with proto
+ * ZC_SIP_TLS go to @tls (taken), whose messages reach the same receiver,
+ * and whose failed connections are reported to @failed. */
+typedef struct _ZcSipTls ZcSipTls;
+void zc_sip_transport_set_tls (ZcSipTransport *transport, ZcSipTls *tls);
+/* 0 when TLS is off. */
+guint16 zc_sip_transport_get_tls_port (ZcSipTransport *transport);
+typedef void (*ZcSipFlowFailedFunc) (const ZcSipFlow *to, const char *reason, gpointer user_data);
+void zc_sip_transport_set_failed_handler (ZcSipTransport *transport, ZcSipFlowFailedFunc failed, gpointer user_data);
 
 /* Sends @data to @to.  TCP reuses @to->connection when it is still open,
  * else an open connection to the same address and port, else connects. */

@@ -88,6 +88,9 @@ struct _ZcSipUa {
 };
 
 
+/* The port we listen on for @proto (Via, Contact). */
+guint16 zc_sip_ua_port_for (ZcSipUa *ua, ZcSipProto proto);
+
 /* message.c: helpers over osip messages. */
 char *zc_sip_host_for_uri (const char *address);
 char *zc_sip_uri_to_string (osip_uri_t *uri);

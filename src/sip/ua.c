@@ -39,6 +39,40 @@ ua_send_cb (const ZcSipFlow *to, const char *data, gsize len, gpointer user_data
   return ua->io.send (to, data, len, ua->io.data);
 }
 
+guint16
+zc_sip_ua_port_for (ZcSipUa *ua, ZcSipProto proto)
+{
+  return proto == ZC_SIP_TLS && ua->io.tls_port != 0 ? ua->io.tls_port : ua->io.port;
+}
+
+/* A TLS connection we opened failed (refused, handshake, or the peer's
+ * certificate is not the one expected): the calls waiting for it end now,
+ * with the reason, rather than after timer B. */
+static void
+transport_failed_cb (const ZcSipFlow *to, const char *reason, gpointer user_data)
+{
+  ZcSipUa *ua = user_data;
+  g_autoptr (GPtrArray) failed = g_ptr_array_new ();
+
+  for (GList *l = ua->sessions; l != NULL; l = l->next) {
+    ZcSipSession *s = l->data;
+
+    if (s->outgoing && (s->state == S_CALLING || s->state == S_EARLY) && s->flow.proto == to->proto &&
+        g_str_equal (s->flow.address, to->address) &&
+        (s->flow.port == to->port || g_ascii_strcasecmp (s->flow.fingerprint, to->fingerprint) == 0))
+      g_ptr_array_add (failed, s);
+  }
+  for (guint i = 0; i < failed->len; i++) {
+    ZcSipSession *s = g_ptr_array_index (failed, i);
+
+    g_message ("call %s: %s", s->call_id, reason);
+    if (s->invite_tr != NULL)
+      zc_sip_stack_abandon (ua->stack, s->invite_tr);
+    zc_sip_session_report_ended (s, ZC_SIP_END_TRANSPORT, 503, reason);
+    zc_sip_session_maybe_free (s);
+  }
+}
+
 static gboolean
 transport_receive_cb (const char *data, gsize len, const ZcSipFlow *from, gpointer user_data)
 {
@@ -267,12 +301,14 @@ zc_sip_ua_new (ZcSipTransport *transport, const ZcSipIdentity *identity, const Z
     .send = transport_send_cb,
     .local_address_for = transport_local_address_cb,
     .port = zc_sip_transport_get_port (transport),
+    .tls_port = zc_sip_transport_get_tls_port (transport),
     .data = transport,
   };
   ZcSipUa *ua = zc_sip_ua_new_with_io (&io, identity, callbacks, user_data);
 
   ua->transport = transport;
   zc_sip_transport_set_receiver (transport, transport_receive_cb, ua);
+  zc_sip_transport_set_failed_handler (transport, transport_failed_cb, ua);
   return ua;
 }
 
@@ -320,6 +356,8 @@ zc_sip_ua_free (ZcSipUa *ua)
     return;
   if (ua->transport != NULL)
     zc_sip_transport_set_receiver (ua->transport, NULL, NULL);
+  if (ua->transport != NULL)
+    zc_sip_transport_set_failed_handler (ua->transport, NULL, NULL);
   ua->callbacks = (ZcSipUaCallbacks){ 0 };
   ua->ping_func = NULL;
   /* Transactions first: their tx_gone callbacks touch sessions and pings. */

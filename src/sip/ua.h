@@ -59,6 +59,7 @@ typedef struct {
   /* The local address that reaches @remote (for Via, Contact, SDP). */
   char *(*local_address_for) (const char *remote, gpointer data);
   guint16 port;
+  guint16 tls_port;            /* 0: no SIP over TLS */
   gpointer data;
 } ZcSipUaIo;
 

@@ -123,6 +123,88 @@ test_flow_for_uri (void)
   g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID);
 }
 
+/* SIP over TLS: upgraded to a peer's tls= port with its key expected;
+ * sips: never falls back to anything else. */
+static void
+test_choose_transport (void)
+{
+  static const ZcPeerTableCallbacks events = { noop_cb, noop_cb, noop_cb, NULL };
+  g_autoptr (ZcPeerTable) table = zc_peer_table_new ("self-id", &events, NULL);
+  const char *zero_fp = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";  /* 32 zero bytes, compact */
+  ZcServiceRecord *r;
+  g_autoptr (GVariant) bob = NULL;
+  g_autoptr (GVariant) carol = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *uri = NULL;
+  ZcSipFlow flow;
+
+  add_keyed_peer (table, "Bob", "bob", "198.18.0.2", "b", zero_fp);
+  add_keyed_peer (table, "Carol", "carol", "198.18.0.3", "c", zero_fp);
+  /* Bob's advert again, now with tls= (an update of the same record). */
+  r = zc_service_record_new ();
+  r->ifindex = 2;
+  r->ifname = g_strdup ("eth0");
+  r->family = AF_INET;
+  r->type = g_strdup ("_sip._udp");
+  r->name = g_strdup ("Bob");
+  r->domain = g_strdup ("local");
+  r->host = g_strdup ("bob.local");
+  r->address = g_strdup ("198.18.0.2");
+  r->port = 5060;
+  r->txt.user = g_strdup ("bob");
+  r->txt.instance_id = g_strdup ("b");
+  r->txt.fingerprint = g_strdup (zero_fp);
+  r->txt.tls_port = g_strdup ("5061");
+  zc_peer_table_update (table, r);
+  bob = zc_target_peer_by_address (table, "198.18.0.2");
+  carol = zc_target_peer_by_address (table, "198.18.0.3");
+  g_assert_nonnull (bob);
+  g_assert_nonnull (carol);
+
+  /* Both ends have TLS: the call goes there, expecting bob's key. */
+  uri = g_strdup ("sip:bob@198.18.0.2:5060");
+  g_assert_true (zc_target_flow_for_uri (table, uri, &flow, NULL));
+  g_assert_true (zc_target_choose_transport (bob, &uri, &flow, TRUE, NULL));
+  g_assert_cmpint (flow.proto, ==, ZC_SIP_TLS);
+  g_assert_cmpuint (flow.port, ==, 5061);
+  g_assert_true (g_str_has_prefix (flow.fingerprint, "sha-256 00:00:"));
+  g_assert_nonnull (strstr (uri, ":5061"));
+  g_assert_nonnull (strstr (uri, "transport=tls"));
+  g_clear_pointer (&uri, g_free);
+
+  /* Ours off, or a transport named: no upgrade. */
+  uri = g_strdup ("sip:bob@198.18.0.2:5060");
+  g_assert_true (zc_target_flow_for_uri (table, uri, &flow, NULL));
+  g_assert_true (zc_target_choose_transport (bob, &uri, &flow, FALSE, NULL));
+  g_assert_cmpint (flow.proto, ==, ZC_SIP_UDP);
+  g_clear_pointer (&uri, g_free);
+  uri = g_strdup ("sip:bob@198.18.0.2:5060;transport=udp");
+  g_assert_true (zc_target_flow_for_uri (table, uri, &flow, NULL));
+  g_assert_true (zc_target_choose_transport (bob, &uri, &flow, TRUE, NULL));
+  g_assert_cmpint (flow.proto, ==, ZC_SIP_UDP);
+  g_clear_pointer (&uri, g_free);
+
+  /* sips: to a peer without TLS, or with ours off: refused. */
+  uri = g_strdup ("sips:carol@198.18.0.3");
+  g_assert_true (zc_target_flow_for_uri (table, uri, &flow, NULL));
+  g_assert_cmpint (flow.proto, ==, ZC_SIP_TLS);
+  g_assert_false (zc_target_choose_transport (carol, &uri, &flow, TRUE, &error));
+  g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_false (zc_target_choose_transport (NULL, &uri, &flow, FALSE, &error));
+  g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED);
+  g_clear_error (&error);
+  g_clear_pointer (&uri, g_free);
+
+  /* sips: to a phone we know nothing of: TLS, any certificate. */
+  uri = g_strdup ("sips:x@198.18.9.9");
+  g_assert_true (zc_target_flow_for_uri (table, uri, &flow, NULL));
+  g_assert_true (zc_target_choose_transport (NULL, &uri, &flow, TRUE, NULL));
+  g_assert_cmpint (flow.proto, ==, ZC_SIP_TLS);
+  g_assert_cmpuint (flow.port, ==, 5061);
+  g_assert_cmpstr (flow.fingerprint, ==, "");
+}
+
 static void
 test_address_is_local (void)
 {
@@ -335,6 +417,7 @@ main (int argc, char **argv)
   g_test_add_func ("/targets/resolve", test_resolve);
   g_test_add_func ("/targets/ambiguous-lists-candidates", test_ambiguous_lists_candidates);
   g_test_add_func ("/targets/flow-for-uri", test_flow_for_uri);
+  g_test_add_func ("/targets/choose-transport", test_choose_transport);
   g_test_add_func ("/targets/address-is-local", test_address_is_local);
   g_test_add_func ("/targets/trust", test_trust);
   g_test_add_func ("/targets/link-local", test_link_local);

@@ -120,6 +120,30 @@ test_fingerprint (void)
   avahi_string_list_free (list);
 }
 
+/* tls= carries the SIP over TLS port; absent when there is none. */
+static void
+test_tls_port (void)
+{
+  ZcTxt in = { .txtvers = 1, .user = (char *) "bob", .tls_port = (char *) "5061" };
+  ZcTxt out = { 0 };
+  AvahiStringList *list = zc_txt_encode (&in);
+
+  g_assert_nonnull (avahi_string_list_find (list, "tls"));
+  zc_txt_decode (list, &out);
+  g_assert_cmpstr (out.tls_port, ==, "5061");
+  zc_txt_clear (&out);
+  g_assert_null (out.tls_port);
+  avahi_string_list_free (list);
+
+  in.tls_port = NULL;
+  list = zc_txt_encode (&in);
+  g_assert_null (avahi_string_list_find (list, "tls"));
+  zc_txt_decode (list, &out);
+  g_assert_null (out.tls_port);
+  zc_txt_clear (&out);
+  avahi_string_list_free (list);
+}
+
 static void
 test_long_value_cut (void)
 {
@@ -189,6 +213,7 @@ main (int argc, char **argv)
   g_test_add_func ("/txt/encode", test_encode);
   g_test_add_func ("/txt/round-trip", test_round_trip);
   g_test_add_func ("/txt/fingerprint", test_fingerprint);
+  g_test_add_func ("/txt/tls-port", test_tls_port);
   g_test_add_func ("/txt/long-value-cut", test_long_value_cut);
   g_test_add_func ("/txt/decode-hostile", test_decode_hostile);
   g_test_add_func ("/txt/decode-binary-value", test_decode_binary_value);
