@@ -122,8 +122,9 @@ accepted_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   Link *link;
 
   if (local == NULL) {
-    /* Cancelled: the proxy is gone, do not touch it. */
-    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    /* Cancelled or closed: the proxy is gone, do not touch it. */
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+        && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED)) {
       g_warning ("%sTURN over TLS: accept: %s", proxy->log_prefix, error->message);
       accept_next (proxy);
     }
