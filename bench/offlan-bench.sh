@@ -17,9 +17,17 @@
 #   lan        alice calls `carol` (found by mDNS) on site 1's LAN
 #   cone       both routers cone; alice calls bob@example.test
 #   symmetric  both routers symmetric (--random-fully); alice calls
-#              bob@example.test: only the TURN relay gets through
+#              bob@example.test: only the TURN relay gets through (TURN
+#              over UDP)
+#   turntls    both routers cone, but dropping every UDP packet from the
+#              sites to the internet (DNS aside) and TCP to coturn's 3478;
+#              alice and bob restarted with turn-server=turns:... (TLS to
+#              5349) and SIP over TCP: only the relay reached over TLS gets
+#              through (turntls.test's setting)
 # Each topology runs BENCH_OFFLAN_RUNS (default 5) rounds, each one zcalld
-# call and one nice-pair run (interleaved).
+# call and one nice-pair run (interleaved); turntls has no nice-pair run
+# (libnice has no TURN over TLS): its anchors are the symmetric row's
+# TURN-over-UDP zcalld and nice-pair figures of the same run.
 #
 # Method.  Every zcalld timing comes from tcpdump captures on the hosts' own
 # interfaces (eth0 in each host's namespace; one kernel clock for all):
@@ -31,6 +39,11 @@
 #                     the callee) is shown beside it.  Selected pair: the
 #                     caller's `zcall calls --json` media.local_candidate /
 #                     remote_candidate types.
+#                     turntls: the 200 OK is read from TCP on the callee's
+#                     eth0, the first RTP at the caller from the loopback
+#                     leg between libnice and zcalld's TLS end (TCP from
+#                     127.0.0.1, TURN ChannelData or Data indication
+#                     carrying RTP): the moment libnice has it.
 #   anchor            nice-pair (bench/nice-pair.c, built here with cc): a
 #                     controlled agent on the callee host and a controlling
 #                     one on the caller host, zcalld's libnice settings and
@@ -146,20 +159,25 @@ ended_all() {   # HOST: no call on HOST in any state but ended
     ! grep '"state" *:' <<<"$js" | grep -vq '"ended"'
 }
 
-# host_capture_start HOST FILE / host_capture_stop HOST: tcpdump on HOST's eth0.
+# host_capture_start HOST FILE [IFACE FILTER] / host_capture_stop HOST:
+# tcpdump on HOST's eth0 (UDP), or IFACE with FILTER; one capture per host
+# and interface.
 declare -A CAP_PID
 host_capture_start() {
-    local h=$1 f=$2
+    local h=$1 f=$2 i=${3:-eth0} filter=${4:-udp}
     : >"$f.log"
-    host_bg "$h" "$f.log" tcpdump -i eth0 -s 0 -B 4096 -n --immediate-mode -U -w "$f" udp
-    CAP_PID[$h]=$LAST_PID
+    host_bg "$h" "$f.log" tcpdump -i "$i" -s 0 -B 4096 -n --immediate-mode -U -w "$f" $filter
+    CAP_PID[$h.$i]=$LAST_PID
     wait_for 5 grep -q 'listening on' "$f.log"
 }
 host_capture_stop() {
-    [ -n "${CAP_PID[$1]:-}" ] || return 0
-    sleep 0.1
-    host_stop "${CAP_PID[$1]}" "$1"
-    CAP_PID[$1]=
+    local k
+    for k in "${!CAP_PID[@]}"; do
+        [ "${k%.*}" = "$1" ] && [ -n "${CAP_PID[$k]}" ] || continue
+        sleep 0.1
+        host_stop "${CAP_PID[$k]}" "$1"
+        CAP_PID[$k]=
+    done
 }
 
 # ---------------------------------------------------------------- 1. registration
@@ -199,7 +217,13 @@ fi
 zcalld_run() {
     local topo=$1 h=$2 target=$3 i=$4 d=$W/$1/z$4 pair ok=0
     mkdir -p "$d"
-    if ! host_capture_start a "$d/caller.pcap" || ! host_capture_start "$h" "$d/callee.pcap"; then
+    if [ "$topo" = turntls ]; then
+        # SIP over TCP; media inside TLS: read on the loopback leg.
+        if ! host_capture_start a "$d/caller.pcap" lo tcp || ! host_capture_start "$h" "$d/callee.pcap" eth0 tcp; then
+            say "tcpdump did not start"
+            exit 1
+        fi
+    elif ! host_capture_start a "$d/caller.pcap" || ! host_capture_start "$h" "$d/callee.pcap"; then
         say "tcpdump did not start"
         exit 1
     fi
@@ -250,16 +274,39 @@ nice_run() {
     record nrun "$topo $d"
 }
 
-for topo in lan cone symmetric; do
+for topo in lan cone symmetric turntls; do
     case $topo in
         lan) callee=c target=carol ;;
         cone) callee=b target=bob@example.test; rdv_nat_mode 1 cone; rdv_nat_mode 2 cone ;;
         symmetric) callee=b target=bob@example.test; rdv_nat_mode 1 symmetric; rdv_nat_mode 2 symmetric ;;
+        turntls)
+            callee=b target=bob@example.test
+            rdv_nat_mode 1 cone
+            rdv_nat_mode 2 cone
+            for r in r1 r2; do
+                ip netns exec "${RDV_NS[$r]}" sh -ec "
+                    iptables -I FORWARD 1 -i lan0 -o wan0 -p udp ! --dport 53 -j DROP
+                    iptables -I FORWARD 1 -i lan0 -o wan0 -p tcp -d $TURN_IP --dport 3478 -j DROP"
+            done
+            for h in a b; do stop_agent "$h"; done
+            TLSCONF=("registrar=sip:$RDV_DOMAIN;transport=tcp" "turn-server=turns:turn.$RDV_DOMAIN"
+                     "turn-ca-file=$RDV_DIR/tls/ca.pem")
+            rdv_agent_config a alice alice-pw-1 Alice "${TLSCONF[@]}" "${TCP[@]}" "${NOAUDIO[@]}"
+            rdv_agent_config b bob bob-pw-2 Bob "${TLSCONF[@]}" "${TCP[@]}" "${NOAUDIO[@]}" "${ANSWER[@]}"
+            for h in a b; do
+                sed -i -e "/^stun-server=/d" -e "/^turn-server=turn\./d" -e "/^registrar=$RDV_DOMAIN\$/d" \
+                    "${HOST_DIR[$h]}/zcall.conf"
+                start_agent "$h"
+            done
+            for h in a b; do
+                wait_for 15 registered "$h" || say "turntls: $h not registered over TCP"
+            done
+            ;;
     esac
     say "2/2 $topo: $RUNS rounds of (alice calls $target; nice-pair a <-> $callee)"
     for ((i = 1; i <= RUNS; i++)); do
         zcalld_run "$topo" "$callee" "$target" "$i"
-        nice_run "$topo" "$callee" "$i"
+        [ "$topo" = turntls ] || nice_run "$topo" "$callee" "$i"
     done
 done
 for h in a b c; do
@@ -335,6 +382,64 @@ def first_rtp(path, ip):
     return None, None
 
 
+def tcp(lt, d):
+    """(src, sport, dst, dport, payload) of an IPv4 TCP segment on Ethernet, or None."""
+    if lt != 1 or len(d) < 54 or struct.unpack("!H", d[12:14])[0] != 0x0800:
+        return None
+    ip = d[14:]
+    if ip[9] != 6:
+        return None
+    t = ip[(ip[0] & 15) * 4:struct.unpack("!H", ip[2:4])[0]]
+    if len(t) < 20:
+        return None
+    sp, dp = struct.unpack("!HH", t[:4])
+    return socket.inet_ntoa(ip[12:16]), sp, socket.inet_ntoa(ip[16:20]), dp, t[(t[12] >> 4) * 4:]
+
+
+def first_rtp_tls(path):
+    """TURN over TLS: the first RTP zcalld's TLS end hands libnice on the
+    loopback (TCP from the end's port: ChannelData or a Data indication,
+    RFC 8656 framing; a segment is searched message by message)."""
+    ends = set()
+    for ts, lt, d in packets(path):
+        t = tcp(lt, d)
+        if not t or not t[4]:
+            continue
+        src, sp, dst, dp, p = t
+        # libnice connects to the end: the end's port is the SYN's target,
+        # seen here as the port libnice first writes to.
+        if not ends and p[4:8] == MAGIC:
+            ends.add(dp)
+        if sp not in ends:
+            continue
+        i = 0
+        while i + 4 <= len(p):
+            if 0x40 <= p[i] <= 0x7F:
+                n = struct.unpack("!H", p[i + 2:i + 4])[0]
+                if is_rtp(p[i + 4:i + 4 + n]):
+                    return ts, "channel/tls"
+                i += 4 + ((n + 3) & ~3)
+            elif p[i] < 2 and p[i + 4:i + 8] == MAGIC:
+                n = struct.unpack("!H", p[i + 2:i + 4])[0]
+                if media(src, sp, dst, dp, p[i:i + 20 + n]) == "data-ind":
+                    return ts, "data-ind/tls"
+                i += 20 + n
+            else:
+                break
+    return None, None
+
+
+def first_200_tcp(path, src):
+    for ts, lt, d in packets(path):
+        t = tcp(lt, d)
+        if not t or t[0] != src or not t[4].startswith(b"SIP/2.0 200"):
+            continue
+        m = parse_sip(t[4])
+        if m and m[0] == "resp" and m[4] == "INVITE":
+            return ts
+    return None
+
+
 def first_200(path, src=None, dst=None):
     for ts, lt, d in packets(path):
         u = udp(lt, d)
@@ -375,9 +480,14 @@ for line in open(res):
 Z = collections.defaultdict(lambda: collections.defaultdict(list))   # topology -> metric -> values
 for r in vals["zrun"]:
     topo, d, callee, caller, ok, pair = r.split()
-    t200 = first_200(os.path.join(d, "callee.pcap"), src=callee)
-    tc, via = first_rtp(os.path.join(d, "caller.pcap"), caller)
-    te, _ = first_rtp(os.path.join(d, "callee.pcap"), callee)
+    if topo == "turntls":
+        t200 = first_200_tcp(os.path.join(d, "callee.pcap"), callee)
+        tc, via = first_rtp_tls(os.path.join(d, "caller.pcap"))
+        te = None
+    else:
+        t200 = first_200(os.path.join(d, "callee.pcap"), src=callee)
+        tc, via = first_rtp(os.path.join(d, "caller.pcap"), caller)
+        te, _ = first_rtp(os.path.join(d, "callee.pcap"), callee)
     z = Z[topo]
     if ok == "1" and t200 is not None and tc is not None:
         z["caller"].append(ms(t200, tc))
@@ -433,7 +543,8 @@ def counts(v):
 
 rows = []
 names = {"lan": "LAN (site 1, host <-> host)", "cone": "cone NATs (sites 1, 2)",
-         "symmetric": "symmetric NATs (sites 1, 2)"}
+         "symmetric": "symmetric NATs (sites 1, 2), TURN over UDP",
+         "turntls": "no UDP out of the sites, TURN over TLS"}
 for t in ("lan", "cone", "symmetric"):
     z, n = Z[t], N[t]
     zf, nf = len(z["fail"]), len(n["fail"])
@@ -454,6 +565,18 @@ for t in ("lan", "cone", "symmetric"):
         met = met and zf == 0 and len(zc) == runs and max(zc) <= 3000
     rows.append(("answer -> media, %s (ms)" % names[t], zdesc, ndesc, target,
                  "%s (%+.1f ms)" % ("met" if met else "NOT MET", diff)))
+z, zs, ns = Z["turntls"], Z["symmetric"], N["symmetric"]
+zf = len(z["fail"])
+zdesc = ("200 OK -> 1st RTP at caller (libnice side of the TLS leg): %s; pair %s; RTP %s%s" %
+         (mmm(z["caller"]), counts(z["pair"]), counts(z["via"]),
+          "; %d of %d calls without media" % (zf, runs) if zf else ""))
+adesc = ("zcalld TURN over UDP (symmetric row): %s; nice-pair TURN over UDP checks -> 1st datagram: %s" %
+         (mmm(zs["caller"]), mmm(ns["recv"])))
+if z["caller"] and zs["caller"]:
+    rows.append(("answer -> media, %s (ms)" % names["turntls"], zdesc, adesc, "- (info: TLS vs UDP to the relay)",
+                 "info (%+.1f ms vs TURN over UDP)" % (statistics.median(z["caller"]) - statistics.median(zs["caller"]))))
+else:
+    rows.append(("answer -> media, %s (ms)" % names["turntls"], zdesc, adesc, "-", "NOT MEASURED"))
 rf = len(R["fail"])
 rows.append(("registration, site 1 cone NAT (ms)",
              "REGISTER -> 200 OK (401 round trip incl.): %s; zcalld start -> 1st REGISTER: %s; "

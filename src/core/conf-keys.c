@@ -539,6 +539,7 @@ static const ZcKeySpec key_specs[] = {
   { "rendezvous", "password-file", zc_conf_parse_rdv_password_file },
   { "rendezvous", "stun-server", zc_conf_parse_stun_server },
   { "rendezvous", "turn-server", zc_conf_parse_turn_server },
+  { "rendezvous", "turn-ca-file", zc_conf_parse_turn_ca_file },
   { "rendezvous", "turn-username", zc_conf_parse_turn_username },
   { "rendezvous", "turn-password-file", zc_conf_parse_turn_password_file },
   { "rendezvous", "register-expires", zc_conf_parse_register_expires },

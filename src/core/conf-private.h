@@ -32,6 +32,7 @@ gboolean zc_conf_parse_registrar (ZcConfig *config, const char *value, char **re
 gboolean zc_conf_parse_stun_server (ZcConfig *config, const char *value, char **reason);
 gboolean zc_conf_parse_turn_password_file (ZcConfig *config, const char *value, char **reason);
 gboolean zc_conf_parse_turn_server (ZcConfig *config, const char *value, char **reason);
+gboolean zc_conf_parse_turn_ca_file (ZcConfig *config, const char *value, char **reason);
 gboolean zc_conf_parse_turn_username (ZcConfig *config, const char *value, char **reason);
 /* Overwrites a secret before its memory goes back to the allocator. */
 void zc_conf_free_secret (char *secret);

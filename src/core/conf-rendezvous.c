@@ -8,6 +8,7 @@
 #include "core/conf-private.h"
 #include "common/i18n.h"
 
+#include <gio/gio.h>
 #include <osipparser2/osip_uri.h>
 
 #include <errno.h>
@@ -327,10 +328,81 @@ zc_conf_parse_stun_server (ZcConfig *config, const char *value, char **reason)
   return parse_host_port (value, ZC_DEFAULT_STUN_PORT, &config->stun_server, reason);
 }
 
+/* RFC 7065 TURN URIs besides a bare host[:port] (TURN over UDP):
+ * "turn:host[:port][?transport=udp|tcp]" and "turns:host[:port]" (TLS over
+ * TCP, port 5349 unless set), for networks that let only TCP or only TLS
+ * out.  Stored as "host:port", "turn:host:port?transport=tcp" or
+ * "turns:host:port". */
 gboolean
 zc_conf_parse_turn_server (ZcConfig *config, const char *value, char **reason)
 {
-  return parse_host_port (value, ZC_DEFAULT_STUN_PORT, &config->turn_server, reason);
+  g_autofree char *hostport = NULL;
+  g_autofree char *rest = NULL;
+  const char *query;
+  gboolean tls = FALSE, tcp = FALSE;
+
+  if (g_ascii_strncasecmp (value, "turns:", 6) == 0) {
+    tls = TRUE;
+    rest = g_strdup (value + 6);
+  } else if (g_ascii_strncasecmp (value, "turn:", 5) == 0) {
+    rest = g_strdup (value + 5);
+  } else {
+    return parse_host_port (value, ZC_DEFAULT_STUN_PORT, &config->turn_server, reason);
+  }
+  query = strchr (rest, '?');
+  if (query != NULL) {
+    /* turns: is TLS over TCP by definition (RFC 7065 3.1). */
+    if (!tls && g_ascii_strcasecmp (query, "?transport=tcp") == 0) {
+      tcp = TRUE;
+    } else if (tls || g_ascii_strcasecmp (query, "?transport=udp") != 0) {
+      *reason = g_strdup_printf (_("“%s”: only ?transport=udp or ?transport=tcp (turn:) may follow the host"),
+                                 value);
+      return FALSE;
+    }
+    rest[query - rest] = '\0';
+  }
+  if (!parse_host_port (rest, tls ? ZC_DEFAULT_TURNS_PORT : ZC_DEFAULT_STUN_PORT, &hostport, reason))
+    return FALSE;
+  g_free (config->turn_server);
+  if (tls)
+    config->turn_server = g_strconcat ("turns:", hostport, NULL);
+  else if (tcp)
+    config->turn_server = g_strconcat ("turn:", hostport, "?transport=tcp", NULL);
+  else
+    config->turn_server = g_steal_pointer (&hostport);
+  return TRUE;
+}
+
+gboolean
+zc_conf_parse_turn_ca_file (ZcConfig *config, const char *value, char **reason)
+{
+  g_autofree char *path = NULL;
+
+  if (*value == '\0') {
+    *reason = g_strdup (_("empty file name"));
+    return FALSE;
+  }
+  if (g_path_is_absolute (value)) {
+    path = g_strdup (value);
+  } else {
+    g_autofree char *dir = g_path_get_dirname (config->path);
+    path = g_build_filename (dir, value, NULL);
+  }
+  /* Read now, so a wrong path is reported at start rather than as a
+   * failed call. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autolist (GTlsCertificate) certs = g_tls_certificate_list_new_from_file (path, &error);
+
+    if (certs == NULL) {
+      *reason = g_strdup_printf (_("cannot read CA certificates from “%s”: %s"), path,
+                                 error != NULL ? error->message : _("no certificate in the file"));
+      return FALSE;
+    }
+  }
+  g_free (config->turn_ca_file);
+  config->turn_ca_file = g_steal_pointer (&path);
+  return TRUE;
 }
 
 gboolean

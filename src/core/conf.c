@@ -84,6 +84,7 @@ zc_config_free (ZcConfig *config)
   zc_conf_free_secret (config->rdv_password);
   g_free (config->stun_server);
   g_free (config->turn_server);
+  g_free (config->turn_ca_file);
   g_free (config->turn_username);
   zc_conf_free_secret (config->turn_password);
   g_free (config);
@@ -174,6 +175,7 @@ check_rendezvous (ZcConfig *config, GKeyFile *keyfile, GHashTable *lines, GError
     { "username", "registrar" },
     { "password-file", "registrar" },
     { "turn-username", "turn-server" },
+    { "turn-ca-file", "turn-server" },
     /* Long-term TURN credentials (RFC 8656 9.2) come as a pair. */
     { "turn-password-file", "turn-username" },
     { "turn-username", "turn-password-file" },

@@ -39,6 +39,7 @@ typedef enum {
 #define ZC_DEFAULT_SIP_TLS_PORT 5061
 /* RFC 8489 9 / RFC 8656 19: STUN and TURN over UDP and TCP. */
 #define ZC_DEFAULT_STUN_PORT 3478
+#define ZC_DEFAULT_TURNS_PORT 5349
 
 /* Defaults zcall.conf(5) promises.  They are the configuration's own
  * numbers rather than the audio and ICE layers' constants, so the
@@ -104,7 +105,10 @@ typedef struct {
   char *rdv_username;         /* digest user; [identity] user unless set */
   char *rdv_password;         /* read from password-file; never log it */
   char *stun_server;          /* "host:port" ("[v6]:port"), port 3478 unless set */
-  char *turn_server;          /* same form */
+  /* "host:port" (TURN over UDP), "turn:host:port?transport=tcp" or
+   * "turns:host:port" (TURN over TCP or TLS, RFC 7065) */
+  char *turn_server;
+  char *turn_ca_file;         /* CAs a turns: server's certificate must chain to; NULL: the system's */
   char *turn_username;
   char *turn_password;        /* read from turn-password-file; never log it */
   guint register_expires_s;   /* Expires asked for in REGISTER */

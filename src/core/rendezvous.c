@@ -44,6 +44,8 @@ struct _ZcRendezvous {
   GCancellable *ice_cancellable; /* the STUN/TURN name lookups */
   char *stun_address, *turn_address;
   guint16 stun_port, turn_port;
+  char *turn_name;             /* the TURN server's host name (or address) as configured */
+  ZcTurnTransport turn_transport;
 };
 
 static void resolve_registrar (ZcRendezvous *rdv);
@@ -357,8 +359,25 @@ zc_rendezvous_new (const ZcConfig *config,
   rdv->ice_cancellable = g_cancellable_new ();
   if (config->stun_server != NULL)
     resolve_ice_server (rdv, config->stun_server, FALSE);
-  if (config->turn_server != NULL)
-    resolve_ice_server (rdv, config->turn_server, TRUE);
+  if (config->turn_server != NULL) {
+    /* The forms conf-rendezvous.c writes: "host:port",
+     * "turn:host:port?transport=tcp", "turns:host:port". */
+    g_autofree char *hostport = NULL;
+    guint16 port;
+
+    rdv->turn_transport = ZC_TURN_UDP;
+    if (g_str_has_prefix (config->turn_server, "turns:")) {
+      rdv->turn_transport = ZC_TURN_TLS;
+      hostport = g_strdup (config->turn_server + 6);
+    } else if (g_str_has_prefix (config->turn_server, "turn:")) {
+      rdv->turn_transport = ZC_TURN_TCP;
+      hostport = g_strndup (config->turn_server + 5, strcspn (config->turn_server + 5, "?"));
+    } else {
+      hostport = g_strdup (config->turn_server);
+    }
+    rdv->turn_name = split_host_port (hostport, &port);
+    resolve_ice_server (rdv, hostport, TRUE);
+  }
   resolve_registrar (rdv);
   return rdv;
 }
@@ -383,6 +402,7 @@ zc_rendezvous_free (ZcRendezvous *rdv)
   g_free (rdv->last_reason);
   g_free (rdv->stun_address);
   g_free (rdv->turn_address);
+  g_free (rdv->turn_name);
   g_free (rdv);
 }
 
@@ -466,4 +486,7 @@ zc_rendezvous_get_ice_servers (ZcRendezvous *rdv, ZcIceServers *servers)
   servers->turn_port = rdv->turn_port;
   servers->turn_username = rdv->config->turn_username;
   servers->turn_password = rdv->config->turn_password;
+  servers->turn_transport = rdv->turn_transport;
+  servers->turn_name = rdv->turn_name;
+  servers->turn_ca_file = rdv->config->turn_ca_file;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "ice/ice-agent.h"
+#include "ice/turn-tls.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -22,6 +23,7 @@ struct _ZcIceAgent {
   gboolean rtcp_mux;
   gboolean gathering_done;
   gboolean has_turn;
+  ZcTurnTls *turn_tls;     /* turns: the TLS leg libnice cannot do itself */
   gboolean plain;
   /* Interface index of the link-local address we gather on (a call over
    * a link-local address), 0 when none: link-local candidates are then
@@ -272,11 +274,26 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
   }
   nice_agent_set_stream_name (agent->agent, agent->stream_id, "audio");
   if (servers->turn_server != NULL) {
+    const char *relay_address = servers->turn_server;
+    guint16 relay_port = servers->turn_port;
+    NiceRelayType relay_type = servers->turn_transport == ZC_TURN_UDP ? NICE_RELAY_TYPE_TURN_UDP
+                                                                       : NICE_RELAY_TYPE_TURN_TCP;
+
     agent->has_turn = TRUE;
+    if (servers->turn_transport == ZC_TURN_TLS) {
+      /* libnice's own TURN_TLS is no TLS (a pseudo-SSL handshake for old
+       * Google servers): it talks TCP to our loopback end, we do TLS. */
+      agent->turn_tls = zc_turn_tls_new (agent->context, servers->turn_server, servers->turn_port, servers->turn_name,
+                                         servers->turn_ca_file, agent->log_prefix, error);
+      if (agent->turn_tls == NULL)
+        return NULL;
+      relay_address = "127.0.0.1";
+      relay_port = zc_turn_tls_get_port (agent->turn_tls);
+    }
     for (guint c = 1; c <= agent->n_components; c++)
-      if (!nice_agent_set_relay_info (agent->agent, agent->stream_id, c, servers->turn_server, servers->turn_port,
+      if (!nice_agent_set_relay_info (agent->agent, agent->stream_id, c, relay_address, relay_port,
                                       servers->turn_username ? servers->turn_username : "",
-                                      servers->turn_password ? servers->turn_password : "", NICE_RELAY_TYPE_TURN_UDP)) {
+                                      servers->turn_password ? servers->turn_password : "", relay_type)) {
         g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: TURN server %s:%u refused by libnice",
                      servers->turn_server, servers->turn_port);
         return NULL;
@@ -299,9 +316,11 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
 }
 
 static void
-close_done_cb (GObject *source, GAsyncResult *result G_GNUC_UNUSED, gpointer user_data G_GNUC_UNUSED)
+close_done_cb (GObject *source, GAsyncResult *result G_GNUC_UNUSED, gpointer user_data)
 {
   g_object_unref (source);
+  /* The allocations' release went through the TLS leg: only now may it go. */
+  zc_turn_tls_free (user_data);
 }
 
 void
@@ -324,10 +343,11 @@ zc_ice_agent_free (ZcIceAgent *agent)
     if (agent->has_turn)
       /* The callback holds the last reference until the allocations are
        * released (or given up on), on the agent's context. */
-      nice_agent_close_async (agent->agent, close_done_cb, NULL);
+      nice_agent_close_async (agent->agent, close_done_cb, g_steal_pointer (&agent->turn_tls));
     else
       g_object_unref (agent->agent);
   }
+  g_clear_pointer (&agent->turn_tls, zc_turn_tls_free);
   if (agent->context != NULL)
     g_main_context_unref (agent->context);
   g_free (agent->log_prefix);

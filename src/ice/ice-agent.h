@@ -84,10 +84,19 @@ typedef struct {
 
 typedef struct _ZcIceAgent ZcIceAgent;
 
+/* How the TURN server is reached (RFC 8656 3.1; RFC 7065 turn:/turns:).
+ * The relayed candidates are UDP in every case: only the leg to the
+ * server changes, for networks that let no UDP out. */
+typedef enum {
+  ZC_TURN_UDP,
+  ZC_TURN_TCP,
+  ZC_TURN_TLS,
+} ZcTurnTransport;
+
 /* The STUN and TURN servers of off-LAN candidates, numeric addresses;
  * each NULL when there is none: server-reflexive candidates from a STUN
- * server, relayed ones from a TURN server (RFC 8656, UDP, long-term
- * credentials).  When both are the same server only TURN is asked: its
+ * server, relayed ones from a TURN server (RFC 8656, long-term
+ * credentials, over turn_transport).  When both are the same server only TURN is asked: its
  * Allocate answer carries the mapped address too, and libnice drops the
  * separate Binding answers from it (lab notes: gathering then takes 2 s
  * longer).  The strings are borrowed. */
@@ -98,6 +107,11 @@ typedef struct {
   guint16 turn_port;
   const char *turn_username;
   const char *turn_password;
+  ZcTurnTransport turn_transport;
+  /* ZC_TURN_TLS: the name the server's certificate must carry (NULL: the
+   * address), and the CAs it must chain to (NULL: the system's). */
+  const char *turn_name;
+  const char *turn_ca_file;
 } ZcIceServers;
 
 /* Host candidates have been gathered: zc_ice_agent_get_local_sdp() and

@@ -70,6 +70,12 @@
 #                                   zcall.conf with a [rendezvous] section
 #   rdv_capture_start DIR / rdv_capture_stop   tcpdump on the public switch
 #   rdv_logs                        tails of the servers' logs as TAP comments
+#   rdv_tls_certs                   a test CA and a server certificate for
+#                                   k1, k2, turn (RDV_DIR/tls: ca.pem,
+#                                   server.pem, server.key; other.pem: a CA
+#                                   that signed nothing here)
+#   rdv_kamailio_tls_args K         RDV_KAMAILIO_TLS: the -A/-l arguments of a
+#                                   TLS listener on K:5061 (after rdv_tls_certs)
 #
 #   RDV_NATPING_INTERVAL (default 5)  Kamailio's OPTIONS pings to NATed contacts
 #   RDV_KAMAILIO_CFG / RDV_TURN_CONF  the configs under test (default: data/rendezvous/)
@@ -368,13 +374,18 @@ rdv_turn_user_add() {
 
 # rdv_coturn_start: coturn with RDV_TURN_CONF, changed only where the lab
 # must: its addresses (listening .20 and .21, relaying from .20), relay ports
-# 49152-49999, the lab's user database, pid file and log to stdout, and the
+# 49152-49999, the lab's user database and TLS certificate (rdv_tls_certs:
+# TURN over TLS on 5349), pid file and log to stdout, and the
 # lab's public side 198.19.0.0/16 re-allowed as peers (the conf denies all
 # of 198.18.0.0/15: the sites' LANs stay denied).
 rdv_coturn_start() {
     local d=$RDV_DIR/turn
     mkdir -p "$d" || return 1
+    # The TLS listener's certificate: the lab's (made once per run).
+    [ -r "$RDV_DIR/tls/server.pem" ] || rdv_tls_certs || return 1
     sed -e '/^syslog$/d' \
+        -e "s|^cert=.*|cert=$RDV_DIR/tls/server.pem|" \
+        -e "s|^pkey=.*|pkey=$RDV_DIR/tls/server.key|" \
         -e "s|^userdb=.*|userdb=$d/turndb|" \
         -e "s|^pidfile=.*|pidfile=$d/turnserver.pid|" \
         -e "s|^realm=.*|realm=$RDV_DOMAIN|" \
@@ -394,7 +405,7 @@ EOF
     echo "--- turnserver (at $(date +%T.%N))" >>"$d/turnserver.log"
     rdv_bg turn "$d/turnserver.log" turnserver -c "$d/turnserver.conf"
     RDV_PID[turn]=$LAST_PID
-    if ! wait_for 10 _rdv_listening turn udp 3478; then
+    if ! wait_for 10 _rdv_listening turn udp 3478 || ! wait_for 5 _rdv_listening turn tcp 5349; then
         net_log "turnserver did not come up; its log:"
         tail -n 30 "$d/turnserver.log" | sed 's/^/#   /' >&2
         return 1
@@ -418,6 +429,50 @@ rdv_agent_config() {
         "registrar=$RDV_DOMAIN" "username=$u" "password-file=$d/sip-password" \
         "stun-server=turn.$RDV_DOMAIN:3478" "turn-server=turn.$RDV_DOMAIN:3478" \
         "turn-username=$RDV_TURN_USER" "turn-password-file=$d/turn-password" "$@"
+}
+
+# ---------------------------------------------------------------- TLS
+
+# rdv_tls_certs: RDV_DIR/tls/ca.pem (a test CA made now, never committed),
+# server.pem + server.key (its leaf for k1, k2, turn, the domain and their
+# addresses) and other.pem (an unrelated CA, for "wrong CA" checks).
+# Needs openssl.
+rdv_tls_certs() {
+    local d=$RDV_DIR/tls
+    command -v openssl >/dev/null 2>&1 || net_skip "openssl not installed"
+    mkdir -p "$d" || return 1
+    (
+        set -e
+        cd "$d"
+        umask 077
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+            -subj "/CN=zcall test CA" -keyout ca.key -out ca.pem
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+            -subj "/CN=unrelated test CA" -keyout other.key -out other.pem
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -subj "/CN=k1.$RDV_DOMAIN" -keyout server.key -out server.csr
+        printf 'subjectAltName=DNS:k1.%s,DNS:k2.%s,DNS:turn.%s,DNS:%s,IP:%s,IP:%s,IP:%s\n' \
+            "$RDV_DOMAIN" "$RDV_DOMAIN" "$RDV_DOMAIN" "$RDV_DOMAIN" \
+            "${RDV_ADDR[k1]}" "${RDV_ADDR[k2]}" "${RDV_ADDR[turn]}" >san.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile san.ext -out server.pem
+        chmod 644 ca.pem other.pem server.pem
+    ) >>"$d/openssl.log" 2>&1
+}
+
+# rdv_kamailio_tls_args K: RDV_KAMAILIO_TLS=(arguments for rdv_kamailio_start)
+# that turn on the TLS listener K:5061 with the lab's certificate, through
+# data/rendezvous/kamailio-tls.cfg with the lab's paths.
+rdv_kamailio_tls_args() {
+    local k=$1 d=$RDV_DIR/$1 m
+    m=$(find /usr/lib /usr/local/lib -path '*kamailio/modules/tls.so' 2>/dev/null | head -n 1)
+    [ -n "$m" ] || net_skip "Kamailio's tls module not installed (tools/install-deps --test: kamailio-tls-modules)"
+    mkdir -p "$d" || return 1
+    sed -e "s|^certificate = .*|certificate = $RDV_DIR/tls/server.pem|" \
+        -e "s|^private_key = .*|private_key = $RDV_DIR/tls/server.key|" \
+        -e "s|^ca_list = .*|ca_list = $RDV_DIR/tls/ca.pem|" \
+        "$_rdv_lib_dir/../../data/rendezvous/kamailio-tls.cfg" >"$d/tls.cfg" || return 1
+    RDV_KAMAILIO_TLS=(-A WITH_TLS -A "TLS_CFG=\"$d/tls.cfg\"" -l "tls:${RDV_ADDR[$k]}:5061")
 }
 
 # ---------------------------------------------------------------- diagnosis

@@ -6,7 +6,7 @@ host's namespace.  It prints JSON, one object per line (flushed at once).
 
   sipua.py register --server IP:PORT --user U --password P [--domain D]
                     [--port N] [--tcp] [--expires S] [--stay S] [--answer CODE]
-                    [--keep] [--timeout S]
+                    [--keep] [--timeout S] [--save-request FILE]
       REGISTER U@D (digest MD5 or SHA-256, qop=auth) to the server; prints
       {"event": "register", "status", "reason", "challenges": [{"status",
       "algorithm", "realm", "qop", "stale"}], "contact", "received",
@@ -17,7 +17,8 @@ host's namespace.  It prints JSON, one object per line (flushed at once).
       with an SDP answer; prints {"event": "invite", "src", "from", "to",
       "ruri", "record_route", "answered"}), BYE 200 ({"event": "bye"}),
       ACK nothing ({"event": "ack"}).  On exit it unregisters (Expires: 0)
-      unless --keep.
+      unless --keep.  --save-request FILE: the exact bytes of the last
+      REGISTER sent (the authenticated one), for replay tests.
   sipua.py call --server IP:PORT --user U --password P --to USER [--domain D]
                 [--port N] [--tcp] [--hold S] [--timeout S]
       INVITE USER@D through the server (the outbound proxy), answering a 407
@@ -25,6 +26,9 @@ host's namespace.  It prints JSON, one object per line (flushed at once).
       "challenges", "record_route", "bye"}: on a 2xx it ACKs, waits --hold
       seconds and sends BYE along the route set ("bye" is its final status).
       Exit 0 when the INVITE got a 2xx and the BYE a 200.
+
+--tls (with --ca FILE, --tls-name NAME): over TLS instead, the server's
+certificate verified against FILE for NAME (default: the server address).
 
 Local address: the one the kernel picks toward the server; --port 0 (the
 default for call) an ephemeral port, register defaults to 5060.  --timeout:
@@ -40,6 +44,7 @@ import random
 import re
 import select
 import socket
+import ssl
 import sys
 import time
 
@@ -65,7 +70,8 @@ class Flow:
     """One UDP socket, or one TCP connection, to the server: the flow the
     registration lives on and every request of ours goes out on."""
 
-    def __init__(self, server, port, tcp):
+    def __init__(self, server, port, tcp, tls=None):
+        tcp = tcp or tls is not None
         self.server = server
         self.tcp = tcp
         self.buf = b""
@@ -76,6 +82,10 @@ class Flow:
                 s.bind(("0.0.0.0", port))
             s.settimeout(3)
             s.connect(server)
+            if tls is not None:
+                # tls = (CA file, name the certificate must carry)
+                ctx = ssl.create_default_context(cafile=tls[0])
+                s = ctx.wrap_socket(s, server_hostname=tls[1])
             s.settimeout(None)
         else:
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -87,7 +97,7 @@ class Flow:
             s.bind((local_ip, port))
         self.sock = s
         self.local = s.getsockname()
-        self.proto = "TCP" if tcp else "UDP"
+        self.proto = "TLS" if tls is not None else "TCP" if tcp else "UDP"
 
     def send(self, data, dest=None):
         if self.tcp:
@@ -180,7 +190,9 @@ class UA:
         self.domain = a.domain
         self.user = a.user
         port = a.port if a.port is not None else default_port
-        self.flow = Flow(self.server, port, a.tcp)
+        tls = (a.ca, a.tls_name or self.server[0]) if a.tls else None
+        self.flow = Flow(self.server, port, a.tcp, tls)
+        self.last_sent = None
         self.lip, self.lport = self.flow.local
         self.tag = rand_token(8)
         self.cseq = random.randint(1, 1000)
@@ -260,6 +272,7 @@ class UA:
         challenges, auth = [], []
         for _ in range(3):
             data, branch, _ = self.request(method, ruri, to, call_id, list(extra) + auth, body)
+            self.last_sent = data
             final = self.transaction(data, branch, method, on_request=on_request)
             if final is None or final[0] not in (401, 407):
                 return final, challenges
@@ -373,6 +386,9 @@ def cmd_register(a):
             if m:
                 ev["expires"] = int(m.group(1))
     out(ev)
+    if a.save_request:
+        with open(a.save_request, "wb") as f:
+            f.write(ua.last_sent)
     ok = bool(final) and 200 <= final[0] < 300
     if not ok or not a.stay:
         return 0 if ok else 1
@@ -432,12 +448,16 @@ def main():
         s.add_argument("--domain", default="example.test")
         s.add_argument("--port", type=int)
         s.add_argument("--tcp", action="store_true")
+        s.add_argument("--tls", action="store_true")
+        s.add_argument("--ca")
+        s.add_argument("--tls-name")
         s.add_argument("--timeout", type=float, default=8.0)
     r = sub.choices["register"]
     r.add_argument("--expires", type=int, default=300)
     r.add_argument("--stay", type=float, default=0)
     r.add_argument("--answer", type=int, default=200)
     r.add_argument("--keep", action="store_true")
+    r.add_argument("--save-request")
     c = sub.choices["call"]
     c.add_argument("--to", required=True)
     c.add_argument("--hold", type=float, default=0.2)

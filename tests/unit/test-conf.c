@@ -415,6 +415,29 @@ test_rendezvous_forms (Fixture *f, gconstpointer data G_GNUC_UNUSED)
     g_assert_cmpstr (config->stun_server, ==, servers[i].server);
     g_assert_cmpstr (config->turn_server, ==, servers[i].server);
   }
+  /* RFC 7065 TURN URIs: the transport to the server, TLS on 5349. */
+  {
+    static const struct {
+      const char *value;
+      const char *server;
+    } turns[] = {
+      { "turn:Turn.example.test", "turn.example.test:3478" },
+      { "turn:turn.example.test?transport=udp", "turn.example.test:3478" },
+      { "turn:turn.example.test?transport=tcp", "turn:turn.example.test:3478?transport=tcp" },
+      { "TURN:turn.example.test:80?transport=TCP", "turn:turn.example.test:80?transport=tcp" },
+      { "turns:turn.example.test", "turns:turn.example.test:5349" },
+      { "turns:[2001:db8::1]:443", "turns:[2001:db8::1]:443" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (turns); i++) {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *text = g_strdup_printf ("[rendezvous]\nturn-server=%s\n", turns[i].value);
+      g_autoptr (ZcConfig) config = load (f, text, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (config->turn_server, ==, turns[i].server);
+    }
+  }
 }
 
 /* The registration user defaults to [identity] user, even when that group
@@ -576,6 +599,11 @@ test_invalid_values (Fixture *f, gconstpointer data G_GNUC_UNUSED)
     { "[rendezvous]\nstun-server=\n", ":2: [rendezvous] stun-server:" },
     { "[rendezvous]\nturn-server=turn.example.test:x\n", ":2: [rendezvous] turn-server: “x” is not a port number" },
     { "[rendezvous]\nturn-server=t\nturn-username=\n", ":3: [rendezvous] turn-username: a TURN user name has 1 to 512 bytes" },
+    { "[rendezvous]\nturn-server=turns:t?transport=tcp\n", ":2: [rendezvous] turn-server: “turns:t?transport=tcp”: only ?transport=" },
+    { "[rendezvous]\nturn-server=turn:t?transport=sctp\n", ":2: [rendezvous] turn-server: “turn:t?transport=sctp”: only ?transport=" },
+    { "[rendezvous]\nturn-server=turns:t:0\n", ":2: [rendezvous] turn-server: “0” is not a port number" },
+    { "[rendezvous]\nturn-server=turns:t\nturn-ca-file=/nonexistent/ca.pem\n", ":3: [rendezvous] turn-ca-file: cannot read CA certificates from “/nonexistent/ca.pem”" },
+    { "[rendezvous]\nturn-ca-file=/etc/ssl/certs/ca-certificates.crt\n", ":2: [rendezvous] turn-ca-file: needs turn-server= as well" },
     { "[rendezvous]\nregister-expires=59\n", ":2: [rendezvous] register-expires: “59” is not a registration time" },
     { "[rendezvous]\nregister-expires=86401\n", ":2: [rendezvous] register-expires:" },
     { "[rendezvous]\nkeepalive-interval=4\n", ":2: [rendezvous] keepalive-interval: “4” is not a keepalive interval" },
