@@ -93,7 +93,9 @@ ping_done_cb (guint ping_id, int status, double rtt_ms, gpointer user_data)
     return;
   }
   live->misses = 0;
-  if (index != live->address_index) {
+  /* Only toward a more preferred address: the fallback's own ping still
+   * answers once the preferred one is back, and must not undo the move. */
+  if (index < live->address_index) {
     g_message ("peer “%s” answers on address %u: calls go there", zc_peer_get_name (peer), index + 1);
     live->address_index = index;
     live->fallback_probes = 0;

@@ -466,31 +466,6 @@ connections_from (ZcSipTls *tls, const char *address)
   return n;
 }
 
-static void
-flow_from_address (ZcSipFlow *flow, GSocketAddress *address)
-{
-  GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (address);
-  GInetAddress *ip = g_inet_socket_address_get_address (inet);
-  g_autofree char *text = NULL;
-
-  /* Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d. */
-  if (g_inet_address_get_family (ip) == G_SOCKET_FAMILY_IPV6) {
-    const guint8 *bytes = g_inet_address_to_bytes (ip);
-    static const guint8 mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-    if (memcmp (bytes, mapped_prefix, 12) == 0) {
-      g_autoptr (GInetAddress) v4 = g_inet_address_new_from_bytes (bytes + 12, G_SOCKET_FAMILY_IPV4);
-      text = g_inet_address_to_string (v4);
-    }
-  }
-  if (text == NULL)
-    text = g_inet_address_to_string (ip);
-  memset (flow, 0, sizeof *flow);
-  flow->proto = ZC_SIP_TLS;
-  g_strlcpy (flow->address, text, sizeof flow->address);
-  flow->port = g_inet_socket_address_get_port (inet);
-}
-
 static gboolean
 accept_cb (GSocket *listener, GIOCondition condition G_GNUC_UNUSED, gpointer user_data)
 {
@@ -511,7 +486,8 @@ accept_cb (GSocket *listener, GIOCondition condition G_GNUC_UNUSED, gpointer use
     g_object_unref (socket);
     return G_SOURCE_CONTINUE;
   }
-  flow_from_address (&flow, remote);
+  memset (&flow, 0, sizeof flow);
+  zc_sip_flow_from_address (&flow, ZC_SIP_TLS, remote);
   if (connections_from (tls, flow.address) >= TLS_MAX_CONNECTIONS_PER_SOURCE) {
     g_debug ("refusing a TLS connection from %s: %u open already", flow.address, TLS_MAX_CONNECTIONS_PER_SOURCE);
     g_object_unref (socket);

@@ -72,8 +72,8 @@ zc_sip_proto_to_string (ZcSipProto proto)
 
 /* ---- addresses ------------------------------------------------------------ */
 
-static void
-flow_from_address (ZcSipFlow *flow, ZcSipProto proto, GSocketAddress *address)
+void
+zc_sip_flow_from_address (ZcSipFlow *flow, ZcSipProto proto, GSocketAddress *address)
 {
   GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (address);
   GInetAddress *ip = g_inet_socket_address_get_address (inet);
@@ -150,7 +150,7 @@ zc_sip_transport_local_address_for (ZcSipTransport *t, const char *remote_addres
   local = g_socket_get_local_address (probe, NULL);
   if (local == NULL)
     return NULL;
-  flow_from_address (&flow, ZC_SIP_UDP, local);
+  zc_sip_flow_from_address (&flow, ZC_SIP_UDP, local);
   /* Via and Contact carry no zone index. */
   flow.address[strcspn (flow.address, "%")] = '\0';
   return g_strdup (flow.address);
@@ -399,7 +399,7 @@ connection_add (ZcSipTransport *t, GSocket *socket, GSocketAddress *remote)
   c->out = g_byte_array_new ();
   c->last_activity_us = g_get_monotonic_time ();
   g_socket_set_blocking (socket, FALSE);
-  flow_from_address (&c->flow, ZC_SIP_TCP, remote);
+  zc_sip_flow_from_address (&c->flow, ZC_SIP_TCP, remote);
   c->flow.connection = c->id;
   g_hash_table_insert (t->connections, &c->id, c);
   return c;
@@ -491,7 +491,7 @@ udp_receive_cb (GSocket *socket, GIOCondition condition G_GNUC_UNUSED, gpointer 
     if (n > ZC_SIP_MAX_MESSAGE)
       continue;
     t->datagram[n] = '\0';
-    flow_from_address (&flow, ZC_SIP_UDP, from);
+    zc_sip_flow_from_address (&flow, ZC_SIP_UDP, from);
     if (t->receive != NULL)
       t->receive ((const char *) t->datagram, (gsize) n, &flow, t->receive_data);
   }

@@ -39,6 +39,10 @@ typedef struct {
 } ZcSipFlow;
 
 const char *zc_sip_proto_to_string (ZcSipProto proto);
+/* A socket's peer as a flow: IPv4-mapped addresses as plain IPv4, a
+ * link-local IPv6 one with its "%ifname" zone (the link replies must go
+ * back on).  Sets proto, address and port only. */
+void zc_sip_flow_from_address (ZcSipFlow *flow, ZcSipProto proto, GSocketAddress *address);
 
 /* Sends a serialised message; the transport in the agent, a recorder in
  * tests and the fuzzer. */
