@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "audio/aec.h"
+#include "audio/aec-webrtc.h"
 
 #include <speex/speex_echo.h>
 #include <speex/speex_preprocess.h>
@@ -33,6 +34,7 @@
 #define DIVERGED_RESET_FRAMES 5
 
 struct _ZcAec {
+  ZcAecWebrtc *webrtc;              /* kind=webrtc: everything below but resets unused */
   SpeexEchoState *echo;             /* NULL when echo-cancel=false */
   SpeexPreprocessState *preprocess; /* always: it makes the VAD decision */
   guint frame_size;                 /* samples per 10 ms */
@@ -72,6 +74,17 @@ zc_aec_new (const ZcAecConfig *config, GError **error)
 
   aec = g_new0 (ZcAec, 1);
   aec->frame_size = config->rate_hz * ZC_AEC_FRAME_MS / 1000;
+  if (config->kind == ZC_AEC_WEBRTC) {
+    aec->webrtc = zc_aec_webrtc_new (config->rate_hz, config->echo_cancel, config->denoise, config->agc);
+    if (aec->webrtc == NULL) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "echo canceller: WebRTC's audio processing does not take %u Hz (8000, 16000, 32000 or 48000)",
+                   config->rate_hz);
+      g_free (aec);
+      return NULL;
+    }
+    return aec;
+  }
   aec->silence = g_new0 (gint16, aec->frame_size);
   aec->work = g_new0 (gint16, aec->frame_size);
   aec->notched = g_new0 (gint16, aec->frame_size);
@@ -114,6 +127,11 @@ zc_aec_free (ZcAec *aec)
 {
   if (aec == NULL)
     return;
+  if (aec->webrtc != NULL) {
+    zc_aec_webrtc_free (aec->webrtc);
+    g_free (aec);
+    return;
+  }
   /* The preprocessor only borrows the echo state: destroy it first. */
   speex_preprocess_state_destroy (aec->preprocess);
   if (aec->echo != NULL)
@@ -205,6 +223,8 @@ zc_aec_process (ZcAec *aec, const gint16 *capture, const gint16 *playback, gint1
 {
   spx_int32_t prob_percent = 0;
 
+  if (aec->webrtc != NULL)
+    return zc_aec_webrtc_process (aec->webrtc, capture, playback, out) ? ZC_AEC_VAD_SPEECH : ZC_AEC_VAD_SILENCE;
   /* Work in our own frame: speexdsp documents neither in-place echo
    * cancellation nor a const preprocessor input, and @out may be
    * @capture. */
@@ -229,6 +249,10 @@ zc_aec_process (ZcAec *aec, const gint16 *capture, const gint16 *playback, gint1
 void
 zc_aec_reset (ZcAec *aec)
 {
+  if (aec->webrtc != NULL) {
+    aec->resets++;
+    return;
+  }
   restart_filter (aec);
   aec->was_speech = FALSE;
 }
@@ -243,4 +267,22 @@ guint
 zc_aec_get_diverged_frames (const ZcAec *aec)
 {
   return aec->diverged_frames;
+}
+
+gint
+zc_aec_get_erle_db (ZcAec *aec)
+{
+  return aec->webrtc != NULL ? zc_aec_webrtc_get_erle_db (aec->webrtc) : -100;
+}
+
+gint
+zc_aec_get_delay_ms (ZcAec *aec)
+{
+  return aec->webrtc != NULL ? zc_aec_webrtc_get_delay_ms (aec->webrtc) : -1;
+}
+
+const gchar *
+zc_aec_kind_to_string (ZcAecKind kind)
+{
+  return kind == ZC_AEC_SPEEX ? "speex" : "webrtc";
 }

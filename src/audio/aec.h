@@ -55,7 +55,15 @@ typedef struct _ZcAec ZcAec;
 #define ZC_AEC_MIN_TAIL_MS 10
 #define ZC_AEC_MAX_TAIL_MS 1000
 
+/* [audio] echo-canceller=: which library cleans the microphone.  The
+ * agent's default is webrtc (core/conf.c); a zeroed ZcAecConfig is speex. */
+typedef enum {
+  ZC_AEC_SPEEX = 0,  /* speexdsp's MDF and preprocessor, as described above */
+  ZC_AEC_WEBRTC = 1, /* WebRTC's AEC, delay-agnostic (aec-webrtc.h) */
+} ZcAecKind;
+
 typedef struct {
+  ZcAecKind kind;        /* [audio] echo-canceller= */
   guint rate_hz;         /* 8000..48000, a multiple of 100 so 10 ms is whole samples */
   guint tail_ms;         /* [audio] echo-tail-ms=; 0 means ZC_AEC_DEFAULT_TAIL_MS */
   gboolean echo_cancel;  /* [audio] echo-cancel=; FALSE: no canceller, the reference is ignored */
@@ -87,7 +95,10 @@ ZcAecVad zc_aec_process (ZcAec *aec, const gint16 *capture, const gint16 *playba
 
 /* Real-time safe.  Forget the learned echo path, for when the delay
  * between reference and capture changed (device reopened, xrun, ring
- * re-primed); the noise estimate is kept. */
+ * re-primed); the noise estimate is kept.  With ZC_AEC_WEBRTC only counted:
+ * its delay-agnostic estimator finds the moved echo again within a second
+ * or so, with the filter it learned, where a reset would throw away
+ * seconds of adaptation (xruns come every few seconds under load). */
 void zc_aec_reset (ZcAec *aec);
 
 /* How many times zc_aec_reset() was called; for statistics.  Read it on
@@ -97,3 +108,13 @@ guint zc_aec_get_reset_count (const ZcAec *aec);
 /* How many frames went out uncancelled because the canceller would have
  * made them louder (its divergence guard); for statistics, same thread. */
 guint zc_aec_get_diverged_frames (const ZcAec *aec);
+
+/* The canceller's own estimate of its echo return loss enhancement, dB,
+ * and of the reference-to-echo delay it works with, ms (WebRTC only: -100
+ * and -1 otherwise).  Not real-time safe: call from the audio thread
+ * between frames, or not at all while it runs. */
+gint zc_aec_get_erle_db (ZcAec *aec);
+gint zc_aec_get_delay_ms (ZcAec *aec);
+
+/* "webrtc" or "speex". */
+const gchar *zc_aec_kind_to_string (ZcAecKind kind);

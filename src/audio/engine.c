@@ -24,6 +24,9 @@
  * reopened, ms.  Not shorter: a PulseAudio sink that was idle at a long
  * latency can take over a second to serve a new low-latency stream. */
 #define STALL_TIMEOUT_MS 2000
+/* How often the audio thread copies the canceller's own figures (delay,
+ * ERLE) out for statistics, in capture frames of 10 ms. */
+#define AEC_STATS_FRAMES 100
 /* Device thread's tick: how soon it notices stop or a dead device, ms. */
 #define DEVICE_THREAD_TICK_MS 50
 
@@ -64,7 +67,10 @@ struct _ZcAudioEngine {
   ZcAudioDevice *final[ZC_AUDIO_N_DIRECTIONS]; /* what the audio thread held when it stopped */
 
   _Atomic guint64 periods, frames_sent, to_network_overflows, underruns, playback_periods,
-    reference_misses, aec_resets, playback_trimmed, playback_backlog_samples, playback_backlog_reads;
+    reference_misses, aec_resets, playback_trimmed, playback_backlog_samples, playback_backlog_reads,
+    aec_guarded_frames;
+  atomic_int aec_delay_ms, aec_erle_db;
+  guint aec_stats_countdown; /* audio thread only */
   atomic_bool realtime, running;
 };
 
@@ -322,6 +328,13 @@ loop_capture (Loop *l, gulong n)
       drain_network (l, e->frame);
     }
     zc_aec_process (e->aec, e->frame_in, ref, e->frame_out);
+    /* Between frames, where the canceller's getters may run (aec.h). */
+    if (e->aec_stats_countdown-- == 0) {
+      e->aec_stats_countdown = AEC_STATS_FRAMES;
+      atomic_store_explicit (&e->aec_delay_ms, zc_aec_get_delay_ms (e->aec), memory_order_relaxed);
+      atomic_store_explicit (&e->aec_erle_db, zc_aec_get_erle_db (e->aec), memory_order_relaxed);
+      atomic_store_explicit (&e->aec_guarded_frames, zc_aec_get_diverged_frames (e->aec), memory_order_relaxed);
+    }
     sent = zc_ring_write (e->to_network, e->frame_out, e->frame);
     if (sent < e->frame)
       atomic_fetch_add_explicit (&e->to_network_overflows, e->frame - sent, memory_order_relaxed);
@@ -559,6 +572,8 @@ zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error)
   if (e->aec == NULL)
     return NULL;
   e->frame = zc_aec_get_frame_size (e->aec);
+  atomic_store (&e->aec_delay_ms, -1);
+  atomic_store (&e->aec_erle_db, -100);
   e->frame_in = g_new0 (gint16, e->frame);
   e->frame_ref = g_new0 (gint16, e->frame);
   e->frame_out = g_new0 (gint16, e->frame);
@@ -650,6 +665,9 @@ zc_audio_engine_get_stats (ZcAudioEngine *e, ZcAudioEngineStats *stats)
   stats->playback_periods = atomic_load (&e->playback_periods);
   stats->reference_misses = atomic_load (&e->reference_misses);
   stats->aec_resets = atomic_load (&e->aec_resets);
+  stats->aec_guarded_frames = atomic_load (&e->aec_guarded_frames);
+  stats->aec_delay_ms = atomic_load (&e->aec_delay_ms);
+  stats->aec_erle_db = atomic_load (&e->aec_erle_db);
   stats->playback_trimmed = atomic_load (&e->playback_trimmed);
   stats->playback_backlog_samples = atomic_load (&e->playback_backlog_samples);
   stats->playback_backlog_reads = atomic_load (&e->playback_backlog_reads);

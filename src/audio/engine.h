@@ -102,6 +102,9 @@ typedef struct {
   guint64 playback_backlog_samples; /* from_network's fill before each read, summed ... */
   guint64 playback_backlog_reads;   /* ... over this many reads: the mean is delay */
   guint64 aec_resets;        /* re-primings of the reference after an xrun / reopen */
+  guint64 aec_guarded_frames; /* speex: frames its divergence guard sent uncancelled */
+  gint aec_delay_ms;         /* webrtc: reference-to-echo delay it found, -1: none yet */
+  gint aec_erle_db;          /* webrtc: its own ERLE estimate, -100: none */
   gboolean realtime;         /* the audio thread got SCHED_FIFO */
   gboolean running;          /* the audio thread is alive */
 } ZcAudioEngineStats;

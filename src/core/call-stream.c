@@ -506,6 +506,7 @@ zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GErro
     .playback_device = config->playback_device,
     .ring_device = config->ring_device,
     .aec = {
+      .kind = config->echo_canceller_speex ? ZC_AEC_SPEEX : ZC_AEC_WEBRTC,
       .tail_ms = config->echo_tail_ms,
       .echo_cancel = config->echo_cancel,
       .denoise = config->denoise,

@@ -322,6 +322,17 @@ parse_echo_cancel (ZcConfig *config, const char *value, char **reason)
 }
 
 static gboolean
+parse_echo_canceller (ZcConfig *config, const char *value, char **reason)
+{
+  if (g_str_equal (value, "webrtc") || g_str_equal (value, "speex")) {
+    config->echo_canceller_speex = g_str_equal (value, "speex");
+    return TRUE;
+  }
+  *reason = g_strdup_printf (_("“%s” is not an echo canceller (webrtc or speex)"), value);
+  return FALSE;
+}
+
+static gboolean
 parse_echo_tail (ZcConfig *config, const char *value, char **reason)
 {
   guint64 ms;
@@ -523,6 +534,7 @@ static const ZcKeySpec key_specs[] = {
   { "audio", "playback-device", parse_playback_device },
   { "audio", "ring-device", parse_ring_device },
   { "audio", "echo-cancel", parse_echo_cancel },
+  { "audio", "echo-canceller", parse_echo_canceller },
   { "audio", "echo-tail-ms", parse_echo_tail },
   { "audio", "denoise", parse_denoise },
   { "audio", "agc", parse_agc },

@@ -85,6 +85,7 @@ typedef struct {
   char *playback_device;
   char *ring_device;
   gboolean echo_cancel;
+  gboolean echo_canceller_speex; /* [audio] echo-canceller=speex (default webrtc) */
   guint echo_tail_ms;         /* longest echo the canceller models */
   gboolean denoise;           /* stationary noise suppression */
   gboolean agc;               /* automatic gain control of the microphone */

@@ -697,6 +697,13 @@ zc_media_stream_describe (ZcMediaStream *stream)
       add_double (&b, "playback_backlog_ms",
                   mean_ms (engine_stats.playback_backlog_samples, engine_stats.playback_backlog_reads,
                            zc_call_media_get_pcm_rate (stream->media)));
+    /* The canceller's state (issue 13): how often the reference was
+     * re-primed, frames cleaned without one, and its own figures. */
+    add_u64 (&b, "aec_resets", engine_stats.aec_resets);
+    add_u64 (&b, "aec_reference_misses", engine_stats.reference_misses);
+    add_u64 (&b, "aec_guarded_frames", engine_stats.aec_guarded_frames);
+    g_variant_builder_add (&b, "{sv}", "aec_delay_ms", g_variant_new_int32 (engine_stats.aec_delay_ms));
+    g_variant_builder_add (&b, "{sv}", "aec_erle_db", g_variant_new_int32 (engine_stats.aec_erle_db));
     g_variant_builder_add (&b, "{sv}", "capture", describe_device (stream->engine, ZC_AUDIO_CAPTURE));
     g_variant_builder_add (&b, "{sv}", "playback", describe_device (stream->engine, ZC_AUDIO_PLAYBACK));
   }
