@@ -119,7 +119,10 @@ count_setup_from (ZcCalls *calls, const char *address)
   for (guint i = 0; i < calls->calls->len; i++) {
     ZcCall *c = g_ptr_array_index (calls->calls, i);
 
-    n += !c->outgoing && (c->state == ZC_CALL_INCOMING || c->state == ZC_CALL_RINGING) &&
+    /* A call being auto-answered is one from a caller the user allowed
+     * ([calls] auto-answer-from), and it leaves set-up within the alert
+     * or the configured delay: it cannot hold the PC's ringing hostage. */
+    n += !c->outgoing && (c->state == ZC_CALL_INCOMING || c->state == ZC_CALL_RINGING) && c->auto_answer_id == 0 &&
          g_str_equal (c->flow.address, address);
   }
   return n;

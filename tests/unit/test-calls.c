@@ -1193,6 +1193,35 @@ test_auto_answer_anyone_alert (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (last_event (f), ==, "answered:active");
 }
 
+/* Two calls from one address may ring at once, a third gets 486; calls
+ * being auto-answered for an allowed caller do not count (sipp's load
+ * test sends 10 a second, each alerting 0.6 s). */
+static void
+test_setup_cap_per_source (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  f->config->max_calls = 10;
+  incoming (f, "cap1", offer_pcmu, TRUE);
+  incoming (f, "cap2", offer_pcmu, TRUE);
+  g_assert_null (find_sent (f, "SIP/2.0 486 "));
+  incoming (f, "cap3", offer_pcmu, TRUE);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 486 "));
+  g_assert_cmpuint (zc_calls_count_live (f->calls), ==, 2);
+}
+
+static void
+test_setup_cap_auto_answer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  f->config->max_calls = 10;
+  set_auto_answer_from (f, "*");
+  for (guint i = 0; i < 4; i++) {
+    g_autofree char *branch = g_strdup_printf ("cap-aa%u", i);
+
+    incoming (f, branch, offer_pcmu, TRUE);
+  }
+  g_assert_null (find_sent (f, "SIP/2.0 486 "));
+  g_assert_cmpuint (zc_calls_count_live (f->calls), ==, 4);
+}
+
 /* With a delay it rings first, then alerts, then answers. */
 static void
 test_auto_answer_delay (Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -1437,6 +1466,8 @@ main (int argc, char **argv)
   ADD ("proof-unpinned", test_proof_unpinned);
   ADD ("proof-mismatch", test_proof_mismatch);
   ADD ("proof-no-fingerprint", test_proof_no_fingerprint);
+  ADD ("setup-cap/per-source", test_setup_cap_per_source);
+  ADD ("setup-cap/auto-answer", test_setup_cap_auto_answer);
   ADD ("auto-answer-default-rings", test_auto_answer_default_rings);
   ADD ("auto-answer-anyone-alert", test_auto_answer_anyone_alert);
   ADD ("auto-answer-delay", test_auto_answer_delay);
