@@ -1211,6 +1211,11 @@ test_setup_cap_per_source (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 static void
 test_setup_cap_auto_answer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
+  /* An alert long enough that all four are still in it. */
+  ZcCallTimers timers = { .ring_timeout_ms = 60 * 1000, .alert_ms = 60 * 1000, .ice_backstop_ms = 20,
+                          .ice_backstop_grace_ms = 40 };
+
+  zc_calls_set_timers (f->calls, &timers);
   f->config->max_calls = 10;
   set_auto_answer_from (f, "*");
   for (guint i = 0; i < 4; i++) {
@@ -1219,6 +1224,7 @@ test_setup_cap_auto_answer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
     incoming (f, branch, offer_pcmu, TRUE);
   }
   g_assert_null (find_sent (f, "SIP/2.0 486 "));
+  g_assert_null (find_sent (f, "SIP/2.0 200 "));
   g_assert_cmpuint (zc_calls_count_live (f->calls), ==, 4);
 }
 
