@@ -1203,7 +1203,7 @@ test_setup_cap_per_source (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   incoming (f, "cap1", offer_pcmu, TRUE);
   incoming (f, "cap2", offer_pcmu, TRUE);
   g_assert_null (find_sent (f, "SIP/2.0 486 "));
-  incoming (f, "cap3", offer_pcmu, TRUE);
+  incoming (f, "cap3", offer_pcmu, FALSE); /* refused: no media to make ready */
   g_assert_nonnull (find_sent (f, "SIP/2.0 486 "));
   g_assert_cmpuint (zc_calls_count_live (f->calls), ==, 2);
 }
