@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sip/tls.h"
+#include "sip/framing.h"
 
 #include "common/i18n.h"
 
@@ -46,17 +47,13 @@ typedef struct {
   gboolean handshake_started;
   gboolean outgoing;
   ZcSipFlow flow;           /* fingerprint: expected until the handshake, then presented */
-  GByteArray *in;           /* plain text received, not yet a whole message */
+  ZcSipFramer framer;       /* plain text received */
   GByteArray *out;          /* plain text to send */
   gsize sending;            /* bytes of out handed to a record that must be retried (GNUTLS_E_AGAIN) */
   gint64 started_us;
   gint64 last_activity_us;  /* anything sent or received */
   gint64 last_received_us;
   gint64 ping_sent_us;      /* a double-CRLF ping awaits its pong; 0: none */
-  gint64 incomplete_since_us;
-  gsize scanned;
-  gsize needed;
-  gsize keepalive_bytes;
 } TlsConnection;
 
 struct _ZcSipTls {
@@ -86,51 +83,6 @@ zc_sip_tls_fingerprint_of (const guint8 *der, gsize len)
   return g_string_free (out, FALSE);
 }
 
-/* ---- framing (RFC 3261 18.3, as on TCP) ------------------------------------------ */
-
-/* Length of the first whole message in c->in, 0 when more is needed, -1
- * when the framing is broken and the stream cannot be resynchronised. */
-static gssize
-message_length (TlsConnection *c)
-{
-  const char *text = (const char *) c->in->data;
-  gsize len = c->in->len;
-  gsize from = c->scanned > 3 ? c->scanned - 3 : 0;
-  const char *end;
-  gint64 content_length = -1;
-
-  if (c->needed != 0)
-    return len >= c->needed ? (gssize) c->needed : 0;
-  end = memmem (text + from, len - from, "\r\n\r\n", 4);
-  if (end == NULL) {
-    c->scanned = len;
-    return len > ZC_SIP_MAX_MESSAGE ? -1 : 0;
-  }
-  for (const char *line = text; line < end;) {
-    const char *eol = memmem (line, (gsize) (end + 2 - line), "\r\n", 2);
-    gsize line_len = (gsize) (eol - line);
-    const char *colon = memchr (line, ':', line_len);
-
-    if (colon != NULL) {
-      g_autofree char *name = g_strstrip (g_strndup (line, (gsize) (colon - line)));
-
-      if (g_ascii_strcasecmp (name, "Content-Length") == 0 || g_ascii_strcasecmp (name, "l") == 0) {
-        g_autofree char *value = g_strstrip (g_strndup (colon + 1, line_len - (gsize) (colon + 1 - line)));
-        guint64 v;
-
-        if (content_length >= 0 || !g_ascii_string_to_unsigned (value, 10, 0, ZC_SIP_MAX_MESSAGE, &v, NULL))
-          return -1;
-        content_length = (gint64) v;
-      }
-    }
-    line = eol + 2;
-  }
-  c->needed = (gsize) (end - text) + 4 + (gsize) MAX (content_length, 0);
-  if (c->needed > ZC_SIP_MAX_MESSAGE)
-    return -1;
-  return len >= c->needed ? (gssize) c->needed : 0;
-}
-
 /* ---- connections ------------------------------------------------------------------ */
 
 static void
@@ -152,7 +104,7 @@ connection_free (gpointer data)
     gnutls_certificate_free_credentials (c->server_credentials);
   g_socket_close (c->socket, NULL);
   g_object_unref (c->socket);
-  g_byte_array_unref (c->in);
+  zc_sip_framer_clear (&c->framer);
   g_byte_array_unref (c->out);
   g_free (c);
 }
@@ -280,53 +232,31 @@ connection_consume (TlsConnection *c)
   guint64 id = c->id;
 
   for (;;) {
-    gssize len;
-    gsize skip = 0;
-    gboolean ping = FALSE;
+    gsize len = 0;
 
-    /* RFC 5626 3.5.1: CRLFCRLF is a ping, answered with CRLF; a lone
-     * CRLF is a pong (or a stray line, RFC 3261 7.5). */
-    while (c->needed == 0 && c->in->len - skip >= 2 && c->in->data[skip] == '\r' && c->in->data[skip + 1] == '\n') {
-      if (c->in->len - skip >= 4 && memcmp (c->in->data + skip, "\r\n\r\n", 4) == 0) {
-        ping = TRUE;
-        skip += 4;
-      } else if (c->in->len - skip == 2 && skip > 0) {
-        break;
-      } else {
-        skip += 2;
+    switch (zc_sip_framer_next (&c->framer, &len)) {
+    case ZC_SIP_FRAME_NEED_MORE:
+      return TRUE;
+    case ZC_SIP_FRAME_PING:
+      if (c->out->len < TLS_MAX_OUTPUT) {
+        g_byte_array_append (c->out, (const guint8 *) "\r\n", 2);
+        if (!connection_flush (c))
+          return FALSE;
       }
-    }
-    if (skip > 0) {
-      g_byte_array_remove_range (c->in, 0, (guint) skip);
-      c->scanned = 0;
-      c->keepalive_bytes += skip;
-      if (c->keepalive_bytes > TLS_MAX_KEEPALIVE_BYTES)
-        return FALSE;
-    }
-    if (ping && c->out->len < TLS_MAX_OUTPUT) {
-      g_byte_array_append (c->out, (const guint8 *) "\r\n", 2);
-      if (!connection_flush (c))
-        return FALSE;
-    }
-    len = message_length (c);
-    if (len < 0) {
+      continue;
+    case ZC_SIP_FRAME_FLOOD:
+      return FALSE;
+    case ZC_SIP_FRAME_BROKEN:
       g_debug ("TLS %s:%u: broken framing, closing", c->flow.address, c->flow.port);
       return FALSE;
+    case ZC_SIP_FRAME_MESSAGE:
+      break;
     }
-    if (len == 0) {
-      if (c->in->len > 0 && c->incomplete_since_us == 0)
-        c->incomplete_since_us = g_get_monotonic_time ();
-      return TRUE;
-    }
-    c->incomplete_since_us = 0;
-    if (tls->receive != NULL && !tls->receive ((const char *) c->in->data, (gsize) len, &c->flow, tls->receive_data))
+    if (tls->receive != NULL && !tls->receive ((const char *) c->framer.in->data, len, &c->flow, tls->receive_data))
       return FALSE;
     if (!g_hash_table_contains (tls->connections, &id))
       return TRUE;
-    g_byte_array_remove_range (c->in, 0, (guint) len);
-    c->scanned = 0;
-    c->needed = 0;
-    c->keepalive_bytes = 0;
+    zc_sip_framer_consumed (&c->framer, len);
   }
 }
 
@@ -345,9 +275,9 @@ connection_read (TlsConnection *c)
         g_debug ("TLS %s:%u: %s", c->flow.address, c->flow.port, gnutls_strerror ((int) n));
       return FALSE;
     }
-    if (c->in->len + (gsize) n > 2 * (ZC_SIP_MAX_MESSAGE + 1))
+    if (c->framer.in->len + (gsize) n > 2 * (ZC_SIP_MAX_MESSAGE + 1))
       return FALSE;
-    g_byte_array_append (c->in, buf, (guint) n);
+    g_byte_array_append (c->framer.in, buf, (guint) n);
     c->last_activity_us = c->last_received_us = g_get_monotonic_time ();
     c->ping_sent_us = 0;
     if (gnutls_record_check_pending (c->session) == 0)
@@ -410,7 +340,7 @@ connection_add (ZcSipTls *tls, GSocket *socket, gboolean outgoing, const ZcSipFl
   c->id = ++tls->next_id;
   c->socket = socket;
   c->outgoing = outgoing;
-  c->in = g_byte_array_new ();
+  zc_sip_framer_init (&c->framer, TLS_MAX_KEEPALIVE_BYTES);
   c->out = g_byte_array_new ();
   c->flow = *flow;
   c->flow.proto = ZC_SIP_TLS;
@@ -520,7 +450,7 @@ tick_cb (gpointer user_data)
       g_ptr_array_add (expired, c);
     else if (c->state == TLS_OPEN &&
              (now - c->last_activity_us > TLS_IDLE_TIMEOUT_S * G_USEC_PER_SEC ||
-              (c->incomplete_since_us != 0 && now - c->incomplete_since_us > TLS_INCOMPLETE_TIMEOUT_S * G_USEC_PER_SEC) ||
+              (c->framer.incomplete_since_us != 0 && now - c->framer.incomplete_since_us > TLS_INCOMPLETE_TIMEOUT_S * G_USEC_PER_SEC) ||
               (c->ping_sent_us != 0 && now - c->ping_sent_us > ZC_SIP_TLS_PONG_TIMEOUT_S * G_USEC_PER_SEC)))
       g_ptr_array_add (expired, c);
     else if (c->state == TLS_OPEN && c->outgoing && c->ping_sent_us == 0 &&

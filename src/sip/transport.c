@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sip/transport.h"
+#include "sip/framing.h"
 #include "sip/tls.h"
 
 #include "common/i18n.h"
@@ -37,14 +38,10 @@ typedef struct {
   GSocket *socket;
   GSource *source;
   ZcSipFlow flow;
-  GByteArray *in;
+  ZcSipFramer framer;      /* bytes received */
   GByteArray *out;         /* queued while connecting or when the kernel is full */
   gboolean connecting;
   gint64 last_activity_us;
-  gint64 incomplete_since_us;  /* part of a message waits for the rest */
-  gsize scanned;           /* bytes of in searched for the end of the headers */
-  gsize needed;            /* length of the message in in, once its headers are */
-  gsize keepalive_bytes;   /* CRLFs since the last message */
 } ZcTcpConnection;
 
 struct _ZcSipTransport {
@@ -156,62 +153,7 @@ zc_sip_transport_local_address_for (ZcSipTransport *t, const char *remote_addres
   return g_strdup (flow.address);
 }
 
-/* ---- TCP framing ------------------------------------------------------------ */
-
-/* Length of the first complete message in @buf, 0 when more bytes are
- * needed, -1 when the framing is broken (RFC 3261 18.3: Content-Length is
- * mandatory on streams; a bad one means the stream cannot be resynced). */
-static gssize
-tcp_message_length (ZcTcpConnection *c)
-{
-  const guint8 *buf = c->in->data;
-  gsize len = c->in->len;
-  const char *text = (const char *) buf;
-  gsize from = c->scanned > 3 ? c->scanned - 3 : 0;
-  const char *end;
-  gsize header_len;
-  gint64 content_length = -1;
-
-  /* A peer that sends a byte at a time must not make each byte cost a
-   * scan of all it sent before: where the search stopped and, once the
-   * headers are in, the length they announce are kept. */
-  if (c->needed != 0)
-    return len >= c->needed ? (gssize) c->needed : 0;
-  end = memmem (text + from, len - from, "\r\n\r\n", 4);
-  if (end == NULL) {
-    c->scanned = len;
-    return len > ZC_SIP_MAX_MESSAGE ? -1 : 0;
-  }
-  header_len = (gsize) (end - text) + 4;
-  for (const char *line = text; line < end;) {
-    /* memmem: a NUL inside the headers must not end the search. */
-    const char *eol = memmem (line, (gsize) (end + 2 - line), "\r\n", 2);
-    gsize line_len = (gsize) (eol - line);
-    const char *colon = memchr (line, ':', line_len);
-
-    if (colon != NULL) {
-      g_autofree char *name = g_strstrip (g_strndup (line, (gsize) (colon - line)));
-
-      if (g_ascii_strcasecmp (name, "Content-Length") == 0 || g_ascii_strcasecmp (name, "l") == 0) {
-        g_autofree char *value = g_strstrip (g_strndup (colon + 1, line_len - (gsize) (colon + 1 - line)));
-        guint64 v;
-
-        if (content_length >= 0 || !g_ascii_string_to_unsigned (value, 10, 0, ZC_SIP_MAX_MESSAGE, &v, NULL))
-          return -1;
-        content_length = (gint64) v;
-      }
-    }
-    line = eol + 2;
-  }
-  if (content_length < 0)
-    content_length = 0;
-  if (header_len + (gsize) content_length > ZC_SIP_MAX_MESSAGE)
-    return -1;
-  c->needed = header_len + (gsize) content_length;
-  if (len < c->needed)
-    return 0;
-  return (gssize) c->needed;
-}
+/* ---- TCP connections ------------------------------------------------------- */
 
 static void
 connection_close (ZcTcpConnection *c)
@@ -230,7 +172,7 @@ connection_free (gpointer data)
   }
   g_socket_close (c->socket, NULL);
   g_object_unref (c->socket);
-  g_byte_array_unref (c->in);
+  zc_sip_framer_clear (&c->framer);
   g_byte_array_unref (c->out);
   g_free (c);
 }
@@ -286,70 +228,45 @@ connection_read (ZcTcpConnection *c)
     return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
   if (n == 0)
     return FALSE;
-  g_byte_array_append (c->in, buf, (guint) n);
+  g_byte_array_append (c->framer.in, buf, (guint) n);
   c->last_activity_us = g_get_monotonic_time ();
 
   for (;;) {
-    gssize len;
-    gsize skip = 0;
-    gboolean ping = FALSE;
+    gsize len = 0;
 
-    /* RFC 5626 3.5.1 keep-alive: a CRLFCRLF ping is answered with CRLF;
-     * stray CRLFs between messages are skipped (RFC 3261 7.5).  A flood
-     * of them is skipped in one pass and answered with one CRLF, not one
-     * send per ping.  A lone CRLF at the end may be half a ping: kept. */
-    while (c->needed == 0 && c->in->len - skip >= 2 && c->in->data[skip] == '\r' && c->in->data[skip + 1] == '\n') {
-      if (c->in->len - skip >= 4 && memcmp (c->in->data + skip, "\r\n\r\n", 4) == 0) {
-        ping = TRUE;
-        skip += 4;
-      } else if (c->in->len - skip == 2 && skip > 0) {
-        break;
-      } else {
-        skip += 2;
+    switch (zc_sip_framer_next (&c->framer, &len)) {
+    case ZC_SIP_FRAME_NEED_MORE:
+      return TRUE;
+    case ZC_SIP_FRAME_PING:
+      /* RFC 5626 3.5.1: answered with CRLF, if the peer reads at all. */
+      if (c->out->len < TCP_MAX_OUTPUT) {
+        g_byte_array_append (c->out, (const guint8 *) "\r\n", 2);
+        if (!connection_flush (c))
+          return FALSE;
       }
-    }
-    if (skip > 0) {
-      g_byte_array_remove_range (c->in, 0, (guint) skip);
-      c->scanned = 0;
-      c->keepalive_bytes += skip;
-      if (c->keepalive_bytes > TCP_MAX_KEEPALIVE_BYTES) {
-        g_debug ("TCP %s:%u: a flood of keep-alives, closing", c->flow.address, c->flow.port);
-        return FALSE;
-      }
-    }
-    if (ping && c->out->len < TCP_MAX_OUTPUT) {
-      g_byte_array_append (c->out, (const guint8 *) "\r\n", 2);
-      if (!connection_flush (c))
-        return FALSE;
-    }
-    len = tcp_message_length (c);
-    if (len < 0) {
+      continue;
+    case ZC_SIP_FRAME_FLOOD:
+      g_debug ("TCP %s:%u: a flood of keep-alives, closing", c->flow.address, c->flow.port);
+      return FALSE;
+    case ZC_SIP_FRAME_BROKEN:
       /* Let the stack answer 400 from what it can read, then close: the
        * stream cannot be resynchronised (RFC 4475 3.1.2.3). */
       g_debug ("TCP %s:%u: broken framing, closing", c->flow.address, c->flow.port);
-      if (c->transport->receive != NULL)
-        c->transport->receive ((const char *) c->in->data, MIN (c->in->len, ZC_SIP_MAX_MESSAGE), &c->flow,
-                               c->transport->receive_data);
+      if (t->receive != NULL)
+        t->receive ((const char *) c->framer.in->data, MIN (c->framer.in->len, ZC_SIP_MAX_MESSAGE), &c->flow,
+                    t->receive_data);
       return FALSE;
-    }
-    if (len == 0) {
-      if (c->in->len > 0 && c->incomplete_since_us == 0)
-        c->incomplete_since_us = g_get_monotonic_time ();
+    case ZC_SIP_FRAME_MESSAGE:
       break;
     }
-    c->incomplete_since_us = 0;
-    if (t->receive != NULL && !t->receive ((const char *) c->in->data, (gsize) len, &c->flow, t->receive_data))
+    if (t->receive != NULL && !t->receive ((const char *) c->framer.in->data, len, &c->flow, t->receive_data))
       return FALSE;
     /* The receiver may have closed, and freed, this very connection
      * meanwhile (a response it could not send): c is not touched then. */
     if (!g_hash_table_contains (t->connections, &id))
       return TRUE;
-    g_byte_array_remove_range (c->in, 0, (guint) len);
-    c->scanned = 0;
-    c->needed = 0;
-    c->keepalive_bytes = 0;
+    zc_sip_framer_consumed (&c->framer, len);
   }
-  return TRUE;
 }
 
 static gboolean
@@ -395,7 +312,7 @@ connection_add (ZcSipTransport *t, GSocket *socket, GSocketAddress *remote)
   c->transport = t;
   c->id = ++t->next_connection_id;
   c->socket = socket;
-  c->in = g_byte_array_new ();
+  zc_sip_framer_init (&c->framer, TCP_MAX_KEEPALIVE_BYTES);
   c->out = g_byte_array_new ();
   c->last_activity_us = g_get_monotonic_time ();
   g_socket_set_blocking (socket, FALSE);
@@ -459,7 +376,7 @@ idle_connections_cb (gpointer user_data)
   g_hash_table_iter_init (&iter, t->connections);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c)) {
     if (now - c->last_activity_us > TCP_IDLE_TIMEOUT_S * G_USEC_PER_SEC ||
-        (c->incomplete_since_us != 0 && now - c->incomplete_since_us > TCP_INCOMPLETE_TIMEOUT_S * G_USEC_PER_SEC))
+        (c->framer.incomplete_since_us != 0 && now - c->framer.incomplete_since_us > TCP_INCOMPLETE_TIMEOUT_S * G_USEC_PER_SEC))
       g_hash_table_iter_remove (&iter);
   }
   return G_SOURCE_CONTINUE;
