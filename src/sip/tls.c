@@ -242,6 +242,7 @@ check_peer (TlsConnection *c)
 
       gnutls_certificate_verification_status_print (status, GNUTLS_CRT_X509, &text, 0);
       reason = g_strdup_printf ("TLS: server certificate not trusted: %s", text.data ? (char *) text.data : "");
+      g_strchomp (reason);
       gnutls_free (text.data);
       return reason;
     }
