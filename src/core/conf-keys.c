@@ -547,6 +547,8 @@ static const ZcKeySpec key_specs[] = {
   { "media", "rtp-port-min", parse_rtp_port_min },
   { "media", "rtp-port-max", parse_rtp_port_max },
   { "rendezvous", "registrar", zc_conf_parse_registrar },
+  { "rendezvous", "ca-file", zc_conf_parse_rdv_ca_file },
+  { "rendezvous", "server-fingerprint", zc_conf_parse_server_fingerprint },
   { "rendezvous", "username", zc_conf_parse_rdv_username },
   { "rendezvous", "password-file", zc_conf_parse_rdv_password_file },
   { "rendezvous", "stun-server", zc_conf_parse_stun_server },

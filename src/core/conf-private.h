@@ -33,6 +33,10 @@ gboolean zc_conf_parse_stun_server (ZcConfig *config, const char *value, char **
 gboolean zc_conf_parse_turn_password_file (ZcConfig *config, const char *value, char **reason);
 gboolean zc_conf_parse_turn_server (ZcConfig *config, const char *value, char **reason);
 gboolean zc_conf_parse_turn_ca_file (ZcConfig *config, const char *value, char **reason);
+gboolean zc_conf_parse_rdv_ca_file (ZcConfig *config, const char *value, char **reason);
+gboolean zc_conf_parse_server_fingerprint (ZcConfig *config, const char *value, char **reason);
+/* registrar= is sips: or ;transport=tls. */
+gboolean zc_conf_registrar_is_tls (const ZcConfig *config);
 gboolean zc_conf_parse_turn_username (ZcConfig *config, const char *value, char **reason);
 /* Overwrites a secret before its memory goes back to the allocator. */
 void zc_conf_free_secret (char *secret);

@@ -7,6 +7,7 @@
 #include "core/conf.h"
 #include "core/conf-private.h"
 #include "common/i18n.h"
+#include "trust/fingerprint.h"
 
 #include <gio/gio.h>
 #include <osipparser2/osip_uri.h>
@@ -104,9 +105,9 @@ parse_host_port (const char *value, guint16 default_port, char **out, char **rea
  * RFC 3263 resolver needs (host, port, transport) plus lr, nothing else,
  * so a typo in a parameter is reported instead of silently sent. */
 static gboolean
-normalise_registrar (const osip_uri_t *uri, const char *value, char **out, char **reason)
+normalise_registrar (const osip_uri_t *uri, const char *value, gboolean sips, char **out, char **reason)
 {
-  g_autoptr (GString) text = g_string_new ("sip:");
+  g_autoptr (GString) text = g_string_new (sips ? "sips:" : "sip:");
   g_autofree char *transport = NULL;
   gboolean lr = FALSE;
   guint64 port = 0;
@@ -132,8 +133,14 @@ normalise_registrar (const osip_uri_t *uri, const char *value, char **out, char 
 
     if (g_ascii_strcasecmp (param->gname, "transport") == 0) {
       if (param->gvalue == NULL ||
-          (g_ascii_strcasecmp (param->gvalue, "udp") != 0 && g_ascii_strcasecmp (param->gvalue, "tcp") != 0)) {
-        *reason = g_strdup_printf (_("“%s”: transport must be udp or tcp"), value);
+          (g_ascii_strcasecmp (param->gvalue, "udp") != 0 && g_ascii_strcasecmp (param->gvalue, "tcp") != 0 &&
+           g_ascii_strcasecmp (param->gvalue, "tls") != 0)) {
+        *reason = g_strdup_printf (_("“%s”: transport must be udp, tcp or tls"), value);
+        return FALSE;
+      }
+      /* RFC 3261 26.2.2: sips: is TLS on every hop, never UDP. */
+      if (sips && g_ascii_strcasecmp (param->gvalue, "udp") == 0) {
+        *reason = g_strdup_printf (_("“%s”: a sips: URI cannot use transport=udp"), value);
         return FALSE;
       }
       g_free (transport);
@@ -171,14 +178,12 @@ zc_conf_parse_registrar (ZcConfig *config, const char *value, char **reason)
   osip_uri_t *uri = NULL;
   gboolean ok;
 
-  /* No TLS transport in this agent: better refused here than a
-   * registration that never succeeds. */
-  if (g_ascii_strncasecmp (value, "sips:", 5) == 0) {
-    *reason = g_strdup_printf (_("“%s”: sips: (SIP over TLS) is not supported"), value);
-    return FALSE;
-  }
+  gboolean sips = g_ascii_strncasecmp (value, "sips:", 5) == 0;
+
   /* A bare domain or host[:port] is the sip: URI of that host. */
-  if (g_ascii_strncasecmp (value, "sip:", 4) == 0)
+  if (sips)
+    uri_text = g_strconcat ("sip:", value + 5, NULL);
+  else if (g_ascii_strncasecmp (value, "sip:", 4) == 0)
     uri_text = g_strconcat ("sip:", value + 4, NULL);
   else
     uri_text = g_strconcat ("sip:", value, NULL);
@@ -196,7 +201,7 @@ zc_conf_parse_registrar (ZcConfig *config, const char *value, char **reason)
     *reason = g_strdup_printf (_("“%s” is not a SIP URI, domain or host[:port]"), value);
     ok = FALSE;
   } else {
-    ok = normalise_registrar (uri, value, &config->registrar, reason);
+    ok = normalise_registrar (uri, value, sips, &config->registrar, reason);
   }
   osip_uri_free (uri);
   return ok;
@@ -402,6 +407,58 @@ zc_conf_parse_turn_ca_file (ZcConfig *config, const char *value, char **reason)
   }
   g_free (config->turn_ca_file);
   config->turn_ca_file = g_steal_pointer (&path);
+  return TRUE;
+}
+
+gboolean
+zc_conf_registrar_is_tls (const ZcConfig *config)
+{
+  return config->registrar != NULL &&
+         (g_str_has_prefix (config->registrar, "sips:") || strstr (config->registrar, ";transport=tls") != NULL);
+}
+
+gboolean
+zc_conf_parse_rdv_ca_file (ZcConfig *config, const char *value, char **reason)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autolist (GTlsCertificate) certs = NULL;
+
+  if (*value == '\0') {
+    *reason = g_strdup (_("empty file name"));
+    return FALSE;
+  }
+  if (g_path_is_absolute (value)) {
+    path = g_strdup (value);
+  } else {
+    g_autofree char *dir = g_path_get_dirname (config->path);
+    path = g_build_filename (dir, value, NULL);
+  }
+  /* Read now: a wrong path is reported at start, not as a registration
+   * that fails with "not trusted". */
+  certs = g_tls_certificate_list_new_from_file (path, &error);
+  if (certs == NULL) {
+    *reason = g_strdup_printf (_("cannot read CA certificates from “%s”: %s"), path,
+                               error != NULL ? error->message : _("no certificate in the file"));
+    return FALSE;
+  }
+  g_free (config->rdv_ca_file);
+  config->rdv_ca_file = g_steal_pointer (&path);
+  return TRUE;
+}
+
+gboolean
+zc_conf_parse_server_fingerprint (ZcConfig *config, const char *value, char **reason)
+{
+  g_autoptr (GError) error = NULL;
+  char *normal = zc_fingerprint_normalize (value, &error);
+
+  if (normal == NULL) {
+    *reason = g_strdup_printf (_("“%s” is not a SHA-256 certificate fingerprint: %s"), value, error->message);
+    return FALSE;
+  }
+  g_free (config->rdv_server_fingerprint);
+  config->rdv_server_fingerprint = normal;
   return TRUE;
 }
 

@@ -85,6 +85,8 @@ zc_config_free (ZcConfig *config)
   g_free (config->stun_server);
   g_free (config->turn_server);
   g_free (config->turn_ca_file);
+  g_free (config->rdv_ca_file);
+  g_free (config->rdv_server_fingerprint);
   g_free (config->turn_username);
   zc_conf_free_secret (config->turn_password);
   g_free (config);
@@ -176,6 +178,8 @@ check_rendezvous (ZcConfig *config, GKeyFile *keyfile, GHashTable *lines, GError
     { "password-file", "registrar" },
     { "turn-username", "turn-server" },
     { "turn-ca-file", "turn-server" },
+    { "ca-file", "registrar" },
+    { "server-fingerprint", "registrar" },
     /* Long-term TURN credentials (RFC 8656 9.2) come as a pair. */
     { "turn-password-file", "turn-username" },
     { "turn-username", "turn-password-file" },
@@ -188,6 +192,17 @@ check_rendezvous (ZcConfig *config, GKeyFile *keyfile, GHashTable *lines, GError
     g_set_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_INVALID_VALUE, _("%s:%u: [%s] %s: needs %s= as well"),
                  config->path, line_of (lines, "rendezvous", needs[i].key), "rendezvous", needs[i].key,
                  needs[i].needs);
+    return FALSE;
+  }
+  /* A CA or pin for a registrar reached in clear would check nothing. */
+  for (gsize i = 0; i < 2; i++) {
+    const char *key = i == 0 ? "ca-file" : "server-fingerprint";
+
+    if (!g_key_file_has_key (keyfile, "rendezvous", key, NULL) || zc_conf_registrar_is_tls (config))
+      continue;
+    g_set_error (error, ZC_CONFIG_ERROR, ZC_CONFIG_ERROR_INVALID_VALUE,
+                 _("%s:%u: [%s] %s: needs a TLS registrar (sips: or ;transport=tls)"), config->path,
+                 line_of (lines, "rendezvous", key), "rendezvous", key);
     return FALSE;
   }
   /* "default: the [identity] user", whichever order the groups came in. */

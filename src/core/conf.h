@@ -102,7 +102,10 @@ typedef struct {
 
   /* [rendezvous]: off-LAN calls through a SIP registrar/proxy and STUN/TURN.
    * Every string is NULL when not configured; no registrar, no rendezvous. */
-  char *registrar;            /* normalised: "sip:host[:port][;transport=udp|tcp][;lr]" */
+  /* normalised: "sip:host[:port][;transport=udp|tcp|tls][;lr]" or "sips:host[:port][;lr]" */
+  char *registrar;
+  char *rdv_ca_file;          /* CAs a TLS registrar's certificate must chain to; NULL: the system's */
+  char *rdv_server_fingerprint; /* "sha-256 AB:..." pinned TLS registrar certificate, instead of a chain */
   char *rdv_username;         /* digest user; [identity] user unless set */
   char *rdv_password;         /* read from password-file; never log it */
   char *stun_server;          /* "host:port" ("[v6]:port"), port 3478 unless set */

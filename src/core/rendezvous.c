@@ -6,6 +6,7 @@
 
 #include "common/i18n.h"
 #include "sip/resolve.h"
+#include "sip/tls.h"
 
 #include <osipparser2/osip_parser.h>
 #include <stdlib.h>
@@ -231,6 +232,26 @@ resolved_cb (GObject *source G_GNUC_UNUSED, GAsyncResult *result, gpointer user_
     set_result (rdv, "failed", 0, error ? error->message : _("the registrar's name resolves to nothing"));
     schedule_retry (rdv);
     return;
+  }
+  /* RFC 5922: a TLS registrar is checked against the registrar URI's
+   * domain (not the SRV target's name), by the configured CA file or the
+   * system's trust store, or by the pinned certificate; every target
+   * before anything is sent to it. */
+  for (guint i = 0; i < targets->len; i++) {
+    const ZcSipTarget *t = g_ptr_array_index (targets, i);
+    ZcSipTls *tls = rdv->transport != NULL ? zc_sip_transport_get_tls (rdv->transport) : NULL;
+
+    if (t->proto != ZC_SIP_TLS)
+      continue;
+    if (tls == NULL) {
+      g_ptr_array_unref (targets);
+      rdv->failures++;
+      set_result (rdv, "failed", 0, _("the registrar needs SIP over TLS, which is off"));
+      schedule_retry (rdv);
+      return;
+    }
+    zc_sip_tls_expect_server (tls, t->address, t->port, rdv->domain, rdv->config->rdv_ca_file,
+                              rdv->config->rdv_server_fingerprint);
   }
   g_clear_pointer (&rdv->targets, g_ptr_array_unref);
   rdv->targets = targets;

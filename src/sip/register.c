@@ -82,7 +82,12 @@ build_register (ZcSipRegistration *reg, guint expires_s)
   g_autofree char *host = NULL, *branch = zc_sip_new_branch ();
   g_autofree char *aor = g_strdup_printf ("<sip:%s>", reg->aor);
   g_autofree char *from = NULL, *via = NULL, *contact = NULL, *cseq = NULL, *expires = NULL;
-  const char *transport = reg->flow.proto == ZC_SIP_TCP ? ";transport=tcp" : "";
+  const char *transport = reg->flow.proto == ZC_SIP_TLS   ? ";transport=tls"
+                          : reg->flow.proto == ZC_SIP_TCP ? ";transport=tcp"
+                                                          : "";
+  /* Over TLS the registrar reaches us on the connection we opened (RFC
+   * 5923 alias, RFC 5626 style): Via and Contact name the TLS port. */
+  guint16 port = zc_sip_ua_port_for (ua, reg->flow.proto);
 
   if (local == NULL)
     return NULL;
@@ -96,12 +101,12 @@ build_register (ZcSipRegistration *reg, guint expires_s)
     return NULL;
   }
   from = g_strdup_printf ("%s;tag=%s", aor, reg->from_tag);
-  via = g_strdup_printf ("SIP/2.0/%s %s:%u;branch=%s;rport", zc_sip_proto_to_string (reg->flow.proto), host,
-                         ua->io.port, branch);
+  via = g_strdup_printf ("SIP/2.0/%s %s:%u;branch=%s;rport%s", zc_sip_proto_to_string (reg->flow.proto), host,
+                         port, branch, reg->flow.proto == ZC_SIP_TLS ? ";alias" : "");
   contact = reg->instance_id != NULL
-              ? g_strdup_printf ("<sip:%s@%s:%u%s>;+sip.instance=\"<urn:uuid:%s>\"", reg->user, host, ua->io.port,
+              ? g_strdup_printf ("<sip:%s@%s:%u%s>;+sip.instance=\"<urn:uuid:%s>\"", reg->user, host, port,
                                  transport, reg->instance_id)
-              : g_strdup_printf ("<sip:%s@%s:%u%s>", reg->user, host, ua->io.port, transport);
+              : g_strdup_printf ("<sip:%s@%s:%u%s>", reg->user, host, port, transport);
   cseq = g_strdup_printf ("%u REGISTER", ++reg->cseq);
   expires = g_strdup_printf ("%u", expires_s);
   osip_message_set_via (req, via);
@@ -303,6 +308,18 @@ zc_sip_registration_failed (ZcSipRegistration *reg, int status)
 }
 
 void
+zc_sip_registration_flow_failed (ZcSipRegistration *reg, const ZcSipFlow *to, const char *reason)
+{
+  if (reg->tr == NULL || reg->flow.proto != to->proto || reg->flow.port != to->port ||
+      !g_str_equal (reg->flow.address, to->address))
+    return;
+  abandon_attempt (reg);
+  /* Status 0, as for no answer: the next address of the RFC 3263 list is
+   * tried (each is checked the same way), then the back-off. */
+  report (reg, ZC_SIP_REG_FAILED, 0, reason);
+}
+
+void
 zc_sip_registration_tx_gone (ZcSipRegistration *reg, osip_transaction_t *tr)
 {
   if (reg->tr == tr)
@@ -338,6 +355,7 @@ zc_sip_registration_new (ZcSipUa *ua, const ZcSipRegistrationConfig *config, ZcS
   reg->func = func;
   reg->user_data = user_data;
   reg->state = ZC_SIP_REG_REGISTERING;
+  ua->registrations = g_list_prepend (ua->registrations, reg);
   return reg;
 }
 
@@ -358,6 +376,7 @@ zc_sip_registration_free (ZcSipRegistration *reg)
     return;
   g_clear_handle_id (&reg->refresh_id, g_source_remove);
   reg->func = NULL;
+  reg->ua->registrations = g_list_remove (reg->ua->registrations, reg);
   if (reg->state == ZC_SIP_REG_REGISTERED) {
     /* Best effort, nobody waits for the answer: its transaction has no
      * owner. */

@@ -16,6 +16,7 @@
 G_DEFINE_QUARK (zc-sip-resolve-error-quark, zc_sip_resolve_error)
 
 #define SIP_DEFAULT_PORT 5060
+#define SIPS_DEFAULT_PORT 5061
 
 /* What the URI fixes before any lookup (RFC 3263 4.1, 4.2). */
 typedef struct {
@@ -24,6 +25,7 @@ typedef struct {
   guint16 port;           /* 0: none in the URI */
   gboolean has_transport;
   ZcSipProto proto;       /* when has_transport */
+  gboolean sips;          /* RFC 3261 26.2.2: TLS on every hop */
 } Request;
 
 static void
@@ -81,13 +83,24 @@ parse_uri_into (const char *input, const char *uri_text, Request *req, GError **
       req->proto = ZC_SIP_UDP;
     } else if (param->gvalue != NULL && g_ascii_strcasecmp (param->gvalue, "tcp") == 0) {
       req->proto = ZC_SIP_TCP;
+    } else if (param->gvalue != NULL && g_ascii_strcasecmp (param->gvalue, "tls") == 0) {
+      req->proto = ZC_SIP_TLS;
     } else {
       g_set_error (error, ZC_SIP_RESOLVE_ERROR, ZC_SIP_RESOLVE_ERROR_INVALID,
-                   _("“%s”: transport “%s” is not supported (udp or tcp)"), input,
+                   _("“%s”: transport “%s” is not supported (udp, tcp or tls)"), input,
                    param->gvalue != NULL ? param->gvalue : "");
       goto out;
     }
     req->has_transport = TRUE;
+  }
+  /* sips: is TLS whatever transport= says (tcp is TLS over TCP); never UDP. */
+  if (req->sips) {
+    if (req->has_transport && req->proto == ZC_SIP_UDP) {
+      g_set_error (error, ZC_SIP_RESOLVE_ERROR, ZC_SIP_RESOLVE_ERROR_INVALID,
+                   _("“%s”: a sips: URI cannot use transport=udp"), input);
+      goto out;
+    }
+    req->proto = ZC_SIP_TLS;
   }
   req->host = g_strdup (uri->host);
   req->port = (guint16) port;
@@ -116,18 +129,18 @@ request_parse (const char *uri_or_host, GError **error)
       goto fail;
     }
   }
-  /* There is no TLS transport (RFC 3263 4.1 would need SIPS+D2T). */
   if (g_ascii_strncasecmp (req->input, "sips:", 5) == 0) {
-    g_set_error (error, ZC_SIP_RESOLVE_ERROR, ZC_SIP_RESOLVE_ERROR_INVALID,
-                 _("“%s”: sips: (SIP over TLS) is not supported"), req->input);
-    goto fail;
+    req->sips = TRUE;
+    req->proto = ZC_SIP_TLS;
   }
   /* A bare IPv6 literal cannot go behind "sip:" without brackets. */
   if (g_hostname_is_ip_address (req->input)) {
     req->host = g_strdup (req->input);
     return req;
   }
-  if (g_ascii_strncasecmp (req->input, "sip:", 4) == 0)
+  if (req->sips)
+    uri_text = g_strconcat ("sip:", req->input + 5, NULL);
+  else if (g_ascii_strncasecmp (req->input, "sip:", 4) == 0)
     uri_text = g_strconcat ("sip:", req->input + 4, NULL);
   else
     uri_text = g_strconcat ("sip:", req->input, NULL);
@@ -307,8 +320,10 @@ parse_naptr (ns_msg *msg, ns_rr *rr, Naptr *out)
     out->proto = ZC_SIP_UDP;
   else if (g_ascii_strcasecmp (services, "SIP+D2T") == 0)
     out->proto = ZC_SIP_TCP;
+  else if (g_ascii_strcasecmp (services, "SIPS+D2T") == 0)
+    out->proto = ZC_SIP_TLS;
   else
-    return FALSE;   /* SIPS+D2T, SIP+D2S (SCTP), ...: not ours */
+    return FALSE;   /* SIP+D2S (SCTP), ...: not ours */
   /* RFC 3263 4.1: SIP NAPTRs are terminal with flag "S" and use the
    * replacement, never a regexp. */
   if (g_ascii_strcasecmp (flags, "s") != 0 || *regexp != '\0' || out->replacement[0] == '\0' ||
@@ -388,7 +403,8 @@ static gboolean
 resolve_name (GResolver *resolver, const Request *req, GPtrArray *targets, GCancellable *cancellable,
               GError **last_error, GError **error)
 {
-  ZcSipProto proto = req->has_transport ? req->proto : ZC_SIP_UDP;
+  ZcSipProto proto = req->has_transport || req->sips ? req->proto : ZC_SIP_UDP;
+  guint16 default_port = proto == ZC_SIP_TLS ? SIPS_DEFAULT_PORT : SIP_DEFAULT_PORT;
 
   /* An explicit port: the host's addresses only (RFC 3263 4.2). */
   if (req->port != 0)
@@ -396,7 +412,10 @@ resolve_name (GResolver *resolver, const Request *req, GPtrArray *targets, GCanc
 
   if (req->has_transport) {
     /* Transport fixed by the URI: no NAPTR, the SRV of that transport. */
-    g_autofree char *name = g_strdup_printf (proto == ZC_SIP_TCP ? "_sip._tcp.%s" : "_sip._udp.%s", req->host);
+    g_autofree char *name = g_strdup_printf (proto == ZC_SIP_TLS   ? "_sips._tcp.%s"
+                                             : proto == ZC_SIP_TCP ? "_sip._tcp.%s"
+                                                                   : "_sip._udp.%s",
+                                             req->host);
 
     if (!add_srv_targets (resolver, name, proto, targets, cancellable, error))
       return FALSE;
@@ -408,12 +427,22 @@ resolve_name (GResolver *resolver, const Request *req, GPtrArray *targets, GCanc
     for (guint i = 0; i < naptrs->len && targets->len < ZC_SIP_RESOLVE_MAX_TARGETS; i++) {
       const Naptr *naptr = &g_array_index (naptrs, Naptr, i);
 
+      /* A sips: URI takes SIPS+D2T only (RFC 3263 4.1); a sip: one
+       * leaves TLS to servers that ask for it by NAPTR, so that an agent
+       * configured for plain SIP keeps what it had. */
+      if (req->sips != (naptr->proto == ZC_SIP_TLS))
+        continue;
       if (!add_srv_targets (resolver, naptr->replacement, naptr->proto, targets, cancellable, error))
         return FALSE;
     }
     /* No NAPTR: SRV for each transport we support, UDP first (RFC 3263
      * 4.1 leaves the order to the client; UDP is what every server has). */
-    if (naptrs->len == 0) {
+    if (naptrs->len == 0 && req->sips) {
+      g_autofree char *sips = g_strdup_printf ("_sips._tcp.%s", req->host);
+
+      if (!add_srv_targets (resolver, sips, ZC_SIP_TLS, targets, cancellable, error))
+        return FALSE;
+    } else if (naptrs->len == 0) {
       g_autofree char *udp = g_strdup_printf ("_sip._udp.%s", req->host);
       g_autofree char *tcp = g_strdup_printf ("_sip._tcp.%s", req->host);
 
@@ -424,8 +453,8 @@ resolve_name (GResolver *resolver, const Request *req, GPtrArray *targets, GCanc
   }
   if (targets->len > 0)
     return TRUE;
-  /* No SRV (or none that resolved): the host itself, port 5060. */
-  return try_addresses (resolver, req->host, proto, SIP_DEFAULT_PORT, targets, cancellable, last_error, error);
+  /* No SRV (or none that resolved): the host itself, port 5060 (5061). */
+  return try_addresses (resolver, req->host, proto, default_port, targets, cancellable, last_error, error);
 }
 
 static void
@@ -480,8 +509,10 @@ zc_sip_resolve_async (const char *uri_or_host, GCancellable *cancellable, GAsync
     g_autoptr (GInetAddress) address = g_inet_address_new_from_string (req->host);
     g_autofree char *text = address != NULL ? g_inet_address_to_string (address) : g_strdup (req->host);
 
-    add_target (targets, req->has_transport ? req->proto : ZC_SIP_UDP, text,
-                req->port != 0 ? req->port : SIP_DEFAULT_PORT);
+    ZcSipProto proto = req->has_transport || req->sips ? req->proto : ZC_SIP_UDP;
+
+    add_target (targets, proto, text,
+                req->port != 0 ? req->port : proto == ZC_SIP_TLS ? SIPS_DEFAULT_PORT : SIP_DEFAULT_PORT);
     request_free (req);
     g_task_return_pointer (task, targets, (GDestroyNotify) g_ptr_array_unref);
     return;

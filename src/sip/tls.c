@@ -34,6 +34,7 @@ typedef enum {
 typedef struct {
   char *server_name;
   char *ca_file;
+  char *fingerprint;        /* a pinned certificate instead of chain and name; NULL: none */
 } TlsServer;
 
 typedef struct {
@@ -46,6 +47,7 @@ typedef struct {
   TlsState state;
   gboolean handshake_started;
   gboolean outgoing;
+  gboolean pinned_server;   /* a registrar checked by its pinned fingerprint */
   ZcSipFlow flow;           /* fingerprint: expected until the handshake, then presented */
   ZcSipFramer framer;       /* plain text received */
   GByteArray *out;          /* plain text to send */
@@ -170,8 +172,8 @@ connection_flush (TlsConnection *c)
 }
 
 /* The peer's certificate against what the caller expects.  NULL when it
- * passes, else the reason. */
-static const char *
+ * passes, else the reason (for the log and `zcall status`). */
+static char *
 check_peer (TlsConnection *c)
 {
   const gnutls_datum_t *chain;
@@ -182,15 +184,26 @@ check_peer (TlsConnection *c)
   if (chain != NULL && n > 0)
     presented = zc_sip_tls_fingerprint_of (chain[0].data, chain[0].size);
   if (c->server_credentials != NULL) {
-    /* gnutls_session_set_verify_cert() checked chain and name already. */
+    /* gnutls_session_set_verify_cert() checked chain and name already;
+     * a failure there ends the handshake, this is the belt to it. */
     unsigned int status = gnutls_session_get_verify_cert_status (c->session);
-    if (status != 0)
-      return "TLS: server certificate not trusted";
+    gnutls_datum_t text = { 0 };
+
+    if (status != 0) {
+      char *reason;
+
+      gnutls_certificate_verification_status_print (status, GNUTLS_CRT_X509, &text, 0);
+      reason = g_strdup_printf ("TLS: server certificate not trusted: %s", text.data ? (char *) text.data : "");
+      g_strchomp (reason);
+      gnutls_free (text.data);
+      return reason;
+    }
   } else if (c->outgoing && c->flow.fingerprint[0] != '\0' &&
              (presented == NULL || g_ascii_strcasecmp (presented, c->flow.fingerprint) != 0)) {
     g_message ("TLS %s port %u presents %s, expected %s", c->flow.address, c->flow.port,
                presented ? presented : "no certificate", c->flow.fingerprint);
-    return "identity mismatch";
+    return g_strdup (c->pinned_server ? "TLS: server certificate does not match the pinned server-fingerprint"
+                                      : "identity mismatch");
   }
   g_strlcpy (c->flow.fingerprint, presented ? presented : "", sizeof c->flow.fingerprint);
   return NULL;
@@ -201,14 +214,22 @@ static gboolean
 connection_handshake (TlsConnection *c)
 {
   int ret;
-  const char *refusal;
+  g_autofree char *refusal = NULL;
 
   c->handshake_started = TRUE;
   ret = gnutls_handshake (c->session);
   if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED)
     return TRUE;
   if (ret < 0) {
-    g_autofree char *reason = g_strdup_printf ("TLS: %s", gnutls_strerror (ret));
+    g_autofree char *reason = NULL;
+
+    if (ret == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+      /* Say why (unknown issuer, wrong name, expired), not just "failed". */
+      refusal = check_peer (c);
+      reason = g_strdup (refusal ? refusal : "TLS: server certificate not trusted");
+    } else {
+      reason = g_strdup_printf ("TLS: %s", gnutls_strerror (ret));
+    }
     connection_fail (c, reason);
     return FALSE;
   }
@@ -359,7 +380,13 @@ connection_add (ZcSipTls *tls, GSocket *socket, gboolean outgoing, const ZcSipFl
     g_autofree char *key = g_strdup_printf ("%s %u", flow->address, flow->port);
     TlsServer *server = g_hash_table_lookup (tls->servers, key);
 
-    if (server != NULL) {
+    if (server != NULL && server->fingerprint != NULL) {
+      /* A registrar with a pinned certificate: the pin, not a chain. */
+      c->pinned_server = TRUE;
+      g_strlcpy (c->flow.fingerprint, server->fingerprint, sizeof c->flow.fingerprint);
+      gnutls_credentials_set (c->session, GNUTLS_CRD_CERTIFICATE, tls->credentials);
+      gnutls_server_name_set (c->session, GNUTLS_NAME_DNS, server->server_name, strlen (server->server_name));
+    } else if (server != NULL) {
       /* A registrar: its chain and name, not a pin. */
       gnutls_certificate_allocate_credentials (&c->server_credentials);
       if (server->ca_file != NULL)
@@ -480,6 +507,7 @@ server_free (gpointer data)
 
   g_free (server->server_name);
   g_free (server->ca_file);
+  g_free (server->fingerprint);
   g_free (server);
 }
 
@@ -583,12 +611,13 @@ zc_sip_tls_set_failed_handler (ZcSipTls *tls, ZcSipTlsFailedFunc func, gpointer 
 
 void
 zc_sip_tls_expect_server (ZcSipTls *tls, const char *address, guint16 port, const char *server_name,
-                          const char *ca_file)
+                          const char *ca_file, const char *fingerprint)
 {
   TlsServer *server = g_new0 (TlsServer, 1);
 
   server->server_name = g_strdup (server_name);
   server->ca_file = g_strdup (ca_file);
+  server->fingerprint = g_strdup (fingerprint);
   g_hash_table_replace (tls->servers, g_strdup_printf ("%s %u", address, port), server);
 }
 

@@ -55,9 +55,11 @@ void zc_sip_tls_set_failed_handler (ZcSipTls *tls, ZcSipTlsFailedFunc func, gpoi
 
 /* Connections to @address port @port verify the server's certificate
  * chain against @ca_file (NULL: the system's trust store) and its name
- * against @server_name instead of a fingerprint (a registrar). */
+ * against @server_name instead of an agent's fingerprint (a registrar);
+ * with @fingerprint ("sha-256 AB:CD:..."), that pinned certificate
+ * instead of chain and name. */
 void zc_sip_tls_expect_server (ZcSipTls *tls, const char *address, guint16 port, const char *server_name,
-                               const char *ca_file);
+                               const char *ca_file, const char *fingerprint);
 
 /* Sends @data to @to (proto ZC_SIP_TLS): on @to->connection when still
  * open, else on an open connection to the same peer, else on a new one

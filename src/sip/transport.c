@@ -563,6 +563,12 @@ zc_sip_transport_get_tls_port (ZcSipTransport *t)
   return t->tls != NULL ? zc_sip_tls_get_port (t->tls) : 0;
 }
 
+ZcSipTls *
+zc_sip_transport_get_tls (ZcSipTransport *t)
+{
+  return t->tls;
+}
+
 void
 zc_sip_transport_set_failed_handler (ZcSipTransport *t, ZcSipFlowFailedFunc failed, gpointer user_data)
 {

@@ -67,6 +67,8 @@ typedef struct _ZcSipTls ZcSipTls;
 void zc_sip_transport_set_tls (ZcSipTransport *transport, ZcSipTls *tls);
 /* 0 when TLS is off. */
 guint16 zc_sip_transport_get_tls_port (ZcSipTransport *transport);
+/* NULL when TLS is off; for zc_sip_tls_expect_server (a registrar). */
+ZcSipTls *zc_sip_transport_get_tls (ZcSipTransport *transport);
 typedef void (*ZcSipFlowFailedFunc) (const ZcSipFlow *to, const char *reason, gpointer user_data);
 void zc_sip_transport_set_failed_handler (ZcSipTransport *transport, ZcSipFlowFailedFunc failed, gpointer user_data);
 

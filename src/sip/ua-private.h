@@ -81,6 +81,7 @@ struct _ZcSipUa {
   ZcSipUaCallbacks callbacks;
   gpointer user_data;
   GList *sessions;
+  GList *registrations;           /* ZcSipRegistration*, for transport failures */
   GHashTable *pings;              /* id -> ZcSipPing* */
   ZcSipPingFunc ping_func;
   gpointer ping_data;
@@ -147,3 +148,7 @@ typedef struct _ZcSipRegistration ZcSipRegistration;
 void zc_sip_registration_response (ZcSipRegistration *reg, osip_message_t *response);
 void zc_sip_registration_failed (ZcSipRegistration *reg, int status);
 void zc_sip_registration_tx_gone (ZcSipRegistration *reg, osip_transaction_t *tr);
+/* The connection to @to failed before it carried anything (a TLS
+ * registrar whose certificate is refused): the REGISTER waiting for it
+ * fails now with @reason. */
+void zc_sip_registration_flow_failed (ZcSipRegistration *reg, const ZcSipFlow *to, const char *reason);

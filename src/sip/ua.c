@@ -71,6 +71,13 @@ transport_failed_cb (const ZcSipFlow *to, const char *reason, gpointer user_data
     zc_sip_session_report_ended (s, ZC_SIP_END_TRANSPORT, 503, reason);
     zc_sip_session_maybe_free (s);
   }
+  for (GList *l = ua->registrations; l != NULL;) {
+    ZcSipRegistration *reg = l->data;
+
+    /* The report may free the registration (and unlink it). */
+    l = l->next;
+    zc_sip_registration_flow_failed (reg, to, reason);
+  }
 }
 
 static gboolean

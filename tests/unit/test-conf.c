@@ -371,6 +371,45 @@ test_rendezvous_full (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_true (config->ice_tcp);
 }
 
+#define FP_HEX "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12"
+#define FP_SDP "sha-256 AB:12:CD:34:EF:56:AB:12:CD:34:EF:56:AB:12:CD:34:EF:56:AB:12:CD:34:EF:56:AB:12:CD:34:EF:56:AB:12"
+
+/* ca-file= and server-fingerprint= for a TLS registrar: a relative CA
+ * path is the configuration file's folder, a pin in any spelling is kept
+ * in the SDP form tls.c compares with. */
+static void
+test_rendezvous_tls (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  g_autofree char *ca = g_build_filename (dir, "rdv-ca.pem", NULL);
+  g_autofree char *pem = NULL;
+  g_autoptr (ZcConfig) config = NULL;
+  g_autoptr (ZcConfig) pinned = NULL;
+  g_autoptr (ZcConfig) plain = NULL;
+
+  g_assert_true (g_file_get_contents ("/etc/ssl/certs/ca-certificates.crt", &pem, NULL, NULL));
+  g_assert_true (g_file_set_contents (ca, pem, -1, NULL));
+  config = load (f, "[rendezvous]\nregistrar=sips:rdv.example.test\nca-file=rdv-ca.pem\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->registrar, ==, "sips:rdv.example.test");
+  g_assert_cmpstr (config->rdv_ca_file, ==, ca);
+  g_assert_null (config->rdv_server_fingerprint);
+
+  pinned = load (f, "[rendezvous]\nserver-fingerprint= " FP_HEX "\nregistrar=sip:rdv.example.test;transport=tls\n",
+                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pinned->rdv_server_fingerprint, ==, FP_SDP);
+  g_assert_null (pinned->rdv_ca_file);
+
+  /* Neither: the system's trust store (NULL). */
+  plain = load (f, "[rendezvous]\nregistrar=sips:rdv.example.test\n", &error);
+  g_assert_no_error (error);
+  g_assert_null (plain->rdv_ca_file);
+  g_assert_null (plain->rdv_server_fingerprint);
+  g_unlink (ca);
+}
+
 static void
 test_rendezvous_forms (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
@@ -385,6 +424,11 @@ test_rendezvous_forms (Fixture *f, gconstpointer data G_GNUC_UNUSED)
     { "sip:proxy.example.test;lr;transport=udp", "sip:proxy.example.test;transport=udp;lr" },
     { "198.19.53.1", "sip:198.19.53.1" },
     { "[2001:db8::1]:5062", "sip:[2001:db8::1]:5062" },
+    /* Over TLS: sips: keeps its scheme, transport=tls is lower-cased. */
+    { "sips:Example.Test", "sips:example.test" },
+    { "SIPS:k1.example.test:5071;lr", "sips:k1.example.test:5071;lr" },
+    { "sips:example.test;transport=tcp", "sips:example.test;transport=tcp" },
+    { "sip:example.test;transport=TLS", "sip:example.test;transport=tls" },
   };
   static const struct {
     const char *value;
@@ -584,9 +628,14 @@ test_invalid_values (Fixture *f, gconstpointer data G_GNUC_UNUSED)
     { "[rendezvous]\nregistrar=\n", ":2: [rendezvous] registrar: “” is not a SIP URI" },
     { "[rendezvous]\nregistrar=sip:\n", ":2: [rendezvous] registrar: “sip:” is not a SIP URI" },
     { "[rendezvous]\nregistrar=exa mple.test\n", ":2: [rendezvous] registrar: “exa mple.test” contains spaces" },
-    { "[rendezvous]\nregistrar=sips:example.test\n", ":2: [rendezvous] registrar: “sips:example.test”: sips:" },
+    { "[rendezvous]\nregistrar=sips:example.test;transport=udp\n", ":2: [rendezvous] registrar: “sips:example.test;transport=udp”: a sips: URI cannot use transport=udp" },
+    { "[rendezvous]\nregistrar=sips:\n", ":2: [rendezvous] registrar: “sips:” is not a SIP URI" },
     { "[rendezvous]\nregistrar=sip:alice@example.test\n", ":2: [rendezvous] registrar: “sip:alice@example.test”: a registrar URI has no user part" },
-    { "[rendezvous]\nregistrar=sip:example.test;transport=tls\n", ":2: [rendezvous] registrar: “sip:example.test;transport=tls”: transport must be udp or tcp" },
+    { "[rendezvous]\nregistrar=sip:example.test;transport=sctp\n", ":2: [rendezvous] registrar: “sip:example.test;transport=sctp”: transport must be udp, tcp or tls" },
+    { "[rendezvous]\nregistrar=sips:r\nca-file=/nonexistent/ca.pem\n", ":3: [rendezvous] ca-file: cannot read CA certificates from “/nonexistent/ca.pem”" },
+    { "[rendezvous]\nregistrar=sips:r\nca-file=\n", ":3: [rendezvous] ca-file: empty file name" },
+    { "[rendezvous]\nregistrar=sips:r\nserver-fingerprint=sha-256 AB:CD\n", ":3: [rendezvous] server-fingerprint: “sha-256 AB:CD” is not a SHA-256 certificate fingerprint" },
+    { "[rendezvous]\nregistrar=sips:r\nserver-fingerprint=sha-1 AB:CD\n", ":3: [rendezvous] server-fingerprint: “sha-1 AB:CD” is not a SHA-256" },
     { "[rendezvous]\nregistrar=sip:example.test;maddr=1.2.3.4\n", ":2: [rendezvous] registrar: “sip:example.test;maddr=1.2.3.4”: unsupported URI parameter “maddr”" },
     { "[rendezvous]\nregistrar=example.test:65536\n", ":2: [rendezvous] registrar: “example.test:65536”: “65536” is not a port number" },
     { "[rendezvous]\nregistrar=sip:example.test:abc\n", ":2: [rendezvous] registrar: “sip:example.test:abc”: “abc” is not a port number" },
@@ -615,6 +664,11 @@ test_invalid_values (Fixture *f, gconstpointer data G_GNUC_UNUSED)
      * key that needs another. */
     { "[rendezvous]\nstun-server=s\nusername=alice\n", ":3: [rendezvous] username: needs registrar= as well" },
     { "[rendezvous]\nturn-username=alice\n", ":2: [rendezvous] turn-username: needs turn-server= as well" },
+    { "[rendezvous]\nca-file=/etc/ssl/certs/ca-certificates.crt\n", ":2: [rendezvous] ca-file: needs registrar= as well" },
+    { "[rendezvous]\nserver-fingerprint=" FP_HEX "\n", ":2: [rendezvous] server-fingerprint: needs registrar= as well" },
+    /* A CA or a pin for a registrar reached in clear would check nothing. */
+    { "[rendezvous]\nregistrar=sip:r;transport=tcp\nca-file=/etc/ssl/certs/ca-certificates.crt\n", ":3: [rendezvous] ca-file: needs a TLS registrar" },
+    { "[rendezvous]\nserver-fingerprint=" FP_HEX "\nregistrar=r\n", ":2: [rendezvous] server-fingerprint: needs a TLS registrar" },
     { "[rendezvous]\nturn-server=t\n\nturn-username=alice\n", ":4: [rendezvous] turn-username: needs turn-password-file= as well" },
   };
 
@@ -719,6 +773,7 @@ main (int argc, char **argv)
   g_test_add ("/conf/rtp-port-range", Fixture, NULL, fixture_setup, test_rtp_port_range, fixture_teardown);
   g_test_add ("/conf/rendezvous/full", Fixture, NULL, fixture_setup, test_rendezvous_full, fixture_teardown);
   g_test_add ("/conf/rendezvous/forms", Fixture, NULL, fixture_setup, test_rendezvous_forms, fixture_teardown);
+  g_test_add ("/conf/rendezvous/tls", Fixture, NULL, fixture_setup, test_rendezvous_tls, fixture_teardown);
   g_test_add ("/conf/rendezvous/username-default", Fixture, NULL, fixture_setup, test_rendezvous_username_default,
               fixture_teardown);
   g_test_add ("/conf/rendezvous/password-files", Fixture, NULL, fixture_setup, test_rendezvous_password_files,
