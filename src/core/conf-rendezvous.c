@@ -378,47 +378,11 @@ zc_conf_parse_turn_server (ZcConfig *config, const char *value, char **reason)
   return TRUE;
 }
 
-gboolean
-zc_conf_parse_turn_ca_file (ZcConfig *config, const char *value, char **reason)
-{
-  g_autofree char *path = NULL;
-
-  if (*value == '\0') {
-    *reason = g_strdup (_("empty file name"));
-    return FALSE;
-  }
-  if (g_path_is_absolute (value)) {
-    path = g_strdup (value);
-  } else {
-    g_autofree char *dir = g_path_get_dirname (config->path);
-    path = g_build_filename (dir, value, NULL);
-  }
-  /* Read now, so a wrong path is reported at start rather than as a
-   * failed call. */
-  {
-    g_autoptr (GError) error = NULL;
-    g_autolist (GTlsCertificate) certs = g_tls_certificate_list_new_from_file (path, &error);
-
-    if (certs == NULL) {
-      *reason = g_strdup_printf (_("cannot read CA certificates from “%s”: %s"), path,
-                                 error != NULL ? error->message : _("no certificate in the file"));
-      return FALSE;
-    }
-  }
-  g_free (config->turn_ca_file);
-  config->turn_ca_file = g_steal_pointer (&path);
-  return TRUE;
-}
-
-gboolean
-zc_conf_registrar_is_tls (const ZcConfig *config)
-{
-  return config->registrar != NULL &&
-         (g_str_has_prefix (config->registrar, "sips:") || strstr (config->registrar, ";transport=tls") != NULL);
-}
-
-gboolean
-zc_conf_parse_rdv_ca_file (ZcConfig *config, const char *value, char **reason)
+/* A PEM file of CA certificates for a TLS server's chain: relative to the
+ * configuration file's directory, and read now, so that a wrong path is
+ * reported at start, not as a connection that fails with "not trusted". */
+static gboolean
+parse_ca_file (const ZcConfig *config, const char *value, char **out, char **reason)
 {
   g_autofree char *path = NULL;
   g_autoptr (GError) error = NULL;
@@ -434,17 +398,34 @@ zc_conf_parse_rdv_ca_file (ZcConfig *config, const char *value, char **reason)
     g_autofree char *dir = g_path_get_dirname (config->path);
     path = g_build_filename (dir, value, NULL);
   }
-  /* Read now: a wrong path is reported at start, not as a registration
-   * that fails with "not trusted". */
   certs = g_tls_certificate_list_new_from_file (path, &error);
   if (certs == NULL) {
     *reason = g_strdup_printf (_("cannot read CA certificates from “%s”: %s"), path,
                                error != NULL ? error->message : _("no certificate in the file"));
     return FALSE;
   }
-  g_free (config->rdv_ca_file);
-  config->rdv_ca_file = g_steal_pointer (&path);
+  g_free (*out);
+  *out = g_steal_pointer (&path);
   return TRUE;
+}
+
+gboolean
+zc_conf_parse_turn_ca_file (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_ca_file (config, value, &config->turn_ca_file, reason);
+}
+
+gboolean
+zc_conf_registrar_is_tls (const ZcConfig *config)
+{
+  return config->registrar != NULL &&
+         (g_str_has_prefix (config->registrar, "sips:") || strstr (config->registrar, ";transport=tls") != NULL);
+}
+
+gboolean
+zc_conf_parse_rdv_ca_file (ZcConfig *config, const char *value, char **reason)
+{
+  return parse_ca_file (config, value, &config->rdv_ca_file, reason);
 }
 
 gboolean
