@@ -206,14 +206,20 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
   /* The name comes from the key DTLS proves (call-stream.c); until then
    * the From display name is shown as what it is, an assertion. */
   call->asserted_name = sip_text (zc_sip_session_get_remote_display_name (session));
-  peer = call->via_rendezvous ? NULL : zc_target_peer_by_address (calls->peers, from->address);
+  peer = call->via_rendezvous ? NULL
+                              : zc_target_claimed_peer (calls->peers, zc_sip_session_get_remote_uri (session),
+                                                        from->address);
   call->local_address = g_strdup (zc_sip_session_get_local_address (session));
 
   /* A peer whose key no longer matches its pin (or a copy of another's
-   * identity) does not ring here until the user accepted the new key. */
+   * identity) does not ring here until the user accepted the new key.
+   * Over TLS the caller proved its key in the handshake already: it must
+   * be the pin of the peer the request claims to come from, whatever
+   * host it was sent from. */
   {
     const char *reason;
     const char *name = "";
+    const char *pinned = NULL;
 
     if (peer != NULL)
       g_variant_lookup (peer, "name", "&s", &name);
@@ -221,6 +227,16 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
       g_message ("refusing a call from %s (%s): %s; see “zcall trust --replace”", call->peer_uri, name, reason);
       zc_call_refuse (call, reason, 403, g_str_equal (reason, "identity changed") ? "Identity Changed"
                                                                                     : "Identity Conflict");
+      return;
+    }
+    if (peer != NULL && g_variant_lookup (peer, "fingerprint", "&s", &pinned) && *pinned != '\0')
+      call->claimed_fingerprint = g_strdup (pinned);
+    if (from->proto == ZC_SIP_TLS && call->claimed_fingerprint != NULL &&
+        !same_fingerprint (from->fingerprint, call->claimed_fingerprint)) {
+      g_message ("refusing a call from %s (%s port %u) claiming to be %s: its TLS certificate (%s) is not the key "
+                 "pinned for that peer", call->peer_uri, from->address, from->port, *name ? name : "a peer",
+                 *from->fingerprint ? from->fingerprint : "none");
+      zc_call_refuse (call, "identity mismatch", 403, "Identity Mismatch");
       return;
     }
   }
@@ -239,22 +255,11 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
     zc_call_refuse (call, "incompatible media", 488, "Not Acceptable Here");
     return;
   }
-  /* A call from a discovered zcall agent's address is held to the key
-   * pinned for it: encrypted, and with that key in the offer. */
+  /* A call from a discovered zcall agent is held to the key pinned for
+   * it: encrypted, and with that key in the offer. */
   {
-    const char *pinned = NULL;
     const char *refusal;
 
-    if (peer != NULL && g_variant_lookup (peer, "fingerprint", "&s", &pinned) && *pinned != '\0')
-      call->claimed_fingerprint = g_strdup (pinned);
-    /* Over TLS the peer proved its key in the handshake already. */
-    if (from->proto == ZC_SIP_TLS && call->claimed_fingerprint != NULL &&
-        !same_fingerprint (from->fingerprint, call->claimed_fingerprint)) {
-      g_message ("refusing a call from %s: its TLS certificate (%s) is not the pinned key", call->peer_uri,
-                 *from->fingerprint ? from->fingerprint : "none");
-      zc_call_refuse (call, "identity mismatch", 403, "Identity Mismatch");
-      return;
-    }
     if (call->offer.remote != NULL && (refusal = zc_call_stream_check_pin (call, call->offer.remote)) != NULL) {
       g_message ("refusing a call from %s: %s", call->peer_uri, refusal);
       zc_call_refuse (call, refusal, g_str_equal (refusal, "identity mismatch") ? 403 : 488,

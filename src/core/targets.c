@@ -159,6 +159,59 @@ zc_target_peer_by_address (ZcPeerTable *peers, const char *address)
   return found;
 }
 
+GVariant *
+zc_target_peer_for_uri (ZcPeerTable *peers, const char *uri)
+{
+  g_autoptr (GPtrArray) list = NULL;
+  osip_uri_t *parsed = NULL;
+  ZcSipFlow flow;
+  GVariant *best = NULL;
+  int best_score = -1;
+
+  if (uri == NULL || !zc_target_flow_for_uri (peers, uri, &flow, NULL) || osip_uri_init (&parsed) != 0)
+    return NULL;
+  if (osip_uri_parse (parsed, uri) != 0) {
+    osip_uri_free (parsed);
+    return NULL;
+  }
+  list = zc_peer_table_list (peers, FALSE);
+  for (guint i = 0; i < list->len; i++) {
+    GVariant *view = g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (list, i)));
+    const char *user = NULL;
+    const char *reason;
+    guint32 port = 0;
+    int score;
+
+    if (!view_has_address (view, flow.address)) {
+      g_variant_unref (view);
+      continue;
+    }
+    g_variant_lookup (view, "user", "&s", &user);
+    g_variant_lookup (view, "port", "u", &port);
+    /* Two agents on one host (two users of one PC) share its addresses;
+     * the user and port in the URI tell them apart. */
+    score = (parsed->username != NULL && g_strcmp0 (user, parsed->username) == 0) * 4 + (port == flow.port) * 2 +
+            !zc_target_peer_is_refused (view, &reason);
+    if (score > best_score) {
+      g_clear_pointer (&best, g_variant_unref);
+      best = view;
+      best_score = score;
+    } else {
+      g_variant_unref (view);
+    }
+  }
+  osip_uri_free (parsed);
+  return best;
+}
+
+GVariant *
+zc_target_claimed_peer (ZcPeerTable *peers, const char *uri, const char *address)
+{
+  GVariant *peer = zc_target_peer_for_uri (peers, uri);
+
+  return peer != NULL ? peer : zc_target_peer_by_address (peers, address);
+}
+
 ZcPeer *
 zc_target_find_peer (ZcPeerTable *peers, const char *target, ZcTargetPurpose purpose, GError **error)
 {

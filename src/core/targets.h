@@ -65,3 +65,17 @@ gboolean zc_target_address_is_local (ZcPeerTable *peers, const char *address);
 
 /* The peer dictionary whose addresses include @address, or NULL. */
 GVariant *zc_target_peer_by_address (ZcPeerTable *peers, const char *address);
+
+/* The discovered peer a request's From @uri claims to be: the entry whose
+ * addresses include the URI's host (numeric, or a peer's mDNS host name),
+ * the one with the URI's user and port when several share the address,
+ * one that is not refused before one that is.  NULL when the host is no
+ * discovered peer's (a phone, a PBX): then only the source address can
+ * name the caller. */
+GVariant *zc_target_peer_for_uri (ZcPeerTable *peers, const char *uri);
+
+/* Who an incoming request from @address claims to be: its From @uri's
+ * peer (zc_target_peer_for_uri), else the peer at @address.  Its pin is
+ * what the caller's TLS certificate or DTLS key must match: a host with a
+ * key of its own cannot pass for a colleague by naming him in From. */
+GVariant *zc_target_claimed_peer (ZcPeerTable *peers, const char *uri, const char *address);

@@ -45,8 +45,23 @@ zc_sip_session_destination (ZcSipSession *s, ZcSipFlow *to)
   osip_uri_t *next_hop = NULL;
 
   *to = s->flow;
-  if (s->flow.proto != ZC_SIP_UDP || s->dialog == NULL)
+  if (s->dialog == NULL)
     return;
+  if (s->flow.proto != ZC_SIP_UDP) {
+    /* The dialog's connection while it is open; once it closed, a new
+     * one to the port the peer's Contact listens on (not the source port
+     * of the old connection), at the same address and with the same
+     * certificate expected. */
+    ZcSipFlow parsed;
+    g_autofree char *target =
+      s->dialog->remote_contact_uri != NULL ? zc_sip_uri_to_string (s->dialog->remote_contact_uri->url) : NULL;
+
+    if (target != NULL && zc_sip_uri_to_flow (target, &parsed) && parsed.proto == s->flow.proto &&
+        strncmp (parsed.address, s->flow.address, strcspn (s->flow.address, "%")) == 0 &&
+        parsed.address[strcspn (s->flow.address, "%")] == '\0')
+      to->port = parsed.port;
+    return;
+  }
   route = osip_list_get (&s->dialog->route_set, 0);
   if (route != NULL)
     next_hop = route->url;

@@ -96,11 +96,15 @@ stack_of (osip_transaction_t *tr)
 
 /* ---- sending -------------------------------------------------------------------- */
 
-/* RFC 3261 18.2.2 with RFC 3581: a response over TCP goes back on the
- * request's connection; over UDP to the source address (which is what
- * "received" says, or the Via host when they agree) at the rport, else
- * the sent-by port.  maddr is ignored: honouring it would let anyone make
- * us send to a third party. */
+/* RFC 3261 18.2.2 with RFC 3581: a response over TCP or TLS goes back on
+ * the request's connection while it is open; once it closed, on a new
+ * connection to the source address (what "received" says) at the
+ * sent-by port, or the transport's default port: the source port of a
+ * closed connection is an ephemeral one nobody listens on.  The flow
+ * names both: the transport uses the connection when it still exists,
+ * else the address and port.  Over UDP to the source address at the
+ * rport, else the sent-by port.  maddr is ignored: honouring it would let
+ * anyone make us send to a third party. */
 static void
 response_destination (osip_message_t *response, const ZcSipFlow *request_flow, ZcSipFlow *to)
 {
@@ -108,12 +112,14 @@ response_destination (osip_message_t *response, const ZcSipFlow *request_flow, Z
   osip_generic_param_t *rport = NULL;
 
   *to = *request_flow;
-  if (ZC_SIP_PROTO_IS_STREAM (request_flow->proto) || via == NULL)
+  if (via == NULL)
     return;
-  osip_via_param_get_byname (via, "rport", &rport);
-  if (rport != NULL && rport->gvalue != NULL && *rport->gvalue != '\0')
-    return; /* source port */
-  to->port = 5060;
+  if (!ZC_SIP_PROTO_IS_STREAM (request_flow->proto)) {
+    osip_via_param_get_byname (via, "rport", &rport);
+    if (rport != NULL && rport->gvalue != NULL && *rport->gvalue != '\0')
+      return; /* source port */
+  }
+  to->port = request_flow->proto == ZC_SIP_TLS ? 5061 : 5060;
   if (via->port != NULL) {
     guint64 port;
     if (g_ascii_string_to_unsigned (via->port, 10, 1, 65535, &port, NULL))

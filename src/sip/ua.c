@@ -97,6 +97,25 @@ zc_sip_ua_respond (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request,
     zc_sip_stack_respond (ua->stack, tr, response);
 }
 
+/* A request within a TLS dialog must come from the dialog's peer: the
+ * certificate it presented (a call it made) or had to present (a call we
+ * made).  Whoever else learnt the Call-ID and tags (a host with a key of
+ * its own, or anyone on plain UDP) cannot end, move or re-offer the call.
+ * A dialog without a known certificate (a phone) has nothing to hold the
+ * request to. */
+static gboolean
+from_dialog_peer (ZcSipSession *s, const ZcSipFlow *from)
+{
+  if (s->flow.proto != ZC_SIP_TLS || s->flow.fingerprint[0] == '\0')
+    return TRUE;
+  if (from->proto == ZC_SIP_TLS && g_ascii_strcasecmp (from->fingerprint, s->flow.fingerprint) == 0)
+    return TRUE;
+  g_message ("call %s: refusing an in-dialog request from %s %s port %u: not the dialog's peer (certificate %s)",
+             s->call_id, zc_sip_proto_to_string (from->proto), from->address, from->port,
+             from->fingerprint[0] ? from->fingerprint : "none");
+  return FALSE;
+}
+
 static void
 handle_invite (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, const ZcSipFlow *from)
 {
@@ -108,6 +127,10 @@ handle_invite (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, con
     s = zc_sip_ua_find_session_for_request (ua, request);
     if (s == NULL || s->state == S_TERMINATING) {
       zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
+      return;
+    }
+    if (!from_dialog_peer (s, from)) {
+      zc_sip_ua_respond (ua, tr, request, 403, "Forbidden");
       return;
     }
     zc_sip_session_receive_reinvite (s, tr, request);
@@ -143,7 +166,7 @@ handle_invite (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, con
 }
 
 static void
-handle_cancel (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
+handle_cancel (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, const ZcSipFlow *from)
 {
   osip_transaction_t *invite_tr = zc_sip_stack_find_invite_for_cancel (ua->stack, request);
   ZcSipSession *s = invite_tr ? zc_sip_stack_tx_owner (invite_tr) : NULL;
@@ -152,13 +175,17 @@ handle_cancel (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
     zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
     return;
   }
+  if (s != NULL && s->kind == OWNER_SESSION && !from_dialog_peer (s, from)) {
+    zc_sip_ua_respond (ua, tr, request, 403, "Forbidden");
+    return;
+  }
   zc_sip_ua_respond (ua, tr, request, 200, "OK");
   if (s != NULL && s->kind == OWNER_SESSION)
     zc_sip_session_receive_cancel (s);
 }
 
 static void
-handle_bye (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
+handle_bye (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, const ZcSipFlow *from)
 {
   ZcSipSession *s = zc_sip_ua_find_session_for_request (ua, request);
 
@@ -166,17 +193,25 @@ handle_bye (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
     zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
     return;
   }
+  if (!from_dialog_peer (s, from)) {
+    zc_sip_ua_respond (ua, tr, request, 403, "Forbidden");
+    return;
+  }
   zc_sip_ua_respond (ua, tr, request, 200, "OK");
   zc_sip_session_receive_bye (s);
 }
 
 static void
-handle_update (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request)
+handle_update (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, const ZcSipFlow *from)
 {
   ZcSipSession *s = zc_sip_ua_find_session_for_request (ua, request);
 
   if (s == NULL || s->state == S_TERMINATING) {
     zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
+    return;
+  }
+  if (!from_dialog_peer (s, from)) {
+    zc_sip_ua_respond (ua, tr, request, 403, "Forbidden");
     return;
   }
   zc_sip_session_receive_update (s, tr, request);
@@ -191,22 +226,22 @@ stack_request_cb (osip_transaction_t *tr, osip_message_t *request, const ZcSipFl
   if (strcmp (method, "INVITE") == 0)
     handle_invite (ua, tr, request, from);
   else if (strcmp (method, "CANCEL") == 0)
-    handle_cancel (ua, tr, request);
+    handle_cancel (ua, tr, request, from);
   else if (strcmp (method, "BYE") == 0)
-    handle_bye (ua, tr, request);
+    handle_bye (ua, tr, request, from);
   else if (strcmp (method, "UPDATE") == 0)
-    handle_update (ua, tr, request);
+    handle_update (ua, tr, request, from);
   else
     zc_sip_ua_respond (ua, tr, request, 405, "Method Not Allowed");
 }
 
 static void
-stack_ack_cb (osip_message_t *ack, const ZcSipFlow *from G_GNUC_UNUSED, gpointer user_data)
+stack_ack_cb (osip_message_t *ack, const ZcSipFlow *from, gpointer user_data)
 {
   ZcSipUa *ua = user_data;
   ZcSipSession *s = zc_sip_ua_find_session_for_request (ua, ack);
 
-  if (s != NULL)
+  if (s != NULL && from_dialog_peer (s, from))
     zc_sip_session_receive_ack (s, ack);
 }
 

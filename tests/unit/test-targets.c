@@ -410,6 +410,49 @@ test_trust (void)
   g_assert_cmpstr (zc_peer_get_name (peer), ==, "Dave");
 }
 
+static const char *
+view_name (GVariant *view)
+{
+  const char *name = NULL;
+
+  g_assert_nonnull (view);
+  g_assert_true (g_variant_lookup (view, "name", "&s", &name));
+  return name;
+}
+
+/* The peer a request claims to be comes from its From URI, not from the
+ * host that sent it: carol's host naming Bob A's address in From claims
+ * to be Bob A (and is held to his pin). */
+static void
+test_claimed_peer (void)
+{
+  g_autoptr (ZcPeerTable) table = make_table ();
+  g_autoptr (GVariant) bob = NULL;
+  g_autoptr (GVariant) by_name = NULL;
+  g_autoptr (GVariant) unknown = NULL;
+  g_autoptr (GVariant) own = NULL;
+  g_autoptr (GVariant) second = NULL;
+  g_autoptr (GVariant) none = NULL;
+
+  bob = zc_target_claimed_peer (table, "sip:bob@198.18.0.4:5060", "198.18.0.3");
+  g_assert_cmpstr (view_name (bob), ==, "Bob A");
+  /* The peer's mDNS host name means its address. */
+  by_name = zc_target_claimed_peer (table, "sip:bob@bob.local", "198.18.0.3");
+  g_assert_cmpstr (view_name (by_name), ==, "Bob A");
+  /* A From host that is no discovered peer's: the source address names
+   * the caller, as before. */
+  unknown = zc_target_claimed_peer (table, "sip:bob@198.18.9.9:5060", "198.18.0.3");
+  g_assert_cmpstr (view_name (unknown), ==, "Carol");
+  own = zc_target_claimed_peer (table, "sip:carol@198.18.0.3:5060", "198.18.0.3");
+  g_assert_cmpstr (view_name (own), ==, "Carol");
+  /* Two agents on one host: the From user tells them apart. */
+  add_peer (table, "Eve", "eve", "198.18.0.3", "e");
+  second = zc_target_claimed_peer (table, "sip:eve@198.18.0.3:5060", "198.18.0.3");
+  g_assert_cmpstr (view_name (second), ==, "Eve");
+  none = zc_target_claimed_peer (table, "not a uri", "198.18.9.9");
+  g_assert_null (none);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -421,5 +464,6 @@ main (int argc, char **argv)
   g_test_add_func ("/targets/address-is-local", test_address_is_local);
   g_test_add_func ("/targets/trust", test_trust);
   g_test_add_func ("/targets/link-local", test_link_local);
+  g_test_add_func ("/targets/claimed-peer", test_claimed_peer);
   return g_test_run ();
 }
