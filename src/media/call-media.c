@@ -48,6 +48,7 @@ struct _ZcCallMedia {
   guint frame_samples;  /* PCM samples per ptime */
   guint ts_step;        /* RTP clock units per ptime */
   guint pcm_rate;
+  guint configured_loss_pct; /* the codec options' expected loss: the floor */
   gint64 timeout_us;
   GMainContext *context;
   ZcCallMediaDigitFunc digit_received;
@@ -299,15 +300,34 @@ conceal_gap (ZcCallMedia *media, guint lost, const guint8 *payload, gsize len)
 {
   lost = MIN (lost, ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES);
   for (guint i = 0; i < lost; i++) {
-    if (i + 1 == lost && zc_codec_has_fec (media->codec)) {
-      if (zc_codec_decode_fec (media->codec, payload, len, media->pcm, media->frame_samples) > 0) {
-        playback_write (media, media->pcm, media->frame_samples);
-        media->counters.frames_fec++;
-      }
+    if (i + 1 == lost && zc_codec_has_fec (media->codec)
+        && zc_codec_decode_fec (media->codec, payload, len, media->pcm, media->frame_samples) > 0) {
+      playback_write (media, media->pcm, media->frame_samples);
+      media->counters.frames_fec++;
     } else {
-      conceal_one (media);
+      conceal_one (media); /* also when the packet carries no FEC (-ENODATA) */
     }
   }
+}
+
+/* A tick whose packet is missing.  When the packet after it is already in
+ * the playout buffer (it always is with a loss and a buffer deeper than
+ * one tick), its in-band FEC rebuilds this frame; otherwise PLC.  Waiting
+ * for that packet to be due instead, as conceal_gap() does, would find the
+ * frame concealed already. */
+static void
+conceal_tick (ZcCallMedia *media)
+{
+  const ZcJitterPacket *next = zc_jitter_peek (media->jitter);
+
+  if (next != NULL && zc_codec_has_fec (media->codec) && next->ssrc == media->rx_ssrc
+      && (guint16) (next->seq - media->rx_seq) == media->concealed_run + 2u
+      && zc_codec_decode_fec (media->codec, next->data, next->len, media->pcm, media->frame_samples) > 0) {
+    playback_write (media, media->pcm, media->frame_samples);
+    media->counters.frames_fec++;
+    return;
+  }
+  conceal_one (media);
 }
 
 /* One packet the playout buffer handed out. */
@@ -396,7 +416,7 @@ receive_tick (ZcCallMedia *media, guint32 user_ts)
     play_packet (media, p);
   if (media->play_debt >= (gint64) media->frame_samples && media->have_rx_seq
       && media->concealed_run < ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES) {
-    conceal_one (media);
+    conceal_tick (media);
     media->concealed_run++;
   }
   /* Silence from the peer (DTX, hold) owes nothing; a burst of packets
@@ -464,6 +484,18 @@ send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
   } else if (ret != -ENOTCONN) {
     media->counters.send_errors++;
   }
+}
+
+/* The peer's receiver reports tell how much of our stream it loses: Opus
+ * puts that much redundancy in (OPUS_SET_PACKET_LOSS_PERC), never less
+ * than configured. */
+static void
+adapt_expected_loss (ZcCallMedia *media)
+{
+  guint want = zc_codec_adapt_expected_loss (media->configured_loss_pct, media->counters.rtp.remote_loss_pct);
+
+  if (want != media->counters.expected_loss_pct && zc_codec_set_expected_loss (media->codec, want) == 0)
+    media->counters.expected_loss_pct = want;
 }
 
 static void
@@ -557,6 +589,7 @@ media_thread (gpointer data)
     if (++tick % STATS_EVERY_TICKS == 0) {
       zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
       zc_jitter_get_stats (media->jitter, &media->counters.jitter);
+      adapt_expected_loss (media);
       check_timeout (media, g_get_monotonic_time (), start_us);
       stats_publish (media);
     }
@@ -641,6 +674,8 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
   media->payload = g_new0 (guint8, ZC_CODEC_MAX_PAYLOAD);
   for (guint i = 0; i < DIGIT_QUEUE_SIZE; i++)
     atomic_init (&media->digits[i], 0);
+  media->configured_loss_pct = options.expected_loss_pct;
+  media->counters.expected_loss_pct = options.expected_loss_pct;
   media->counters.rtp.rtt_ms = -1;
   media->counters.rtp.remote_loss_pct = -1;
   media->stats = media->counters;

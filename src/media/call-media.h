@@ -30,10 +30,12 @@
  * is joined, pending events are still delivered) but must not free the
  * media: free it from an idle callback or after the dispatch returns.
  *
- * Receive side: one tick delivers whatever oRTP says is due.  A sequence
- * gap before an audio packet is concealed frame by frame (Opus: in-band FEC
- * from the packet that did arrive for the last lost frame, PLC before it;
- * G.711: zc_codec_conceal()).  A tick with no packet writes nothing: the
+ * Receive side: one tick delivers whatever oRTP says is due.  A tick whose
+ * packet is missing is concealed: Opus rebuilds it from the in-band FEC of
+ * the next packet when that one is in the playout buffer already, and runs
+ * its PLC otherwise; G.711 uses zc_codec_conceal().  A sequence gap found
+ * when a packet is due is concealed the same way, frame by frame.  The
+ * Opus encoder's expected loss follows the peer's RTCP reports.  A tick with no packet writes nothing: the
  * audio engine plays its ring's underflow as silence (during the peer's
  * DTMF events and DTX, that is what it should hear). */
 #pragma once
@@ -58,7 +60,8 @@ GQuark zc_call_media_error_quark (void);
 #define ZC_CALL_MEDIA_PTIME_MS 20                /* packet time, ms (RFC 3551 4.5) */
 #define ZC_CALL_MEDIA_DEFAULT_TIMEOUT_MS 20000   /* four RTCP intervals: a held or silent peer still sends RTCP */
 #define ZC_CALL_MEDIA_DEFAULT_JITTER_MS 40       /* playout depth at the start of a call */
-#define ZC_CALL_MEDIA_MAX_JITTER_MS 200          /* ... and the most it grows to (at least) */
+#define ZC_CALL_MEDIA_MAX_JITTER_MS 400          /* ... and the most it grows to (at least): room
+                                                  * for a 200 ms delay step on a jittery path */
 #define ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES 5       /* per gap; longer gaps are not filled */
 #define ZC_CALL_MEDIA_EVENT_QUEUE 64             /* pending main-loop events */
 
@@ -96,6 +99,7 @@ typedef struct {
   guint64 frames_decoded;
   guint64 frames_concealed;          /* PLC or G.711 concealment */
   guint64 frames_fec;                /* rebuilt from Opus in-band FEC */
+  guint expected_loss_pct;           /* the Opus encoder's, adapted to the peer's reports */
   guint64 dtx_frames;                /* encoded to nothing (Opus DTX) */
   guint64 capture_underruns;         /* ticks where to_network had less than a frame */
   guint64 capture_trimmed_samples;   /* backlog dropped to keep the delay down */

@@ -104,6 +104,32 @@ opus_conceal (ZcCodecInstance *instance, gint16 *pcm, guint samples)
   return n < 0 ? opus_errno (n) : n;
 }
 
+/* TRUE when @payload carries LBRR data for the frame before it.  The
+ * SILK layer of an Opus packet begins with its VAD flags and then its LBRR
+ * flag(s), each range coded at probability 1/2, which makes them the first
+ * bits of the first frame's first byte (RFC 6716 4.2.3; libopus 1.5's
+ * opus_packet_has_lbrr() reads them so, Debian 12 has 1.3).  CELT-only
+ * packets carry none. */
+static gboolean
+packet_has_lbrr (const guint8 *payload, gsize len)
+{
+  const unsigned char *frames[48];
+  opus_int16 sizes[48];
+  int frame_samples, silk_frames = 1, lbrr;
+
+  if (len == 0 || len > G_MAXINT32 || (payload[0] >> 3) >= 16) /* TOC configs 16..31: CELT only */
+    return FALSE;
+  frame_samples = opus_packet_get_samples_per_frame (payload, OPUS_RATE);
+  if (frame_samples > 960)
+    silk_frames = frame_samples / 960; /* 40 and 60 ms: two or three SILK frames, one VAD flag each */
+  if (opus_packet_parse (payload, (opus_int32) len, NULL, frames, sizes, NULL) <= 0 || sizes[0] == 0)
+    return FALSE;
+  lbrr = (frames[0][0] >> (7 - silk_frames)) & 1;
+  if (opus_packet_get_nb_channels (payload) == 2)
+    lbrr |= (frames[0][0] >> (6 - 2 * silk_frames)) & 1;
+  return lbrr != 0;
+}
+
 static int
 opus_decode_fec_frame (ZcCodecInstance *instance, const guint8 *payload, gsize len, gint16 *pcm, guint samples)
 {
@@ -114,9 +140,14 @@ opus_decode_fec_frame (ZcCodecInstance *instance, const guint8 *payload, gsize l
     return -EINVAL;
   if (len > G_MAXINT32)
     return -EBADMSG;
+  /* Without LBRR libopus would conceal and call it decoded: say so, so
+   * that the caller conceals (and counts a concealed frame, not an FEC
+   * one). */
+  if (!packet_has_lbrr (payload, len))
+    return -ENODATA;
   /* decode_fec = 1: decode the LBRR data in @payload, which describes the
    * frame before it (RFC 6716 2.1.7, 4.2.4).  @samples must be the lost
-   * frame's duration; without LBRR libopus conceals instead. */
+   * frame's duration. */
   n = opus_decode (self->decoder, payload, (opus_int32) len, pcm, (int) samples, 1);
   return n < 0 ? opus_errno (n) : n;
 }

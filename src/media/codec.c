@@ -214,3 +214,13 @@ zc_codec_set_expected_loss (ZcCodecInstance *instance, guint loss_pct)
   return instance->klass->set_expected_loss (instance, loss_pct);
 }
 
+
+guint
+zc_codec_adapt_expected_loss (guint configured_pct, double reported_pct)
+{
+  guint want = configured_pct;
+
+  if (reported_pct > 0)
+    want = MAX (want, (guint) MIN (reported_pct + 0.999, (double) ZC_CODEC_MAX_EXPECTED_LOSS_PCT));
+  return MIN (want, 100u);
+}

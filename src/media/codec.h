@@ -143,9 +143,9 @@ int zc_codec_conceal (ZcCodecInstance *instance, gint16 *pcm, guint samples);
 /* Opus in-band FEC: when packet N was lost and packet N+1 has arrived, call
  * this with packet N+1's payload and @samples = the duration of the lost
  * frame (a multiple of 120; normally 960) to rebuild frame N from the
- * redundancy in N+1; then decode N+1 normally.  If N+1 carries no
- * redundancy, libopus falls back to concealment.  Returns @samples, or
- * -ENOTSUP for codecs without FEC (G.711: use zc_codec_conceal()), or
+ * redundancy in N+1; then decode N+1 normally.  Returns @samples, or
+ * -ENODATA when N+1 carries no redundancy (nothing written: conceal with
+ * zc_codec_conceal()), -ENOTSUP for codecs without FEC (G.711), or
  * another negative errno as zc_codec_decode(). */
 int zc_codec_decode_fec (ZcCodecInstance *instance,
                          const guint8 *next_payload,
@@ -157,6 +157,16 @@ int zc_codec_decode_fec (ZcCodecInstance *instance,
  * reports, so Opus scales its FEC.  Media thread only (libopus is not
  * thread-safe); no allocation.  A no-op for G.711.  0 or -EINVAL. */
 int zc_codec_set_expected_loss (ZcCodecInstance *instance, guint loss_pct);
+
+/* The expected loss to give the encoder when the peer's receiver report
+ * says @reported_pct of our packets were lost (RFC 3550 6.4.1 fraction
+ * lost, in percent; < 0: no report yet): the configured
+ * @configured_pct at least, so that FEC covers the first loss of a clean
+ * path, and the reported loss rounded up, at most
+ * ZC_CODEC_MAX_EXPECTED_LOSS_PCT (beyond it libopus only spends more of the
+ * bitrate on redundancy that a burst defeats anyway).  Pure. */
+#define ZC_CODEC_MAX_EXPECTED_LOSS_PCT 30
+guint zc_codec_adapt_expected_loss (guint configured_pct, double reported_pct);
 
 /* ---- Backend interface: for codec-*.c only -------------------------------
  * Each backend embeds ZcCodecInstance as its first member and points it at

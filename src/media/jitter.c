@@ -7,8 +7,21 @@
 
 #include <string.h>
 
-/* Ticks without a late packet before a tick may be given back (5 s). */
-#define SHRINK_WINDOW_TICKS 250
+/* Ticks without a late packet before the spare depth is given back (2 s):
+ * long enough that a path still jittering shows its worst within it (at
+ * 30 ms of netem jitter every 2 s window holds a packet near the worst,
+ * so the depth holds), short enough that the delay jitter or a delay step
+ * added is gone a few seconds after it ended (tests/net/netem.test). */
+#define SHRINK_WINDOW_TICKS 100
+/* The window slides by quarters (500 ms): the spare is looked at every
+ * half second over the two seconds before, so that it goes at most half a
+ * second after two quiet seconds. */
+#define WINDOW_PARTS 4
+#define PART_TICKS (SHRINK_WINDOW_TICKS / WINDOW_PARTS)
+/* The spare is given back one tick per this many ticks (60 ms): one
+ * skipped packet at a time, not a run of them, so speech loses a syllable's
+ * fraction here and there rather than a word. */
+#define SHRINK_STEP_TICKS 3
 /* A sequence number this far behind what was played, or a timestamp more
  * than this many seconds off the playout point, is a new stream under the
  * same SSRC (a PBX switching sources): start playout afresh. */
@@ -35,6 +48,7 @@ struct _ZcJitter {
   guint32 tick_ts;       /* RTP clock units per tick */
   gint32 min_ts, max_ts; /* depth bounds */
   gint32 target_ts;      /* the depth now */
+  gint32 max_target_ts;  /* the most it was */
 
   ZcJitterPacket slots[ZC_JITTER_SLOTS];
   gboolean used[ZC_JITTER_SLOTS];
@@ -55,10 +69,27 @@ struct _ZcJitter {
   guint64 candidate_tick;
 
   guint window_ticks;    /* since the last late packet or shrink */
-  gint32 min_margin;     /* least margin (see zc_jitter_put()) in the window */
+  /* Least margin (see zc_jitter_put()) in each of the window's last
+   * WINDOW_PARTS quarters and the one under way (part_min[part]). */
+  gint32 part_min[WINDOW_PARTS + 1];
+  guint part;
+  guint part_ticks;
+  guint pending_shrink;  /* ticks still to give back, one per SHRINK_STEP_TICKS */
+  guint shrink_wait;     /* ticks since the last one given back */
 
   ZcJitterStats stats;
 };
+
+/* A new window: no margin seen yet. */
+static void
+window_reset (ZcJitter *jitter)
+{
+  jitter->window_ticks = 0;
+  jitter->part = 0;
+  jitter->part_ticks = 0;
+  for (guint i = 0; i <= WINDOW_PARTS; i++)
+    jitter->part_min[i] = G_MAXINT32;
+}
 
 ZcJitter *
 zc_jitter_new (guint clock_rate, guint tick_ms, guint initial_ms, guint min_ms, guint max_ms)
@@ -71,7 +102,8 @@ zc_jitter_new (guint clock_rate, guint tick_ms, guint initial_ms, guint min_ms, 
   jitter->min_ts = (gint32) (per_ms * MAX (min_ms, tick_ms));
   jitter->max_ts = (gint32) MAX (per_ms * max_ms, (guint32) jitter->min_ts);
   jitter->target_ts = CLAMP ((gint32) (per_ms * initial_ms), jitter->min_ts, jitter->max_ts);
-  jitter->min_margin = G_MAXINT32;
+  jitter->max_target_ts = jitter->target_ts;
+  window_reset (jitter);
   return jitter;
 }
 
@@ -88,8 +120,8 @@ restart (ZcJitter *jitter)
   jitter->started = FALSE;
   jitter->have_popped = FALSE;
   jitter->pending_discard = 0;
-  jitter->window_ticks = 0;
-  jitter->min_margin = G_MAXINT32;
+  jitter->pending_shrink = 0;
+  window_reset (jitter);
   jitter->candidate_count = 0;
 }
 
@@ -100,16 +132,28 @@ seq_before (guint16 a, guint16 b)
   return (gint16) (guint16) (a - b) < 0;
 }
 
+/* A packet came @late_ts after its turn: playout moves back by that much,
+ * in whole ticks, so that the next one like it comes in time.  One tick for
+ * ordinary jitter; after a delay step all of the step at once, so the
+ * packets that follow it play in order from the first, instead of each
+ * coming late again while the depth creeps up a tick at a time (every one
+ * of them a concealed tick and then a frame too many). */
 static void
-grow (ZcJitter *jitter)
+grow (ZcJitter *jitter, gint32 late_ts)
 {
+  gint32 ticks = MAX ((late_ts + (gint32) jitter->tick_ts - 1) / (gint32) jitter->tick_ts, 1);
+  gint32 room = (jitter->max_ts - jitter->target_ts) / (gint32) jitter->tick_ts;
+
   jitter->stats.late++;
-  jitter->window_ticks = 0;
-  jitter->min_margin = G_MAXINT32;
-  if (jitter->target_ts + (gint32) jitter->tick_ts <= jitter->max_ts) {
-    jitter->target_ts += (gint32) jitter->tick_ts;
-    jitter->playout -= jitter->tick_ts;
-  }
+  window_reset (jitter);
+  jitter->pending_shrink = 0; /* the path is not as calm as it looked */
+  ticks = MIN (ticks, room);
+  if (ticks <= 0)
+    return;
+  jitter->target_ts += ticks * (gint32) jitter->tick_ts;
+  jitter->playout -= (guint32) ticks * jitter->tick_ts;
+  jitter->max_target_ts = MAX (jitter->max_target_ts, jitter->target_ts);
+  jitter->stats.grows++;
 }
 
 /* A new SSRC, or the same one with a timeline that does not continue what
@@ -174,7 +218,7 @@ zc_jitter_put (ZcJitter *jitter, const ZcJitterPacket *packet)
      * has already played. */
     jitter->stats.dropped++;
     if (packet->audio && jitter->started)
-      grow (jitter);
+      grow (jitter, (gint32) jitter->tick_ts);
     return FALSE;
   }
   for (gint i = 0; i < ZC_JITTER_SLOTS; i++) {
@@ -214,9 +258,9 @@ zc_jitter_put (ZcJitter *jitter, const ZcJitterPacket *packet)
     gint32 margin = (gint32) (packet->ts - jitter->playout) - (gint32) jitter->tick_ts;
 
     if (margin < 0)
-      grow (jitter);
+      grow (jitter, -margin);
     else
-      jitter->min_margin = MIN (jitter->min_margin, margin);
+      jitter->part_min[jitter->part] = MIN (jitter->part_min[jitter->part], margin);
   }
   return TRUE;
 }
@@ -228,19 +272,41 @@ zc_jitter_tick (ZcJitter *jitter)
   if (!jitter->started)
     return;
   jitter->playout += jitter->tick_ts;
-  if (++jitter->window_ticks < SHRINK_WINDOW_TICKS)
-    return;
-  /* Five seconds in which every packet came a whole tick before its turn
-   * (a path that calmed down, or a sender whose clock runs a little
-   * fast): give that tick back. */
-  if (jitter->min_margin != G_MAXINT32 && jitter->min_margin >= (gint32) jitter->tick_ts) {
+  if (jitter->pending_shrink > 0) {
+    /* The next window starts once all of the spare is given back: its
+     * margins are then those of the new depth. */
+    window_reset (jitter);
+    if (++jitter->shrink_wait < SHRINK_STEP_TICKS)
+      return;
+    jitter->shrink_wait = 0;
+    jitter->pending_shrink--;
     jitter->playout += jitter->tick_ts;
     jitter->target_ts = MAX (jitter->target_ts - (gint32) jitter->tick_ts, jitter->min_ts);
     jitter->pending_discard++;
     jitter->stats.shrinks++;
+    return;
   }
-  jitter->window_ticks = 0;
-  jitter->min_margin = G_MAXINT32;
+  jitter->window_ticks++;
+  if (++jitter->part_ticks < PART_TICKS)
+    return;
+  /* A quarter ended: the next one starts afresh, the oldest drops out. */
+  jitter->part_ticks = 0;
+  jitter->part = (jitter->part + 1) % (WINDOW_PARTS + 1);
+  jitter->part_min[jitter->part] = G_MAXINT32;
+  if (jitter->window_ticks >= SHRINK_WINDOW_TICKS) {
+    /* Two seconds in which every packet came at least a whole tick before
+     * its turn (a path that calmed down, a delay that stepped down, or a
+     * sender whose clock runs a little fast): give back the whole ticks
+     * the least early of them had to spare, starting now. */
+    gint32 min_margin = G_MAXINT32;
+
+    for (guint i = 0; i <= WINDOW_PARTS; i++)
+      min_margin = MIN (min_margin, jitter->part_min[i]);
+    if (min_margin != G_MAXINT32 && min_margin >= (gint32) jitter->tick_ts) {
+      jitter->pending_shrink = (guint) (min_margin / (gint32) jitter->tick_ts);
+      jitter->shrink_wait = SHRINK_STEP_TICKS - 1;
+    }
+  }
 }
 
 const ZcJitterPacket *
@@ -280,9 +346,21 @@ zc_jitter_pop (ZcJitter *jitter)
   return packet;
 }
 
+const ZcJitterPacket *
+zc_jitter_peek (const ZcJitter *jitter)
+{
+  gint next = -1;
+
+  for (gint i = 0; i < ZC_JITTER_SLOTS; i++)
+    if (jitter->used[i] && (next < 0 || seq_before (jitter->slots[i].seq, jitter->slots[next].seq)))
+      next = i;
+  return next >= 0 && jitter->slots[next].audio ? &jitter->slots[next] : NULL;
+}
+
 void
 zc_jitter_get_stats (const ZcJitter *jitter, ZcJitterStats *stats)
 {
   *stats = jitter->stats;
   stats->target_ms = (guint) jitter->target_ts / jitter->per_ms;
+  stats->max_target_ms = (guint) jitter->max_target_ts / jitter->per_ms;
 }

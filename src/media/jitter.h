@@ -6,10 +6,14 @@
  * buffer held 60-90 ms whatever depth it was given (the voice benchmark's
  * media.jitter_buffer_ms and mouth-to-ear both moved by 60-80 ms with it
  * switched off), most of zcalld's mouth-to-ear delay.  This one holds what
- * the path needs: it starts at the configured depth, grows by one tick
- * each time a packet comes after its playout time (up to max_ms) and gives
- * a tick back after five seconds without one (down to min_ms), skipping
- * one packet's worth of audio to do so.
+ * the path needs: it starts at the configured depth and grows each time a
+ * packet comes after its playout time, by as many ticks as it came late
+ * (one for jitter; ten at once when the path's delay steps up by 200 ms, so
+ * the voice goes on from where it stopped rather than conceal tick after
+ * tick), up to max_ms.  After two seconds in which every packet came at
+ * least a tick before its turn it gives back what they had to spare (a
+ * path that calmed down, or whose delay stepped down), down to min_ms: one
+ * tick per 100 ms, skipping one packet's worth of audio each.
  *
  * Playout follows the RTP timestamps, not the sequence numbers, so any
  * packet duration (a desk phone's 30 ms) and silence suppression (DTX,
@@ -39,10 +43,12 @@ typedef struct {
 } ZcJitterPacket;
 
 typedef struct {
-  guint target_ms;    /* the depth now */
+  guint target_ms;    /* the depth now: the playout delay the buffer adds */
+  guint max_target_ms; /* the most it was since new() */
   guint64 late;       /* audio packets that came after their playout time */
   guint64 dropped;    /* duplicates, packets too old to play, overflow */
   guint64 shrinks;    /* packets skipped to give a tick back */
+  guint64 grows;      /* times late packets made it deeper */
   guint64 probation;  /* packets of a new stream (SSRC or timeline) dropped while it was on probation */
 } ZcJitterStats;
 
@@ -69,5 +75,11 @@ void zc_jitter_tick (ZcJitter *jitter);
 /* The next packet due by the end of this tick, or NULL.  Valid until the
  * next call on @jitter.  Call until NULL each tick. */
 const ZcJitterPacket *zc_jitter_pop (ZcJitter *jitter);
+
+/* The audio packet next in sequence, held but not due yet, or NULL; it
+ * stays in the buffer.  For Opus FEC: when this tick's packet is missing
+ * and the one after it is here, its redundancy rebuilds the missing frame
+ * (codec.h zc_codec_decode_fec()).  Valid until the next call on @jitter. */
+const ZcJitterPacket *zc_jitter_peek (const ZcJitter *jitter);
 
 void zc_jitter_get_stats (const ZcJitter *jitter, ZcJitterStats *stats);

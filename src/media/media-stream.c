@@ -672,7 +672,11 @@ zc_media_stream_describe (ZcMediaStream *stream)
     add_double (&b, "jitter_ms", st.rtp.jitter_ms);
     add_double (&b, "rtt_ms", st.rtp.rtt_ms);
     add_u64 (&b, "jitter_buffer_ms", st.jitter.target_ms);
+    add_u64 (&b, "jitter_buffer_max_ms", st.jitter.max_target_ms);
     add_u64 (&b, "late_packets", st.jitter.late);
+    add_u64 (&b, "discarded_packets", st.jitter.dropped);
+    add_u64 (&b, "skipped_packets", st.jitter.shrinks);
+    g_variant_builder_add (&b, "{sv}", "expected_loss_pct", g_variant_new_uint32 (st.expected_loss_pct));
     add_u64 (&b, "rtp_foreign_dropped", st.rtp.foreign_dropped);
     add_u64 (&b, "rtcp_sent", st.rtp.rtcp_sent);
     add_u64 (&b, "rtcp_received", st.rtp.rtcp_received);

@@ -37,34 +37,40 @@ pop_all (ZcJitter *jb, gint *last_seq, guint *discarded)
 }
 
 /* A steady stream plays one packet per tick after the initial depth, and
- * nothing is late, dropped or skipped. */
+ * nothing is late or dropped.  Every packet comes a tick before its turn,
+ * so after the two-second window that tick is given back: one packet is
+ * skipped, and the depth is the least one from then on. */
 static void
 test_jitter_steady (void)
 {
   g_autoptr (ZcJitter) jb = zc_jitter_new (RATE, 20, 40, 20, 200);
   ZcJitterStats st;
   gint last = -1;
-  guint first_out = 0, out = 0;
+  guint first_out = 0, out = 0, discarded = 0;
 
   for (guint t = 0; t < 200; t++) {
     ZcJitterPacket p = audio ((guint16) (65500 + t), 1000 + t * TICK_TS); /* wraps */
+    guint skipped = discarded;
     guint n;
 
     zc_jitter_put (jb, &p);
     zc_jitter_tick (jb);
-    n = pop_all (jb, &last, NULL);
-    g_assert_cmpuint (n, <=, 1);
+    n = pop_all (jb, &last, &discarded);
+    g_assert_cmpuint (n - (discarded - skipped), <=, 1);
     if (n == 1 && out == 0)
       first_out = t;
     out += n;
   }
   zc_jitter_get_stats (jb, &st);
-  g_test_message ("steady: first packet out at tick %u, %u out of 200, target %u ms", first_out, out, st.target_ms);
+  g_test_message ("steady: first packet out at tick %u, %u out of 200, %u skipped, target %u ms", first_out, out,
+                  discarded, st.target_ms);
   g_assert_cmpuint (first_out, ==, 1); /* 40 ms: put at tick 0, out at the end of tick 1 */
-  g_assert_cmpuint (out, ==, 199);
+  g_assert_cmpuint (out, ==, 200); /* the skipped one included: a tick less behind at the end */
+  g_assert_cmpuint (discarded, ==, 1);
   g_assert_cmpuint (st.late, ==, 0);
   g_assert_cmpuint (st.dropped, ==, 0);
-  g_assert_cmpuint (st.target_ms, ==, 40);
+  g_assert_cmpuint (st.target_ms, ==, 20);
+  g_assert_cmpuint (st.max_target_ms, ==, 40);
 }
 
 /* A packet two ticks late: the buffer grows one tick per late packet, the
@@ -96,8 +102,8 @@ test_jitter_late (void)
   g_assert_cmpuint (st.target_ms, <=, 200);
 }
 
-/* Bursts of jitter push the depth up; five quiet seconds give ticks back,
- * one skipped packet each, down to the least depth. */
+/* A depth more than the path needs is given back after two quiet seconds,
+ * one tick and one skipped packet per 100 ms, down to the least depth. */
 static void
 test_jitter_shrink (void)
 {
@@ -106,7 +112,7 @@ test_jitter_shrink (void)
   gint last = -1;
   guint discarded = 0;
 
-  for (guint t = 0; t < 40 * 50; t++) {
+  for (guint t = 0; t < 3 * 50; t++) {
     ZcJitterPacket p = audio ((guint16) t, t * TICK_TS);
 
     zc_jitter_put (jb, &p);
@@ -114,11 +120,63 @@ test_jitter_shrink (void)
     pop_all (jb, &last, &discarded);
   }
   zc_jitter_get_stats (jb, &st);
-  g_test_message ("shrink: target %u ms after 40 s, %" G_GUINT64_FORMAT " shrinks, %u skipped", st.target_ms,
+  g_test_message ("shrink: target %u ms after 3 s, %" G_GUINT64_FORMAT " shrinks, %u skipped", st.target_ms,
                   st.shrinks, discarded);
   g_assert_cmpuint (st.target_ms, ==, 20);
   g_assert_cmpuint (st.shrinks, ==, discarded);
   g_assert_cmpuint (st.late, ==, 0);
+}
+
+/* The path's delay steps from 0 to 200 ms for 4 s and back (netem.test's
+ * third phase).  Up: the first packet after the step is late by nearly the
+ * whole step and the depth takes it at once, so the packets after it play
+ * in order, each on time (not one late packet per tick while the depth
+ * creeps up).  Down: packets come 200 ms early, and within 3 s the depth
+ * is what it was before the step. */
+static void
+test_jitter_delay_step (void)
+{
+  enum { UP = 150, DOWN = 350, END = 500, STEP = 10 /* ticks: 200 ms */ };
+  g_autoptr (ZcJitter) jb = zc_jitter_new (RATE, 20, 40, 20, 400);
+  ZcJitterStats before, up, st;
+  gint last = -1;
+  guint discarded = 0, idle_after_up = 0;
+  guint16 sent = 0;
+
+  for (guint t = 0; t < END; t++) {
+    guint n;
+
+    /* What was sent at tick s arrives at s + delay(s). */
+    for (guint s = sent; s <= t; s++) {
+      guint delay = s >= UP && s < DOWN ? STEP : 0;
+
+      if (s + delay > t)
+        break;
+      {
+        ZcJitterPacket p = audio ((guint16) s, s * TICK_TS);
+
+        zc_jitter_put (jb, &p);
+      }
+      sent = (guint16) (s + 1);
+    }
+    if (t == UP)
+      zc_jitter_get_stats (jb, &before);
+    zc_jitter_tick (jb);
+    n = pop_all (jb, &last, &discarded);
+    if (t > UP + STEP + 2 && t < DOWN && n == 0)
+      idle_after_up++;
+    if (t == DOWN - 1)
+      zc_jitter_get_stats (jb, &up);
+  }
+  zc_jitter_get_stats (jb, &st);
+  g_test_message ("delay step: depth %u ms before, %u ms during (%" G_GUINT64_FORMAT " late), %u ms 3 s after; "
+                  "%u ticks without a packet once it caught up, %u skipped",
+                  before.target_ms, up.target_ms, up.late, st.target_ms, idle_after_up, discarded);
+  g_assert_cmpuint (up.target_ms, >=, before.target_ms + 160);
+  g_assert_cmpuint (up.late, <=, 2);
+  g_assert_cmpuint (idle_after_up, ==, 0);
+  g_assert_cmpuint (st.target_ms, ==, before.target_ms);
+  g_assert_cmpuint (st.late, ==, up.late);
 }
 
 /* 30 ms packets (a desk phone's ptime) on 20 ms ticks, then a second of
@@ -368,6 +426,7 @@ main (int argc, char **argv)
   g_test_add_func ("/jitter/steady", test_jitter_steady);
   g_test_add_func ("/jitter/late", test_jitter_late);
   g_test_add_func ("/jitter/shrink", test_jitter_shrink);
+  g_test_add_func ("/jitter/delay-step", test_jitter_delay_step);
   g_test_add_func ("/jitter/ptime-and-dtx", test_jitter_ptime_and_dtx);
   g_test_add_func ("/jitter/events-and-ssrc", test_jitter_events_and_ssrc);
   g_test_add_func ("/jitter/forged", test_jitter_forged);
