@@ -15,8 +15,6 @@
 /* Below any path MTU zcall meets, TURN's headers included (RFC 8656 2.7
  * leaves about 1200 bytes to be safe). */
 #define DTLS_MTU 1200
-#define SRTP_KEY_LEN ZC_SRTP_KEY_LEN
-#define SRTP_SALT_LEN ZC_SRTP_SALT_LEN
 /* DTLS records waiting for gnutls: a flight is a handful of datagrams. */
 #define PENDING_MAX 16
 
@@ -158,7 +156,7 @@ install_keys (ZcDtlsSrtp *dtls, GError **error)
 {
   gnutls_srtp_profile_t profile;
   gnutls_datum_t client_key, client_salt, server_key, server_salt;
-  guint8 material[2 * (SRTP_KEY_LEN + SRTP_SALT_LEN)];
+  guint8 material[2 * (ZC_SRTP_KEY_LEN + ZC_SRTP_SALT_LEN)];
   int ret;
 
   if (gnutls_srtp_get_selected_profile (dtls->session, &profile) < 0
@@ -168,7 +166,7 @@ install_keys (ZcDtlsSrtp *dtls, GError **error)
   }
   ret = gnutls_srtp_get_keys (dtls->session, material, sizeof material, &client_key, &client_salt, &server_key,
                               &server_salt);
-  if (ret < 0 || client_key.size != SRTP_KEY_LEN || client_salt.size != SRTP_SALT_LEN) {
+  if (ret < 0 || client_key.size != ZC_SRTP_KEY_LEN || client_salt.size != ZC_SRTP_SALT_LEN) {
     g_set_error (error, ZC_DTLS_ERROR, ZC_DTLS_ERROR_FAILED, "DTLS handshake failed: no SRTP keys (%s)",
                  gnutls_strerror (ret));
     return FALSE;
@@ -178,10 +176,10 @@ install_keys (ZcDtlsSrtp *dtls, GError **error)
     ZcSrtpSuite suite = profile == GNUTLS_SRTP_AES128_CM_HMAC_SHA1_32 ? ZC_SRTP_AES_CM_128_HMAC_SHA1_32
                                                                        : ZC_SRTP_AES_CM_128_HMAC_SHA1_80;
 
-    memcpy (client, client_key.data, SRTP_KEY_LEN);
-    memcpy (client + SRTP_KEY_LEN, client_salt.data, SRTP_SALT_LEN);
-    memcpy (server, server_key.data, SRTP_KEY_LEN);
-    memcpy (server + SRTP_KEY_LEN, server_salt.data, SRTP_SALT_LEN);
+    memcpy (client, client_key.data, ZC_SRTP_KEY_LEN);
+    memcpy (client + ZC_SRTP_KEY_LEN, client_salt.data, ZC_SRTP_SALT_LEN);
+    memcpy (server, server_key.data, ZC_SRTP_KEY_LEN);
+    memcpy (server + ZC_SRTP_KEY_LEN, server_salt.data, ZC_SRTP_SALT_LEN);
     dtls->srtp = dtls->client ? zc_srtp_new (suite, client, server) : zc_srtp_new (suite, server, client);
     memset (client, 0, sizeof client);
     memset (server, 0, sizeof server);
