@@ -109,6 +109,11 @@ print_event (ZcMonitor *monitor, const char *event, const char *key, GVariant *d
       text = g_strdup_printf (_("call %s: DTMF %s from %s"), zc_dict_string (dict, "id"),
                               zc_dict_string (dict, "dtmf_digit"),
                               call_peer (dict));
+    else if (g_str_equal (key, "call") && g_str_equal (event, "call-secured"))
+      /* How the keys came: "dtls-srtp" or "sdes-srtp", and the suite. */
+      text = g_strdup_printf (_("call %s %s %s: %s, %s"), zc_dict_string (dict, "id"), call_peer (dict),
+                              zc_dict_string (dict, "security"), zc_dict_string (dict, "encryption"),
+                              zc_dict_string (dict, "srtp_suite"));
     else if (g_str_equal (key, "call"))
       text = g_strdup_printf (_("call %s %s %s %s"), zc_dict_string (dict, "id"), zc_dict_string (dict, "direction"),
                               call_peer (dict), zc_dict_string (dict, "end_reason"));

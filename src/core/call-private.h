@@ -148,7 +148,15 @@ struct _ZcCall {
   char *peer_fingerprint;
   guint security_end_id;       /* a call that may not go plain ends from here */
   const char *security_end_reason; /* "encryption required" or "identity mismatch" */
-  gboolean secure_retried;     /* outgoing: the RTP/AVP offer got 488, the SAVPF one is out */
+  guint secure_retries;        /* outgoing: offers refused with 488 so far (zc_call_offer_proto) */
+  /* SDES (RFC 4568) on a dialog whose signalling is TLS: our a=crypto
+   * key (base64), made for the first description that may carry it. */
+  char *sdes_key;
+  /* How the media is keyed: "dtls-srtp" or "sdes-srtp" as decided when
+   * it starts (keying), and once it is keyed (encryption); NULL for
+   * plain RTP or before. */
+  const char *keying;
+  const char *encryption;
   /* Incoming with a TURN server: gathered without it (an INVITE is
    * anyone's to send; a relay is an allocation on the server).  Through
    * the rendezvous the answer gathers once more with the relay and sends
@@ -205,11 +213,16 @@ void zc_call_end (ZcCall *call);
 /* The one way to refuse an incoming call: @reason for the history, the
  * SIP rejection, the end. */
 void zc_call_refuse (ZcCall *call, const char *reason, int status, const char *phrase);
-/* An outgoing call whose RFC 8643 offer (RTP/AVP with a=fingerprint) got
- * 488 from a peer that insists on an SRTP profile tries once more with
- * UDP/TLS/RTP/SAVPF.  TRUE when the call is taken care of (a new INVITE
- * is out, or the call ended trying): the caller must not end it. */
+/* An outgoing call whose RFC 8643 offer (RTP/AVP with a=fingerprint, and
+ * a=crypto over TLS) got 488 from a peer that insists on an SRTP profile
+ * tries the next one zc_call_offer_proto() names: RTP/SAVP (SDES, over
+ * TLS only), then UDP/TLS/RTP/SAVPF.  TRUE when the call is taken care of
+ * (a new INVITE is out, or the call ended trying): the caller must not
+ * end it. */
 gboolean zc_call_retry_secure (ZcCall *call, int status);
+/* The m= profile of our offer after @retries 488s, NULL when there is
+ * nothing left to try. */
+const char *zc_call_offer_proto (ZcCall *call, guint retries);
 /* Hangs up (BYE/CANCEL) and ends with @reason when the media fails. */
 void zc_call_end_for_media (ZcCall *call, const char *reason);
 void zc_call_codec_describe (ZcCall *call, const ZcCodec *codec);
@@ -221,6 +234,13 @@ gboolean zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_m
 /* Our certificate's fingerprint for a=fingerprint ("sha-256 AB:..."), or
  * NULL when the agent has no identity (then media is plain). */
 const char *zc_call_stream_fingerprint (ZcCall *call);
+/* The dialog's signalling is TLS from us to the next hop (the INVITE went
+ * or came over TLS): only then do our descriptions carry an SDES key, and
+ * only then is the peer's taken. */
+gboolean zc_call_signalling_secure (ZcCall *call);
+/* Our SDES key for this call (made once, media/sdes-srtp.h), NULL on
+ * clear signalling or when no key could be made. */
+const char *zc_call_stream_sdes_key (ZcCall *call);
 /* [security] media-encryption: whether plain RTP is acceptable for this
  * call. */
 gboolean zc_call_stream_plain_allowed (ZcCall *call);
@@ -232,7 +252,14 @@ const char *zc_call_stream_check_pin (ZcCall *call, const ZcSdpSession *remote);
 /* How the call's peer is shown: the proven name, or what the network
  * asserts marked "(unverified)".  A new string. */
 char *zc_call_peer_display (ZcCall *call);
-gboolean zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *chosen, gint te_pt);
+/* @sdes: the peer's a=crypto line agreed on (zc_sdp_agreement_get_crypto()
+ * for an offer, zc_sdp_session_get_crypto() of an applied answer), NULL
+ * when none: used only without DTLS and over TLS signalling. */
+gboolean zc_call_stream_start (ZcCall *call,
+                               const ZcSdpSession *remote,
+                               const ZcCodec *chosen,
+                               gint te_pt,
+                               const ZcSdpCrypto *sdes);
 gboolean zc_call_stream_is_started (ZcCall *call);
 void zc_call_stop_tone (ZcCall *call);
 void zc_call_ice_backstop_arm (ZcCall *call);

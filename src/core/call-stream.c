@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "media/dtls-srtp.h"
+#include "media/sdes-srtp.h"
 #include "trust/fingerprint.h"
 #include "trust/identity.h"
 
@@ -267,6 +268,24 @@ zc_call_stream_fingerprint (ZcCall *call)
 }
 
 gboolean
+zc_call_signalling_secure (ZcCall *call)
+{
+  return call->flow.proto == ZC_SIP_TLS;
+}
+
+const char *
+zc_call_stream_sdes_key (ZcCall *call)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!zc_call_signalling_secure (call))
+    return NULL;
+  if (call->sdes_key == NULL && (call->sdes_key = zc_sdes_key_new (&error)) == NULL)
+    g_warning ("call %s: %s", call->id, error->message);
+  return call->sdes_key;
+}
+
+gboolean
 zc_call_stream_plain_allowed (ZcCall *call)
 {
   /* required-for-zcall: a zcall agent always offers and answers with a
@@ -390,6 +409,7 @@ media_secured_cb (ZcMediaStream *stream G_GNUC_UNUSED, const GError *error, gpoi
   }
   call_set_security (call, "encrypted", call->calls->media_ops->srtp_suite (call->media),
                      call->calls->media_ops->peer_fingerprint (call->media));
+  call->encryption = call->keying;
   /* The SDP was checked against the pin before the media started; this
    * catches a description that changed since (a re-INVITE). */
   if (call->claimed_fingerprint != NULL && !same_key (call->peer_fingerprint, call->claimed_fingerprint)) {
@@ -398,7 +418,9 @@ media_secured_cb (ZcMediaStream *stream G_GNUC_UNUSED, const GError *error, gpoi
     zc_call_end_for_media (call, "identity mismatch");
     return;
   }
-  call_prove_peer (call, call->peer_fingerprint);
+  /* SDES proves no key: its keys are whatever the signalling carried. */
+  if (call->peer_fingerprint != NULL)
+    call_prove_peer (call, call->peer_fingerprint);
   zc_call_emit (call, "secured");
 }
 
@@ -553,7 +575,11 @@ zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GErro
 /* Starts the media once both descriptions are known: @remote is the peer's
  * offer or answer, @chosen the codec to send with. */
 gboolean
-zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *chosen, gint te_pt)
+zc_call_stream_start (ZcCall *call,
+                      const ZcSdpSession *remote,
+                      const ZcCodec *chosen,
+                      gint te_pt,
+                      const ZcSdpCrypto *sdes)
 {
   g_autoptr (GError) error = NULL;
   ZcMediaRemote peer = {
@@ -585,6 +611,16 @@ zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *c
 
     peer.fingerprint = zc_sdp_session_get_fingerprint (remote);
     peer.dtls_client = !we_offered || g_strcmp0 (setup, "passive") == 0;
+    call->keying = "dtls-srtp";
+  } else if (sdes != NULL && zc_call_stream_sdes_key (call) != NULL) {
+    /* SDES only as the fallback: the peer's SDP has no fingerprint, and
+     * both descriptions went over TLS (our key is only ever written
+     * then, and the peer's only taken then). */
+    peer.sdes_suite = sdes->suite;
+    peer.sdes_remote_key = sdes->key;
+    peer.sdes_local_key = zc_call_stream_sdes_key (call);
+    call->keying = "sdes-srtp";
+    g_message ("call %s: SDES-SRTP (%s, tag %u) over TLS signalling", call->id, sdes->suite, sdes->tag);
   } else if (!zc_call_stream_plain_allowed (call)) {
     /* The caller is still inside the SIP event that brought the answer:
      * end from the main loop. */
@@ -592,7 +628,7 @@ zc_call_stream_start (ZcCall *call, const ZcSdpSession *remote, const ZcCodec *c
     security_end_later (call, "encryption required");
     return FALSE;
   }
-  if (peer.fingerprint == NULL)
+  if (peer.fingerprint == NULL && peer.sdes_suite == NULL)
     call_set_security (call, "PLAIN", NULL, NULL);
 
   if (call->media == NULL || !call->calls->media_ops->start (call->media, &peer, &error)) {

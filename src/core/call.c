@@ -114,6 +114,7 @@ zc_call_free (ZcCall *call)
   g_free (call->codec);
   g_free (call->security);
   g_free (call->srtp_suite);
+  g_free (call->sdes_key);
   g_free (call->peer_fingerprint);
   zc_call_stop_tone (call);
   call_media_free (call);
@@ -180,6 +181,7 @@ zc_call_to_variant (ZcCall *call)
   g_variant_builder_add (&b, "{sv}", "remote_hold", g_variant_new_boolean (call->remote_hold));
   g_variant_builder_add (&b, "{sv}", "security", g_variant_new_string (call->security ? call->security : ""));
   g_variant_builder_add (&b, "{sv}", "srtp_suite", g_variant_new_string (call->srtp_suite ? call->srtp_suite : ""));
+  g_variant_builder_add (&b, "{sv}", "encryption", g_variant_new_string (call->encryption ? call->encryption : ""));
   g_variant_builder_add (&b, "{sv}", "peer_fingerprint",
                          g_variant_new_string (call->peer_fingerprint ? call->peer_fingerprint : ""));
   if (call->media != NULL)
@@ -519,16 +521,42 @@ act_send_invite (ZcCall *call)
   call->sip_call_id = g_strdup (zc_sip_session_get_call_id (call->session));
 }
 
+const char *
+zc_call_offer_proto (ZcCall *call, guint retries)
+{
+  const char *order[3];
+  guint n = 0;
+
+  /* RFC 8643: DTLS-SRTP (and over TLS SDES) offered over RTP/AVP, so that
+   * a phone without SRTP still answers; with plain RTP refused, the SRTP
+   * profile itself (RFC 5764 8), which such phones reject outright.  A
+   * phone that refuses RTP/AVP gets RTP/SAVP when it may have SDES keys
+   * (RFC 4568 phones: baresip srtp-mand, linphone), then the DTLS
+   * profile. */
+  if (zc_call_stream_plain_allowed (call))
+    order[n++] = "RTP/AVP";
+  else if (zc_call_stream_fingerprint (call) != NULL)
+    order[n++] = "UDP/TLS/RTP/SAVPF";
+  if (zc_call_stream_sdes_key (call) != NULL)
+    order[n++] = "RTP/SAVP";
+  if (zc_call_stream_plain_allowed (call) && zc_call_stream_fingerprint (call) != NULL)
+    order[n++] = "UDP/TLS/RTP/SAVPF";
+  if (n == 0)
+    order[n++] = "RTP/AVP"; /* nothing to encrypt with: the policy refuses the answer */
+  return retries < n ? order[retries] : NULL;
+}
+
 gboolean
 zc_call_retry_secure (ZcCall *call, int status)
 {
-  if (!call->outgoing || status != 488 || call->secure_retried || call->state != ZC_CALL_CALLING
-      || call->our_offer == NULL || zc_sdp_session_get_fingerprint (call->our_offer) == NULL
-      || zc_sdp_proto_is_secure (zc_sdp_session_get_proto (call->our_offer)))
+  const char *next;
+
+  if (!call->outgoing || status != 488 || call->state != ZC_CALL_CALLING || call->our_offer == NULL
+      || (next = zc_call_offer_proto (call, call->secure_retries + 1)) == NULL)
     return FALSE;
-  g_message ("call %s: %s refused RTP/AVP with DTLS-SRTP (488); offering UDP/TLS/RTP/SAVPF", call->id,
-             call->peer_uri);
-  call->secure_retried = TRUE;
+  g_message ("call %s: %s refused %s (488); offering %s", call->id, call->peer_uri,
+             zc_sdp_session_get_proto (call->our_offer), next);
+  call->secure_retries++;
   /* The rejected INVITE's session is over; a new one takes its place. */
   if (call->session != NULL)
     zc_sip_session_set_user_data (call->session, NULL);
@@ -546,7 +574,8 @@ call_send_answer (ZcCall *call)
   g_clear_pointer (&call->offer.answer, g_free);
   if (call->offer.agreement != NULL)
     zc_call_stream_start (call, call->offer.remote, zc_sdp_agreement_get_codec (call->offer.agreement),
-                          zc_sdp_agreement_get_telephone_event_pt (call->offer.agreement));
+                          zc_sdp_agreement_get_telephone_event_pt (call->offer.agreement),
+                          zc_sdp_agreement_get_crypto (call->offer.agreement));
   call_offer_clear (&call->offer);
   zc_call_fire (call, ZC_CALL_EV_ANSWER);
 }
@@ -627,13 +656,11 @@ zc_call_local_sdp (ZcCall *call, ZcMediaDirection direction)
     .ptime_ms = PTIME_MS,
     .codecs = (const char *const *) call->calls->config->codecs,
     .fingerprint = zc_call_stream_fingerprint (call),
+    .signalling_secure = zc_call_signalling_secure (call),
+    .sdes_key = zc_call_stream_sdes_key (call),
   };
 
-  /* RFC 8643: DTLS-SRTP offered over RTP/AVP, so that a phone without
-   * SRTP still answers; with plain RTP refused, the SRTP profile itself
-   * (RFC 5764 8), which such phones reject outright. */
-  if ((!zc_call_stream_plain_allowed (call) || call->secure_retried) && local.fingerprint != NULL)
-    local.proto = "UDP/TLS/RTP/SAVPF";
+  local.proto = zc_call_offer_proto (call, call->secure_retries);
   if (call->media != NULL)
     call->calls->media_ops->get_local (call->media, &local.address, &local.rtp_port, &local.rtcp_port,
                                        &local.ice_attributes);
@@ -653,10 +680,11 @@ zc_call_negotiate_offer (ZcCall *call, const char *sdp, GError **error)
   g_autoptr (ZcSdpAgreement) agreement = NULL;
 
   if (remote == NULL
-      || (agreement = zc_sdp_agree (remote, (const char *const *) call->calls->config->codecs, error)) == NULL)
+      || (agreement = zc_sdp_agree (remote, (const char *const *) call->calls->config->codecs,
+                                    zc_call_stream_sdes_key (call) != NULL, error)) == NULL)
     return FALSE;
   if ((zc_sdp_session_get_fingerprint (remote) == NULL || zc_call_stream_fingerprint (call) == NULL)
-      && !zc_call_stream_plain_allowed (call)) {
+      && zc_sdp_agreement_get_crypto (agreement) == NULL && !zc_call_stream_plain_allowed (call)) {
     g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC,
                          "plain RTP offered, and [security] media-encryption allows none");
     return FALSE;

@@ -307,7 +307,7 @@ ua_established_cb (ZcSipSession *session, const char *sdp, gpointer user_data G_
     }
     zc_call_codec_describe (call, chosen);
     te = zc_sdp_session_find_telephone_event (answer, chosen->clock_rate);
-    zc_call_stream_start (call, answer, chosen, te != NULL ? te->pt : -1);
+    zc_call_stream_start (call, answer, chosen, te != NULL ? te->pt : -1, zc_sdp_session_get_crypto (answer));
   }
   if (call->outgoing) {
     zc_call_fire (call, ZC_CALL_EV_ACCEPTED);

@@ -11,14 +11,10 @@
 
 #include <gnutls/crypto.h>
 #include <gnutls/dtls.h>
-#include <srtp2/srtp.h>
 
 /* Below any path MTU zcall meets, TURN's headers included (RFC 8656 2.7
  * leaves about 1200 bytes to be safe). */
 #define DTLS_MTU 1200
-/* AES_CM_128 (RFC 3711 8.2): 128-bit master key, 112-bit salt. */
-#define SRTP_KEY_LEN 16
-#define SRTP_SALT_LEN 14
 /* DTLS records waiting for gnutls: a flight is a handful of datagrams. */
 #define PENDING_MAX 16
 
@@ -38,29 +34,16 @@ struct _ZcDtlsSrtp {
   ZcDtlsSrtpDoneFunc done;
   gpointer user_data;
   const char *suite;
-  srtp_t tx;                    /* media thread, once keyed */
-  srtp_t rx;                    /* main context */
+  ZcSrtp *srtp;                 /* once keyed: tx on the media thread, rx here */
   atomic_bool keyed;
 };
 
 G_DEFINE_QUARK (zc-dtls-error-quark, zc_dtls_error)
 
-static gpointer
-srtp_init_once (gpointer data G_GNUC_UNUSED)
-{
-  srtp_err_status_t status = srtp_init ();
-
-  if (status != srtp_err_status_ok)
-    g_warning ("srtp: libsrtp2 did not initialise (error %d)", status);
-  return GINT_TO_POINTER (status == srtp_err_status_ok);
-}
-
 gboolean
 zc_dtls_srtp_prepare (void)
 {
-  static GOnce once = G_ONCE_INIT;
-
-  return GPOINTER_TO_INT (g_once (&once, srtp_init_once, NULL));
+  return zc_srtp_prepare ();
 }
 
 /* ---- gnutls transport: the agent's RTP component ------------------------ */
@@ -167,39 +150,13 @@ peer_fingerprint (ZcDtlsSrtp *dtls)
   return g_string_free (text, FALSE);
 }
 
-static srtp_t
-srtp_session_new (gnutls_srtp_profile_t profile, const guint8 *key, const guint8 *salt, gboolean outbound)
-{
-  srtp_policy_t policy;
-  guint8 master[SRTP_KEY_LEN + SRTP_SALT_LEN];
-  srtp_t ctx = NULL;
-
-  memset (&policy, 0, sizeof policy);
-  if (profile == GNUTLS_SRTP_AES128_CM_HMAC_SHA1_32)
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32 (&policy.rtp);
-  else
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&policy.rtp);
-  /* RFC 5764 4.1.2: SRTCP always carries the 80-bit tag. */
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&policy.rtcp);
-  memcpy (master, key, SRTP_KEY_LEN);
-  memcpy (master + SRTP_KEY_LEN, salt, SRTP_SALT_LEN);
-  policy.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
-  policy.key = master;
-  policy.window_size = 1024;
-  policy.next = NULL;
-  if (srtp_create (&ctx, &policy) != srtp_err_status_ok)
-    ctx = NULL;
-  memset (master, 0, sizeof master);
-  return ctx;
-}
-
 /* RFC 5764 4.2: client key, server key, client salt, server salt. */
 static gboolean
 install_keys (ZcDtlsSrtp *dtls, GError **error)
 {
   gnutls_srtp_profile_t profile;
   gnutls_datum_t client_key, client_salt, server_key, server_salt;
-  guint8 material[2 * (SRTP_KEY_LEN + SRTP_SALT_LEN)];
+  guint8 material[2 * (ZC_SRTP_KEY_LEN + ZC_SRTP_SALT_LEN)];
   int ret;
 
   if (gnutls_srtp_get_selected_profile (dtls->session, &profile) < 0
@@ -209,24 +166,30 @@ install_keys (ZcDtlsSrtp *dtls, GError **error)
   }
   ret = gnutls_srtp_get_keys (dtls->session, material, sizeof material, &client_key, &client_salt, &server_key,
                               &server_salt);
-  if (ret < 0 || client_key.size != SRTP_KEY_LEN || client_salt.size != SRTP_SALT_LEN) {
+  if (ret < 0 || client_key.size != ZC_SRTP_KEY_LEN || client_salt.size != ZC_SRTP_SALT_LEN) {
     g_set_error (error, ZC_DTLS_ERROR, ZC_DTLS_ERROR_FAILED, "DTLS handshake failed: no SRTP keys (%s)",
                  gnutls_strerror (ret));
     return FALSE;
   }
-  if (dtls->client) {
-    dtls->tx = srtp_session_new (profile, client_key.data, client_salt.data, TRUE);
-    dtls->rx = srtp_session_new (profile, server_key.data, server_salt.data, FALSE);
-  } else {
-    dtls->tx = srtp_session_new (profile, server_key.data, server_salt.data, TRUE);
-    dtls->rx = srtp_session_new (profile, client_key.data, client_salt.data, FALSE);
+  {
+    guint8 client[ZC_SRTP_MASTER_LEN], server[ZC_SRTP_MASTER_LEN];
+    ZcSrtpSuite suite = profile == GNUTLS_SRTP_AES128_CM_HMAC_SHA1_32 ? ZC_SRTP_AES_CM_128_HMAC_SHA1_32
+                                                                       : ZC_SRTP_AES_CM_128_HMAC_SHA1_80;
+
+    memcpy (client, client_key.data, ZC_SRTP_KEY_LEN);
+    memcpy (client + ZC_SRTP_KEY_LEN, client_salt.data, ZC_SRTP_SALT_LEN);
+    memcpy (server, server_key.data, ZC_SRTP_KEY_LEN);
+    memcpy (server + ZC_SRTP_KEY_LEN, server_salt.data, ZC_SRTP_SALT_LEN);
+    dtls->srtp = dtls->client ? zc_srtp_new (suite, client, server) : zc_srtp_new (suite, server, client);
+    memset (client, 0, sizeof client);
+    memset (server, 0, sizeof server);
   }
   memset (material, 0, sizeof material);
-  if (dtls->tx == NULL || dtls->rx == NULL) {
+  if (dtls->srtp == NULL) {
     g_set_error_literal (error, ZC_DTLS_ERROR, ZC_DTLS_ERROR_FAILED, "DTLS handshake failed: libsrtp2 refused the keys");
     return FALSE;
   }
-  dtls->suite = profile == GNUTLS_SRTP_AES128_CM_HMAC_SHA1_32 ? "AES_CM_128_HMAC_SHA1_32" : "AES_CM_128_HMAC_SHA1_80";
+  dtls->suite = zc_srtp_suite_to_string (zc_srtp_get_suite (dtls->srtp));
   /* Publishes tx to the media thread. */
   atomic_store_explicit (&dtls->keyed, TRUE, memory_order_release);
   return TRUE;
@@ -377,10 +340,7 @@ zc_dtls_srtp_free (ZcDtlsSrtp *dtls)
   }
   if (dtls->credentials != NULL)
     gnutls_certificate_free_credentials (dtls->credentials);
-  if (dtls->tx != NULL)
-    srtp_dealloc (dtls->tx);
-  if (dtls->rx != NULL)
-    srtp_dealloc (dtls->rx);
+  zc_srtp_free (dtls->srtp);
   g_queue_clear_full (&dtls->pending, (GDestroyNotify) g_bytes_unref);
   g_free (dtls->remote_fingerprint);
   g_free (dtls->peer_fingerprint);
@@ -430,36 +390,26 @@ zc_dtls_srtp_is_keyed (ZcDtlsSrtp *dtls)
   return atomic_load_explicit (&dtls->keyed, memory_order_acquire);
 }
 
+ZcSrtp *
+zc_dtls_srtp_get_srtp (ZcDtlsSrtp *dtls)
+{
+  return zc_dtls_srtp_is_keyed (dtls) ? dtls->srtp : NULL;
+}
+
 int
 zc_dtls_srtp_protect (ZcDtlsSrtp *dtls, guint8 *buf, gsize size, gsize *len, gboolean rtcp)
 {
-  int n = (int) *len;
-  srtp_err_status_t status;
-
   if (!zc_dtls_srtp_is_keyed (dtls))
     return -ENOTCONN;
-  if (size < *len + ZC_SRTP_MAX_TRAILER)
-    return -EMSGSIZE;
-  status = rtcp ? srtp_protect_rtcp (dtls->tx, buf, &n) : srtp_protect (dtls->tx, buf, &n);
-  if (status != srtp_err_status_ok)
-    return -EIO;
-  *len = (gsize) n;
-  return 0;
+  return zc_srtp_protect (dtls->srtp, buf, size, len, rtcp);
 }
 
 int
 zc_dtls_srtp_unprotect (ZcDtlsSrtp *dtls, guint8 *buf, gsize *len, gboolean rtcp)
 {
-  int n = (int) *len;
-  srtp_err_status_t status;
-
   if (!zc_dtls_srtp_is_keyed (dtls))
     return -ENOTCONN;
-  status = rtcp ? srtp_unprotect_rtcp (dtls->rx, buf, &n) : srtp_unprotect (dtls->rx, buf, &n);
-  if (status != srtp_err_status_ok)
-    return -EBADMSG;
-  *len = (gsize) n;
-  return 0;
+  return zc_srtp_unprotect (dtls->srtp, buf, len, rtcp);
 }
 
 const char *

@@ -27,6 +27,7 @@
 #include <gnutls/x509.h>
 
 #include "ice/ice-agent.h"
+#include "media/srtp.h"
 
 #define ZC_DTLS_ERROR (zc_dtls_error_quark ())
 
@@ -42,9 +43,6 @@ GQuark zc_dtls_error_quark (void);
  * (first after ZC_DTLS_RETRANSMIT_MS, then doubling, RFC 6347 4.2.4.1). */
 #define ZC_DTLS_HANDSHAKE_TIMEOUT_MS 10000
 #define ZC_DTLS_RETRANSMIT_MS 250
-/* Room an SRTP/SRTCP packet needs beyond the RTP/RTCP one (libsrtp2's
- * SRTP_MAX_TRAILER_LEN). */
-#define ZC_SRTP_MAX_TRAILER 144
 
 typedef struct _ZcDtlsSrtp ZcDtlsSrtp;
 
@@ -61,9 +59,8 @@ typedef struct {
   const char *call_id;             /* log lines start "call <id>: " */
 } ZcDtlsSrtpConfig;
 
-/* libsrtp2's initialisation runs its self-tests (75 ms here): done once,
- * from wherever it costs least (a call that gathers candidates, not one
- * that has just answered).  FALSE when libsrtp2 cannot be used. */
+/* zc_srtp_prepare() (media/srtp.h): done from wherever it costs least (a
+ * call that gathers candidates, not one that has just answered). */
 gboolean zc_dtls_srtp_prepare (void);
 
 ZcDtlsSrtp *zc_dtls_srtp_new (ZcIceAgent *agent,
@@ -89,6 +86,8 @@ zc_dtls_srtp_is_dtls (const guint8 *buf, gsize len)
 
 /* Any thread: the SRTP contexts exist. */
 gboolean zc_dtls_srtp_is_keyed (ZcDtlsSrtp *dtls);
+/* Any thread: the keyed contexts (media/srtp.h), NULL before. */
+ZcSrtp *zc_dtls_srtp_get_srtp (ZcDtlsSrtp *dtls);
 /* Media thread: protects the RTP (or RTCP) packet in @buf in place;
  * @size is the room in @buf (at least *len + ZC_SRTP_MAX_TRAILER).
  * 0 or a negative errno (-ENOTCONN before the keys). */

@@ -10,6 +10,7 @@
 #include "ice/ice-agent.h"
 #include "media/call-media.h"
 #include "media/dtls-srtp.h"
+#include "media/sdes-srtp.h"
 #include "media/rtp-session.h"
 
 #include <errno.h>
@@ -55,7 +56,8 @@ struct _ZcMediaStream {
   ZcRing *to_network;
   ZcRing *from_network;
   ZcRtpSession *rtp;
-  ZcDtlsSrtp *dtls;     /* NULL: plain RTP */
+  ZcDtlsSrtp *dtls;     /* NULL: SDES or plain RTP */
+  ZcSrtp *sdes;         /* SRTP keyed by a=crypto (RFC 4568); NULL: DTLS or plain RTP */
   GError *dtls_error;   /* why DTLS-SRTP failed, for the secured callback */
   GQueue early_dtls;    /* GBytes: DTLS records that came before start() */
   ZcCallMedia *media;
@@ -269,6 +271,7 @@ stop_media (ZcMediaStream *stream)
   g_clear_pointer (&stream->media, zc_call_media_free);
   g_clear_pointer (&stream->rtp, zc_rtp_session_free);
   g_clear_pointer (&stream->dtls, zc_dtls_srtp_free);
+  g_clear_pointer (&stream->sdes, zc_srtp_free);
   g_clear_pointer (&stream->to_network, zc_ring_free);
   g_clear_pointer (&stream->from_network, zc_ring_free);
 }
@@ -410,6 +413,28 @@ setup_dtls (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **error)
   return TRUE;
 }
 
+/* SDES (RFC 4568) when the core agreed on a=crypto: keyed at once, so
+ * the secured callback follows the start as DTLS's would follow its
+ * handshake. */
+static gboolean
+setup_sdes (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **error)
+{
+  if (remote->fingerprint != NULL || remote->sdes_suite == NULL)
+    return TRUE;
+  stream->sdes = zc_sdes_srtp_new (remote->sdes_suite, remote->sdes_local_key, remote->sdes_remote_key, error);
+  if (stream->sdes == NULL)
+    return FALSE;
+  g_message ("%sSDES-SRTP keyed: %s", stream->log_prefix, remote->sdes_suite);
+  schedule (stream, PENDING_SECURED);
+  return TRUE;
+}
+
+static const char *
+security_name (ZcMediaStream *stream)
+{
+  return stream->dtls != NULL ? "DTLS-SRTP" : stream->sdes != NULL ? "SDES-SRTP" : "plain RTP";
+}
+
 gboolean
 zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **error)
 {
@@ -437,6 +462,9 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   if (!setup_dtls (stream, remote, error))
     goto fail;
   rtp_config.dtls = stream->dtls;
+  if (!setup_sdes (stream, remote, error))
+    goto fail;
+  rtp_config.sdes = stream->sdes;
   stream->rtp = zc_rtp_session_new (stream->ice, &rtp_config, error);
   if (stream->rtp == NULL)
     goto fail;
@@ -478,10 +506,11 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   stream->codec_name = g_strdup (remote->codec->name);
   if (stream->plain)
     g_message ("%s%s, %s to %s:%u", stream->log_prefix, remote->codec->name,
-               stream->dtls != NULL ? "DTLS-SRTP" : "plain RTP", remote->address, remote->rtp_port);
+               security_name (stream), remote->address, remote->rtp_port);
   else
-    g_message ("%s%s over ICE%s: connectivity checks started (the pair follows)", stream->log_prefix,
-               remote->codec->name, stream->dtls != NULL ? " with DTLS-SRTP" : "");
+    g_message ("%s%s over ICE%s%s: connectivity checks started (the pair follows)", stream->log_prefix,
+               remote->codec->name, stream->dtls != NULL || stream->sdes != NULL ? " with " : "",
+               stream->dtls != NULL || stream->sdes != NULL ? security_name (stream) : "");
   return TRUE;
 
 fail:
@@ -642,13 +671,17 @@ zc_media_stream_describe (ZcMediaStream *stream)
   /* "encrypted" only once keyed: a call whose handshake is still running
    * carries no media at all. */
   g_variant_builder_add (&b, "{sv}", "security",
-                         g_variant_new_string (stream->dtls == NULL                     ? "PLAIN"
+                         g_variant_new_string (stream->sdes != NULL                     ? "encrypted"
+                                               : stream->dtls == NULL                 ? "PLAIN"
                                                : zc_dtls_srtp_is_keyed (stream->dtls) ? "encrypted"
                                                                                       : "pending"));
+  if (zc_media_stream_get_keying (stream) != NULL)
+    g_variant_builder_add (&b, "{sv}", "encryption", g_variant_new_string (zc_media_stream_get_keying (stream)));
   if (zc_media_stream_get_srtp_suite (stream) != NULL) {
     g_variant_builder_add (&b, "{sv}", "srtp_suite", g_variant_new_string (zc_media_stream_get_srtp_suite (stream)));
-    g_variant_builder_add (&b, "{sv}", "peer_fingerprint",
-                           g_variant_new_string (zc_media_stream_get_peer_fingerprint (stream)));
+    if (zc_media_stream_get_peer_fingerprint (stream) != NULL)
+      g_variant_builder_add (&b, "{sv}", "peer_fingerprint",
+                             g_variant_new_string (zc_media_stream_get_peer_fingerprint (stream)));
   }
   g_variant_builder_add (&b, "{sv}", "ice_state",
                          g_variant_new_string (zc_ice_state_to_string (
@@ -737,5 +770,15 @@ zc_media_stream_get_peer_fingerprint (ZcMediaStream *stream)
 const char *
 zc_media_stream_get_srtp_suite (ZcMediaStream *stream)
 {
+  if (stream->sdes != NULL)
+    return zc_srtp_suite_to_string (zc_srtp_get_suite (stream->sdes));
   return stream->dtls != NULL ? zc_dtls_srtp_get_suite (stream->dtls) : NULL;
+}
+
+const char *
+zc_media_stream_get_keying (ZcMediaStream *stream)
+{
+  if (stream->sdes != NULL)
+    return "sdes-srtp";
+  return stream->dtls != NULL && zc_dtls_srtp_is_keyed (stream->dtls) ? "dtls-srtp" : NULL;
 }

@@ -61,6 +61,12 @@ typedef struct {
   gint telephone_event_pt;      /* -1 = none */
   const char *fingerprint;      /* the peer's a=fingerprint: DTLS-SRTP; NULL = plain RTP */
   gboolean dtls_client;         /* our a=setup is active (we answered, RFC 8842 5.2) */
+  /* SDES-SRTP (RFC 4568, media/sdes-srtp.h) when fingerprint is NULL: the
+   * agreed suite ("AES_CM_128_HMAC_SHA1_80"), the key our a=crypto sent
+   * and the peer's, base64; NULL suite = no SDES. */
+  const char *sdes_suite;
+  const char *sdes_local_key;
+  const char *sdes_remote_key;
 } ZcMediaRemote;
 
 typedef struct {
@@ -74,7 +80,7 @@ typedef struct {
   void (*failed) (ZcMediaStream *stream, gpointer user_data);
   /* DTLS-SRTP is keyed (@error NULL), or failed: ZC_DTLS_ERROR (media/
    * dtls-srtp.h), identity mismatch, failure or timeout, with nothing
-   * sent or played. */
+   * sent or played.  With SDES keys: once, soon after the start. */
   void (*secured) (ZcMediaStream *stream, const GError *error, gpointer user_data);
 } ZcMediaStreamCallbacks;
 
@@ -144,6 +150,9 @@ gboolean zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, G
  * plain RTP or before the keys. */
 const char *zc_media_stream_get_peer_fingerprint (ZcMediaStream *stream);
 const char *zc_media_stream_get_srtp_suite (ZcMediaStream *stream);
+/* How the SRTP keys came: "dtls-srtp" once the handshake keyed it,
+ * "sdes-srtp" (a=crypto), NULL for plain RTP or before the keys. */
+const char *zc_media_stream_get_keying (ZcMediaStream *stream);
 
 /* For `zcall calls --json`: a{sv} with packets, loss, jitter, RTT, the ICE
  * pair and the audio devices. */

@@ -48,7 +48,8 @@ typedef struct {
 
 struct _ZcRtpSession {
   ZcIceAgent *agent;
-  ZcDtlsSrtp *dtls;     /* NULL: plain RTP */
+  ZcDtlsSrtp *dtls;     /* NULL: no DTLS */
+  ZcSrtp *sdes;         /* SRTP keyed by SDES; NULL with DTLS or plain RTP */
   RtpSession *rtp;
   RtpProfile *profile;
   OrtpEvQueue *events;
@@ -178,6 +179,22 @@ fix_dlsr (ZcRtpSession *session, guint8 *buf, gsize len)
   }
 }
 
+/* The session encrypts (DTLS-SRTP or SDES): nothing goes out or comes in
+ * in the clear, keyed or not yet. */
+static gboolean
+is_secured (ZcRtpSession *session)
+{
+  return session->dtls != NULL || session->sdes != NULL;
+}
+
+/* The SRTP contexts to use now: SDES ones from the start, DTLS ones once
+ * the handshake installed them; NULL before. */
+static ZcSrtp *
+current_srtp (ZcRtpSession *session)
+{
+  return session->dtls != NULL ? zc_dtls_srtp_get_srtp (session->dtls) : session->sdes;
+}
+
 /* RFC 5761 4: RTCP's packet types 192-223 are what RTP payload types
  * 64-95 with the marker bit would read as, so the second byte tells them
  * apart on a muxed component. */
@@ -209,8 +226,11 @@ endpoint_sendto (RtpTransport *t, mblk_t *msg, int flags G_GNUC_UNUSED, const st
     len += part;
   }
   fix_dlsr (ep->session, buf, len);
-  if (ep->session->dtls != NULL) {
-    ret = zc_dtls_srtp_protect (ep->session->dtls, buf, sizeof buf, &len, is_rtcp (ep->component_id, buf, len));
+  if (is_secured (ep->session)) {
+    ZcSrtp *srtp = current_srtp (ep->session);
+
+    ret = srtp != NULL ? zc_srtp_protect (srtp, buf, sizeof buf, &len, is_rtcp (ep->component_id, buf, len))
+                       : -ENOTCONN;
     if (ret == -ENOTCONN)
       return (int) len; /* RTCP before the keys: never in the clear */
     if (ret < 0) {
@@ -360,9 +380,9 @@ agent_recv_cb (ZcIceAgent *agent G_GNUC_UNUSED, guint component_id, const guint8
       }
       return;
     }
-    if (buf[0] < 128 || buf[0] > 191 || !zc_dtls_srtp_is_keyed (session->dtls))
-      return;
   }
+  if (is_secured (session) && (buf[0] < 128 || buf[0] > 191 || current_srtp (session) == NULL))
+    return;
   queue = session->queue[component_id];
   if (g_async_queue_length (queue) >= ZC_RTP_RECV_QUEUE_MAX) {
     atomic_fetch_add_explicit (&session->queue_drops, 1, memory_order_relaxed);
@@ -372,8 +392,8 @@ agent_recv_cb (ZcIceAgent *agent G_GNUC_UNUSED, guint component_id, const guint8
   d->arrival_us = g_get_real_time ();
   d->len = len;
   memcpy (d->data, buf, len);
-  if (session->dtls != NULL
-      && zc_dtls_srtp_unprotect (session->dtls, d->data, &d->len, is_rtcp (component_id, buf, len)) < 0) {
+  if (is_secured (session)
+      && zc_srtp_unprotect (current_srtp (session), d->data, &d->len, is_rtcp (component_id, buf, len)) < 0) {
     /* Forged, replayed or from before a rekey: never played. */
     atomic_fetch_add_explicit (&session->srtp_failures, 1, memory_order_relaxed);
     g_free (d);
@@ -417,6 +437,7 @@ zc_rtp_session_new (ZcIceAgent *agent, const ZcRtpSessionConfig *config, GError 
   session = g_new0 (ZcRtpSession, 1);
   session->agent = agent;
   session->dtls = config->dtls;
+  session->sdes = config->dtls == NULL ? config->sdes : NULL;
   session->n_components = zc_ice_agent_get_n_components (agent);
   session->payload_type = config->payload_type;
   session->remote_loss_pct = -1;
@@ -533,7 +554,7 @@ zc_rtp_session_send (ZcRtpSession *session,
   if (state != ZC_ICE_STATE_CONNECTED && state != ZC_ICE_STATE_READY)
     return -ENOTCONN;
   /* Nothing in the clear: media waits for the DTLS-SRTP keys. */
-  if (session->dtls != NULL && !zc_dtls_srtp_is_keyed (session->dtls))
+  if (is_secured (session) && current_srtp (session) == NULL)
     return -ENOTCONN;
   m = rtp_session_create_packet (session->rtp, RTP_FIXED_HEADER_SIZE, payload, len);
   rtp_set_markbit (m, marker ? 1 : 0);

@@ -57,6 +57,8 @@ typedef struct {
   ZcDtlsSrtp *dtls;           /* SRTP keyed by DTLS (not owned, outlives the session); NULL = plain RTP.
                                * With it, DTLS records go to it and nothing is sent or taken in
                                * before it is keyed. */
+  ZcSrtp *sdes;               /* SRTP keyed by SDES (media/sdes-srtp.h; not owned, outlives the
+                               * session), used when dtls is NULL: keyed from the start. */
 } ZcRtpSessionConfig;
 
 /* Sets the fields above to a usable default for @payload_type/@name/@rate. */

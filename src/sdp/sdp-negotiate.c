@@ -17,6 +17,7 @@ struct _ZcSdpAgreement {
   gboolean offer_rtcp_mux;
   gboolean offer_ice;          /* the offer has ice-ufrag and ice-pwd */
   gboolean offer_dtls;         /* the offer has a=fingerprint: DTLS-SRTP (RFC 5763, RFC 8643) */
+  ZcSdpCrypto *sdes;           /* without DTLS, over TLS: the offer's a=crypto we take (RFC 4568) */
   gint telephone_event_pt;
 };
 
@@ -27,16 +28,18 @@ zc_sdp_agreement_free (ZcSdpAgreement *agreement)
     return;
   g_ptr_array_unref (agreement->accepted);
   g_ptr_array_unref (agreement->media);
+  zc_sdp_crypto_free (agreement->sdes);
   g_free (agreement);
 }
 
 ZcSdpAgreement *
-zc_sdp_agree (const ZcSdpSession *offer, const char *const *codecs, GError **error)
+zc_sdp_agree (const ZcSdpSession *offer, const char *const *codecs, gboolean signalling_secure, GError **error)
 {
   const ZcSdpLocal prefs = { .codecs = codecs };
   g_autoptr (GPtrArray) known = NULL;
   g_autoptr (ZcSdpAgreement) agreement = NULL;
   const ZcCodec *te;
+  const ZcSdpCrypto *sdes;
   guint n_audio;
 
   g_return_val_if_fail (offer != NULL, NULL);
@@ -46,12 +49,16 @@ zc_sdp_agree (const ZcSdpSession *offer, const char *const *codecs, GError **err
     g_set_error_literal (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC, "SDP offer has no active audio stream");
     return NULL;
   }
-  /* SRTP without DTLS is SDES: keys in an SDP that anyone on the path
-   * reads (RFC 4568 8.3 wants the signalling protected; ours is not). */
-  if (zc_sdp_proto_is_secure (zc_sdp_session_get_proto (offer)) && offer->fingerprint == NULL) {
-    g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC,
-                 "SDP offer is %s without a=fingerprint%s: SRTP only with DTLS keys", zc_sdp_session_get_proto (offer),
-                 offer->has_crypto ? " (SDES a=crypto)" : "");
+  /* SRTP without DTLS is SDES: keys in the SDP, which anyone on a clear
+   * path reads (RFC 4568 8.3 wants the signalling protected): taken only
+   * when the offer came over TLS. */
+  sdes = offer->fingerprint == NULL && signalling_secure ? zc_sdp_session_get_crypto (offer) : NULL;
+  if (zc_sdp_proto_is_secure (zc_sdp_session_get_proto (offer)) && offer->fingerprint == NULL && sdes == NULL) {
+    g_set_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC, "SDP offer is %s without a=fingerprint%s",
+                 zc_sdp_session_get_proto (offer),
+                 !offer->has_crypto      ? ""
+                 : !signalling_secure    ? " (SDES a=crypto over clear signalling: keys only over TLS)"
+                                         : " (no a=crypto line we can use: suites AES_CM_128_HMAC_SHA1_80/_32, one inline key)");
     return NULL;
   }
   agreement = g_new0 (ZcSdpAgreement, 1);
@@ -100,7 +107,14 @@ zc_sdp_agree (const ZcSdpSession *offer, const char *const *codecs, GError **err
   agreement->offer_rtcp_mux = offer->rtcp_mux;
   agreement->offer_ice = offer->ice_ufrag != NULL && offer->ice_pwd != NULL;
   agreement->offer_dtls = offer->fingerprint != NULL;
+  agreement->sdes = zc_sdp_crypto_copy (sdes);
   return g_steal_pointer (&agreement);
+}
+
+const ZcSdpCrypto *
+zc_sdp_agreement_get_crypto (const ZcSdpAgreement *agreement)
+{
+  return agreement->sdes;
 }
 
 const ZcCodec *
@@ -120,10 +134,22 @@ zc_sdp_agreement_print_answer (const ZcSdpAgreement *agreement, const ZcSdpLocal
 {
   g_autoptr (GPtrArray) media = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_sdp_media_free);
   const ZcCodec *chosen = zc_sdp_agreement_get_codec (agreement);
+  g_autoptr (GPtrArray) cryptos = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_sdp_crypto_free);
   ZcMediaDirection direction;
   gboolean we_send, we_receive;
 
   g_return_val_if_fail (local != NULL && local->address != NULL, NULL);
+  /* RFC 4568 5.1.2: the answer takes one offered line, its tag and suite,
+   * with our key; an answer without it would leave the peer sending SRTP
+   * that we cannot read. */
+  if (agreement->sdes != NULL) {
+    if (!local->signalling_secure || !zc_sdp_crypto_key_is_valid (local->sdes_key)) {
+      g_warning ("SDES agreed, but the answer cannot carry our key (%s)",
+                 local->signalling_secure ? "no key" : "clear signalling");
+      return NULL;
+    }
+    g_ptr_array_add (cryptos, zc_sdp_crypto_new (agreement->sdes->tag, agreement->sdes->suite, NULL));
+  }
 
   /* RFC 3264 6: one m= line per offered one, in order; everything but our
    * audio stream refused with port 0. */
@@ -147,7 +173,7 @@ zc_sdp_agreement_print_answer (const ZcSdpAgreement *agreement, const ZcSdpLocal
    * ICE offer may hold no candidate yet (RFC 8839 4.3.1). */
   return zc_sdp_print (local, media, agreement->audio_index, agreement->accepted, direction,
                        agreement->offer_rtcp_mux && !local->no_rtcp_mux, agreement->offer_ice,
-                       agreement->offer_dtls ? "active" : NULL);
+                       agreement->offer_dtls ? "active" : NULL, cryptos);
 }
 
 gboolean
@@ -165,7 +191,7 @@ zc_sdp_negotiate_answer (const ZcSdpSession *offer,
   g_return_val_if_fail (local != NULL && local->address != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  agreement = zc_sdp_agree (offer, local->codecs, error);
+  agreement = zc_sdp_agree (offer, local->codecs, local->signalling_secure, error);
   if (agreement == NULL)
     return FALSE;
   text = zc_sdp_agreement_print_answer (agreement, local);
@@ -186,6 +212,28 @@ zc_sdp_negotiate_answer (const ZcSdpSession *offer,
   if (answer_sdp_out != NULL)
     *answer_sdp_out = g_steal_pointer (&text);
   return TRUE;
+}
+
+/* RFC 4568 5.1.3: the answer's a=crypto must name a line of the offer,
+ * tag and suite; any other (or any at all when we offered none, as over
+ * clear signalling) is dropped, and the answer then has no SDES keys. */
+static void
+keep_answered_crypto (const ZcSdpSession *offer_we_sent, ZcSdpSession *answer)
+{
+  const ZcSdpCrypto *answered = zc_sdp_session_get_crypto (answer);
+  gboolean offered = FALSE;
+
+  for (guint i = 0; answered != NULL && i < offer_we_sent->cryptos->len && !offered; i++) {
+    const ZcSdpCrypto *ours = g_ptr_array_index (offer_we_sent->cryptos, i);
+
+    offered = ours->tag == answered->tag && g_str_equal (ours->suite, answered->suite);
+  }
+  if (answered != NULL && !offered)
+    g_message ("SDP answer's a=crypto (tag %u, %s) is none our offer made: ignored", answered->tag, answered->suite);
+  if (!offered)
+    g_ptr_array_set_size (answer->cryptos, 0);
+  else
+    g_ptr_array_set_size (answer->cryptos, 1);
 }
 
 ZcSdpSession *
@@ -232,5 +280,6 @@ zc_sdp_apply_answer (const ZcSdpSession *offer_we_sent, const char *answer_body,
   answer->chosen = zc_codec_copy (chosen);
   if (chosen_out != NULL)
     *chosen_out = zc_codec_copy (chosen);
+  keep_answered_crypto (offer_we_sent, answer);
   return g_steal_pointer (&answer);
 }

@@ -144,6 +144,26 @@ zc_sdp_proto_is_secure (const char *proto)
   return proto != NULL && proto_is_rtp (proto) && g_strrstr (proto, "SAVP") != NULL;
 }
 
+/* RFC 4568 9.1: a=crypto is media level only.  A handful at most: an
+ * offer lists one line per suite it proposes. */
+#define MAX_CRYPTOS 8
+static void
+parse_cryptos (ZcSdpSession *session, sdp_message_t *sdp, int pos_media)
+{
+  osip_list_iterator_t it;
+
+  for (sdp_attribute_t *attr = first_attribute (sdp, pos_media, &it);
+       attr != NULL && session->cryptos->len < MAX_CRYPTOS; attr = osip_list_get_next (&it)) {
+    ZcSdpCrypto *crypto;
+
+    if (attr->a_att_field == NULL || g_ascii_strcasecmp (attr->a_att_field, "crypto") != 0)
+      continue;
+    crypto = zc_sdp_crypto_parse (attr->a_att_value);
+    if (crypto != NULL)
+      g_ptr_array_add (session->cryptos, crypto);
+  }
+}
+
 /* RFC 8122 5: a=fingerprint:<hash-func> <hex:hex:...>, media level first,
  * then session level.  Kept as "<hash-func lower case> <HEX:HEX>" when
  * the hash is one DTLS-SRTP peers use and the value has its length. */
@@ -584,5 +604,6 @@ zc_sdp_parse (const char *body, GError **error)
   session->fingerprint = parse_fingerprint (sdp, pos);
   session->setup = parse_setup (sdp, pos);
   session->has_crypto = find_attribute (sdp, pos, "crypto") != NULL;
+  parse_cryptos (session, sdp, pos);
   return g_steal_pointer (&session);
 }

@@ -89,7 +89,8 @@ zc_sdp_print (const ZcSdpLocal *local,
               ZcMediaDirection direction,
               gboolean rtcp_mux,
               gboolean ice,
-              const char *setup)
+              const char *setup,
+              const GPtrArray *cryptos)
 {
   g_auto (GStrv) address_parts = NULL;
   const char *address;
@@ -163,6 +164,17 @@ zc_sdp_print (const ZcSdpLocal *local,
       sdp_message_a_attribute_add (sdp, pos, os ("fingerprint"), os (local->fingerprint));
       sdp_message_a_attribute_add (sdp, pos, os ("setup"), os (setup));
     }
+    /* RFC 4568 8.3: an SDES key only where the signalling is protected;
+     * the check is here, where the text is written, so that no caller
+     * can put a key on a clear transport. */
+    if (cryptos != NULL && local->signalling_secure && zc_sdp_crypto_key_is_valid (local->sdes_key)) {
+      for (guint i = 0; i < cryptos->len; i++) {
+        const ZcSdpCrypto *crypto = g_ptr_array_index (cryptos, i);
+
+        sdp_message_a_attribute_add (sdp, pos, os ("crypto"),
+                                     osf ("%u %s inline:%s", crypto->tag, crypto->suite, local->sdes_key));
+      }
+    }
     /* RFC 8839 4.4.1.1.2: only the accepted stream carries ICE. */
     if (ice && local->ice_attributes != NULL)
       add_ice_attributes (sdp, pos, local->ice_attributes);
@@ -183,6 +195,7 @@ zc_sdp_build_offer (const ZcSdpLocal *local)
   g_autoptr (GPtrArray) known = NULL;
   g_autoptr (GPtrArray) codecs = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_codec_free);
   g_autoptr (GPtrArray) media = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_sdp_media_free);
+  g_autoptr (GPtrArray) cryptos = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_sdp_crypto_free);
   gboolean opus = FALSE;
   ZcSdpMedia *audio;
 
@@ -208,6 +221,15 @@ zc_sdp_build_offer (const ZcSdpLocal *local)
   audio->fmts = g_new0 (char *, 1);
   g_ptr_array_add (media, audio);
 
+  /* RFC 4568 5.1.1: one line per suite we accept, preferred first, each
+   * with its own tag; the key is the same, only one suite is ever used. */
+  {
+    gsize n_suites;
+    const char *const *suites = zc_sdp_crypto_suites (&n_suites);
+
+    for (gsize i = 0; i < n_suites; i++)
+      g_ptr_array_add (cryptos, zc_sdp_crypto_new ((guint) i + 1, suites[i], NULL));
+  }
   /* RFC 5761 5.1.1: offer rtcp-mux, the answer says whether it is used. */
-  return zc_sdp_print (local, media, 0, codecs, local->direction, !local->no_rtcp_mux, TRUE, "actpass");
+  return zc_sdp_print (local, media, 0, codecs, local->direction, !local->no_rtcp_mux, TRUE, "actpass", cryptos);
 }

@@ -37,6 +37,7 @@ struct _ZcSdpSession {
   char *fingerprint;    /* RFC 8122 a=fingerprint, "sha-256 AB:CD:...", or NULL */
   char *setup;          /* RFC 4145 a=setup role, or NULL */
   gboolean has_crypto;  /* RFC 4568 a=crypto (SDES) on the audio stream */
+  GPtrArray *cryptos;   /* ZcSdpCrypto*: those of its lines we could use, in order */
 };
 
 /* A codec we can send and receive (the table is in sdp-codecs.c). */
@@ -79,12 +80,25 @@ ZcCodec *zc_sdp_codec_new_static (guint pt);
 /* "opus, PCMU" for a list from zc_sdp_local_codecs(). */
 char *zc_sdp_codec_names (const GPtrArray *known);
 
+/* sdp-crypto.c */
+/* Our suites, preferred first. */
+const char *const *zc_sdp_crypto_suites (gsize *n);
+/* 40 characters of base64 for 30 bytes (RFC 4568 6.2.1). */
+gboolean zc_sdp_crypto_key_is_valid (const char *key);
+ZcSdpCrypto *zc_sdp_crypto_new (guint tag, const char *suite, const char *key);
+ZcSdpCrypto *zc_sdp_crypto_copy (const ZcSdpCrypto *crypto);
+void zc_sdp_crypto_free (ZcSdpCrypto *crypto);
+/* One a=crypto value, or NULL when it is not a line we can use. */
+ZcSdpCrypto *zc_sdp_crypto_parse (const char *value);
+
 /* sdp-print.c */
 /* Prints a session description from our side: @media are the m= lines
  * (the audio one at @audio_index gets @codecs and the attributes, every
  * other one is printed as it is, rejected ones with port 0).  @setup:
  * the a=setup role written with local->fingerprint; NULL writes
- * neither. */
+ * neither.  @cryptos (ZcSdpCrypto*, tag and suite; NULL = none): one
+ * a=crypto each with local->sdes_key, written only when
+ * local->signalling_secure (never a key over clear signalling). */
 char *zc_sdp_print (const ZcSdpLocal *local,
                     const GPtrArray *media,
                     guint audio_index,
@@ -92,7 +106,8 @@ char *zc_sdp_print (const ZcSdpLocal *local,
                     ZcMediaDirection direction,
                     gboolean rtcp_mux,
                     gboolean ice,
-                    const char *setup);
+                    const char *setup,
+                    const GPtrArray *cryptos);
 
 static inline gboolean
 zc_sdp_direction_sends (ZcMediaDirection d)

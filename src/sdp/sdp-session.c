@@ -53,6 +53,7 @@ zc_sdp_session_new (void)
   session->codecs = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_codec_free);
   session->media = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_sdp_media_free);
   session->ice_candidates = g_ptr_array_new_with_free_func (g_free);
+  session->cryptos = g_ptr_array_new_with_free_func ((GDestroyNotify) zc_sdp_crypto_free);
   g_ptr_array_add (session->ice_candidates, NULL); /* none until the ICE attributes are parsed */
   return session;
 }
@@ -73,6 +74,7 @@ zc_sdp_session_free (ZcSdpSession *session)
   g_free (session->fingerprint);
   g_free (session->setup);
   g_ptr_array_unref (session->ice_candidates);
+  g_ptr_array_unref (session->cryptos);
   g_ptr_array_unref (session->codecs);
   g_ptr_array_unref (session->media);
   zc_codec_free (session->chosen);

@@ -93,7 +93,27 @@ typedef struct {
                                     * 5.2; RFC 8643 over RTP/AVP too) and
                                     * a=setup:active in answers to offers that
                                     * carry one; NULL = no DTLS (plain RTP) */
+  gboolean signalling_secure;      /* the SDP travels over TLS from us to the
+                                    * next hop (sips:, transport=tls): only
+                                    * then may it carry an SDES key */
+  const char *sdes_key;            /* SDES (RFC 4568): our SRTP master key
+                                    * and salt, 30 bytes as base64, for
+                                    * a=crypto "inline:" (media/sdes-srtp.h
+                                    * makes one).  Offers list
+                                    * AES_CM_128_HMAC_SHA1_80 (tag 1) and
+                                    * _32 (tag 2), answers the one agreed.
+                                    * Ignored, and no a=crypto written at
+                                    * all, unless signalling_secure. */
 } ZcSdpLocal;
+
+/* One RFC 4568 a=crypto line we can use: "<tag> <suite> inline:<key>"
+ * with one of our suites (AES_CM_128_HMAC_SHA1_80, _32), one 30-byte key
+ * of base64, no MKI and no session parameters. */
+typedef struct {
+  guint tag;
+  char *suite;
+  char *key;
+} ZcSdpCrypto;
 
 /* One parsed (or built) session description, reduced to what a one-audio-
  * stream phone needs.  Opaque. */
@@ -160,6 +180,10 @@ const char *zc_sdp_session_get_proto (const ZcSdpSession *session);
 const char *zc_sdp_session_get_fingerprint (const ZcSdpSession *session);
 const char *zc_sdp_session_get_setup (const ZcSdpSession *session);
 gboolean zc_sdp_session_has_crypto (const ZcSdpSession *session);
+/* The first a=crypto line of the audio stream we could use, NULL when
+ * none.  On the session zc_sdp_apply_answer() returns: the answer's line
+ * only when it accepts one our offer carried (same tag and suite). */
+const ZcSdpCrypto *zc_sdp_session_get_crypto (const ZcSdpSession *session);
 /* The audio formats we could name, in m= order (telephone-event included).
  * Dynamic payload types without an a=rtpmap are left out.  Element type:
  * ZcCodec*, owned by the session. */
@@ -195,16 +219,29 @@ ZcSdpSession *zc_sdp_parse (const char *body, GError **error);
  * (as zc_sdp_negotiate_answer() below describes).  The agreement keeps
  * what it needs of the offer. */
 typedef struct _ZcSdpAgreement ZcSdpAgreement;
-/* @codecs: our configured codec names (ZcSdpLocal.codecs).  NULL with
+/* @codecs: our configured codec names (ZcSdpLocal.codecs).
+ * @signalling_secure: the offer came over TLS (ZcSdpLocal).  Keys: DTLS
+ * when the offer has a=fingerprint (preferred); else, over TLS only, the
+ * offer's first usable a=crypto (SDES, RFC 4568); else none.  NULL with
  * ZC_SDP_ERROR_NO_COMMON_CODEC as zc_sdp_negotiate_answer() fails, and
- * for an SRTP profile without a=fingerprint (SDES keys, RFC 4568, sent in
- * the clear are never accepted): the caller answers 488. */
-ZcSdpAgreement *zc_sdp_agree (const ZcSdpSession *offer, const char *const *codecs, GError **error);
+ * for an SRTP profile that would be left without keys: no a=fingerprint
+ * and no a=crypto we can take (SDES keys that came in the clear are never
+ * taken).  The caller answers 488. */
+ZcSdpAgreement *zc_sdp_agree (const ZcSdpSession *offer,
+                              const char *const *codecs,
+                              gboolean signalling_secure,
+                              GError **error);
+/* The offer's a=crypto line the answer accepts (its key is the peer's),
+ * NULL without SDES. */
+const ZcSdpCrypto *zc_sdp_agreement_get_crypto (const ZcSdpAgreement *agreement);
 /* The codec to send with: the offerer's PT and a=fmtp. */
 const ZcCodec *zc_sdp_agreement_get_codec (const ZcSdpAgreement *agreement);
 /* The offer's telephone-event PT at that codec's rate, -1 = none. */
 gint zc_sdp_agreement_get_telephone_event_pt (const ZcSdpAgreement *agreement);
-/* The answer with @local's address, ports, ICE lines and direction. */
+/* The answer with @local's address, ports, ICE lines and direction;
+ * with SDES agreed, our a=crypto with the offer's tag and suite and
+ * local->sdes_key (NULL when @local cannot carry it: not
+ * signalling_secure, or no key). */
 char *zc_sdp_agreement_print_answer (const ZcSdpAgreement *agreement, const ZcSdpLocal *local);
 void zc_sdp_agreement_free (ZcSdpAgreement *agreement);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcSdpAgreement, zc_sdp_agreement_free)

@@ -18,6 +18,9 @@ static const char ice_lines[] =
 
 static char *our_offer;
 
+/* 30 bytes of base64 (RFC 4568 6.2.1). */
+#define SDES_KEY "MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0"
+
 int
 LLVMFuzzerInitialize (int *argc G_GNUC_UNUSED, char ***argv G_GNUC_UNUSED)
 {
@@ -25,6 +28,8 @@ LLVMFuzzerInitialize (int *argc G_GNUC_UNUSED, char ***argv G_GNUC_UNUSED)
   ZcSdpLocal local = {
     .address = "198.18.0.1", .rtp_port = 40000, .direction = ZC_MEDIA_DIRECTION_SENDRECV, .ptime_ms = 20,
     .codecs = codecs, .ice_attributes = ice_lines, .session_id = 1, .version = 1,
+    /* An offer over TLS, so that answers' a=crypto are matched against it. */
+    .signalling_secure = TRUE, .sdes_key = SDES_KEY,
   };
 
   parser_init ();
@@ -47,7 +52,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   ZcCodec *chosen = NULL;
   ZcSdpLocal local = {
     .address = "198.18.0.1", .rtp_port = 40000, .rtcp_port = 40001, .ptime_ms = 20,
-    .session_id = 2, .version = 1,
+    .session_id = 2, .version = 1, .sdes_key = SDES_KEY,
   };
 
   if (size > ZC_SDP_MAX_SIZE)
@@ -59,6 +64,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     local.codecs = (data[0] & 4) ? g711 : NULL;
     local.ice_attributes = (data[0] & 8) ? ice_lines : NULL;
     local.no_rtcp_mux = (data[0] & 16) != 0;
+    local.signalling_secure = (data[0] & 32) != 0;
   }
 
   offer = zc_sdp_parse (body, NULL);
@@ -80,11 +86,15 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
       g_assert (strlen (*c) <= ZC_SDP_MAX_ICE_CANDIDATE_LENGTH);
     g_assert (codecs != NULL);
     (void) zc_sdp_session_find_telephone_event (offer, 8000);
+    if (zc_sdp_session_get_crypto (offer) != NULL)
+      g_assert (strlen (zc_sdp_session_get_crypto (offer)->key) == 40);
     if (zc_sdp_negotiate_answer (offer, &local, &answer, &answer_sdp, &chosen, NULL)) {
       /* Our answer must parse back: the peer has to read it. */
       g_autoptr (ZcSdpSession) reparsed = zc_sdp_parse (answer_sdp, NULL);
 
       g_assert (reparsed != NULL);
+      /* RFC 4568 8.3: no key of ours in an answer over clear signalling. */
+      g_assert (local.signalling_secure || strstr (answer_sdp, "a=crypto") == NULL);
       g_assert (chosen != NULL);
       zc_codec_free (chosen);
     }

@@ -37,6 +37,8 @@ typedef struct {
   gboolean has_turn;          /* created with a TURN server */
   gboolean has_stun;          /* ... a STUN server */
   char *peer_fingerprint;     /* what the scripted DTLS handshake proved */
+  char *sdes_suite;           /* SDES as start() was given it */
+  char *sdes_remote_key;
 } FakeStream;
 
 struct _Fixture {
@@ -51,6 +53,7 @@ struct _Fixture {
   guint streams;
   gboolean fail_media_start;
   const ZcIceServers *ice_servers; /* as given to zc_calls_set_ice_servers() */
+  ZcSipProto feed_proto;      /* what feed()'s messages arrive over; UDP unless a test says */
 };
 
 /* ---- the fake media ------------------------------------------------------------ */
@@ -106,6 +109,8 @@ fake_free (ZcCallStream *media)
   g_free (s->local_ufrag);
   g_free (s->ice_attributes);
   g_free (s->remote_ufrag);
+  g_free (s->sdes_suite);
+  g_free (s->sdes_remote_key);
   g_free (s->codec);
   g_string_free (s->dtmf, TRUE);
   g_free (s->peer_fingerprint);
@@ -139,6 +144,10 @@ fake_start (ZcCallStream *media, const ZcMediaRemote *remote, GError **error)
   s->te_pt = remote->telephone_event_pt;
   g_free (s->remote_ufrag);
   s->remote_ufrag = g_strdup (remote->ice_ufrag);
+  g_free (s->sdes_suite);
+  g_free (s->sdes_remote_key);
+  s->sdes_suite = g_strdup (remote->sdes_suite);
+  s->sdes_remote_key = g_strdup (remote->sdes_remote_key);
   return TRUE;
 }
 
@@ -359,7 +368,7 @@ teardown (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 static void
 feed (Fixture *f, const char *text)
 {
-  ZcSipFlow from = { .proto = ZC_SIP_UDP, .address = PEER, .port = 5062 };
+  ZcSipFlow from = { .proto = f->feed_proto, .address = PEER, .port = 5062 };
   zc_sip_ua_receive (f->ua, text, strlen (text), &from);
 }
 
@@ -664,17 +673,61 @@ test_encryption_required (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpuint (f->streams, ==, 0);
 }
 
+#define SDES_PEER_KEY "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+static const char offer_sdes[] = "v=0\r\no=- 1 1 IN IP4 " PEER "\r\ns=-\r\nc=IN IP4 " PEER "\r\nt=0 0\r\n"
+                                 "m=audio 4000 RTP/SAVP 0\r\n"
+                                 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" SDES_PEER_KEY "\r\n";
+
+/* The same offer over TLS: taken, answered with our own key in a=crypto
+ * (tag 1, the offer's suite), and the media keyed from both lines. */
+static void
+test_sdes_over_tls (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+  const char *ok;
+
+  f->feed_proto = ZC_SIP_TLS;
+  incoming (f, "st1", offer_sdes, TRUE);
+  g_assert_null (find_sent (f, "SIP/2.0 488 "));
+  g_assert_true (zc_calls_answer (f->calls, "1", &error));
+  g_assert_no_error (error);
+  ok = find_sent (f, "SIP/2.0 200 ");
+  g_assert_nonnull (ok);
+  g_assert_nonnull (strstr (ok, "m=audio 40000 RTP/SAVP 0"));
+  g_assert_nonnull (strstr (ok, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"));
+  g_assert_null (strstr (ok, SDES_PEER_KEY));
+  g_assert_null (strstr (ok, "a=fingerprint"));
+  g_assert_true (f->stream->started);
+  g_assert_cmpstr (f->stream->sdes_suite, ==, "AES_CM_128_HMAC_SHA1_80");
+  g_assert_cmpstr (f->stream->sdes_remote_key, ==, SDES_PEER_KEY);
+  g_assert_null (call_by_id (f, "1")->security); /* "encrypted" once the media says it is keyed */
+  g_assert_cmpstr (call_by_id (f, "1")->keying, ==, "sdes-srtp");
+
+  /* What an outgoing offer on this dialog would try after each 488:
+   * RFC 8643 RTP/AVP, then SDES's RTP/SAVP, then DTLS's profile. */
+  g_assert_cmpstr (zc_call_offer_proto (call_by_id (f, "1"), 0), ==, "RTP/AVP");
+  g_assert_cmpstr (zc_call_offer_proto (call_by_id (f, "1"), 1), ==, "RTP/SAVP");
+  g_assert_cmpstr (zc_call_offer_proto (call_by_id (f, "1"), 2), ==, "UDP/TLS/RTP/SAVPF");
+  g_assert_null (zc_call_offer_proto (call_by_id (f, "1"), 3));
+  f->config->media_encryption = ZC_MEDIA_ENCRYPTION_REQUIRED;
+  g_assert_cmpstr (zc_call_offer_proto (call_by_id (f, "1"), 0), ==, "UDP/TLS/RTP/SAVPF");
+  g_assert_cmpstr (zc_call_offer_proto (call_by_id (f, "1"), 1), ==, "RTP/SAVP");
+  g_assert_null (zc_call_offer_proto (call_by_id (f, "1"), 2));
+}
+
 static void
 test_sdes_declined (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
-  static const char offer_sdes[] = "v=0\r\no=- 1 1 IN IP4 " PEER "\r\ns=-\r\nc=IN IP4 " PEER "\r\nt=0 0\r\n"
-                                   "m=audio 4000 RTP/SAVP 0\r\n"
-                                   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
 
   incoming (f, "sd1", offer_sdes, FALSE);
   g_assert_nonnull (find_sent (f, "SIP/2.0 488 "));
   g_assert_cmpstr (call_by_id (f, "1")->end_reason, ==, "incompatible media");
   g_assert_cmpuint (f->streams, ==, 0);
+  /* No key on this dialog: offers would never name RTP/SAVP. */
+  g_assert_null (call_by_id (f, "1")->sdes_key);
+  g_assert_cmpstr (zc_call_offer_proto (call_by_id (f, "1"), 0), ==, "RTP/AVP");
+  g_assert_cmpstr (zc_call_offer_proto (call_by_id (f, "1"), 1), ==, "UDP/TLS/RTP/SAVPF");
+  g_assert_null (zc_call_offer_proto (call_by_id (f, "1"), 2));
 }
 
 static void
@@ -1457,6 +1510,7 @@ main (int argc, char **argv)
   ADD ("dnd", test_dnd);
   ADD ("encryption-required", test_encryption_required);
   ADD ("sdes-declined", test_sdes_declined);
+  ADD ("sdes-over-tls", test_sdes_over_tls);
   ADD ("incompatible", test_incompatible);
   ADD ("cancel-ringing", test_cancel_ringing);
   ADD ("ring-timeout", test_ring_timeout);

@@ -621,7 +621,7 @@ test_agreement_two_steps (void)
   g_autofree char *moved = NULL;
   g_autoptr (GError) error = NULL;
 
-  agreement = zc_sdp_agree (offer, prefs, &error);
+  agreement = zc_sdp_agree (offer, prefs, FALSE, &error);
   g_assert_no_error (error);
   assert_codec (zc_sdp_agreement_get_codec (agreement), "PCMU", 0, 8000, 1);
   g_assert_cmpint (zc_sdp_agreement_get_telephone_event_pt (agreement), ==, 100);
@@ -640,7 +640,7 @@ test_agreement_two_steps (void)
     g_autoptr (ZcSdpSession) g711 = parse_ok (
       "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\n"
       "m=audio 5004 RTP/AVP 0\r\n");
-    g_autoptr (ZcSdpAgreement) none = zc_sdp_agree (g711, opus_only, &error);
+    g_autoptr (ZcSdpAgreement) none = zc_sdp_agree (g711, opus_only, FALSE, &error);
 
     g_assert_null (none);
     g_assert_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC);
@@ -1355,7 +1355,7 @@ test_dtls_offer_answer (void)
   local.proto = NULL;
 
   /* RFC 8842 5.2: the answerer is active, in the offer's profile. */
-  agreement = zc_sdp_agree (b, default_codecs, &error);
+  agreement = zc_sdp_agree (b, default_codecs, FALSE, &error);
   g_assert_no_error (error);
   answer = zc_sdp_agreement_print_answer (agreement, &local);
   g_assert_nonnull (strstr (answer, "m=audio 40000 UDP/TLS/RTP/SAVPF 0"));
@@ -1363,7 +1363,7 @@ test_dtls_offer_answer (void)
   g_assert_nonnull (strstr (answer, "a=setup:active\r\n"));
 
   /* An offer without a fingerprint gets none back: plain RTP. */
-  plain_agreement = zc_sdp_agree (plain, default_codecs, &error);
+  plain_agreement = zc_sdp_agree (plain, default_codecs, FALSE, &error);
   g_assert_no_error (error);
   plain_answer = zc_sdp_agreement_print_answer (plain_agreement, &local);
   g_assert_null (strstr (plain_answer, "fingerprint"));
@@ -1375,7 +1375,7 @@ test_dtls_sdes_declined (void)
 {
   g_autoptr (ZcSdpSession) s = parse_ok (sdes_offer);
   g_autoptr (GError) error = NULL;
-  g_autoptr (ZcSdpAgreement) agreement = zc_sdp_agree (s, default_codecs, &error);
+  g_autoptr (ZcSdpAgreement) agreement = zc_sdp_agree (s, default_codecs, FALSE, &error);
 
   /* SDES keys over unprotected SIP: 488, never accepted. */
   g_assert_null (agreement);

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sdes"
+
+#include "config.h"
+
+#include "media/sdes-srtp.h"
+
+#include <string.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+/* 30 bytes of base64: ten groups of four, no padding. */
+#define KEY_B64_LEN 40
+
+G_DEFINE_QUARK (zc-sdes-error-quark, zc_sdes_error)
+
+char *
+zc_sdes_key_new (GError **error)
+{
+  guint8 master[ZC_SRTP_MASTER_LEN];
+  char *key;
+  int ret;
+
+  /* GNUTLS_RND_KEY: the level for long-lived secrets, as a session key
+   * that protects a whole call is. */
+  if ((ret = gnutls_rnd (GNUTLS_RND_KEY, master, sizeof master)) < 0) {
+    g_set_error (error, ZC_SDES_ERROR, ZC_SDES_ERROR_FAILED, "SDES: no random key (%s)", gnutls_strerror (ret));
+    return NULL;
+  }
+  key = g_base64_encode (master, sizeof master);
+  memset (master, 0, sizeof master);
+  return key;
+}
+
+gboolean
+zc_sdes_key_decode (const char *key, guint8 master[ZC_SRTP_MASTER_LEN])
+{
+  gsize len = 0;
+  guchar *bytes;
+
+  /* g_base64_decode() skips what is not base64: check the alphabet first
+   * so that a key with junk in it is refused, not shortened. */
+  if (key == NULL || strlen (key) != KEY_B64_LEN)
+    return FALSE;
+  for (const char *p = key; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '+' && *p != '/')
+      return FALSE;
+  bytes = g_base64_decode (key, &len);
+  if (len != ZC_SRTP_MASTER_LEN) {
+    g_free (bytes);
+    return FALSE;
+  }
+  memcpy (master, bytes, ZC_SRTP_MASTER_LEN);
+  memset (bytes, 0, len);
+  g_free (bytes);
+  return TRUE;
+}
+
+ZcSrtp *
+zc_sdes_srtp_new (const char *suite_name, const char *local_key, const char *remote_key, GError **error)
+{
+  guint8 tx[ZC_SRTP_MASTER_LEN], rx[ZC_SRTP_MASTER_LEN];
+  ZcSrtpSuite suite;
+  ZcSrtp *srtp = NULL;
+
+  if (!zc_srtp_suite_from_string (suite_name, &suite)) {
+    g_set_error (error, ZC_SDES_ERROR, ZC_SDES_ERROR_FAILED, "SDES: crypto suite %s is not one of ours",
+                 suite_name != NULL ? suite_name : "(none)");
+    return NULL;
+  }
+  if (!zc_sdes_key_decode (local_key, tx) || !zc_sdes_key_decode (remote_key, rx)) {
+    g_set_error_literal (error, ZC_SDES_ERROR, ZC_SDES_ERROR_FAILED, "SDES: a key is not 30 bytes of base64");
+    return NULL;
+  }
+  srtp = zc_srtp_new (suite, tx, rx);
+  memset (tx, 0, sizeof tx);
+  memset (rx, 0, sizeof rx);
+  if (srtp == NULL)
+    g_set_error_literal (error, ZC_SDES_ERROR, ZC_SDES_ERROR_FAILED, "SDES: libsrtp2 refused the keys");
+  return srtp;
+}
