@@ -363,7 +363,7 @@ parse_agc (ZcConfig *config, const char *value, char **reason)
 static gboolean
 parse_codecs (ZcConfig *config, const char *value, char **reason)
 {
-  static const char *const known[] = { "opus", "pcmu", "pcma", NULL };
+  static const char *const known[] = { "opus", "g722", "pcmu", "pcma", NULL };
   g_auto (GStrv) tokens = g_strsplit_set (value, ",; \t", -1);
   g_autoptr (GPtrArray) codecs = g_ptr_array_new_with_free_func (g_free);
 
@@ -373,7 +373,7 @@ parse_codecs (ZcConfig *config, const char *value, char **reason)
     if (*name == '\0')
       continue;
     if (!g_strv_contains (known, name)) {
-      *reason = g_strdup_printf (_("unknown codec “%s” (known: opus, pcmu, pcma)"), tokens[i]);
+      *reason = g_strdup_printf (_("unknown codec “%s” (known: opus, g722, pcmu, pcma)"), tokens[i]);
       return FALSE;
     }
     if (!g_ptr_array_find_with_equal_func (codecs, name, g_str_equal, NULL))

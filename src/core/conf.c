@@ -48,7 +48,7 @@ zc_config_new_default (void)
   config->echo_tail_ms = ZC_CONFIG_DEFAULT_ECHO_TAIL_MS;
   config->denoise = TRUE;
   config->agc = FALSE;
-  config->codecs = g_strsplit ("opus;pcmu;pcma", ";", -1);
+  config->codecs = g_strsplit ("opus;g722;pcmu;pcma", ";", -1);
   config->media_timeout_ms = 20000;   /* ZC_CALL_MEDIA_DEFAULT_TIMEOUT_MS */
   config->opus_bitrate_bps = 32000;   /* as zc_codec_options_init() */
   config->opus_dtx = FALSE;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The codec front end: instances created by name, options, and dispatch
- * to the backends (codec-g711.c, codec-opus.c). */
+ * to the backends (codec-g711.c, codec-g722.c, codec-opus.c). */
 #define G_LOG_DOMAIN "media"
 
 #include "config.h"
@@ -101,6 +101,17 @@ zc_codec_instance_new (const char *name,
       return NULL;
     }
     return zc_codec_g711_new (g_ascii_strcasecmp (name, "PCMA") == 0, error);
+  }
+
+  if (g_ascii_strcasecmp (name, "G722") == 0) {
+    /* RFC 3551 4.5.2: G722/8000 in SDP and on the RTP clock, whatever its
+     * 16 kHz sampling; mono. */
+    if ((clock_rate != 0 && clock_rate != 8000) || channels > 1) {
+      g_set_error (error, ZC_CODEC_ERROR, ZC_CODEC_ERROR_UNSUPPORTED,
+                   "codec %s/%u/%u is not supported (G.722 is G722/8000 mono)", name, clock_rate, channels);
+      return NULL;
+    }
+    return zc_codec_g722_new (error);
   }
 
   if (g_ascii_strcasecmp (name, "opus") == 0) {

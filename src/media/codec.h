@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Audio codecs for RTP: G.711 µ-law and A-law (ITU-T G.711, RFC 3551 4.5.14)
- * and Opus (RFC 6716, RTP payload RFC 7587), behind one small interface.
+/* Audio codecs for RTP: G.711 µ-law and A-law (ITU-T G.711, RFC 3551 4.5.14),
+ * G.722 (ITU-T G.722, RFC 3551 4.5.2) and Opus (RFC 6716, RTP payload
+ * RFC 7587), behind one small interface.
  *
  * A pure module: PCM and payload bytes in, PCM and payload bytes out.  No
  * sockets, no RTP headers, no clock.  The media session picks the codec from
@@ -15,13 +16,14 @@
  * one thread (the media thread) uses it at a time.
  *
  * PCM at this interface is always mono, signed 16-bit, at the codec's
- * rate zc_codec_get_pcm_rate() returns: 8000 Hz for G.711, for Opus what
- * ZcCodecOptions.opus_pcm_rate asks (libopus encodes and decodes at any of
- * its five rates whatever the other side uses); the audio side resamples
- * between that and the device rate.  Opus is
- * signalled as opus/48000/2 in SDP (RFC 7587 7) whatever it carries: we
- * encode mono packets, which every Opus decoder accepts, and decode any
- * packet (mono or stereo) to mono. */
+ * rate zc_codec_get_pcm_rate() returns: 8000 Hz for G.711, 16000 Hz for
+ * G.722 (whose RTP clock is nevertheless 8000 Hz, RFC 3551 4.5.2), for
+ * Opus what ZcCodecOptions.opus_pcm_rate asks (libopus encodes and decodes
+ * at any of its five rates whatever the other side uses); the audio side
+ * resamples between that and the device rate.  Opus is signalled as
+ * opus/48000/2 in SDP (RFC 7587 7) whatever it carries: we encode mono
+ * packets, which every Opus decoder accepts, and decode any packet (mono
+ * or stereo) to mono. */
 #pragma once
 
 #include <glib.h>
@@ -36,9 +38,9 @@ typedef enum {
 
 GQuark zc_codec_error_quark (void);
 
-/* An output buffer this size always holds one packet: a 20 ms G.711 frame
- * is 160 bytes, an Opus frame at most 1275 bytes (RFC 6716 3.2.1), and
- * libopus never writes more than the buffer size it is given. */
+/* An output buffer this size always holds one packet: a 20 ms G.711 or
+ * G.722 frame is 160 bytes, an Opus frame at most 1275 bytes (RFC 6716
+ * 3.2.1), and libopus never writes more than the buffer size it is given. */
 #define ZC_CODEC_MAX_PAYLOAD 1500
 
 /* Largest frame, in samples per channel, that zc_codec_encode() takes and
@@ -46,7 +48,7 @@ GQuark zc_codec_error_quark (void);
  * packet carries at most 120 ms). */
 #define ZC_CODEC_MAX_FRAME_SAMPLES 5760
 
-/* Encoder settings.  Only Opus uses them; G.711 has none.  Start from
+/* Encoder settings.  Only Opus uses them; G.711 and G.722 have none.  Start from
  * zc_codec_options_init() and change what you need. */
 typedef struct {
   guint bitrate_bps;          /* target bitrate, 6000..510000; 0 = libopus
@@ -80,11 +82,12 @@ void zc_codec_options_apply_opus_fmtp (ZcCodecOptions *options, const char *fmtp
 typedef struct _ZcCodecInstance ZcCodecInstance;
 
 /* Creates an encoder/decoder pair.  @name is the SDP encoding name,
- * case-insensitive (RFC 4855 3): "PCMU", "PCMA" or "opus".  @clock_rate
- * and @channels are the RTP clock rate and channel count from a=rtpmap; 0
- * means the codec's standard value.  PCMU/PCMA take only 8000/1 (RFC 3551
- * 4.5.14), Opus only 48000 with 1 or 2 channels (RFC 7587 7 says 2; 1 is
- * accepted from sloppy peers).  @options may be NULL (defaults).
+ * case-insensitive (RFC 4855 3): "PCMU", "PCMA", "G722" or "opus".
+ * @clock_rate and @channels are the RTP clock rate and channel count from
+ * a=rtpmap; 0 means the codec's standard value.  PCMU/PCMA take only
+ * 8000/1 (RFC 3551 4.5.14), G722 only 8000/1 (RFC 3551 4.5.2), Opus
+ * only 48000 with 1 or 2 channels (RFC 7587 7 says 2; 1 is accepted from
+ * sloppy peers).  @options may be NULL (defaults).
  * Returns NULL with ZC_CODEC_ERROR set on failure. */
 ZcCodecInstance *zc_codec_instance_new (const char *name,
                                         guint clock_rate,
@@ -94,19 +97,21 @@ ZcCodecInstance *zc_codec_instance_new (const char *name,
 void zc_codec_instance_free (ZcCodecInstance *instance);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcCodecInstance, zc_codec_instance_free)
 
-/* "PCMU", "PCMA" or "opus", as in SDP. */
+/* "PCMU", "PCMA", "G722" or "opus", as in SDP. */
 const char *zc_codec_get_name (const ZcCodecInstance *instance);
-/* Rate of the PCM at this interface, Hz: 8000 (G.711), 8000..48000 (Opus). */
+/* Rate of the PCM at this interface, Hz: 8000 (G.711), 16000 (G.722),
+ * 8000..48000 (Opus). */
 guint zc_codec_get_pcm_rate (const ZcCodecInstance *instance);
-/* RTP timestamp rate, Hz (RFC 3550 5.1): 8000 (G.711) or 48000 (Opus).
- * Equal to the PCM rate for the codecs we have, but a separate notion. */
+/* RTP timestamp rate, Hz (RFC 3550 5.1): 8000 (G.711), 8000 (G.722: half
+ * its PCM rate, RFC 3551 4.5.2) or 48000 (Opus). */
 guint zc_codec_get_rtp_clock_rate (const ZcCodecInstance *instance);
 /* TRUE when zc_codec_decode_fec() can recover a lost frame (Opus). */
 gboolean zc_codec_has_fec (const ZcCodecInstance *instance);
 
 /* Encodes one frame of @samples_per_channel mono samples.  Opus takes
  * 2.5, 5, 10, 20, 40 or 60 ms frames (120..2880 samples at 48 kHz; we use
- * 960 = 20 ms); G.711 takes any count.
+ * 960 = 20 ms); G.711 takes any count, G.722 any even count (two samples
+ * per byte).
  * Returns the payload size in bytes, or:
  *   0         nothing to send: Opus DTX during silence (the libopus
  *             contract: a packet of 2 bytes or less need not be sent).  The
@@ -134,7 +139,8 @@ int zc_codec_decode (ZcCodecInstance *instance,
 
 /* Packet loss concealment: writes @samples samples to stand in for a packet
  * that never came.  Opus runs its own PLC (@samples must be a multiple of
- * 2.5 ms, 120 samples); G.711 repeats the last decoded frame while fading it
+ * 2.5 ms, 120 samples); G.722 runs spandsp's pitch-repeating concealer
+ * (silence after 25 ms); G.711 repeats the last decoded frame while fading it
  * to silence over three frames (a simple form of ITU-T G.711 Appendix I),
  * and gives silence before anything was decoded.  Returns @samples or a
  * negative errno. */
@@ -145,7 +151,7 @@ int zc_codec_conceal (ZcCodecInstance *instance, gint16 *pcm, guint samples);
  * frame (a multiple of 120; normally 960) to rebuild frame N from the
  * redundancy in N+1; then decode N+1 normally.  Returns @samples, or
  * -ENODATA when N+1 carries no redundancy (nothing written: conceal with
- * zc_codec_conceal()), -ENOTSUP for codecs without FEC (G.711), or
+ * zc_codec_conceal()), -ENOTSUP for codecs without FEC (G.711, G.722), or
  * another negative errno as zc_codec_decode(). */
 int zc_codec_decode_fec (ZcCodecInstance *instance,
                          const guint8 *next_payload,
@@ -155,7 +161,7 @@ int zc_codec_decode_fec (ZcCodecInstance *instance,
 
 /* Updates the encoder's expected packet loss, e.g. from RTCP receiver
  * reports, so Opus scales its FEC.  Media thread only (libopus is not
- * thread-safe); no allocation.  A no-op for G.711.  0 or -EINVAL. */
+ * thread-safe); no allocation.  A no-op for G.711 and G.722.  0 or -EINVAL. */
 int zc_codec_set_expected_loss (ZcCodecInstance *instance, guint loss_pct);
 
 /* The expected loss to give the encoder when the peer's receiver report
@@ -193,6 +199,7 @@ struct _ZcCodecInstance {
 /* Backend constructors, called by zc_codec_instance_new() once the name is
  * known.  @channels is already checked. */
 ZcCodecInstance *zc_codec_g711_new (gboolean alaw, GError **error);
+ZcCodecInstance *zc_codec_g722_new (GError **error);
 ZcCodecInstance *zc_codec_opus_new (guint channels, const ZcCodecOptions *options, GError **error);
 
 /* G.711 sample conversion (ITU-T G.711 Table 1 A-law, Table 2 µ-law;

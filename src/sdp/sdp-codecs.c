@@ -5,12 +5,14 @@
 
 #include "sdp/sdp-private.h"
 
-/* The codecs we can send and receive.  PCMU and PCMA have static payload
- * types (RFC 3551 6, table 4); Opus gets the dynamic PT most phones use for
- * it, with RFC 7587 7 parameters: 10 ms frames are fine, and in-band FEC
- * is welcome. */
+/* The codecs we can send and receive.  G.722, PCMU and PCMA have static
+ * payload types (RFC 3551 6, table 4; G.722's clock is 8000 although it
+ * samples at 16 kHz, RFC 3551 4.5.2); Opus gets the dynamic PT most phones
+ * use for it, with RFC 7587 7 parameters: 10 ms frames are fine, and
+ * in-band FEC is welcome. */
 static const ZcSdpKnownCodec known_codecs[] = {
   { "opus", "opus", 111, 48000, 2, "minptime=10;useinbandfec=1" },
+  { "g722", "G722", 9, 8000, 1, NULL },
   { "pcmu", "PCMU", 0, 8000, 1, NULL },
   { "pcma", "PCMA", 8, 8000, 1, NULL },
 };
@@ -26,7 +28,8 @@ static const struct {
   { 9, "G722", 8000 }, { 13, "CN", 8000 }, { 18, "G729", 8000 },
 };
 
-static const char *const default_codecs[] = { "opus", "pcmu", "pcma", NULL };
+/* Wideband first: a desk phone without Opus gets G.722 before G.711. */
+static const char *const default_codecs[] = { "opus", "g722", "pcmu", "pcma", NULL };
 
 static const ZcSdpKnownCodec *
 known_codec_by_config_name (const char *name)

@@ -13,8 +13,8 @@
  * function here is used (the SIP stack does it at start-up; the test does
  * it in main()).
  *
- * Codecs zcall speaks: Opus (opus/48000/2, RFC 7587), PCMU and PCMA
- * (RFC 3551) and telephone-event (RFC 4733).
+ * Codecs zcall speaks: Opus (opus/48000/2, RFC 7587), G.722 (G722/8000,
+ * RFC 3551 4.5.2), PCMU and PCMA (RFC 3551) and telephone-event (RFC 4733).
  *
  * Hold and resume (RFC 3264 8.4) need no helper: build a new offer with
  * zc_sdp_build_offer() where local->direction is SENDONLY (hold) or
@@ -42,7 +42,7 @@ GQuark zc_sdp_error_quark (void);
 #define ZC_SDP_MAX_SIZE (64 * 1024)
 
 /* Codec names accepted in [media] codecs, case-insensitive: "opus",
- * "pcmu", "pcma".  For the configuration parser. */
+ * "g722", "pcmu", "pcma".  For the configuration parser. */
 gboolean zc_sdp_codec_name_is_known (const char *name);
 
 /* The six RTP profiles we read (RTP/AVP, RTP/AVPF, RTP/SAVP, RTP/SAVPF,
@@ -61,7 +61,7 @@ typedef struct {
   ZcMediaDirection direction;      /* what we are willing to do */
   guint ptime_ms;                  /* a=ptime; 0 leaves it out */
   const char *const *codecs;       /* [media] codecs in preference order;
-                                    * NULL or empty = opus, pcmu, pcma.
+                                    * NULL or empty = opus, g722, pcmu, pcma.
                                     * Unknown names are skipped. */
   const char *ice_attributes;      /* ICE (RFC 8839) media-level lines as the
                                     * ICE agent writes them, each "a=...\r\n"
@@ -199,7 +199,7 @@ const ZcCodec *zc_sdp_session_find_telephone_event (const ZcSdpSession *session,
 
 /* Returns an SDP offer (CRLF line endings) owned by the caller: v=0, o=,
  * s=-, c=, t=0 0, one m=audio line with the configured codecs (Opus as PT
- * 111, PCMU 0, PCMA 8) followed by telephone-event/8000 (PT 101) and, when
+ * 111, G.722 9, PCMU 0, PCMA 8) followed by telephone-event/8000 (PT 101) and, when
  * Opus is offered, telephone-event/48000 (PT 110); a=rtpmap/a=fmtp for
  * each, a=ptime, the direction attribute, a=rtcp when local->rtcp_port is
  * set, a=rtcp-mux unless local->no_rtcp_mux, then local->ice_attributes.

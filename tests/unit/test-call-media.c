@@ -11,7 +11,9 @@
  * level, nearly pure (the tone carries >= 80 % of the power: discontinuities
  * and noise would spread it), and not its own.  Then DTMF "12#" from A must
  * reach B once each, in order; and after A stops, B must report media
- * timeout within its 1 s (+ margin).  Opus at 48 kHz and PCMU at 8 kHz. */
+ * timeout within its 1 s (+ margin).  Opus at 48 kHz, PCMU at 8 kHz, and
+ * G.722, whose PCM runs at 16 kHz and its RTP clock at 8 kHz (RFC 3551
+ * 4.5.2); a plain socket then reads what a G.722 sender puts on the wire. */
 #include "config.h"
 
 #include "ice/ice-agent.h"
@@ -134,7 +136,7 @@ plain_connect (Side *a, Side *b)
 }
 
 static void
-side_init (Side *side, const char *name, double freq, const ZcCodec *codec, gint te_pt)
+side_init (Side *side, const char *name, double freq, const ZcCodec *codec, gint te_pt, guint pcm_rate)
 {
   ZcRtpSessionConfig rtp_config;
   ZcCallMediaConfig config = { 0 };
@@ -146,8 +148,6 @@ side_init (Side *side, const char *name, double freq, const ZcCodec *codec, gint
   side->agent = agent_new (&side->peer, name[0] == 'A');
   side->to_network = zc_ring_new (8192);
   side->from_network = zc_ring_new (16384);
-  side->max_heard = codec->clock_rate * ANALYSIS_MS / 1000;
-  side->heard = g_new0 (gint16, side->max_heard);
 
   zc_rtp_session_config_init (&rtp_config, codec->pt, codec->name, codec->clock_rate);
   rtp_config.channels = codec->channels;
@@ -168,8 +168,11 @@ side_init (Side *side, const char *name, double freq, const ZcCodec *codec, gint
   side->media = zc_call_media_new (&config, &error);
   g_assert_no_error (error);
   g_assert_nonnull (side->media);
-  g_assert_cmpuint (zc_call_media_get_pcm_rate (side->media), ==, codec->clock_rate);
-  g_assert_cmpuint (zc_call_media_get_frame_samples (side->media), ==, codec->clock_rate / 50);
+  /* The PCM rate is the codec's, not the RTP clock (G.722: 16 vs 8 kHz). */
+  g_assert_cmpuint (zc_call_media_get_pcm_rate (side->media), ==, pcm_rate);
+  g_assert_cmpuint (zc_call_media_get_frame_samples (side->media), ==, pcm_rate / 50);
+  side->max_heard = pcm_rate * ANALYSIS_MS / 1000;
+  side->heard = g_new0 (gint16, side->max_heard);
 }
 
 static void
@@ -304,15 +307,15 @@ print_stats (Side *side)
 }
 
 static void
-run_call (const ZcCodec *codec, gint te_pt)
+run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate)
 {
   Side a = { 0 }, b = { 0 };
   g_autoptr (GError) error = NULL;
   ZcCallMediaStats st;
   gint64 start, stopped;
 
-  side_init (&a, "A", FREQ_A, codec, te_pt);
-  side_init (&b, "B", FREQ_B, codec, te_pt);
+  side_init (&a, "A", FREQ_A, codec, te_pt, pcm_rate);
+  side_init (&b, "B", FREQ_B, codec, te_pt, pcm_rate);
   plain_connect (&a, &b);
 
   g_assert_true (zc_call_media_start (a.media, &error));
@@ -325,8 +328,8 @@ run_call (const ZcCodec *codec, gint te_pt)
   /* 1. Tones both ways. */
   start = g_get_monotonic_time ();
   run_for (&a, &b, start + SETTLE_US, start + SETTLE_US + 3 * ANALYSIS_MS * 1000, heard_enough);
-  check_heard (&b, FREQ_A, FREQ_B, codec->clock_rate);
-  check_heard (&a, FREQ_B, FREQ_A, codec->clock_rate);
+  check_heard (&b, FREQ_A, FREQ_B, pcm_rate);
+  check_heard (&a, FREQ_B, FREQ_A, pcm_rate);
 
   /* 2. DTMF: each digit once, in order, and only at B. */
   g_assert_cmpint (zc_call_media_send_dtmf (a.media, "12x"), ==, -EINVAL);
@@ -372,7 +375,7 @@ test_opus (void)
   ZcCodec codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
                     .fmtp = (char *) "minptime=10;useinbandfec=1" };
 
-  run_call (&codec, 110);
+  run_call (&codec, 110, 48000);
 }
 
 static void
@@ -380,7 +383,117 @@ test_pcmu (void)
 {
   ZcCodec codec = { .name = (char *) "PCMU", .pt = 0, .clock_rate = 8000, .channels = 1, .fmtp = NULL };
 
-  run_call (&codec, 101);
+  run_call (&codec, 101, 8000);
+}
+
+static const ZcCodec g722_codec = { .name = (char *) "G722", .pt = 9, .clock_rate = 8000, .channels = 1,
+                                    .fmtp = NULL };
+
+static void
+test_g722 (void)
+{
+  run_call (&g722_codec, 101, 16000);
+}
+
+/* Reads RTP datagrams from @sock until @n arrived or 3 s passed; checks each
+ * is G.722 (PT 9, 160 bytes per 20 ms) with timestamps 160 apart, and
+ * returns the RTP clock rate the stream shows: timestamp units per second
+ * of arrival time, 8000 per RFC 3551 4.5.2 (16000 would be the usual
+ * mistake of counting samples). */
+static double
+g722_wire_rate (GSocket *sock, Side *a, guint n)
+{
+  guint8 buf[1500];
+  guint got = 0;
+  guint32 ts0 = 0, prev_ts = 0;
+  guint16 prev_seq = 0;
+  gint64 t0 = 0, t_last = 0, deadline = g_get_monotonic_time () + STEP_TIMEOUT_US;
+  guint64 units = 0;
+
+  while (got < n && g_get_monotonic_time () < deadline) {
+    gssize len;
+
+    engine_step (a, G_MAXINT64);
+    g_main_context_iteration (NULL, FALSE);
+    len = g_socket_receive (sock, (char *) buf, sizeof buf, NULL, NULL);
+    if (len < 0) {
+      g_usleep (1000);
+      continue;
+    }
+    /* RTP version 2 (RFC 3550 5.1), not RTCP (200..204 in the PT byte). */
+    if (len < 12 || buf[0] >> 6 != 2 || (buf[1] >= 200 && buf[1] <= 204))
+      continue;
+    g_assert_cmpuint (buf[1] & 0x7F, ==, 9);
+    g_assert_cmpint (len - 12 - (buf[0] & 0x0F) * 4, ==, 160);
+    {
+      guint16 seq = (guint16) (buf[2] << 8 | buf[3]);
+      guint32 ts = (guint32) buf[4] << 24 | (guint32) buf[5] << 16 | (guint32) buf[6] << 8 | buf[7];
+      gint64 now = g_get_monotonic_time ();
+
+      if (got == 0) {
+        ts0 = ts;
+        t0 = now;
+      } else {
+        /* Consecutive packets: one 20 ms frame each. */
+        g_assert_cmpuint ((guint16) (seq - prev_seq), ==, 1);
+        g_assert_cmpuint (ts - prev_ts, ==, 160);
+      }
+      prev_seq = seq;
+      prev_ts = ts;
+      t_last = now;
+      units = ts - ts0;
+      got++;
+    }
+  }
+  g_assert_cmpuint (got, ==, n);
+  return (double) units * G_USEC_PER_SEC / (double) (t_last - t0);
+}
+
+static void
+test_g722_wire (void)
+{
+  Side a = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) rtp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr (GSocket) rtcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) rtp_addr = NULL, rtcp_addr = NULL;
+  g_autofree char *a_addr = NULL;
+  guint16 a_port;
+  gint64 deadline = g_get_monotonic_time () + STEP_TIMEOUT_US;
+  double rate;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (rtp, any, FALSE, &error));
+  g_assert_true (g_socket_bind (rtcp, any, FALSE, &error));
+  g_assert_no_error (error);
+  g_socket_set_blocking (rtp, FALSE);
+  rtp_addr = g_socket_get_local_address (rtp, &error);
+  rtcp_addr = g_socket_get_local_address (rtcp, &error);
+  g_assert_no_error (error);
+
+  side_init (&a, "A", FREQ_A, &g722_codec, 101, 16000);
+  g_assert_true (zc_ice_agent_gather (a.agent, &error));
+  while (!a.peer.gathered) {
+    if (g_get_monotonic_time () > deadline)
+      g_error ("timed out waiting for gathering");
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (1000);
+  }
+  g_assert_true (zc_ice_agent_get_default_address (a.agent, 1, &a_addr, &a_port, &error));
+  g_assert_true (zc_ice_agent_set_plain_remote (
+    a.agent, "127.0.0.1", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (rtp_addr)),
+    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (rtcp_addr)), &error));
+  g_assert_no_error (error);
+  g_assert_true (zc_call_media_start (a.media, &error));
+
+  /* 50 packets: 1 s of audio, 8000 units at the RFC's clock. */
+  rate = g722_wire_rate (rtp, &a, 51);
+  g_test_message ("G.722 on the wire: PT 9, 160 bytes and 160 timestamp units a packet, %.0f units/s", rate);
+  g_assert_cmpfloat (rate, >, 7200.0);
+  g_assert_cmpfloat (rate, <, 8800.0);
+  side_clear (&a);
 }
 
 static void
@@ -397,10 +510,12 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  /* Two calls of ~4 s each; a hung step must fail the run, not stall it. */
-  alarm (g_getenv ("ZC_TEST_SLOW") != NULL ? 90 : 14); /* ZC_TEST_SLOW=1 under valgrind */
+  /* Three calls of ~4 s each; a hung step must fail the run, not stall it. */
+  alarm (g_getenv ("ZC_TEST_SLOW") != NULL ? 120 : 22); /* ZC_TEST_SLOW=1 under valgrind */
   g_test_add_func ("/call-media/bad-config", test_bad_config);
   g_test_add_func ("/call-media/opus", test_opus);
   g_test_add_func ("/call-media/pcmu", test_pcmu);
+  g_test_add_func ("/call-media/g722", test_g722);
+  g_test_add_func ("/call-media/g722-wire", test_g722_wire);
   return g_test_run ();
 }

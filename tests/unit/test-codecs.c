@@ -362,6 +362,170 @@ test_g711_conceal (void)
   g_assert_cmpfloat (rms (lost[0], 160), >, 0.6 * in_rms);
 }
 
+/* ---- G.722 ------------------------------------------------------------------ */
+
+#define G722_FRAME 320 /* 20 ms at 16 kHz */
+
+static ZcCodecInstance *
+new_g722 (void)
+{
+  g_autoptr (GError) error = NULL;
+  ZcCodecInstance *codec = zc_codec_instance_new ("G722", 8000, 1, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (codec);
+  return codec;
+}
+
+/* The samples by which the decoded signal lags the input (the two QMF
+ * filter banks): the lag in 0..63 with the smallest error. */
+static guint
+best_lag (const gint16 *in, const gint16 *out, gsize n)
+{
+  guint best = 0;
+  double best_e = G_MAXDOUBLE;
+
+  for (guint lag = 0; lag < 64; lag++) {
+    double e = error_energy (in, out + lag, n - 64);
+
+    if (e < best_e) {
+      best_e = e;
+      best = lag;
+    }
+  }
+  return best;
+}
+
+/* RFC 3551 4.5.2: G.722 samples at 16 kHz but its RTP clock runs at 8 kHz,
+ * so a 20 ms frame is 320 samples in, 160 bytes out, and 160 RTP
+ * timestamp units.  Tones round-trip at their level with a G.722 SNR;
+ * 1237 Hz (not a divisor of 16 kHz) spreads its coding noise, and 5500 Hz
+ * lies in the upper sub-band, which narrowband G.711 cannot carry at all. */
+static void
+test_g722_sine (void)
+{
+  static const double tones[] = { 1000.0, 1237.0, 5500.0 };
+  /* Measured 47, 49 and 26 dB (spandsp 0.0.6); the upper band has 2 bits
+   * a sample, the lower 6. */
+  static const double min_snr_db[] = { 40.0, 40.0, 20.0 };
+  enum { N = 16000 }; /* 1 s */
+  static gint16 in[N], out[N];
+  guint8 payload[ZC_CODEC_MAX_PAYLOAD];
+
+  for (gsize t = 0; t < G_N_ELEMENTS (tones); t++) {
+    g_autoptr (ZcCodecInstance) codec = new_g722 ();
+    double f = tones[t], amplitude = 10000.0;
+    double level, probe, peak, noise, snr_db;
+    gsize skip = 800; /* 50 ms: the ADPCM predictors adapt */
+    guint lag;
+
+    g_assert_cmpstr (zc_codec_get_name (codec), ==, "G722");
+    g_assert_cmpuint (zc_codec_get_pcm_rate (codec), ==, 16000);
+    g_assert_cmpuint (zc_codec_get_rtp_clock_rate (codec), ==, 8000);
+    g_assert_false (zc_codec_has_fec (codec));
+    /* The media pipeline's step: 20 ms of RTP clock is 160 units. */
+    g_assert_cmpuint (zc_codec_get_rtp_clock_rate (codec) * 20 / 1000, ==, 160);
+
+    make_sine (in, N, f, 16000.0, amplitude);
+    for (gsize i = 0; i < N; i += G722_FRAME) {
+      g_assert_cmpint (zc_codec_encode (codec, in + i, G722_FRAME, payload, sizeof payload), ==, 160);
+      g_assert_cmpint (zc_codec_decode (codec, payload, 160, out + i, G722_FRAME), ==, G722_FRAME);
+    }
+
+    lag = best_lag (in + skip, out + skip, N - skip);
+    level = goertzel_amplitude (out + skip, N - skip, f, 16000.0);
+    probe = goertzel_amplitude (out + skip, N - skip, f * 0.63, 16000.0);
+    peak = peak_frequency (out + skip, N - skip, f * 0.5, MIN (f * 1.5, 7900.0), 1.0, 16000.0);
+    noise = sqrt (error_energy (in + skip, out + skip + lag, N - skip - 64) / (double) (N - skip - 64));
+    snr_db = db ((amplitude / G_SQRT2) / noise);
+    g_test_message ("G722 %.0f Hz: level %.2f dB, probe %.1f dB, peak %.0f Hz, lag %u samples, SNR %.1f dB", f,
+                    db (level / amplitude), db (probe / amplitude), peak, lag, snr_db);
+
+    g_assert_cmpfloat (fabs (peak - f), <=, 0.01 * f);
+    g_assert_cmpfloat (fabs (db (level / amplitude)), <=, 1.0);
+    g_assert_cmpfloat (db (probe / amplitude), <, -40.0);
+    g_assert_cmpfloat (snr_db, >, min_snr_db[t]);
+    /* It was coded, not passed through. */
+    g_assert_cmpfloat (snr_db, <, 70.0);
+  }
+}
+
+/* Speech-like sound through G.722 keeps its waveform (ADPCM follows the
+ * signal, it does not just match the spectrum as Opus does). */
+static void
+test_g722_voice (void)
+{
+  enum { N = 32000 }; /* 2 s */
+  static gint16 in[N], out[N];
+  g_autoptr (ZcCodecInstance) codec = new_g722 ();
+  guint8 payload[160];
+  gsize skip = 800;
+  double snr_db;
+  guint lag;
+
+  make_voice (in, N, 16000.0);
+  for (gsize i = 0; i < N; i += G722_FRAME) {
+    g_assert_cmpint (zc_codec_encode (codec, in + i, G722_FRAME, payload, sizeof payload), ==, 160);
+    g_assert_cmpint (zc_codec_decode (codec, payload, 160, out + i, G722_FRAME), ==, G722_FRAME);
+  }
+  lag = best_lag (in + skip, out + skip, N - skip);
+  snr_db = db (rms (in + skip, N - skip - 64)
+               / sqrt (error_energy (in + skip, out + skip + lag, N - skip - 64) / (double) (N - skip - 64)));
+  g_test_message ("G722 voice: lag %u samples, SNR %.1f dB", lag, snr_db);
+  g_assert_cmpfloat (snr_db, >, 30.0); /* measured 37 dB */
+}
+
+/* Concealment: silence before anything was decoded; after a good frame the
+ * first lost frame goes on at about the signal's level, never louder, and a
+ * long loss fades to silence. */
+static void
+test_g722_conceal (void)
+{
+  g_autoptr (ZcCodecInstance) codec = new_g722 ();
+  gint16 in[G722_FRAME], out[G722_FRAME], lost[4][G722_FRAME];
+  guint8 payload[160];
+  double in_rms;
+
+  g_assert_cmpint (zc_codec_conceal (codec, out, G722_FRAME), ==, G722_FRAME);
+  g_assert_cmpint (peak_abs (out, G722_FRAME), ==, 0);
+  g_assert_cmpint (zc_codec_decode_fec (codec, payload, 1, out, G722_FRAME), ==, -ENOTSUP);
+
+  /* A 200 Hz tone: a pitch the concealer can find at 16 kHz (80 samples). */
+  for (int k = 0; k < 5; k++) {
+    for (guint i = 0; i < G722_FRAME; i++)
+      in[i] = (gint16) lrint (12000.0 * sin (2.0 * G_PI * 200.0 * (double) (k * G722_FRAME + i) / 16000.0));
+    g_assert_cmpint (zc_codec_encode (codec, in, G722_FRAME, payload, sizeof payload), ==, 160);
+    g_assert_cmpint (zc_codec_decode (codec, payload, 160, out, G722_FRAME), ==, G722_FRAME);
+  }
+  in_rms = rms (out, G722_FRAME);
+  for (int k = 0; k < 4; k++)
+    g_assert_cmpint (zc_codec_conceal (codec, lost[k], G722_FRAME), ==, G722_FRAME);
+  g_test_message ("G722 concealed RMS: %.0f (first 5 ms %.0f) %.0f %.0f %.0f (decoded %.0f)", rms (lost[0], G722_FRAME),
+                  rms (lost[0], 80), rms (lost[1], G722_FRAME), rms (lost[2], G722_FRAME), rms (lost[3], G722_FRAME),
+                  in_rms);
+  g_assert_cmpfloat (rms (lost[0], 80), >, 0.6 * in_rms);
+  g_assert_cmpfloat (rms (lost[0], G722_FRAME), <=, 1.1 * in_rms);
+  g_assert_cmpint (peak_abs (lost[2], G722_FRAME), ==, 0);
+  g_assert_cmpint (peak_abs (lost[3], G722_FRAME), ==, 0);
+}
+
+static void
+test_g722_errors (void)
+{
+  g_autoptr (ZcCodecInstance) codec = new_g722 ();
+  gint16 pcm[G722_FRAME] = { 0 };
+  guint8 payload[160];
+
+  /* Two samples make a byte: an odd count cannot be coded. */
+  g_assert_cmpint (zc_codec_encode (codec, pcm, G722_FRAME - 1, payload, sizeof payload), ==, -EINVAL);
+  g_assert_cmpint (zc_codec_encode (codec, pcm, G722_FRAME, payload, 159), ==, -ENOBUFS);
+  g_assert_cmpint (zc_codec_encode (codec, pcm, G722_FRAME, payload, sizeof payload), ==, 160);
+  /* 160 bytes are 320 samples: they do not fit in 319. */
+  g_assert_cmpint (zc_codec_decode (codec, payload, 160, pcm, G722_FRAME - 1), ==, -ENOBUFS);
+  g_assert_cmpint (zc_codec_decode (codec, payload, 0, pcm, G722_FRAME), ==, -EINVAL);
+  g_assert_cmpint (zc_codec_set_expected_loss (codec, 20), ==, 0);
+}
+
 /* ---- Opus ------------------------------------------------------------------ */
 
 #define OPUS_FRAME 960 /* 20 ms at 48 kHz */
@@ -706,6 +870,10 @@ test_codec_new (void)
     { "PCMA", 8000, 1, -1, "PCMA", 8000 },
     { "opus", 48000, 2, -1, "opus", 48000 },
     { "OPUS", 48000, 1, -1, "opus", 48000 },
+    { "G722", 8000, 1, -1, "G722", 16000 },
+    { "g722", 0, 0, -1, "G722", 16000 },
+    { "G722", 16000, 1, ZC_CODEC_ERROR_UNSUPPORTED, NULL, 0 }, /* RFC 3551 4.5.2: the clock is 8000 */
+    { "G722", 8000, 2, ZC_CODEC_ERROR_UNSUPPORTED, NULL, 0 },
     { "PCMU", 16000, 1, ZC_CODEC_ERROR_UNSUPPORTED, NULL, 0 },
     { "PCMA", 8000, 2, ZC_CODEC_ERROR_UNSUPPORTED, NULL, 0 },
     { "opus", 16000, 2, ZC_CODEC_ERROR_UNSUPPORTED, NULL, 0 },
@@ -769,6 +937,10 @@ main (int argc, char **argv)
   g_test_add_func ("/codecs/g711/round-trip", test_g711_round_trip);
   g_test_add_func ("/codecs/g711/sine", test_g711_sine);
   g_test_add_func ("/codecs/g711/conceal", test_g711_conceal);
+  g_test_add_func ("/codecs/g722/sine", test_g722_sine);
+  g_test_add_func ("/codecs/g722/voice", test_g722_voice);
+  g_test_add_func ("/codecs/g722/conceal", test_g722_conceal);
+  g_test_add_func ("/codecs/g722/errors", test_g722_errors);
   g_test_add_func ("/codecs/opus/sine", test_opus_sine);
   g_test_add_func ("/codecs/opus/wideband", test_opus_wideband);
   g_test_add_func ("/codecs/opus/plc", test_opus_plc);

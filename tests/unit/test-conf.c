@@ -81,8 +81,10 @@ test_defaults (void)
   g_assert_cmpuint (config->echo_tail_ms, ==, 200);
   g_assert_true (config->denoise);
   g_assert_false (config->agc);
-  g_assert_cmpuint (g_strv_length (config->codecs), ==, 3);
+  g_assert_cmpuint (g_strv_length (config->codecs), ==, 4);
   g_assert_cmpstr (config->codecs[0], ==, "opus");
+  g_assert_cmpstr (config->codecs[1], ==, "g722"); /* wideband before G.711 */
+  g_assert_cmpstr (config->codecs[2], ==, "pcmu");
   g_assert_cmpuint (config->media_timeout_ms, ==, 20000);
   g_assert_cmpuint (config->opus_bitrate_bps, ==, 32000);
   g_assert_false (config->opus_dtx);

@@ -243,6 +243,7 @@ test_codec_copy (void)
   zc_codec_free (NULL);
   g_assert_true (zc_sdp_codec_name_is_known ("OPUS"));
   g_assert_true (zc_sdp_codec_name_is_known ("pcma"));
+  g_assert_true (zc_sdp_codec_name_is_known ("G722"));
   g_assert_false (zc_sdp_codec_name_is_known ("g729"));
   g_assert_false (zc_sdp_codec_name_is_known (NULL));
 }
@@ -292,12 +293,13 @@ test_offer_codec_config (void)
   assert_no_line (sdp, "a=rtpmap:111");
   assert_no_line (sdp, "a=rtpmap:110");
 
+  /* The built-in default: Opus, G.722, PCMU, PCMA. */
   local.codecs = none;
   fallback = zc_sdp_build_offer (&local);
-  assert_has_line (fallback, "m=audio 4000 RTP/AVP 111 0 8 101 110");
+  assert_has_line (fallback, "m=audio 4000 RTP/AVP 111 9 0 8 101 110");
   local.codecs = NULL;
   unset = zc_sdp_build_offer (&local);
-  assert_has_line (unset, "m=audio 4000 RTP/AVP 111 0 8 101 110");
+  assert_has_line (unset, "m=audio 4000 RTP/AVP 111 9 0 8 101 110");
 }
 
 static void
@@ -1383,6 +1385,105 @@ test_dtls_sdes_declined (void)
   g_assert_nonnull (strstr (error->message, "a=crypto"));
 }
 
+/* ---- G.722 ------------------------------------------------------------------ */
+
+/* A desk phone's offer: G.722 and G.711 with static payload types, no
+ * rtpmap for them (RFC 3551 table 4 names them). */
+static const char desk_phone_offer[] =
+  "v=0\r\n"
+  "o=- 20 20 IN IP4 192.168.1.30\r\n"
+  "s=-\r\n"
+  "c=IN IP4 192.168.1.30\r\n"
+  "t=0 0\r\n"
+  "m=audio 11780 RTP/AVP 0 8 9 101\r\n"
+  "a=rtpmap:101 telephone-event/8000\r\n"
+  "a=fmtp:101 0-15\r\n"
+  "a=ptime:20\r\n";
+
+/* The shipped default order: Opus, then G.722 (RFC 3551 4.5.2: G722/8000
+ * although it samples at 16 kHz, static PT 9, no fmtp), then G.711; G.722
+ * shares telephone-event/8000 with G.711 (RFC 4733 7.1.1: same clock). */
+static void
+test_offer_g722 (void)
+{
+  static const char *const shipped[] = { "opus", "g722", "pcmu", "pcma", NULL };
+  static const char *const g722_only[] = { "G722", NULL };
+  ZcSdpLocal local = local_for ("192.168.1.5", 40000, shipped);
+  g_autofree char *sdp = zc_sdp_build_offer (&local);
+  g_autofree char *only = NULL;
+  g_autoptr (ZcSdpSession) parsed = NULL;
+
+  assert_has_line (sdp, "m=audio 40000 RTP/AVP 111 9 0 8 101 110");
+  assert_has_line (sdp, "a=rtpmap:9 G722/8000");
+  assert_no_line (sdp, "a=fmtp:9");
+  g_assert_true (strstr (sdp, "a=rtpmap:111 ") < strstr (sdp, "a=rtpmap:9 "));
+  g_assert_true (strstr (sdp, "a=rtpmap:9 ") < strstr (sdp, "a=rtpmap:0 "));
+  /* What the peer reads back: an 8000 Hz clock. */
+  parsed = parse_ok (sdp);
+  assert_codec (codec_at (parsed, 1), "G722", 9, 8000, 1);
+
+  local.codecs = g722_only;
+  only = zc_sdp_build_offer (&local);
+  assert_has_line (only, "m=audio 40000 RTP/AVP 9 101");
+  assert_no_line (only, "a=rtpmap:110");
+}
+
+/* Answers: a desk phone with G.722 and G.711 gets G.722 (ours before
+ * G.711), even when it lists G.711 first and names PT 9 only statically;
+ * an offer with Opus still gets Opus; a G.722-only offer (baresip with its
+ * g722 module alone) gets G.722; a G722/16000 (the RFC 3551 mistake
+ * corrected the wrong way) is not G.722 as we speak it. */
+static void
+test_answer_g722 (void)
+{
+  static const char *const shipped[] = { "opus", "g722", "pcmu", "pcma", NULL };
+  ZcSdpLocal local = local_for ("192.168.1.5", 40006, shipped);
+  g_autoptr (GError) error = NULL;
+
+  {
+    g_autoptr (ZcSdpSession) offer = parse_ok (desk_phone_offer);
+    g_autofree char *sdp = NULL;
+    g_autoptr (ZcCodec) chosen = NULL;
+
+    assert_codec (codec_at (offer, 2), "G722", 9, 8000, 1);
+    g_assert_true (zc_sdp_negotiate_answer (offer, &local, NULL, &sdp, &chosen, &error));
+    g_assert_no_error (error);
+    assert_has_line (sdp, "m=audio 40006 RTP/AVP 9 0 8 101");
+    assert_has_line (sdp, "a=rtpmap:9 G722/8000");
+    assert_codec (chosen, "G722", 9, 8000, 1);
+  }
+  {
+    g_autoptr (ZcSdpSession) offer = parse_ok (baresip_offer);
+    g_autofree char *sdp = NULL;
+    g_autoptr (ZcCodec) chosen = NULL;
+
+    g_assert_true (zc_sdp_negotiate_answer (offer, &local, NULL, &sdp, &chosen, &error));
+    assert_has_line (sdp, "m=audio 40006 RTP/AVP 96 9 0 8 101");
+    assert_codec (chosen, "opus", 96, 48000, 2);
+  }
+  {
+    g_autoptr (ZcSdpSession) offer = parse_ok (
+      "v=0\r\no=- 7 7 IN IP4 192.168.1.10\r\ns=-\r\nc=IN IP4 192.168.1.10\r\nt=0 0\r\n"
+      "m=audio 10390 RTP/AVP 9 101\r\na=rtpmap:9 G722/8000/1\r\na=rtpmap:101 telephone-event/8000\r\n");
+    g_autofree char *sdp = NULL;
+    g_autoptr (ZcCodec) chosen = NULL;
+
+    g_assert_true (zc_sdp_negotiate_answer (offer, &local, NULL, &sdp, &chosen, &error));
+    assert_has_line (sdp, "m=audio 40006 RTP/AVP 9 101");
+    assert_codec (chosen, "G722", 9, 8000, 1);
+    g_assert_cmpint (zc_sdp_session_find_telephone_event (offer, chosen->clock_rate)->pt, ==, 101);
+  }
+  {
+    g_autoptr (ZcSdpSession) offer = parse_ok (
+      "v=0\r\no=- 7 7 IN IP4 192.168.1.10\r\ns=-\r\nc=IN IP4 192.168.1.10\r\nt=0 0\r\n"
+      "m=audio 10390 RTP/AVP 96\r\na=rtpmap:96 G722/16000\r\n");
+    g_autofree char *sdp = NULL;
+
+    g_assert_false (zc_sdp_negotiate_answer (offer, &local, NULL, &sdp, NULL, &error));
+    g_assert_error (error, ZC_SDP_ERROR, ZC_SDP_ERROR_NO_COMMON_CODEC);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1395,6 +1496,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/offer/default", test_offer_default);
   g_test_add_func ("/sdp/offer/codec-config", test_offer_codec_config);
   g_test_add_func ("/sdp/offer/ipv6-and-origin", test_offer_ipv6_and_origin);
+  g_test_add_func ("/sdp/offer/g722", test_offer_g722);
+  g_test_add_func ("/sdp/answer/g722", test_answer_g722);
   g_test_add_func ("/sdp/parse/baresip", test_parse_baresip);
   g_test_add_func ("/sdp/parse/linphone", test_parse_linphone);
   g_test_add_func ("/sdp/parse/sipp-static-pt", test_parse_sipp_static_pt);
