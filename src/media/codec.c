@@ -214,3 +214,13 @@ zc_codec_set_expected_loss (ZcCodecInstance *instance, guint loss_pct)
   return instance->klass->set_expected_loss (instance, loss_pct);
 }
 
+int
+zc_codec_force_dtx (ZcCodecInstance *instance, gboolean on)
+{
+  if (instance == NULL)
+    return -EINVAL;
+  if (instance->klass->force_dtx == NULL)
+    return -ENOTSUP;
+  return instance->klass->force_dtx (instance, on);
+}
+
