@@ -199,17 +199,20 @@ test_corrupted_lines (void)
   g_autofree char *path = temp_path (&dir);
   g_autofree char *sub = g_path_get_dirname (path);
   const char *text =
-      "{\"started_at\":\"2026-12-06T09:00:00Z\",\"direction\":\"incoming\",\"peer\":\"ann\",\"missed\":true,\"seen\":false}\n"
+      "{\"started_at\":\"2026-12-06T09:00:00Z\",\"direction\":\"incoming\",\"peer\":\"ann\","
+      "\"missed\":true,\"seen\":false}\n"
       "{\"started_at\":\"2026-12-06T09:01:00Z\",\"direction\":\"outg\n"          /* cut by a crash */
       "not json at all\n"
       "[1,2,3]\n"
       "{\"started_at\":\"2026-12-06T09:02:00Z\",\"direction\":\"sideways\"}\n"  /* no such direction */
-      "{\"started_at\":\"2026-12-06T09:03:00Z\",\"direction\":\"outgoing\",\"sip_status\":\"x\"}\n" /* wrong type */
+      /* a member of the wrong type */
+      "{\"started_at\":\"2026-12-06T09:03:00Z\",\"direction\":\"outgoing\",\"sip_status\":\"x\"}\n"
       "{\"direction\":\"outgoing\"}\n"                                          /* no time */
       "\n"
       "{\"started_at\":\"2026-12-06T09:04:00Z\",\"direction\":\"outgoing\",\"peer\":\"\\u001b[31mred\","
       "\"duration_s\":7,\"unknown_key\":1}\n"
-      "{\"started_at\":\"2026-12-06T09:05:00Z\",\"direction\":\"outgoing\",\"peer\":\"tail\"";  /* no newline, truncated */
+      /* cut short, without its newline */
+      "{\"started_at\":\"2026-12-06T09:05:00Z\",\"direction\":\"outgoing\",\"peer\":\"tail\"";
 
   g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
@@ -264,10 +267,14 @@ test_presence_note (void)
   g_autofree char *dir = g_dir_make_tmp ("zcall-note-XXXXXX", NULL);
   g_autofree char *plain = zc_presence_clean_note ("  in the lab\n\tuntil 3  ");
   g_autofree char *escape = zc_presence_clean_note ("\033[2Jgone\a fishing");
-  g_autofree char *lng = zc_presence_clean_note ("ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé");
+  g_autoptr (GString) many = g_string_new (NULL);
+  g_autofree char *lng = NULL;
   g_autofree char *empty = zc_presence_clean_note (" \n ");
   g_autofree char *bad_utf8 = zc_presence_clean_note ("caf\xc3");
 
+  for (guint i = 0; i < ZC_PRESENCE_NOTE_MAX_CHARS + 10; i++)
+    g_string_append (many, "é");
+  lng = zc_presence_clean_note (many->str);
   g_assert_cmpstr (plain, ==, "in the lab until 3");
   g_assert_null (strchr (escape, '\033'));
   g_assert_null (strchr (escape, '\a'));
