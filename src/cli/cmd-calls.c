@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* zcall call, answer, decline, hangup, hold, resume, dtmf, calls */
+/* zcall call, answer, decline, hangup, hold, resume, mute, unmute, dtmf, calls */
 #include "config.h"
 #include "cli/zcall.h"
 #include "cli/table.h"
@@ -251,6 +251,35 @@ zc_cmd_resume (ZcCli *cli, int argc, char **argv)
   return status;
 }
 
+int
+zc_cmd_mute (ZcCli *cli, int argc, char **argv)
+{
+  const char *id;
+  int status = call_action (cli, argc, argv, "Mute",
+                            _("Mute the microphone on a call (the only active one when no ID is given): the other "
+                              "side hears silence."),
+                            &id);
+
+  if (status == ZC_EXIT_OK && id != NULL)
+    printf (_("Call %s muted.\n"), id);
+  else if (status == ZC_EXIT_OK)
+    printf (_("Muted.\n"));
+  return status;
+}
+
+int
+zc_cmd_unmute (ZcCli *cli, int argc, char **argv)
+{
+  const char *id;
+  int status = call_action (cli, argc, argv, "Unmute", _("Unmute the microphone on a call."), &id);
+
+  if (status == ZC_EXIT_OK && id != NULL)
+    printf (_("Call %s unmuted.\n"), id);
+  else if (status == ZC_EXIT_OK)
+    printf (_("Unmuted.\n"));
+  return status;
+}
+
 /* The sixteen events of RFC 4733 3.2; the agent checks them too, but a
  * typo is a usage error and needs no trip to the agent. */
 #define DTMF_DIGITS "0123456789*#ABCDabcd"
@@ -402,6 +431,9 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
       const char *name = *zc_dict_string (call, "peer_display") ? zc_dict_string (call, "peer_display")
                                                                  : zc_dict_string (call, "peer_name");
       guint32 sip_status = zc_dict_uint (call, "sip_status");
+      g_autofree char *state = zc_dict_bool (call, "muted") && !g_str_equal (zc_dict_string (call, "state"), "ended")
+                                   ? g_strdup_printf (_("%s, muted"), zc_dict_string (call, "state"))
+                                   : g_strdup (zc_dict_string (call, "state"));
 
       g_variant_lookup (call, "duration_s", "d", &duration);
       duration_text = format_duration (duration);
@@ -412,7 +444,7 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
         const char *row[] = { zc_dict_string (call, "id"),
                               g_str_equal (zc_dict_string (call, "direction"), "outgoing") ? _("out") : _("in"),
                               *name ? name : zc_dict_string (call, "peer_uri"),
-                              zc_dict_string (call, "state"),
+                              state,
                               duration_text,
                               zc_dict_string (call, "codec"),
                               /* The agent's words, as in the JSON: "verified" (DTLS-SRTP

@@ -40,8 +40,17 @@ zc_cmd_list (ZcCli *cli, int argc, char **argv)
     return ZC_EXIT_OK;
   }
   {
-    const char *headers[] = { _("NAME"), _("USER"), _("HOST"), _("ADDRESS"), _("PORT"), _("STATE"), _("TRUST") };
-    g_autoptr (ZcTable) table = zc_table_new (G_N_ELEMENTS (headers), headers);
+    /* NOTE, last as it is free text, only when some peer has one. */
+    const char *headers[] = { _("NAME"), _("USER"), _("HOST"), _("ADDRESS"), _("PORT"), _("STATE"), _("TRUST"), _("NOTE") };
+    gboolean show_note = FALSE;
+    g_autoptr (ZcTable) table = NULL;
+
+    for (gsize i = 0; i < g_variant_n_children (peers) && !show_note; i++) {
+      g_autoptr (GVariant) peer = g_variant_get_child_value (peers, i);
+
+      show_note = *zc_dict_string (peer, "note") != '\0';
+    }
+    table = zc_table_new (G_N_ELEMENTS (headers) - (show_note ? 0 : 1), headers);
 
     for (gsize i = 0; i < g_variant_n_children (peers); i++) {
       g_autoptr (GVariant) peer = g_variant_get_child_value (peers, i);
@@ -50,7 +59,8 @@ zc_cmd_list (ZcCli *cli, int argc, char **argv)
       char trust[32];
       const char *row[] = { name, zc_dict_string (peer, "user"), zc_dict_string (peer, "host"),
                             zc_dict_first (peer, "addresses"), port, zc_dict_string (peer, "state"),
-                            zc_dict_bool (peer, "self") ? "-" : zc_cli_trust_label (peer, trust, sizeof trust) };
+                            zc_dict_bool (peer, "self") ? "-" : zc_cli_trust_label (peer, trust, sizeof trust),
+                            zc_dict_string (peer, "note") };
       zc_table_add_row (table, row);
     }
     if (g_variant_n_children (peers) == 0) {

@@ -15,21 +15,57 @@ print_field (const char *label, const char *value)
   printf ("%-13s %s\n", label, clean);
 }
 
+/* zcall status --dnd on|off --note TEXT: sets what colleagues see, then
+ * shows the status as usual. */
+static int
+set_presence (ZcCli *cli, const char *dnd, const char *note)
+{
+  int status = ZC_EXIT_OK;
+
+  if (dnd != NULL) {
+    g_autoptr (GVariant) reply = NULL;
+
+    if (!g_str_equal (dnd, "on") && !g_str_equal (dnd, "off")) {
+      g_printerr (_("zcall: --dnd needs “on” or “off”\n"));
+      g_printerr (_("Use “zcall %s --help” for its options.\n"), "status");
+      return ZC_EXIT_USAGE;
+    }
+    reply = zc_cli_call (cli, "SetPresence", g_variant_new ("(s)", g_str_equal (dnd, "on") ? "dnd" : "available"),
+                         "()", &status);
+    if (reply == NULL)
+      return status;
+  }
+  if (note != NULL) {
+    g_autoptr (GVariant) reply = zc_cli_call (cli, "SetNote", g_variant_new ("(s)", note), "()", &status);
+
+    if (reply == NULL)
+      return status;
+  }
+  return -1;
+}
+
 int
 zc_cmd_status (ZcCli *cli, int argc, char **argv)
 {
   gboolean json = FALSE;
+  g_autofree char *dnd = NULL;
+  g_autofree char *note = NULL;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+    { "dnd", 0, 0, G_OPTION_ARG_STRING, &dnd, N_("Turn do-not-disturb on or off"), N_("on|off") },
+    { "note", 0, 0, G_OPTION_ARG_STRING, &note, N_("Set the note colleagues see (\"\" removes it)"), N_("TEXT") },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   g_autoptr (GVariant) st = NULL;
   int status = ZC_EXIT_OK;
 
-  g_option_context_set_summary (context, _("Show this agent’s identity, SIP address and discovery state."));
+  g_option_context_set_summary (context, _("Show this agent’s identity, SIP address and discovery state; with "
+                                           "--dnd or --note, set first what colleagues see in “zcall list”."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if ((status = zc_cli_parse (context, &argc, &argv, 0)) >= 0)
+    return status;
+  if ((status = set_presence (cli, dnd, note)) >= 0)
     return status;
   status = ZC_EXIT_OK;
 
@@ -61,6 +97,13 @@ zc_cmd_status (ZcCli *cli, int argc, char **argv)
     }
     print_field (_("Discovery:"), discovery);
     print_field (_("Presence:"), zc_dict_string (st, "presence"));
+    print_field (_("State:"), zc_dict_string (st, "state"));
+    print_field (_("Note:"), zc_dict_string (st, "note"));
+    {
+      g_autofree char *missed = g_strdup_printf ("%u", zc_dict_uint (st, "missed_calls"));
+
+      print_field (_("Missed calls:"), missed);
+    }
     print_field (_("Peers:"), peers);
     {
       g_autoptr (GVariant) rdv = g_variant_lookup_value (st, "rendezvous", G_VARIANT_TYPE_VARDICT);

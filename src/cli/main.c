@@ -16,7 +16,7 @@ static int cmd_help (ZcCli *cli, int argc, char **argv);
 
 static const ZcCommand commands[] = {
   { "list", "[--json] [--all]", N_("List the peers discovered on the LAN"), zc_cmd_list },
-  { "status", "[--json]", N_("Show this agent’s identity, SIP address and discovery state"), zc_cmd_status },
+  { "status", "[--json] [--dnd on|off] [--note TEXT]", N_("Show this agent’s identity, SIP address and discovery state, or set the presence"), zc_cmd_status },
   { "monitor", "[--json]", N_("Print events (peers appearing, changing, leaving) as they happen"), zc_cmd_monitor },
   { "call", "TARGET [--wait]", N_("Call a peer, a sip: URI or user@host"), zc_cmd_call },
   { "answer", "[ID]", N_("Answer a ringing call"), zc_cmd_answer },
@@ -24,8 +24,11 @@ static const ZcCommand commands[] = {
   { "hangup", "[ID|--all]", N_("End a call"), zc_cmd_hangup },
   { "hold", "[ID]", N_("Put a call on hold"), zc_cmd_hold },
   { "resume", "[ID]", N_("Take a call off hold"), zc_cmd_resume },
+  { "mute", "[ID]", N_("Mute the microphone on a call"), zc_cmd_mute },
+  { "unmute", "[ID]", N_("Unmute the microphone on a call"), zc_cmd_unmute },
   { "dtmf", "[ID] DIGITS", N_("Send DTMF digits (0-9 * # A-D) on a call"), zc_cmd_dtmf },
   { "calls", "[--json]", N_("List calls"), zc_cmd_calls },
+  { "history", "[--json] [--missed]", N_("List past calls; missed ones count as seen"), zc_cmd_history },
   { "dnd", "on|off", N_("Turn do-not-disturb on or off"), zc_cmd_dnd },
   { "identity", "[--json]", N_("Show this agent’s key fingerprint, to compare with a colleague"), zc_cmd_identity },
   { "trust", "NAME [--replace]", N_("Mark a peer’s key verified, or accept its changed key"), zc_cmd_trust },

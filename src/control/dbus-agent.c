@@ -94,6 +94,18 @@ resume_action (ZcCalls *calls, const char *id, GError **error)
   return zc_calls_hold (calls, id, FALSE, error);
 }
 
+static gboolean
+mute_action (ZcCalls *calls, const char *id, GError **error)
+{
+  return zc_calls_set_muted (calls, id, TRUE, error);
+}
+
+static gboolean
+unmute_action (ZcCalls *calls, const char *id, GError **error)
+{
+  return zc_calls_set_muted (calls, id, FALSE, error);
+}
+
 static void
 handle_answer (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
 {
@@ -122,6 +134,55 @@ static void
 handle_resume (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
 {
   handle_call_action (self, parameters, invocation, resume_action);
+}
+
+static void
+handle_mute (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  handle_call_action (self, parameters, invocation, mute_action);
+}
+
+static void
+handle_unmute (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  handle_call_action (self, parameters, invocation, unmute_action);
+}
+
+static void
+handle_set_note (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  const char *note;
+  g_autoptr (GError) error = NULL;
+
+  g_variant_get (parameters, "(&s)", &note);
+  if (!zc_agent_set_note (self->agent, note, &error)) {
+    zc_dbus_return_error (invocation, error, ZC_DBUS_ERROR_ABOUT_CALL);
+    return;
+  }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+handle_list_history (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  gboolean missed_only;
+
+  g_variant_get (parameters, "(b)", &missed_only);
+  g_dbus_method_invocation_return_value (
+      invocation, g_variant_new_tuple ((GVariant *[]){ zc_agent_list_history (self->agent, missed_only) }, 1));
+}
+
+static void
+handle_mark_history_seen (ZcDbusAgent *self, GVariant *parameters G_GNUC_UNUSED, GDBusMethodInvocation *invocation)
+{
+  g_autoptr (GError) error = NULL;
+  guint count = 0;
+
+  if (!zc_agent_mark_history_seen (self->agent, &count, &error)) {
+    zc_dbus_return_error (invocation, error, ZC_DBUS_ERROR_ABOUT_CALL);
+    return;
+  }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", count));
 }
 
 static void
@@ -187,11 +248,16 @@ static const struct {
   { "HangupAll", handle_hangup_all },
   { "Hold", handle_hold },
   { "Resume", handle_resume },
+  { "Mute", handle_mute },
+  { "Unmute", handle_unmute },
   { "SendDtmf", handle_send_dtmf },
   { "ListCalls", handle_list_calls },
   { "ListPeers", handle_list_peers },
   { "GetStatus", handle_get_status },
   { "SetPresence", handle_set_presence },
+  { "SetNote", handle_set_note },
+  { "ListHistory", handle_list_history },
+  { "MarkHistorySeen", handle_mark_history_seen },
   { "GetIdentity", handle_get_identity },
   { "Trust", handle_trust },
 };

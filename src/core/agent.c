@@ -10,6 +10,8 @@
 #include "core/rendezvous.h"
 #include "core/targets.h"
 #include "core/liveness.h"
+#include "core/history.h"
+#include "core/presence.h"
 #include "discovery/discovery.h"
 #include "discovery/peer-table.h"
 #include "sip/tls.h"
@@ -27,7 +29,10 @@ struct _ZcAgent {
   char *instance_id;
   char *service_name;       /* as configured: display name or user@host */
   char *presence;             /* as the user set it: available or dnd */
-  char *advertised_state;     /* what TXT says: available, busy or dnd */
+  char *advertised_state;     /* what TXT says: available, ringing, on-call or dnd */
+  char *note;                 /* TXT note=, "" for none; kept in the state dir */
+  char *state_dir;            /* $XDG_STATE_HOME/zcall */
+  ZcHistory *history;
   ZcSipTransport *sip;
   ZcSipUa *ua;                 /* ours; the calls, rendezvous and liveness use it */
   ZcCalls *calls;
@@ -52,32 +57,44 @@ notify_status (ZcAgent *agent)
 
 /* ---- peer table events --------------------------------------------------- */
 
-/* Peers see "busy" while every call slot is taken, "dnd" when the user
- * asked for quiet. */
-static void
+/* Peers see what the line is doing (core/presence.h).  TRUE when that
+ * changed. */
+static gboolean
 update_advertised_state (ZcAgent *agent)
 {
-  const char *state = agent->presence;
+  guint on_call = 0, ringing = 0;
+  const char *state;
 
-  if (g_str_equal (state, "available") && agent->calls != NULL &&
-      zc_calls_count_live (agent->calls) >= agent->config->max_calls)
-    state = "busy";
+  if (agent->calls != NULL)
+    zc_calls_get_activity (agent->calls, &on_call, &ringing);
+  state = zc_presence_state (g_str_equal (agent->presence, "dnd"), on_call, ringing);
   if (g_strcmp0 (agent->advertised_state, state) == 0)
-    return;
+    return FALSE;
   g_free (agent->advertised_state);
   agent->advertised_state = g_strdup (state);
+  g_debug ("advertised state: %s", state);
   if (agent->discovery != NULL)
     zc_discovery_set_state (agent->discovery, state);
+  return TRUE;
 }
 
 static void
 call_changed_cb (const char *event, GVariant *call, gpointer user_data)
 {
   ZcAgent *agent = user_data;
+  gboolean changed = update_advertised_state (agent);
 
-  update_advertised_state (agent);
+  if (g_str_equal (event, "ended") && agent->history != NULL) {
+    g_autoptr (GError) error = NULL;
+
+    if (!zc_history_add_call (agent->history, call, &error))
+      g_warning ("cannot save the call history: %s", error->message);
+    changed = TRUE; /* missed_calls may have grown */
+  }
   if (agent->observer.call_changed != NULL)
     agent->observer.call_changed (event, call, agent->observer_data);
+  if (changed)
+    notify_status (agent);
 }
 
 /* The verdict for an entry the table has not seen before.  Discovery
@@ -257,6 +274,13 @@ zc_agent_new (ZcConfig *config, GError **error)
 
   agent->config = config;
   agent->presence = g_strdup ("available");
+  agent->state_dir = g_build_filename (g_get_user_state_dir (), "zcall", NULL);
+  agent->note = zc_presence_load_note (agent->state_dir);
+  {
+    g_autofree char *path = g_build_filename (agent->state_dir, ZC_HISTORY_FILE, NULL);
+
+    agent->history = zc_history_load (path, ZC_HISTORY_MAX_ENTRIES);
+  }
   agent->instance_id = zc_instance_id_load_or_create (&id_error);
   if (agent->instance_id == NULL) {
     agent->instance_id = g_uuid_string_random ();
@@ -318,6 +342,7 @@ start_discovery (ZcAgent *agent)
     .display_name = agent->config->display_name,
     .instance_id = agent->instance_id,
     .state = agent->advertised_state ? agent->advertised_state : agent->presence,
+    .note = agent->note,
     .fingerprint = (char *) zc_identity_get_fingerprint_compact (agent->identity),
     .tls_port = zc_sip_transport_get_tls_port (agent->sip),
   };
@@ -387,7 +412,7 @@ zc_agent_reload (ZcAgent *agent, ZcConfig *fresh)
     zc_sip_ua_set_display_name (agent->ua, agent->config->display_name);
     readvertise (agent);
   }
-  /* max-calls may have moved the line between available and busy. */
+  /* Keep the advertised state in step with what was taken over. */
   update_advertised_state (agent);
   notify_status (agent);
 }
@@ -423,6 +448,9 @@ zc_agent_free (ZcAgent *agent)
   g_free (agent->service_name);
   g_free (agent->presence);
   g_free (agent->advertised_state);
+  g_free (agent->note);
+  g_free (agent->state_dir);
+  g_clear_pointer (&agent->history, zc_history_free);
   g_strfreev (agent->restart_needed);
   g_free (agent);
 }
@@ -465,6 +493,10 @@ zc_agent_get_status (ZcAgent *agent)
   g_variant_builder_add (&b, "{sv}", "discovery", g_variant_new_string (zc_discovery_state_to_string (state)));
   g_variant_builder_add (&b, "{sv}", "discovery_detail", g_variant_new_string (detail));
   g_variant_builder_add (&b, "{sv}", "presence", g_variant_new_string (agent->presence));
+  g_variant_builder_add (&b, "{sv}", "state",
+                         g_variant_new_string (agent->advertised_state ? agent->advertised_state : "available"));
+  g_variant_builder_add (&b, "{sv}", "note", g_variant_new_string (agent->note));
+  g_variant_builder_add (&b, "{sv}", "missed_calls", g_variant_new_uint32 (zc_history_count_unseen (agent->history)));
   g_variant_builder_add (&b, "{sv}", "calls", g_variant_new_uint32 (zc_calls_count_live (agent->calls)));
   g_variant_builder_add (&b, "{sv}", "peers", g_variant_new_uint32 (zc_peer_table_count (agent->peers, FALSE)));
   if (agent->rendezvous != NULL)
@@ -510,6 +542,48 @@ ZcCalls *
 zc_agent_get_calls (ZcAgent *agent)
 {
   return agent->calls;
+}
+
+gboolean
+zc_agent_set_note (ZcAgent *agent, const char *note, GError **error)
+{
+  g_autofree char *clean = zc_presence_clean_note (note);
+  g_autoptr (GError) save_error = NULL;
+
+  if (g_str_equal (clean, agent->note))
+    return TRUE;
+  if (!zc_presence_save_note (agent->state_dir, clean, &save_error)) {
+    g_set_error (error, ZC_AGENT_ERROR, ZC_AGENT_ERROR_FAILED, _("cannot keep the note: %s"), save_error->message);
+    return FALSE;
+  }
+  g_free (agent->note);
+  agent->note = g_steal_pointer (&clean);
+  g_message ("presence note is now “%s”", agent->note);
+  if (agent->discovery != NULL)
+    zc_discovery_set_note (agent->discovery, agent->note);
+  notify_status (agent);
+  return TRUE;
+}
+
+GVariant *
+zc_agent_list_history (ZcAgent *agent, gboolean missed_only)
+{
+  return zc_history_list (agent->history, missed_only);
+}
+
+gboolean
+zc_agent_mark_history_seen (ZcAgent *agent, guint *count, GError **error)
+{
+  g_autoptr (GError) save_error = NULL;
+
+  if (!zc_history_mark_seen (agent->history, count, &save_error)) {
+    g_set_error (error, ZC_AGENT_ERROR, ZC_AGENT_ERROR_FAILED, _("cannot save the call history: %s"),
+                 save_error->message);
+    return FALSE;
+  }
+  if (count == NULL || *count > 0)
+    notify_status (agent);
+  return TRUE;
 }
 
 /* ---- trust ---------------------------------------------------------------- */

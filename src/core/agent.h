@@ -18,7 +18,8 @@ typedef struct {
   void (*peer_changed) (GVariant *peer, gpointer user_data);
   void (*peer_removed) (GVariant *peer, gpointer user_data);
   void (*status_changed) (gpointer user_data);
-  /* @event: incoming, calling, ringing, answered, held, resumed, ended. */
+  /* @event: incoming, calling, ringing, answered, held, resumed, muted,
+   * unmuted, ended. */
   void (*call_changed) (const char *event, GVariant *call, gpointer user_data);
 } ZcAgentCallbacks;
 
@@ -54,6 +55,14 @@ ZcCalls *zc_agent_get_calls (ZcAgent *agent);
 
 /* "available" or "dnd". */
 gboolean zc_agent_set_presence (ZcAgent *agent, const char *presence, GError **error);
+/* The presence note (TXT note=), cleaned as core/presence.h says, kept in
+ * the state directory; "" removes it. */
+gboolean zc_agent_set_note (ZcAgent *agent, const char *note, GError **error);
+
+/* The call history (core/history.h), newest first (floating aa{sv}). */
+GVariant *zc_agent_list_history (ZcAgent *agent, gboolean missed_only);
+/* The missed calls count as seen; *@count (may be NULL): how many were new. */
+gboolean zc_agent_mark_history_seen (ZcAgent *agent, guint *count, GError **error);
 
 /* This agent's key: fingerprint (human form), compact, sdp, common_name,
  * path, instance_id (floating a{sv}). */

@@ -71,6 +71,8 @@ typedef struct {
   gboolean (*is_connected) (ZcCallStream *media);
   gboolean (*can_relay) (ZcCallStream *media);
   gboolean (*send_dtmf) (ZcCallStream *media, const char *digits, GError **error);
+  /* The microphone's frames go out as silence (NULL: a fake without audio). */
+  void (*set_muted) (ZcCallStream *media, gboolean muted);
   /* NULL until started; else a{sv}, and *audio_error a failing device or NULL. */
   GVariant *(*describe) (ZcCallStream *media, char **audio_error);
   /* Ringback or ring while the call rings; the media stops it itself
@@ -125,6 +127,7 @@ struct _ZcCall {
   gboolean local_hold;
   gboolean remote_hold;
   int hold_pending;            /* -1 none, else the hold state asked for */
+  gboolean muted;              /* our microphone sends silence (calls-office.c) */
   ZcCallStream *media;
   ZcCallOffer offer;           /* incoming: the negotiated offer, until answered */
   ZcSipFlow flow;              /* outgoing: where the INVITE goes; incoming: where it came from */

@@ -93,6 +93,12 @@ stream_send_dtmf (ZcCallStream *media, const char *digits, GError **error)
   return zc_media_stream_send_dtmf (STREAM (media), digits, error);
 }
 
+static void
+stream_set_muted (ZcCallStream *media, gboolean muted)
+{
+  zc_media_stream_set_muted (STREAM (media), muted);
+}
+
 static GVariant *
 stream_describe (ZcCallStream *media, char **audio_error)
 {
@@ -138,6 +144,7 @@ const ZcCallStreamOps zc_call_stream_default_ops = {
   .is_connected = stream_is_connected,
   .can_relay = stream_can_relay,
   .send_dtmf = stream_send_dtmf,
+  .set_muted = stream_set_muted,
   .describe = stream_describe,
   .play_tone = stream_play_tone,
   .stop_tone = stream_stop_tone,

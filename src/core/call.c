@@ -179,6 +179,7 @@ zc_call_to_variant (ZcCall *call)
   g_variant_builder_add (&b, "{sv}", "codec", g_variant_new_string (call->codec ? call->codec : ""));
   g_variant_builder_add (&b, "{sv}", "local_hold", g_variant_new_boolean (call->local_hold));
   g_variant_builder_add (&b, "{sv}", "remote_hold", g_variant_new_boolean (call->remote_hold));
+  g_variant_builder_add (&b, "{sv}", "muted", g_variant_new_boolean (call->muted));
   g_variant_builder_add (&b, "{sv}", "security", g_variant_new_string (call->security ? call->security : ""));
   g_variant_builder_add (&b, "{sv}", "srtp_suite", g_variant_new_string (call->srtp_suite ? call->srtp_suite : ""));
   g_variant_builder_add (&b, "{sv}", "encryption", g_variant_new_string (call->encryption ? call->encryption : ""));

@@ -25,7 +25,8 @@ typedef enum {
 } ZcCallsError;
 
 typedef struct {
-  /* @event: incoming, calling, ringing, answered, held, resumed, ended;
+  /* @event: incoming, calling, ringing, answered, held, resumed, muted,
+   * unmuted, ended;
    * @call: the call dictionary (see data/org.zcall.Agent1.xml). */
   void (*call_changed) (const char *event, GVariant *call, gpointer user_data);
 } ZcCallsCallbacks;
@@ -63,5 +64,13 @@ gboolean zc_calls_hold (ZcCalls *calls, const char *id, gboolean hold, GError **
  * telephone-events on an established call; @id "" picks the only one. */
 #define ZC_CALLS_DTMF_MAX_DIGITS 64 /* what the media's queue holds (ZC_DTMF_QUEUE_MAX) */
 gboolean zc_calls_send_dtmf (ZcCalls *calls, const char *id, const char *digits, GError **error);
+
+/* Mute or unmute our microphone on an established call (@id "" picks
+ * the only active one, else the only established one): its frames go out
+ * as silence, the device stays open; "muted"/"unmuted" goes out. */
+gboolean zc_calls_set_muted (ZcCalls *calls, const char *id, gboolean muted, GError **error);
+/* How many calls occupy the line (established, or outgoing being set up)
+ * and how many incoming ones ring, for presence. */
+void zc_calls_get_activity (ZcCalls *calls, guint *on_call, guint *ringing);
 
 GVariant *zc_calls_list (ZcCalls *calls);

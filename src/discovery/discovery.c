@@ -175,6 +175,7 @@ build_txt (ZcDiscovery *d)
     .fingerprint = d->advert.fingerprint,
     .tls_port = tls_port,
     .state = d->advert.state,
+    .note = d->advert.note,
     .version = (char *) PACKAGE_VERSION,
   };
   return zc_txt_encode (&txt);
@@ -263,15 +264,11 @@ create_services (ZcDiscovery *d)
   set_state (d, ZC_DISCOVERY_REGISTERING, _("announcing this agent on the network"));
 }
 
-void
-zc_discovery_set_state (ZcDiscovery *d, const char *state)
+static void
+update_txt (ZcDiscovery *d)
 {
   AvahiStringList *txt;
 
-  if (g_strcmp0 (d->advert.state, state) == 0)
-    return;
-  g_free (d->advert.state);
-  d->advert.state = g_strdup (state);
   if (d->group == NULL || avahi_entry_group_is_empty (d->group) || d->host == NULL)
     return;
 
@@ -283,6 +280,26 @@ zc_discovery_set_state (ZcDiscovery *d, const char *state)
       g_warning ("cannot update the TXT record of %s: %s", service_types[i], avahi_strerror (ret));
   }
   avahi_string_list_free (txt);
+}
+
+void
+zc_discovery_set_state (ZcDiscovery *d, const char *state)
+{
+  if (g_strcmp0 (d->advert.state, state) == 0)
+    return;
+  g_free (d->advert.state);
+  d->advert.state = g_strdup (state);
+  update_txt (d);
+}
+
+void
+zc_discovery_set_note (ZcDiscovery *d, const char *note)
+{
+  if (g_strcmp0 (d->advert.note, note) == 0)
+    return;
+  g_free (d->advert.note);
+  d->advert.note = g_strdup (note);
+  update_txt (d);
 }
 
 /* ---- browsing and resolving --------------------------------------------- */
@@ -599,6 +616,7 @@ zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryCallbacks *events, gp
   d->advert.fingerprint = g_strdup (advert->fingerprint);
   d->advert.tls_port = advert->tls_port;
   d->advert.state = g_strdup (advert->state);
+  d->advert.note = g_strdup (advert->note);
   d->services = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, service_free);
   g_queue_init (&d->queue);
   d->state = ZC_DISCOVERY_WAITING;
@@ -630,6 +648,7 @@ zc_discovery_free (ZcDiscovery *d)
   g_free (d->advert.instance_id);
   g_free (d->advert.fingerprint);
   g_free (d->advert.state);
+  g_free (d->advert.note);
   g_free (d->published_name);
   g_free (d->host);
   g_free (d->detail);

@@ -31,6 +31,7 @@ typedef struct {
   char *state;
   char *fingerprint;    /* compact form for TXT fp= */
   guint16 tls_port;     /* TXT tls=, 0: no SIP over TLS */
+  char *note;           /* TXT note=, NULL or "": none */
 } ZcAdvert;
 
 typedef struct {
@@ -53,8 +54,10 @@ ZcDiscovery *zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryCallback
 void zc_discovery_free (ZcDiscovery *discovery);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcDiscovery, zc_discovery_free)
 
-/* Re-publishes the TXT record with a new state ("available", "busy", "dnd"). */
+/* Re-publish the TXT record with a new state ("available", "ringing",
+ * "on-call", "dnd") or note (avahi announces the change at once). */
 void zc_discovery_set_state (ZcDiscovery *discovery, const char *state);
+void zc_discovery_set_note (ZcDiscovery *discovery, const char *note);
 
 ZcDiscoveryState zc_discovery_get_state (ZcDiscovery *discovery);
 const char *zc_discovery_get_detail (ZcDiscovery *discovery);

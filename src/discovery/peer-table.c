@@ -169,7 +169,8 @@ compare_addresses (gconstpointer a, gconstpointer b)
 static const char *
 known_state (const ZcPeer *peer, const char *state)
 {
-  static const char *const states[] = { "available", "busy", "dnd", NULL };
+  /* "busy": what agents before the on-call state said with every slot taken. */
+  static const char *const states[] = { "available", "ringing", "on-call", "busy", "dnd", NULL };
 
   if (!peer->liveness.reachable)
     return "unreachable";
@@ -278,6 +279,7 @@ peer_build_view (const ZcPeer *peer, gboolean with_rtt)
   g_variant_builder_add (&b, "{sv}", "instance_id",
                          g_variant_new_string (main_record->txt.instance_id ? main_record->txt.instance_id : ""));
   g_variant_builder_add (&b, "{sv}", "state", g_variant_new_string (known_state (peer, main_record->txt.state)));
+  g_variant_builder_add (&b, "{sv}", "note", g_variant_new_string (main_record->txt.note ? main_record->txt.note : ""));
   g_variant_builder_add (&b, "{sv}", "interfaces", strv_variant (interfaces));
   g_variant_builder_add (&b, "{sv}", "types", strv_variant (types));
   g_variant_builder_add (&b, "{sv}", "self", g_variant_new_boolean (peer->self));

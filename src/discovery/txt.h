@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The DNS-SD TXT record of a zcall agent (RFC 6763 6):
- *   txtvers=1 user= name= contact= instance_id= state= ver= fp= tls=
+ *   txtvers=1 user= name= contact= instance_id= state= ver= fp= tls= note=
+ * state= is available, ringing, on-call or dnd (older agents: busy);
+ * note= the user's presence note, absent when none (core/presence.h).
  * fp= is the agent's certificate fingerprint in the 43-character compact
  * form (trust/fingerprint.h): what peers pin the instance_id to.
  * tls= is the port of its SIP over TLS (sip/tls.h), absent when it has
@@ -25,6 +27,7 @@ typedef struct {
   char *version;        /* TXT "ver" */
   char *fingerprint;    /* TXT "fp", compact form; NULL when absent */
   char *tls_port;       /* TXT "tls", decimal; NULL when absent */
+  char *note;           /* TXT "note"; NULL when absent */
 } ZcTxt;
 
 void zc_txt_clear (ZcTxt *txt);

@@ -71,6 +71,7 @@ struct _ZcCallMedia {
   guint16 rx_seq;
   guint32 rx_ssrc;
   gboolean rx_timed_out;
+  gboolean dtx_forced;  /* the codec's DTX is forced on for mute */
 
   /* Digits from any thread to the media thread: multi-producer,
    * single-consumer.  A producer reserves slots by CAS on digit_write, then
@@ -95,6 +96,7 @@ struct _ZcCallMedia {
   _Atomic guint32 stats_seq;
   ZcCallMediaStats stats;
   atomic_bool timed_out;
+  atomic_bool muted;    /* set from any thread; the media thread applies it */
 
   GThread *thread;
   atomic_bool running;
@@ -424,6 +426,25 @@ receive_tick (ZcCallMedia *media, guint32 user_ts)
   media->play_debt = CLAMP (media->play_debt, -2 * (gint64) media->frame_samples, (gint64) media->frame_samples);
 }
 
+/* Mute, at the one point where a captured frame is taken for encoding:
+ * the frame becomes silence and the codec's DTX is forced on (Opus then
+ * sends next to nothing), while the capture device stays open and its
+ * ring keeps draining.  When the audio engine grows ports with a muted
+ * flag, this is the function that moves there. */
+static void
+capture_frame_mute (ZcCallMedia *media)
+{
+  gboolean muted = atomic_load_explicit (&media->muted, memory_order_relaxed);
+
+  if (muted != media->dtx_forced) {
+    /* -ENOTSUP (G.711): silence is sent as it is. */
+    zc_codec_force_dtx (media->codec, muted);
+    media->dtx_forced = muted;
+  }
+  if (muted)
+    memset (media->pcm, 0, media->frame_samples * sizeof (gint16));
+}
+
 /* One outgoing frame: a telephone-event packet, or audio. */
 static void
 send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
@@ -453,6 +474,7 @@ send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
     memset (media->pcm + got, 0, (media->frame_samples - got) * sizeof (gint16));
     media->counters.capture_underruns++;
   }
+  capture_frame_mute (media);
   if (media->te_pt >= 0) {
     digits_feed (media);
     if (zc_dtmf_sender_tick (media->dtmf_sender, ts, &packet)) {
@@ -553,6 +575,12 @@ wait_until (ZcCallMedia *media, struct timespec *next)
       return;
     /* EINTR: go round again */
   }
+}
+
+void
+zc_call_media_set_muted (ZcCallMedia *media, gboolean muted)
+{
+  atomic_store_explicit (&media->muted, muted, memory_order_relaxed);
 }
 
 void

@@ -134,6 +134,10 @@ void zc_call_media_stop (ZcCallMedia *media);
  * queue (ZC_DTMF_QUEUE_MAX) is full. */
 int zc_call_media_send_dtmf (ZcCallMedia *media, const char *digits);
 
+/* Any thread: the microphone's frames become silence from the next tick
+ * on (and Opus goes DTX) until unmuted; the capture device stays open. */
+void zc_call_media_set_muted (ZcCallMedia *media, gboolean muted);
+
 /* Any thread: run the next tick now rather than at the next 20 ms mark
  * (the transport just became usable: the first packet need not wait). */
 void zc_call_media_kick (ZcCallMedia *media);

@@ -29,6 +29,7 @@ typedef struct {
   OpusEncoder *encoder;
   OpusDecoder *decoder;
   guint samples_2_5_ms; /* frame sizes are multiples of 2.5 ms (RFC 6716 2.1.4) */
+  gboolean dtx;         /* as configured, for when a forced DTX ends */
 } ZcOpus;
 
 /* libopus error codes to negative errno values. */
@@ -161,6 +162,15 @@ opus_set_expected_loss (ZcCodecInstance *instance, guint loss_pct)
   return err == OPUS_OK ? 0 : opus_errno (err);
 }
 
+static int
+opus_force_dtx (ZcCodecInstance *instance, gboolean on)
+{
+  ZcOpus *self = (ZcOpus *) instance;
+  int err = opus_encoder_ctl (self->encoder, OPUS_SET_DTX (on || self->dtx ? 1 : 0));
+
+  return err == OPUS_OK ? 0 : opus_errno (err);
+}
+
 static void
 opus_free (ZcCodecInstance *instance)
 {
@@ -182,6 +192,7 @@ static const ZcCodecClass opus_class = {
   .conceal = opus_conceal,
   .decode_fec = opus_decode_fec_frame,
   .set_expected_loss = opus_set_expected_loss,
+  .force_dtx = opus_force_dtx,
   .free = opus_free,
 };
 
@@ -223,6 +234,7 @@ zc_codec_opus_new (guint channels, const ZcCodecOptions *options, GError **error
   self->parent.klass = &opus_class;
   self->parent.pcm_rate = rate;
   self->samples_2_5_ms = rate / 400;
+  self->dtx = options->dtx;
 
   self->encoder = opus_encoder_create ((opus_int32) rate, 1, OPUS_APPLICATION_VOIP, &err);
   if (self->encoder == NULL) {

@@ -235,3 +235,14 @@ zc_codec_adapt_expected_loss (guint configured_pct, double reported_pct)
     want = MAX (want, (guint) MIN (reported_pct + 0.999, (double) ZC_CODEC_MAX_EXPECTED_LOSS_PCT));
   return MIN (want, 100u);
 }
+
+int
+zc_codec_force_dtx (ZcCodecInstance *instance, gboolean on)
+{
+  if (instance == NULL)
+    return -EINVAL;
+  if (instance->klass->force_dtx == NULL)
+    return -ENOTSUP;
+  return instance->klass->force_dtx (instance, on);
+}
+

@@ -174,6 +174,12 @@ int zc_codec_set_expected_loss (ZcCodecInstance *instance, guint loss_pct);
 #define ZC_CODEC_MAX_EXPECTED_LOSS_PCT 30
 guint zc_codec_adapt_expected_loss (guint configured_pct, double reported_pct);
 
+/* Mute: while @on, the encoder runs DTX whatever its options say, so the
+ * silence a muted microphone gives costs (almost) no packets; off restores
+ * the configured setting.  Media thread only; no allocation.  0, or
+ * -ENOTSUP for a codec without DTX (G.711 sends its silence). */
+int zc_codec_force_dtx (ZcCodecInstance *instance, gboolean on);
+
 /* ---- Backend interface: for codec-*.c only -------------------------------
  * Each backend embeds ZcCodecInstance as its first member and points it at
  * its function table.  Callers treat ZcCodecInstance as opaque. */
@@ -188,6 +194,8 @@ typedef struct {
   int (*decode_fec) (ZcCodecInstance *instance, const guint8 *payload, gsize len, gint16 *pcm, guint samples);
   /* NULL when the codec has no such setting. */
   int (*set_expected_loss) (ZcCodecInstance *instance, guint loss_pct);
+  /* NULL when the codec has no DTX. */
+  int (*force_dtx) (ZcCodecInstance *instance, gboolean on);
   void (*free) (ZcCodecInstance *instance);
 } ZcCodecClass;
 

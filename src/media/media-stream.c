@@ -39,6 +39,7 @@ struct _ZcMediaStream {
   char *ring_device;
   char *call_id;
   char *log_prefix;     /* "call 3: ", or "" */
+  gboolean muted;       /* zc_media_stream_set_muted(), for the media once it starts */
   ZcMediaStreamCallbacks callbacks;
   gpointer user_data;
 
@@ -485,6 +486,7 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   stream->media = zc_call_media_new (&media_config, error);
   if (stream->media == NULL)
     goto fail;
+  zc_call_media_set_muted (stream->media, stream->muted);
 
   if (!stream->config.no_audio_devices) {
     ZcAudioEngineConfig engine_config = {
@@ -566,6 +568,14 @@ gboolean
 zc_media_stream_can_relay (const ZcMediaStream *stream)
 {
   return !stream->plain && stream->has_turn;
+}
+
+void
+zc_media_stream_set_muted (ZcMediaStream *stream, gboolean muted)
+{
+  stream->muted = muted;
+  if (stream->media != NULL)
+    zc_call_media_set_muted (stream->media, muted);
 }
 
 gboolean

@@ -143,6 +143,9 @@ void zc_media_stream_stop_tone (ZcMediaStream *stream);
 
 /* RFC 4733 digits; FALSE with @error for a bad digit, a full queue or a
  * peer that took no telephone-event. */
+/* Mute: the microphone's frames are sent as silence (media/call-media.h);
+ * kept for a media that starts later. */
+void zc_media_stream_set_muted (ZcMediaStream *stream, gboolean muted);
 gboolean zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **error);
 
 /* DTLS-SRTP: the peer's certificate as its SDP wrote it ("sha-256

@@ -10,10 +10,12 @@
  * Goertzel filters then check each side hears the other's tone at the sent
  * level, nearly pure (the tone carries >= 80 % of the power: discontinuities
  * and noise would spread it), and not its own.  Then DTMF "12#" from A must
- * reach B once each, in order; and after A stops, B must report media
- * timeout within its 1 s (+ margin).  Opus at 48 kHz, PCMU at 8 kHz, and
- * G.722, whose PCM runs at 16 kHz and its RTP clock at 8 kHz (RFC 3551
- * 4.5.2); a plain socket then reads what a G.722 sender puts on the wire. */
+ * reach B once each, in order; A muted, B must hear none of A's tone while
+ * A still hears B, and the tone again once unmuted; and after A stops, B
+ * must report media timeout within its 1 s (+ margin).  Opus at 48 kHz,
+ * PCMU at 8 kHz, and G.722, whose PCM runs at 16 kHz and its RTP clock at
+ * 8 kHz (RFC 3551 4.5.2); a plain socket then reads what a G.722 sender
+ * puts on the wire. */
 #include "config.h"
 
 #include "ice/ice-agent.h"
@@ -276,6 +278,18 @@ heard_enough (Side *a, Side *b)
 }
 
 static gboolean
+a_heard_enough (Side *a, Side *b G_GNUC_UNUSED)
+{
+  return a->n_heard == a->max_heard;
+}
+
+static gboolean
+b_heard_enough (Side *a G_GNUC_UNUSED, Side *b)
+{
+  return b->n_heard == b->max_heard;
+}
+
+static gboolean
 b_has_three_digits (Side *a G_GNUC_UNUSED, Side *b)
 {
   return b->digits->len >= 3;
@@ -350,7 +364,40 @@ run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate)
   print_stats (&a);
   print_stats (&b);
 
-  /* 3. A goes quiet: B reports media timeout once, after ~1 s. */
+  /* 3. A mutes: B hears nothing of A's tone while A still hears B.  With
+   * G.711 B plays the silence A sends; with Opus A's encoder is in DTX and
+   * next to nothing arrives (the engine plays the gap as silence).
+   * Unmuted, the tone comes back. */
+  {
+    guint64 dtx_before;
+    double amp;
+
+    zc_call_media_get_stats (a.media, &st);
+    dtx_before = st.dtx_frames;
+    zc_call_media_set_muted (a.media, TRUE);
+    b.n_heard = 0;
+    a.n_heard = 0;
+    start = g_get_monotonic_time ();
+    run_for (&a, &b, start + SETTLE_US, start + SETTLE_US + 3 * ANALYSIS_MS * 1000, a_heard_enough);
+    amp = b.n_heard > 0 ? goertzel_amplitude (b.heard, b.n_heard, FREQ_A, codec->clock_rate) : 0;
+    zc_call_media_get_stats (a.media, &st);
+    g_test_message ("A muted: B hears %.0f Hz at amplitude %.1f in %u samples (sent %.0f); A's DTX frames %"
+                    G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, FREQ_A, amp, b.n_heard, TONE_AMPLITUDE, dtx_before,
+                    st.dtx_frames);
+    g_assert_cmpfloat (amp, <, 0.001 * TONE_AMPLITUDE);
+    if (g_str_equal (codec->name, "opus"))
+      g_assert_cmpuint (st.dtx_frames, >, dtx_before + 10);
+    else /* the silence arrived and was played: B's side ran all along */
+      g_assert_cmpuint (b.n_heard, >, b.max_heard / 4);
+    check_heard (&a, FREQ_B, FREQ_A, codec->clock_rate);
+    zc_call_media_set_muted (a.media, FALSE);
+    b.n_heard = 0;
+    start = g_get_monotonic_time ();
+    run_for (&a, &b, start + SETTLE_US, start + SETTLE_US + 3 * ANALYSIS_MS * 1000, b_heard_enough);
+    check_heard (&b, FREQ_A, FREQ_B, codec->clock_rate);
+  }
+
+  /* 4. A goes quiet: B reports media timeout once, after ~1 s. */
   g_assert_cmpuint (a.timeouts + b.timeouts, ==, 0);
   g_assert_false (zc_call_media_is_timed_out (b.media));
   zc_call_media_stop (a.media);
