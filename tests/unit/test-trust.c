@@ -799,6 +799,7 @@ test_peers_coalesced (Fixture *f, gconstpointer data)
   ZcKnownPeers *store = reload (f->dir);
   Trickle t = { 0 };
   guint64 inode, writes = 0;
+  gint64 started, elapsed_ms;
   ZcFingerprint key;
   ZcTrustVerdict verdict;
 
@@ -837,13 +838,19 @@ test_peers_coalesced (Fixture *f, gconstpointer data)
   t.loop = loop;
   t.until = (ZC_KNOWN_PEERS_SAVE_DELAY_MS * 5 / 2) / 50;
   g_assert_cmpuint (t.until, <=, G_N_ELEMENTS (t.inodes));
+  started = g_get_monotonic_time ();
   g_timeout_add (50, trickle_cb, &t);
   g_main_loop_run (loop);
+  elapsed_ms = (g_get_monotonic_time () - started) / 1000;
   for (guint i = 0; i < t.until; i++)
     writes += (i == 0 ? t.inodes[i] != inode : t.inodes[i] != t.inodes[i - 1]);
-  g_test_message ("%u pins one every 50 ms: %" G_GUINT64_FORMAT " writes", t.until, writes);
+  g_test_message ("%u pins in %" G_GINT64_FORMAT " ms: %" G_GUINT64_FORMAT " writes", t.until, elapsed_ms,
+                  writes);
+  /* At least one write came during the trickle, and at most one per
+   * delay (a loaded machine stretches the trickle, not the rule). */
   g_assert_cmpuint (writes, >=, 1);
-  g_assert_cmpuint (writes, <=, 3);
+  g_assert_cmpuint (writes, <=, (guint64) (elapsed_ms / ZC_KNOWN_PEERS_SAVE_DELAY_MS) + 1);
+  g_assert_cmpuint (writes, <, t.until / 4);
 
   /* `zcall trust` is durable at once, and takes the waiting pins along. */
   key_of ("bob", &key);
