@@ -200,7 +200,8 @@ probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
 }
 
 /* How long this agent itself did not run (its main loop was busy, or the
- * machine starved it) since the last tick, beyond the tick interval.
+ * machine starved it) since the last tick, beyond two tick intervals (a
+ * tick one interval late is ordinary timer slack).
  * Answers that came meanwhile wait unread in the socket, so that time says
  * nothing about the peers: it is not counted as their silence.  Otherwise
  * a flood of adverts that keeps the agent busy would make every colleague
