@@ -205,13 +205,6 @@ service_removed_cb (int ifindex, int family, const char *type, const char *name,
   zc_peer_table_remove (agent->peers, ifindex, family, type, name, domain);
 }
 
-static void
-services_flushed_cb (gpointer user_data)
-{
-  ZcAgent *agent = user_data;
-  zc_peer_table_clear (agent->peers);
-}
-
 /* ---- life cycle ------------------------------------------------------------ */
 
 /* The DNS-SD instance name: the display name, else user@host, cut to one
@@ -333,7 +326,6 @@ start_discovery (ZcAgent *agent)
     .name_changed = discovery_name_cb,
     .service_resolved = service_resolved_cb,
     .service_removed = service_removed_cb,
-    .services_flushed = services_flushed_cb,
   };
   ZcAdvert advert = {
     .service_name = agent->service_name,

@@ -16,6 +16,8 @@ struct _ZcLiveness {
   ZcPeerTable *peers;
   ZcLivenessTimes times;
   guint tick_id;
+  guint tick_ms;
+  gint64 last_tick_us;
   guint soon_id;
   GHashTable *pings;          /* ping id -> Ping */
 };
@@ -197,14 +199,33 @@ probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
                zc_peer_get_name (peer));
 }
 
+/* How long this agent itself did not run (its main loop was busy, or the
+ * machine starved it) since the last tick, beyond two tick intervals (a
+ * tick one interval late is ordinary timer slack).
+ * Answers that came meanwhile wait unread in the socket, so that time says
+ * nothing about the peers: it is not counted as their silence.  Otherwise
+ * a flood of adverts that keeps the agent busy would make every colleague
+ * look unreachable and drop off the list. */
+static gint64
+own_stall_us (ZcLiveness *l, gint64 now)
+{
+  gint64 late = l->last_tick_us != 0 ? now - l->last_tick_us - 2 * (gint64) l->tick_ms * 1000 : 0;
+
+  l->last_tick_us = now;
+  return MAX (late, 0);
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
   ZcLiveness *l = user_data;
   g_autoptr (GPtrArray) all = zc_peer_table_list_all (l->peers);
   gint64 now = g_get_monotonic_time ();
+  gint64 stall = own_stall_us (l, now);
 
   l->soon_id = 0;
+  if (stall > 0)
+    g_debug ("the agent did not run for %d ms: not counted as the peers' silence", (int) (stall / 1000));
   for (guint i = 0; i < all->len; i++) {
     ZcPeer *peer = g_ptr_array_index (all, i);
     ZcPeerLiveness *live = zc_peer_get_liveness (peer);
@@ -212,6 +233,14 @@ tick_cb (gpointer user_data)
 
     if (zc_peer_is_self (peer))
       continue;
+    if (stall > 0) {
+      /* The ping in flight may have its answer waiting: not abandoned yet. */
+      live->last_probe_us = MIN (live->last_probe_us + stall, now);
+      if (live->last_answer_us != 0)
+        live->last_answer_us = MIN (live->last_answer_us + stall, now);
+      if (live->unreachable_since_us != 0)
+        live->unreachable_since_us = MIN (live->unreachable_since_us + stall, now);
+    }
     if (live->ping_id != 0 && now - live->last_probe_us >= (gint64) l->times.probe_interval_ms * 1000)
       abandon_ping (l, live);
     if (now - live->last_probe_us >= probe_gap_us (l, peer))
@@ -258,7 +287,8 @@ zc_liveness_new (ZcSipUa *ua, ZcPeerTable *peers, const ZcLivenessTimes *times)
   l->times = *times;
   l->pings = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, ping_free);
   zc_sip_ua_set_ping_handler (ua, ping_done_cb, l);
-  l->tick_id = g_timeout_add (MAX (times->probe_interval_ms / TICKS_PER_INTERVAL, 50), tick_cb, l);
+  l->tick_ms = MAX (times->probe_interval_ms / TICKS_PER_INTERVAL, 50);
+  l->tick_id = g_timeout_add (l->tick_ms, tick_cb, l);
   return l;
 }
 

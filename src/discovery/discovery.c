@@ -15,6 +15,7 @@
 #include <avahi-common/error.h>
 #include <avahi-glib/glib-watch.h>
 #include <net/if.h>
+#include <string.h>
 #include <sys/socket.h>
 
 static const char *const service_types[] = { "_sip._udp", "_sipuri._udp" };
@@ -37,6 +38,17 @@ static const char *const service_types[] = { "_sip._udp", "_sipuri._udp" };
 #define MAX_FOLLOWING 256
 #define MAX_SERVICES 2048
 
+/* When the client comes back after avahi-daemon went away, the services
+ * seen before stay (and the peers built from them stay listed, pinged as
+ * ever) until the new browsers have had their say: those reported again
+ * are resolved anew, ahead of services never seen; the others are
+ * reported removed once every browser has said "all for now" and at least
+ * STALE_MIN_S have passed (a busy LAN answers late), or after STALE_MAX_S
+ * in any case.  Clearing the peer table on a reconnect would drop every
+ * colleague for as long as a flood keeps the resolvers busy. */
+#define STALE_MIN_S 5
+#define STALE_MAX_S 30
+
 typedef enum {
   SERVICE_QUEUED,
   SERVICE_RESOLVING,
@@ -55,6 +67,8 @@ typedef struct {
   char *domain;
   ServiceState state;
   AvahiServiceResolver *resolver;
+  gboolean found;       /* resolved at least once */
+  gboolean stale;       /* seen through a client now gone, not reported since */
 } Service;
 
 struct _ZcDiscovery {
@@ -71,11 +85,15 @@ struct _ZcDiscovery {
   AvahiServiceBrowser *browsers[G_N_ELEMENTS (service_types)];
   GHashTable *services;       /* service key -> Service* */
   GQueue queue;               /* Service* waiting for a resolver slot */
+  GQueue requeue;             /* ...of those, services found before: first */
   guint n_resolving;
   guint n_following;
   guint pump_id;              /* idle source starting the next resolve */
   gboolean services_full_warned;
   guint reconnect_id;
+  guint sweep_id;             /* removes the stale services after a reconnect */
+  gint64 browse_start_us;
+  gboolean all_for_now[G_N_ELEMENTS (service_types)];
 
   ZcDiscoveryState state;
   char *detail;
@@ -92,7 +110,7 @@ service_close (Service *service)
     d->n_resolving--;
   else if (service->state == SERVICE_FOLLOWING)
     d->n_following--;
-  else if (service->state == SERVICE_QUEUED)
+  else if (service->state == SERVICE_QUEUED && !g_queue_remove (&d->requeue, service))
     g_queue_remove (&d->queue, service);
   g_clear_pointer (&service->resolver, avahi_service_resolver_free);
   service->state = SERVICE_DONE;
@@ -341,6 +359,7 @@ service_resolved (Service *service, gboolean found)
     return;
   d->n_resolving--;
   service->state = SERVICE_DONE;
+  service->found = service->found || found;
   if (found && d->n_following < MAX_FOLLOWING) {
     service->state = SERVICE_FOLLOWING;
     d->n_following++;
@@ -397,6 +416,12 @@ resolver_cb (AvahiServiceResolver *resolver, AvahiIfIndex ifindex, AvahiProtocol
     d->events.service_resolved (g_steal_pointer (&record), d->user_data);
 }
 
+static gboolean
+queued (ZcDiscovery *d)
+{
+  return !g_queue_is_empty (&d->requeue) || !g_queue_is_empty (&d->queue);
+}
+
 /* One resolver per main-loop iteration: avahi_service_resolver_new() is a
  * blocking D-Bus call to avahi-daemon, which a flood keeps busy, and SIP
  * requests and D-Bus calls must get their turn between two of them.  At
@@ -406,8 +431,9 @@ pump_cb (gpointer user_data)
 {
   ZcDiscovery *d = user_data;
 
-  while (d->n_resolving < MAX_RESOLVING && !g_queue_is_empty (&d->queue)) {
-    Service *service = g_queue_pop_head (&d->queue);
+  while (d->n_resolving < MAX_RESOLVING && queued (d)) {
+    Service *service = g_queue_is_empty (&d->requeue) ? g_queue_pop_head (&d->queue)
+                                                      : g_queue_pop_head (&d->requeue);
 
     service->state = SERVICE_DONE;
     service->resolver = avahi_service_resolver_new (d->client, service->ifindex, service->protocol, service->name,
@@ -421,7 +447,7 @@ pump_cb (gpointer user_data)
     d->n_resolving++;
     break;
   }
-  if (d->n_resolving < MAX_RESOLVING && !g_queue_is_empty (&d->queue))
+  if (d->n_resolving < MAX_RESOLVING && queued (d))
     return G_SOURCE_CONTINUE;
   d->pump_id = 0;
   return G_SOURCE_REMOVE;
@@ -430,8 +456,16 @@ pump_cb (gpointer user_data)
 static void
 pump_queue (ZcDiscovery *d)
 {
-  if (d->pump_id == 0 && d->n_resolving < MAX_RESOLVING && !g_queue_is_empty (&d->queue))
+  if (d->pump_id == 0 && d->n_resolving < MAX_RESOLVING && queued (d))
     d->pump_id = g_idle_add_full (G_PRIORITY_DEFAULT, pump_cb, d, NULL);
+}
+
+static void
+enqueue (ZcDiscovery *d, Service *service)
+{
+  service->state = SERVICE_QUEUED;
+  g_queue_push_tail (service->found ? &d->requeue : &d->queue, service);
+  pump_queue (d);
 }
 
 static void
@@ -447,8 +481,16 @@ browser_cb (AvahiServiceBrowser *browser, AvahiIfIndex ifindex, AvahiProtocol pr
     Service *service;
 
     key = service_key (ifindex, protocol, type, name, domain);
-    if (g_hash_table_contains (d->services, key))
+    service = g_hash_table_lookup (d->services, key);
+    if (service != NULL) {
+      /* Seen before the client came back: resolved anew, its peer kept
+       * meanwhile. */
+      if (service->stale) {
+        service->stale = FALSE;
+        enqueue (d, service);
+      }
       break;
+    }
     if (g_hash_table_size (d->services) >= MAX_SERVICES) {
       if (!d->services_full_warned)
         g_message ("tracking %u DNS-SD services already; ignoring new ones (further ones at debug level)",
@@ -466,10 +508,8 @@ browser_cb (AvahiServiceBrowser *browser, AvahiIfIndex ifindex, AvahiProtocol pr
     service->name = g_strdup (name);
     service->type = g_strdup (type);
     service->domain = g_strdup (domain);
-    service->state = SERVICE_QUEUED;
     g_hash_table_insert (d->services, service->key, service);
-    g_queue_push_tail (&d->queue, service);
-    pump_queue (d);
+    enqueue (d, service);
     break;
   }
   case AVAHI_BROWSER_REMOVE: {
@@ -487,15 +527,69 @@ browser_cb (AvahiServiceBrowser *browser, AvahiIfIndex ifindex, AvahiProtocol pr
                avahi_strerror (avahi_client_errno (avahi_service_browser_get_client (browser))));
     break;
   case AVAHI_BROWSER_ALL_FOR_NOW:
+    for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++) {
+      if (g_strcmp0 (type, service_types[i]) == 0)
+        d->all_for_now[i] = TRUE;
+    }
+    break;
   case AVAHI_BROWSER_CACHE_EXHAUSTED:
   default:
     break;
   }
 }
 
+/* The services not reported again since the client came back are gone:
+ * reported removed, each. */
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  ZcDiscovery *d = user_data;
+  gint64 waited_s = (g_get_monotonic_time () - d->browse_start_us) / G_USEC_PER_SEC;
+  g_autoptr (GPtrArray) gone = NULL;
+  GHashTableIter iter;
+  Service *service;
+  gboolean all_for_now = TRUE;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++)
+    all_for_now = all_for_now && (d->all_for_now[i] || d->browsers[i] == NULL);
+  if (waited_s < STALE_MAX_S && (waited_s < STALE_MIN_S || !all_for_now))
+    return G_SOURCE_CONTINUE;
+  d->sweep_id = 0;
+
+  gone = g_ptr_array_new_with_free_func (service_free);
+  g_hash_table_iter_init (&iter, d->services);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &service)) {
+    if (service->stale) {
+      g_hash_table_iter_steal (&iter);
+      g_ptr_array_add (gone, service);
+    }
+  }
+  if (gone->len > 0)
+    g_message ("%u DNS-SD services seen before avahi-daemon came back are gone", gone->len);
+  /* Reported after the walk: the callee may look at us. */
+  for (guint i = 0; i < gone->len && d->events.service_removed != NULL; i++) {
+    Service *old = g_ptr_array_index (gone, i);
+    g_autofree char *clean_name = zc_sanitize_text (old->name, -1);
+
+    d->events.service_removed (old->ifindex, family_of (old->protocol), old->type, clean_name, old->domain,
+                               d->user_data);
+  }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 start_browsing (ZcDiscovery *d)
 {
+  GHashTableIter iter;
+  Service *service;
+
+  d->browse_start_us = g_get_monotonic_time ();
+  memset (d->all_for_now, 0, sizeof d->all_for_now);
+  g_hash_table_iter_init (&iter, d->services);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &service)) {
+    if (service->stale && d->sweep_id == 0)
+      d->sweep_id = g_timeout_add_seconds (1, sweep_cb, d);
+  }
   for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++) {
     if (d->browsers[i] != NULL)
       continue;
@@ -508,19 +602,28 @@ start_browsing (ZcDiscovery *d)
 
 /* ---- the client's life --------------------------------------------------- */
 
-/* Drops every object tied to the current client; they die with it. */
+/* Drops every object tied to the current client; they die with it.  The
+ * services stay, stale, and so do the peers built from them, until the
+ * client is back and its browsers have spoken (STALE_MIN_S). */
 static void
 forget_client_objects (ZcDiscovery *d)
 {
+  GHashTableIter iter;
+  Service *service;
+
   g_clear_handle_id (&d->pump_id, g_source_remove);
-  g_queue_clear (&d->queue); /* before the services, which would each look for themselves in it */
-  g_hash_table_remove_all (d->services);
-  d->services_full_warned = FALSE;
+  g_clear_handle_id (&d->sweep_id, g_source_remove);
+  /* Before the services, which would each look for themselves in them. */
+  g_queue_clear (&d->requeue);
+  g_queue_clear (&d->queue);
+  g_hash_table_iter_init (&iter, d->services);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &service)) {
+    service_close (service);
+    service->stale = TRUE;
+  }
   for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++)
     g_clear_pointer (&d->browsers[i], avahi_service_browser_free);
   g_clear_pointer (&d->group, avahi_entry_group_free);
-  if (d->events.services_flushed != NULL)
-    d->events.services_flushed (d->user_data);
 }
 
 static gboolean
@@ -619,6 +722,7 @@ zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryCallbacks *events, gp
   d->advert.note = g_strdup (advert->note);
   d->services = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, service_free);
   g_queue_init (&d->queue);
+  g_queue_init (&d->requeue);
   d->state = ZC_DISCOVERY_WAITING;
   d->poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
   client_connect (d);
@@ -633,6 +737,9 @@ zc_discovery_free (ZcDiscovery *d)
   g_clear_handle_id (&d->reconnect_id, g_source_remove);
   d->events = (ZcDiscoveryCallbacks){ 0 };
   g_clear_handle_id (&d->pump_id, g_source_remove);
+  g_clear_handle_id (&d->sweep_id, g_source_remove);
+  /* Before the services, which would each look for themselves in them. */
+  g_queue_clear (&d->requeue);
   g_queue_clear (&d->queue);
   g_hash_table_remove_all (d->services);
   for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++)

@@ -2,7 +2,8 @@
 /* DNS-SD through avahi-daemon, on the caller's GMainContext: publishes
  * this agent as _sip._udp and _sipuri._udp, browses and resolves both
  * types, and reports what it finds.  It survives avahi-daemon being absent
- * at start and restarting later. */
+ * at start and restarting later, and keeps what it found across a
+ * restart until the daemon is back and says it is gone. */
 #pragma once
 
 #include "discovery/peer-table.h"
@@ -40,10 +41,10 @@ typedef struct {
   void (*name_changed) (const char *service_name, gpointer user_data);
   /* Ownership of @record passes to the callee. */
   void (*service_resolved) (ZcServiceRecord *record, gpointer user_data);
+  /* Also for the services seen before avahi-daemon went away that its
+   * return does not bring back: until then they are kept. */
   void (*service_removed) (int ifindex, int family, const char *type, const char *name,
                            const char *domain, gpointer user_data);
-  /* The daemon went away: everything seen so far is stale. */
-  void (*services_flushed) (gpointer user_data);
 } ZcDiscoveryCallbacks;
 
 typedef struct _ZcDiscovery ZcDiscovery;

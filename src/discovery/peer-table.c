@@ -3,23 +3,13 @@
 
 #include "config.h"
 #include "discovery/peer-table.h"
+#include "discovery/peer-private.h"
 
 #include "trust/fingerprint.h"
 
 #include <string.h>
 #include <sys/socket.h>
 
-struct _ZcPeer {
-  char *key;            /* "id:UUID" or "name:NAME" */
-  gboolean self;
-  GPtrArray *records;   /* ZcServiceRecord*, owned */
-  GVariant *view;       /* last reported dictionary (without rtt), to detect changes */
-  gboolean hidden;
-  ZcPeerLiveness liveness;
-  const char *trust;    /* static verdict string */
-  gboolean conflict;    /* another entry has a better claim to our id or name */
-  guint64 serial;       /* order of arrival, for eviction */
-};
 
 struct _ZcPeerTable {
   char *self_instance_id;
@@ -119,8 +109,8 @@ record_peer_key (const ZcServiceRecord *record)
 
 /* The record that speaks for the peer: the newest _sip._udp one, since the
  * product is specified with that type; else the newest of any type. */
-static const ZcServiceRecord *
-peer_main_record (const ZcPeer *peer)
+const ZcServiceRecord *
+zc_peer_main_record (const ZcPeer *peer)
 {
   const ZcServiceRecord *newest_sip = NULL;
 
@@ -133,173 +123,6 @@ peer_main_record (const ZcPeer *peer)
   return newest_sip ? newest_sip : g_ptr_array_index (peer->records, peer->records->len - 1);
 }
 
-static void
-add_unique (GPtrArray *strings, const char *value)
-{
-  if (value != NULL && *value != '\0' &&
-      !g_ptr_array_find_with_equal_func (strings, value, g_str_equal, NULL))
-    g_ptr_array_add (strings, (gpointer) value);
-}
-
-/* 0 for routable IPv4, 1 routable IPv6, 2 IPv4 link-local (169.254/16,
- * RFC 3927), 3 IPv6 link-local: the order a caller should try them in, so
- * a peer with a routable address is never called on a link-local one
- * (which reaches it only while both sit on the same link). */
-static int
-address_rank (const char *address)
-{
-  if (strchr (address, ':') == NULL)
-    return g_str_has_prefix (address, "169.254.") ? 2 : 0;
-  return g_ascii_strncasecmp (address, "fe80:", 5) == 0 ? 3 : 1;
-}
-
-static int
-compare_addresses (gconstpointer a, gconstpointer b)
-{
-  const char *x = *(const char *const *) a;
-  const char *y = *(const char *const *) b;
-  int rx = address_rank (x);
-  int ry = address_rank (y);
-
-  if (rx != ry)
-    return rx < ry ? -1 : 1;
-  return strcmp (x, y);
-}
-
-static const char *
-known_state (const ZcPeer *peer, const char *state)
-{
-  /* "busy": what agents before the on-call state said with every slot taken. */
-  static const char *const states[] = { "available", "ringing", "on-call", "busy", "dnd", NULL };
-
-  if (!peer->liveness.reachable)
-    return "unreachable";
-  if (state != NULL && g_strv_contains (states, state))
-    return state;
-  return "unknown";
-}
-
-static GVariant *
-strv_variant (GPtrArray *strings)
-{
-  return g_variant_new_strv ((const char *const *) strings->pdata, strings->len);
-}
-
-static char *
-build_uri (const char *user, const char *address, guint16 port)
-{
-  if (address == NULL)
-    return g_strdup ("");
-  if (strchr (address, ':') != NULL) {
-    /* RFC 6874 zone IDs are not allowed in SIP URIs; a link-local peer is
-     * still reachable through the interface list. */
-    g_autofree char *bare = g_strndup (address, strcspn (address, "%"));
-    return g_strdup_printf ("sip:%s%s[%s]:%u", user ? user : "", user && *user ? "@" : "", bare, port);
-  }
-  return g_strdup_printf ("sip:%s%s%s:%u", user ? user : "", user && *user ? "@" : "", address, port);
-}
-
-/* "endpoints": (address, interface) pairs in the order a call tries
- * them.  The interface is the one the address was resolved on: the only
- * way to reach a link-local address, and for a routable one where the
- * peer was seen.  @scoped holds "address%interface" strings. */
-static GVariant *
-endpoints_variant (GPtrArray *scoped)
-{
-  GVariantBuilder b;
-
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ss)"));
-  for (guint i = 0; i < scoped->len; i++) {
-    const char *text = g_ptr_array_index (scoped, i);
-    gsize len = strcspn (text, "%");
-    g_autofree char *address = g_strndup (text, len);
-
-    g_variant_builder_add (&b, "(ss)", address, text[len] == '%' ? text + len + 1 : "");
-  }
-  return g_variant_builder_end (&b);
-}
-
-static GVariant *
-peer_build_view (const ZcPeer *peer, gboolean with_rtt)
-{
-  const ZcServiceRecord *main_record = peer_main_record (peer);
-  g_autoptr (GPtrArray) addresses = g_ptr_array_new ();
-  g_autoptr (GPtrArray) interfaces = g_ptr_array_new ();
-  g_autoptr (GPtrArray) types = g_ptr_array_new ();
-  g_autoptr (GPtrArray) scoped = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *uri = NULL;
-  g_autofree char *fingerprint = NULL;
-  ZcFingerprint fp;
-  GVariantBuilder b;
-
-  /* Shown in the form people compare over the phone (`zcall identity`). */
-  if (main_record->txt.fingerprint != NULL && zc_fingerprint_parse (main_record->txt.fingerprint, &fp, NULL))
-    fingerprint = zc_fingerprint_to_human (&fp);
-  for (guint i = 0; i < peer->records->len; i++) {
-    const ZcServiceRecord *r = g_ptr_array_index (peer->records, i);
-
-    add_unique (addresses, r->address);
-    add_unique (interfaces, r->ifname);
-    add_unique (types, r->type);
-    if (r->address != NULL && *r->address != '\0') {
-      g_autofree char *pair = g_strdup_printf ("%.*s%%%s", (int) strcspn (r->address, "%"), r->address,
-                                               r->ifname ? r->ifname : "");
-
-      if (!g_ptr_array_find_with_equal_func (scoped, pair, g_str_equal, NULL))
-        g_ptr_array_add (scoped, g_steal_pointer (&pair));
-    }
-  }
-  g_ptr_array_sort (addresses, compare_addresses);
-  g_ptr_array_sort (scoped, compare_addresses);
-  g_ptr_array_sort (interfaces, (GCompareFunc) g_strcmp0);
-  g_ptr_array_sort (types, (GCompareFunc) g_strcmp0);
-  uri = build_uri (main_record->txt.user, addresses->len ? g_ptr_array_index (addresses, 0) : NULL,
-                   main_record->port);
-
-  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&b, "{sv}", "name", g_variant_new_string (main_record->name));
-  g_variant_builder_add (&b, "{sv}", "user", g_variant_new_string (main_record->txt.user ? main_record->txt.user : ""));
-  g_variant_builder_add (&b, "{sv}", "display_name",
-                         g_variant_new_string (main_record->txt.display_name ? main_record->txt.display_name : ""));
-  g_variant_builder_add (&b, "{sv}", "host", g_variant_new_string (main_record->host ? main_record->host : ""));
-  g_variant_builder_add (&b, "{sv}", "addresses", strv_variant (addresses));
-  g_variant_builder_add (&b, "{sv}", "endpoints", endpoints_variant (scoped));
-  g_variant_builder_add (&b, "{sv}", "port", g_variant_new_uint32 (main_record->port));
-  {
-    guint64 tls_port = 0;
-
-    /* Only with a key to check it against: TLS to a peer we cannot
-     * authenticate would be encryption without knowing to whom. */
-    if (fingerprint == NULL || main_record->txt.tls_port == NULL ||
-        !g_ascii_string_to_unsigned (main_record->txt.tls_port, 10, 1, 65535, &tls_port, NULL))
-      tls_port = 0;
-    g_variant_builder_add (&b, "{sv}", "tls_port", g_variant_new_uint32 ((guint32) tls_port));
-  }
-  g_variant_builder_add (&b, "{sv}", "uri", g_variant_new_string (uri));
-  g_variant_builder_add (&b, "{sv}", "instance_id",
-                         g_variant_new_string (main_record->txt.instance_id ? main_record->txt.instance_id : ""));
-  g_variant_builder_add (&b, "{sv}", "state", g_variant_new_string (known_state (peer, main_record->txt.state)));
-  g_variant_builder_add (&b, "{sv}", "note", g_variant_new_string (main_record->txt.note ? main_record->txt.note : ""));
-  g_variant_builder_add (&b, "{sv}", "interfaces", strv_variant (interfaces));
-  g_variant_builder_add (&b, "{sv}", "types", strv_variant (types));
-  g_variant_builder_add (&b, "{sv}", "self", g_variant_new_boolean (peer->self));
-  g_variant_builder_add (&b, "{sv}", "reachable", g_variant_new_boolean (peer->liveness.reachable));
-  g_variant_builder_add (&b, "{sv}", "trust", g_variant_new_string (peer->trust));
-  g_variant_builder_add (&b, "{sv}", "fingerprint", g_variant_new_string (fingerprint ? fingerprint : ""));
-  g_variant_builder_add (&b, "{sv}", "conflict", g_variant_new_boolean (peer->conflict));
-  /* The round trip changes with every ping: it is shown, but it is no
-   * reason for a change event. */
-  if (with_rtt)
-    g_variant_builder_add (&b, "{sv}", "rtt_ms", g_variant_new_double (peer->liveness.rtt_ms));
-  return g_variant_builder_end (&b);
-}
-
-GVariant *
-zc_peer_to_variant (const ZcPeer *peer)
-{
-  return peer_build_view (peer, TRUE);
-}
-
 /* Reports what changed since the last report: added when first seen,
  * changed when the dictionary differs. */
 static void
@@ -307,7 +130,7 @@ peer_report (ZcPeerTable *table, ZcPeer *peer)
 {
   GVariant *view;
 
-  view = g_variant_ref_sink (peer_build_view (peer, FALSE));
+  view = g_variant_ref_sink (zc_peer_build_view (peer, FALSE));
   if (peer->hidden) {
     g_clear_pointer (&peer->view, g_variant_unref);
     peer->view = view;
@@ -454,6 +277,29 @@ peer_has_address (const ZcPeer *peer, const char *address)
   return FALSE;
 }
 
+/* mDNS host names are compared without regard to ASCII case (RFC 6762
+ * 16). */
+static gboolean
+peer_has_host (const ZcPeer *peer, const char *host)
+{
+  for (guint i = 0; i < peer->records->len; i++) {
+    const ZcServiceRecord *r = g_ptr_array_index (peer->records, i);
+    if (r->host != NULL && g_ascii_strcasecmp (r->host, host) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The entries a cap counts: all of them, those advertising one address,
+ * or those advertising one host name (avahi does not say which host sent
+ * an announcement, so the host name its SRV record names stands for the
+ * publisher). */
+typedef struct {
+  gboolean (*has) (const ZcPeer *peer, const char *value);
+  const char *value;    /* NULL: every entry counts */
+  const char *what;     /* for the log: "at", "on host" */
+} CapScope;
+
 /* Pinned before (known, verified) or heard from: a flood of new adverts
  * must not push these out.  A "new" verdict protects nothing, since every
  * made-up advert with an fp= gets one. */
@@ -476,11 +322,10 @@ eviction_class (const ZcPeer *peer)
   return 2;
 }
 
-/* Makes room for one more entry among those advertising @address (or
- * among all, @address NULL) when the cap is reached; FALSE when every
- * entry in the way is protected. */
+/* Makes room for one more entry among those @scope counts when its cap
+ * is reached; FALSE when every entry in the way is protected. */
 static gboolean
-make_room (ZcPeerTable *table, const char *address, guint cap, const ZcPeer *except)
+make_room (ZcPeerTable *table, const CapScope *scope, guint cap, const ZcPeer *except)
 {
   ZcPeer *victim = NULL;
   guint count = 0;
@@ -489,7 +334,7 @@ make_room (ZcPeerTable *table, const char *address, guint cap, const ZcPeer *exc
 
   g_hash_table_iter_init (&iter, table->peers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer)) {
-    if (peer->self || (address != NULL && !peer_has_address (peer, address)))
+    if (peer->self || (scope->value != NULL && !scope->has (peer, scope->value)))
       continue;
     count++;
     if (peer == except || peer_protected (peer))
@@ -502,8 +347,8 @@ make_room (ZcPeerTable *table, const char *address, guint cap, const ZcPeer *exc
     return TRUE;
   if (victim == NULL)
     return FALSE;
-  g_debug ("peer table: evicting “%s” (never answered) to make room%s%s", zc_peer_get_name (victim),
-           address ? " at " : "", address ? address : "");
+  g_debug ("peer table: evicting “%s” (never answered) to make room%s%s%s", zc_peer_get_name (victim),
+           scope->value ? " " : "", scope->value ? scope->what : "", scope->value ? scope->value : "");
   if (victim->view != NULL && !victim->hidden && table->events.peer_removed != NULL)
     table->events.peer_removed (victim, table->user_data);
   g_hash_table_remove (table->peers, victim->key);
@@ -516,15 +361,21 @@ static gboolean
 admit_record (ZcPeerTable *table, ZcPeer *peer, ZcServiceRecord *record)
 {
   const char *why = NULL;
+  CapScope at_address = { peer_has_address, record->address, "at " };
+  CapScope on_host = { peer_has_host, record->host, "on host " };
+  CapScope everywhere = { NULL, NULL, NULL };
 
   if (peer != NULL ? peer->self : record_is_self (table, record))
     return TRUE;
   if (peer != NULL && peer->records->len >= ZC_PEER_TABLE_MAX_RECORDS)
     why = "too many services for one peer";
   else if ((peer == NULL || !peer_has_address (peer, record->address)) && record->address != NULL &&
-           !make_room (table, record->address, ZC_PEER_TABLE_MAX_PER_ADDRESS, peer))
+           !make_room (table, &at_address, ZC_PEER_TABLE_MAX_PER_ADDRESS, peer))
     why = "too many peers at that address";
-  else if (peer == NULL && !make_room (table, NULL, ZC_PEER_TABLE_MAX_PEERS, NULL))
+  else if (record->host != NULL && *record->host != '\0' && (peer == NULL || !peer_has_host (peer, record->host)) &&
+           !make_room (table, &on_host, ZC_PEER_TABLE_MAX_PER_HOST, peer))
+    why = "too many peers on that host";
+  else if (peer == NULL && !make_room (table, &everywhere, ZC_PEER_TABLE_MAX_PEERS, NULL))
     why = "peer table full";
   if (why == NULL)
     return TRUE;
@@ -785,13 +636,13 @@ zc_peer_address_is_pingable (const ZcPeer *peer, const char *address)
 const char *
 zc_peer_get_name (const ZcPeer *peer)
 {
-  return peer_main_record (peer)->name;
+  return zc_peer_main_record (peer)->name;
 }
 
 const char *
 zc_peer_get_user (const ZcPeer *peer)
 {
-  const char *user = peer_main_record (peer)->txt.user;
+  const char *user = zc_peer_main_record (peer)->txt.user;
   return user ? user : "";
 }
 
@@ -810,11 +661,11 @@ zc_peer_is_conflict (const ZcPeer *peer)
 const char *
 zc_peer_get_instance_id (const ZcPeer *peer)
 {
-  return peer_main_record (peer)->txt.instance_id;
+  return zc_peer_main_record (peer)->txt.instance_id;
 }
 
 const char *
 zc_peer_get_fingerprint (const ZcPeer *peer)
 {
-  return peer_main_record (peer)->txt.fingerprint;
+  return zc_peer_main_record (peer)->txt.fingerprint;
 }

@@ -68,6 +68,11 @@ typedef struct _ZcPeerTable ZcPeerTable;
  * adverts never pushes out a colleague that answers or is pinned. */
 #define ZC_PEER_TABLE_MAX_PEERS 256         /* entries, self not counted */
 #define ZC_PEER_TABLE_MAX_PER_ADDRESS 8     /* entries advertising one address */
+/* Entries whose records name one host (SRV target) in any case: a host
+ * that publishes many addresses does not get more room for that.  Avahi
+ * does not tell its clients where an announcement came from, so the host
+ * name stands for the publisher. */
+#define ZC_PEER_TABLE_MAX_PER_HOST 8
 #define ZC_PEER_TABLE_MAX_RECORDS 16        /* records (services) of one entry */
 
 typedef struct {

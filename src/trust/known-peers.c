@@ -26,6 +26,7 @@ struct _ZcKnownPeers {
   GPtrArray *lines;      /* of Line, file order */
   GHashTable *by_id;     /* instance_id -> Line (pins only) */
   GPtrArray *problems;   /* of char * */
+  GSource *save_source;  /* the coalesced write, due; NULL when none */
 };
 
 static void
@@ -246,8 +247,13 @@ store_new (const char *dir)
 void
 zc_known_peers_free (ZcKnownPeers *store)
 {
+  g_autoptr (GError) error = NULL;
+
   if (store == NULL)
     return;
+  /* At shutdown the pins made since the last write reach the disk. */
+  if (!zc_known_peers_flush (store, &error))
+    g_warning ("known peers: %s", error->message);
   g_hash_table_unref (store->by_id);
   g_ptr_array_unref (store->lines);
   g_ptr_array_unref (store->problems);
@@ -300,6 +306,12 @@ zc_known_peers_save (ZcKnownPeers *store, GError **error)
 {
   g_autoptr (GString) out = g_string_new (NULL);
 
+  /* Whatever was due goes with this write, which holds every pin. */
+  if (store->save_source != NULL) {
+    g_source_destroy (store->save_source);
+    g_clear_pointer (&store->save_source, g_source_unref);
+  }
+
   g_string_append_printf (out, HEADER_WORD " %d\n", FORMAT_VERSION);
   g_string_append (out, "# instance_id pinned|verified sha256-base64url name; written by zcalld\n");
   for (guint i = 0; i < store->lines->len; i++) {
@@ -315,6 +327,43 @@ zc_known_peers_save (ZcKnownPeers *store, GError **error)
                             line->peer.verified ? "verified" : "pinned", fp, line->peer.name);
   }
   return zc_trust_file_write (store->dir, ZC_KNOWN_PEERS_FILE, out->str, out->len, TRUE, error);
+}
+
+gboolean
+zc_known_peers_flush (ZcKnownPeers *store, GError **error)
+{
+  if (store->save_source == NULL)
+    return TRUE;
+  return zc_known_peers_save (store, error);
+}
+
+static gboolean
+save_due_cb (gpointer user_data)
+{
+  ZcKnownPeers *store = user_data;
+  g_autoptr (GError) error = NULL;
+
+  /* A failed write is not retried on its own (a full disk would make it
+   * warn every second): the next pin, `zcall trust` or the shutdown try
+   * again, and the pins live in memory meanwhile. */
+  if (!zc_known_peers_flush (store, &error))
+    g_warning ("known peers: %s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+/* The write is due ZC_KNOWN_PEERS_SAVE_DELAY_MS after the first change
+ * since the last one, and later changes do not push it back: a flood of
+ * new adverts costs one write (and fsync) per delay, not one per advert,
+ * and a steady flood still gets its pins written. */
+static void
+schedule_save (ZcKnownPeers *store)
+{
+  if (store->save_source != NULL)
+    return;
+  store->save_source = g_timeout_source_new (ZC_KNOWN_PEERS_SAVE_DELAY_MS);
+  g_source_set_callback (store->save_source, save_due_cb, store, NULL);
+  g_source_set_name (store->save_source, "known-peers save");
+  g_source_attach (store->save_source, g_main_context_get_thread_default ());
 }
 
 ZcTrustVerdict
@@ -344,7 +393,7 @@ zc_known_peers_verdict (ZcKnownPeers         *store,
     if (strcmp (line->peer.name, clean) != 0) {
       g_free (line->peer.name);
       line->peer.name = g_steal_pointer (&clean);
-      zc_known_peers_save (store, error);
+      schedule_save (store);
     }
     return line->peer.verified ? ZC_TRUST_VERIFIED : ZC_TRUST_KNOWN;
   }
@@ -361,7 +410,7 @@ zc_known_peers_verdict (ZcKnownPeers         *store,
   line->peer.fingerprint = *fingerprint;
   g_ptr_array_add (store->lines, line);
   g_hash_table_insert (store->by_id, line->peer.instance_id, line);
-  zc_known_peers_save (store, error);
+  schedule_save (store);
   return ZC_TRUST_NEW;
 }
 

@@ -68,6 +68,8 @@ typedef struct _ZcKnownPeers ZcKnownPeers;
  * when the file cannot be read at all, is larger than the cap allows, or
  * has a later version; damaged lines are not failures. */
 ZcKnownPeers *zc_known_peers_load (const char *dir, GError **error);
+/* Writes the changes still waiting (zc_known_peers_flush; a failure is
+ * logged), then frees. */
 void zc_known_peers_free (ZcKnownPeers *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcKnownPeers, zc_known_peers_free)
 
@@ -79,13 +81,23 @@ guint zc_known_peers_get_size (ZcKnownPeers *store);
 /* The pin of @instance_id, or NULL.  Borrowed until the store changes. */
 const ZcKnownPeer *zc_known_peers_lookup (ZcKnownPeers *store, const char *instance_id);
 
+/* A new pin (or a pinned peer's new name) reaches the file this long
+ * after the first change since the last write, with every change made
+ * meanwhile: a flood of made-up adverts, each pinned on first sight, costs
+ * one write and fsync per delay instead of one per advert, on the main
+ * loop.  `zcall trust`, zc_known_peers_flush() and zc_known_peers_free()
+ * (at shutdown) write at once. */
+#define ZC_KNOWN_PEERS_SAVE_DELAY_MS 1000
+
 /* The verdict for a peer that shows @fingerprint (NULL: it shows none).
- * A peer without a pin is pinned, with @name, and the file saved; a
- * matching peer whose name changed has the name updated.  A changed key
- * leaves the pin as it was.  @error is set, beside the verdict, when the
- * pin could not be made or saved (ZC_TRUST_ERROR_FULL, file errors: the
- * pin then lives in memory until a later save succeeds) or @instance_id is
- * not one the file can hold (ZC_TRUST_ERROR_INVALID, verdict NONE). */
+ * A peer without a pin is pinned, with @name; a matching peer whose name
+ * changed has the name updated.  Either change is written
+ * ZC_KNOWN_PEERS_SAVE_DELAY_MS later, from a timeout on the thread-default
+ * main context (a failed write is logged; the pins live in memory until a
+ * later write succeeds).  A changed key leaves the pin as it was.  @error
+ * is set, beside the verdict, when the pin could not be made
+ * (ZC_TRUST_ERROR_FULL) or @instance_id is not one the file can hold
+ * (ZC_TRUST_ERROR_INVALID, verdict NONE). */
 ZcTrustVerdict zc_known_peers_verdict (ZcKnownPeers         *store,
                                        const char           *instance_id,
                                        const char           *name,
@@ -98,7 +110,9 @@ ZcTrustVerdict zc_known_peers_verdict (ZcKnownPeers         *store,
  * ZC_TRUST_ERROR_CHANGED unless @replace: then @fingerprint becomes the pin
  * and the verified mark goes (@verdict KNOWN), so the new key is verified
  * by a second `zcall trust NAME` after comparing it.  A peer never pinned
- * fails with ZC_TRUST_ERROR_UNKNOWN_PEER.  Saves the file. */
+ * fails with ZC_TRUST_ERROR_UNKNOWN_PEER.  Saves the file at once, with
+ * any change still waiting: the user's decision is on disk when this
+ * returns. */
 gboolean zc_known_peers_trust (ZcKnownPeers         *store,
                                const char           *instance_id,
                                const ZcFingerprint  *fingerprint,
@@ -106,6 +120,9 @@ gboolean zc_known_peers_trust (ZcKnownPeers         *store,
                                ZcTrustVerdict       *verdict,
                                GError              **error);
 
-/* Writes the file atomically (trust-file.h); the verdict and trust calls
- * do it themselves. */
+/* Writes the file atomically and durably (trust-file.h) now, with any
+ * change still waiting for its delayed write. */
 gboolean zc_known_peers_save (ZcKnownPeers *store, GError **error);
+/* Writes the file now if a change waits for its delayed write; TRUE when
+ * none does. */
+gboolean zc_known_peers_flush (ZcKnownPeers *store, GError **error);

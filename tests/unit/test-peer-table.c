@@ -452,6 +452,8 @@ fake_record (guint n, const char *address)
   ZcServiceRecord *r = make_record (2, "eth0", AF_INET, "_sip._udp", name, address, 5060, "x", id, "available");
 
   r->txt.fingerprint = g_strdup_printf ("F%042u", n);
+  g_free (r->host);
+  r->host = g_strdup_printf ("fake-%u.local", n);
   return r;
 }
 
@@ -563,6 +565,44 @@ test_cap_per_address (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_nonnull (peer_named (f, "fake 500"));
 }
 
+/* A host that publishes adverts at many addresses of its own (one host
+ * name, in any case) takes at most ZC_PEER_TABLE_MAX_PER_HOST entries; an
+ * entry of that host that answered stays, and other hosts are not
+ * touched. */
+static void
+test_cap_per_host (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GPtrArray) all = NULL;
+  guint on_host = 0;
+
+  zc_peer_table_update (f->table, fake_record (900, "198.18.0.9"));
+  for (guint i = 0; i < 60; i++) {
+    g_autofree char *address = g_strdup_printf ("198.18.2.%u", i + 1);
+    ZcServiceRecord *r = fake_record (i, address);
+
+    g_free (r->host);
+    r->host = g_strdup (i % 2 ? "evil.local" : "EVIL.local");
+    zc_peer_table_update (f->table, r);
+    /* The first one answers pings: the cap must not evict it. */
+    if (i == 0)
+      zc_peer_get_liveness (peer_named (f, "fake 0"))->rtt_ms = 1;
+  }
+  all = zc_peer_table_list_all (f->table);
+  for (guint i = 0; i < all->len; i++) {
+    g_autoptr (GVariant) view = g_variant_ref_sink (zc_peer_to_variant (g_ptr_array_index (all, i)));
+    const char *host = NULL;
+
+    g_assert_true (g_variant_lookup (view, "host", "&s", &host));
+    if (g_ascii_strcasecmp (host, "evil.local") == 0)
+      on_host++;
+  }
+  g_assert_cmpuint (on_host, ==, ZC_PEER_TABLE_MAX_PER_HOST);
+  g_assert_nonnull (peer_named (f, "fake 0"));
+  g_assert_nonnull (peer_named (f, "fake 59"));
+  g_assert_null (peer_named (f, "fake 1"));
+  g_assert_nonnull (peer_named (f, "fake 900"));
+}
+
 /* One identity cannot pile up records without end. */
 static void
 test_cap_records (Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -626,6 +666,7 @@ main (int argc, char **argv)
   ADD ("/peer-table/cap-total", test_cap_total);
   ADD ("/peer-table/cap-evicts-silent-first", test_cap_evicts_silent_first);
   ADD ("/peer-table/cap-per-address", test_cap_per_address);
+  ADD ("/peer-table/cap-per-host", test_cap_per_host);
   ADD ("/peer-table/cap-records", test_cap_records);
   ADD ("/peer-table/ping-uri", test_ping_uri);
   return g_test_run ();

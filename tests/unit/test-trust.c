@@ -89,6 +89,30 @@ mode_of (const char *path)
   return st.st_mode & 07777;
 }
 
+static gboolean
+quit_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the default main context for @ms milliseconds. */
+static void
+run_loop_ms (guint ms)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+  g_timeout_add (ms, quit_cb, loop);
+  g_main_loop_run (loop);
+}
+
+/* Until the delayed write of known-peers is surely done. */
+static void
+wait_saved (void)
+{
+  run_loop_ms (ZC_KNOWN_PEERS_SAVE_DELAY_MS + 200);
+}
+
 static void
 abc (ZcFingerprint *fp)
 {
@@ -443,9 +467,10 @@ test_peers_tofu (Fixture *f, gconstpointer data)
   g_assert_cmpuint (zc_known_peers_get_problems (store)->len, ==, 0);
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
 
-  /* First sight: new, and pinned on disk. */
+  /* First sight: new, and pinned on disk once the delayed write is done. */
   g_assert_cmpint (zc_known_peers_verdict (store, BOB, "bob", &bob_key, &error), ==, ZC_TRUST_NEW);
   g_assert_no_error (error);
+  wait_saved ();
   pin = zc_known_peers_lookup (store, BOB);
   g_assert_nonnull (pin);
   g_assert_cmpstr (pin->name, ==, "bob");
@@ -535,6 +560,8 @@ test_peers_hostile_names (Fixture *f, gconstpointer data)
   for (guint i = 0; i < 200; i++)
     g_string_append (long_name, "\xe2\x82\xac");
   g_assert_cmpint (zc_known_peers_verdict (store, CAROL, long_name->str, &other, NULL), ==, ZC_TRUST_NEW);
+  g_assert_true (zc_known_peers_flush (store, &error));
+  g_assert_no_error (error);
 
   again = reload (f->dir);
   g_assert_cmpuint (zc_known_peers_get_problems (again)->len, ==, 0);
@@ -626,6 +653,8 @@ test_peers_damaged_lines (Fixture *f, gconstpointer data)
   /* A save keeps the damaged lines (but the overlong one), so they are
    * reported again until mended, and loses no pin. */
   g_assert_cmpint (zc_known_peers_verdict (store, "henry", "henry", &key, NULL), ==, ZC_TRUST_NEW);
+  g_assert_true (zc_known_peers_flush (store, &error));
+  g_assert_no_error (error);
   g_assert_true (g_file_get_contents (path, &written, NULL, NULL));
   g_assert_nonnull (strstr (written, "erin trusted " ABC_COMPACT " erin\n"));
   g_assert_null (strstr (written, "zzzz"));
@@ -724,6 +753,126 @@ test_peers_cap (Fixture *f, gconstpointer data)
   g_assert_cmpuint (zc_known_peers_get_problems (again)->len, ==, 0);
 }
 
+/* Inode of @path, 0 when it does not exist: each write renames a new
+ * file over the name, so a changed inode means a write. */
+static guint64
+inode_of (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (guint64) st.st_ino : 0;
+}
+
+typedef struct {
+  ZcKnownPeers *store;
+  const char *path;
+  guint next;                 /* peers pinned so far */
+  guint until;
+  guint64 inodes[64];         /* the file's inode after each pin */
+  GMainLoop *loop;
+} Trickle;
+
+/* One new peer every 50 ms, as a steady flood brings them. */
+static gboolean
+trickle_cb (gpointer user_data)
+{
+  Trickle *t = user_data;
+  g_autofree char *id = g_strdup_printf ("trickle-%u", t->next);
+  ZcFingerprint key;
+
+  key_of (id, &key);
+  g_assert_cmpint (zc_known_peers_verdict (t->store, id, id, &key, NULL), ==, ZC_TRUST_NEW);
+  t->inodes[t->next++] = inode_of (t->path);
+  if (t->next < t->until)
+    return G_SOURCE_CONTINUE;
+  g_main_loop_quit (t->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_peers_coalesced (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, ZC_KNOWN_PEERS_FILE, NULL);
+  g_autoptr (ZcKnownPeers) again = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  ZcKnownPeers *store = reload (f->dir);
+  Trickle t = { 0 };
+  guint64 inode, writes = 0;
+  gint64 started, elapsed_ms;
+  ZcFingerprint key;
+  ZcTrustVerdict verdict;
+
+  (void) data;
+  /* A burst of 300 new peers: no write during the burst, then one. */
+  for (guint i = 0; i < 300; i++) {
+    g_autofree char *id = g_strdup_printf ("flood-%u", i);
+
+    key_of (id, &key);
+    g_assert_cmpint (zc_known_peers_verdict (store, id, id, &key, &error), ==, ZC_TRUST_NEW);
+    g_assert_no_error (error);
+  }
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  wait_saved ();
+  inode = inode_of (path);
+  g_assert_cmpuint (inode, !=, 0);
+  again = reload (f->dir);
+  g_assert_cmpuint (zc_known_peers_get_size (again), ==, 300);
+  g_clear_pointer (&again, zc_known_peers_free);
+
+  /* Sightings of pinned peers write nothing. */
+  for (guint i = 0; i < 300; i++) {
+    g_autofree char *id = g_strdup_printf ("flood-%u", i);
+
+    key_of (id, &key);
+    g_assert_cmpint (zc_known_peers_verdict (store, id, id, &key, NULL), ==, ZC_TRUST_KNOWN);
+  }
+  wait_saved ();
+  g_assert_cmpuint (inode_of (path), ==, inode);
+
+  /* A steady trickle (one every 50 ms for 2.5 delays): later pins do not
+   * push the write back, so the file follows within about a delay, with
+   * a write per delay, not per pin. */
+  t.store = store;
+  t.path = path;
+  t.loop = loop;
+  t.until = (ZC_KNOWN_PEERS_SAVE_DELAY_MS * 5 / 2) / 50;
+  g_assert_cmpuint (t.until, <=, G_N_ELEMENTS (t.inodes));
+  started = g_get_monotonic_time ();
+  g_timeout_add (50, trickle_cb, &t);
+  g_main_loop_run (loop);
+  elapsed_ms = (g_get_monotonic_time () - started) / 1000;
+  for (guint i = 0; i < t.until; i++)
+    writes += (i == 0 ? t.inodes[i] != inode : t.inodes[i] != t.inodes[i - 1]);
+  g_test_message ("%u pins in %" G_GINT64_FORMAT " ms: %" G_GUINT64_FORMAT " writes", t.until, elapsed_ms,
+                  writes);
+  /* At least one write came during the trickle, and at most one per
+   * delay (a loaded machine stretches the trickle, not the rule). */
+  g_assert_cmpuint (writes, >=, 1);
+  g_assert_cmpuint (writes, <=, (guint64) (elapsed_ms / ZC_KNOWN_PEERS_SAVE_DELAY_MS) + 1);
+  g_assert_cmpuint (writes, <, t.until / 4);
+
+  /* `zcall trust` is durable at once, and takes the waiting pins along. */
+  key_of ("bob", &key);
+  g_assert_cmpint (zc_known_peers_verdict (store, "bob", "bob", &key, NULL), ==, ZC_TRUST_NEW);
+  g_assert_true (zc_known_peers_trust (store, "bob", &key, FALSE, &verdict, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (verdict, ==, ZC_TRUST_VERIFIED);
+  again = reload (f->dir);
+  g_assert_true (zc_known_peers_lookup (again, "bob")->verified);
+  g_assert_cmpuint (zc_known_peers_get_size (again), ==, 300 + t.until + 1);
+  g_clear_pointer (&again, zc_known_peers_free);
+
+  /* At shutdown the waiting pins are written, and no timeout is left. */
+  key_of ("carol", &key);
+  g_assert_cmpint (zc_known_peers_verdict (store, "carol", "carol", &key, NULL), ==, ZC_TRUST_NEW);
+  zc_known_peers_free (store);
+  again = reload (f->dir);
+  g_assert_nonnull (zc_known_peers_lookup (again, "carol"));
+  g_assert_false (g_main_context_pending (NULL));
+  run_loop_ms (ZC_KNOWN_PEERS_SAVE_DELAY_MS + 200);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -741,6 +890,7 @@ main (int argc, char **argv)
   ADD ("/trust/known-peers/damaged-lines", test_peers_damaged_lines);
   ADD ("/trust/known-peers/header", test_peers_header);
   ADD ("/trust/known-peers/cap", test_peers_cap);
+  ADD ("/trust/known-peers/coalesced", test_peers_coalesced);
 #undef ADD
   return g_test_run ();
 }
