@@ -379,7 +379,7 @@ run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate)
     a.n_heard = 0;
     start = g_get_monotonic_time ();
     run_for (&a, &b, start + SETTLE_US, start + SETTLE_US + 3 * ANALYSIS_MS * 1000, a_heard_enough);
-    amp = b.n_heard > 0 ? goertzel_amplitude (b.heard, b.n_heard, FREQ_A, codec->clock_rate) : 0;
+    amp = b.n_heard > 0 ? goertzel_amplitude (b.heard, b.n_heard, FREQ_A, pcm_rate) : 0;
     zc_call_media_get_stats (a.media, &st);
     g_test_message ("A muted: B hears %.0f Hz at amplitude %.1f in %u samples (sent %.0f); A's DTX frames %"
                     G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, FREQ_A, amp, b.n_heard, TONE_AMPLITUDE, dtx_before,
@@ -389,12 +389,12 @@ run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate)
       g_assert_cmpuint (st.dtx_frames, >, dtx_before + 10);
     else /* the silence arrived and was played: B's side ran all along */
       g_assert_cmpuint (b.n_heard, >, b.max_heard / 4);
-    check_heard (&a, FREQ_B, FREQ_A, codec->clock_rate);
+    check_heard (&a, FREQ_B, FREQ_A, pcm_rate);
     zc_call_media_set_muted (a.media, FALSE);
     b.n_heard = 0;
     start = g_get_monotonic_time ();
     run_for (&a, &b, start + SETTLE_US, start + SETTLE_US + 3 * ANALYSIS_MS * 1000, b_heard_enough);
-    check_heard (&b, FREQ_A, FREQ_B, codec->clock_rate);
+    check_heard (&b, FREQ_A, FREQ_B, pcm_rate);
   }
 
   /* 4. A goes quiet: B reports media timeout once, after ~1 s. */
