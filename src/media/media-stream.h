@@ -135,6 +135,13 @@ typedef enum {
 void zc_media_stream_play_tone (ZcMediaStream *stream, ZcMediaTone tone);
 void zc_media_stream_stop_tone (ZcMediaStream *stream);
 
+/* Mute: the microphone's frames become silence for this call only (its
+ * port of the shared audio engine, engine.h); the device stays open and
+ * the other calls on it still hear it.  Before start() it is kept for
+ * the port made then.  Without audio devices it changes nothing. */
+void zc_media_stream_set_muted (ZcMediaStream *stream, gboolean muted);
+gboolean zc_media_stream_get_muted (const ZcMediaStream *stream);
+
 /* RFC 4733 digits; FALSE with @error for a bad digit, a full queue or a
  * peer that took no telephone-event. */
 gboolean zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **error);
