@@ -354,15 +354,23 @@ zc_audio_port_get_stats (ZcAudioPort *p, ZcAudioPortStats *stats)
 }
 
 /* ------------------------------------------------------------ shared engines
- * Keyed by "capture\nplayback"; main thread only. */
+ * Keyed by device pair and settings; main thread only. */
 
 static GHashTable *shared; /* key -> ZcAudioEngine (the engine owns the key) */
 
+/* The devices, and the settings an engine cannot change while it runs:
+ * after a configuration reload that changes them, new calls get an engine
+ * of their own (as each call did before engines were shared) and the old
+ * one closes with its last call. */
 static gchar *
 shared_key (const ZcAudioEngineConfig *config)
 {
-  return g_strdup_printf ("%s\n%s", config->capture_device != NULL ? config->capture_device : "default",
-                          config->playback_device != NULL ? config->playback_device : "default");
+  return g_strdup_printf ("%s\n%s\n%u/%u/%u/%u/%d/%u/%d/%d/%d",
+                          config->capture_device != NULL ? config->capture_device : "default",
+                          config->playback_device != NULL ? config->playback_device : "default",
+                          config->codec_rate_hz, config->device_rate_hz, config->period_ms, config->retry_ms,
+                          config->rt_priority, config->aec.tail_ms, (int) config->aec.kind, config->aec.echo_cancel,
+                          config->aec.denoise * 2 + config->aec.agc);
 }
 
 static void
