@@ -9,7 +9,9 @@
 
 #include "audio/engine-private.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 /* How often the main loop looks whether the audio thread is done with a
  * detached port, ms: a tick or two of the audio thread. */
@@ -39,6 +41,21 @@ port_write (ZcAudioPort *p, const gint16 *src, guint n)
   }
 }
 
+/* Capture-driven media (zc_audio_port_set_wake()): a frame is there.
+ * An eventfd write neither blocks (a full counter is EAGAIN, and the
+ * reader is awake then anyway) nor takes a lock of ours. */
+static void
+port_wake (ZcAudioPort *p)
+{
+  int fd = atomic_load_explicit (&p->wake_fd, memory_order_acquire);
+  guint64 one = 1;
+
+  if (fd >= 0 && zc_ring_get_fill (p->to_network) >= atomic_load_explicit (&p->wake_samples, memory_order_relaxed)
+      && write (fd, &one, sizeof one) < 0) {
+    /* a wake-up already pending is as good */
+  }
+}
+
 void
 zc_audio_port_rt_push (ZcAudioPort *p, const gint16 *frame)
 {
@@ -57,6 +74,7 @@ zc_audio_port_rt_push (ZcAudioPort *p, const gint16 *frame)
     port_write (p, p->scratch, out);
   }
   atomic_fetch_add_explicit (&p->frames_sent, 1, memory_order_relaxed);
+  port_wake (p);
 }
 
 /* One port frame of its from_network into @dst (@n samples at its
@@ -122,6 +140,7 @@ zc_audio_port_rt_silence (ZcAudioPort *p, guint n)
   p->silence_acc += (guint64) n * p->rate_hz;
   port_write (p, NULL, (guint) (p->silence_acc / e->codec_rate_hz));
   p->silence_acc %= e->codec_rate_hz;
+  port_wake (p);
 }
 
 void
@@ -139,6 +158,10 @@ zc_audio_port_rt_drain (ZcAudioPort *p, guint n)
 static void
 port_destroy (ZcAudioPort *p)
 {
+  int fd = atomic_load (&p->wake_fd);
+
+  if (fd >= 0)
+    close (fd);
   if (p->owns_rings) {
     zc_ring_free (p->to_network);
     zc_ring_free (p->from_network);
@@ -176,6 +199,7 @@ zc_audio_port_new_internal (ZcAudioEngine *e, guint rate_hz, ZcRing *to_network,
   }
 
   p = g_new0 (ZcAudioPort, 1);
+  atomic_init (&p->wake_fd, -1);
   p->engine = e;
   p->index = index;
   p->rate_hz = rate_hz;
@@ -326,6 +350,34 @@ ZcAudioEngine *
 zc_audio_port_get_engine (ZcAudioPort *p)
 {
   return p->engine;
+}
+
+gboolean
+zc_audio_port_set_wake (ZcAudioPort *p, int fd, guint samples, GError **error)
+{
+  /* A copy of our own: the caller may close its descriptor while the
+   * audio thread still holds the port. */
+  int own = fd >= 0 ? dup (fd) : -1;
+  int old;
+
+  if (fd >= 0 && own < 0) {
+    int errsv = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "audio engine: cannot keep the wake-up fd (%s)",
+                 g_strerror (errsv));
+    return FALSE;
+  }
+  /* Only once: the audio thread may be writing to the old one now. */
+  old = atomic_load (&p->wake_fd);
+  if (old >= 0) {
+    if (own >= 0)
+      close (own);
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "audio engine: the port has a wake-up fd already");
+    return FALSE;
+  }
+  atomic_store (&p->wake_samples, samples);
+  atomic_store (&p->wake_fd, own);
+  return TRUE;
 }
 
 void

@@ -39,6 +39,9 @@ struct _ZcAudioPort {
   guint64 retired_epoch;   /* main thread: engine->epoch when it was unpublished */
   atomic_bool muted;
   atomic_bool seen;        /* the audio thread has run it at least once */
+  atomic_int wake_fd;      /* eventfd written when to_network reaches wake_samples; -1: none.
+                            * The port's own dup, closed only after the audio thread let go */
+  atomic_uint wake_samples;
 
   /* audio thread only */
   ZcResampler *down;       /* engine rate -> port rate (capture), NULL: same rate */

@@ -63,6 +63,16 @@
  * playback device), so the media side sees a steady clock whatever the
  * devices do.
  *
+ * Capture-driven media (not wired yet): a port may name an eventfd
+ * (zc_audio_port_set_wake()); the audio thread writes it once the port's
+ * to_network holds a packet's worth, so a media thread can encode and
+ * send right then instead of at a clock of its own.  media/call-media.c
+ * still runs its own 20 ms clock: a first try at driving it from this
+ * (playout kept on its clock) lost the far end's audio in voice.test's
+ * echo call, and is not in.  Playout is pushed: the media thread writes
+ * what is due into from_network, which the device drains at its own
+ * clock (with the trimming above).
+ *
  * Echo reference: the exact codec-rate samples sent to the playback device
  * (the mix) go into a reference ring primed with the playback delay
  * (aec.h), and each capture frame is cleaned with the frame it reads from
@@ -241,3 +251,11 @@ ZcAudioEngine *zc_audio_port_get_engine (ZcAudioPort *port);
 void zc_audio_port_set_muted (ZcAudioPort *port, gboolean muted);
 gboolean zc_audio_port_get_muted (ZcAudioPort *port);
 void zc_audio_port_get_stats (ZcAudioPort *port, ZcAudioPortStats *stats);
+
+/* Capture-driven media (issue 13): the audio thread writes 1 to the
+ * eventfd @fd each time it has given the port's to_network new capture
+ * and the ring holds at least @samples, so the media side encodes a frame
+ * the moment it exists instead of at its own clock's next mark.  The port
+ * keeps a dup() of @fd (closed with the port, after the audio thread let
+ * go).  Once per port; FALSE with @error otherwise. */
+gboolean zc_audio_port_set_wake (ZcAudioPort *port, int fd, guint samples, GError **error);

@@ -575,6 +575,12 @@ zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **e
 }
 
 void
+zc_media_stream_close_audio (void)
+{
+  zc_audio_engine_close_all ();
+}
+
+void
 zc_media_stream_set_muted (ZcMediaStream *stream, gboolean muted)
 {
   stream->muted = muted;

@@ -135,6 +135,11 @@ typedef enum {
 void zc_media_stream_play_tone (ZcMediaStream *stream, ZcMediaTone tone);
 void zc_media_stream_stop_tone (ZcMediaStream *stream);
 
+/* Closes the sound devices that no call uses any more now, instead of a
+ * second later (the audio engines linger for the next call, engine.h):
+ * at exit, once every stream is freed. */
+void zc_media_stream_close_audio (void);
+
 /* Mute: the microphone's frames become silence for this call only (its
  * port of the shared audio engine, engine.h); the device stays open and
  * the other calls on it still hear it.  Before start() it is kept for

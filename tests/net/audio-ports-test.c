@@ -11,6 +11,8 @@
  *            hears its tone go, and 200 ports attached and freed at once
  *            leave the engine running with one port;
  *   clip     two ports' sum beyond full scale saturates (no wrap);
+ *   wake     the eventfd of zc_audio_port_set_wake() is written about
+ *            once per 20 ms of capture (capture-driven media);
  *   shared   zc_audio_engine_acquire() hands out one engine per device
  *            pair and closes it ZC_AUDIO_ENGINE_LINGER_MS after the last
  *            release, not before.
@@ -26,6 +28,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #define TICK_MS 5
 #define TONE_A_HZ 700.0
@@ -255,6 +259,9 @@ main (int argc, char **argv)
   Call *both[] = { &a, &b };
   Call *one[] = { &a };
   gdouble b_level_before;
+  int wake_fd;
+  guint64 wakes = 0;
+  gboolean wake_ok;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || capture == NULL || playback == NULL) {
@@ -285,9 +292,22 @@ main (int argc, char **argv)
   call_attach (&a, engine, 48000, TONE_A_HZ);
   call_attach (&b, engine, 8000, TONE_B_HZ);
 
+  /* wake: at each 10 ms of capture (480 samples at 48 kHz; this media
+   * side reads every 5 ms, so a larger threshold would seldom be met) */
+  wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+  wake_ok = zc_audio_port_set_wake (a.port, wake_fd, 480, NULL) && !zc_audio_port_set_wake (a.port, wake_fd, 480, NULL);
+
   /* mix: the devices open during the first phase; measure the second. */
   run_phase (both, 2);
+  if (read (wake_fd, &wakes, sizeof wakes) != sizeof wakes)
+    wakes = 0;
   run_phase (both, 2);
+  if (read (wake_fd, &wakes, sizeof wakes) != sizeof wakes)
+    wakes = 0;
+  close (wake_fd); /* the port keeps its own copy */
+  printf ("wake.count=%" G_GUINT64_FORMAT "\n", wakes);
+  /* A phase is 1.5 s: 150 engine frames. */
+  check (wake_ok && wakes >= 100 && wakes <= 200, "wake: the capture-driven eventfd is written once per frame");
   report_levels ("mix", "a", &a);
   report_levels ("mix", "b", &b);
   check (near_level (level_at (&a, TONE_A_HZ)) && near_level (level_at (&a, TONE_B_HZ)),
