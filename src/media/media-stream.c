@@ -463,12 +463,17 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
     goto fail;
 
   if (!stream->config.no_audio_devices) {
-    /* One engine per device pair, at the devices' rate, shared by every
-     * call on them; this call is a port at its codec's rate. */
+    /* One engine per device pair, shared by every call on them; this
+     * call is a port at its codec's rate.  The engine (its canceller
+     * above all) runs at the widest rate the agent's codecs use, the
+     * configured Opus band (16 kHz for wideband): not 48 kHz whatever the
+     * band, which would triple the canceller's CPU; a G.711 call's port
+     * resamples from 8 kHz. */
+    guint opus_rate = stream->config.codec_options.opus_pcm_rate;
     ZcAudioEngineConfig engine_config = {
       .capture_device = stream->capture_device,
       .playback_device = stream->playback_device,
-      .codec_rate_hz = DEVICE_RATE_HZ,
+      .codec_rate_hz = MAX (opus_rate != 0 ? opus_rate : DEVICE_RATE_HZ, zc_call_media_get_pcm_rate (stream->media)),
       .device_rate_hz = DEVICE_RATE_HZ,
       .aec = stream->config.aec,
     };
