@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <time.h>
 
 /* alsa-lib prints its own lines to stderr for every failed open (eight for
  * a missing "default"), once a second while we retry: our one warning per
@@ -178,11 +177,13 @@ int
 zc_audio_device_recover (ZcAudioDevice *d, int err)
 {
   if (err == -ESTRPIPE) {
-    /* Suspended: resume, or prepare when the driver cannot resume. */
-    for (int i = 0; i < 100 && (err = snd_pcm_resume (d->pcm)) == -EAGAIN; i++) {
-      struct timespec ms = { 0, 10 * 1000 * 1000 };
-      clock_nanosleep (CLOCK_MONOTONIC, 0, &ms, NULL);
-    }
+    /* Suspended: resume, or prepare when the driver cannot resume.  One
+     * attempt per tick, never a wait here: the audio thread must not
+     * sleep, and the other device goes on meanwhile. */
+    err = snd_pcm_resume (d->pcm);
+    if (err == -EAGAIN && ++d->resume_attempts < ZC_AUDIO_DEVICE_RESUME_ATTEMPTS)
+      return -EAGAIN;
+    d->resume_attempts = 0;
     if (err < 0)
       err = snd_pcm_prepare (d->pcm);
   } else if (err == -EPIPE) {

@@ -23,8 +23,12 @@
  * buffer - period, and a stream kept below prebuf never (re)starts after
  * an underrun. */
 #define ZC_AUDIO_DEVICE_BUFFER_PERIODS 3
+/* A suspended device (-ESTRPIPE) is asked to resume once per tick, this
+ * many times (a second at 10 ms), before it is prepared afresh: the old
+ * loop slept on the audio thread for that second instead. */
+#define ZC_AUDIO_DEVICE_RESUME_ATTEMPTS 100
 
-typedef struct {
+typedef struct _ZcAudioDevice {
   struct _snd_pcm *pcm;       /* snd_pcm_t */
   ZcAudioDirection direction;
   guint rate_hz;
@@ -35,6 +39,7 @@ typedef struct {
   gint16 *resampled;          /* resampler output */
   ZcRing *ring;               /* capture: codec-rate samples not yet framed;
                                * playback: device-rate samples not yet written */
+  guint resume_attempts;      /* audio thread: ticks a suspended device refused to resume */
 } ZcAudioDevice;
 
 typedef struct {
@@ -60,7 +65,10 @@ const char *zc_audio_device_strerror (int err);
 /* Audio thread.  Negative errno on failure, as ALSA's. */
 int zc_audio_device_start (ZcAudioDevice *device);
 /* Recovers from @err (an xrun or a suspend): 0 when the device runs again
- * (a capture device restarted), else the error that made it unusable. */
+ * (a capture device restarted), -EAGAIN when a suspended device does not
+ * resume yet (call again on a later tick: this never sleeps; after
+ * ZC_AUDIO_DEVICE_RESUME_ATTEMPTS calls it is prepared afresh instead),
+ * else the error that made it unusable. */
 int zc_audio_device_recover (ZcAudioDevice *device, int err);
 /* Frames that may be read or written now. */
 glong zc_audio_device_avail (ZcAudioDevice *device);

@@ -6,11 +6,10 @@
 #include "audio/engine.h"
 
 #include "audio/device-alsa.h"
+#include "audio/engine-private.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -29,50 +28,6 @@
 #define AEC_STATS_FRAMES 100
 /* Device thread's tick: how soon it notices stop or a dead device, ms. */
 #define DEVICE_THREAD_TICK_MS 50
-
-typedef struct {
-  gchar *name;
-  _Atomic (ZcAudioDevice *) ready; /* device thread -> audio thread */
-  _Atomic (ZcAudioDevice *) dead;  /* audio thread -> device thread */
-  atomic_bool wanted;       /* the audio thread has none: open one */
-  atomic_bool open;
-  atomic_int error;
-  atomic_uint rate_hz;
-  atomic_uint period_frames;
-  _Atomic guint64 opens, open_failures, xruns, failures;
-} Slot;
-
-struct _ZcAudioEngine {
-  Slot slot[ZC_AUDIO_N_DIRECTIONS];
-  char *log_prefix;        /* "call 3: ", or "" */
-  guint codec_rate_hz;
-  guint device_rate_hz;
-  guint period_ms;
-  guint retry_ms;
-  gint rt_priority;
-  guint frame;             /* codec samples per 10 ms */
-  ZcRing *to_network;
-  ZcRing *from_network;
-  ZcAec *aec;
-  ZcRing *reference;       /* codec-rate samples sent to playback, primed with the delay */
-  gint16 *frame_in, *frame_ref, *frame_out;
-  gint16 *zeros;           /* zeros_len samples of silence */
-  guint zeros_len;
-
-  atomic_bool stop;
-  GMutex lock;             /* device thread's wait only; never taken by the audio thread */
-  GCond cond;
-  pthread_t audio_thread, device_thread;
-  gboolean audio_started, device_started;
-  ZcAudioDevice *final[ZC_AUDIO_N_DIRECTIONS]; /* what the audio thread held when it stopped */
-
-  _Atomic guint64 periods, frames_sent, to_network_overflows, underruns, playback_periods,
-    reference_misses, aec_resets, playback_trimmed, playback_backlog_samples, playback_backlog_reads,
-    aec_guarded_frames;
-  atomic_int aec_delay_ms, aec_erle_db;
-  guint aec_stats_countdown; /* audio thread only */
-  atomic_bool realtime, running;
-};
 
 const gchar *
 zc_audio_direction_to_string (ZcAudioDirection direction)
@@ -173,6 +128,7 @@ device_thread_cb (void *data)
 
 typedef struct {
   ZcAudioEngine *e;
+  ZcAudioPort *ports[ZC_AUDIO_MAX_PORTS]; /* this tick's, loaded once at its start */
   ZcAudioDevice *cap, *play;
   gboolean reprime;
   guint stall_ms;
@@ -194,34 +150,49 @@ loop_give_back (Loop *l, ZcAudioDevice **dp, int err)
   l->reprime = TRUE;
 }
 
-/* Write @n samples of silence to to_network. */
+/* @n samples (engine rate) of silence to every port. */
 static void
 send_silence (Loop *l, guint n)
 {
-  ZcAudioEngine *e = l->e;
-
-  while (n > 0) {
-    guint chunk = MIN (n, e->zeros_len);
-    guint done = zc_ring_write (e->to_network, e->zeros, chunk);
-
-    if (done < chunk)
-      atomic_fetch_add_explicit (&e->to_network_overflows, chunk - done, memory_order_relaxed);
-    n -= chunk;
-  }
+  for (guint i = 0; i < ZC_AUDIO_MAX_PORTS; i++)
+    if (l->ports[i] != NULL)
+      zc_audio_port_rt_silence (l->ports[i], n);
 }
 
-/* Consume @n samples of from_network without playing them. */
+/* Consume @n samples' worth (engine rate) of every port's from_network
+ * without playing them. */
 static void
 drain_network (Loop *l, guint n)
 {
-  zc_ring_skip (l->e->from_network, n);
+  for (guint i = 0; i < ZC_AUDIO_MAX_PORTS; i++)
+    if (l->ports[i] != NULL)
+      zc_audio_port_rt_drain (l->ports[i], n);
 }
 
-/* Recover from an ALSA error on @d: 0 when recovered (an xrun), else the
+/* This tick's ports.  Acquire pairs with the main thread's store: the
+ * port is complete before it is seen. */
+static void
+load_ports (Loop *l)
+{
+  for (guint i = 0; i < ZC_AUDIO_MAX_PORTS; i++)
+    l->ports[i] = atomic_load_explicit (&l->e->ports[i], memory_order_seq_cst);
+}
+
+/* Tell the main thread this tick no longer uses the ports it loaded. */
+static void
+release_ports (Loop *l)
+{
+  memset (l->ports, 0, sizeof (l->ports));
+  atomic_fetch_add_explicit (&l->e->epoch, 1, memory_order_seq_cst);
+}
+
+/* Recover from an ALSA error on @d: 0 when recovered (an xrun), -EAGAIN
+ * when it is suspended still (leave it until the next tick), else the
  * error that made the device unusable. */
 static int
 loop_recover (Loop *l, ZcAudioDevice *d, int err)
 {
+  /* -EAGAIN: suspended, not resumed yet; asked again next tick. */
   if ((err = zc_audio_device_recover (d, err)) < 0)
     return err;
   atomic_fetch_add_explicit (&l->e->slot[d->direction].xruns, 1, memory_order_relaxed);
@@ -245,7 +216,7 @@ loop_adopt (Loop *l)
     if (i == ZC_AUDIO_CAPTURE) {
       int err = zc_audio_device_start (d);
 
-      if (err < 0 && (err = loop_recover (l, d, err)) < 0) {
+      if (err < 0 && (err = loop_recover (l, d, err)) < 0 && err != -EAGAIN) {
         loop_give_back (l, dp, err);
         continue;
       }
@@ -313,7 +284,6 @@ loop_capture (Loop *l, gulong n)
   zc_ring_write (d->ring, d->resampled, out);
   while (zc_ring_get_fill (d->ring) >= e->frame) {
     const gint16 *ref = NULL;
-    guint sent;
 
     zc_ring_read (d->ring, e->frame_in, e->frame);
     if (l->play != NULL) {
@@ -335,15 +305,42 @@ loop_capture (Loop *l, gulong n)
       atomic_store_explicit (&e->aec_erle_db, zc_aec_get_erle_db (e->aec), memory_order_relaxed);
       atomic_store_explicit (&e->aec_guarded_frames, zc_aec_get_diverged_frames (e->aec), memory_order_relaxed);
     }
-    sent = zc_ring_write (e->to_network, e->frame_out, e->frame);
-    if (sent < e->frame)
-      atomic_fetch_add_explicit (&e->to_network_overflows, e->frame - sent, memory_order_relaxed);
+    for (guint i = 0; i < ZC_AUDIO_MAX_PORTS; i++)
+      if (l->ports[i] != NULL)
+        zc_audio_port_rt_push (l->ports[i], e->frame_out);
     atomic_fetch_add_explicit (&e->frames_sent, 1, memory_order_relaxed);
   }
 }
 
+/* One frame of every port's playback, summed and saturated, into
+ * e->frame_in. */
+static void
+mix_ports (Loop *l)
+{
+  ZcAudioEngine *e = l->e;
+  guint n = 0;
+
+  memset (e->mix, 0, e->frame * sizeof (gint32));
+  for (guint i = 0; i < ZC_AUDIO_MAX_PORTS; i++) {
+    if (l->ports[i] == NULL)
+      continue;
+    zc_audio_port_rt_pull (l->ports[i], e->frame_port);
+    for (guint k = 0; k < e->frame; k++)
+      e->mix[k] += e->frame_port[k];
+    n++;
+  }
+  if (n <= 1) {
+    /* One call (the usual case): its samples as they are. */
+    for (guint k = 0; k < e->frame; k++)
+      e->frame_in[k] = (gint16) e->mix[k];
+    return;
+  }
+  for (guint k = 0; k < e->frame; k++)
+    e->frame_in[k] = (gint16) CLAMP (e->mix[k], G_MININT16, G_MAXINT16);
+}
+
 /* Top the playback buffer up to its target fill, one period at a time,
- * from from_network.  Returns the frames written, or a negative error
+ * from the mix of the ports.  Returns the frames written, or a negative error
  * when the device is unusable. */
 static glong
 loop_playback (Loop *l)
@@ -359,7 +356,9 @@ loop_playback (Loop *l)
     int err;
 
     if (avail < 0) {
-      if ((err = loop_recover (l, d, (int) avail)) < 0)
+      if ((err = loop_recover (l, d, (int) avail)) == -EAGAIN)
+        break;
+      if (err < 0)
         return err;
       continue;
     }
@@ -370,26 +369,9 @@ loop_playback (Loop *l)
       break;
 
     while (zc_ring_get_fill (d->ring) < d->period) {
-      guint fill = zc_ring_get_fill (e->from_network);
-      guint got, out;
+      guint out;
 
-      /* Latency control: the media side writes 20 ms per tick (more when
-       * the jitter buffer catches up), we play 10 ms per period.  More
-       * than 40 ms waiting is delay that would stay for the rest of the
-       * call: drop the oldest, keeping 20 ms. */
-      if (fill > 4 * e->frame) {
-        zc_ring_skip (e->from_network, fill - 2 * e->frame);
-        atomic_fetch_add_explicit (&e->playback_trimmed, fill - 2 * e->frame, memory_order_relaxed);
-      }
-      atomic_fetch_add_explicit (&e->playback_backlog_samples, zc_ring_get_fill (e->from_network),
-                                 memory_order_relaxed);
-      atomic_fetch_add_explicit (&e->playback_backlog_reads, 1, memory_order_relaxed);
-      got = zc_ring_read (e->from_network, e->frame_in, e->frame);
-
-      if (got < e->frame) {
-        memset (e->frame_in + got, 0, (e->frame - got) * sizeof (gint16));
-        atomic_fetch_add_explicit (&e->underruns, 1, memory_order_relaxed);
-      }
+      mix_ports (l);
       /* The reference is exactly what goes to the device (aec.h). */
       zc_ring_write (e->reference, e->frame_in, e->frame);
       out = zc_resampler_process (d->resampler, e->frame_in, e->frame, d->resampled);
@@ -400,7 +382,9 @@ loop_playback (Loop *l)
     if (n == -EAGAIN)
       break;
     if (n < 0) {
-      if ((err = loop_recover (l, d, (int) n)) < 0)
+      if ((err = loop_recover (l, d, (int) n)) == -EAGAIN)
+        break;
+      if (err < 0)
         return err;
       continue;
     }
@@ -442,7 +426,9 @@ loop_run_capture (Loop *l)
     int err;
 
     if (avail < 0) {
-      if ((err = loop_recover (l, d, (int) avail)) < 0)
+      if ((err = loop_recover (l, d, (int) avail)) == -EAGAIN)
+        break; /* the stall timeout gives it up if it stays suspended */
+      if (err < 0)
         loop_give_back (l, &l->cap, err);
       continue;
     }
@@ -452,7 +438,9 @@ loop_run_capture (Loop *l)
     if (n == -EAGAIN)
       break;
     if (n < 0) {
-      if ((err = loop_recover (l, d, (int) n)) < 0)
+      if ((err = loop_recover (l, d, (int) n)) == -EAGAIN)
+        break;
+      if (err < 0)
         loop_give_back (l, &l->cap, err);
       continue;
     }
@@ -488,6 +476,7 @@ audio_thread_cb (void *data)
    * cost up to one period of extra capture latency. */
   while (!atomic_load_explicit (&e->stop, memory_order_acquire)) {
     tick (&next, e->period_ms);
+    load_ports (l);
     loop_adopt (l);
     if (l->reprime)
       loop_reprime (l);
@@ -517,6 +506,7 @@ audio_thread_cb (void *data)
       drain_network (l, tick_samples);
     }
     atomic_fetch_add_explicit (&e->periods, 1, memory_order_relaxed);
+    release_ports (l);
   }
 
   e->final[ZC_AUDIO_CAPTURE] = l->cap;
@@ -538,8 +528,8 @@ zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error)
 
   zc_audio_device_quiet_alsa ();
 
-  if (config->to_network == NULL || config->from_network == NULL) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "audio engine: both rings are required");
+  if ((config->to_network == NULL) != (config->from_network == NULL)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "audio engine: both rings or neither");
     return NULL;
   }
   e = g_new0 (ZcAudioEngine, 1);
@@ -553,8 +543,6 @@ zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error)
   e->period_ms = config->period_ms != 0 ? config->period_ms : ZC_AUDIO_DEFAULT_PERIOD_MS;
   e->retry_ms = config->retry_ms != 0 ? config->retry_ms : ZC_AUDIO_DEFAULT_RETRY_MS;
   e->rt_priority = config->rt_priority == 0 ? ZC_AUDIO_DEFAULT_RT_PRIORITY : config->rt_priority;
-  e->to_network = config->to_network;
-  e->from_network = config->from_network;
   if (e->period_ms < 1 || e->period_ms > 100) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "audio engine: period %u ms is outside 1..100",
                  e->period_ms);
@@ -577,10 +565,18 @@ zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error)
   e->frame_in = g_new0 (gint16, e->frame);
   e->frame_ref = g_new0 (gint16, e->frame);
   e->frame_out = g_new0 (gint16, e->frame);
+  e->frame_port = g_new0 (gint16, e->frame);
+  e->mix = g_new0 (gint32, e->frame);
   e->zeros_len = e->codec_rate_hz / 10; /* 100 ms */
   e->zeros = g_new0 (gint16, e->zeros_len);
   /* Room for the whole playback delay plus a second of slack. */
   e->reference = zc_ring_new (e->codec_rate_hz * 2);
+  /* Before the audio thread starts: its first tick has it. */
+  if (config->to_network != NULL) {
+    e->own_port = zc_audio_port_new_internal (e, e->codec_rate_hz, config->to_network, config->from_network, error);
+    if (e->own_port == NULL)
+      return NULL;
+  }
 
   for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++)
     atomic_store (&e->slot[i].wanted, !g_str_equal (e->slot[i].name, ZC_AUDIO_NO_DEVICE));
@@ -620,6 +616,16 @@ zc_audio_engine_stop (ZcAudioEngine *e)
     pthread_join (e->audio_thread, NULL);
   if (e->device_started)
     pthread_join (e->device_thread, NULL);
+  /* The audio thread is gone: every port may go.  Ports other than our
+   * own must have been freed by their callers already. */
+  g_clear_pointer (&e->own_port, zc_audio_port_free);
+  zc_audio_engine_reap_ports (e, TRUE);
+  for (guint i = 0; i < ZC_AUDIO_MAX_PORTS; i++)
+    if (atomic_load (&e->ports[i]) != NULL)
+      g_critical ("%saudio engine stopped with port %u still attached", e->log_prefix, i);
+  if (e->linger_id != 0)
+    g_source_remove (e->linger_id);
+  g_free (e->key);
   for (int i = 0; i < ZC_AUDIO_N_DIRECTIONS; i++) {
     zc_audio_device_free (e->final[i]);
     zc_audio_device_free (atomic_exchange (&e->slot[i].ready, NULL));
@@ -631,6 +637,8 @@ zc_audio_engine_stop (ZcAudioEngine *e)
   g_free (e->frame_in);
   g_free (e->frame_ref);
   g_free (e->frame_out);
+  g_free (e->frame_port);
+  g_free (e->mix);
   g_free (e->zeros);
   g_mutex_clear (&e->lock);
   g_cond_clear (&e->cond);
@@ -673,6 +681,9 @@ zc_audio_engine_get_stats (ZcAudioEngine *e, ZcAudioEngineStats *stats)
   stats->playback_backlog_reads = atomic_load (&e->playback_backlog_reads);
   stats->realtime = atomic_load (&e->realtime);
   stats->running = atomic_load (&e->running);
+  stats->ports = 0;
+  for (guint i = 0; i < ZC_AUDIO_MAX_PORTS; i++)
+    stats->ports += atomic_load (&e->ports[i]) != NULL;
 }
 
 gboolean

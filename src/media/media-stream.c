@@ -62,9 +62,11 @@ struct _ZcMediaStream {
   GError *dtls_error;   /* why DTLS-SRTP failed, for the secured callback */
   GQueue early_dtls;    /* GBytes: DTLS records that came before start() */
   ZcCallMedia *media;
-  ZcAudioEngine *engine;
+  ZcAudioEngine *engine; /* shared with the other calls on these devices (engine.h) */
+  ZcAudioPort *port;     /* our attachment to it: owns the two rings once made */
   char *codec_name;
   ZcTonePlayer *tone;
+  gboolean muted;       /* kept for the port made at start() */
 
   /* Callbacks go out from an idle source, never from inside libnice's or
    * the media's own dispatch, so the user may free the stream in them. */
@@ -265,10 +267,12 @@ zc_media_stream_new (const ZcMediaStreamConfig *config,
 static void
 stop_media (ZcMediaStream *stream)
 {
-  /* The audio thread and the media thread first, then what they used. */
-  g_clear_pointer (&stream->engine, zc_audio_engine_stop);
+  /* The media thread first; then the port (its rings go once the audio
+   * thread has let go of them, engine.h), then what they used. */
   if (stream->media != NULL)
     zc_call_media_stop (stream->media);
+  g_clear_pointer (&stream->port, zc_audio_port_free);
+  g_clear_pointer (&stream->engine, zc_audio_engine_release);
   g_clear_pointer (&stream->media, zc_call_media_free);
   g_clear_pointer (&stream->rtp, zc_rtp_session_free);
   g_clear_pointer (&stream->dtls, zc_dtls_srtp_free);
@@ -489,19 +493,29 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   zc_call_media_set_muted (stream->media, stream->muted);
 
   if (!stream->config.no_audio_devices) {
+    /* One engine per device pair, shared by every call on them; this
+     * call is a port at its codec's rate.  The engine (its canceller
+     * above all) runs at the widest rate the agent's codecs use, the
+     * configured Opus band (16 kHz for wideband): not 48 kHz whatever the
+     * band, which would triple the canceller's CPU; a G.711 call's port
+     * resamples from 8 kHz. */
+    guint opus_rate = stream->config.codec_options.opus_pcm_rate;
     ZcAudioEngineConfig engine_config = {
       .capture_device = stream->capture_device,
       .playback_device = stream->playback_device,
-      .codec_rate_hz = zc_call_media_get_pcm_rate (stream->media),
+      .codec_rate_hz = MAX (opus_rate != 0 ? opus_rate : DEVICE_RATE_HZ, zc_call_media_get_pcm_rate (stream->media)),
       .device_rate_hz = DEVICE_RATE_HZ,
       .aec = stream->config.aec,
-      .to_network = stream->to_network,
-      .from_network = stream->from_network,
-      .call_id = stream->call_id,
     };
-    stream->engine = zc_audio_engine_start (&engine_config, error);
+    stream->engine = zc_audio_engine_acquire (&engine_config, error);
     if (stream->engine == NULL)
       goto fail;
+    stream->port = zc_audio_port_new_take_rings (stream->engine, zc_call_media_get_pcm_rate (stream->media),
+                                                 g_steal_pointer (&stream->to_network),
+                                                 g_steal_pointer (&stream->from_network), error);
+    if (stream->port == NULL)
+      goto fail;
+    zc_audio_port_set_muted (stream->port, stream->muted);
   }
   if (!zc_call_media_start (stream->media, error))
     goto fail;
@@ -570,14 +584,6 @@ zc_media_stream_can_relay (const ZcMediaStream *stream)
   return !stream->plain && stream->has_turn;
 }
 
-void
-zc_media_stream_set_muted (ZcMediaStream *stream, gboolean muted)
-{
-  stream->muted = muted;
-  if (stream->media != NULL)
-    zc_call_media_set_muted (stream->media, muted);
-}
-
 gboolean
 zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **error)
 {
@@ -602,6 +608,30 @@ zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **e
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY, "too many digits are waiting to be sent");
     return FALSE;
   }
+}
+
+void
+zc_media_stream_close_audio (void)
+{
+  zc_audio_engine_close_all ();
+}
+
+void
+zc_media_stream_set_muted (ZcMediaStream *stream, gboolean muted)
+{
+  stream->muted = muted;
+  /* The encoder's side sends silence (and DTX) even without devices; the
+   * port's keeps the engine's other calls hearing the microphone. */
+  if (stream->media != NULL)
+    zc_call_media_set_muted (stream->media, muted);
+  if (stream->port != NULL)
+    zc_audio_port_set_muted (stream->port, muted);
+}
+
+gboolean
+zc_media_stream_get_muted (const ZcMediaStream *stream)
+{
+  return stream->muted;
 }
 
 void
@@ -736,14 +766,19 @@ zc_media_stream_describe (ZcMediaStream *stream)
   }
   if (stream->engine != NULL) {
     ZcAudioEngineStats engine_stats;
+    ZcAudioPortStats port_stats = { 0 };
 
     zc_audio_engine_get_stats (stream->engine, &engine_stats);
-    add_u64 (&b, "playback_trimmed_samples", engine_stats.playback_trimmed);
-    add_u64 (&b, "playback_underruns", engine_stats.underruns);
+    if (stream->port != NULL)
+      zc_audio_port_get_stats (stream->port, &port_stats);
+    /* This call's own share; the canceller's figures are the device's. */
+    add_u64 (&b, "playback_trimmed_samples", port_stats.playback_trimmed);
+    add_u64 (&b, "playback_underruns", port_stats.underruns);
     if (stream->media != NULL)
       add_double (&b, "playback_backlog_ms",
-                  mean_ms (engine_stats.playback_backlog_samples, engine_stats.playback_backlog_reads,
+                  mean_ms (port_stats.playback_backlog_samples, port_stats.playback_backlog_reads,
                            zc_call_media_get_pcm_rate (stream->media)));
+    g_variant_builder_add (&b, "{sv}", "audio_calls", g_variant_new_uint32 (engine_stats.ports));
     /* The canceller's state (issue 13): how often the reference was
      * re-primed, frames cleaned without one, and its own figures. */
     add_u64 (&b, "aec_resets", engine_stats.aec_resets);

@@ -141,11 +141,21 @@ typedef enum {
 void zc_media_stream_play_tone (ZcMediaStream *stream, ZcMediaTone tone);
 void zc_media_stream_stop_tone (ZcMediaStream *stream);
 
+/* Closes the sound devices that no call uses any more now, instead of a
+ * second later (the audio engines linger for the next call, engine.h):
+ * at exit, once every stream is freed. */
+void zc_media_stream_close_audio (void);
+
+/* Mute: the microphone's frames become silence for this call only (its
+ * port of the shared audio engine, engine.h); the device stays open and
+ * the other calls on it still hear it; the encoder sends silence (DTX
+ * where the codec has it, media/call-media.h).  Before start() it is kept
+ * for the media and port made then. */
+void zc_media_stream_set_muted (ZcMediaStream *stream, gboolean muted);
+gboolean zc_media_stream_get_muted (const ZcMediaStream *stream);
+
 /* RFC 4733 digits; FALSE with @error for a bad digit, a full queue or a
  * peer that took no telephone-event. */
-/* Mute: the microphone's frames are sent as silence (media/call-media.h);
- * kept for a media that starts later. */
-void zc_media_stream_set_muted (ZcMediaStream *stream, gboolean muted);
 gboolean zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **error);
 
 /* DTLS-SRTP: the peer's certificate as its SDP wrote it ("sha-256
