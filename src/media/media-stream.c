@@ -39,7 +39,7 @@ struct _ZcMediaStream {
   char *ring_device;
   char *call_id;
   char *log_prefix;     /* "call 3: ", or "" */
-  gboolean muted;       /* zc_media_stream_set_muted(), for the media once it starts */
+  gboolean muted;       /* zc_media_stream_set_muted(), for the media and port made at start() */
   ZcMediaStreamCallbacks callbacks;
   gpointer user_data;
 
@@ -66,7 +66,6 @@ struct _ZcMediaStream {
   ZcAudioPort *port;     /* our attachment to it: owns the two rings once made */
   char *codec_name;
   ZcTonePlayer *tone;
-  gboolean muted;       /* kept for the port made at start() */
 
   /* Callbacks go out from an idle source, never from inside libnice's or
    * the media's own dispatch, so the user may free the stream in them. */
