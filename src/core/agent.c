@@ -465,6 +465,7 @@ zc_agent_get_status (ZcAgent *agent)
   g_variant_builder_add (&b, "{sv}", "discovery", g_variant_new_string (zc_discovery_state_to_string (state)));
   g_variant_builder_add (&b, "{sv}", "discovery_detail", g_variant_new_string (detail));
   g_variant_builder_add (&b, "{sv}", "presence", g_variant_new_string (agent->presence));
+  g_variant_builder_add (&b, "{sv}", "forward", zc_calls_describe_forward (agent->calls));
   g_variant_builder_add (&b, "{sv}", "calls", g_variant_new_uint32 (zc_calls_count_live (agent->calls)));
   g_variant_builder_add (&b, "{sv}", "peers", g_variant_new_uint32 (zc_peer_table_count (agent->peers, FALSE)));
   if (agent->rendezvous != NULL)
@@ -510,6 +511,23 @@ ZcCalls *
 zc_agent_get_calls (ZcAgent *agent)
 {
   return agent->calls;
+}
+
+gboolean
+zc_agent_set_forward (ZcAgent *agent, const char *mode, const char *target, guint no_answer_s, GError **error)
+{
+  if (!zc_calls_set_forward (agent->calls, mode, target, no_answer_s, error))
+    return FALSE;
+  if (agent->discovery != NULL)
+    zc_discovery_set_forwarding (agent->discovery, zc_calls_is_forwarding (agent->calls));
+  notify_status (agent);
+  return TRUE;
+}
+
+const ZcConfig *
+zc_agent_get_config (ZcAgent *agent)
+{
+  return agent->config;
 }
 
 /* ---- trust ---------------------------------------------------------------- */

@@ -93,6 +93,8 @@ typedef struct {
 } ZcCallOffer;
 
 typedef struct _ZcCall ZcCall;
+typedef struct _ZcCallRedirect ZcCallRedirect;
+typedef struct _ZcForward ZcForward;
 
 struct _ZcCall {
   ZcCalls *calls;
@@ -157,6 +159,8 @@ struct _ZcCall {
   gboolean relay_at_answer;
   gboolean answering;
   gint64 answering_since_us;   /* when the answer started gathering the relay */
+  ZcCallRedirect *redirect;    /* outgoing: the 3xx followed (forward.h) */
+  guint forward_timer_id;      /* incoming: forwarding after no answer */
 };
 
 typedef struct {
@@ -185,6 +189,7 @@ struct _ZcCalls {
   GPtrArray *calls;            /* ZcCall*, oldest first */
   guint next_id;
   gboolean dnd;
+  ZcForward *forward;          /* `zcall forward` (forward.h); NULL: off */
 };
 
 /* call.c */
@@ -210,6 +215,9 @@ void zc_call_refuse (ZcCall *call, const char *reason, int status, const char *p
  * UDP/TLS/RTP/SAVPF.  TRUE when the call is taken care of (a new INVITE
  * is out, or the call ended trying): the caller must not end it. */
 gboolean zc_call_retry_secure (ZcCall *call, int status);
+/* Sends the INVITE anew (a new session, the same media) to the call's
+ * peer_uri and flow as they are now: the 488 retry, a redirection. */
+void zc_call_send_invite_again (ZcCall *call);
 /* Hangs up (BYE/CANCEL) and ends with @reason when the media fails. */
 void zc_call_end_for_media (ZcCall *call, const char *reason);
 void zc_call_codec_describe (ZcCall *call, const ZcCodec *codec);

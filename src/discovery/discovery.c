@@ -176,6 +176,7 @@ build_txt (ZcDiscovery *d)
     .tls_port = tls_port,
     .state = d->advert.state,
     .version = (char *) PACKAGE_VERSION,
+    .forward = d->advert.forwarding ? (char *) "1" : NULL,
   };
   return zc_txt_encode (&txt);
 }
@@ -263,15 +264,32 @@ create_services (ZcDiscovery *d)
   set_state (d, ZC_DISCOVERY_REGISTERING, _("announcing this agent on the network"));
 }
 
+static void republish_txt (ZcDiscovery *d);
+
 void
 zc_discovery_set_state (ZcDiscovery *d, const char *state)
 {
-  AvahiStringList *txt;
-
   if (g_strcmp0 (d->advert.state, state) == 0)
     return;
   g_free (d->advert.state);
   d->advert.state = g_strdup (state);
+  republish_txt (d);
+}
+
+void
+zc_discovery_set_forwarding (ZcDiscovery *d, gboolean forwarding)
+{
+  if (d->advert.forwarding == forwarding)
+    return;
+  d->advert.forwarding = forwarding;
+  republish_txt (d);
+}
+
+static void
+republish_txt (ZcDiscovery *d)
+{
+  AvahiStringList *txt;
+
   if (d->group == NULL || avahi_entry_group_is_empty (d->group) || d->host == NULL)
     return;
 

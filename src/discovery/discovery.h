@@ -31,6 +31,7 @@ typedef struct {
   char *state;
   char *fingerprint;    /* compact form for TXT fp= */
   guint16 tls_port;     /* TXT tls=, 0: no SIP over TLS */
+  gboolean forwarding;  /* TXT fwd=1: incoming calls are forwarded */
 } ZcAdvert;
 
 typedef struct {
@@ -55,6 +56,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcDiscovery, zc_discovery_free)
 
 /* Re-publishes the TXT record with a new state ("available", "busy", "dnd"). */
 void zc_discovery_set_state (ZcDiscovery *discovery, const char *state);
+/* The same with fwd=1 while calls are forwarded (`zcall forward`). */
+void zc_discovery_set_forwarding (ZcDiscovery *discovery, gboolean forwarding);
 
 ZcDiscoveryState zc_discovery_get_state (ZcDiscovery *discovery);
 const char *zc_discovery_get_detail (ZcDiscovery *discovery);

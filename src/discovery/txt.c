@@ -20,6 +20,7 @@ zc_txt_clear (ZcTxt *txt)
   g_clear_pointer (&txt->version, g_free);
   g_clear_pointer (&txt->fingerprint, g_free);
   g_clear_pointer (&txt->tls_port, g_free);
+  g_clear_pointer (&txt->forward, g_free);
   txt->txtvers = 0;
 }
 
@@ -36,6 +37,7 @@ zc_txt_copy (ZcTxt *dest, const ZcTxt *src)
   dest->version = g_strdup (src->version);
   dest->fingerprint = g_strdup (src->fingerprint);
   dest->tls_port = g_strdup (src->tls_port);
+  dest->forward = g_strdup (src->forward);
 }
 
 static AvahiStringList *
@@ -79,6 +81,7 @@ zc_txt_encode (const ZcTxt *txt)
   list = add_pair (list, "ver", txt->version);
   list = add_pair (list, "fp", txt->fingerprint);
   list = add_pair (list, "tls", txt->tls_port);
+  list = add_pair (list, "fwd", txt->forward);
   return list;
 }
 
@@ -97,6 +100,7 @@ field_for_key (ZcTxt *txt, const char *key, size_t key_len)
     { "ver", G_STRUCT_OFFSET (ZcTxt, version) },
     { "fp", G_STRUCT_OFFSET (ZcTxt, fingerprint) },
     { "tls", G_STRUCT_OFFSET (ZcTxt, tls_port) },
+    { "fwd", G_STRUCT_OFFSET (ZcTxt, forward) },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (fields); i++) {

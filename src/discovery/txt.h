@@ -25,6 +25,7 @@ typedef struct {
   char *version;        /* TXT "ver" */
   char *fingerprint;    /* TXT "fp", compact form; NULL when absent */
   char *tls_port;       /* TXT "tls", decimal; NULL when absent */
+  char *forward;        /* TXT "fwd": "1" while calls are forwarded; NULL when absent */
 } ZcTxt;
 
 void zc_txt_clear (ZcTxt *txt);
