@@ -6,6 +6,7 @@
 
 #include "core/call-private.h"
 #include "core/calls.h"
+#include "core/forward.h"
 #include "sip/ua.h"
 #include "trust/fingerprint.h"
 
@@ -1444,6 +1445,31 @@ test_relay_outgoing (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_true (f->stream->has_turn);
 }
 
+/* Loop detection knows a target by user and host: the same agent over
+ * UDP, on another port or over TLS is the same target. */
+static void
+test_redirect_target_key (void)
+{
+  static const struct {
+    const char *uri, *key;
+  } cases[] = {
+    { "sip:alice@198.18.0.1:5060", "alice@198.18.0.1" },
+    { "sip:Alice@198.18.0.1:5061;transport=tls", "alice@198.18.0.1" },
+    { "sips:bob@Example.TEST", "bob@example.test" },
+    { "sip:carol@[2001:db8::3]:5060;lr", "carol@[2001:db8::3]" },
+    { "sip:198.18.0.4", "@198.18.0.4" },
+    { "sip:dave@host?subject=x", "dave@host" },
+    { "tel:+15551234", NULL },
+    { "sip:@", NULL },
+    { "sip:x@[2001:db8::1", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *key = zc_redirect_target_key (cases[i].uri);
+    g_assert_cmpstr (key, ==, cases[i].key);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1485,6 +1511,7 @@ main (int argc, char **argv)
   ADD ("relay-outgoing", test_relay_outgoing);
   ADD ("relay-lan", test_relay_lan);
   g_test_add_func ("/calls/accept-from-sources", test_accept_from_sources);
+  g_test_add_func ("/calls/redirect-target-key", test_redirect_target_key);
   g_test_add ("/calls/auto-answer-known", Fixture, "known:known=yes", setup, test_auto_answer_pinned, teardown);
   g_test_add ("/calls/auto-answer-name", Fixture, "known:bob builder=yes", setup, test_auto_answer_pinned,
               teardown);
