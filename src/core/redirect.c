@@ -20,6 +20,7 @@ struct _ZcCallRedirect {
   GPtrArray *tried;            /* target keys (zc_redirect_target_key) */
   GQueue pending;              /* URIs still to try, next first */
   guint hops;                  /* 3xx responses followed */
+  gboolean sips_only;          /* the call was to a sips: URI */
 };
 
 void
@@ -168,6 +169,12 @@ try_next (ZcCall *call)
     if (was_tried (redirect, uri))
       continue;
     mark_tried (redirect, uri);
+    /* RFC 3261 8.1.3.4 and 26.2.2: a sips: request is never redirected
+     * to a target reached in clear. */
+    if (redirect->sips_only && g_ascii_strncasecmp (uri, "sips:", 5) != 0) {
+      g_message ("call %s: not following the redirection of a sips: call to %s", call->id, uri);
+      continue;
+    }
     if (!route_to (call, uri))
       continue;
     g_message ("call %s: redirected to %s (hop %u)", call->id, call->peer_uri, redirect->hops);
@@ -195,6 +202,7 @@ zc_call_follow_redirect (ZcCall *call, ZcSipSession *session, ZcSipEndCause caus
       call->redirect = g_new0 (ZcCallRedirect, 1);
       call->redirect->tried = g_ptr_array_new_with_free_func (g_free);
       g_queue_init (&call->redirect->pending);
+      call->redirect->sips_only = g_ascii_strncasecmp (call->peer_uri, "sips:", 5) == 0;
       mark_tried (call->redirect, call->peer_uri);
     }
     redirect = call->redirect;
