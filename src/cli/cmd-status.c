@@ -104,6 +104,13 @@ zc_cmd_status (ZcCli *cli, int argc, char **argv)
 
       print_field (_("Missed calls:"), missed);
     }
+    {
+      g_autoptr (GVariant) forward = g_variant_lookup_value (st, "forward", G_VARIANT_TYPE_VARDICT);
+      g_autofree char *text = forward != NULL ? zc_cli_forward_describe (forward) : NULL;
+
+      if (text != NULL)
+        print_field (_("Forwarding:"), text);
+    }
     print_field (_("Peers:"), peers);
     {
       g_autoptr (GVariant) rdv = g_variant_lookup_value (st, "rendezvous", G_VARIANT_TYPE_VARDICT);

@@ -30,6 +30,8 @@ static const ZcCommand commands[] = {
   { "calls", "[--json]", N_("List calls"), zc_cmd_calls },
   { "history", "[--json] [--missed]", N_("List past calls; missed ones count as seen"), zc_cmd_history },
   { "dnd", "on|off", N_("Turn do-not-disturb on or off"), zc_cmd_dnd },
+  { "forward", "TARGET [--busy|--no-answer SECONDS] | off", N_("Forward incoming calls, or stop forwarding"),
+    zc_cmd_forward },
   { "identity", "[--json]", N_("Show this agent’s key fingerprint, to compare with a colleague"), zc_cmd_identity },
   { "trust", "NAME [--replace]", N_("Mark a peer’s key verified, or accept its changed key"), zc_cmd_trust },
   { "help", "[COMMAND]", N_("Show help for zcall or for one command"), cmd_help },

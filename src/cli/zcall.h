@@ -61,6 +61,9 @@ int zc_cmd_list (ZcCli *cli, int argc, char **argv);
 int zc_cmd_status (ZcCli *cli, int argc, char **argv);
 int zc_cmd_monitor (ZcCli *cli, int argc, char **argv);
 int zc_cmd_dnd (ZcCli *cli, int argc, char **argv);
+int zc_cmd_forward (ZcCli *cli, int argc, char **argv);
+/* How a GetStatus "forward" dictionary reads, for people (a new string). */
+char *zc_cli_forward_describe (GVariant *forward);
 int zc_cmd_call (ZcCli *cli, int argc, char **argv);
 int zc_cmd_answer (ZcCli *cli, int argc, char **argv);
 int zc_cmd_decline (ZcCli *cli, int argc, char **argv);

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "control/dbus-agent.h"
 #include "control/dbus-errors.h"
+#include "control/notify.h"
 
 #include "common/bus.h"
 
@@ -15,6 +16,7 @@ struct _ZcDbusAgent {
   GDBusConnection *connection;
   GDBusNodeInfo *node;
   guint registration_id;
+  ZcNotify *notify;
 };
 
 typedef void (*ZcMethodHandler) (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation);
@@ -45,6 +47,21 @@ handle_set_presence (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocat
   g_variant_get (parameters, "(&s)", &presence);
   if (!zc_agent_set_presence (self->agent, presence, &error)) {
     zc_dbus_return_error (invocation, error, ZC_DBUS_ERROR_ABOUT_CALL);
+    return;
+  }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+handle_set_forward (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  const char *mode, *target;
+  guint32 no_answer_s;
+  g_autoptr (GError) error = NULL;
+
+  g_variant_get (parameters, "(&s&su)", &mode, &target, &no_answer_s);
+  if (!zc_agent_set_forward (self->agent, mode, target, no_answer_s, &error)) {
+    zc_dbus_return_error (invocation, error, ZC_DBUS_ERROR_ABOUT_TARGET);
     return;
   }
   g_dbus_method_invocation_return_value (invocation, NULL);
@@ -258,6 +275,7 @@ static const struct {
   { "SetNote", handle_set_note },
   { "ListHistory", handle_list_history },
   { "MarkHistorySeen", handle_mark_history_seen },
+  { "SetForward", handle_set_forward },
   { "GetIdentity", handle_get_identity },
   { "Trust", handle_trust },
 };
@@ -315,6 +333,7 @@ call_changed_cb (const char *event, GVariant *call, gpointer user_data)
   if (!g_dbus_connection_emit_signal (self->connection, NULL, ZC_DBUS_PATH, ZC_DBUS_INTERFACE, "CallChanged",
                                       g_variant_new ("(s@a{sv})", event, call), &error))
     g_debug ("cannot emit CallChanged: %s", error->message);
+  zc_notify_call_changed (self->notify, event, call);
 }
 
 static void
@@ -352,6 +371,7 @@ zc_dbus_agent_new (ZcAgent *agent, GDBusConnection *connection, GError **error)
                                                              self, NULL, error);
   if (self->registration_id == 0)
     return NULL;
+  self->notify = zc_notify_new (agent, connection);
   zc_agent_set_observer (agent, &observer, self);
   return g_steal_pointer (&self);
 }
@@ -365,6 +385,7 @@ zc_dbus_agent_free (ZcDbusAgent *self)
     zc_agent_set_observer (self->agent, &(ZcAgentCallbacks){ 0 }, NULL);
     g_dbus_connection_unregister_object (self->connection, self->registration_id);
   }
+  g_clear_pointer (&self->notify, zc_notify_free);
   g_clear_pointer (&self->node, g_dbus_node_info_unref);
   g_clear_object (&self->connection);
   g_free (self);

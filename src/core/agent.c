@@ -493,6 +493,7 @@ zc_agent_get_status (ZcAgent *agent)
                          g_variant_new_string (agent->advertised_state ? agent->advertised_state : "available"));
   g_variant_builder_add (&b, "{sv}", "note", g_variant_new_string (agent->note));
   g_variant_builder_add (&b, "{sv}", "missed_calls", g_variant_new_uint32 (zc_history_count_unseen (agent->history)));
+  g_variant_builder_add (&b, "{sv}", "forward", zc_calls_describe_forward (agent->calls));
   g_variant_builder_add (&b, "{sv}", "calls", g_variant_new_uint32 (zc_calls_count_live (agent->calls)));
   g_variant_builder_add (&b, "{sv}", "peers", g_variant_new_uint32 (zc_peer_table_count (agent->peers, FALSE)));
   if (agent->rendezvous != NULL)
@@ -561,6 +562,17 @@ zc_agent_set_note (ZcAgent *agent, const char *note, GError **error)
   return TRUE;
 }
 
+gboolean
+zc_agent_set_forward (ZcAgent *agent, const char *mode, const char *target, guint no_answer_s, GError **error)
+{
+  if (!zc_calls_set_forward (agent->calls, mode, target, no_answer_s, error))
+    return FALSE;
+  if (agent->discovery != NULL)
+    zc_discovery_set_forwarding (agent->discovery, zc_calls_is_forwarding (agent->calls));
+  notify_status (agent);
+  return TRUE;
+}
+
 GVariant *
 zc_agent_list_history (ZcAgent *agent, gboolean missed_only)
 {
@@ -580,6 +592,12 @@ zc_agent_mark_history_seen (ZcAgent *agent, guint *count, GError **error)
   if (count == NULL || *count > 0)
     notify_status (agent);
   return TRUE;
+}
+
+const ZcConfig *
+zc_agent_get_config (ZcAgent *agent)
+{
+  return agent->config;
 }
 
 /* ---- trust ---------------------------------------------------------------- */

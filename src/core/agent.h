@@ -52,6 +52,11 @@ typedef enum {
 } ZcAgentError;
 
 ZcCalls *zc_agent_get_calls (ZcAgent *agent);
+/* `zcall forward` (zc_calls_set_forward), advertised as TXT fwd=1. */
+gboolean zc_agent_set_forward (ZcAgent *agent, const char *mode, const char *target, guint no_answer_s,
+                               GError **error);
+/* The live configuration (a reload changes it in place). */
+const ZcConfig *zc_agent_get_config (ZcAgent *agent);
 
 /* "available" or "dnd". */
 gboolean zc_agent_set_presence (ZcAgent *agent, const char *presence, GError **error);

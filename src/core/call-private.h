@@ -95,6 +95,8 @@ typedef struct {
 } ZcCallOffer;
 
 typedef struct _ZcCall ZcCall;
+typedef struct _ZcCallRedirect ZcCallRedirect;
+typedef struct _ZcForward ZcForward;
 
 struct _ZcCall {
   ZcCalls *calls;
@@ -168,6 +170,8 @@ struct _ZcCall {
   gboolean relay_at_answer;
   gboolean answering;
   gint64 answering_since_us;   /* when the answer started gathering the relay */
+  ZcCallRedirect *redirect;    /* outgoing: the 3xx followed (forward.h) */
+  guint forward_timer_id;      /* incoming: forwarding after no answer */
 };
 
 typedef struct {
@@ -196,6 +200,7 @@ struct _ZcCalls {
   GPtrArray *calls;            /* ZcCall*, oldest first */
   guint next_id;
   gboolean dnd;
+  ZcForward *forward;          /* `zcall forward` (forward.h); NULL: off */
 };
 
 /* call.c */
@@ -226,6 +231,9 @@ gboolean zc_call_retry_secure (ZcCall *call, int status);
 /* The m= profile of our offer after @retries 488s, NULL when there is
  * nothing left to try. */
 const char *zc_call_offer_proto (ZcCall *call, guint retries);
+/* Sends the INVITE anew (a new session, the same media) to the call's
+ * peer_uri and flow as they are now: the 488 retry, a redirection. */
+void zc_call_send_invite_again (ZcCall *call);
 /* Hangs up (BYE/CANCEL) and ends with @reason when the media fails. */
 void zc_call_end_for_media (ZcCall *call, const char *reason);
 void zc_call_codec_describe (ZcCall *call, const ZcCodec *codec);

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "core/call-private.h"
+#include "core/forward.h"
 
 #include "common/i18n.h"
 #include "common/sanitize.h"
@@ -98,6 +99,8 @@ zc_call_free (ZcCall *call)
   g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
   g_clear_handle_id (&call->ice_backstop_id, g_source_remove);
   g_clear_handle_id (&call->security_end_id, g_source_remove);
+  g_clear_handle_id (&call->forward_timer_id, g_source_remove);
+  g_clear_pointer (&call->redirect, zc_call_redirect_free);
   if (call->session != NULL)
     zc_sip_session_set_user_data (call->session, NULL);
   g_free (call->id);
@@ -309,6 +312,8 @@ zc_call_end (ZcCall *call)
 void
 zc_call_refuse (ZcCall *call, const char *reason, int status, const char *phrase)
 {
+  if (status == 486 && zc_call_forward_busy (call))
+    return;
   zc_call_set_reason (call, reason, (guint) status);
   zc_call_stop_tone (call);
   if (call->session != NULL)
@@ -558,14 +563,20 @@ zc_call_retry_secure (ZcCall *call, int status)
   g_message ("call %s: %s refused %s (488); offering %s", call->id, call->peer_uri,
              zc_sdp_session_get_proto (call->our_offer), next);
   call->secure_retries++;
-  /* The rejected INVITE's session is over; a new one takes its place. */
+  zc_call_send_invite_again (call);
+  return TRUE;
+}
+
+void
+zc_call_send_invite_again (ZcCall *call)
+{
+  /* The ended INVITE's session is over; a new one takes its place. */
   if (call->session != NULL)
     zc_sip_session_set_user_data (call->session, NULL);
   call->session = NULL;
   g_clear_pointer (&call->sip_call_id, g_free);
   g_clear_pointer (&call->our_offer, zc_sdp_session_free);
   act_send_invite (call);
-  return TRUE;
 }
 
 static void

@@ -9,6 +9,7 @@
 #include "common/i18n.h"
 #include "common/sanitize.h"
 #include "core/call-private.h"
+#include "core/forward.h"
 #include "core/rendezvous.h"
 #include "core/targets.h"
 #include "sdp/sdp.h"
@@ -241,6 +242,8 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
     }
   }
 
+  if (zc_call_forward_incoming (call))
+    return;
   if (calls->dnd) {
     zc_call_refuse (call, "do not disturb", 480, "Do Not Disturb");
     return;
@@ -443,6 +446,8 @@ ua_ended_cb (ZcSipSession *session, ZcSipEndCause cause, int status, const char 
   if (call == NULL)
     return;
   if (cause == ZC_SIP_END_REJECTED && zc_call_retry_secure (call, status))
+    return;
+  if (zc_call_follow_redirect (call, session, cause, status))
     return;
   switch (cause) {
   case ZC_SIP_END_LOCAL_HANGUP:
@@ -767,6 +772,7 @@ zc_calls_free (ZcCalls *calls)
   calls->observer = (ZcCallsCallbacks){ 0 };
   zc_calls_hangup_all (calls);
   zc_sip_ua_set_callbacks (calls->ua, NULL, NULL);
+  zc_calls_set_forward (calls, "off", NULL, 0, NULL);
   g_ptr_array_foreach (calls->calls, (GFunc) (void (*) (void)) zc_call_free, NULL);
   g_ptr_array_unref (calls->calls);
   g_free (calls);

@@ -74,3 +74,14 @@ gboolean zc_calls_set_muted (ZcCalls *calls, const char *id, gboolean muted, GEr
 void zc_calls_get_activity (ZcCalls *calls, guint *on_call, guint *ringing);
 
 GVariant *zc_calls_list (ZcCalls *calls);
+
+/* `zcall forward`: @mode "always" (every incoming call is answered 302
+ * to @target's contact), "busy" (instead of 486), "no-answer" (after
+ * ringing @no_answer_s seconds unanswered) or "off".  @target is a peer
+ * name, a URI or user@host as for a call; it is checked now and resolved
+ * again for each call.  Not kept across a restart. */
+gboolean zc_calls_set_forward (ZcCalls *calls, const char *mode, const char *target, guint no_answer_s,
+                               GError **error);
+/* a{sv}: mode s ("off", ...), target s, no_answer_s u (floating). */
+GVariant *zc_calls_describe_forward (ZcCalls *calls);
+gboolean zc_calls_is_forwarding (ZcCalls *calls);

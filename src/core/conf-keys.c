@@ -516,6 +516,12 @@ parse_media_encryption (ZcConfig *config, const char *value, char **reason)
   return TRUE;
 }
 
+static gboolean
+parse_notifications (ZcConfig *config, const char *value, char **reason)
+{
+  return zc_conf_parse_bool (value, &config->notifications, reason);
+}
+
 static const ZcKeySpec key_specs[] = {
   { "identity", "user", parse_user },
   { "identity", "display-name", parse_display_name },
@@ -561,6 +567,7 @@ static const ZcKeySpec key_specs[] = {
   { "rendezvous", "keepalive", zc_conf_parse_keepalive },
   { "rendezvous", "ice-tcp", zc_conf_parse_ice_tcp },
   { "security", "media-encryption", parse_media_encryption },
+  { "ui", "notifications", parse_notifications },
 };
 
 const ZcKeySpec *

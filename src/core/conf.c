@@ -63,6 +63,7 @@ zc_config_new_default (void)
   config->register_expires_s = 600;
   config->keepalive_interval_s = 25;
   config->keepalive_method = ZC_KEEPALIVE_CRLF;
+  config->notifications = TRUE;
   return config;
 }
 
@@ -378,6 +379,7 @@ zc_config_apply_live (ZcConfig *live, const ZcConfig *fresh, GPtrArray *restart)
   TAKE (rtp_port_max);
   TAKE (ice_tcp);
   TAKE (media_encryption);
+  TAKE (notifications);
 
   /* What was bound, registered or started with the agent. */
   RESTART_IF (g_strcmp0 (live->user, fresh->user) != 0, "[identity] user");

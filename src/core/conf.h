@@ -122,6 +122,9 @@ typedef struct {
 
   /* [security] */
   ZcMediaEncryption media_encryption;
+
+  /* [ui] */
+  gboolean notifications;     /* desktop notifications of incoming and missed calls */
 } ZcConfig;
 
 /* Defaults only (user from the login name, etc.). */

@@ -195,6 +195,7 @@ build_txt (ZcDiscovery *d)
     .state = d->advert.state,
     .note = d->advert.note,
     .version = (char *) PACKAGE_VERSION,
+    .forward = d->advert.forwarding ? (char *) "1" : NULL,
   };
   return zc_txt_encode (&txt);
 }
@@ -317,6 +318,15 @@ zc_discovery_set_note (ZcDiscovery *d, const char *note)
     return;
   g_free (d->advert.note);
   d->advert.note = g_strdup (note);
+  update_txt (d);
+}
+
+void
+zc_discovery_set_forwarding (ZcDiscovery *d, gboolean forwarding)
+{
+  if (d->advert.forwarding == forwarding)
+    return;
+  d->advert.forwarding = forwarding;
   update_txt (d);
 }
 

@@ -33,6 +33,7 @@ typedef struct {
   char *fingerprint;    /* compact form for TXT fp= */
   guint16 tls_port;     /* TXT tls=, 0: no SIP over TLS */
   char *note;           /* TXT note=, NULL or "": none */
+  gboolean forwarding;  /* TXT fwd=1: incoming calls are forwarded */
 } ZcAdvert;
 
 typedef struct {
@@ -59,6 +60,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZcDiscovery, zc_discovery_free)
  * "on-call", "dnd") or note (avahi announces the change at once). */
 void zc_discovery_set_state (ZcDiscovery *discovery, const char *state);
 void zc_discovery_set_note (ZcDiscovery *discovery, const char *note);
+/* The same with fwd=1 while calls are forwarded (`zcall forward`). */
+void zc_discovery_set_forwarding (ZcDiscovery *discovery, gboolean forwarding);
 
 ZcDiscoveryState zc_discovery_get_state (ZcDiscovery *discovery);
 const char *zc_discovery_get_detail (ZcDiscovery *discovery);

@@ -21,6 +21,7 @@ zc_txt_clear (ZcTxt *txt)
   g_clear_pointer (&txt->fingerprint, g_free);
   g_clear_pointer (&txt->tls_port, g_free);
   g_clear_pointer (&txt->note, g_free);
+  g_clear_pointer (&txt->forward, g_free);
   txt->txtvers = 0;
 }
 
@@ -38,6 +39,7 @@ zc_txt_copy (ZcTxt *dest, const ZcTxt *src)
   dest->fingerprint = g_strdup (src->fingerprint);
   dest->tls_port = g_strdup (src->tls_port);
   dest->note = g_strdup (src->note);
+  dest->forward = g_strdup (src->forward);
 }
 
 static AvahiStringList *
@@ -82,6 +84,7 @@ zc_txt_encode (const ZcTxt *txt)
   list = add_pair (list, "fp", txt->fingerprint);
   list = add_pair (list, "tls", txt->tls_port);
   list = add_pair (list, "note", txt->note);
+  list = add_pair (list, "fwd", txt->forward);
   return list;
 }
 
@@ -101,6 +104,7 @@ field_for_key (ZcTxt *txt, const char *key, size_t key_len)
     { "fp", G_STRUCT_OFFSET (ZcTxt, fingerprint) },
     { "tls", G_STRUCT_OFFSET (ZcTxt, tls_port) },
     { "note", G_STRUCT_OFFSET (ZcTxt, note) },
+    { "fwd", G_STRUCT_OFFSET (ZcTxt, forward) },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (fields); i++) {

@@ -28,6 +28,7 @@ typedef struct {
   char *fingerprint;    /* TXT "fp", compact form; NULL when absent */
   char *tls_port;       /* TXT "tls", decimal; NULL when absent */
   char *note;           /* TXT "note"; NULL when absent */
+  char *forward;        /* TXT "fwd": "1" while calls are forwarded; NULL when absent */
 } ZcTxt;
 
 void zc_txt_clear (ZcTxt *txt);

@@ -47,6 +47,7 @@ zc_sip_session_free (ZcSipSession *s)
     osip_dialog_free (s->dialog);
   g_clear_pointer (&s->invite, osip_message_free);
   g_clear_pointer (&s->ack, osip_message_free);
+  g_strfreev (s->redirect_contacts);
   g_free (s->call_id);
   g_free (s->remote_uri);
   g_free (s->remote_display);
@@ -200,6 +201,26 @@ zc_sip_session_reject (ZcSipSession *s, int status, const char *reason)
     zc_sip_stack_respond (s->ua->stack, s->invite_tr, response);
   }
   zc_sip_session_report_ended (s, ZC_SIP_END_LOCAL_HANGUP, status, reason);
+  zc_sip_session_maybe_free (s);
+}
+
+void
+zc_sip_session_redirect (ZcSipSession *s, int status, const char *const *contacts)
+{
+  osip_message_t *response;
+
+  if (s->state != S_INCOMING)
+    return;
+  response = zc_sip_session_build_response (s, status, status == 301 ? "Moved Permanently" : "Moved Temporarily");
+  if (response != NULL) {
+    /* RFC 3261 21.3.3: the Contacts are where the caller tries next. */
+    for (gsize i = 0; contacts != NULL && contacts[i] != NULL; i++) {
+      g_autofree char *contact = g_strdup_printf ("<%s>", contacts[i]);
+      osip_message_set_contact (response, contact);
+    }
+    zc_sip_stack_respond (s->ua->stack, s->invite_tr, response);
+  }
+  zc_sip_session_report_ended (s, ZC_SIP_END_LOCAL_HANGUP, status, "forwarded");
   zc_sip_session_maybe_free (s);
 }
 
@@ -383,6 +404,12 @@ zc_sip_session_get_local_address (ZcSipSession *s)
   return s->local_address;
 }
 
+const char *const *
+zc_sip_session_get_redirect_contacts (ZcSipSession *s)
+{
+  return (const char *const *) s->redirect_contacts;
+}
+
 /* ---- what the peer sends ------------------------------------------------------ */
 
 /* A re-INVITE or UPDATE: the core answers its offer. */
@@ -426,6 +453,57 @@ terminate_unanswered_invite (ZcSipSession *s)
 
   if (response != NULL)
     zc_sip_stack_respond (s->ua->stack, s->invite_tr, response);
+}
+
+typedef struct {
+  char *uri;
+  double q;
+  guint order;
+} RedirectTarget;
+
+static int
+redirect_target_compare (gconstpointer a, gconstpointer b)
+{
+  const RedirectTarget *x = a, *y = b;
+
+  /* Highest q first; equal q in the order the response lists them. */
+  if (x->q != y->q)
+    return x->q > y->q ? -1 : 1;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* RFC 3261 8.1.3.4: a 3xx's Contacts are the new targets, tried in q
+ * order (q absent: 1.0).  The core decides whether to follow them. */
+static void
+keep_redirect_contacts (ZcSipSession *s, osip_message_t *response)
+{
+  g_autoptr (GArray) targets = g_array_new (FALSE, FALSE, sizeof (RedirectTarget));
+  osip_contact_t *contact = NULL;
+  GPtrArray *uris = g_ptr_array_new ();
+
+  for (int pos = 0; osip_message_get_contact (response, pos, &contact) >= 0 && contact != NULL; pos++) {
+    osip_generic_param_t *q = NULL;
+    RedirectTarget t = { .q = 1.0, .order = (guint) pos };
+
+    if (contact->url == NULL)
+      continue;
+    t.uri = zc_sip_uri_to_string (contact->url);
+    if (*t.uri == '\0') {
+      g_free (t.uri);
+      continue;
+    }
+    if (osip_contact_param_get_byname (contact, (char *) "q", &q) == 0 && q != NULL && q->gvalue != NULL)
+      t.q = g_ascii_strtod (q->gvalue, NULL);
+    g_array_append_val (targets, t);
+    if (targets->len >= ZC_SIP_MAX_REDIRECT_CONTACTS)
+      break;
+  }
+  g_array_sort (targets, redirect_target_compare);
+  for (guint i = 0; i < targets->len; i++)
+    g_ptr_array_add (uris, g_array_index (targets, RedirectTarget, i).uri);
+  g_ptr_array_add (uris, NULL);
+  g_strfreev (s->redirect_contacts);
+  s->redirect_contacts = (GStrv) g_ptr_array_free (uris, FALSE);
 }
 
 static void
@@ -477,6 +555,8 @@ invite_response (ZcSipSession *s, osip_message_t *response)
   }
   if ((status == 401 || status == 407) && s->state != S_TERMINATING && answer_challenge (s, response))
     return;
+  if (status >= 300 && status < 400)
+    keep_redirect_contacts (s, response);
   zc_sip_session_report_ended (s, status == 487 ? ZC_SIP_END_CANCELLED : ZC_SIP_END_REJECTED, status,
                 response->reason_phrase ? response->reason_phrase : "");
 }

@@ -56,6 +56,7 @@ struct _ZcSipSession {
   guint auth_tries;
   gboolean cancel_pending;
   guint live_transactions;
+  GStrv redirect_contacts;       /* a 3xx to our INVITE: its Contacts, highest q first */
 };
 
 typedef struct {

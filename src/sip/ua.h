@@ -111,6 +111,9 @@ void zc_sip_session_answer (ZcSipSession *session, const char *sdp);
 /* Rejects an incoming INVITE (486, 480, 603, 488, 403...).  The session
  * ends (ended is reported). */
 void zc_sip_session_reject (ZcSipSession *session, int status, const char *reason);
+/* Answers an incoming INVITE with a redirection (302, RFC 3261 21.3.3)
+ * to @contacts (URIs, most preferred first).  The session ends. */
+void zc_sip_session_redirect (ZcSipSession *session, int status, const char *const *contacts);
 /* CANCEL before a final response, BYE after, 603 for an unanswered
  * incoming call.  The session ends at once for the core; the SIP side
  * finishes in the background. */
@@ -124,5 +127,10 @@ const char *zc_sip_session_get_call_id (ZcSipSession *session);
 /* The other side's URI (From of an incoming call, To of ours). */
 const char *zc_sip_session_get_remote_uri (ZcSipSession *session);
 const char *zc_sip_session_get_remote_display_name (ZcSipSession *session);
+/* After a 3xx to our INVITE (readable in the ended callback): the
+ * Contacts it named, highest q first; NULL when none.  At most
+ * ZC_SIP_MAX_REDIRECT_CONTACTS are kept. */
+#define ZC_SIP_MAX_REDIRECT_CONTACTS 8
+const char *const *zc_sip_session_get_redirect_contacts (ZcSipSession *session);
 /* Our address as the peer reaches us (for SDP c= lines). */
 const char *zc_sip_session_get_local_address (ZcSipSession *session);

@@ -6,6 +6,7 @@
 
 #include "core/call-private.h"
 #include "core/calls.h"
+#include "core/forward.h"
 #include "sip/ua.h"
 #include "trust/fingerprint.h"
 
@@ -1497,6 +1498,174 @@ test_relay_outgoing (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_true (f->stream->has_turn);
 }
 
+/* A 302 to @request whose Contact header is @contacts. */
+static char *
+moved_to (const char *request, const char *contacts)
+{
+  g_autofree char *r = response_to (request, "302 Moved Temporarily", NULL);
+  g_auto (GStrv) parts = g_strsplit (r, "Contact: <sip:bob@" PEER ":5062>", 2);
+
+  return g_strconcat (parts[0], "Contact: ", contacts, parts[1], NULL);
+}
+
+/* RFC 3261 8.1.3.4: the Contacts in q order, a target tried already
+ * skipped, the next target after a failure, the reason of the last one. */
+static void
+test_redirect_follow (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = zc_calls_dial (f->calls, "sip:bob@" PEER ":5062", &error);
+  g_autofree char *invite = NULL, *moved = NULL, *second = NULL, *back = NULL, *third = NULL, *busy = NULL;
+
+  g_assert_no_error (error);
+  fake_ready (f);
+  invite = g_strdup (find_sent (f, "INVITE "));
+  moved = moved_to (invite, "<sip:nobody@198.18.0.9>;q=0.1, <sip:carol@198.18.0.3:5060>;q=0.8");
+  feed (f, moved);
+  second = g_strdup (find_sent (f, "INVITE "));
+  g_assert_true (g_str_has_prefix (second, "INVITE sip:carol@198.18.0.3:5060 SIP/2.0"));
+  g_assert_cmpstr (last_event (f), ==, "redirected:calling");
+  g_assert_cmpstr (call_by_id (f, id)->peer_uri, ==, "sip:carol@198.18.0.3:5060");
+  /* carol sends it back to bob (tried: a loop); nobody (q=0.1) is next. */
+  back = moved_to (second, "<sip:bob@" PEER ":5062>");
+  feed (f, back);
+  third = g_strdup (find_sent (f, "INVITE "));
+  g_assert_true (g_str_has_prefix (third, "INVITE sip:nobody@198.18.0.9 SIP/2.0"));
+  g_assert_cmpuint (call_by_id (f, id)->state, ==, ZC_CALL_CALLING);
+  /* The last target is busy: the call ends as a busy one would. */
+  busy = response_to (third, "486 Busy Here", NULL);
+  feed (f, busy);
+  g_assert_cmpstr (last_event (f), ==, "ended:ended");
+  g_assert_cmpstr (call_by_id (f, id)->end_reason, ==, "busy");
+}
+
+static void
+test_redirect_loop (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = zc_calls_dial (f->calls, "sip:bob@" PEER ":5062", &error);
+  g_autofree char *moved = NULL;
+  guint invites = 0;
+
+  g_assert_no_error (error);
+  fake_ready (f);
+  moved = moved_to (find_sent (f, "INVITE "), "<sip:bob@" PEER ":5070;transport=tcp>");
+  feed (f, moved);
+  for (guint i = 0; i < f->sent->len; i++)
+    invites += g_str_has_prefix (g_ptr_array_index (f->sent, i), "INVITE ");
+  g_assert_cmpuint (invites, ==, 1);
+  g_assert_cmpstr (call_by_id (f, id)->end_reason, ==, "redirect loop");
+  g_assert_cmpuint (call_by_id (f, id)->sip_status, ==, 302);
+}
+
+/* Messages sent that start with @prefix and contain @part (UDP
+ * retransmissions of a final response count each time). */
+static guint
+count_sent (Fixture *f, const char *prefix, const char *part)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < f->sent->len; i++) {
+    const char *text = g_ptr_array_index (f->sent, i);
+    n += g_str_has_prefix (text, prefix) && strstr (text, part) != NULL;
+  }
+  return n;
+}
+
+static void
+test_forward_always (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (zc_calls_set_forward (f->calls, "sometimes", "sip:carol@198.18.0.3:5060", 0, &error));
+  g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (zc_calls_set_forward (f->calls, "no-answer", "sip:carol@198.18.0.3:5060", 60, &error));
+  g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_true (zc_calls_set_forward (f->calls, "always", "sip:carol@198.18.0.3:5060", 0, &error));
+  g_assert_true (zc_calls_is_forwarding (f->calls));
+  incoming (f, "fw1", offer_pcmu, FALSE);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 302 "));
+  g_assert_nonnull (strstr (last_sent (f), "Contact: <sip:carol@198.18.0.3:5060>"));
+  g_assert_cmpstr (call_by_id (f, "1")->end_reason, ==, "forwarded");
+  g_assert_cmpuint (call_by_id (f, "1")->sip_status, ==, 302);
+  g_assert_cmpuint (f->streams, ==, 0); /* nothing gathered for it */
+  g_assert_true (zc_calls_set_forward (f->calls, "off", "", 0, &error));
+  g_assert_false (zc_calls_is_forwarding (f->calls));
+  incoming (f, "fw2", offer_pcmu, TRUE);
+  g_assert_cmpstr (last_event (f), ==, "incoming:ringing");
+}
+
+static void
+test_forward_busy (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->config->max_calls = 1;
+  g_assert_true (zc_calls_set_forward (f->calls, "busy", "sip:carol@198.18.0.3:5060", 0, &error));
+  incoming (f, "fb1", offer_pcmu, TRUE);
+  g_assert_cmpstr (last_event (f), ==, "incoming:ringing");
+  g_assert_null (find_sent (f, "SIP/2.0 302 "));
+  incoming (f, "fb2", offer_pcmu, FALSE);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 302 "));
+  g_assert_null (find_sent (f, "SIP/2.0 486 "));
+  g_assert_cmpstr (call_by_id (f, "2")->end_reason, ==, "forwarded");
+}
+
+/* After the ring time a ringing call is forwarded; one cancelled before
+ * stays cancelled. */
+static void
+test_forward_no_answer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cancel = peer_request ("CANCEL", 1, "nb2", "call-nb2@" PEER, BOB, NULL, NULL);
+  gint64 deadline;
+
+  g_assert_true (zc_calls_set_forward (f->calls, "no-answer", "sip:carol@198.18.0.3:5060", 1, &error));
+  incoming (f, "nb1", offer_pcmu, TRUE);
+  g_assert_cmpstr (last_event (f), ==, "incoming:ringing");
+  deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  while (zc_calls_count_live (f->calls) > 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpstr (call_by_id (f, "1")->end_reason, ==, "forwarded");
+  g_assert_cmpuint (count_sent (f, "SIP/2.0 302 ", "call-nb1@"), >=, 1);
+
+  incoming (f, "nb2", offer_pcmu, TRUE);
+  feed (f, cancel);
+  g_assert_cmpstr (call_by_id (f, "2")->end_reason, ==, "cancelled");
+  deadline = g_get_monotonic_time () + 1300 * 1000;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (count_sent (f, "SIP/2.0 302 ", "call-nb2@"), ==, 0);
+  g_assert_cmpstr (call_by_id (f, "2")->end_reason, ==, "cancelled");
+}
+
+/* Loop detection knows a target by user and host: the same agent over
+ * UDP, on another port or over TLS is the same target. */
+static void
+test_redirect_target_key (void)
+{
+  static const struct {
+    const char *uri, *key;
+  } cases[] = {
+    { "sip:alice@198.18.0.1:5060", "alice@198.18.0.1" },
+    { "sip:Alice@198.18.0.1:5061;transport=tls", "alice@198.18.0.1" },
+    { "sips:bob@Example.TEST", "bob@example.test" },
+    { "sip:carol@[2001:db8::3]:5060;lr", "carol@[2001:db8::3]" },
+    { "sip:198.18.0.4", "@198.18.0.4" },
+    { "sip:dave@host?subject=x", "dave@host" },
+    { "tel:+15551234", NULL },
+    { "sip:@", NULL },
+    { "sip:x@[2001:db8::1", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *key = zc_redirect_target_key (cases[i].uri);
+    g_assert_cmpstr (key, ==, cases[i].key);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1513,6 +1682,11 @@ main (int argc, char **argv)
   ADD ("sdes-over-tls", test_sdes_over_tls);
   ADD ("incompatible", test_incompatible);
   ADD ("cancel-ringing", test_cancel_ringing);
+  ADD ("redirect-follow", test_redirect_follow);
+  ADD ("redirect-loop", test_redirect_loop);
+  ADD ("forward-always", test_forward_always);
+  ADD ("forward-busy", test_forward_busy);
+  ADD ("forward-no-answer", test_forward_no_answer);
   ADD ("ring-timeout", test_ring_timeout);
   ADD ("hold-resume", test_hold_resume);
   ADD ("glare", test_glare);
@@ -1539,6 +1713,7 @@ main (int argc, char **argv)
   ADD ("relay-outgoing", test_relay_outgoing);
   ADD ("relay-lan", test_relay_lan);
   g_test_add_func ("/calls/accept-from-sources", test_accept_from_sources);
+  g_test_add_func ("/calls/redirect-target-key", test_redirect_target_key);
   g_test_add ("/calls/auto-answer-known", Fixture, "known:known=yes", setup, test_auto_answer_pinned, teardown);
   g_test_add ("/calls/auto-answer-name", Fixture, "known:bob builder=yes", setup, test_auto_answer_pinned,
               teardown);

@@ -24,6 +24,7 @@ typedef struct {
   GPtrArray *events;          /* strings */
   ZcSipSession *last_session;
   int reject_with;            /* 0: answer incoming calls */
+  const char *redirect_to;    /* answer incoming calls 302 to this URI */
 } Fixture;
 
 static const char sdp_offer[] =
@@ -64,7 +65,9 @@ incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from G_GNU
   g_ptr_array_add (f->events, g_strdup_printf ("incoming:%s", sdp ? "sdp" : "nosdp"));
   f->last_session = session;
   zc_sip_session_set_user_data (session, f);
-  if (f->reject_with != 0)
+  if (f->redirect_to != NULL)
+    zc_sip_session_redirect (session, 302, (const char *const[]){ f->redirect_to, NULL });
+  else if (f->reject_with != 0)
     zc_sip_session_reject (session, f->reject_with, NULL);
   else
     zc_sip_session_ring (session);
@@ -85,11 +88,17 @@ established_cb (ZcSipSession *session G_GNUC_UNUSED, const char *sdp, gpointer u
 }
 
 static void
-ended_cb (ZcSipSession *session G_GNUC_UNUSED, ZcSipEndCause cause, int status, const char *reason G_GNUC_UNUSED,
+ended_cb (ZcSipSession *session, ZcSipEndCause cause, int status, const char *reason G_GNUC_UNUSED,
           gpointer user_data)
 {
   Fixture *f = user_data;
+  const char *const *contacts = zc_sip_session_get_redirect_contacts (session);
+
   g_ptr_array_add (f->events, g_strdup_printf ("ended:%d:%d", cause, status));
+  if (contacts != NULL) {
+    g_autofree char *list = g_strjoinv (" ", (char **) contacts);
+    g_ptr_array_add (f->events, g_strdup_printf ("contacts:%s", list));
+  }
 }
 
 static void
@@ -607,6 +616,44 @@ register_response (Fixture *f, const char *status_line, const char *extra)
   return response_to (last_sent (f)->text, status_line, extra);
 }
 
+/* RFC 3261 8.1.3.4: a 3xx ends the INVITE (ACKed by the transaction)
+ * and hands its Contacts to the core, highest q first, equal q in the
+ * order given, q absent meaning 1. */
+static void
+test_redirect_contacts (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  ZcSipFlow to = { .proto = ZC_SIP_UDP, .address = "198.18.0.2", .port = 5062 };
+  ZcSipSession *s = zc_sip_ua_invite (f->ua, "sip:bob@198.18.0.2:5062", &to, sdp_offer, NULL);
+  g_autofree char *moved = NULL;
+
+  g_assert_nonnull (s);
+  zc_sip_session_set_user_data (s, f);
+  moved = register_response (f, "SIP/2.0 302 Moved Temporarily",
+                             "Contact: <sip:low@198.18.0.5>;q=0.1, <sip:first@198.18.0.3:5070>\n"
+                             "Contact: <sip:half@198.18.0.4>;q=0.5\nContact: <sip:second@198.18.0.6>;q=1.0\n");
+  feed (f, moved);
+  g_assert_cmpuint (f->events->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (f->events, 0), ==, "ended:3:302");
+  g_assert_cmpstr (g_ptr_array_index (f->events, 1), ==,
+                   "contacts:sip:first@198.18.0.3:5070 sip:second@198.18.0.6 sip:half@198.18.0.4 sip:low@198.18.0.5");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "ACK sip:bob@198.18.0.2:5062 SIP/2.0"));
+}
+
+/* Call forwarding answers an INVITE 302 with the target as Contact. */
+static void
+test_redirect_answer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *invite = request (BASE ("INVITE", "1", "f1"), sdp_offer);
+  g_autofree char *contact = NULL;
+
+  f->redirect_to = "sip:carol@198.18.0.3:5060";
+  feed (f, invite);
+  assert_status (f, 1, "SIP/2.0 302 Moved Temporarily");
+  contact = sip_text_header (last_sent (f)->text, "Contact");
+  g_assert_cmpstr (contact, ==, "<sip:carol@198.18.0.3:5060>");
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "ended:0:302");
+}
+
 /* A call through the rendezvous proxy: its 407 is answered once, with the
  * same INVITE in a new transaction (RFC 3261 22.2). */
 static void
@@ -955,5 +1002,7 @@ main (int argc, char **argv)
   ADD ("/sip/invite-proxy-auth", test_invite_proxy_auth);
   ADD ("/sip/invite-foreign-realm", test_invite_foreign_realm);
   ADD ("/sip/record-route", test_record_route);
+  ADD ("/sip/redirect/contacts", test_redirect_contacts);
+  ADD ("/sip/redirect/answer", test_redirect_answer);
   return g_test_run ();
 }

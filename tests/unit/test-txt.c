@@ -144,6 +144,26 @@ test_tls_port (void)
   avahi_string_list_free (list);
 }
 
+/* fwd=1 while calls are forwarded (zcall forward); absent otherwise. */
+static void
+test_forward (void)
+{
+  ZcTxt in = { .txtvers = 1, .user = (char *) "alice", .forward = (char *) "1" };
+  ZcTxt out = { 0 };
+  AvahiStringList *list = zc_txt_encode (&in);
+
+  zc_txt_decode (list, &out);
+  g_assert_cmpstr (out.forward, ==, "1");
+  zc_txt_clear (&out);
+  g_assert_null (out.forward);
+  avahi_string_list_free (list);
+
+  in.forward = NULL;
+  list = zc_txt_encode (&in);
+  g_assert_null (avahi_string_list_find (list, "fwd"));
+  avahi_string_list_free (list);
+}
+
 static void
 test_long_value_cut (void)
 {
@@ -214,6 +234,7 @@ main (int argc, char **argv)
   g_test_add_func ("/txt/round-trip", test_round_trip);
   g_test_add_func ("/txt/fingerprint", test_fingerprint);
   g_test_add_func ("/txt/tls-port", test_tls_port);
+  g_test_add_func ("/txt/forward", test_forward);
   g_test_add_func ("/txt/long-value-cut", test_long_value_cut);
   g_test_add_func ("/txt/decode-hostile", test_decode_hostile);
   g_test_add_func ("/txt/decode-binary-value", test_decode_binary_value);
