@@ -86,10 +86,7 @@ call_changed_cb (const char *event, GVariant *call, gpointer user_data)
   gboolean changed = update_advertised_state (agent);
 
   if (g_str_equal (event, "ended") && agent->history != NULL) {
-    g_autoptr (GError) error = NULL;
-
-    if (!zc_history_add_call (agent->history, call, &error))
-      g_warning ("cannot save the call history: %s", error->message);
+    zc_history_add_call (agent->history, call);
     changed = TRUE; /* missed_calls may have grown */
   }
   if (agent->observer.call_changed != NULL)

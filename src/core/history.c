@@ -17,6 +17,7 @@ struct _ZcHistory {
   guint max_entries;
   GPtrArray *entries;         /* GVariant a{sv}, oldest first */
   guint skipped;
+  guint save_id;              /* a write is due: ZC_HISTORY_SAVE_DELAY_MS after the first change */
 };
 
 /* The entry's keys and their types: what a line must hold to be read
@@ -196,8 +197,12 @@ zc_history_load (const char *path, guint max_entries)
 void
 zc_history_free (ZcHistory *history)
 {
+  g_autoptr (GError) error = NULL;
+
   if (history == NULL)
     return;
+  if (!zc_history_flush (history, &error))
+    g_warning ("cannot save the call history: %s", error->message);
   g_ptr_array_unref (history->entries);
   g_free (history->path);
   g_free (history);
@@ -210,7 +215,7 @@ zc_history_get_skipped (ZcHistory *history)
 }
 
 static gboolean
-save (ZcHistory *history, GError **error)
+write_file (ZcHistory *history, GError **error)
 {
   g_autoptr (GString) out = g_string_new (NULL);
   g_autofree char *dir = g_path_get_dirname (history->path);
@@ -226,6 +231,37 @@ save (ZcHistory *history, GError **error)
   /* CONSISTENT: written to a temporary file, synced, renamed over. */
   return g_file_set_contents_full (history->path, out->str, (gssize) out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
                                    error);
+}
+
+gboolean
+zc_history_flush (ZcHistory *history, GError **error)
+{
+  if (history->save_id == 0)
+    return TRUE;
+  g_clear_handle_id (&history->save_id, g_source_remove);
+  return write_file (history, error);
+}
+
+static gboolean
+save_due_cb (gpointer user_data)
+{
+  ZcHistory *history = user_data;
+  g_autoptr (GError) error = NULL;
+
+  history->save_id = 0;
+  if (!write_file (history, &error))
+    g_warning ("cannot save the call history: %s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+/* A burst of ended calls (SIPp's ten a second, a flood refused one by
+ * one) costs one synced rewrite a second, not one each: later changes
+ * ride on the write already due instead of pushing it back. */
+static void
+save_soon (ZcHistory *history)
+{
+  if (history->save_id == 0)
+    history->save_id = g_timeout_add (ZC_HISTORY_SAVE_DELAY_MS, save_due_cb, history);
 }
 
 static const char *
@@ -244,8 +280,8 @@ zc_history_call_is_missed (GVariant *call)
          !g_str_equal (dict_string (call, "end_reason"), "declined");
 }
 
-gboolean
-zc_history_add_call (ZcHistory *history, GVariant *call, GError **error)
+void
+zc_history_add_call (ZcHistory *history, GVariant *call)
 {
   GVariantBuilder b;
   gboolean missed = zc_history_call_is_missed (call);
@@ -270,7 +306,7 @@ zc_history_add_call (ZcHistory *history, GVariant *call, GError **error)
   g_variant_builder_add (&b, "{sv}", "seen", g_variant_new_boolean (!missed));
   g_ptr_array_add (history->entries, g_variant_ref_sink (g_variant_builder_end (&b)));
   trim (history);
-  return save (history, error);
+  save_soon (history);
 }
 
 GVariant *
@@ -329,5 +365,9 @@ zc_history_mark_seen (ZcHistory *history, guint *count, GError **error)
   }
   if (count != NULL)
     *count = n;
-  return n == 0 || save (history, error);
+  /* The user looked: kept at once, with whatever else was due. */
+  if (n == 0 && history->save_id == 0)
+    return TRUE;
+  g_clear_handle_id (&history->save_id, g_source_remove);
+  return write_file (history, error);
 }

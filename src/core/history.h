@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The call history that survives restarts: one JSON object per line in
  * $XDG_STATE_HOME/zcall/history.jsonl, oldest first, at most
- * ZC_HISTORY_MAX_ENTRIES lines (the oldest go).  Every change rewrites the
- * file atomically (temporary file + rename), so a crash leaves the old
- * history or the new one, never half of it.  A line that is not an
+ * ZC_HISTORY_MAX_ENTRIES lines (the oldest go).  A change rewrites the
+ * file atomically (temporary file, synced, renamed over), so a crash
+ * leaves the old history or the new one, never half of it: at most
+ * ZC_HISTORY_SAVE_DELAY_MS after a call ends (calls ending meanwhile share
+ * the write), at once when the user marks calls seen, and at free.  A line that is not an
  * entry (a hand edit, a disk error) is skipped at load and dropped at the
  * next save.
  *
@@ -22,6 +24,7 @@
 
 #define ZC_HISTORY_MAX_ENTRIES 500
 #define ZC_HISTORY_FILE "history.jsonl"
+#define ZC_HISTORY_SAVE_DELAY_MS 1000
 
 typedef struct _ZcHistory ZcHistory;
 
@@ -37,8 +40,9 @@ guint zc_history_get_skipped (ZcHistory *history);
 /* TRUE for a call dictionary (core/calls.h) that counts as missed. */
 gboolean zc_history_call_is_missed (GVariant *call);
 
-/* Records an ended call from its dictionary and saves. */
-gboolean zc_history_add_call (ZcHistory *history, GVariant *call, GError **error);
+/* Records an ended call from its dictionary; saved within
+ * ZC_HISTORY_SAVE_DELAY_MS (a failed write is logged then). */
+void zc_history_add_call (ZcHistory *history, GVariant *call);
 
 /* The entries, newest first (the missed ones only with @missed_only), as
  * a floating aa{sv}. */
@@ -46,6 +50,9 @@ GVariant *zc_history_list (ZcHistory *history, gboolean missed_only);
 
 /* Missed calls not seen yet. */
 guint zc_history_count_unseen (ZcHistory *history);
+
+/* Writes a change still waiting for its ZC_HISTORY_SAVE_DELAY_MS now. */
+gboolean zc_history_flush (ZcHistory *history, GError **error);
 
 /* Marks every missed call seen and saves; *@count (may be NULL) tells
  * how many were unseen. */
