@@ -59,13 +59,19 @@ port_wake (ZcAudioPort *p)
 void
 zc_audio_port_rt_push (ZcAudioPort *p, const gint16 *frame)
 {
-  ZcAudioEngine *e = p->engine;
-
-  atomic_store_explicit (&p->seen, TRUE, memory_order_relaxed);
   /* Muted: silence in place of the microphone, through the resampler all
    * the same so that unmuting starts from a settled filter. */
   if (atomic_load_explicit (&p->muted, memory_order_relaxed))
-    frame = e->zeros;
+    frame = p->engine->zeros;
+  zc_audio_port_rt_push_as_is (p, frame);
+}
+
+void
+zc_audio_port_rt_push_as_is (ZcAudioPort *p, const gint16 *frame)
+{
+  ZcAudioEngine *e = p->engine;
+
+  atomic_store_explicit (&p->seen, TRUE, memory_order_relaxed);
   if (p->down == NULL) {
     port_write (p, frame, e->frame);
   } else {
@@ -169,6 +175,8 @@ port_destroy (ZcAudioPort *p)
   zc_resampler_free (p->down);
   zc_resampler_free (p->up);
   zc_ring_free (p->up_ring);
+  zc_ring_free (p->conf_ring);
+  g_free (p->conf_frame);
   g_free (p->in);
   g_free (p->scratch);
   g_free (p);
@@ -223,6 +231,10 @@ zc_audio_port_new_internal (ZcAudioEngine *e, guint rate_hz, ZcRing *to_network,
     max_out = MAX (zc_resampler_get_max_out (p->down), zc_resampler_get_max_out (p->up));
     p->up_ring = zc_ring_new (4 * (zc_resampler_get_max_out (p->up) + e->frame));
   }
+  /* Eight frames: the capture and playback clocks drift apart by far
+   * less before engine-conf.c trims it. */
+  p->conf_ring = zc_ring_new (8 * e->frame);
+  p->conf_frame = g_new0 (gint16, e->frame);
   p->in = g_new0 (gint16, p->frame);
   p->scratch = g_new0 (gint16, MAX (max_out, 1));
   /* Release (seq_cst): everything above is in place before the audio

@@ -42,6 +42,7 @@ struct _ZcAudioPort {
   atomic_int wake_fd;      /* eventfd written when to_network reaches wake_samples; -1: none.
                             * The port's own dup, closed only after the audio thread let go */
   atomic_uint wake_samples;
+  atomic_uint conference;  /* zc_audio_port_set_conference(): its group, 0: none */
 
   /* audio thread only */
   ZcResampler *down;       /* engine rate -> port rate (capture), NULL: same rate */
@@ -50,6 +51,9 @@ struct _ZcAudioPort {
   gint16 *in;              /* one port frame */
   gint16 *scratch;         /* resampler output */
   guint64 silence_acc, drain_acc; /* engine samples * port rate not yet sent / drained */
+  ZcRing *conf_ring;       /* engine-rate playback it pulled, for its group's capture (engine-conf.c) */
+  gint16 *conf_frame;      /* this capture frame's share of conf_ring */
+  guint conf_group;        /* the group it was in at this capture frame */
 
   _Atomic guint64 frames_sent, to_network_overflows, underruns, playback_trimmed, playback_backlog_samples,
     playback_backlog_reads;
@@ -68,6 +72,7 @@ struct _ZcAudioEngine {
   ZcRing *reference;       /* codec-rate samples sent to playback, primed with the delay */
   gint16 *frame_in, *frame_ref, *frame_out, *frame_port;
   gint32 *mix;             /* one frame: the ports' sum before saturation */
+  gint16 *frame_conf;      /* a conference port's capture plus its group's playback */
   gint16 *zeros;           /* zeros_len samples of silence */
   guint zeros_len;
 
@@ -104,6 +109,8 @@ struct _ZcAudioEngine {
 /* engine-port.c, audio thread: one cleaned capture frame (e->frame
  * samples at the engine's rate) to @port, silence when it is muted. */
 void zc_audio_port_rt_push (ZcAudioPort *port, const gint16 *frame);
+/* The same without the mute: @frame is what the port sends as it is. */
+void zc_audio_port_rt_push_as_is (ZcAudioPort *port, const gint16 *frame);
 /* One frame of @port's playback at the engine's rate into @out (silence
  * where it ran dry). */
 void zc_audio_port_rt_pull (ZcAudioPort *port, gint16 *out);
@@ -117,3 +124,11 @@ void zc_audio_port_rt_drain (ZcAudioPort *port, guint n);
 void zc_audio_engine_reap_ports (ZcAudioEngine *engine, gboolean all);
 ZcAudioPort *zc_audio_port_new_internal (ZcAudioEngine *engine, guint rate_hz, ZcRing *to_network,
                                          ZcRing *from_network, GError **error);
+
+/* engine-conf.c, audio thread: conference groups (engine.h). */
+/* @port's playback frame (engine rate) just pulled for the mix: kept for
+ * the capture of the other ports of its group. */
+void zc_audio_conf_rt_played (ZcAudioPort *port, const gint16 *frame);
+/* One cleaned capture frame @clean to each of @ports (this tick's, NULL
+ * slots allowed): a port in a group gets it plus the others' playback. */
+void zc_audio_conf_rt_push (ZcAudioEngine *engine, ZcAudioPort *const *ports, const gint16 *clean);

@@ -160,13 +160,25 @@ send_silence (Loop *l, guint n)
 }
 
 /* Consume @n samples' worth (engine rate) of every port's from_network
- * without playing them. */
+ * without playing them.  A port in a conference still has its frame
+ * pulled when @n is one: the other parties hear it even when we do not. */
 static void
 drain_network (Loop *l, guint n)
 {
-  for (guint i = 0; i < ZC_AUDIO_MAX_PORTS; i++)
-    if (l->ports[i] != NULL)
-      zc_audio_port_rt_drain (l->ports[i], n);
+  ZcAudioEngine *e = l->e;
+
+  for (guint i = 0; i < ZC_AUDIO_MAX_PORTS; i++) {
+    ZcAudioPort *p = l->ports[i];
+
+    if (p == NULL)
+      continue;
+    if (n == e->frame && atomic_load_explicit (&p->conference, memory_order_relaxed) != 0) {
+      zc_audio_port_rt_pull (p, e->frame_port);
+      zc_audio_conf_rt_played (p, e->frame_port);
+    } else {
+      zc_audio_port_rt_drain (p, n);
+    }
+  }
 }
 
 /* This tick's ports.  Acquire pairs with the main thread's store: the
@@ -305,9 +317,7 @@ loop_capture (Loop *l, gulong n)
       atomic_store_explicit (&e->aec_erle_db, zc_aec_get_erle_db (e->aec), memory_order_relaxed);
       atomic_store_explicit (&e->aec_guarded_frames, zc_aec_get_diverged_frames (e->aec), memory_order_relaxed);
     }
-    for (guint i = 0; i < ZC_AUDIO_MAX_PORTS; i++)
-      if (l->ports[i] != NULL)
-        zc_audio_port_rt_push (l->ports[i], e->frame_out);
+    zc_audio_conf_rt_push (e, l->ports, e->frame_out);
     atomic_fetch_add_explicit (&e->frames_sent, 1, memory_order_relaxed);
   }
 }
@@ -325,6 +335,7 @@ mix_ports (Loop *l)
     if (l->ports[i] == NULL)
       continue;
     zc_audio_port_rt_pull (l->ports[i], e->frame_port);
+    zc_audio_conf_rt_played (l->ports[i], e->frame_port);
     for (guint k = 0; k < e->frame; k++)
       e->mix[k] += e->frame_port[k];
     n++;
@@ -567,6 +578,7 @@ zc_audio_engine_start (const ZcAudioEngineConfig *config, GError **error)
   e->frame_out = g_new0 (gint16, e->frame);
   e->frame_port = g_new0 (gint16, e->frame);
   e->mix = g_new0 (gint32, e->frame);
+  e->frame_conf = g_new0 (gint16, e->frame);
   e->zeros_len = e->codec_rate_hz / 10; /* 100 ms */
   e->zeros = g_new0 (gint16, e->zeros_len);
   /* Room for the whole playback delay plus a second of slack. */
@@ -639,6 +651,7 @@ zc_audio_engine_stop (ZcAudioEngine *e)
   g_free (e->frame_out);
   g_free (e->frame_port);
   g_free (e->mix);
+  g_free (e->frame_conf);
   g_free (e->zeros);
   g_mutex_clear (&e->lock);
   g_cond_clear (&e->cond);

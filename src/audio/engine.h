@@ -23,6 +23,15 @@
  * each party's voice is cancelled from what the microphone picks up.
  * A port whose rate is not the engine's has its own resamplers.
  *
+ * Conference (zc_audio_port_set_conference()): ports given the same
+ * group number send the capture plus the other members' from_network
+ * audio (at the engine rate, saturated), so each remote party hears us
+ * and the others; the playback mix already lets us hear them all, and the
+ * canceller's reference stays that mix.  Each from_network is still read
+ * once per period: the frame the mix pulled is kept for the members'
+ * next capture frame (engine-conf.c).  Without a capture device the
+ * members get silence alone, as other ports do.
+ *
  * Ports come and go on the main thread without a lock on the audio
  * side: a fixed array of ZC_AUDIO_MAX_PORTS slots, each an atomic
  * pointer the main thread stores and the audio thread loads once per
@@ -81,7 +90,8 @@
  *
  * The ALSA calls themselves (open, configure, recover, read, write) are
  * in device-alsa.h; engine.c keeps the loop and the canceller,
- * engine-port.c the ports and the table of shared engines. */
+ * engine-port.c the ports and the table of shared engines, engine-conf.c
+ * the conference groups. */
 #pragma once
 
 #include "audio/aec.h"
@@ -250,6 +260,10 @@ ZcAudioEngine *zc_audio_port_get_engine (ZcAudioPort *port);
  * the other ports still get the microphone).  Any thread. */
 void zc_audio_port_set_muted (ZcAudioPort *port, gboolean muted);
 gboolean zc_audio_port_get_muted (ZcAudioPort *port);
+/* Puts the port in conference group @group (0: none): see above.  A
+ * muted member still sends the others' audio.  Any thread. */
+void zc_audio_port_set_conference (ZcAudioPort *port, guint group);
+guint zc_audio_port_get_conference (ZcAudioPort *port);
 void zc_audio_port_get_stats (ZcAudioPort *port, ZcAudioPortStats *stats);
 
 /* Capture-driven media (issue 13): the audio thread writes 1 to the

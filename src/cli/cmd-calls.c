@@ -280,6 +280,32 @@ zc_cmd_unmute (ZcCli *cli, int argc, char **argv)
   return status;
 }
 
+int
+zc_cmd_conference (ZcCli *cli, int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("ID ID"));
+  g_autoptr (GVariant) reply = NULL;
+  int status;
+
+  g_option_context_set_summary (context,
+                                _("Bridge two established calls into a three-way conference: both are taken off "
+                                  "hold, each party hears us and the other.  Hanging up one call leaves the other "
+                                  "with us; hanging up both ends the conference."));
+  if ((status = zc_cli_parse (context, &argc, &argv, 2)) >= 0)
+    return status;
+  if (argc != 3) {
+    g_printerr (_("zcall: conference needs two call ids\n"));
+    g_printerr (_("Use “zcall %s --help” for its options.\n"), argv[0]);
+    return ZC_EXIT_USAGE;
+  }
+  status = ZC_EXIT_OK;
+  reply = zc_cli_call (cli, "Conference", g_variant_new ("(ss)", argv[1], argv[2]), "()", &status);
+  if (reply == NULL)
+    return status;
+  printf (_("Calls %s and %s are in conference.\n"), argv[1], argv[2]);
+  return ZC_EXIT_OK;
+}
+
 /* The sixteen events of RFC 4733 3.2; the agent checks them too, but a
  * typo is a usage error and needs no trip to the agent. */
 #define DTMF_DIGITS "0123456789*#ABCDabcd"
@@ -431,9 +457,17 @@ zc_cmd_calls (ZcCli *cli, int argc, char **argv)
       const char *name = *zc_dict_string (call, "peer_display") ? zc_dict_string (call, "peer_display")
                                                                  : zc_dict_string (call, "peer_name");
       guint32 sip_status = zc_dict_uint (call, "sip_status");
-      g_autofree char *state = zc_dict_bool (call, "muted") && !g_str_equal (zc_dict_string (call, "state"), "ended")
+      gboolean live = !g_str_equal (zc_dict_string (call, "state"), "ended");
+      g_autofree char *state = zc_dict_bool (call, "muted") && live
                                    ? g_strdup_printf (_("%s, muted"), zc_dict_string (call, "state"))
                                    : g_strdup (zc_dict_string (call, "state"));
+
+      if (live && zc_dict_uint (call, "conference") != 0) {
+        char *with = g_strdup_printf (_("%s, conference %u"), state, zc_dict_uint (call, "conference"));
+
+        g_free (state);
+        state = with;
+      }
 
       g_variant_lookup (call, "duration_s", "d", &duration);
       duration_text = format_duration (duration);

@@ -72,6 +72,7 @@ int zc_cmd_hold (ZcCli *cli, int argc, char **argv);
 int zc_cmd_resume (ZcCli *cli, int argc, char **argv);
 int zc_cmd_mute (ZcCli *cli, int argc, char **argv);
 int zc_cmd_unmute (ZcCli *cli, int argc, char **argv);
+int zc_cmd_conference (ZcCli *cli, int argc, char **argv);
 int zc_cmd_history (ZcCli *cli, int argc, char **argv);
 int zc_cmd_dtmf (ZcCli *cli, int argc, char **argv);
 int zc_cmd_calls (ZcCli *cli, int argc, char **argv);

@@ -166,6 +166,20 @@ handle_unmute (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *i
 }
 
 static void
+handle_conference (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  const char *id1, *id2;
+  g_autoptr (GError) error = NULL;
+
+  g_variant_get (parameters, "(&s&s)", &id1, &id2);
+  if (!zc_calls_conference (zc_agent_get_calls (self->agent), id1, id2, &error)) {
+    zc_dbus_return_error (invocation, error, ZC_DBUS_ERROR_ABOUT_CALL);
+    return;
+  }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
 handle_set_note (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
 {
   const char *note;
@@ -267,6 +281,7 @@ static const struct {
   { "Resume", handle_resume },
   { "Mute", handle_mute },
   { "Unmute", handle_unmute },
+  { "Conference", handle_conference },
   { "SendDtmf", handle_send_dtmf },
   { "ListCalls", handle_list_calls },
   { "ListPeers", handle_list_peers },

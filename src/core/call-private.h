@@ -73,6 +73,9 @@ typedef struct {
   gboolean (*send_dtmf) (ZcCallStream *media, const char *digits, GError **error);
   /* The microphone's frames go out as silence (NULL: a fake without audio). */
   void (*set_muted) (ZcCallStream *media, gboolean muted);
+  /* Bridges the calls of conference @group (0: none) in the audio engine
+   * (NULL: a fake without audio). */
+  void (*set_conference) (ZcCallStream *media, guint group);
   /* NULL until started; else a{sv}, and *audio_error a failing device or NULL. */
   GVariant *(*describe) (ZcCallStream *media, char **audio_error);
   /* Ringback or ring while the call rings; the media stops it itself
@@ -130,6 +133,7 @@ struct _ZcCall {
   gboolean remote_hold;
   int hold_pending;            /* -1 none, else the hold state asked for */
   gboolean muted;              /* our microphone sends silence (calls-office.c) */
+  guint conference;            /* its local conference (conference.c), 0: none */
   ZcCallStream *media;
   ZcCallOffer offer;           /* incoming: the negotiated offer, until answered */
   ZcSipFlow flow;              /* outgoing: where the INVITE goes; incoming: where it came from */
@@ -201,6 +205,7 @@ struct _ZcCalls {
   guint next_id;
   gboolean dnd;
   ZcForward *forward;          /* `zcall forward` (forward.h); NULL: off */
+  guint last_conference;       /* the number of the latest conference (conference.c) */
 };
 
 /* call.c */
@@ -280,6 +285,10 @@ gboolean zc_call_answer (ZcCall *call, GError **error);
 guint zc_call_timeout_add_ms (guint ms, GSourceFunc func, gpointer data);
 /* Unanswered after @ms: an outgoing call hangs up, an incoming one gets 480. */
 void zc_call_arm_ring_timeout (ZcCall *call, guint ms);
+
+/* conference.c: @call ends; the conference it leaves with one call is
+ * over. */
+void zc_call_conference_ended (ZcCall *call);
 
 /* auto-answer.c: the [calls] auto-answer-from entry the caller matches
  * ("*", "trusted", "known", a URI, a peer name), or NULL. */

@@ -99,6 +99,12 @@ stream_set_muted (ZcCallStream *media, gboolean muted)
   zc_media_stream_set_muted (STREAM (media), muted);
 }
 
+static void
+stream_set_conference (ZcCallStream *media, guint group)
+{
+  zc_media_stream_set_conference (STREAM (media), group);
+}
+
 static GVariant *
 stream_describe (ZcCallStream *media, char **audio_error)
 {
@@ -145,6 +151,7 @@ const ZcCallStreamOps zc_call_stream_default_ops = {
   .can_relay = stream_can_relay,
   .send_dtmf = stream_send_dtmf,
   .set_muted = stream_set_muted,
+  .set_conference = stream_set_conference,
   .describe = stream_describe,
   .play_tone = stream_play_tone,
   .stop_tone = stream_stop_tone,

@@ -183,6 +183,7 @@ zc_call_to_variant (ZcCall *call)
   g_variant_builder_add (&b, "{sv}", "local_hold", g_variant_new_boolean (call->local_hold));
   g_variant_builder_add (&b, "{sv}", "remote_hold", g_variant_new_boolean (call->remote_hold));
   g_variant_builder_add (&b, "{sv}", "muted", g_variant_new_boolean (call->muted));
+  g_variant_builder_add (&b, "{sv}", "conference", g_variant_new_uint32 (call->conference));
   g_variant_builder_add (&b, "{sv}", "security", g_variant_new_string (call->security ? call->security : ""));
   g_variant_builder_add (&b, "{sv}", "srtp_suite", g_variant_new_string (call->srtp_suite ? call->srtp_suite : ""));
   g_variant_builder_add (&b, "{sv}", "encryption", g_variant_new_string (call->encryption ? call->encryption : ""));
@@ -345,6 +346,7 @@ act_finish (ZcCall *call)
   g_clear_handle_id (&call->ice_backstop_id, g_source_remove);
   zc_call_stop_tone (call);
   call_media_free (call);
+  zc_call_conference_ended (call);
   g_clear_pointer (&call->offer.remote, zc_sdp_session_free);
   if (call->session != NULL) {
     zc_sip_session_set_user_data (call->session, NULL);

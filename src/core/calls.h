@@ -26,7 +26,7 @@ typedef enum {
 
 typedef struct {
   /* @event: incoming, calling, ringing, answered, held, resumed, muted,
-   * unmuted, ended;
+   * unmuted, conference, ended;
    * @call: the call dictionary (see data/org.zcall.Agent1.xml). */
   void (*call_changed) (const char *event, GVariant *call, gpointer user_data);
 } ZcCallsCallbacks;
@@ -69,6 +69,15 @@ gboolean zc_calls_send_dtmf (ZcCalls *calls, const char *id, const char *digits,
  * the only active one, else the only established one): its frames go out
  * as silence, the device stays open; "muted"/"unmuted" goes out. */
 gboolean zc_calls_set_muted (ZcCalls *calls, const char *id, gboolean muted, GError **error);
+/* `zcall conference ID ID`: both established calls are taken off our
+ * hold (re-INVITE) and bridged: each party hears us and the other (the
+ * audio engine mixes them locally).  Both get the same "conference"
+ * number and "conference" goes out for each.  A call in a conference
+ * already, or the same call twice, is refused.  The conference ends with
+ * either call (the other stays with us); hanging both up, or the agent's
+ * exit, ends it for everyone. */
+gboolean zc_calls_conference (ZcCalls *calls, const char *id1, const char *id2, GError **error);
+
 /* How many calls occupy the line (established, or outgoing being set up)
  * and how many incoming ones ring, for presence. */
 void zc_calls_get_activity (ZcCalls *calls, guint *on_call, guint *ringing);

@@ -40,6 +40,7 @@ struct _ZcMediaStream {
   char *call_id;
   char *log_prefix;     /* "call 3: ", or "" */
   gboolean muted;       /* zc_media_stream_set_muted(), for the media and port made at start() */
+  guint conference;     /* zc_media_stream_set_conference(), for the port made at start() */
   ZcMediaStreamCallbacks callbacks;
   gpointer user_data;
 
@@ -515,6 +516,7 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
     if (stream->port == NULL)
       goto fail;
     zc_audio_port_set_muted (stream->port, stream->muted);
+    zc_audio_port_set_conference (stream->port, stream->conference);
   }
   if (!zc_call_media_start (stream->media, error))
     goto fail;
@@ -625,6 +627,14 @@ zc_media_stream_set_muted (ZcMediaStream *stream, gboolean muted)
     zc_call_media_set_muted (stream->media, muted);
   if (stream->port != NULL)
     zc_audio_port_set_muted (stream->port, muted);
+}
+
+void
+zc_media_stream_set_conference (ZcMediaStream *stream, guint group)
+{
+  stream->conference = group;
+  if (stream->port != NULL)
+    zc_audio_port_set_conference (stream->port, group);
 }
 
 gboolean

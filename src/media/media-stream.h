@@ -153,6 +153,9 @@ void zc_media_stream_close_audio (void);
  * for the media and port made then. */
 void zc_media_stream_set_muted (ZcMediaStream *stream, gboolean muted);
 gboolean zc_media_stream_get_muted (const ZcMediaStream *stream);
+/* Puts the call's audio port in conference group @group (0: none), now
+ * or when the port is made (audio/engine.h).  Without devices, nothing. */
+void zc_media_stream_set_conference (ZcMediaStream *stream, guint group);
 
 /* RFC 4733 digits; FALSE with @error for a bad digit, a full queue or a
  * peer that took no telephone-event. */

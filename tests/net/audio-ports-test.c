@@ -7,6 +7,10 @@
  *
  *   mix      both ports receive both tones, each at its own level;
  *   mute     the muted port receives silence, the other both tones;
+ *   conference  both ports in one group (engine-conf.c): muted, each
+ *            receives the other's from_network tone and not its own;
+ *            unmuted, its own tone (the capture) as well; out of the
+ *            group, muted ports receive silence again;
  *   detach   the second port is freed while the engine runs: the first
  *            hears its tone go, and 200 ports attached and freed at once
  *            leave the engine running with one port;
@@ -325,6 +329,42 @@ main (int argc, char **argv)
   check (b.rec_n > 0 && rms (&b) < 0.0001 && pstats.muted, "mute: the muted port receives silence");
   check (near_level (level_at (&a, TONE_A_HZ)) && near_level (level_at (&a, TONE_B_HZ)),
          "mute: the other port still receives both tones (the muted call is still heard)");
+  zc_audio_port_set_muted (b.port, FALSE);
+
+  /* conference: muted, the capture is silence, so what a member receives
+   * is the other member's playback alone. */
+  zc_audio_port_set_conference (a.port, 1);
+  zc_audio_port_set_conference (b.port, 1);
+  zc_audio_port_set_muted (a.port, TRUE);
+  zc_audio_port_set_muted (b.port, TRUE);
+  run_phase (both, 2);
+  report_levels ("conference_muted", "a", &a);
+  report_levels ("conference_muted", "b", &b);
+  check (near_level (level_at (&a, TONE_B_HZ)) && level_at (&a, TONE_A_HZ) < TONE_LEVEL / 20,
+         "conference: a muted 48 kHz member receives the other member's tone, not its own");
+  check (near_level (level_at (&b, TONE_A_HZ)) && level_at (&b, TONE_B_HZ) < TONE_LEVEL / 20,
+         "conference: a muted 8 kHz member receives the other member's tone, not its own");
+  /* Unmuted: the capture (both tones, from the monitor) goes out too.  The
+   * other's tone arrives twice, out of phase by the playback delay, so
+   * only each member's own tone has a level to expect. */
+  zc_audio_port_set_muted (a.port, FALSE);
+  zc_audio_port_set_muted (b.port, FALSE);
+  run_phase (both, 2);
+  report_levels ("conference", "a", &a);
+  report_levels ("conference", "b", &b);
+  check (zc_audio_port_get_conference (a.port) == 1 && near_level (level_at (&a, TONE_A_HZ))
+           && near_level (level_at (&b, TONE_B_HZ)),
+         "conference: unmuted members send the capture as well");
+  zc_audio_port_set_muted (a.port, TRUE);
+  zc_audio_port_set_muted (b.port, TRUE);
+  zc_audio_port_set_conference (a.port, 0);
+  zc_audio_port_set_conference (b.port, 0);
+  run_phase (both, 2);
+  report_levels ("conference_left", "a", &a);
+  report_levels ("conference_left", "b", &b);
+  check (a.rec_n > 0 && b.rec_n > 0 && rms (&a) < 0.0001 && rms (&b) < 0.0001,
+         "conference: out of the group, muted ports receive silence again");
+  zc_audio_port_set_muted (a.port, FALSE);
   zc_audio_port_set_muted (b.port, FALSE);
 
   /* detach while running, then churn */
