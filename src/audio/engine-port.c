@@ -8,6 +8,7 @@
 #include "audio/engine.h"
 
 #include "audio/engine-private.h"
+#include "audio/tone.h"
 
 #include <errno.h>
 #include <string.h>
@@ -115,6 +116,30 @@ port_read (ZcAudioPort *p, gint16 *dst, guint n)
   }
 }
 
+/* A held call's playback is read (its ring keeps draining at the
+ * device's clock) but not heard; the call-waiting tone goes on top of
+ * whatever the port plays, so the user hears it in the call's audio and
+ * not on the ring device. */
+static void
+port_finish_playback (ZcAudioPort *p, gint16 *out)
+{
+  ZcAudioEngine *e = p->engine;
+  int tone = atomic_load_explicit (&p->tone, memory_order_relaxed);
+
+  if (atomic_load_explicit (&p->deaf, memory_order_relaxed))
+    memset (out, 0, e->frame * sizeof (gint16));
+  if (tone != p->tone_playing) {
+    p->tone_playing = tone;
+    p->tone_position = 0;
+  }
+  if (tone < 0)
+    return;
+  zc_tone_render ((ZcTone) tone, e->codec_rate_hz, p->tone_position, p->tone_frame, e->frame);
+  p->tone_position += e->frame;
+  for (guint k = 0; k < e->frame; k++)
+    out[k] = (gint16) CLAMP ((gint32) out[k] + p->tone_frame[k], G_MININT16, G_MAXINT16);
+}
+
 void
 zc_audio_port_rt_pull (ZcAudioPort *p, gint16 *out)
 {
@@ -123,6 +148,7 @@ zc_audio_port_rt_pull (ZcAudioPort *p, gint16 *out)
   atomic_store_explicit (&p->seen, TRUE, memory_order_relaxed);
   if (p->up == NULL) {
     port_read (p, out, e->frame);
+    port_finish_playback (p, out);
     return;
   }
   /* The resampler's output per call need not be exactly a frame: what it
@@ -136,6 +162,7 @@ zc_audio_port_rt_pull (ZcAudioPort *p, gint16 *out)
   }
   if (zc_ring_read (p->up_ring, out, e->frame) < e->frame)
     memset (out, 0, e->frame * sizeof (gint16));
+  port_finish_playback (p, out);
 }
 
 void
@@ -179,6 +206,7 @@ port_destroy (ZcAudioPort *p)
   g_free (p->conf_frame);
   g_free (p->in);
   g_free (p->scratch);
+  g_free (p->tone_frame);
   g_free (p);
 }
 
@@ -208,6 +236,8 @@ zc_audio_port_new_internal (ZcAudioEngine *e, guint rate_hz, ZcRing *to_network,
 
   p = g_new0 (ZcAudioPort, 1);
   atomic_init (&p->wake_fd, -1);
+  atomic_init (&p->tone, -1);
+  p->tone_playing = -1;
   p->engine = e;
   p->index = index;
   p->rate_hz = rate_hz;
@@ -236,6 +266,7 @@ zc_audio_port_new_internal (ZcAudioEngine *e, guint rate_hz, ZcRing *to_network,
   p->conf_ring = zc_ring_new (8 * e->frame);
   p->conf_frame = g_new0 (gint16, e->frame);
   p->in = g_new0 (gint16, p->frame);
+  p->tone_frame = g_new0 (gint16, e->frame);
   p->scratch = g_new0 (gint16, MAX (max_out, 1));
   /* Release (seq_cst): everything above is in place before the audio
    * thread can load the pointer. */
@@ -398,6 +429,18 @@ zc_audio_port_set_muted (ZcAudioPort *p, gboolean muted)
   atomic_store (&p->muted, muted != FALSE);
 }
 
+void
+zc_audio_port_set_deaf (ZcAudioPort *p, gboolean deaf)
+{
+  atomic_store (&p->deaf, deaf != FALSE);
+}
+
+void
+zc_audio_port_set_tone (ZcAudioPort *p, int tone)
+{
+  atomic_store (&p->tone, tone);
+}
+
 gboolean
 zc_audio_port_get_muted (ZcAudioPort *p)
 {
@@ -414,6 +457,7 @@ zc_audio_port_get_stats (ZcAudioPort *p, ZcAudioPortStats *stats)
   stats->playback_backlog_samples = atomic_load (&p->playback_backlog_samples);
   stats->playback_backlog_reads = atomic_load (&p->playback_backlog_reads);
   stats->muted = atomic_load (&p->muted);
+  stats->deaf = atomic_load (&p->deaf);
   stats->attached = atomic_load (&p->seen);
 }
 

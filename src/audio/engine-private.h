@@ -38,6 +38,8 @@ struct _ZcAudioPort {
   gboolean owns_rings;     /* FALSE for the rings of ZcAudioEngineConfig */
   guint64 retired_epoch;   /* main thread: engine->epoch when it was unpublished */
   atomic_bool muted;
+  atomic_bool deaf;        /* its playback is not mixed (a held call) */
+  atomic_int tone;         /* a ZcTone mixed into its playback (call waiting), -1: none */
   atomic_bool seen;        /* the audio thread has run it at least once */
   atomic_int wake_fd;      /* eventfd written when to_network reaches wake_samples; -1: none.
                             * The port's own dup, closed only after the audio thread let go */
@@ -54,6 +56,9 @@ struct _ZcAudioPort {
   ZcRing *conf_ring;       /* engine-rate playback it pulled, for its group's capture (engine-conf.c) */
   gint16 *conf_frame;      /* this capture frame's share of conf_ring */
   guint conf_group;        /* the group it was in at this capture frame */
+  gint16 *tone_frame;      /* one engine frame of the tone */
+  int tone_playing;        /* the tone last rendered, -1: none */
+  guint64 tone_position;   /* engine samples of it rendered since it started */
 
   _Atomic guint64 frames_sent, to_network_overflows, underruns, playback_trimmed, playback_backlog_samples,
     playback_backlog_reads;

@@ -181,6 +181,7 @@ typedef struct {
   guint64 playback_backlog_samples; /* its from_network's fill before each read, summed ... */
   guint64 playback_backlog_reads;   /* ... over this many reads */
   gboolean muted;
+  gboolean deaf;
   gboolean attached;         /* the audio thread has run it */
 } ZcAudioPortStats;
 
@@ -264,6 +265,15 @@ gboolean zc_audio_port_get_muted (ZcAudioPort *port);
  * muted member still sends the others' audio.  Any thread. */
 void zc_audio_port_set_conference (ZcAudioPort *port, guint group);
 guint zc_audio_port_get_conference (ZcAudioPort *port);
+/* Deaf: the port's from_network is still read at the device's clock but
+ * not mixed into the playback (a held call's far end is not heard over
+ * the active call).  Any thread. */
+void zc_audio_port_set_deaf (ZcAudioPort *port, gboolean deaf);
+/* A ZcTone (audio/tone.h) rendered at the engine's rate and mixed into
+ * the port's playback, from the start of its cadence; -1 stops it.  The
+ * call-waiting tone is heard in the call, on the call's device.  Any
+ * thread. */
+void zc_audio_port_set_tone (ZcAudioPort *port, int tone);
 void zc_audio_port_get_stats (ZcAudioPort *port, ZcAudioPortStats *stats);
 
 /* Capture-driven media (issue 13): the audio thread writes 1 to the

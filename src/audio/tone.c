@@ -23,12 +23,14 @@ typedef struct {
   double on_s, period_s;  /* cadence */
   double hz[2];           /* alternating frequencies (the same twice for a steady tone) */
   double alternate_s;     /* how long each frequency lasts */
+  double amplitude;       /* of full scale; 0: TONE_AMPLITUDE */
 } Cadence;
 
 static const Cadence cadences[] = {
   [ZC_TONE_RINGBACK] = { 1.0, 5.0, { 425, 425 }, 1.0 },
   [ZC_TONE_RING] = { 1.0, 3.0, { 1000, 1300 }, 0.05 },
   [ZC_TONE_ALERT] = { 0.15, 0.3, { 1400, 1400 }, 1.0 },
+  [ZC_TONE_WAITING] = { 0.3, 10.0, { 440, 440 }, 1.0, 0.1 },
 };
 
 void
@@ -38,6 +40,7 @@ zc_tone_render (ZcTone tone, guint rate_hz, guint64 position, gint16 *out, gsize
   guint64 period = (guint64) (c->period_s * rate_hz);
   guint64 on = (guint64) (c->on_s * rate_hz);
   guint64 alternate = (guint64) (c->alternate_s * rate_hz);
+  double amplitude = c->amplitude > 0 ? c->amplitude : TONE_AMPLITUDE;
 
   for (gsize i = 0; i < n; i++) {
     guint64 t = (position + i) % period;
@@ -45,7 +48,7 @@ zc_tone_render (ZcTone tone, guint rate_hz, guint64 position, gint16 *out, gsize
 
     /* The phase runs on with the absolute position, so switching between
      * two frequencies or starting a period clicks no more than it must. */
-    out[i] = t < on ? (gint16) (TONE_AMPLITUDE * 32767.0 * sin (2.0 * G_PI * hz * (double) (position + i) / rate_hz))
+    out[i] = t < on ? (gint16) (amplitude * 32767.0 * sin (2.0 * G_PI * hz * (double) (position + i) / rate_hz))
                     : 0;
   }
 }

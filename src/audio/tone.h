@@ -21,6 +21,10 @@ typedef enum {
   /* An intercom's alert before the line opens: 1.4 kHz beeps of 150 ms
    * every 300 ms (the caller stops it after two). */
   ZC_TONE_ALERT,
+  /* Call waiting, mixed into the call's playback (engine.h): 440 Hz for
+   * 300 ms every 10 s at -20 dBFS, as North American phones do (ITU-T
+   * E.180 Supplement 2); under the voice, never over it. */
+  ZC_TONE_WAITING,
 } ZcTone;
 
 typedef struct _ZcTonePlayer ZcTonePlayer;

@@ -76,6 +76,10 @@ typedef struct {
   /* Bridges the calls of conference @group (0: none) in the audio engine
    * (NULL: a fake without audio). */
   void (*set_conference) (ZcCallStream *media, guint group);
+  /* Held: silent both ways; the call-waiting tone in its playback
+   * (either may be NULL in a fake). */
+  void (*set_held) (ZcCallStream *media, gboolean held);
+  void (*set_waiting_tone) (ZcCallStream *media, gboolean on);
   /* NULL until started; else a{sv}, and *audio_error a failing device or NULL. */
   GVariant *(*describe) (ZcCallStream *media, char **audio_error);
   /* Ringback or ring while the call rings; the media stops it itself
@@ -134,6 +138,8 @@ struct _ZcCall {
   int hold_pending;            /* -1 none, else the hold state asked for */
   gboolean muted;              /* our microphone sends silence (calls-office.c) */
   guint conference;            /* its local conference (conference.c), 0: none */
+  gboolean waiting_tone;       /* the call-waiting tone plays in it (calls-waiting.c) */
+  gboolean ring_deferred;      /* incoming during a call: the tone rang instead */
   ZcCallStream *media;
   ZcCallOffer offer;           /* incoming: the negotiated offer, until answered */
   ZcSipFlow flow;              /* outgoing: where the INVITE goes; incoming: where it came from */
@@ -298,6 +304,20 @@ const char *zc_call_auto_answer_match (ZcCall *call);
  * request came from the rendezvous registrar/proxy, or from an address on
  * the LAN. */
 gboolean zc_calls_source_accepted (guint accept_from, gboolean from_registrar, gboolean on_lan);
+
+/* calls-waiting.c: several calls, one talked on. */
+/* [calls] call-waiting=false and the line is taken: a new call gets 486. */
+gboolean zc_calls_waiting_refuses (ZcCalls *calls);
+/* Holds every call we talk on but @keep (re-INVITE, as zcall hold). */
+void zc_calls_hold_others (ZcCalls *calls, ZcCall *keep);
+/* The media follows the hold flags: silent both ways while held. */
+void zc_call_apply_hold (ZcCall *call);
+/* An incoming call rings as the call-waiting tone: TRUE when another
+ * call is talked on (the ring device stays quiet). */
+gboolean zc_call_waiting_replaces_ring (ZcCall *call);
+/* After each event of a call: the answered one is the only one talked
+ * on, and the tone plays where it should. */
+void zc_calls_waiting_event (ZcCall *call, const char *event);
 
 /* calls.c: what call.c asks of the list */
 void zc_calls_trim_history (ZcCalls *calls);

@@ -105,6 +105,18 @@ stream_set_conference (ZcCallStream *media, guint group)
   zc_media_stream_set_conference (STREAM (media), group);
 }
 
+static void
+stream_set_held (ZcCallStream *media, gboolean held)
+{
+  zc_media_stream_set_held (STREAM (media), held);
+}
+
+static void
+stream_set_waiting_tone (ZcCallStream *media, gboolean on)
+{
+  zc_media_stream_set_waiting_tone (STREAM (media), on);
+}
+
 static GVariant *
 stream_describe (ZcCallStream *media, char **audio_error)
 {
@@ -152,6 +164,8 @@ const ZcCallStreamOps zc_call_stream_default_ops = {
   .send_dtmf = stream_send_dtmf,
   .set_muted = stream_set_muted,
   .set_conference = stream_set_conference,
+  .set_held = stream_set_held,
+  .set_waiting_tone = stream_set_waiting_tone,
   .describe = stream_describe,
   .play_tone = stream_play_tone,
   .stop_tone = stream_stop_tone,

@@ -207,6 +207,7 @@ zc_call_emit (ZcCall *call, const char *event)
   g_debug ("call %s: %s", call->id, event);
   if (calls->observer.call_changed != NULL)
     calls->observer.call_changed (event, view, calls->observer_data);
+  zc_calls_waiting_event (call, event);
 }
 
 void
@@ -464,7 +465,9 @@ call_ring (ZcCall *call)
     return;
   }
   zc_sip_session_ring (call->session);
-  call_play_tone (call, ZC_MEDIA_TONE_RING);
+  call->ring_deferred = zc_call_waiting_replaces_ring (call);
+  if (!call->ring_deferred)
+    call_play_tone (call, ZC_MEDIA_TONE_RING);
   if (allowed != NULL)
     call->auto_answer_id = g_timeout_add_seconds (config->auto_answer_delay_s, auto_answer_cb, call);
   /* A long auto-answer delay must not lose against the ring timeout. */

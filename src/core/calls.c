@@ -252,7 +252,7 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
     zc_call_refuse (call, "do not disturb", 480, "Do Not Disturb");
     return;
   }
-  if (live >= config->max_calls) {
+  if (live >= config->max_calls || zc_calls_waiting_refuses (calls)) {
     zc_call_refuse (call, "busy", 486, "Busy Here");
     return;
   }
@@ -331,6 +331,7 @@ is_holding (ZcMediaDirection direction)
 static void
 hold_state_changed (ZcCall *call)
 {
+  zc_call_apply_hold (call);
   zc_call_fire (call, call->local_hold || call->remote_hold ? ZC_CALL_EV_HOLD : ZC_CALL_EV_UNHOLD);
 }
 
@@ -394,6 +395,7 @@ ua_reinvite_done_cb (ZcSipSession *session, int status, const char *sdp, gpointe
   }
   wanted = call->hold_pending;
   call->hold_pending = -1;
+  zc_call_apply_hold (call);
   if (status < 200 || status >= 300 || wanted < 0) {
     g_message ("call %s: the peer refused the %s (%d)", call->id, wanted == 1 ? "hold" : "resume", status);
     return;
@@ -550,6 +552,7 @@ zc_calls_dial (ZcCalls *calls, const char *target, GError **error)
   if (!zc_call_stream_new (call, TRUE, FALSE, error))
     goto fail;
   zc_call_arm_ring_timeout (call, calls->timers.ring_timeout_ms);
+  zc_calls_hold_others (calls, call);
   g_message ("calling %s (call %s)", uri, call->id);
   zc_call_emit (call, "calling");
   return g_strdup (call->id);
@@ -646,6 +649,8 @@ zc_calls_hold (ZcCalls *calls, const char *id, gboolean hold, GError **error)
   }
   if (call->local_hold == hold)
     return TRUE;
+  if (!hold)
+    zc_calls_hold_others (calls, call); /* a swap: one call is talked on */
   call->sdp_version++;
   local = zc_call_local_sdp (call, zc_call_our_direction (hold));
   offer = zc_sdp_build_offer (&local);
@@ -657,6 +662,7 @@ zc_calls_hold (ZcCalls *calls, const char *id, gboolean hold, GError **error)
   g_clear_pointer (&call->our_offer, zc_sdp_session_free);
   call->our_offer = zc_sdp_parse (offer, NULL);
   call->hold_pending = hold ? 1 : 0;
+  zc_call_apply_hold (call);
   return TRUE;
 }
 

@@ -522,6 +522,12 @@ parse_notifications (ZcConfig *config, const char *value, char **reason)
   return zc_conf_parse_bool (value, &config->notifications, reason);
 }
 
+static gboolean
+parse_call_waiting (ZcConfig *config, const char *value, char **reason)
+{
+  return zc_conf_parse_bool (value, &config->call_waiting, reason);
+}
+
 static const ZcKeySpec key_specs[] = {
   { "identity", "user", parse_user },
   { "identity", "display-name", parse_display_name },
@@ -536,6 +542,7 @@ static const ZcKeySpec key_specs[] = {
   { "calls", "auto-answer-from", parse_auto_answer_from },
   { "calls", "accept-from", parse_accept_from },
   { "calls", "max-calls", parse_max_calls },
+  { "calls", "call-waiting", parse_call_waiting },
   { "audio", "capture-device", parse_capture_device },
   { "audio", "playback-device", parse_playback_device },
   { "audio", "ring-device", parse_ring_device },

@@ -80,6 +80,9 @@ typedef struct {
   GStrv auto_answer_from;
   guint accept_from;          /* ZcAcceptFrom flags */
   guint max_calls;
+  /* [calls] call-waiting: a call during a call rings as a tone in it
+   * (calls-waiting.c); FALSE: it gets 486 Busy Here. */
+  gboolean call_waiting;
 
   char *capture_device;
   char *playback_device;

@@ -40,7 +40,9 @@ struct _ZcMediaStream {
   char *call_id;
   char *log_prefix;     /* "call 3: ", or "" */
   gboolean muted;       /* zc_media_stream_set_muted(), for the media and port made at start() */
-  guint conference;     /* zc_media_stream_set_conference(), for the port made at start() */
+  gboolean held;        /* zc_media_stream_set_held(), likewise */
+  gboolean waiting;     /* zc_media_stream_set_waiting_tone(), likewise */
+    zc_audio_port_set_conference (stream->port, stream->conference);
   ZcMediaStreamCallbacks callbacks;
   gpointer user_data;
 
@@ -490,7 +492,7 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   stream->media = zc_call_media_new (&media_config, error);
   if (stream->media == NULL)
     goto fail;
-  zc_call_media_set_muted (stream->media, stream->muted);
+  zc_call_media_set_muted (stream->media, stream->muted || stream->held);
 
   if (!stream->config.no_audio_devices) {
     /* One engine per device pair, shared by every call on them; this
@@ -515,7 +517,9 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
                                                  g_steal_pointer (&stream->from_network), error);
     if (stream->port == NULL)
       goto fail;
-    zc_audio_port_set_muted (stream->port, stream->muted);
+    zc_audio_port_set_muted (stream->port, stream->muted || stream->held);
+    zc_audio_port_set_deaf (stream->port, stream->held);
+    zc_audio_port_set_tone (stream->port, stream->waiting ? ZC_TONE_WAITING : -1);
     zc_audio_port_set_conference (stream->port, stream->conference);
   }
   if (!zc_call_media_start (stream->media, error))
@@ -617,16 +621,41 @@ zc_media_stream_close_audio (void)
   zc_audio_engine_close_all ();
 }
 
+static void
+apply_silence (ZcMediaStream *stream)
+{
+  gboolean silent = stream->muted || stream->held;
+
+  /* The encoder's side sends silence (and DTX) even without devices; the
+   * port's keeps the engine's other calls hearing the microphone. */
+  if (stream->media != NULL)
+    zc_call_media_set_muted (stream->media, silent);
+  if (stream->port != NULL) {
+    zc_audio_port_set_muted (stream->port, silent);
+    zc_audio_port_set_deaf (stream->port, stream->held);
+  }
+}
+
 void
 zc_media_stream_set_muted (ZcMediaStream *stream, gboolean muted)
 {
   stream->muted = muted;
-  /* The encoder's side sends silence (and DTX) even without devices; the
-   * port's keeps the engine's other calls hearing the microphone. */
-  if (stream->media != NULL)
-    zc_call_media_set_muted (stream->media, muted);
+  apply_silence (stream);
+}
+
+void
+zc_media_stream_set_held (ZcMediaStream *stream, gboolean held)
+{
+  stream->held = held;
+  apply_silence (stream);
+}
+
+void
+zc_media_stream_set_waiting_tone (ZcMediaStream *stream, gboolean on)
+{
+  stream->waiting = on;
   if (stream->port != NULL)
-    zc_audio_port_set_muted (stream->port, muted);
+    zc_audio_port_set_tone (stream->port, on ? ZC_TONE_WAITING : -1);
 }
 
 void

@@ -157,6 +157,15 @@ gboolean zc_media_stream_get_muted (const ZcMediaStream *stream);
  * or when the port is made (audio/engine.h).  Without devices, nothing. */
 void zc_media_stream_set_conference (ZcMediaStream *stream, guint group);
 
+/* Held (by us, or by the peer): neither side of the call is heard, our
+ * microphone goes out as silence as with mute and the peer's audio is
+ * not mixed into the playback, so that only the active call of several
+ * is heard.  Independent of mute; kept, as mute is, for start(). */
+void zc_media_stream_set_held (ZcMediaStream *stream, gboolean held);
+/* The call-waiting tone (ZC_TONE_WAITING) mixed into this call's
+ * playback, while another call rings; kept for start() too. */
+void zc_media_stream_set_waiting_tone (ZcMediaStream *stream, gboolean on);
+
 /* RFC 4733 digits; FALSE with @error for a bad digit, a full queue or a
  * peer that took no telephone-event. */
 gboolean zc_media_stream_send_dtmf (ZcMediaStream *stream, const char *digits, GError **error);

@@ -35,6 +35,8 @@ typedef struct {
   GString *dtmf;
   int tone;                   /* ZcMediaTone playing, -1 none */
   guint tones_played;         /* 1 << ZcMediaTone of each tone played */
+  gboolean held;              /* set_held(): silent both ways */
+  gboolean waiting;           /* set_waiting_tone() */
   gboolean has_turn;          /* created with a TURN server */
   gboolean has_stun;          /* ... a STUN server */
   char *peer_fingerprint;     /* what the scripted DTLS handshake proved */
@@ -225,6 +227,18 @@ fake_stop_tone (ZcCallStream *media)
   ((FakeStream *) media)->tone = -1;
 }
 
+static void
+fake_set_held (ZcCallStream *media, gboolean held)
+{
+  ((FakeStream *) media)->held = held;
+}
+
+static void
+fake_set_waiting_tone (ZcCallStream *media, gboolean on)
+{
+  ((FakeStream *) media)->waiting = on;
+}
+
 static const char *
 fake_peer_fingerprint (ZcCallStream *media)
 {
@@ -252,6 +266,8 @@ static const ZcCallStreamOps fake_ops = {
   .describe = fake_describe,
   .play_tone = fake_play_tone,
   .stop_tone = fake_stop_tone,
+  .set_held = fake_set_held,
+  .set_waiting_tone = fake_set_waiting_tone,
   .peer_fingerprint = fake_peer_fingerprint,
   .srtp_suite = fake_srtp_suite,
 };
@@ -636,6 +652,75 @@ test_busy (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (call_by_id (f, "2")->end_reason, ==, "busy");
   g_assert_cmpuint (f->streams, ==, 1); /* nothing gathered for the refused call */
   g_assert_cmpuint (zc_calls_count_live (f->calls), ==, 1);
+}
+
+/* Call waiting: a call during a call is the waiting tone in the one we
+ * talk on, not a ring; answering it holds the first (re-INVITE
+ * a=sendonly, silent from the request on); resuming the first holds the
+ * second (a swap). */
+static void
+test_waiting (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *invite = NULL;
+  g_autofree char *first_id = outgoing_established (f, &invite, FALSE);
+  FakeStream *first = f->stream, *second;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *recvonly = sdp_with ("recvonly", "bobu1");
+  g_autofree char *ok = NULL, *ack = NULL;
+  const char *reinvite;
+
+  incoming (f, "cw1", offer_pcmu, TRUE);
+  second = f->stream;
+  g_assert_true (second != first);
+  g_assert_cmpstr (last_event (f), ==, "incoming:ringing");
+  g_assert_nonnull (find_sent (f, "SIP/2.0 180 "));
+  g_assert_cmpuint (second->tones_played, ==, 0);
+  g_assert_true (first->waiting);
+  g_assert_false (second->waiting);
+
+  g_assert_true (zc_calls_answer (f->calls, "2", &error));
+  g_assert_no_error (error);
+  g_assert_false (first->waiting);
+  {
+    /* Bob's ACK completes the second dialog (its To: our 200's). */
+    const char *to = strstr (find_sent (f, "SIP/2.0 200 "), "\r\nTo: ");
+    g_autofree char *to_value = g_strndup (to + 6, strstr (to + 2, "\r\n") - (to + 6));
+
+    ack = peer_request ("ACK", 1, "cw1ack", "call-cw1@" PEER, BOB, to_value, NULL);
+  }
+  reinvite = last_sent (f);
+  g_assert_true (g_str_has_prefix (reinvite, "INVITE "));
+  g_assert_nonnull (strstr (reinvite, "a=sendonly"));
+  g_assert_true (first->held);
+  g_assert_false (second->held);
+  ok = response_to (reinvite, "200 OK", recvonly);
+  feed (f, ok);
+  g_assert_true (call_by_id (f, first_id)->local_hold);
+  g_assert_cmpint (call_by_id (f, first_id)->state, ==, ZC_CALL_HELD);
+  g_assert_cmpint (call_by_id (f, "2")->state, ==, ZC_CALL_ACTIVE);
+  feed (f, ack);
+
+  /* The swap: the second call is held before the first resumes. */
+  g_assert_true (zc_calls_hold (f->calls, first_id, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (second->held);
+  g_assert_cmpint (call_by_id (f, "2")->hold_pending, ==, 1);
+  g_assert_cmpint (call_by_id (f, first_id)->hold_pending, ==, 0);
+  g_assert_nonnull (strstr (last_sent (f), "a=sendrecv"));
+}
+
+/* [calls] call-waiting=false: busy while a call is going on. */
+static void
+test_waiting_off (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *invite = NULL;
+  g_autofree char *id = outgoing_established (f, &invite, FALSE);
+
+  f->config->call_waiting = FALSE;
+  incoming (f, "cw2", offer_pcmu, FALSE);
+  g_assert_nonnull (find_sent (f, "SIP/2.0 486 "));
+  g_assert_cmpstr (call_by_id (f, "2")->end_reason, ==, "busy");
+  g_assert_cmpint (call_by_id (f, id)->state, ==, ZC_CALL_ACTIVE);
 }
 
 static void
@@ -1676,6 +1761,8 @@ main (int argc, char **argv)
   ADD ("incoming-hostile-text", test_incoming_hostile_text);
   ADD ("decline", test_decline);
   ADD ("busy", test_busy);
+  ADD ("waiting", test_waiting);
+  ADD ("waiting-off", test_waiting_off);
   ADD ("dnd", test_dnd);
   ADD ("encryption-required", test_encryption_required);
   ADD ("sdes-declined", test_sdes_declined);

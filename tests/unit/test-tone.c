@@ -80,6 +80,23 @@ test_alert (void)
   g_assert_cmpfloat (rms (pcm, 2 * beep, beep), >, 0.15);
 }
 
+/* Call waiting: 440 Hz for 300 ms every 10 s, at a tenth of full scale
+ * (RMS 0.071): under the voice of the call it is mixed into. */
+static void
+test_waiting (void)
+{
+  gsize n = RATE * 11;
+  g_autofree gint16 *pcm = g_new (gint16, n);
+  gsize burst = RATE * 3 / 10;
+
+  zc_tone_render (ZC_TONE_WAITING, RATE, 0, pcm, n);
+  g_assert_cmpfloat (fabs (measured_hz (pcm, 0, burst) - 440), <, 440 * 0.01);
+  g_assert_cmpfloat (rms (pcm, 0, burst), >, 0.06);
+  g_assert_cmpfloat (rms (pcm, 0, burst), <, 0.08);
+  g_assert_cmpfloat (rms (pcm, burst + 10, RATE * 10 - burst - 20), ==, 0);
+  g_assert_cmpfloat (rms (pcm, RATE * 10, burst), >, 0.06);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -87,5 +104,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tone/ringback", test_ringback);
   g_test_add_func ("/tone/ring", test_ring);
   g_test_add_func ("/tone/alert", test_alert);
+  g_test_add_func ("/tone/waiting", test_waiting);
   return g_test_run ();
 }
