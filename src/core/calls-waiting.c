@@ -65,7 +65,8 @@ zc_calls_hold_others (ZcCalls *calls, ZcCall *keep)
   for (guint i = 0; i < calls->calls->len; i++) {
     ZcCall *call = g_ptr_array_index (calls->calls, i);
 
-    if (call != keep && is_talking (call))
+    /* The other members of keep's conference are talked on with it. */
+    if (call != keep && is_talking (call) && (keep->conference == 0 || call->conference != keep->conference))
       g_ptr_array_add (ids, g_strdup (call->id));
   }
   for (guint i = 0; i < ids->len; i++) {

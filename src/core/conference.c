@@ -62,12 +62,17 @@ zc_calls_conference (ZcCalls *calls, const char *id1, const char *id2, GError **
   /* A call we hold sends and receives nothing: both must be talking.
    * The resume is a re-INVITE; the bridge is in place before its answer
    * and carries audio as soon as the media flows again. */
-  for (guint i = 0; i < 2; i++)
-    if (pair[i]->local_hold && !zc_calls_hold (calls, pair[i]->id, FALSE, error))
-      return FALSE;
   group = ++calls->last_conference;
   for (guint i = 0; i < 2; i++)
     set_conference (pair[i], group);
+  /* Members first: resuming one must not hold the other as a swap
+   * would (calls-waiting.c). */
+  for (guint i = 0; i < 2; i++)
+    if (pair[i]->local_hold && !zc_calls_hold (calls, pair[i]->id, FALSE, error)) {
+      for (guint j = 0; j < 2; j++)
+        set_conference (pair[j], 0);
+      return FALSE;
+    }
   g_message ("conference %u: calls %s and %s bridged", group, pair[0]->id, pair[1]->id);
   for (guint i = 0; i < 2; i++)
     zc_call_emit (pair[i], "conference");

@@ -42,7 +42,7 @@ struct _ZcMediaStream {
   gboolean muted;       /* zc_media_stream_set_muted(), for the media and port made at start() */
   gboolean held;        /* zc_media_stream_set_held(), likewise */
   gboolean waiting;     /* zc_media_stream_set_waiting_tone(), likewise */
-    zc_audio_port_set_conference (stream->port, stream->conference);
+  guint conference;     /* zc_media_stream_set_conference(), likewise */
   ZcMediaStreamCallbacks callbacks;
   gpointer user_data;
 
