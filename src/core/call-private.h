@@ -172,6 +172,12 @@ struct _ZcCall {
   gint64 answering_since_us;   /* when the answer started gathering the relay */
   ZcCallRedirect *redirect;    /* outgoing: the 3xx followed (forward.h) */
   guint forward_timer_id;      /* incoming: forwarding after no answer */
+  /* transfer.c: how a transfer of this call goes ("requested",
+   * "accepted", "trying", "ringing", "done", "failed"; NULL: none), and
+   * for a call we placed on a peer's REFER, the id of the call whose
+   * dialog hears its progress (NOTIFY). */
+  char *transfer;
+  char *referred_by_call;
 };
 
 typedef struct {
@@ -289,6 +295,12 @@ const char *zc_call_auto_answer_match (ZcCall *call);
  * request came from the rendezvous registrar/proxy, or from an address on
  * the LAN. */
 gboolean zc_calls_source_accepted (guint accept_from, gboolean from_registrar, gboolean on_lan);
+
+/* transfer.c: the user agent's REFER events, and every event of a call
+ * (from zc_call_emit) for the NOTIFYs of a call placed on a REFER. */
+int zc_transfer_refer_cb (ZcSipSession *session, const char *refer_to, gpointer user_data);
+void zc_transfer_progress_cb (ZcSipSession *session, gboolean notify, int status, gpointer user_data);
+void zc_transfer_call_changed (ZcCall *call, const char *event);
 
 /* calls.c: what call.c asks of the list */
 void zc_calls_trim_history (ZcCalls *calls);

@@ -69,6 +69,13 @@ gboolean zc_calls_send_dtmf (ZcCalls *calls, const char *id, const char *digits,
  * the only active one, else the only established one): its frames go out
  * as silence, the device stays open; "muted"/"unmuted" goes out. */
 gboolean zc_calls_set_muted (ZcCalls *calls, const char *id, gboolean muted, GError **error);
+/* Blind transfer (RFC 3515): asks the peer of the established call @id
+ * ("" picks the only one) to call @target (a peer name, URI or
+ * user@host, as for a call).  Progress goes out as "transfer" events
+ * (the call's "transfer" tells the stage); once the peer's new call is
+ * answered ours ends with the reason "transferred". */
+gboolean zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, GError **error);
+
 /* How many calls occupy the line (established, or outgoing being set up)
  * and how many incoming ones ring, for presence. */
 void zc_calls_get_activity (ZcCalls *calls, guint *on_call, guint *ringing);
