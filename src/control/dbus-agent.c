@@ -145,12 +145,12 @@ static void
 handle_transfer (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
 {
   const char *id, *target;
+  gboolean about_target = FALSE;
   g_autoptr (GError) error = NULL;
 
   g_variant_get (parameters, "(&s&s)", &id, &target);
-  if (!zc_calls_transfer (zc_agent_get_calls (self->agent), id, target, &error)) {
-    zc_dbus_return_error (invocation, error,
-                          error->code == ZC_CALLS_ERROR_INVALID ? ZC_DBUS_ERROR_ABOUT_TARGET : ZC_DBUS_ERROR_ABOUT_CALL);
+  if (!zc_calls_transfer (zc_agent_get_calls (self->agent), id, target, &about_target, &error)) {
+    zc_dbus_return_error (invocation, error, about_target ? ZC_DBUS_ERROR_ABOUT_TARGET : ZC_DBUS_ERROR_ABOUT_CALL);
     return;
   }
   g_dbus_method_invocation_return_value (invocation, NULL);

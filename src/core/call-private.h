@@ -178,6 +178,7 @@ struct _ZcCall {
    * dialog hears its progress (NOTIFY). */
   char *transfer;
   char *referred_by_call;
+  guint transfer_notify_id;    /* the first NOTIFY, sent after our 202 */
 };
 
 typedef struct {

@@ -107,6 +107,7 @@ zc_call_free (ZcCall *call)
   g_free (call->peer_uri);
   g_free (call->transfer);
   g_free (call->referred_by_call);
+  g_clear_handle_id (&call->transfer_notify_id, g_source_remove);
   g_free (call->peer_name);
   g_free (call->asserted_name);
   g_free (call->claimed_fingerprint);

@@ -73,8 +73,11 @@ gboolean zc_calls_set_muted (ZcCalls *calls, const char *id, gboolean muted, GEr
  * ("" picks the only one) to call @target (a peer name, URI or
  * user@host, as for a call).  Progress goes out as "transfer" events
  * (the call's "transfer" tells the stage); once the peer's new call is
- * answered ours ends with the reason "transferred". */
-gboolean zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, GError **error);
+ * answered ours ends with the reason "transferred".  On failure
+ * *about_target tells whether @error is about the target (no such peer)
+ * rather than the call. */
+gboolean zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, gboolean *about_target,
+                            GError **error);
 
 /* How many calls occupy the line (established, or outgoing being set up)
  * and how many incoming ones ring, for presence. */

@@ -43,11 +43,12 @@ is_established (ZcCall *call)
 /* ---- transferor --------------------------------------------------------------- */
 
 gboolean
-zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, GError **error)
+zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, gboolean *about_target, GError **error)
 {
   ZcCall *call = NULL;
   g_autofree char *uri = NULL;
 
+  *about_target = FALSE;
   if (id != NULL && *id != '\0') {
     call = find_by_id (calls, id);
     if (call == NULL) {
@@ -77,8 +78,10 @@ zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, GError **
     return FALSE;
   }
   uri = zc_target_resolve (calls->peers, target, error);
-  if (uri == NULL)
+  if (uri == NULL) {
+    *about_target = TRUE;
     return FALSE;
+  }
   if (!zc_sip_session_refer (call->session, uri)) {
     g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s cannot be transferred now"), call->id);
     return FALSE;
@@ -127,34 +130,19 @@ peer_trusted (ZcCall *call)
   return call->peer_verified && g_strcmp0 (call->peer_trust, "verified") == 0;
 }
 
-typedef struct {
-  ZcCalls *calls;
-  char *old_id;
-  char *new_id;
-} InitialNotify;
-
 /* RFC 3515 2.4.4: a NOTIFY follows the 202 at once; sent from idle so
- * that the 202 goes first. */
+ * that the 202 goes first.  The source belongs to the new call (@data),
+ * which removes it when freed. */
 static gboolean
 initial_notify_cb (gpointer data)
 {
-  InitialNotify *n = data;
-  ZcCall *old = find_by_id (n->calls, n->old_id);
-  ZcCall *fresh = find_by_id (n->calls, n->new_id);
+  ZcCall *fresh = data;
+  ZcCall *old = find_by_id (fresh->calls, fresh->referred_by_call);
 
-  if (old != NULL && old->session != NULL && fresh != NULL && fresh->state == ZC_CALL_CALLING)
+  fresh->transfer_notify_id = 0;
+  if (old != NULL && old->session != NULL && old->state != ZC_CALL_ENDED && fresh->state == ZC_CALL_CALLING)
     zc_sip_session_notify_refer (old->session, 100, "Trying");
   return G_SOURCE_REMOVE;
-}
-
-static void
-initial_notify_free (gpointer data)
-{
-  InitialNotify *n = data;
-
-  g_free (n->old_id);
-  g_free (n->new_id);
-  g_free (n);
 }
 
 int
@@ -166,7 +154,6 @@ zc_transfer_refer_cb (ZcSipSession *session, const char *refer_to, gpointer user
   g_autoptr (GError) error = NULL;
   g_autofree char *new_id = NULL;
   ZcCall *fresh;
-  InitialNotify *n;
 
   if (call == NULL || !is_established (call))
     return 603;
@@ -185,11 +172,7 @@ zc_transfer_refer_cb (ZcSipSession *session, const char *refer_to, gpointer user
   fresh = find_by_id (calls, new_id);
   fresh->referred_by_call = g_strdup (call->id);
   set_transfer (call, "accepted");
-  n = g_new0 (InitialNotify, 1);
-  n->calls = calls;
-  n->old_id = g_strdup (call->id);
-  n->new_id = g_steal_pointer (&new_id);
-  g_idle_add_full (G_PRIORITY_DEFAULT, initial_notify_cb, n, initial_notify_free);
+  fresh->transfer_notify_id = g_idle_add (initial_notify_cb, fresh);
   return 202;
 }
 
