@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* zcall call, answer, decline, hangup, hold, resume, mute, unmute, dtmf, calls */
+/* zcall call, answer, decline, hangup, transfer, hold, resume, mute, unmute, dtmf, calls */
 #include "config.h"
 #include "cli/zcall.h"
 #include "cli/table.h"
@@ -227,6 +227,29 @@ zc_cmd_hangup (ZcCli *cli, int argc, char **argv)
   if (status == ZC_EXIT_OK && id != NULL)
     printf (_("Call %s ended.\n"), id);
   return status;
+}
+
+int
+zc_cmd_transfer (ZcCli *cli, int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("ID TARGET"));
+  g_autoptr (GVariant) reply = NULL;
+  int status;
+
+  g_option_context_set_summary (context, _("Transfer a call (blind, REFER): the peer calls TARGET, a peer name, a "
+                                           "sip: URI or user@host; our call ends once TARGET answers.  Progress "
+                                           "shows in “zcall monitor”."));
+  if ((status = zc_cli_parse (context, &argc, &argv, 2)) >= 0)
+    return status;
+  if (argc != 3) {
+    g_printerr (_("zcall: transfer takes a call id and a target.  Use “zcall transfer --help”.\n"));
+    return ZC_EXIT_USAGE;
+  }
+  reply = zc_cli_call (cli, "Transfer", g_variant_new ("(ss)", argv[1], argv[2]), "()", &status);
+  if (reply == NULL)
+    return status;
+  printf (_("Transferring call %s to %s.\n"), argv[1], argv[2]);
+  return ZC_EXIT_OK;
 }
 
 int

@@ -27,6 +27,7 @@ static const ZcCommand commands[] = {
   { "mute", "[ID]", N_("Mute the microphone on a call"), zc_cmd_mute },
   { "unmute", "[ID]", N_("Unmute the microphone on a call"), zc_cmd_unmute },
   { "conference", "ID ID", N_("Bridge two calls into a three-way conference"), zc_cmd_conference },
+  { "transfer", "ID TARGET", N_("Transfer a call to a peer, a sip: URI or user@host"), zc_cmd_transfer },
   { "dtmf", "[ID] DIGITS", N_("Send DTMF digits (0-9 * # A-D) on a call"), zc_cmd_dtmf },
   { "calls", "[--json]", N_("List calls"), zc_cmd_calls },
   { "history", "[--json] [--missed]", N_("List past calls; missed ones count as seen"), zc_cmd_history },

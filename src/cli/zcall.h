@@ -68,6 +68,7 @@ int zc_cmd_call (ZcCli *cli, int argc, char **argv);
 int zc_cmd_answer (ZcCli *cli, int argc, char **argv);
 int zc_cmd_decline (ZcCli *cli, int argc, char **argv);
 int zc_cmd_hangup (ZcCli *cli, int argc, char **argv);
+int zc_cmd_transfer (ZcCli *cli, int argc, char **argv);
 int zc_cmd_hold (ZcCli *cli, int argc, char **argv);
 int zc_cmd_resume (ZcCli *cli, int argc, char **argv);
 int zc_cmd_mute (ZcCli *cli, int argc, char **argv);

@@ -142,6 +142,21 @@ handle_hangup (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *i
 }
 
 static void
+handle_transfer (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  const char *id, *target;
+  gboolean about_target = FALSE;
+  g_autoptr (GError) error = NULL;
+
+  g_variant_get (parameters, "(&s&s)", &id, &target);
+  if (!zc_calls_transfer (zc_agent_get_calls (self->agent), id, target, &about_target, &error)) {
+    zc_dbus_return_error (invocation, error, about_target ? ZC_DBUS_ERROR_ABOUT_TARGET : ZC_DBUS_ERROR_ABOUT_CALL);
+    return;
+  }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
 handle_hold (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
 {
   handle_call_action (self, parameters, invocation, hold_action);
@@ -280,6 +295,7 @@ static const struct {
   { "Hold", handle_hold },
   { "Resume", handle_resume },
   { "Mute", handle_mute },
+  { "Transfer", handle_transfer },
   { "Unmute", handle_unmute },
   { "Conference", handle_conference },
   { "SendDtmf", handle_send_dtmf },

@@ -182,6 +182,13 @@ struct _ZcCall {
   gint64 answering_since_us;   /* when the answer started gathering the relay */
   ZcCallRedirect *redirect;    /* outgoing: the 3xx followed (forward.h) */
   guint forward_timer_id;      /* incoming: forwarding after no answer */
+  /* transfer.c: how a transfer of this call goes ("requested",
+   * "accepted", "trying", "ringing", "done", "failed"; NULL: none), and
+   * for a call we placed on a peer's REFER, the id of the call whose
+   * dialog hears its progress (NOTIFY). */
+  char *transfer;
+  char *referred_by_call;
+  guint transfer_notify_id;    /* the first NOTIFY, sent after our 202 */
 };
 
 typedef struct {
@@ -318,6 +325,11 @@ gboolean zc_call_waiting_replaces_ring (ZcCall *call);
 /* After each event of a call: the answered one is the only one talked
  * on, and the tone plays where it should. */
 void zc_calls_waiting_event (ZcCall *call, const char *event);
+/* transfer.c: the user agent's REFER events, and every event of a call
+ * (from zc_call_emit) for the NOTIFYs of a call placed on a REFER. */
+int zc_transfer_refer_cb (ZcSipSession *session, const char *refer_to, gpointer user_data);
+void zc_transfer_progress_cb (ZcSipSession *session, gboolean notify, int status, gpointer user_data);
+void zc_transfer_call_changed (ZcCall *call, const char *event);
 
 /* calls.c: what call.c asks of the list */
 void zc_calls_trim_history (ZcCalls *calls);

@@ -105,6 +105,9 @@ zc_call_free (ZcCall *call)
     zc_sip_session_set_user_data (call->session, NULL);
   g_free (call->id);
   g_free (call->peer_uri);
+  g_free (call->transfer);
+  g_free (call->referred_by_call);
+  g_clear_handle_id (&call->transfer_notify_id, g_source_remove);
   g_free (call->peer_name);
   g_free (call->asserted_name);
   g_free (call->claimed_fingerprint);
@@ -184,6 +187,7 @@ zc_call_to_variant (ZcCall *call)
   g_variant_builder_add (&b, "{sv}", "remote_hold", g_variant_new_boolean (call->remote_hold));
   g_variant_builder_add (&b, "{sv}", "muted", g_variant_new_boolean (call->muted));
   g_variant_builder_add (&b, "{sv}", "conference", g_variant_new_uint32 (call->conference));
+  g_variant_builder_add (&b, "{sv}", "transfer", g_variant_new_string (call->transfer ? call->transfer : ""));
   g_variant_builder_add (&b, "{sv}", "security", g_variant_new_string (call->security ? call->security : ""));
   g_variant_builder_add (&b, "{sv}", "srtp_suite", g_variant_new_string (call->srtp_suite ? call->srtp_suite : ""));
   g_variant_builder_add (&b, "{sv}", "encryption", g_variant_new_string (call->encryption ? call->encryption : ""));
@@ -208,6 +212,7 @@ zc_call_emit (ZcCall *call, const char *event)
   if (calls->observer.call_changed != NULL)
     calls->observer.call_changed (event, view, calls->observer_data);
   zc_calls_waiting_event (call, event);
+  zc_transfer_call_changed (call, event);
 }
 
 void

@@ -750,6 +750,8 @@ zc_calls_new (ZcSipUa *ua, ZcSipTransport *transport, const ZcConfig *config, Zc
     .established = ua_established_cb,
     .reoffer = ua_reoffer_cb,
     .reinvite_done = ua_reinvite_done_cb,
+    .refer = zc_transfer_refer_cb,
+    .refer_progress = zc_transfer_progress_cb,
     .ended = ua_ended_cb,
   };
   ZcCalls *calls = g_new0 (ZcCalls, 1);

@@ -77,6 +77,15 @@ gboolean zc_calls_set_muted (ZcCalls *calls, const char *id, gboolean muted, GEr
  * either call (the other stays with us); hanging both up, or the agent's
  * exit, ends it for everyone. */
 gboolean zc_calls_conference (ZcCalls *calls, const char *id1, const char *id2, GError **error);
+/* Blind transfer (RFC 3515): asks the peer of the established call @id
+ * ("" picks the only one) to call @target (a peer name, URI or
+ * user@host, as for a call).  Progress goes out as "transfer" events
+ * (the call's "transfer" tells the stage); once the peer's new call is
+ * answered ours ends with the reason "transferred".  On failure
+ * *about_target tells whether @error is about the target (no such peer)
+ * rather than the call. */
+gboolean zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, gboolean *about_target,
+                            GError **error);
 
 /* How many calls occupy the line (established, or outgoing being set up)
  * and how many incoming ones ring, for presence. */

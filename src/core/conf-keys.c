@@ -273,6 +273,21 @@ parse_auto_answer_from (ZcConfig *config, const char *value, char **reason)
 }
 
 static gboolean
+parse_accept_transfer (ZcConfig *config, const char *value, char **reason)
+{
+  static const char *const names[] = { "trusted", "ask", "any", "none" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    if (g_ascii_strcasecmp (value, names[i]) == 0) {
+      config->accept_transfer = (ZcAcceptTransfer) i;
+      return TRUE;
+    }
+  }
+  *reason = g_strdup_printf (_("“%s” is not trusted, ask, any or none"), value);
+  return FALSE;
+}
+
+static gboolean
 parse_max_calls (ZcConfig *config, const char *value, char **reason)
 {
   guint64 n;
@@ -543,6 +558,7 @@ static const ZcKeySpec key_specs[] = {
   { "calls", "accept-from", parse_accept_from },
   { "calls", "max-calls", parse_max_calls },
   { "calls", "call-waiting", parse_call_waiting },
+  { "calls", "accept-transfer", parse_accept_transfer },
   { "audio", "capture-device", parse_capture_device },
   { "audio", "playback-device", parse_playback_device },
   { "audio", "ring-device", parse_ring_device },

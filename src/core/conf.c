@@ -42,6 +42,7 @@ zc_config_new_default (void)
   config->accept_from = ZC_ACCEPT_FROM_DEFAULT;
   config->max_calls = 4;
   config->call_waiting = TRUE;
+  config->accept_transfer = ZC_ACCEPT_TRANSFER_TRUSTED;
   config->capture_device = g_strdup ("default");
   config->playback_device = g_strdup ("default");
   config->ring_device = g_strdup ("default");
@@ -360,6 +361,7 @@ zc_config_apply_live (ZcConfig *live, const ZcConfig *fresh, GPtrArray *restart)
   TAKE (accept_from);
   TAKE (max_calls);
   TAKE (call_waiting);
+  TAKE (accept_transfer);
   take_string (&live->capture_device, fresh->capture_device, &changed);
   take_string (&live->playback_device, fresh->playback_device, &changed);
   take_string (&live->ring_device, fresh->ring_device, &changed);

@@ -22,6 +22,16 @@ typedef enum {
   ZC_ACCEPT_FROM_ANY = 1 << 2,        /* any address */
 } ZcAcceptFrom;
 
+/* [calls] accept-transfer: whose REFER (a transfer of our call to a
+ * third party) we carry out.  ASK carries out a trusted peer's at once;
+ * with no way to ask the user yet, any other is refused (603). */
+typedef enum {
+  ZC_ACCEPT_TRANSFER_TRUSTED,  /* a pinned peer whose key the user verified */
+  ZC_ACCEPT_TRANSFER_ASK,
+  ZC_ACCEPT_TRANSFER_ANY,      /* the other party of any established call */
+  ZC_ACCEPT_TRANSFER_NONE,
+} ZcAcceptTransfer;
+
 #define ZC_ACCEPT_FROM_DEFAULT (ZC_ACCEPT_FROM_LAN | ZC_ACCEPT_FROM_RENDEZVOUS)
 
 /* What holds the NAT binding toward the registrar open between
@@ -83,6 +93,7 @@ typedef struct {
   /* [calls] call-waiting: a call during a call rings as a tone in it
    * (calls-waiting.c); FALSE: it gets 486 Busy Here. */
   gboolean call_waiting;
+  ZcAcceptTransfer accept_transfer;
 
   char *capture_device;
   char *playback_device;

@@ -12,7 +12,7 @@
 static gboolean
 is_known_method (const char *method)
 {
-  static const char *const ours[] = { "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "UPDATE", NULL };
+  static const char *const ours[] = { "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "UPDATE", "REFER", "NOTIFY", NULL };
   return g_strv_contains (ours, method);
 }
 
@@ -21,8 +21,8 @@ is_known_method (const char *method)
 static gboolean
 is_other_sip_method (const char *method)
 {
-  static const char *const others[] = { "REGISTER", "PRACK", "INFO", "MESSAGE", "SUBSCRIBE", "NOTIFY",
-                                        "REFER", "PUBLISH", NULL };
+  static const char *const others[] = { "REGISTER", "PRACK", "INFO", "MESSAGE", "SUBSCRIBE", "PUBLISH",
+                                        NULL };
   return g_strv_contains (others, method);
 }
 

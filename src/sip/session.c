@@ -626,6 +626,9 @@ zc_sip_session_receive_response (ZcSipSession *s, osip_transaction_t *tr, osip_m
       ua->callbacks.reinvite_done (s, response->status_code,
                                    response->status_code < 300 ? zc_sip_message_body (response) : NULL,
                                    ua->user_data);
+  } else if (tr == s->refer_tr && response->status_code >= 200) {
+    s->refer_tr = NULL;
+    zc_sip_refer_response (s, response->status_code);
   }
 }
 
@@ -651,6 +654,10 @@ zc_sip_session_transaction_failed (ZcSipSession *s, osip_transaction_t *tr, int 
                                  status == 408 ? "no answer" : "unreachable");
   else if (tr == s->reinvite_tr && s->user_data != NULL && ua->callbacks.reinvite_done != NULL)
     ua->callbacks.reinvite_done (s, status, NULL, ua->user_data);
+  else if (tr == s->refer_tr) {
+    s->refer_tr = NULL;
+    zc_sip_refer_response (s, status);
+  }
 }
 
 void
@@ -660,6 +667,8 @@ zc_sip_session_transaction_gone (ZcSipSession *s, osip_transaction_t *tr)
     s->invite_tr = NULL;
   if (tr == s->reinvite_tr)
     s->reinvite_tr = NULL;
+  if (tr == s->refer_tr)
+    s->refer_tr = NULL;
   if (s->live_transactions > 0)
     s->live_transactions--;
   /* An incoming call whose INVITE transaction died unanswered (timer H,

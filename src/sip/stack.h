@@ -32,7 +32,7 @@ typedef struct {
   void (*tx_gone) (osip_transaction_t *tr, gpointer user_data);
 } ZcSipStackCallbacks;
 
-#define ZC_SIP_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE"
+#define ZC_SIP_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, REFER, NOTIFY"
 #define ZC_SIP_SUPPORTED "replaces"
 #define ZC_SIP_ACCEPT "application/sdp"
 

@@ -56,6 +56,7 @@ struct _ZcSipSession {
   guint auth_tries;
   gboolean cancel_pending;
   guint live_transactions;
+  osip_transaction_t *refer_tr;  /* our REFER (refer.c), until its final response */
   GStrv redirect_contacts;       /* a 3xx to our INVITE: its Contacts, highest q first */
 };
 
@@ -104,6 +105,14 @@ void zc_sip_ua_respond (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *req
                         const char *reason);
 ZcSipSession *zc_sip_ua_find_session_for_request (ZcSipUa *ua, osip_message_t *request);
 ZcSipSession *zc_sip_ua_find_session_for_response (ZcSipUa *ua, osip_message_t *response);
+/* An in-dialog request over TLS comes with the dialog peer's certificate. */
+gboolean zc_sip_from_dialog_peer (ZcSipSession *s, const ZcSipFlow *from);
+
+/* refer.c: REFER (RFC 3515) and the NOTIFYs of its implicit subscription. */
+void zc_sip_refer_receive (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, const ZcSipFlow *from);
+void zc_sip_notify_receive (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, const ZcSipFlow *from);
+/* The final response to our REFER, or its failure (@status 408, 503). */
+void zc_sip_refer_response (ZcSipSession *s, int status);
 
 /* session.c: life cycle. */
 ZcSipSession *zc_sip_session_new (ZcSipUa *ua, gboolean outgoing, const ZcSipFlow *flow);

@@ -103,8 +103,8 @@ zc_sip_ua_respond (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request,
  * its own, or anyone on plain UDP) cannot end, move or re-offer the call.
  * A dialog without a known certificate (a phone) has nothing to hold the
  * request to. */
-static gboolean
-from_dialog_peer (ZcSipSession *s, const ZcSipFlow *from)
+gboolean
+zc_sip_from_dialog_peer (ZcSipSession *s, const ZcSipFlow *from)
 {
   if (s->flow.proto != ZC_SIP_TLS || s->flow.fingerprint[0] == '\0')
     return TRUE;
@@ -129,7 +129,7 @@ handle_invite (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, con
       zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
       return;
     }
-    if (!from_dialog_peer (s, from)) {
+    if (!zc_sip_from_dialog_peer (s, from)) {
       zc_sip_ua_respond (ua, tr, request, 403, "Forbidden");
       return;
     }
@@ -175,7 +175,7 @@ handle_cancel (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, con
     zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
     return;
   }
-  if (s != NULL && s->kind == OWNER_SESSION && !from_dialog_peer (s, from)) {
+  if (s != NULL && s->kind == OWNER_SESSION && !zc_sip_from_dialog_peer (s, from)) {
     zc_sip_ua_respond (ua, tr, request, 403, "Forbidden");
     return;
   }
@@ -193,7 +193,7 @@ handle_bye (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, const 
     zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
     return;
   }
-  if (!from_dialog_peer (s, from)) {
+  if (!zc_sip_from_dialog_peer (s, from)) {
     zc_sip_ua_respond (ua, tr, request, 403, "Forbidden");
     return;
   }
@@ -210,7 +210,7 @@ handle_update (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, con
     zc_sip_ua_respond (ua, tr, request, 481, "Call/Transaction Does Not Exist");
     return;
   }
-  if (!from_dialog_peer (s, from)) {
+  if (!zc_sip_from_dialog_peer (s, from)) {
     zc_sip_ua_respond (ua, tr, request, 403, "Forbidden");
     return;
   }
@@ -231,6 +231,10 @@ stack_request_cb (osip_transaction_t *tr, osip_message_t *request, const ZcSipFl
     handle_bye (ua, tr, request, from);
   else if (strcmp (method, "UPDATE") == 0)
     handle_update (ua, tr, request, from);
+  else if (strcmp (method, "REFER") == 0)
+    zc_sip_refer_receive (ua, tr, request, from);
+  else if (strcmp (method, "NOTIFY") == 0)
+    zc_sip_notify_receive (ua, tr, request, from);
   else
     zc_sip_ua_respond (ua, tr, request, 405, "Method Not Allowed");
 }
@@ -241,7 +245,7 @@ stack_ack_cb (osip_message_t *ack, const ZcSipFlow *from, gpointer user_data)
   ZcSipUa *ua = user_data;
   ZcSipSession *s = zc_sip_ua_find_session_for_request (ua, ack);
 
-  if (s != NULL && from_dialog_peer (s, from))
+  if (s != NULL && zc_sip_from_dialog_peer (s, from))
     zc_sip_session_receive_ack (s, ack);
 }
 

@@ -36,6 +36,16 @@ typedef struct {
   char *(*reoffer) (ZcSipSession *session, const char *sdp, int *status, gpointer user_data);
   /* Our re-INVITE finished with @status (@sdp: the answer on 2xx). */
   void (*reinvite_done) (ZcSipSession *session, int status, const char *sdp, gpointer user_data);
+  /* A REFER (RFC 3515) from the dialog's peer on an established session:
+   * @refer_to is the URI to call (header parameters such as ?Replaces=
+   * dropped).  Return the status to answer: 202 takes it on (the core
+   * then reports the new call's progress with zc_sip_session_notify_refer),
+   * 603 refuses it. */
+  int (*refer) (ZcSipSession *session, const char *refer_to, gpointer user_data);
+  /* Our REFER's progress: its own final response (@notify FALSE: 202, or
+   * an error such as 405, 408, 603), then the status each NOTIFY's
+   * message/sipfrag carries (@notify TRUE: 100, 180, 200, 486...). */
+  void (*refer_progress) (ZcSipSession *session, gboolean notify, int status, gpointer user_data);
   /* The session is over; the core drops its reference now. */
   void (*ended) (ZcSipSession *session, ZcSipEndCause cause, int status, const char *reason, gpointer user_data);
 } ZcSipUaCallbacks;
@@ -118,6 +128,14 @@ void zc_sip_session_redirect (ZcSipSession *session, int status, const char *con
  * incoming call.  The session ends at once for the core; the SIP side
  * finishes in the background. */
 void zc_sip_session_hangup (ZcSipSession *session);
+/* Sends REFER (RFC 3515) in the dialog asking the peer to call
+ * @refer_to (a sip: URI); refer_progress reports what follows.  FALSE
+ * when the session is not established or a REFER is still unanswered. */
+gboolean zc_sip_session_refer (ZcSipSession *session, const char *refer_to);
+/* The NOTIFY of an accepted REFER: @status of the call it made, as a
+ * message/sipfrag status line; a final status (>= 200) ends the implicit
+ * subscription. */
+void zc_sip_session_notify_refer (ZcSipSession *session, int status, const char *reason);
 /* Sends a re-INVITE with @sdp (hold: sendonly; resume: sendrecv). */
 gboolean zc_sip_session_reinvite (ZcSipSession *session, const char *sdp);
 

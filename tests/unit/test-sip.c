@@ -101,11 +101,27 @@ ended_cb (ZcSipSession *session, ZcSipEndCause cause, int status, const char *re
   }
 }
 
+static int
+refer_cb (ZcSipSession *session G_GNUC_UNUSED, const char *refer_to, gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_ptr_array_add (f->events, g_strdup_printf ("refer:%s", refer_to));
+  return 202;
+}
+
+static void
+refer_progress_cb (ZcSipSession *session G_GNUC_UNUSED, gboolean notify, int status, gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_ptr_array_add (f->events, g_strdup_printf ("refer-progress:%d:%d", notify, status));
+}
+
 static void
 setup (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
   static const ZcSipUaCallbacks events = {
     .incoming = incoming_cb, .progress = progress_cb, .established = established_cb, .ended = ended_cb,
+    .refer = refer_cb, .refer_progress = refer_progress_cb,
   };
   ZcSipUaIo io = { .send = record_send, .local_address_for = local_address, .port = 5060, .data = f };
   ZcSipIdentity identity = { .user = "alice", .display_name = "Alice" };
@@ -250,6 +266,72 @@ test_invite_answer_ack_bye (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 200 "));
   g_assert_nonnull (strstr (last_sent (f)->text, "CSeq: 2 BYE"));
   g_assert_cmpstr (g_ptr_array_index (f->events, 2), ==, "ended:1:0"); /* REMOTE_HANGUP */
+}
+
+/* A request in the established dialog of test_refer, from @address. */
+static void
+feed_in_dialog (Fixture *f, const char *to, const char *method, int cseq, const char *extra, const char *body,
+                const char *address)
+{
+  ZcSipFlow from = { .proto = ZC_SIP_UDP, .port = 5062 };
+  g_autofree char *text =
+    g_strdup_printf ("%s sip:alice@198.18.0.1:5060 SIP/2.0\r\n"
+                     "Via: SIP/2.0/UDP %s:5062;branch=z9hG4bKd%d;rport\r\nMax-Forwards: 70\r\n"
+                     "From: \"Bob\" <sip:bob@198.18.0.2:5062>;tag=bobtag\r\nTo: %s\r\n"
+                     "Call-ID: call-x1@198.18.0.2\r\nCSeq: %d %s\r\n%sContent-Length: %zu\r\n\r\n%s",
+                     method, address, cseq, to, cseq, method, extra, body ? strlen (body) : 0, body ? body : "");
+
+  g_strlcpy (from.address, address, sizeof from.address);
+  zc_sip_ua_receive (f->ua, text, strlen (text), &from);
+}
+
+/* REFER (RFC 3515) inside an established dialog: the core hears the
+ * Refer-To URI without its headers and its 202 is sent; from another
+ * address the REFER is refused; our NOTIFY carries a sipfrag; the peer's
+ * NOTIFY reaches the core. */
+static void
+test_refer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *invite = request (BASE ("INVITE", "1", "x1") "Content-Type: application/sdp\n", sdp_offer);
+  g_autofree char *to = NULL;
+  const char *notify;
+  guint events;
+
+  feed (f, invite);
+  zc_sip_session_answer (f->last_session, sdp_offer);
+  to = sip_text_header (last_sent (f)->text, "To");
+  feed_in_dialog (f, to, "ACK", 1, "", NULL, "198.18.0.2");
+  g_assert_cmpstr (g_ptr_array_index (f->events, 1), ==, "established:nosdp");
+  g_assert_nonnull (strstr (last_sent (f)->text, "REFER"));   /* Allow */
+
+  feed_in_dialog (f, to, "REFER", 2, "Refer-To: <sip:carol@198.18.0.3:5060?Replaces=abc%3Bto-tag%3D1>\r\n", NULL,
+                  "198.18.0.2");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 202 "));
+  g_assert_cmpstr (g_ptr_array_index (f->events, 2), ==, "refer:sip:carol@198.18.0.3:5060");
+
+  events = f->events->len;
+  feed_in_dialog (f, to, "REFER", 3, "Refer-To: <sip:mallory@198.18.0.9>\r\n", NULL, "198.18.0.9");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 403 "));
+  feed_in_dialog (f, to, "REFER", 4, "", NULL, "198.18.0.2");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 400 "));
+  g_assert_cmpuint (f->events->len, ==, events);
+
+  zc_sip_session_notify_refer (f->last_session, 180, "Ringing");
+  notify = last_sent (f)->text;
+  g_assert_true (g_str_has_prefix (notify, "NOTIFY sip:bob@198.18.0.2:5062 SIP/2.0\r\n"));
+  g_assert_nonnull (strstr (notify, "Event: refer\r\n"));
+  g_assert_nonnull (strstr (notify, "Subscription-State: active;expires=60\r\n"));
+  g_assert_nonnull (strstr (notify, "Content-Type: message/sipfrag"));
+  g_assert_true (g_str_has_suffix (notify, "\r\n\r\nSIP/2.0 180 Ringing\r\n"));
+  zc_sip_session_notify_refer (f->last_session, 200, "OK");
+  g_assert_nonnull (strstr (last_sent (f)->text, "Subscription-State: terminated;reason=noresource\r\n"));
+
+  feed_in_dialog (f, to, "NOTIFY", 5, "Event: refer\r\nContent-Type: message/sipfrag\r\n", "SIP/2.0 200 OK\r\n",
+                  "198.18.0.2");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 200 "));
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "refer-progress:1:200");
+  feed_in_dialog (f, to, "NOTIFY", 6, "Event: presence\r\n", NULL, "198.18.0.2");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 489 "));
 }
 
 static void
@@ -986,6 +1068,7 @@ main (int argc, char **argv)
   ADD ("/sip/response-port-without-rport", test_response_port_without_rport);
   ADD ("/sip/invite-answer-ack-bye", test_invite_answer_ack_bye);
   ADD ("/sip/invite-cancel", test_invite_cancel);
+  ADD ("/sip/refer", test_refer);
   ADD ("/sip/reject-busy", test_reject_busy);
   ADD ("/sip/bye-unknown-dialog", test_bye_unknown_dialog);
   ADD ("/sip/rejections", test_rejections);

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Blind call transfer (RFC 3515) in both roles.  As the transferor we
+ * REFER the peer to a target and end our call once its NOTIFYs report the
+ * new call answered.  As the transferee we decide by [calls]
+ * accept-transfer whether to carry a REFER out, place the new call like
+ * `zcall call` would, report its progress back as sipfrag NOTIFYs and
+ * hang up the old call once the new one is answered. */
+#define G_LOG_DOMAIN "core"
+
+#include "config.h"
+#include "core/call-private.h"
+#include "core/targets.h"
+#include "common/i18n.h"
+
+#include <string.h>
+
+static void
+set_transfer (ZcCall *call, const char *stage)
+{
+  g_free (call->transfer);
+  call->transfer = g_strdup (stage);
+  zc_call_emit (call, "transfer");
+}
+
+static ZcCall *
+find_by_id (ZcCalls *calls, const char *id)
+{
+  for (guint i = 0; id != NULL && i < calls->calls->len; i++) {
+    ZcCall *call = g_ptr_array_index (calls->calls, i);
+
+    if (g_str_equal (call->id, id))
+      return call;
+  }
+  return NULL;
+}
+
+static gboolean
+is_established (ZcCall *call)
+{
+  return call->state == ZC_CALL_ACTIVE || call->state == ZC_CALL_HELD;
+}
+
+/* ---- transferor --------------------------------------------------------------- */
+
+gboolean
+zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, gboolean *about_target, GError **error)
+{
+  ZcCall *call = NULL;
+  g_autofree char *uri = NULL;
+
+  *about_target = FALSE;
+  if (id != NULL && *id != '\0') {
+    call = find_by_id (calls, id);
+    if (call == NULL) {
+      g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("no call %s"), id);
+      return FALSE;
+    }
+  } else {
+    for (guint i = 0; i < calls->calls->len; i++) {
+      ZcCall *c = g_ptr_array_index (calls->calls, i);
+
+      if (!is_established (c))
+        continue;
+      if (call != NULL) {
+        g_set_error_literal (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_AMBIGUOUS,
+                             _("several calls are established; give a call id (zcall calls)"));
+        return FALSE;
+      }
+      call = c;
+    }
+    if (call == NULL) {
+      g_set_error_literal (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("no call to act on"));
+      return FALSE;
+    }
+  }
+  if (!is_established (call) || call->session == NULL) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not established"), call->id);
+    return FALSE;
+  }
+  uri = zc_target_resolve (calls->peers, target, error);
+  if (uri == NULL) {
+    *about_target = TRUE;
+    return FALSE;
+  }
+  if (!zc_sip_session_refer (call->session, uri)) {
+    g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s cannot be transferred now"), call->id);
+    return FALSE;
+  }
+  g_message ("call %s: transferring to %s (REFER)", call->id, uri);
+  set_transfer (call, "requested");
+  return TRUE;
+}
+
+void
+zc_transfer_progress_cb (ZcSipSession *session, gboolean notify, int status, gpointer user_data G_GNUC_UNUSED)
+{
+  ZcCall *call = zc_sip_session_get_user_data (session);
+
+  if (call == NULL || call->transfer == NULL || g_str_equal (call->transfer, "done") ||
+      g_str_equal (call->transfer, "failed"))
+    return;
+  g_message ("call %s: transfer %s %d", call->id, notify ? "progress" : "answered", status);
+  if (!notify) {
+    /* The REFER's own answer: 202 only says the peer will try. */
+    set_transfer (call, status < 300 ? "accepted" : "failed");
+    return;
+  }
+  if (status < 180) {
+    set_transfer (call, "trying");
+  } else if (status < 200) {
+    set_transfer (call, "ringing");
+  } else if (status < 300) {
+    /* RFC 5589 6.1: the transferee talks to the target now; the
+     * transferor leaves. */
+    set_transfer (call, "done");
+    zc_call_set_reason (call, "transferred", 0);
+    zc_sip_session_hangup (session);
+    zc_call_end (call);
+  } else {
+    /* The target did not answer: our call goes on as it was. */
+    set_transfer (call, "failed");
+  }
+}
+
+/* ---- transferee --------------------------------------------------------------- */
+
+static gboolean
+peer_trusted (ZcCall *call)
+{
+  return call->peer_verified && g_strcmp0 (call->peer_trust, "verified") == 0;
+}
+
+/* RFC 3515 2.4.4: a NOTIFY follows the 202 at once; sent from idle so
+ * that the 202 goes first.  The source belongs to the new call (@data),
+ * which removes it when freed. */
+static gboolean
+initial_notify_cb (gpointer data)
+{
+  ZcCall *fresh = data;
+  ZcCall *old = find_by_id (fresh->calls, fresh->referred_by_call);
+
+  fresh->transfer_notify_id = 0;
+  if (old != NULL && old->session != NULL && old->state != ZC_CALL_ENDED && fresh->state == ZC_CALL_CALLING)
+    zc_sip_session_notify_refer (old->session, 100, "Trying");
+  return G_SOURCE_REMOVE;
+}
+
+int
+zc_transfer_refer_cb (ZcSipSession *session, const char *refer_to, gpointer user_data)
+{
+  ZcCalls *calls = user_data;
+  ZcCall *call = zc_sip_session_get_user_data (session);
+  ZcAcceptTransfer policy = calls->config->accept_transfer;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *new_id = NULL;
+  ZcCall *fresh;
+
+  if (call == NULL || !is_established (call))
+    return 603;
+  if (policy == ZC_ACCEPT_TRANSFER_NONE ||
+      (policy != ZC_ACCEPT_TRANSFER_ANY && !peer_trusted (call))) {
+    g_message ("call %s: refusing a transfer to %s ([calls] accept-transfer: the peer is not trusted)", call->id,
+               refer_to);
+    return 603;
+  }
+  new_id = zc_calls_dial (calls, refer_to, &error);
+  if (new_id == NULL) {
+    g_message ("call %s: cannot carry out the transfer to %s (%s)", call->id, refer_to, error->message);
+    return 603;
+  }
+  g_message ("call %s: transferred to %s by the peer (call %s)", call->id, refer_to, new_id);
+  fresh = find_by_id (calls, new_id);
+  fresh->referred_by_call = g_strdup (call->id);
+  set_transfer (call, "accepted");
+  fresh->transfer_notify_id = g_idle_add (initial_notify_cb, fresh);
+  return 202;
+}
+
+void
+zc_transfer_call_changed (ZcCall *call, const char *event)
+{
+  ZcCall *old;
+
+  if (call->referred_by_call == NULL)
+    return;
+  old = find_by_id (call->calls, call->referred_by_call);
+  if (old == NULL || old->session == NULL || old->state == ZC_CALL_ENDED)
+    return;
+  if (g_str_equal (event, "ringing")) {
+    zc_sip_session_notify_refer (old->session, 180, "Ringing");
+    set_transfer (old, "ringing");
+  } else if (g_str_equal (event, "answered")) {
+    zc_sip_session_notify_refer (old->session, 200, "OK");
+    g_clear_pointer (&call->referred_by_call, g_free);
+    set_transfer (old, "done");
+    zc_call_set_reason (old, "transferred", 0);
+    zc_sip_session_hangup (old->session);
+    zc_call_end (old);
+  } else if (g_str_equal (event, "ended")) {
+    zc_sip_session_notify_refer (old->session, call->sip_status >= 300 ? (int) call->sip_status : 503,
+                                 call->end_reason != NULL ? call->end_reason : "Service Unavailable");
+    g_clear_pointer (&call->referred_by_call, g_free);
+    set_transfer (old, "failed");
+  }
+}
