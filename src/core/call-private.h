@@ -154,6 +154,7 @@ struct _ZcCall {
   guint ice_backstop_id;       /* through the rendezvous: no pair yet -> ICE restart */
   gboolean ice_restarted;      /* the backstop ran (once per call) */
   gboolean ice_restart_pending; /* our re-INVITE with the restarted offer is out */
+  gboolean ice_regathering;    /* the backstop's fresh stream gathers; its offer goes out when ready */
   /* Media security, kept after the media is gone: "encrypted" once
    * DTLS-SRTP is keyed, "PLAIN" for plain RTP, NULL before the media
    * starts; the suite and the peer's certificate ("sha-256 AB:...") as
@@ -294,6 +295,9 @@ void zc_call_stop_tone (ZcCall *call);
 void zc_call_ice_backstop_arm (ZcCall *call);
 /* The peer's re-offer carries a new ufrag: ours restarts too. */
 gboolean zc_call_ice_restart_by_peer (ZcCall *call, const ZcSdpSession *offer, GError **error);
+/* The peer's answer to the backstop's restart offer: its new ICE
+ * attributes, or the start of the fresh stream (@chosen from the answer). */
+gboolean zc_call_ice_restart_answered (ZcCall *call, const ZcSdpSession *answer, const ZcCodec *chosen, GError **error);
 gboolean zc_call_answer (ZcCall *call, GError **error);
 guint zc_call_timeout_add_ms (guint ms, GSourceFunc func, gpointer data);
 /* Unanswered after @ms: an outgoing call hangs up, an incoming one gets 480. */

@@ -203,13 +203,19 @@ ice_backstop_grace (ZcCall *call)
 
 /* Calls through the rendezvous with a TURN server get a second chance
  * when no candidate pair works (RFC 8445 leaves it to us): the
- * caller restarts ICE in a re-INVITE, with the same candidates (the
- * relayed ones need nothing but the TURN server), so a path that was
- * blocked for a moment is found again instead of the call ending.
- * ICE_BACKSTOP_MS after the checks began, or at once when they all failed
- * sooner.  Not a relay-only restart: libnice's force-relay set on a
- * running agent gave checks that never connected in the lab, and a fresh
- * relay-only agent would need new TURN allocations. */
+ * caller restarts ICE in a re-INVITE, so a path that was blocked for a
+ * moment is found again instead of the call ending.  ICE_BACKSTOP_MS
+ * after the checks began, or at once when they all failed sooner.
+ *
+ * A network that lets no UDP out (hotel, guest Wi-Fi, strict egress)
+ * also fails the UDP relay: while nothing is keyed yet (DTLS has not
+ * run), the restart replaces the stream with a fresh one that gathers
+ * relays over TCP and over TLS on the same server besides what the first
+ * had (libnice gathers once per stream: a restart keeps the candidates,
+ * a second gather is ignored).  Once keyed, or when the server is already
+ * turns:, the restart keeps the stream and its candidates.  Not a
+ * relay-only restart: libnice's force-relay set on a running agent gave
+ * checks that never connected in the lab. */
 static gboolean
 ice_backstop_possible (ZcCall *call)
 {
@@ -227,21 +233,14 @@ zc_call_ice_backstop_arm (ZcCall *call)
                                            ice_backstop_cb, call);
 }
 
-/* The backstop's restart: new ICE credentials in a re-INVITE.  FALSE when
- * it cannot be sent. */
+/* The restart offer (new ICE credentials, and a fresh stream's
+ * candidates) in a re-INVITE.  FALSE when it cannot be sent. */
 static gboolean
-ice_backstop (ZcCall *call)
+ice_backstop_offer (ZcCall *call)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *offer = NULL;
   ZcSdpLocal local;
 
-  call->ice_restarted = TRUE;
-  if (call->session == NULL || !call->calls->media_ops->restart_ice (call->media, &error)) {
-    g_message ("call %s: no ICE restart: %s", call->id, error ? error->message : "no dialog");
-    return FALSE;
-  }
-  g_message ("call %s: no candidate pair works; restarting ICE", call->id);
   call->sdp_version++;
   local = zc_call_local_sdp (call, zc_call_our_direction (call->local_hold));
   offer = zc_sdp_build_offer (&local);
@@ -253,7 +252,101 @@ ice_backstop (ZcCall *call)
   }
   call->ice_restart_pending = TRUE;
   /* The restarted checks get as long again; then the call ends. */
+  g_clear_handle_id (&call->ice_backstop_id, g_source_remove);
   ice_backstop_grace (call);
+  return TRUE;
+}
+
+static gboolean call_stream_create (ZcCall *call, gboolean controlling, gboolean rtcp_mux, guint extra_relays,
+                                    GError **error);
+
+/* The relays a fresh stream adds to the configured one: TCP and TLS
+ * beside UDP, TLS beside TCP; none beside turns: (its port says nothing
+ * of where plain TCP would be).  0 when the call cannot have one. */
+static guint
+ice_backstop_extra_relays (ZcCall *call)
+{
+  ZcIceServers servers;
+
+  if (call->encryption != NULL || !zc_call_stream_is_started (call))
+    return 0;
+  if (call->calls->test_ice_servers != NULL)
+    servers = *call->calls->test_ice_servers;
+  else
+    zc_rendezvous_get_ice_servers (call->calls->rendezvous, &servers);
+  if (servers.turn_server == NULL || servers.turn_transport == ZC_TURN_TLS)
+    return 0;
+  return (ZC_TURN_EXTRA_TCP | ZC_TURN_EXTRA_TLS) & ~(1u << servers.turn_transport);
+}
+
+/* Replaces the unkeyed stream with one that gathers @extra relays too;
+ * the offer goes out once it is ready (media_ready_cb). */
+static gboolean
+ice_backstop_regather (ZcCall *call, guint extra)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_message ("call %s: no candidate pair works; restarting ICE on a fresh stream that adds TURN over%s%s%s", call->id,
+             (extra & ZC_TURN_EXTRA_TCP) != 0 ? " TCP" : "",
+             (extra & ZC_TURN_EXTRA_TCP) != 0 && (extra & ZC_TURN_EXTRA_TLS) != 0 ? " and"
+             : "",
+             (extra & ZC_TURN_EXTRA_TLS) != 0 ? " TLS" : "");
+  call->calls->media_ops->free (g_steal_pointer (&call->media));
+  /* The offer offers rtcp-mux again; the answer decides. */
+  if (!call_stream_create (call, TRUE, FALSE, extra, &error)) {
+    g_message ("call %s: no fresh stream for the ICE restart: %s", call->id, error->message);
+    return FALSE;
+  }
+  if (call->muted && call->calls->media_ops->set_muted != NULL)
+    call->calls->media_ops->set_muted (call->media, TRUE);
+  call->ice_regathering = TRUE;
+  /* Gathering the new relays counts against the grace time too. */
+  ice_backstop_grace (call);
+  return TRUE;
+}
+
+/* The backstop's restart.  FALSE when it cannot be sent. */
+static gboolean
+ice_backstop (ZcCall *call)
+{
+  g_autoptr (GError) error = NULL;
+  guint extra;
+
+  call->ice_restarted = TRUE;
+  if (call->session == NULL) {
+    g_message ("call %s: no ICE restart: no dialog", call->id);
+    return FALSE;
+  }
+  if ((extra = ice_backstop_extra_relays (call)) != 0)
+    return ice_backstop_regather (call, extra);
+  if (!call->calls->media_ops->restart_ice (call->media, &error)) {
+    g_message ("call %s: no ICE restart: %s", call->id, error->message);
+    return FALSE;
+  }
+  g_message ("call %s: no candidate pair works; restarting ICE", call->id);
+  return ice_backstop_offer (call);
+}
+
+gboolean
+zc_call_ice_restart_answered (ZcCall *call, const ZcSdpSession *answer, const ZcCodec *chosen, GError **error)
+{
+  const ZcCodec *te;
+
+  if (call->media == NULL) {
+    g_set_error_literal (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED, "no media stream");
+    return FALSE;
+  }
+  if (zc_call_stream_is_started (call))
+    return call->calls->media_ops->set_remote_ice (call->media, zc_sdp_session_get_ice_ufrag (answer),
+                                                   zc_sdp_session_get_ice_pwd (answer),
+                                                   zc_sdp_session_get_ice_candidates (answer), error);
+  /* The backstop's fresh stream: it starts as the first did. */
+  zc_call_codec_describe (call, chosen);
+  te = zc_sdp_session_find_telephone_event (answer, chosen->clock_rate);
+  if (!zc_call_stream_start (call, answer, chosen, te != NULL ? te->pt : -1, zc_sdp_session_get_crypto (answer))) {
+    g_set_error_literal (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_FAILED, "the fresh stream did not start");
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -459,6 +552,14 @@ media_ready_cb (ZcMediaStream *stream G_GNUC_UNUSED, const GError *error, gpoint
 
   if (call->state == ZC_CALL_ENDED)
     return;
+  if (call->ice_regathering) {
+    call->ice_regathering = FALSE;
+    if (error != NULL)
+      g_message ("call %s: the fresh stream gathered nothing: %s", call->id, error->message);
+    if (error != NULL || !ice_backstop_offer (call))
+      zc_call_end_for_media (call, "no media path");
+    return;
+  }
   if (error != NULL) {
     g_warning ("call %s: no media transport: %s", call->id, error->message);
     call->answering = FALSE;
@@ -528,6 +629,13 @@ media_failed_cb (ZcMediaStream *stream G_GNUC_UNUSED, gpointer user_data)
 gboolean
 zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GError **error)
 {
+  return call_stream_create (call, controlling, rtcp_mux, 0, error);
+}
+
+/* @extra_relays: ZC_TURN_EXTRA_* (the ICE restart backstop). */
+static gboolean
+call_stream_create (ZcCall *call, gboolean controlling, gboolean rtcp_mux, guint extra_relays, GError **error)
+{
   static const ZcMediaStreamCallbacks callbacks = {
     .ready = media_ready_cb,
     .digit = media_digit_cb,
@@ -572,6 +680,8 @@ zc_call_stream_new (ZcCall *call, gboolean controlling, gboolean rtcp_mux, GErro
     media.ice_servers = *call->calls->test_ice_servers;
   else
     zc_rendezvous_get_ice_servers (call->calls->rendezvous, &media.ice_servers);
+  media.ice_servers.extra_relays = extra_relays;
+  media.ice_servers.turn_tls_port = ZC_TURN_TLS_DEFAULT_PORT;
   /* An incoming call gathers host and server-reflexive candidates (a STUN
    * Binding costs the server nothing) while it rings; the TURN allocation
    * waits for the answer (zc_call_answer), so that INVITEs from anyone

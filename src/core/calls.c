@@ -368,13 +368,12 @@ ice_restart_done (ZcCall *call, int status, const char *sdp)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ZcSdpSession) answer = NULL;
+  g_autoptr (ZcCodec) chosen = NULL;
 
   call->ice_restart_pending = FALSE;
   if (status >= 200 && status < 300 && sdp != NULL && call->our_offer != NULL
-      && (answer = zc_sdp_apply_answer (call->our_offer, sdp, NULL, &error)) != NULL
-      && call->calls->media_ops->set_remote_ice (call->media, zc_sdp_session_get_ice_ufrag (answer),
-                                                 zc_sdp_session_get_ice_pwd (answer),
-                                                 zc_sdp_session_get_ice_candidates (answer), &error))
+      && (answer = zc_sdp_apply_answer (call->our_offer, sdp, &chosen, &error)) != NULL
+      && zc_call_ice_restart_answered (call, answer, chosen, &error))
     return;
   g_message ("call %s: the ICE restart failed (%d%s%s)", call->id, status, error ? ": " : "",
              error ? error->message : "");

@@ -24,6 +24,8 @@ struct _ZcIceAgent {
   gboolean gathering_done;
   gboolean has_turn;
   ZcTurnTls *turn_tls;     /* turns: the TLS leg libnice cannot do itself */
+  ZcTurnTransport relays[3]; /* the TURN servers' transports, in libnice's order */
+  guint n_relays;
   gboolean plain;
   /* Interface index of the link-local address we gather on (a call over
    * a link-local address), 0 when none: link-local candidates are then
@@ -45,6 +47,7 @@ struct _ZcIceAgent {
 G_DEFINE_QUARK (zc-ice-error-quark, zc_ice_error)
 
 static void plain_stop (ZcIceAgent *agent);
+static void relay_transport_fill (ZcIceAgent *agent, const NiceCandidate *cand, ZcIceCandidateInfo *info);
 
 const char *
 zc_ice_state_to_string (ZcIceState state)
@@ -157,6 +160,8 @@ selected_pair_cb (NiceAgent *nagent G_GNUC_UNUSED,
     return;
   candidate_info_fill (&local, lcand);
   candidate_info_fill (&remote, rcand);
+  if (lcand->type == NICE_CANDIDATE_TYPE_RELAYED)
+    relay_transport_fill (agent, lcand, &local);
   g_debug ("%sice: component %u selected %s %s:%u -> %s %s:%u", agent->log_prefix, component_id, local.type,
            local.address, local.port, remote.type, remote.address, remote.port);
   if (agent->callbacks.selected_pair != NULL)
@@ -231,6 +236,39 @@ add_given_addresses (ZcIceAgent *agent, const char *const *addresses, GError **e
   return TRUE;
 }
 
+/* One TURN server for every component, reached over @transport at @port. */
+static gboolean
+add_relay (ZcIceAgent *agent, const ZcIceServers *servers, ZcTurnTransport transport, guint16 port, GError **error)
+{
+  const char *relay_address = servers->turn_server;
+  guint16 relay_port = port;
+  NiceRelayType relay_type = transport == ZC_TURN_UDP ? NICE_RELAY_TYPE_TURN_UDP : NICE_RELAY_TYPE_TURN_TCP;
+
+  agent->has_turn = TRUE;
+  if (transport == ZC_TURN_TLS) {
+    /* libnice's own TURN_TLS is no TLS (a pseudo-SSL handshake for old
+     * Google servers): it talks TCP to our loopback end, we do TLS.  One
+     * per agent: the backstop never adds TLS to a turns: server. */
+    g_return_val_if_fail (agent->turn_tls == NULL, FALSE);
+    agent->turn_tls = zc_turn_tls_new (agent->context, servers->turn_server, port, servers->turn_name,
+                                       servers->turn_ca_file, agent->log_prefix, error);
+    if (agent->turn_tls == NULL)
+      return FALSE;
+    relay_address = "127.0.0.1";
+    relay_port = zc_turn_tls_get_port (agent->turn_tls);
+  }
+  for (guint c = 1; c <= agent->n_components; c++)
+    if (!nice_agent_set_relay_info (agent->agent, agent->stream_id, c, relay_address, relay_port,
+                                    servers->turn_username ? servers->turn_username : "",
+                                    servers->turn_password ? servers->turn_password : "", relay_type)) {
+      g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: TURN server %s:%u refused by libnice",
+                   servers->turn_server, port);
+      return FALSE;
+    }
+  agent->relays[agent->n_relays++] = transport;
+  return TRUE;
+}
+
 ZcIceAgent *
 zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *callbacks, GError **error)
 {
@@ -274,30 +312,14 @@ zc_ice_agent_new (const ZcIceAgentConfig *config, const ZcIceAgentCallbacks *cal
   }
   nice_agent_set_stream_name (agent->agent, agent->stream_id, "audio");
   if (servers->turn_server != NULL) {
-    const char *relay_address = servers->turn_server;
-    guint16 relay_port = servers->turn_port;
-    NiceRelayType relay_type = servers->turn_transport == ZC_TURN_UDP ? NICE_RELAY_TYPE_TURN_UDP
-                                                                       : NICE_RELAY_TYPE_TURN_TCP;
-
-    agent->has_turn = TRUE;
-    if (servers->turn_transport == ZC_TURN_TLS) {
-      /* libnice's own TURN_TLS is no TLS (a pseudo-SSL handshake for old
-       * Google servers): it talks TCP to our loopback end, we do TLS. */
-      agent->turn_tls = zc_turn_tls_new (agent->context, servers->turn_server, servers->turn_port, servers->turn_name,
-                                         servers->turn_ca_file, agent->log_prefix, error);
-      if (agent->turn_tls == NULL)
+    if (!add_relay (agent, servers, servers->turn_transport, servers->turn_port, error))
+      return NULL;
+    /* The configured transport first: libnice ranks relays in the order
+     * they are added. */
+    for (ZcTurnTransport t = ZC_TURN_TCP; t <= ZC_TURN_TLS; t++)
+      if (t != servers->turn_transport && (servers->extra_relays & (1u << t)) != 0
+          && !add_relay (agent, servers, t, t == ZC_TURN_TLS ? servers->turn_tls_port : servers->turn_port, error))
         return NULL;
-      relay_address = "127.0.0.1";
-      relay_port = zc_turn_tls_get_port (agent->turn_tls);
-    }
-    for (guint c = 1; c <= agent->n_components; c++)
-      if (!nice_agent_set_relay_info (agent->agent, agent->stream_id, c, relay_address, relay_port,
-                                      servers->turn_username ? servers->turn_username : "",
-                                      servers->turn_password ? servers->turn_password : "", relay_type)) {
-        g_set_error (error, ZC_ICE_ERROR, ZC_ICE_ERROR_FAILED, "ice: TURN server %s:%u refused by libnice",
-                     servers->turn_server, servers->turn_port);
-        return NULL;
-      }
   }
   if (config->port_min != 0 && config->port_max >= config->port_min)
     for (guint c = 1; c <= agent->n_components; c++)
@@ -821,6 +843,21 @@ zc_ice_agent_get_state (ZcIceAgent *agent, guint component_id)
   return state_from_nice (nice_agent_get_component_state (agent->agent, agent->stream_id, component_id));
 }
 
+/* A relayed candidate says nothing of how its TURN server is reached,
+ * but libnice writes the server's place in the component's list (the
+ * order of nice_agent_set_relay_info(), add_relay()) into its local
+ * preference: priority bits 14-16 (RFC 8445 5.1.2.1 local preference,
+ * bits 6-8 of it, libnice >= 0.1.18). */
+static void
+relay_transport_fill (ZcIceAgent *agent, const NiceCandidate *cand, ZcIceCandidateInfo *info)
+{
+  static const char *const names[] = { [ZC_TURN_UDP] = "udp", [ZC_TURN_TCP] = "tcp", [ZC_TURN_TLS] = "tls" };
+  guint index = (cand->priority >> 14) & 7;
+
+  if (index < agent->n_relays)
+    g_strlcpy (info->relay_transport, names[agent->relays[index]], sizeof info->relay_transport);
+}
+
 gboolean
 zc_ice_agent_get_selected_pair (ZcIceAgent *agent,
                                 guint component_id,
@@ -833,5 +870,7 @@ zc_ice_agent_get_selected_pair (ZcIceAgent *agent,
     return FALSE;
   candidate_info_fill (local, lcand);
   candidate_info_fill (remote, rcand);
+  if (lcand->type == NICE_CANDIDATE_TYPE_RELAYED)
+    relay_transport_fill (agent, lcand, local);
   return TRUE;
 }

@@ -80,6 +80,9 @@ typedef struct {
   char type[8];      /* "host", "srflx", "prflx", "relay" (RFC 8839 5.1) */
   char address[48];  /* numeric IPv4 or IPv6 address */
   guint16 port;
+  /* A local relayed candidate of the selected pair: how the TURN server
+   * is reached, "udp", "tcp" or "tls"; "" otherwise or unknown. */
+  char relay_transport[4];
 } ZcIceCandidateInfo;
 
 typedef struct _ZcIceAgent ZcIceAgent;
@@ -112,7 +115,18 @@ typedef struct {
    * address), and the CAs it must chain to (NULL: the system's). */
   const char *turn_name;
   const char *turn_ca_file;
+  /* More relays on the same server besides turn_transport's (the ICE
+   * restart backstop's fresh stream, for networks that let no UDP out):
+   * ZC_TURN_EXTRA_TCP over TCP to turn_port, ZC_TURN_EXTRA_TLS over TLS to
+   * turn_tls_port.  0: none. */
+  guint extra_relays;
+  guint16 turn_tls_port;
 } ZcIceServers;
+
+#define ZC_TURN_EXTRA_TCP (1u << ZC_TURN_TCP)
+#define ZC_TURN_EXTRA_TLS (1u << ZC_TURN_TLS)
+/* The turns: port when none is configured (RFC 7065 3.2). */
+#define ZC_TURN_TLS_DEFAULT_PORT 5349
 
 /* Host candidates have been gathered: zc_ice_agent_get_local_sdp() and
  * zc_ice_agent_get_default_address() are now valid. */

@@ -206,8 +206,9 @@ ice_pair_cb (ZcIceAgent *ice G_GNUC_UNUSED,
 {
   ZcMediaStream *stream = user_data;
 
-  g_message ("%scomponent %u uses %s %s:%u -> %s %s:%u", stream->log_prefix, component_id, local->type,
-             local->address, local->port, remote->type, remote->address, remote->port);
+  g_message ("%scomponent %u uses %s%s%s %s:%u -> %s %s:%u", stream->log_prefix, component_id, local->type,
+             local->relay_transport[0] != '\0' ? " over " : "", local->relay_transport, local->address, local->port,
+             remote->type, remote->address, remote->port);
 }
 
 ZcMediaStream *
@@ -717,6 +718,8 @@ describe_candidate (const ZcIceCandidateInfo *info)
   g_variant_builder_add (&b, "{sv}", "type", g_variant_new_string (info->type));
   g_variant_builder_add (&b, "{sv}", "address", g_variant_new_string (info->address));
   g_variant_builder_add (&b, "{sv}", "port", g_variant_new_uint32 (info->port));
+  if (info->relay_transport[0] != '\0')
+    g_variant_builder_add (&b, "{sv}", "relay_transport", g_variant_new_string (info->relay_transport));
   return g_variant_builder_end (&b);
 }
 

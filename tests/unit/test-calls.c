@@ -39,6 +39,7 @@ typedef struct {
   gboolean waiting;           /* set_waiting_tone() */
   gboolean has_turn;          /* created with a TURN server */
   gboolean has_stun;          /* ... a STUN server */
+  guint extra_relays;         /* ... and ZC_TURN_EXTRA_* (the backstop's fresh stream) */
   char *peer_fingerprint;     /* what the scripted DTLS handshake proved */
   char *sdes_suite;           /* SDES as start() was given it */
   char *sdes_remote_key;
@@ -90,6 +91,7 @@ fake_create (const ZcMediaStreamConfig *config, const ZcMediaStreamCallbacks *ca
   s->dtmf = g_string_new (NULL);
   s->has_turn = config->ice_servers.turn_server != NULL;
   s->has_stun = config->ice_servers.stun_server != NULL;
+  s->extra_relays = config->ice_servers.extra_relays;
   fake_set_ufrag (s, "ufrag1");
   if (f->streams > 0 && f->ice_servers != NULL) {
     /* The relay gathered at answer time is another agent: new ufrag. */
@@ -986,6 +988,73 @@ test_ice_backstop (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_true (g_str_has_prefix (last_sent (f), "BYE "));
 }
 
+/* Caller side with a UDP TURN server and nothing keyed yet: the restart
+ * comes from a fresh stream that adds TURN over TCP and TLS; the answer
+ * starts it.  Once keyed, the stream is kept. */
+static void
+test_ice_backstop_fresh (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const ZcIceServers servers = { .turn_server = "198.51.100.20", .turn_port = 3478 };
+  g_autofree char *invite = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *answer = sdp_with ("sendrecv", "bobu2");
+  g_autofree char *ok = NULL;
+  guint invites = 0;
+  ZcCall *call;
+  const char *reinvite;
+
+  f->ice_servers = &servers;
+  zc_calls_set_ice_servers (f->calls, &servers);
+  id = outgoing_established (f, &invite, FALSE);
+  call = call_by_id (f, id);
+  call->via_rendezvous = TRUE;
+  f->stream->can_relay = TRUE;
+  g_assert_cmpuint (f->stream->extra_relays, ==, 0);
+  for (guint i = 0; i < f->sent->len; i++)
+    invites += g_str_has_prefix (g_ptr_array_index (f->sent, i), "INVITE ");
+  f->stream->callbacks->failed (NULL, f->stream->user_data);
+  g_assert_cmpuint (f->streams, ==, 2);
+  g_assert_cmpuint (f->stream->extra_relays, ==, ZC_TURN_EXTRA_TCP | ZC_TURN_EXTRA_TLS);
+  g_assert_true (f->stream->has_turn);
+  g_assert_true (f->stream->controlling);
+  g_assert_false (f->stream->started);
+  /* No re-INVITE until the fresh stream has gathered. */
+  g_assert_false (g_str_has_prefix (last_sent (f), "INVITE "));
+  fake_ready (f);
+  reinvite = last_sent (f);
+  g_assert_true (g_str_has_prefix (reinvite, "INVITE "));
+  g_assert_nonnull (strstr (reinvite, "a=ice-ufrag:ufrag2"));
+  ok = response_to (reinvite, "200 OK", answer);
+  feed (f, ok);
+  g_assert_true (f->stream->started);
+  g_assert_cmpstr (f->stream->remote_ufrag, ==, "bobu2");
+  g_assert_cmpstr (f->stream->codec, ==, "PCMU");
+  g_assert_cmpint (call->state, ==, ZC_CALL_ACTIVE);
+  f->stream->connected = TRUE;
+  g_assert_cmpuint (invites, ==, 1);
+}
+
+static void
+test_ice_backstop_keyed (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  static const ZcIceServers servers = { .turn_server = "198.51.100.20", .turn_port = 3478 };
+  g_autofree char *invite = NULL;
+  g_autofree char *id = NULL;
+  ZcCall *call;
+
+  f->ice_servers = &servers;
+  zc_calls_set_ice_servers (f->calls, &servers);
+  id = outgoing_established (f, &invite, FALSE);
+  call = call_by_id (f, id);
+  call->via_rendezvous = TRUE;
+  call->encryption = "dtls-srtp";
+  f->stream->can_relay = TRUE;
+  f->stream->callbacks->failed (NULL, f->stream->user_data);
+  g_assert_cmpuint (f->streams, ==, 1);
+  g_assert_true (g_str_has_prefix (last_sent (f), "INVITE "));
+  g_assert_nonnull (strstr (last_sent (f), "a=ice-ufrag:ufrag1+"));
+}
+
 /* Callee side: bob's re-INVITE with a new ufrag restarts ours too. */
 static void
 test_ice_restart_by_peer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -1780,6 +1849,8 @@ main (int argc, char **argv)
   ADD ("remote-bye", test_remote_bye);
   ADD ("media-timeout", test_media_timeout);
   ADD ("ice-backstop", test_ice_backstop);
+  ADD ("ice-backstop-fresh", test_ice_backstop_fresh);
+  ADD ("ice-backstop-keyed", test_ice_backstop_keyed);
   ADD ("ice-restart-by-peer", test_ice_restart_by_peer);
   ADD ("refused-transitions", test_refused_transitions);
   ADD ("hangup-all-beyond-history", test_hangup_all_beyond_history);
