@@ -6,7 +6,7 @@
 # namespaces from tests/net/lib.sh).  Prints one table.
 #
 # Hosts on one LAN bridge:
-#   h1 198.18.0.1  zcalld "alice" under test: [calls] auto-answer=true
+#   h1 198.18.0.1  zcalld "alice" under test: [calls] auto-answer=true auto-answer-from=*
 #                  accept-from=any max-calls=100, [sip] rate-limit=BENCH_RATE_LIMIT
 #   h2 198.18.0.2  sipp (uac from port 5070; uas on 5060)
 #   h3 198.18.0.3  zcalld "carol", the caller for `zcall call`; later crashed
@@ -74,7 +74,7 @@ say() { echo "calls-bench: $*" >&2; }
 diag() { printf '%s\n' "$@" | sed 's/^/# /' >&2; }   # (call-lib's goes to stdout)
 vmrss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
-write_agent_config h1 alice Alice "[calls]" "auto-answer=true" "accept-from=any" "max-calls=100"
+write_agent_config h1 alice Alice "[calls]" "auto-answer=true" "auto-answer-from=*" "accept-from=any" "max-calls=100"
 # write_agent_config writes "[sip]" "port=5060" before the extra lines.
 sed -i "/^\[sip\]/a rate-limit=$BENCH_RATE_LIMIT" "${HOST_DIR[h1]}/zcall.conf"
 write_agent_config h3 carol Carol
@@ -298,7 +298,7 @@ rows.append(("crash -> gone from list (ms)", mmm(g, "%.0f"), "unreachable after:
              "max <= 5000", ("met" if max(g) <= 5000 else "NOT MET") if g else "NOT MEASURED"))
 
 print("calls benchmark: namespace LAN, timings from one capture on the bridge; zcalld [calls]"
-      " auto-answer=true max-calls=100, [sip] rate-limit=%s" % rlim)
+      " auto-answer=true auto-answer-from=* max-calls=100, [sip] rate-limit=%s" % rlim)
 hdr = ("metric", "zcalld (min / median / max)", "anchor / detail", "target", "result")
 sys.exit(mdtable.print_table(hdr, rows))
 EOF

@@ -126,7 +126,7 @@ rdv_sip_user_add carol carol-pw-3
 rdv_sip_user_add anchor anchor-pw-4
 
 NOAUDIO=("[audio]" "capture-device=none" "playback-device=none" "ring-device=none")
-ANSWER=("[calls]" "auto-answer=true" "accept-from=any")
+ANSWER=("[calls]" "auto-answer=true" "auto-answer-from=*" "accept-from=any")
 TCP=()
 [ -n "${BENCH_ICE_TCP:-}" ] && TCP=("ice-tcp=true")
 rdv_agent_config a alice alice-pw-1 Alice "${TCP[@]}" "${NOAUDIO[@]}"

@@ -56,7 +56,7 @@ export PULSE_CLIENTCONFIG=$W/pulse-client.conf
 
 NOAUDIO=("[audio]" "capture-device=none" "playback-device=none" "ring-device=none" "[media]" "codecs=pcmu")
 write_agent_config h1 alice Alice "${NOAUDIO[@]}"
-write_agent_config h2 bob Bob "[calls]" "auto-answer=true" "accept-from=any" "${NOAUDIO[@]}"
+write_agent_config h2 bob Bob "[calls]" "auto-answer=true" "auto-answer-from=*" "accept-from=any" "${NOAUDIO[@]}"
 start_agent h1
 start_agent h2
 wait_for 10 zc h1 status >/dev/null && wait_for 10 zc h2 status >/dev/null || { say "agents did not start"; exit 1; }

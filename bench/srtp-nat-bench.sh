@@ -69,7 +69,7 @@ rdv_bg x "$W/relay.log" python3 "$here/../tests/net/siprelay.py" "$RELAY_IP" "${
 
 NOAUDIO=("[audio]" "capture-device=none" "playback-device=none" "ring-device=none" "[media]" "codecs=pcmu")
 rdv_agent_config a alice alice-pw-1 Alice "${NOAUDIO[@]}"
-rdv_agent_config b bob bob-pw-2 Bob "${NOAUDIO[@]}" "[calls]" "auto-answer=true" "accept-from=any"
+rdv_agent_config b bob bob-pw-2 Bob "${NOAUDIO[@]}" "[calls]" "auto-answer=true" "auto-answer-from=*" "accept-from=any"
 start_agent a
 start_agent b
 registered() { zc "$1" status --json 2>/dev/null | grep -q '"state" *: *"registered"'; }

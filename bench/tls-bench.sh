@@ -43,7 +43,7 @@ RESULTS=$W/results
 
 NOAUDIO=("[audio]" "capture-device=none" "playback-device=none" "ring-device=none" "[media]" "codecs=pcmu")
 write_agent_config h1 alice Alice "${NOAUDIO[@]}"
-write_agent_config h2 bob Bob "[calls]" "auto-answer=true" "accept-from=any" "${NOAUDIO[@]}"
+write_agent_config h2 bob Bob "[calls]" "auto-answer=true" "auto-answer-from=*" "accept-from=any" "${NOAUDIO[@]}"
 start_agent h2
 
 # one KIND LABEL RUN: one call (KIND tls: by name; udp: plain URI), its
