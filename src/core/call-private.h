@@ -150,6 +150,7 @@ struct _ZcCall {
   ZcSdpSession *our_offer;     /* the last offer we sent */
   gboolean late_offer;         /* incoming INVITE had no SDP: we offer in the 200 */
   guint auto_answer_id;
+  gboolean auto_answered;      /* answered by [calls] auto-answer, not by the user */
   guint ring_timeout_id;
   guint ice_backstop_id;       /* through the rendezvous: no pair yet -> ICE restart */
   gboolean ice_restarted;      /* the backstop ran (once per call) */

@@ -403,6 +403,7 @@ alert_done_cb (gpointer user_data)
   ZcCall *call = user_data;
 
   call->auto_answer_id = 0;
+  call->auto_answered = TRUE;
   zc_call_answer (call, NULL);
   return G_SOURCE_REMOVE;
 }

@@ -135,8 +135,11 @@ zc_calls_waiting_event (ZcCall *call, const char *event)
 {
   ZcCalls *calls = call->calls;
 
-  /* Only one call is talked on: the one just answered, either way. */
-  if (g_str_equal (event, "answered"))
+  /* Only one call is talked on: the one just answered, either way.  Not
+   * one the agent answered by itself (an intercom, an automated line):
+   * the user did not choose to leave the call they are on, and a load of
+   * such calls (SIPp's) would re-INVITE every earlier one. */
+  if (g_str_equal (event, "answered") && !call->auto_answered)
     zc_calls_hold_others (calls, call);
   waiting_update (calls);
 }
