@@ -20,6 +20,7 @@ struct _ZcLiveness {
   gint64 last_tick_us;
   guint soon_id;
   GHashTable *pings;          /* ping id -> Ping */
+  guint unproven_in_flight;   /* pings to adverts that never answered */
 };
 
 /* An advert that has never answered is probed ever more rarely: after
@@ -35,9 +36,19 @@ struct _ZcLiveness {
  * routable one went silent) the preferred address is tried again. */
 #define RETRY_PREFERRED_EVERY 8
 
+/* At most this many pings at once to adverts that never answered; the
+ * others wait for a later tick.  A ping to an on-link address where no
+ * host answers ARP sits in the kernel, charged to the SIP socket's send
+ * buffer, for 3 s; a few hundred made-up adverts filled it, and pings to
+ * colleagues (who answered before, so never wait here) found no room and
+ * they dropped off the list. */
+#define MAX_UNPROVEN_PINGS 16
+
 typedef struct {
+  ZcLiveness *l;
   char *key;                  /* the peer's */
   guint index;                /* the address pinged (ZcPeerLiveness) */
+  gboolean unproven;          /* counted in unproven_in_flight */
 } Ping;
 
 static void
@@ -45,6 +56,8 @@ ping_free (gpointer data)
 {
   Ping *ping = data;
 
+  if (ping->unproven)
+    ping->l->unproven_in_flight--;
   g_free (ping->key);
   g_free (ping);
 }
@@ -157,8 +170,11 @@ send_ping (ZcLiveness *l, ZcPeer *peer, GVariant *view, guint index)
   id = zc_sip_ua_ping (l->ua, uri, &flow);
   if (id != 0) {
     ping = g_new0 (Ping, 1);
+    ping->l = l;
     ping->key = g_strdup (zc_peer_get_key (peer));
     ping->index = index;
+    ping->unproven = zc_peer_get_liveness (peer)->rtt_ms < 0;
+    l->unproven_in_flight += ping->unproven;
     g_hash_table_insert (l->pings, GUINT_TO_POINTER (id), ping);
   }
   return id;
@@ -172,6 +188,9 @@ probe (ZcLiveness *l, ZcPeer *peer, gint64 now)
   ZcSipFlow flow;
 
   if (!zc_target_peer_flow (view, 0, &flow))
+    return;
+  /* Still due: probed at a later tick, when a slot is free. */
+  if (live->rtt_ms < 0 && live->ping_id == 0 && l->unproven_in_flight >= MAX_UNPROVEN_PINGS)
     return;
   /* Two probe intervals without an answer (one could be a ping answered
    * late on a busy PC): the address calls use is no good now.  Only zcall

@@ -7,6 +7,7 @@
 #include "common/i18n.h"
 #include "common/sanitize.h"
 #include "discovery/onlink.h"
+#include "discovery/resolve-bus.h"
 
 #include <avahi-client/client.h>
 #include <avahi-client/lookup.h>
@@ -66,7 +67,7 @@ typedef struct {
   char *type;
   char *domain;
   ServiceState state;
-  AvahiServiceResolver *resolver;
+  ZcResolve *resolver;
   gboolean found;       /* resolved at least once */
   gboolean stale;       /* seen through a client now gone, not reported since */
 } Service;
@@ -83,6 +84,7 @@ struct _ZcDiscovery {
   AvahiClient *client;
   AvahiEntryGroup *group;
   AvahiServiceBrowser *browsers[G_N_ELEMENTS (service_types)];
+  ZcResolveBus *resolve_bus;  /* resolvers, off the main loop's back (resolve-bus.h) */
   GHashTable *services;       /* service key -> Service* */
   GQueue queue;               /* Service* waiting for a resolver slot */
   GQueue requeue;             /* ...of those, services found before: first */
@@ -112,7 +114,7 @@ service_close (Service *service)
     d->n_following--;
   else if (service->state == SERVICE_QUEUED && !g_queue_remove (&d->requeue, service))
     g_queue_remove (&d->queue, service);
-  g_clear_pointer (&service->resolver, avahi_service_resolver_free);
+  g_clear_pointer (&service->resolver, zc_resolve_free);
   service->state = SERVICE_DONE;
 }
 
@@ -374,52 +376,52 @@ service_resolved (Service *service, gboolean found)
     service->state = SERVICE_FOLLOWING;
     d->n_following++;
   } else {
-    /* avahi allows freeing a resolver from its own callback. */
-    g_clear_pointer (&service->resolver, avahi_service_resolver_free);
+    /* Freeing a resolver from its own callback is allowed. */
+    g_clear_pointer (&service->resolver, zc_resolve_free);
   }
   pump_queue (d);
 }
 
 static void
-resolver_cb (AvahiServiceResolver *resolver, AvahiIfIndex ifindex, AvahiProtocol protocol,
-             AvahiResolverEvent event, const char *name, const char *type, const char *domain,
-             const char *host_name, const AvahiAddress *address, uint16_t port, AvahiStringList *txt,
-             AvahiLookupResultFlags flags G_GNUC_UNUSED, void *user_data)
+resolver_cb (ZcResolve *resolver, const ZcResolved *found, const char *error, gpointer user_data)
 {
   Service *service = user_data;
   ZcDiscovery *d = service->d;
   g_autoptr (ZcServiceRecord) record = NULL;
   char addr[AVAHI_ADDRESS_STR_MAX];
 
-  if (event != AVAHI_RESOLVER_FOUND) {
-    /* A timeout.  A followed service may come back through its resolver;
-     * one still being resolved gives its slot up, and only the browser
-     * reporting it anew tries again. */
-    g_debug ("cannot resolve “%s” (%s): %s", name, type,
-             avahi_strerror (avahi_client_errno (avahi_service_resolver_get_client (resolver))));
+  if (found == NULL) {
+    /* A timeout, most often.  A followed service may come back through its
+     * resolver; one still being resolved gives its slot up, and only the
+     * browser reporting it anew tries again.  A resolver avahi-daemon
+     * refused (its per-client limit) is worth a warning. */
+    if (zc_resolve_is_started (resolver))
+      g_debug ("cannot resolve “%s” (%s): %s", service->name, service->type, error);
+    else
+      g_warning ("cannot resolve “%s”: %s", service->name, error);
     service_resolved (service, FALSE);
     return;
   }
 
   record = zc_service_record_new ();
-  record->ifindex = ifindex;
-  record->ifname = interface_name (ifindex);
-  record->family = family_of (protocol);
-  record->type = g_strdup (type);
-  record->name = zc_sanitize_text (name, -1);
-  record->domain = g_strdup (domain);
-  record->host = zc_sanitize_text (host_name, -1);
-  avahi_address_snprint (addr, sizeof addr, address);
-  if (address->proto == AVAHI_PROTO_INET6 && address->data.ipv6.address[0] == 0xfe &&
-      (address->data.ipv6.address[1] & 0xc0) == 0x80)
+  record->ifindex = found->ifindex;
+  record->ifname = interface_name (found->ifindex);
+  record->family = family_of (found->protocol);
+  record->type = g_strdup (found->type);
+  record->name = zc_sanitize_text (found->name, -1);
+  record->domain = g_strdup (found->domain);
+  record->host = zc_sanitize_text (found->host, -1);
+  avahi_address_snprint (addr, sizeof addr, &found->address);
+  if (found->address.proto == AVAHI_PROTO_INET6 && found->address.data.ipv6.address[0] == 0xfe &&
+      (found->address.data.ipv6.address[1] & 0xc0) == 0x80)
     record->address = g_strdup_printf ("%s%%%s", addr, record->ifname);
   else
     record->address = g_strdup (addr);
-  record->port = port;
-  zc_txt_decode (txt, &record->txt);
-  record->pingable = zc_port_is_sane (port) && zc_address_is_on_link (ifindex, addr);
-  g_debug ("resolved “%s” (%s on %s) at %s port %u%s", record->name, type, record->ifname, record->address,
-           port, record->pingable ? "" : ", not on this link or odd port: not pinged");
+  record->port = found->port;
+  zc_txt_decode (found->txt, &record->txt);
+  record->pingable = zc_port_is_sane (found->port) && zc_address_is_on_link (found->ifindex, addr);
+  g_debug ("resolved “%s” (%s on %s) at %s port %u%s", record->name, found->type, record->ifname, record->address,
+           found->port, record->pingable ? "" : ", not on this link or odd port: not pinged");
   /* The slot is given up first: the callee may not come back. */
   service_resolved (service, TRUE);
   if (d->events.service_resolved != NULL)
@@ -432,34 +434,31 @@ queued (ZcDiscovery *d)
   return !g_queue_is_empty (&d->requeue) || !g_queue_is_empty (&d->queue);
 }
 
-/* One resolver per main-loop iteration: avahi_service_resolver_new() is a
- * blocking D-Bus call to avahi-daemon, which a flood keeps busy, and SIP
- * requests and D-Bus calls must get their turn between two of them.  At
- * the default priority, not an idle one, which a flood would starve. */
+/* Resolvers start without waiting for avahi-daemon (resolve-bus.h), at
+ * most MAX_RESOLVING at a time.  Until the bus connection is there the
+ * queue waits; its ready callback pumps. */
 static gboolean
 pump_cb (gpointer user_data)
 {
   ZcDiscovery *d = user_data;
 
-  while (d->n_resolving < MAX_RESOLVING && queued (d)) {
+  d->pump_id = 0;
+  while (d->n_resolving < MAX_RESOLVING && queued (d) && zc_resolve_bus_is_ready (d->resolve_bus)) {
     Service *service = g_queue_is_empty (&d->requeue) ? g_queue_pop_head (&d->queue)
                                                       : g_queue_pop_head (&d->requeue);
 
-    service->state = SERVICE_DONE;
-    service->resolver = avahi_service_resolver_new (d->client, service->ifindex, service->protocol, service->name,
-                                                    service->type, service->domain, service->protocol, 0,
-                                                    resolver_cb, service);
-    if (service->resolver == NULL) {
-      g_warning ("cannot resolve “%s”: %s", service->name, avahi_strerror (avahi_client_errno (d->client)));
-      continue;
-    }
     service->state = SERVICE_RESOLVING;
     d->n_resolving++;
-    break;
+    service->resolver = zc_resolve_start (d->resolve_bus, service->ifindex, service->protocol, service->name,
+                                          service->type, service->domain, resolver_cb, service);
   }
-  if (d->n_resolving < MAX_RESOLVING && queued (d))
-    return G_SOURCE_CONTINUE;
-  d->pump_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+resolve_bus_ready_cb (gpointer user_data)
+{
+  pump_queue (user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -657,6 +656,12 @@ client_cb (AvahiClient *client, AvahiClientState state, void *user_data)
     g_free (d->host);
     d->host = g_strdup (avahi_client_get_host_name_fqdn (client));
     g_message ("connected to avahi-daemon (host name %s)", d->host);
+    /* The system bus restarted under us: the resolvers need a new
+     * connection (the old one's resolvers went with the old client). */
+    if (zc_resolve_bus_is_dead (d->resolve_bus) && d->n_resolving == 0 && d->n_following == 0) {
+      zc_resolve_bus_free (d->resolve_bus);
+      d->resolve_bus = zc_resolve_bus_new (resolve_bus_ready_cb, d);
+    }
     create_services (d);
     start_browsing (d);
     break;
@@ -735,6 +740,7 @@ zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryCallbacks *events, gp
   g_queue_init (&d->requeue);
   d->state = ZC_DISCOVERY_WAITING;
   d->poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
+  d->resolve_bus = zc_resolve_bus_new (resolve_bus_ready_cb, d);
   client_connect (d);
   return d;
 }
@@ -752,6 +758,7 @@ zc_discovery_free (ZcDiscovery *d)
   g_queue_clear (&d->requeue);
   g_queue_clear (&d->queue);
   g_hash_table_remove_all (d->services);
+  g_clear_pointer (&d->resolve_bus, zc_resolve_bus_free);
   for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++)
     g_clear_pointer (&d->browsers[i], avahi_service_browser_free);
   /* Freeing the group makes avahi-daemon send the goodbye packets. */

@@ -27,6 +27,11 @@
  * the kernel's queue while the loop is busy (the kernel caps it at
  * net.core.rmem_max). */
 #define UDP_RECEIVE_BUFFER (2 * 1024 * 1024)
+/* Datagrams to an on-link address whose neighbour does not answer ARP
+ * wait in the kernel for up to 3 s, charged to this socket's send buffer:
+ * pings to a flood of made-up adverts must not leave no room for a
+ * colleague's (liveness.c also bounds them).  net.core.wmem_max caps it. */
+#define UDP_SEND_BUFFER (1024 * 1024)
 /* A message whose announced body never comes (RFC 4475 3.1.2.2 over TCP):
  * wait this long, then close. */
 #define TCP_INCOMPLETE_TIMEOUT_S 16
@@ -495,6 +500,9 @@ zc_sip_transport_new (guint16 port, GError **error)
 
   if (!g_socket_set_option (t->udp, SOL_SOCKET, SO_RCVBUF, UDP_RECEIVE_BUFFER, &last_error))
     g_debug ("cannot enlarge the UDP receive buffer: %s", last_error->message);
+  g_clear_error (&last_error);
+  if (!g_socket_set_option (t->udp, SOL_SOCKET, SO_SNDBUF, UDP_SEND_BUFFER, &last_error))
+    g_debug ("cannot enlarge the UDP send buffer: %s", last_error->message);
   g_clear_error (&last_error);
   t->udp_source = g_socket_create_source (t->udp, G_IO_IN, NULL);
   g_source_set_callback (t->udp_source, (GSourceFunc) (void (*) (void)) udp_receive_cb, t, NULL);
