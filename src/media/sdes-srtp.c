@@ -3,15 +3,13 @@
 
 #include "config.h"
 
+#include "common/base64.h"
 #include "media/sdes-srtp.h"
 
 #include <string.h>
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
-
-/* 30 bytes of base64: ten groups of four, no padding. */
-#define KEY_B64_LEN 40
 
 G_DEFINE_QUARK (zc-sdes-error-quark, zc_sdes_error)
 
@@ -36,25 +34,7 @@ zc_sdes_key_new (GError **error)
 gboolean
 zc_sdes_key_decode (const char *key, guint8 master[ZC_SRTP_MASTER_LEN])
 {
-  gsize len = 0;
-  guchar *bytes;
-
-  /* g_base64_decode() skips what is not base64: check the alphabet first
-   * so that a key with junk in it is refused, not shortened. */
-  if (key == NULL || strlen (key) != KEY_B64_LEN)
-    return FALSE;
-  for (const char *p = key; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '+' && *p != '/')
-      return FALSE;
-  bytes = g_base64_decode (key, &len);
-  if (len != ZC_SRTP_MASTER_LEN) {
-    g_free (bytes);
-    return FALSE;
-  }
-  memcpy (master, bytes, ZC_SRTP_MASTER_LEN);
-  memset (bytes, 0, len);
-  g_free (bytes);
-  return TRUE;
+  return zc_base64_decode_exact (key, master, ZC_SRTP_MASTER_LEN);
 }
 
 ZcSrtp *

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "sdp"
 #include "config.h"
 
+#include "common/base64.h"
 #include "sdp/sdp-private.h"
 
 #include <string.h>
@@ -12,7 +13,6 @@
 static const char *const our_suites[] = { "AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32" };
 
 /* 30 bytes (RFC 4568 6.2.1: 128-bit key, 112-bit salt) of base64. */
-#define KEY_B64_LEN 40
 #define KEY_BYTES 30
 /* RFC 4568 9.1: tag = 1*9DIGIT. */
 #define TAG_MAX 999999999u
@@ -27,16 +27,11 @@ zc_sdp_crypto_suites (gsize *n)
 gboolean
 zc_sdp_crypto_key_is_valid (const char *key)
 {
-  g_autofree guchar *bytes = NULL;
-  gsize len = 0;
+  guint8 bytes[KEY_BYTES];
+  gboolean valid = zc_base64_decode_exact (key, bytes, sizeof bytes);
 
-  if (key == NULL || strlen (key) != KEY_B64_LEN)
-    return FALSE;
-  for (const char *p = key; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '+' && *p != '/')
-      return FALSE;
-  bytes = g_base64_decode (key, &len);
-  return len == KEY_BYTES;
+  memset (bytes, 0, sizeof bytes);
+  return valid;
 }
 
 ZcSdpCrypto *
