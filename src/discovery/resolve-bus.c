@@ -157,12 +157,21 @@ replay_early (ZcResolveBus *bus, const char *path)
   }
 }
 
+/* With no start pending, what is kept belongs to no one that will come. */
+static void
+forget_early (ZcResolveBus *bus)
+{
+  if (bus->n_starting == 0)
+    g_queue_clear_full (&bus->early, early_signal_free);
+}
+
 static void
 started_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   ZcResolve *resolve = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  g_autofree char *path = NULL;
   ZcResolveBus *bus;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
@@ -172,16 +181,14 @@ started_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   bus = resolve->bus;
   resolve->starting = FALSE;
   bus->n_starting--;
-  if (bus->n_starting == 0)
-    g_queue_clear_full (&bus->early, early_signal_free);
   if (reply == NULL) {
+    forget_early (bus);
     if (resolve->freed) {
       resolve_destroy (resolve);
     } else {
-      g_autofree char *message = g_dbus_error_get_remote_error (error) != NULL ? g_dbus_error_get_remote_error (error)
-                                                                              : g_strdup (error->message);
+      g_autofree char *remote = g_dbus_error_get_remote_error (error);
 
-      resolve->func (resolve, NULL, message, resolve->user_data);
+      resolve->func (resolve, NULL, remote != NULL ? remote : error->message, resolve->user_data);
     }
     return; /* if the callback has not freed it, zc_resolve_free() will */
   }
@@ -189,10 +196,14 @@ started_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (resolve->freed) {
     send_free (bus, resolve->path);
     resolve_destroy (resolve);
+    forget_early (bus);
     return;
   }
   g_hash_table_insert (bus->by_path, resolve->path, resolve);
-  replay_early (bus, resolve->path);
+  /* A copy: a callback in the replay may free the resolver. */
+  path = g_strdup (resolve->path);
+  replay_early (bus, path);
+  forget_early (bus);
 }
 
 ZcResolve *
