@@ -7,6 +7,7 @@
 #include "common/i18n.h"
 #include "common/sanitize.h"
 #include "discovery/onlink.h"
+#include "discovery/txt-follow.h"
 
 #include <avahi-client/client.h>
 #include <avahi-client/lookup.h>
@@ -67,6 +68,7 @@ typedef struct {
   char *domain;
   ServiceState state;
   AvahiServiceResolver *resolver;
+  ZcTxtFollow *follow;  /* while following: the TXT as it changes */
   gboolean found;       /* resolved at least once */
   gboolean stale;       /* seen through a client now gone, not reported since */
 } Service;
@@ -113,6 +115,7 @@ service_close (Service *service)
   else if (service->state == SERVICE_QUEUED && !g_queue_remove (&d->requeue, service))
     g_queue_remove (&d->queue, service);
   g_clear_pointer (&service->resolver, avahi_service_resolver_free);
+  g_clear_pointer (&service->follow, zc_txt_follow_free);
   service->state = SERVICE_DONE;
 }
 
@@ -381,6 +384,18 @@ service_resolved (Service *service, gboolean found)
 }
 
 static void
+txt_changed_cb (ZcServiceRecord *record, gpointer user_data)
+{
+  ZcDiscovery *d = user_data;
+
+  g_debug ("TXT of “%s” (%s on %s) changed", record->name, record->type, record->ifname);
+  if (d->events.service_resolved != NULL)
+    d->events.service_resolved (record, d->user_data);
+  else
+    zc_service_record_free (record);
+}
+
+static void
 resolver_cb (AvahiServiceResolver *resolver, AvahiIfIndex ifindex, AvahiProtocol protocol,
              AvahiResolverEvent event, const char *name, const char *type, const char *domain,
              const char *host_name, const AvahiAddress *address, uint16_t port, AvahiStringList *txt,
@@ -422,6 +437,11 @@ resolver_cb (AvahiServiceResolver *resolver, AvahiIfIndex ifindex, AvahiProtocol
            port, record->pingable ? "" : ", not on this link or odd port: not pinged");
   /* The slot is given up first: the callee may not come back. */
   service_resolved (service, TRUE);
+  if (service->state == SERVICE_FOLLOWING && service->follow == NULL)
+    service->follow = zc_txt_follow_new (d->client, service->ifindex, service->protocol, service->name,
+                                         service->type, service->domain, txt_changed_cb, d);
+  if (service->follow != NULL)
+    zc_txt_follow_resolved (service->follow, record);
   if (d->events.service_resolved != NULL)
     d->events.service_resolved (g_steal_pointer (&record), d->user_data);
 }
@@ -730,6 +750,7 @@ zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryCallbacks *events, gp
   d->advert.tls_port = advert->tls_port;
   d->advert.state = g_strdup (advert->state);
   d->advert.note = g_strdup (advert->note);
+  d->advert.forwarding = advert->forwarding;
   d->services = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, service_free);
   g_queue_init (&d->queue);
   g_queue_init (&d->requeue);
