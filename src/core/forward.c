@@ -147,7 +147,10 @@ set_forward (ZcCalls *calls, const char *mode, const char *target, guint no_answ
   calls->forward->mode = m;
   calls->forward->target = g_strdup (target);
   calls->forward->no_answer_s = m == ZC_FORWARD_NO_ANSWER ? no_answer_s : 0;
-  g_message ("call forwarding %s to %s (%s now)", mode_names[m], target, contact ? contact : "resolved per call");
+  if (contact != NULL)
+    g_message ("call forwarding %s to %s (%s now)", mode_names[m], target, contact);
+  else
+    g_message ("call forwarding %s to %s, kept from the last run (resolved for each call)", mode_names[m], target);
   return TRUE;
 }
 
