@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* zcall call, answer, decline, hangup, transfer, hold, resume, mute, unmute, dtmf, calls */
+/* zcall call, answer, decline, hangup, transfer, accept-transfer,
+ * refuse-transfer, hold, resume, mute, unmute, dtmf, calls */
 #include "config.h"
 #include "cli/zcall.h"
 #include "cli/table.h"
@@ -250,6 +251,32 @@ zc_cmd_transfer (ZcCli *cli, int argc, char **argv)
     return status;
   printf (_("Transferring call %s to %s.\n"), argv[1], argv[2]);
   return ZC_EXIT_OK;
+}
+
+int
+zc_cmd_accept_transfer (ZcCli *cli, int argc, char **argv)
+{
+  const char *id;
+  int status = call_action (cli, argc, argv, "AcceptTransfer",
+                            _("Carry out the transfer the peer of a call asks for ([calls] accept-transfer=ask): "
+                              "call its target; our call ends once the target answers."),
+                            &id);
+
+  if (status == ZC_EXIT_OK)
+    printf (_("Transfer accepted.\n"));
+  return status;
+}
+
+int
+zc_cmd_refuse_transfer (ZcCli *cli, int argc, char **argv)
+{
+  const char *id;
+  int status = call_action (cli, argc, argv, "RefuseTransfer",
+                            _("Refuse the transfer the peer of a call asks for (603); the call goes on."), &id);
+
+  if (status == ZC_EXIT_OK)
+    printf (_("Transfer refused.\n"));
+  return status;
 }
 
 int

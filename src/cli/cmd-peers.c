@@ -124,6 +124,11 @@ print_event (ZcMonitor *monitor, const char *event, const char *key, GVariant *d
       text = g_strdup_printf (_("call %s %s %s: %s, %s"), zc_dict_string (dict, "id"), call_peer (dict),
                               zc_dict_string (dict, "security"), zc_dict_string (dict, "encryption"),
                               zc_dict_string (dict, "srtp_suite"));
+    else if (g_str_equal (key, "call") && g_str_equal (event, "call-transfer-request"))
+      /* The peer asks us to call someone else ([calls] accept-transfer=ask). */
+      text = g_strdup_printf (_("call %s %s: asks to transfer the call to %s (zcall accept-transfer %s)"),
+                              zc_dict_string (dict, "id"), call_peer (dict), zc_dict_string (dict, "transfer_request"),
+                              zc_dict_string (dict, "id"));
     else if (g_str_equal (key, "call") && g_str_equal (event, "call-conference"))
       /* Joined one (its number), or left it (0: the other party hung up). */
       text = g_strdup_printf (_("call %s %s: conference %u"), zc_dict_string (dict, "id"), call_peer (dict),

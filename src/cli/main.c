@@ -29,6 +29,8 @@ static const ZcCommand commands[] = {
   { "conference", "ID ID", N_("Bridge two calls into a three-way conference"), zc_cmd_conference },
   { "transfer", "ID TARGET", N_("Transfer a call to a peer, a sip: URI or user@host"), zc_cmd_transfer },
   { "dtmf", "[ID] DIGITS", N_("Send DTMF digits (0-9 * # A-D) on a call"), zc_cmd_dtmf },
+  { "accept-transfer", "[ID]", N_("Carry out the transfer a peer asks for"), zc_cmd_accept_transfer },
+  { "refuse-transfer", "[ID]", N_("Refuse the transfer a peer asks for; the call goes on"), zc_cmd_refuse_transfer },
   { "calls", "[--json]", N_("List calls"), zc_cmd_calls },
   { "history", "[--json] [--missed]", N_("List past calls; missed ones count as seen"), zc_cmd_history },
   { "dnd", "on|off", N_("Turn do-not-disturb on or off"), zc_cmd_dnd },

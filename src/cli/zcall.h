@@ -69,6 +69,8 @@ int zc_cmd_answer (ZcCli *cli, int argc, char **argv);
 int zc_cmd_decline (ZcCli *cli, int argc, char **argv);
 int zc_cmd_hangup (ZcCli *cli, int argc, char **argv);
 int zc_cmd_transfer (ZcCli *cli, int argc, char **argv);
+int zc_cmd_accept_transfer (ZcCli *cli, int argc, char **argv);
+int zc_cmd_refuse_transfer (ZcCli *cli, int argc, char **argv);
 int zc_cmd_hold (ZcCli *cli, int argc, char **argv);
 int zc_cmd_resume (ZcCli *cli, int argc, char **argv);
 int zc_cmd_mute (ZcCli *cli, int argc, char **argv);

@@ -157,6 +157,18 @@ handle_transfer (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation 
 }
 
 static void
+handle_accept_transfer (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  handle_call_action (self, parameters, invocation, zc_calls_accept_transfer);
+}
+
+static void
+handle_refuse_transfer (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  handle_call_action (self, parameters, invocation, zc_calls_refuse_transfer);
+}
+
+static void
 handle_hold (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
 {
   handle_call_action (self, parameters, invocation, hold_action);
@@ -296,6 +308,8 @@ static const struct {
   { "Resume", handle_resume },
   { "Mute", handle_mute },
   { "Transfer", handle_transfer },
+  { "AcceptTransfer", handle_accept_transfer },
+  { "RefuseTransfer", handle_refuse_transfer },
   { "Unmute", handle_unmute },
   { "Conference", handle_conference },
   { "SendDtmf", handle_send_dtmf },

@@ -9,9 +9,13 @@
 
 #include "common/i18n.h"
 
+#include <string.h>
+
 #define NOTIFY_NAME "org.freedesktop.Notifications"
 #define NOTIFY_PATH "/org/freedesktop/Notifications"
 #define NOTIFY_INTERFACE "org.freedesktop.Notifications"
+/* The entry of a call's transfer request: this prefix and the call id. */
+#define TRANSFER_KEY "transfer:"
 /* A server that hangs must not pile up calls waiting on it. */
 #define NOTIFY_TIMEOUT_MS 5000
 
@@ -107,32 +111,44 @@ out:
   g_free (reply);
 }
 
+/* What a notification is: an incoming call's, a missed call's or a
+ * transfer request's. */
+typedef enum { KIND_INCOMING, KIND_MISSED, KIND_TRANSFER } Kind;
+
 static void
-send_notify (ZcNotify *self, const char *call_id, const char *summary, const char *body, gboolean with_actions)
+send_notify (ZcNotify *self, const char *key, const char *summary, const char *body, Kind kind)
 {
   GVariantBuilder actions, hints;
   Reply *reply = g_new0 (Reply, 1);
+  static const char *const categories[] = { "call.incoming", "call.missed", "call" };
+  static const char *const icons[] = { "call-start", "call-missed", "call-start" };
 
   g_variant_builder_init (&actions, G_VARIANT_TYPE_STRING_ARRAY);
-  if (with_actions) {
-    /* Pairs of key and label; "default" (a click on the body) is not
-     * offered: answering must be a deliberate choice. */
+  /* Pairs of key and label; "default" (a click on the body) is not
+   * offered: answering must be a deliberate choice. */
+  if (kind == KIND_INCOMING) {
     g_variant_builder_add (&actions, "s", "answer");
     g_variant_builder_add (&actions, "s", _("Answer"));
     g_variant_builder_add (&actions, "s", "decline");
     g_variant_builder_add (&actions, "s", _("Decline"));
+  } else if (kind == KIND_TRANSFER) {
+    g_variant_builder_add (&actions, "s", "accept-transfer");
+    g_variant_builder_add (&actions, "s", _("Accept"));
+    g_variant_builder_add (&actions, "s", "refuse-transfer");
+    g_variant_builder_add (&actions, "s", _("Decline"));
   }
   g_variant_builder_init (&hints, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (with_actions ? URGENCY_CRITICAL : URGENCY_NORMAL));
-  g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string (with_actions ? "call.incoming" : "call.missed"));
+  g_variant_builder_add (&hints, "{sv}", "urgency",
+                         g_variant_new_byte (kind == KIND_MISSED ? URGENCY_NORMAL : URGENCY_CRITICAL));
+  g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string (categories[kind]));
   reply->self = self;
-  reply->call_id = g_strdup (call_id);
-  /* A ringing call's notification stays until the call stops ringing
-   * (expire 0); a missed call's follows the server's default (-1). */
+  reply->call_id = g_strdup (key);
+  /* A ringing call's or a request's notification stays until it is
+   * answered (expire 0); a missed call's follows the server's default
+   * (-1). */
   g_dbus_connection_call (self->connection, NOTIFY_NAME, NOTIFY_PATH, NOTIFY_INTERFACE, "Notify",
-                          g_variant_new ("(susssasa{sv}i)", "zcall", (guint32) 0,
-                                         with_actions ? "call-start" : "call-missed", summary, body, &actions, &hints,
-                                         with_actions ? 0 : -1),
+                          g_variant_new ("(susssasa{sv}i)", "zcall", (guint32) 0, icons[kind], summary, body,
+                                         &actions, &hints, kind == KIND_MISSED ? -1 : 0),
                           G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, NOTIFY_TIMEOUT_MS, self->cancellable,
                           notify_done_cb, reply);
 }
@@ -167,6 +183,34 @@ is_missed (GVariant *call)
   return *answered == '\0' && !g_strv_contains (not_missed, reason);
 }
 
+/* A peer's transfer request waiting for the user (core/transfer-ask.c),
+ * in either direction of call: raised with Accept and Decline, closed
+ * once answered (here, by the CLI, or by the timeout) or the call ends.
+ * Tracked as "transfer:ID", beside the call's own ringing entry. */
+static void
+transfer_changed (ZcNotify *self, const char *event, const char *id, const char *peer, GVariant *call)
+{
+  g_autofree char *key = g_strconcat (TRANSFER_KEY, id, NULL);
+  const char *target = "";
+
+  if (!g_str_equal (event, "transfer-request")) {
+    if (g_str_equal (event, "transfer") || g_str_equal (event, "ended"))
+      forget_call (self, key);
+    return;
+  }
+  if (!zc_agent_get_config (self->agent)->notifications)
+    return;
+  g_variant_lookup (call, "transfer_request", "&s", &target);
+  {
+    /* Both are the peer's to choose: no markup from them. */
+    g_autofree char *text = g_strdup_printf (_("%s asks to transfer the call to %s"), peer, target);
+    g_autofree char *body = self->plain_body ? g_strdup (text) : g_markup_escape_text (text, -1);
+
+    g_hash_table_insert (self->entries, g_strdup (key), g_new0 (Entry, 1));
+    send_notify (self, key, _("Transfer request"), body, KIND_TRANSFER);
+  }
+}
+
 void
 zc_notify_call_changed (ZcNotify *self, const char *event, GVariant *call)
 {
@@ -178,6 +222,7 @@ zc_notify_call_changed (ZcNotify *self, const char *event, GVariant *call)
   g_variant_lookup (call, "id", "&s", &id);
   g_variant_lookup (call, "direction", "&s", &direction);
   g_variant_lookup (call, "peer_display", "&s", &peer);
+  transfer_changed (self, event, id, peer, call);
   if (!g_str_equal (direction, "incoming"))
     return;
   rang = g_hash_table_contains (self->entries, id);
@@ -189,11 +234,11 @@ zc_notify_call_changed (ZcNotify *self, const char *event, GVariant *call)
     g_autofree char *body = self->plain_body ? g_strdup (peer) : g_markup_escape_text (peer, -1);
 
     g_hash_table_insert (self->entries, g_strdup (id), g_new0 (Entry, 1));
-    send_notify (self, id, _("Incoming call"), body, TRUE);
+    send_notify (self, id, _("Incoming call"), body, KIND_INCOMING);
   } else if (g_str_equal (event, "ended") && rang && is_missed (call)) {
     g_autofree char *body = self->plain_body ? g_strdup (peer) : g_markup_escape_text (peer, -1);
 
-    send_notify (self, NULL, _("Missed call"), body, FALSE);
+    send_notify (self, NULL, _("Missed call"), body, KIND_MISSED);
   }
 }
 
@@ -229,6 +274,19 @@ action_invoked_cb (GDBusConnection *connection G_GNUC_UNUSED, const char *sender
   call_id = g_strdup (call_for_notification (self, id));
   if (call_id == NULL)
     return;
+  if (g_str_has_prefix (call_id, TRANSFER_KEY)) {
+    const char *call = call_id + strlen (TRANSFER_KEY);
+
+    if (g_str_equal (action, "accept-transfer"))
+      ok = zc_calls_accept_transfer (zc_agent_get_calls (self->agent), call, &error);
+    else if (g_str_equal (action, "refuse-transfer"))
+      ok = zc_calls_refuse_transfer (zc_agent_get_calls (self->agent), call, &error);
+    else
+      return;
+    g_message ("call %s: %s from the desktop notification%s%s", call, action, ok ? "" : " failed: ",
+               ok ? "" : error->message);
+    return;
+  }
   if (g_str_equal (action, "answer"))
     ok = zc_calls_answer (zc_agent_get_calls (self->agent), call_id, &error);
   else if (g_str_equal (action, "decline"))

@@ -2,7 +2,9 @@
 /* Desktop notifications of calls (org.freedesktop.Notifications on the
  * session bus): an incoming call raises one with Answer and Decline
  * actions, a missed call one of its own; the incoming one closes when the
- * call is answered (here or by `zcall answer`) or ends.  Fed the core's
+ * call is answered (here or by `zcall answer`) or ends; a peer's
+ * transfer request waiting for the user one with Accept and Decline
+ * (core/transfer-ask.c), closed once it is answered.  Fed the core's
  * call events by the D-Bus face; without a notification server nothing
  * changes.  [ui] notifications=false turns it off. */
 #pragma once

@@ -56,6 +56,43 @@ notify_status (ZcAgent *agent)
     agent->observer.status_changed (agent->observer_data);
 }
 
+/* DND and forwarding as the user set them, kept for the next start
+ * (core/presence.h). */
+static gboolean
+save_line (ZcAgent *agent, GError **error)
+{
+  g_autoptr (GVariant) forward = g_variant_ref_sink (zc_calls_describe_forward (agent->calls));
+  ZcLineSettings line = { .dnd = g_str_equal (agent->presence, "dnd") };
+  gboolean ok;
+
+  g_variant_lookup (forward, "mode", "s", &line.forward_mode);
+  g_variant_lookup (forward, "target", "s", &line.forward_target);
+  g_variant_lookup (forward, "no_answer_s", "u", &line.forward_no_answer_s);
+  ok = zc_line_settings_save (agent->state_dir, &line, error);
+  zc_line_settings_clear (&line);
+  return ok;
+}
+
+static void
+restore_line (ZcAgent *agent)
+{
+  ZcLineSettings line = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  zc_line_settings_load (agent->state_dir, &line);
+  if (line.dnd) {
+    g_free (agent->presence);
+    agent->presence = g_strdup ("dnd");
+    zc_calls_set_dnd (agent->calls, TRUE);
+    g_message ("presence is dnd, as set before the restart");
+  }
+  if (!g_str_equal (line.forward_mode, "off") &&
+      !zc_calls_restore_forward (agent->calls, line.forward_mode, line.forward_target, line.forward_no_answer_s,
+                                 &error))
+    g_warning ("presence: the forwarding kept from the last run is not taken over: %s", error->message);
+  zc_line_settings_clear (&line);
+}
+
 /* ---- peer table events --------------------------------------------------- */
 
 /* Peers see what the line is doing (core/presence.h).  TRUE when that
@@ -307,6 +344,7 @@ zc_agent_new (ZcConfig *config, GError **error)
     agent->calls = zc_calls_new (agent->ua, agent->sip, config, agent->peers, &calls_observer, agent);
     zc_calls_set_identity (agent->calls, agent->identity);
   }
+  restore_line (agent);
   return g_steal_pointer (&agent);
 }
 
@@ -325,16 +363,21 @@ start_discovery (ZcAgent *agent)
     .service_resolved = service_resolved_cb,
     .service_removed = service_removed_cb,
   };
-  ZcAdvert advert = {
+  ZcAdvert advert;
+
+  /* The state as of now: DND taken over from the last run included. */
+  update_advertised_state (agent);
+  advert = (ZcAdvert){
     .service_name = agent->service_name,
     .port = zc_sip_transport_get_port (agent->sip),
     .user = agent->config->user,
     .display_name = agent->config->display_name,
     .instance_id = agent->instance_id,
-    .state = agent->advertised_state ? agent->advertised_state : agent->presence,
+    .state = agent->advertised_state,
     .note = agent->note,
     .fingerprint = (char *) zc_identity_get_fingerprint_compact (agent->identity),
     .tls_port = zc_sip_transport_get_tls_port (agent->sip),
+    .forwarding = zc_calls_is_forwarding (agent->calls),
   };
 
   agent->discovery = zc_discovery_new (&advert, &discovery_events, agent);
@@ -516,6 +559,8 @@ zc_agent_list_peers (ZcAgent *agent, gboolean include_self)
 gboolean
 zc_agent_set_presence (ZcAgent *agent, const char *presence, GError **error)
 {
+  g_autoptr (GError) save_error = NULL;
+
   if (g_strcmp0 (presence, "available") != 0 && g_strcmp0 (presence, "dnd") != 0) {
     g_set_error (error, ZC_AGENT_ERROR, ZC_AGENT_ERROR_INVALID_ARGUMENT,
                  _("unknown presence “%s” (available or dnd)"), presence);
@@ -526,6 +571,9 @@ zc_agent_set_presence (ZcAgent *agent, const char *presence, GError **error)
   g_free (agent->presence);
   agent->presence = g_strdup (presence);
   g_message ("presence is now %s", presence);
+  /* Set all the same: DND must not fail for a full disk. */
+  if (!save_line (agent, &save_error))
+    g_warning ("presence: cannot keep DND and forwarding for the next start: %s", save_error->message);
   zc_calls_set_dnd (agent->calls, g_str_equal (presence, "dnd"));
   update_advertised_state (agent);
   notify_status (agent);
@@ -562,8 +610,12 @@ zc_agent_set_note (ZcAgent *agent, const char *note, GError **error)
 gboolean
 zc_agent_set_forward (ZcAgent *agent, const char *mode, const char *target, guint no_answer_s, GError **error)
 {
+  g_autoptr (GError) save_error = NULL;
+
   if (!zc_calls_set_forward (agent->calls, mode, target, no_answer_s, error))
     return FALSE;
+  if (!save_line (agent, &save_error))
+    g_warning ("presence: cannot keep DND and forwarding for the next start: %s", save_error->message);
   if (agent->discovery != NULL)
     zc_discovery_set_forwarding (agent->discovery, zc_calls_is_forwarding (agent->calls));
   notify_status (agent);

@@ -191,6 +191,11 @@ struct _ZcCall {
   char *transfer;
   char *referred_by_call;
   guint transfer_notify_id;    /* the first NOTIFY, sent after our 202 */
+  /* transfer-ask.c: a peer's REFER waiting for the user's answer
+   * ([calls] accept-transfer=ask): its target, and the timer that
+   * refuses it. */
+  char *transfer_request;
+  guint transfer_ask_id;
 };
 
 typedef struct {
@@ -335,6 +340,15 @@ void zc_calls_waiting_event (ZcCall *call, const char *event);
 int zc_transfer_refer_cb (ZcSipSession *session, const char *refer_to, gpointer user_data);
 void zc_transfer_progress_cb (ZcSipSession *session, gboolean notify, int status, gpointer user_data);
 void zc_transfer_call_changed (ZcCall *call, const char *event);
+/* Places the new call a REFER of @call asks for (after the policy, or
+ * the user, said yes): 202, or 603 when it cannot be placed. */
+int zc_transfer_carry_out (ZcCall *call, const char *refer_to);
+
+/* transfer-ask.c: a REFER to ask the user about (202: accepted, the
+ * answer comes as NOTIFY), and the end of the question with the call. */
+#define ZC_TRANSFER_ASK_TIMEOUT_MS 30000
+int zc_transfer_ask (ZcCall *call, const char *refer_to);
+void zc_transfer_ask_clear (ZcCall *call);
 
 /* calls.c: what call.c asks of the list */
 void zc_calls_trim_history (ZcCalls *calls);

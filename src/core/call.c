@@ -108,6 +108,7 @@ zc_call_free (ZcCall *call)
   g_free (call->transfer);
   g_free (call->referred_by_call);
   g_clear_handle_id (&call->transfer_notify_id, g_source_remove);
+  zc_transfer_ask_clear (call);
   g_free (call->peer_name);
   g_free (call->asserted_name);
   g_free (call->claimed_fingerprint);
@@ -188,6 +189,8 @@ zc_call_to_variant (ZcCall *call)
   g_variant_builder_add (&b, "{sv}", "muted", g_variant_new_boolean (call->muted));
   g_variant_builder_add (&b, "{sv}", "conference", g_variant_new_uint32 (call->conference));
   g_variant_builder_add (&b, "{sv}", "transfer", g_variant_new_string (call->transfer ? call->transfer : ""));
+  g_variant_builder_add (&b, "{sv}", "transfer_request",
+                         g_variant_new_string (call->transfer_request ? call->transfer_request : ""));
   g_variant_builder_add (&b, "{sv}", "security", g_variant_new_string (call->security ? call->security : ""));
   g_variant_builder_add (&b, "{sv}", "srtp_suite", g_variant_new_string (call->srtp_suite ? call->srtp_suite : ""));
   g_variant_builder_add (&b, "{sv}", "encryption", g_variant_new_string (call->encryption ? call->encryption : ""));

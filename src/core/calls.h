@@ -93,13 +93,27 @@ void zc_calls_get_activity (ZcCalls *calls, guint *on_call, guint *ringing);
 
 GVariant *zc_calls_list (ZcCalls *calls);
 
+/* A peer's transfer request waiting for the user ([calls]
+ * accept-transfer=ask; the call's "transfer_request" names the target):
+ * accepted, the transfer goes on as for a trusted peer; refused, the
+ * peer hears 603 and the call goes on.  @id may be empty for the only
+ * call with a request. */
+gboolean zc_calls_accept_transfer (ZcCalls *calls, const char *id, GError **error);
+gboolean zc_calls_refuse_transfer (ZcCalls *calls, const char *id, GError **error);
+
 /* `zcall forward`: @mode "always" (every incoming call is answered 302
  * to @target's contact), "busy" (instead of 486), "no-answer" (after
  * ringing @no_answer_s seconds unanswered) or "off".  @target is a peer
  * name, a URI or user@host as for a call; it is checked now and resolved
- * again for each call.  Not kept across a restart. */
+ * again for each call.  The agent keeps it across restarts
+ * (core/presence.h). */
 gboolean zc_calls_set_forward (ZcCalls *calls, const char *mode, const char *target, guint no_answer_s,
                                GError **error);
+/* The same for the setting kept from the last run: the target is not
+ * resolved now (at start no peer has been discovered yet); each call
+ * resolves it, and rings here when it cannot. */
+gboolean zc_calls_restore_forward (ZcCalls *calls, const char *mode, const char *target, guint no_answer_s,
+                                   GError **error);
 /* a{sv}: mode s ("off", ...), target s, no_answer_s u (floating). */
 GVariant *zc_calls_describe_forward (ZcCalls *calls);
 gboolean zc_calls_is_forwarding (ZcCalls *calls);

@@ -23,8 +23,8 @@ typedef enum {
 } ZcAcceptFrom;
 
 /* [calls] accept-transfer: whose REFER (a transfer of our call to a
- * third party) we carry out.  ASK carries out a trusted peer's at once;
- * with no way to ask the user yet, any other is refused (603). */
+ * third party) we carry out.  ASK carries out a trusted peer's at once
+ * and asks the user about any other (core/transfer-ask.c). */
 typedef enum {
   ZC_ACCEPT_TRANSFER_TRUSTED,  /* a pinned peer whose key the user verified */
   ZC_ACCEPT_TRANSFER_ASK,

@@ -104,8 +104,9 @@ zc_call_forward_busy (ZcCall *call)
   return forward != NULL && forward->mode == ZC_FORWARD_BUSY && forward_now (call, "busy");
 }
 
-gboolean
-zc_calls_set_forward (ZcCalls *calls, const char *mode, const char *target, guint no_answer_s, GError **error)
+static gboolean
+set_forward (ZcCalls *calls, const char *mode, const char *target, guint no_answer_s, gboolean check_target,
+             GError **error)
 {
   ZcForwardMode m = ZC_FORWARD_OFF;
   g_autofree char *contact = NULL;
@@ -138,7 +139,7 @@ zc_calls_set_forward (ZcCalls *calls, const char *mode, const char *target, guin
                  calls->timers.ring_timeout_ms / 1000 - 1);
     return FALSE;
   }
-  if ((contact = forward_contact (calls, target, error)) == NULL)
+  if (check_target && (contact = forward_contact (calls, target, error)) == NULL)
     return FALSE;
   if (calls->forward == NULL)
     calls->forward = g_new0 (ZcForward, 1);
@@ -146,8 +147,23 @@ zc_calls_set_forward (ZcCalls *calls, const char *mode, const char *target, guin
   calls->forward->mode = m;
   calls->forward->target = g_strdup (target);
   calls->forward->no_answer_s = m == ZC_FORWARD_NO_ANSWER ? no_answer_s : 0;
-  g_message ("call forwarding %s to %s (%s now)", mode_names[m], target, contact);
+  if (contact != NULL)
+    g_message ("call forwarding %s to %s (%s now)", mode_names[m], target, contact);
+  else
+    g_message ("call forwarding %s to %s, kept from the last run (resolved for each call)", mode_names[m], target);
   return TRUE;
+}
+
+gboolean
+zc_calls_set_forward (ZcCalls *calls, const char *mode, const char *target, guint no_answer_s, GError **error)
+{
+  return set_forward (calls, mode, target, no_answer_s, TRUE, error);
+}
+
+gboolean
+zc_calls_restore_forward (ZcCalls *calls, const char *mode, const char *target, guint no_answer_s, GError **error)
+{
+  return set_forward (calls, mode, target, no_answer_s, FALSE, error);
 }
 
 GVariant *

@@ -27,3 +27,20 @@ char *zc_presence_clean_note (const char *text);
 char *zc_presence_load_note (const char *dir);
 /* Saves (atomically) or, for "", removes it. */
 gboolean zc_presence_save_note (const char *dir, const char *note, GError **error);
+
+/* What the user set for the line that must outlive a restart (like the
+ * note): do-not-disturb and call forwarding.  Kept in @dir/line, a key
+ * file written atomically. */
+typedef struct {
+  gboolean dnd;
+  char *forward_mode;          /* "off", "always", "busy", "no-answer" */
+  char *forward_target;        /* as the user gave it; NULL when off */
+  guint forward_no_answer_s;
+} ZcLineSettings;
+
+void zc_line_settings_clear (ZcLineSettings *settings);
+/* Fills @settings from @dir/line; the defaults (no DND, forwarding off)
+ * when there is none or it cannot be read (logged: not worth refusing to
+ * start for). */
+void zc_line_settings_load (const char *dir, ZcLineSettings *settings);
+gboolean zc_line_settings_save (const char *dir, const ZcLineSettings *settings, GError **error);

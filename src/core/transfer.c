@@ -151,18 +151,28 @@ zc_transfer_refer_cb (ZcSipSession *session, const char *refer_to, gpointer user
   ZcCalls *calls = user_data;
   ZcCall *call = zc_sip_session_get_user_data (session);
   ZcAcceptTransfer policy = calls->config->accept_transfer;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *new_id = NULL;
-  ZcCall *fresh;
 
   if (call == NULL || !is_established (call))
     return 603;
+  if (policy == ZC_ACCEPT_TRANSFER_ASK && !peer_trusted (call))
+    return zc_transfer_ask (call, refer_to);
   if (policy == ZC_ACCEPT_TRANSFER_NONE ||
       (policy != ZC_ACCEPT_TRANSFER_ANY && !peer_trusted (call))) {
     g_message ("call %s: refusing a transfer to %s ([calls] accept-transfer: the peer is not trusted)", call->id,
                refer_to);
     return 603;
   }
+  return zc_transfer_carry_out (call, refer_to);
+}
+
+int
+zc_transfer_carry_out (ZcCall *call, const char *refer_to)
+{
+  ZcCalls *calls = call->calls;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *new_id = NULL;
+  ZcCall *fresh;
+
   new_id = zc_calls_dial (calls, refer_to, &error);
   if (new_id == NULL) {
     g_message ("call %s: cannot carry out the transfer to %s (%s)", call->id, refer_to, error->message);
@@ -181,6 +191,8 @@ zc_transfer_call_changed (ZcCall *call, const char *event)
 {
   ZcCall *old;
 
+  if (g_str_equal (event, "ended"))
+    zc_transfer_ask_clear (call);
   if (call->referred_by_call == NULL)
     return;
   old = find_by_id (call->calls, call->referred_by_call);

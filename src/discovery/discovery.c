@@ -8,6 +8,7 @@
 #include "common/sanitize.h"
 #include "discovery/onlink.h"
 #include "discovery/resolve-bus.h"
+#include "discovery/txt-follow.h"
 
 #include <avahi-client/client.h>
 #include <avahi-client/lookup.h>
@@ -68,6 +69,7 @@ typedef struct {
   char *domain;
   ServiceState state;
   ZcResolve *resolver;
+  ZcTxtFollow *follow;  /* while following: the TXT as it changes */
   gboolean found;       /* resolved at least once */
   gboolean stale;       /* seen through a client now gone, not reported since */
 } Service;
@@ -115,6 +117,7 @@ service_close (Service *service)
   else if (service->state == SERVICE_QUEUED && !g_queue_remove (&d->requeue, service))
     g_queue_remove (&d->queue, service);
   g_clear_pointer (&service->resolver, zc_resolve_free);
+  g_clear_pointer (&service->follow, zc_txt_follow_free);
   service->state = SERVICE_DONE;
 }
 
@@ -383,6 +386,18 @@ service_resolved (Service *service, gboolean found)
 }
 
 static void
+txt_changed_cb (ZcServiceRecord *record, gpointer user_data)
+{
+  ZcDiscovery *d = user_data;
+
+  g_debug ("TXT of “%s” (%s on %s) changed", record->name, record->type, record->ifname);
+  if (d->events.service_resolved != NULL)
+    d->events.service_resolved (record, d->user_data);
+  else
+    zc_service_record_free (record);
+}
+
+static void
 resolver_cb (ZcResolve *resolver, const ZcResolved *found, const char *error, gpointer user_data)
 {
   Service *service = user_data;
@@ -424,6 +439,11 @@ resolver_cb (ZcResolve *resolver, const ZcResolved *found, const char *error, gp
            found->port, record->pingable ? "" : ", not on this link or odd port: not pinged");
   /* The slot is given up first: the callee may not come back. */
   service_resolved (service, TRUE);
+  if (service->state == SERVICE_FOLLOWING && service->follow == NULL)
+    service->follow = zc_txt_follow_new (d->resolve_bus, service->ifindex, service->protocol, service->name,
+                                         service->type, service->domain, txt_changed_cb, d);
+  if (service->follow != NULL)
+    zc_txt_follow_resolved (service->follow, record);
   if (d->events.service_resolved != NULL)
     d->events.service_resolved (g_steal_pointer (&record), d->user_data);
 }
@@ -735,6 +755,7 @@ zc_discovery_new (const ZcAdvert *advert, const ZcDiscoveryCallbacks *events, gp
   d->advert.tls_port = advert->tls_port;
   d->advert.state = g_strdup (advert->state);
   d->advert.note = g_strdup (advert->note);
+  d->advert.forwarding = advert->forwarding;
   d->services = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, service_free);
   g_queue_init (&d->queue);
   g_queue_init (&d->requeue);

@@ -9,6 +9,7 @@
 #define AVAHI_NAME "org.freedesktop.Avahi"
 #define AVAHI_SERVER_IFACE "org.freedesktop.Avahi.Server"
 #define AVAHI_RESOLVER_IFACE "org.freedesktop.Avahi.ServiceResolver"
+#define AVAHI_RECORD_IFACE "org.freedesktop.Avahi.RecordBrowser"
 
 /* avahi-daemon answers ServiceResolverNew at once when it is well; a reply
  * this late means it is swamped, and the slot is better given back. */
@@ -23,6 +24,7 @@ struct _ZcResolveBus {
   GDBusConnection *connection;
   GCancellable *cancellable;    /* every call in flight; cancelled at free */
   guint subscription;
+  guint record_subscription;
   GHashTable *by_path;          /* object path -> ZcResolve* (not owned) */
   GQueue early;                 /* EarlySignal*: for paths not known yet */
   guint n_starting;             /* ServiceResolverNew calls awaiting their reply */
@@ -36,7 +38,9 @@ struct _ZcResolve {
   char *path;                   /* NULL until the daemon's reply */
   gboolean starting;            /* its ServiceResolverNew reply is awaited */
   gboolean freed;               /* freed by the user while starting */
-  ZcResolveFunc func;
+  const char *iface;            /* AVAHI_RESOLVER_IFACE or AVAHI_RECORD_IFACE */
+  ZcResolveFunc func;           /* a service resolver's */
+  ZcRecordFunc record_func;     /* a record browser's */
   gpointer user_data;
 };
 
@@ -65,8 +69,28 @@ resolve_destroy (ZcResolve *resolve)
 }
 
 static void
+dispatch_record (ZcResolve *browse, const char *member, GVariant *parameters)
+{
+  g_autoptr (GVariant) rdata = NULL;
+  gboolean added = g_strcmp0 (member, "ItemNew") == 0;
+  gsize size = 0;
+  const guint8 *data;
+
+  if ((!added && g_strcmp0 (member, "ItemRemove") != 0) ||
+      !g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(iisqqayu)")))
+    return;
+  rdata = g_variant_get_child_value (parameters, 5);
+  data = g_variant_get_fixed_array (rdata, &size, 1);
+  browse->record_func (browse, added, data, size, browse->user_data);
+}
+
+static void
 dispatch (ZcResolve *resolve, const char *member, GVariant *parameters)
 {
+  if (resolve->record_func != NULL) {
+    dispatch_record (resolve, member, parameters);
+    return;
+  }
   if (g_strcmp0 (member, "Found") == 0 && g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(iissssisqaayu)"))) {
     g_autoptr (GVariantIter) txt_iter = NULL;
     const char *address = NULL;
@@ -126,10 +150,10 @@ signal_cb (GDBusConnection *connection G_GNUC_UNUSED, const char *sender G_GNUC_
 }
 
 static void
-send_free (ZcResolveBus *bus, const char *path)
+send_free (ZcResolveBus *bus, const char *path, const char *iface)
 {
   /* No reply is awaited: a daemon that restarted has forgotten the path. */
-  g_dbus_connection_call (bus->connection, AVAHI_NAME, path, AVAHI_RESOLVER_IFACE, "Free", NULL, NULL,
+  g_dbus_connection_call (bus->connection, AVAHI_NAME, path, iface, "Free", NULL, NULL,
                           G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, NULL, NULL, NULL);
 }
 
@@ -185,16 +209,18 @@ started_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     forget_early (bus);
     if (resolve->freed) {
       resolve_destroy (resolve);
-    } else {
+    } else if (resolve->func != NULL) {
       g_autofree char *remote = g_dbus_error_get_remote_error (error);
 
       resolve->func (resolve, NULL, remote != NULL ? remote : error->message, resolve->user_data);
+    } else {
+      g_debug ("cannot browse a record: %s", error->message);
     }
     return; /* if the callback has not freed it, zc_resolve_free() will */
   }
   g_variant_get (reply, "(o)", &resolve->path);
   if (resolve->freed) {
-    send_free (bus, resolve->path);
+    send_free (bus, resolve->path, resolve->iface);
     resolve_destroy (resolve);
     forget_early (bus);
     return;
@@ -206,6 +232,21 @@ started_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   forget_early (bus);
 }
 
+static ZcResolve *
+start (ZcResolveBus *bus, const char *method, GVariant *args, const char *iface, gpointer user_data)
+{
+  ZcResolve *resolve = g_new0 (ZcResolve, 1);
+
+  resolve->bus = bus;
+  resolve->iface = iface;
+  resolve->user_data = user_data;
+  resolve->starting = TRUE;
+  bus->n_starting++;
+  g_dbus_connection_call (bus->connection, AVAHI_NAME, "/", AVAHI_SERVER_IFACE, method, args, G_VARIANT_TYPE ("(o)"),
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, bus->cancellable, started_cb, resolve);
+  return resolve;
+}
+
 ZcResolve *
 zc_resolve_start (ZcResolveBus *bus, int ifindex, int protocol, const char *name, const char *type,
                   const char *domain, ZcResolveFunc func, gpointer user_data)
@@ -214,17 +255,25 @@ zc_resolve_start (ZcResolveBus *bus, int ifindex, int protocol, const char *name
 
   if (!zc_resolve_bus_is_ready (bus))
     return NULL;
-  resolve = g_new0 (ZcResolve, 1);
-  resolve->bus = bus;
+  resolve = start (bus, "ServiceResolverNew",
+                   g_variant_new ("(iisssiu)", ifindex, protocol, name, type, domain, protocol, 0),
+                   AVAHI_RESOLVER_IFACE, user_data);
   resolve->func = func;
-  resolve->user_data = user_data;
-  resolve->starting = TRUE;
-  bus->n_starting++;
-  g_dbus_connection_call (bus->connection, AVAHI_NAME, "/", AVAHI_SERVER_IFACE, "ServiceResolverNew",
-                          g_variant_new ("(iisssiu)", ifindex, protocol, name, type, domain, protocol, 0),
-                          G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS,
-                          bus->cancellable, started_cb, resolve);
   return resolve;
+}
+
+ZcResolve *
+zc_record_browse_start (ZcResolveBus *bus, int ifindex, int protocol, const char *full_name, guint16 clazz,
+                        guint16 type, ZcRecordFunc func, gpointer user_data)
+{
+  ZcResolve *browse;
+
+  if (!zc_resolve_bus_is_ready (bus))
+    return NULL;
+  browse = start (bus, "RecordBrowserNew", g_variant_new ("(iisqqu)", ifindex, protocol, full_name, clazz, type, 0),
+                  AVAHI_RECORD_IFACE, user_data);
+  browse->record_func = func;
+  return browse;
 }
 
 void
@@ -239,7 +288,7 @@ zc_resolve_free (ZcResolve *resolve)
   }
   if (resolve->path != NULL) {
     g_hash_table_remove (resolve->bus->by_path, resolve->path);
-    send_free (resolve->bus, resolve->path);
+    send_free (resolve->bus, resolve->path, resolve->iface);
   }
   resolve_destroy (resolve);
 }
@@ -263,6 +312,9 @@ connected_cb (GObject *source G_GNUC_UNUSED, GAsyncResult *result, gpointer user
   bus->connection = connection;
   bus->subscription = g_dbus_connection_signal_subscribe (connection, AVAHI_NAME, AVAHI_RESOLVER_IFACE, NULL, NULL,
                                                           NULL, G_DBUS_SIGNAL_FLAGS_NONE, signal_cb, bus, NULL);
+  bus->record_subscription = g_dbus_connection_signal_subscribe (connection, AVAHI_NAME, AVAHI_RECORD_IFACE, NULL,
+                                                                 NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, signal_cb, bus,
+                                                                 NULL);
   if (bus->ready != NULL)
     bus->ready (bus->ready_data);
 }
@@ -317,6 +369,8 @@ zc_resolve_bus_free (ZcResolveBus *bus)
   g_cancellable_cancel (bus->cancellable);
   if (bus->subscription != 0)
     g_dbus_connection_signal_unsubscribe (bus->connection, bus->subscription);
+  if (bus->record_subscription != 0)
+    g_dbus_connection_signal_unsubscribe (bus->connection, bus->record_subscription);
   g_queue_clear_full (&bus->early, early_signal_free);
   g_hash_table_destroy (bus->by_path);
   if (bus->connection != NULL) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Service resolvers of avahi-daemon, driven over GDBus without blocking.
+/* Service resolvers and record browsers of avahi-daemon, driven over GDBus
+ * without blocking.
  *
  * avahi-client creates and frees each resolver with a blocking D-Bus call
  * (dbus_connection_send_with_reply_and_block).  A flood of adverts keeps
@@ -54,6 +55,12 @@ void zc_resolve_bus_free (ZcResolveBus *bus);
 /* Starts resolving; NULL only when the bus is not ready. */
 ZcResolve *zc_resolve_start (ZcResolveBus *bus, int ifindex, int protocol, const char *name, const char *type,
                              const char *domain, ZcResolveFunc func, gpointer user_data);
+/* A record browser (RecordBrowserNew): @added is ItemNew, else
+ * ItemRemove; @rdata as on the wire.  Freed with zc_resolve_free(). */
+typedef void (*ZcRecordFunc) (ZcResolve *browse, gboolean added, const guint8 *rdata, gsize size, gpointer user_data);
+ZcResolve *zc_record_browse_start (ZcResolveBus *bus, int ifindex, int protocol, const char *full_name,
+                                   guint16 clazz, guint16 type, ZcRecordFunc func, gpointer user_data);
+
 /* avahi-daemon accepted it (it has an object): a failure after that is
  * the resolve's (a timeout), before it the daemon's refusal. */
 gboolean zc_resolve_is_started (ZcResolve *resolve);

@@ -250,6 +250,57 @@ test_corrupted_lines (void)
   remove_tree (dir);
 }
 
+/* DND and forwarding kept across restarts: saved, read back, and a file
+ * edited into nonsense reads as the defaults, never a failure. */
+static void
+test_line_settings (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("zcall-line-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "line", NULL);
+  ZcLineSettings in = { .dnd = TRUE, .forward_mode = (char *) "no-answer", .forward_target = (char *) "carol",
+                        .forward_no_answer_s = 12 };
+  ZcLineSettings out = { 0 };
+
+  zc_line_settings_load (dir, &out);
+  g_assert_false (out.dnd);
+  g_assert_cmpstr (out.forward_mode, ==, "off");
+  g_assert_null (out.forward_target);
+  g_assert_true (zc_line_settings_save (dir, &in, NULL));
+  zc_line_settings_load (dir, &out);
+  g_assert_true (out.dnd);
+  g_assert_cmpstr (out.forward_mode, ==, "no-answer");
+  g_assert_cmpstr (out.forward_target, ==, "carol");
+  g_assert_cmpuint (out.forward_no_answer_s, ==, 12);
+  {
+    struct stat st;
+
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpuint (st.st_mode & 0777, ==, 0600);
+  }
+  /* Forwarding off keeps no target. */
+  in.dnd = FALSE;
+  in.forward_mode = (char *) "off";
+  g_assert_true (zc_line_settings_save (dir, &in, NULL));
+  zc_line_settings_load (dir, &out);
+  g_assert_false (out.dnd);
+  g_assert_cmpstr (out.forward_mode, ==, "off");
+  g_assert_null (out.forward_target);
+  /* A mode without a target is no forwarding. */
+  g_assert_true (g_file_set_contents (path, "[line]\ndnd=maybe\nforward=always\nforward-no-answer=-3\n", -1, NULL));
+  zc_line_settings_load (dir, &out);
+  g_assert_false (out.dnd);
+  g_assert_cmpstr (out.forward_mode, ==, "off");
+  g_assert_cmpuint (out.forward_no_answer_s, ==, 0);
+  g_assert_true (g_file_set_contents (path, "\x01 not a key file", -1, NULL));
+  g_test_expect_message ("core", G_LOG_LEVEL_WARNING, "*cannot read*forwarding start off*");
+  zc_line_settings_load (dir, &out);
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (out.forward_mode, ==, "off");
+  zc_line_settings_clear (&out);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static void
 test_presence_state (void)
 {
@@ -313,5 +364,6 @@ main (int argc, char **argv)
   g_test_add_func ("/history/corrupted-lines", test_corrupted_lines);
   g_test_add_func ("/presence/state", test_presence_state);
   g_test_add_func ("/presence/note", test_presence_note);
+  g_test_add_func ("/presence/line-settings", test_line_settings);
   return g_test_run ();
 }
