@@ -246,13 +246,16 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
     }
   }
 
-  if (zc_call_forward_incoming (call))
+  /* A call that replaces one of ours (RFC 3891) takes its line. */
+  if (!zc_transfer_replaces_incoming (call))
     return;
-  if (calls->dnd) {
+  if (call->replaces_call == NULL && zc_call_forward_incoming (call))
+    return;
+  if (call->replaces_call == NULL && calls->dnd) {
     zc_call_refuse (call, "do not disturb", 480, "Do Not Disturb");
     return;
   }
-  if (live >= config->max_calls || zc_calls_waiting_refuses (calls)) {
+  if (call->replaces_call == NULL && (live >= config->max_calls || zc_calls_waiting_refuses (calls))) {
     zc_call_refuse (call, "busy", 486, "Busy Here");
     return;
   }
@@ -623,7 +626,7 @@ zc_calls_hangup_all (ZcCalls *calls)
   for (guint i = 0; i < calls->calls->len; i++) {
     ZcCall *call = g_ptr_array_index (calls->calls, i);
 
-    if (call->state != ZC_CALL_ENDED)
+    if (call->state != ZC_CALL_ENDED && !call->conference_leaving)
       g_ptr_array_add (live, g_strdup (call->id));
   }
   g_ptr_array_set_free_func (live, g_free);
