@@ -262,11 +262,9 @@ handle_send_dtmf (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation
 static void
 handle_hangup_all (ZcDbusAgent *self, GVariant *parameters G_GNUC_UNUSED, GDBusMethodInvocation *invocation)
 {
-  ZcCalls *calls = zc_agent_get_calls (self->agent);
   /* The user leaves: a conference's other two may stay together. */
-  guint n = zc_calls_conference_leave (calls);
+  guint n = zc_calls_leave_all (zc_agent_get_calls (self->agent));
 
-  n += zc_calls_hangup_all (calls);
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", n));
 }
 

@@ -492,7 +492,8 @@ call_ring (ZcCall *call)
 static gboolean
 call_write_answer (ZcCall *call)
 {
-  ZcSdpLocal local = zc_call_local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
+  /* Held from the start only as the replacement of a held call. */
+  ZcSdpLocal local = zc_call_local_sdp (call, zc_call_our_direction (call->local_hold));
 
   g_clear_pointer (&call->offer.answer, g_free);
   if (call->offer.agreement != NULL) {

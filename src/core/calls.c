@@ -626,7 +626,7 @@ zc_calls_hangup_all (ZcCalls *calls)
   for (guint i = 0; i < calls->calls->len; i++) {
     ZcCall *call = g_ptr_array_index (calls->calls, i);
 
-    if (call->state != ZC_CALL_ENDED && !call->conference_leaving)
+    if (call->state != ZC_CALL_ENDED)
       g_ptr_array_add (live, g_strdup (call->id));
   }
   g_ptr_array_set_free_func (live, g_free);

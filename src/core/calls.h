@@ -93,12 +93,13 @@ gboolean zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, 
  * in "transfer" events and end with the reason "transferred" once the
  * new call is answered; on failure both go on as they were. */
 gboolean zc_calls_transfer_to (ZcCalls *calls, const char *id, const char *other_id, GError **error);
-/* We leave our conferences ([calls] conference-hangup=transfer): the two
- * other parties of each are joined by zc_calls_transfer_to() and our
- * calls end when it is done (or are hung up when it fails).  Returns how
- * many calls are taken care of this way; zc_calls_hangup_all() leaves
- * them to it.  Does nothing with conference-hangup=end. */
-guint zc_calls_conference_leave (ZcCalls *calls);
+/* The user hangs up everything (zcall hangup --all): as
+ * zc_calls_hangup_all(), except that with [calls]
+ * conference-hangup=transfer the two other parties of a conference are
+ * joined by zc_calls_transfer_to() and our two calls end when that is
+ * done (or are hung up when it fails).  Returns how many calls are
+ * ended or left this way.  (The agent's exit hangs up everything.) */
+guint zc_calls_leave_all (ZcCalls *calls);
 
 /* How many calls occupy the line (established, or outgoing being set up)
  * and how many incoming ones ring, for presence. */

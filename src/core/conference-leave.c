@@ -68,8 +68,8 @@ leave_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-guint
-zc_calls_conference_leave (ZcCalls *calls)
+static guint
+conference_leave (ZcCalls *calls)
 {
   guint taken = 0;
 
@@ -104,4 +104,23 @@ zc_calls_conference_leave (ZcCalls *calls)
     taken += 2;
   }
   return taken;
+}
+
+guint
+zc_calls_leave_all (ZcCalls *calls)
+{
+  g_autoptr (GPtrArray) rest = g_ptr_array_new_with_free_func (g_free);
+  guint n = conference_leave (calls);
+
+  /* Hanging up changes the list: ids first, as zc_calls_hangup_all(). */
+  for (guint i = 0; i < calls->calls->len; i++) {
+    ZcCall *call = g_ptr_array_index (calls->calls, i);
+
+    if (call->state != ZC_CALL_ENDED && !call->conference_leaving)
+      g_ptr_array_add (rest, g_strdup (call->id));
+  }
+  for (guint i = 0; i < rest->len; i++)
+    if (zc_calls_hangup (calls, g_ptr_array_index (rest, i), NULL))
+      n++;
+  return n;
 }

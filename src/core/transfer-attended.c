@@ -170,6 +170,9 @@ zc_transfer_replaces_incoming (ZcCall *call)
   }
   g_message ("call %s from %s replaces call %s (RFC 3891)", call->id, call->peer_uri, old->id);
   call->replaces_call = g_strdup (old->id);
+  /* It inherits the call's place: one we hold is answered on hold
+   * (a=sendonly), before the media is ready and the answer written. */
+  call->local_hold = old->local_hold;
   return TRUE;
 }
 
@@ -217,4 +220,10 @@ zc_transfer_attended_call_changed (ZcCall *call, const char *event)
   if (old->session != NULL)
     zc_sip_session_hangup (old->session);
   zc_call_end (old);
+  if (call->local_hold && call->state == ZC_CALL_ACTIVE) {
+    /* Answered on hold: silent both ways, shown held, as the old one was. */
+    g_message ("call %s: on hold, as call %s was", call->id, old->id);
+    zc_call_apply_hold (call);
+    zc_call_fire (call, ZC_CALL_EV_HOLD);
+  }
 }
