@@ -233,18 +233,36 @@ zc_cmd_hangup (ZcCli *cli, int argc, char **argv)
 int
 zc_cmd_transfer (ZcCli *cli, int argc, char **argv)
 {
-  g_autoptr (GOptionContext) context = g_option_context_new (_("ID TARGET"));
+  g_autofree char *to = NULL;
+  const GOptionEntry entries[] = {
+    { "to", 0, 0, G_OPTION_ARG_STRING, &to,
+      N_("Attended transfer: join the peer of call ID to the peer of our call ID2 (REFER with Replaces)"),
+      N_("ID2") },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (_("ID TARGET | ID --to ID2"));
   g_autoptr (GVariant) reply = NULL;
   int status;
 
-  g_option_context_set_summary (context, _("Transfer a call (blind, REFER): the peer calls TARGET, a peer name, a "
-                                           "sip: URI or user@host; our call ends once TARGET answers.  Progress "
-                                           "shows in “zcall monitor”."));
+  g_option_context_set_summary (context, _("Transfer a call (REFER).  Blind: the peer calls TARGET, a peer name, a "
+                                           "sip: URI or user@host; our call ends once TARGET answers.  Attended "
+                                           "(--to): the peer calls the peer of our call ID2 and takes its place; "
+                                           "both our calls end once it is answered.  Progress shows in “zcall "
+                                           "monitor”."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if ((status = zc_cli_parse (context, &argc, &argv, 2)) >= 0)
     return status;
-  if (argc != 3) {
-    g_printerr (_("zcall: transfer takes a call id and a target.  Use “zcall transfer --help”.\n"));
+  if (to != NULL ? argc != 2 : argc != 3) {
+    g_printerr (_("zcall: transfer takes a call id and a target, or a call id and --to ID2.  Use “zcall transfer "
+                  "--help”.\n"));
     return ZC_EXIT_USAGE;
+  }
+  if (to != NULL) {
+    reply = zc_cli_call (cli, "TransferTo", g_variant_new ("(ss)", argv[1], to), "()", &status);
+    if (reply == NULL)
+      return status;
+    printf (_("Transferring call %s to the peer of call %s.\n"), argv[1], to);
+    return ZC_EXIT_OK;
   }
   reply = zc_cli_call (cli, "Transfer", g_variant_new ("(ss)", argv[1], argv[2]), "()", &status);
   if (reply == NULL)

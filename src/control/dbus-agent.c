@@ -169,6 +169,20 @@ handle_refuse_transfer (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvo
 }
 
 static void
+handle_transfer_to (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
+{
+  const char *id, *other_id;
+  g_autoptr (GError) error = NULL;
+
+  g_variant_get (parameters, "(&s&s)", &id, &other_id);
+  if (!zc_calls_transfer_to (zc_agent_get_calls (self->agent), id, other_id, &error)) {
+    zc_dbus_return_error (invocation, error, ZC_DBUS_ERROR_ABOUT_CALL);
+    return;
+  }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
 handle_hold (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation *invocation)
 {
   handle_call_action (self, parameters, invocation, hold_action);
@@ -260,7 +274,9 @@ handle_send_dtmf (ZcDbusAgent *self, GVariant *parameters, GDBusMethodInvocation
 static void
 handle_hangup_all (ZcDbusAgent *self, GVariant *parameters G_GNUC_UNUSED, GDBusMethodInvocation *invocation)
 {
-  guint n = zc_calls_hangup_all (zc_agent_get_calls (self->agent));
+  /* The user leaves: a conference's other two may stay together. */
+  guint n = zc_calls_leave_all (zc_agent_get_calls (self->agent));
+
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", n));
 }
 
@@ -310,6 +326,7 @@ static const struct {
   { "Transfer", handle_transfer },
   { "AcceptTransfer", handle_accept_transfer },
   { "RefuseTransfer", handle_refuse_transfer },
+  { "TransferTo", handle_transfer_to },
   { "Unmute", handle_unmute },
   { "Conference", handle_conference },
   { "SendDtmf", handle_send_dtmf },

@@ -196,6 +196,18 @@ struct _ZcCall {
    * refuses it. */
   char *transfer_request;
   guint transfer_ask_id;
+  /* transfer-attended.c: an attended transfer (RFC 5589 7).  Ours: the
+   * call whose dialog our REFER asks the peer to replace.  A call placed
+   * on a peer's REFER: the Replaces and Referred-By its INVITE carries.
+   * An incoming call with Replaces (RFC 3891): the call it replaces. */
+  char *transfer_with;
+  char *replaces;
+  char *referred_by;
+  char *replaces_call;
+  /* conference-leave.c: we hung up the conference and join the other
+   * two; the calls end when the transfer does. */
+  gboolean conference_leaving;
+  guint conference_leave_id;
 };
 
 typedef struct {
@@ -349,6 +361,30 @@ int zc_transfer_carry_out (ZcCall *call, const char *refer_to);
 #define ZC_TRANSFER_ASK_TIMEOUT_MS 30000
 int zc_transfer_ask (ZcCall *call, const char *refer_to);
 void zc_transfer_ask_clear (ZcCall *call);
+
+/* transfer-attended.c */
+/* The transfer stage our REFER reached on @call (transfer.c) moves the
+ * call it replaces along: done ends it, failed leaves it as it was. */
+void zc_transfer_attended_progress (ZcCall *call);
+/* Every event of a call: an answered replacement ends the call it
+ * replaces; a transferor's call that ends undoes the other's. */
+void zc_transfer_attended_call_changed (ZcCall *call, const char *event);
+/* A REFER we carry out: the Replaces and Referred-By its new call's
+ * INVITE carries on (@fresh: that call). */
+void zc_transfer_take_refer_headers (ZcSipSession *session, ZcCall *fresh);
+/* An incoming call: FALSE when it replaces a call (RFC 3891) and was
+ * refused (it ended); TRUE otherwise, call->replaces_call set for one
+ * that replaces a call of ours. */
+gboolean zc_transfer_replaces_incoming (ZcCall *call);
+/* Instead of ringing: TRUE when the call replaces one and was answered
+ * at once. */
+gboolean zc_transfer_replacing_answer (ZcCall *call);
+/* The same for the agent: the state the call was moved to. */
+void zc_transfer_set_stage (ZcCall *call, const char *stage);
+
+/* conference-leave.c: the transfer that joined the other two failed:
+ * both calls end as a hang-up would have ended them. */
+void zc_conference_leave_failed (ZcCall *call);
 
 /* calls.c: what call.c asks of the list */
 void zc_calls_trim_history (ZcCalls *calls);

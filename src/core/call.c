@@ -96,6 +96,11 @@ void
 zc_call_free (ZcCall *call)
 {
   g_clear_handle_id (&call->auto_answer_id, g_source_remove);
+  g_clear_handle_id (&call->conference_leave_id, g_source_remove);
+  g_free (call->transfer_with);
+  g_free (call->replaces);
+  g_free (call->referred_by);
+  g_free (call->replaces_call);
   g_clear_handle_id (&call->ring_timeout_id, g_source_remove);
   g_clear_handle_id (&call->ice_backstop_id, g_source_remove);
   g_clear_handle_id (&call->security_end_id, g_source_remove);
@@ -461,6 +466,8 @@ call_ring (ZcCall *call)
   const ZcConfig *config = call->calls->config;
   const char *allowed = NULL;
 
+  if (zc_transfer_replacing_answer (call))
+    return;
   if (config->auto_answer) {
     allowed = zc_call_auto_answer_match (call);
     if (allowed == NULL)
@@ -488,7 +495,8 @@ call_ring (ZcCall *call)
 static gboolean
 call_write_answer (ZcCall *call)
 {
-  ZcSdpLocal local = zc_call_local_sdp (call, ZC_MEDIA_DIRECTION_SENDRECV);
+  /* Held from the start only as the replacement of a held call. */
+  ZcSdpLocal local = zc_call_local_sdp (call, zc_call_our_direction (call->local_hold));
 
   g_clear_pointer (&call->offer.answer, g_free);
   if (call->offer.agreement != NULL) {
@@ -528,9 +536,8 @@ act_send_invite (ZcCall *call)
 
   offer = zc_sdp_build_offer (&local);
   call->our_offer = zc_sdp_parse (offer, NULL);
-  call->session = call->via_rendezvous
-                    ? zc_sip_ua_invite_as_account (calls->ua, call->peer_uri, &call->flow, offer, &error)
-                    : zc_sip_ua_invite (calls->ua, call->peer_uri, &call->flow, offer, &error);
+  call->session = zc_sip_ua_invite_full (calls->ua, call->peer_uri, &call->flow, offer, call->via_rendezvous,
+                                         &(ZcSipInviteHeaders){ call->replaces, call->referred_by }, &error);
   if (call->session == NULL) {
     g_message ("call %s to %s failed: %s", call->id, call->peer_uri, error->message);
     zc_call_set_reason (call, "failed", 0);

@@ -246,13 +246,16 @@ ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, g
     }
   }
 
-  if (zc_call_forward_incoming (call))
+  /* A call that replaces one of ours (RFC 3891) takes its line. */
+  if (!zc_transfer_replaces_incoming (call))
     return;
-  if (calls->dnd) {
+  if (call->replaces_call == NULL && zc_call_forward_incoming (call))
+    return;
+  if (call->replaces_call == NULL && calls->dnd) {
     zc_call_refuse (call, "do not disturb", 480, "Do Not Disturb");
     return;
   }
-  if (live >= config->max_calls || zc_calls_waiting_refuses (calls)) {
+  if (call->replaces_call == NULL && (live >= config->max_calls || zc_calls_waiting_refuses (calls))) {
     zc_call_refuse (call, "busy", 486, "Busy Here");
     return;
   }

@@ -87,6 +87,20 @@ gboolean zc_calls_conference (ZcCalls *calls, const char *id1, const char *id2, 
 gboolean zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, gboolean *about_target,
                             GError **error);
 
+/* Attended transfer (RFC 5589 7): asks the peer of established call @id
+ * to call the peer of established call @other_id, whose dialog it
+ * replaces (REFER with Replaces, RFC 3891).  Both calls show the stages
+ * in "transfer" events and end with the reason "transferred" once the
+ * new call is answered; on failure both go on as they were. */
+gboolean zc_calls_transfer_to (ZcCalls *calls, const char *id, const char *other_id, GError **error);
+/* The user hangs up everything (zcall hangup --all): as
+ * zc_calls_hangup_all(), except that with [calls]
+ * conference-hangup=transfer the two other parties of a conference are
+ * joined by zc_calls_transfer_to() and our two calls end when that is
+ * done (or are hung up when it fails).  Returns how many calls are
+ * ended or left this way.  (The agent's exit hangs up everything.) */
+guint zc_calls_leave_all (ZcCalls *calls);
+
 /* How many calls occupy the line (established, or outgoing being set up)
  * and how many incoming ones ring, for presence. */
 void zc_calls_get_activity (ZcCalls *calls, guint *on_call, guint *ringing);

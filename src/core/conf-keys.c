@@ -273,6 +273,17 @@ parse_auto_answer_from (ZcConfig *config, const char *value, char **reason)
 }
 
 static gboolean
+parse_conference_hangup (ZcConfig *config, const char *value, char **reason)
+{
+  if (g_ascii_strcasecmp (value, "transfer") == 0 || g_ascii_strcasecmp (value, "end") == 0) {
+    config->conference_hangup_transfer = g_ascii_strcasecmp (value, "transfer") == 0;
+    return TRUE;
+  }
+  *reason = g_strdup_printf (_("“%s” is not transfer or end"), value);
+  return FALSE;
+}
+
+static gboolean
 parse_accept_transfer (ZcConfig *config, const char *value, char **reason)
 {
   static const char *const names[] = { "trusted", "ask", "any", "none" };
@@ -559,6 +570,7 @@ static const ZcKeySpec key_specs[] = {
   { "calls", "max-calls", parse_max_calls },
   { "calls", "call-waiting", parse_call_waiting },
   { "calls", "accept-transfer", parse_accept_transfer },
+  { "calls", "conference-hangup", parse_conference_hangup },
   { "audio", "capture-device", parse_capture_device },
   { "audio", "playback-device", parse_playback_device },
   { "audio", "ring-device", parse_ring_device },

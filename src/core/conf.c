@@ -43,6 +43,8 @@ zc_config_new_default (void)
   config->max_calls = 4;
   config->call_waiting = TRUE;
   config->accept_transfer = ZC_ACCEPT_TRANSFER_TRUSTED;
+  /* As a desk phone: the host leaving does not end the others' call. */
+  config->conference_hangup_transfer = TRUE;
   config->capture_device = g_strdup ("default");
   config->playback_device = g_strdup ("default");
   config->ring_device = g_strdup ("default");
@@ -362,6 +364,7 @@ zc_config_apply_live (ZcConfig *live, const ZcConfig *fresh, GPtrArray *restart)
   TAKE (max_calls);
   TAKE (call_waiting);
   TAKE (accept_transfer);
+  TAKE (conference_hangup_transfer);
   take_string (&live->capture_device, fresh->capture_device, &changed);
   take_string (&live->playback_device, fresh->playback_device, &changed);
   take_string (&live->ring_device, fresh->ring_device, &changed);

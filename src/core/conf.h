@@ -94,6 +94,10 @@ typedef struct {
    * (calls-waiting.c); FALSE: it gets 486 Busy Here. */
   gboolean call_waiting;
   ZcAcceptTransfer accept_transfer;
+  /* [calls] conference-hangup: when we hang up both calls of a
+   * conference, TRUE joins the other two (attended transfer,
+   * conference-leave.c), FALSE ends both. */
+  gboolean conference_hangup_transfer;
 
   char *capture_device;
   char *playback_device;

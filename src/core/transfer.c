@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Blind call transfer (RFC 3515) in both roles.  As the transferor we
+/* Blind call transfer (RFC 3515) in both roles (the attended one's
+ * Replaces is transfer-attended.c's).  As the transferor we
  * REFER the peer to a target and end our call once its NOTIFYs report the
  * new call answered.  As the transferee we decide by [calls]
  * accept-transfer whether to carry a REFER out, place the new call like
@@ -92,7 +93,13 @@ zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, gboolean 
 }
 
 void
-zc_transfer_progress_cb (ZcSipSession *session, gboolean notify, int status, gpointer user_data G_GNUC_UNUSED)
+zc_transfer_set_stage (ZcCall *call, const char *stage)
+{
+  set_transfer (call, stage);
+}
+
+static void
+refer_progress (ZcSipSession *session, gboolean notify, int status)
 {
   ZcCall *call = zc_sip_session_get_user_data (session);
 
@@ -120,6 +127,17 @@ zc_transfer_progress_cb (ZcSipSession *session, gboolean notify, int status, gpo
     /* The target did not answer: our call goes on as it was. */
     set_transfer (call, "failed");
   }
+}
+
+void
+zc_transfer_progress_cb (ZcSipSession *session, gboolean notify, int status, gpointer user_data G_GNUC_UNUSED)
+{
+  ZcCall *call = zc_sip_session_get_user_data (session);
+
+  refer_progress (session, notify, status);
+  /* An attended transfer's other call follows (transfer-attended.c). */
+  if (call != NULL)
+    zc_transfer_attended_progress (call);
 }
 
 /* ---- transferee --------------------------------------------------------------- */
@@ -181,6 +199,8 @@ zc_transfer_carry_out (ZcCall *call, const char *refer_to)
   g_message ("call %s: transferred to %s by the peer (call %s)", call->id, refer_to, new_id);
   fresh = find_by_id (calls, new_id);
   fresh->referred_by_call = g_strdup (call->id);
+  if (call->session != NULL)
+    zc_transfer_take_refer_headers (call->session, fresh);
   set_transfer (call, "accepted");
   fresh->transfer_notify_id = g_idle_add (initial_notify_cb, fresh);
   return 202;
@@ -193,6 +213,7 @@ zc_transfer_call_changed (ZcCall *call, const char *event)
 
   if (g_str_equal (event, "ended"))
     zc_transfer_ask_clear (call);
+  zc_transfer_attended_call_changed (call, event);
   if (call->referred_by_call == NULL)
     return;
   old = find_by_id (call->calls, call->referred_by_call);

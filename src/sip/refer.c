@@ -70,6 +70,45 @@ from_peer_address (ZcSipSession *s, const ZcSipFlow *from)
          (from->address[len] == '\0' || from->address[len] == '%');
 }
 
+/* What the new call's INVITE carries on (RFC 3891 and 3892): the
+ * Refer-To's Replaces and who referred (the Referred-By, else the
+ * REFER's From), for the core to read during its refer callback. */
+static void
+take_refer_headers (ZcSipSession *s, osip_message_t *request, const char *refer_to)
+{
+  const char *referred_by = header_value (request, "referred-by", "b");
+  g_autofree char *from = NULL;
+  char *raw = NULL;
+
+  s->refer_replaces = zc_sip_refer_to_replaces (refer_to);
+  if (referred_by == NULL && request->from != NULL && osip_from_to_str (request->from, &raw) == 0) {
+    /* A From's tag is its dialog's, not the referrer's identity. */
+    char *tag;
+
+    from = g_strdup (raw);
+    osip_free (raw);
+    tag = strstr (from, ";tag=");
+
+    if (tag != NULL)
+      *tag = '\0';
+    referred_by = from;
+  }
+  if (referred_by != NULL && strpbrk (referred_by, "\r\n") == NULL)
+    s->refer_referred_by = g_strdup (referred_by);
+}
+
+const char *
+zc_sip_session_get_refer_replaces (ZcSipSession *s)
+{
+  return s->refer_replaces;
+}
+
+const char *
+zc_sip_session_get_refer_referred_by (ZcSipSession *s)
+{
+  return s->refer_referred_by;
+}
+
 void
 zc_sip_refer_receive (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, const ZcSipFlow *from)
 {
@@ -99,8 +138,11 @@ zc_sip_refer_receive (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *reque
     zc_sip_ua_respond (ua, tr, request, 400, "Bad Refer-To");
     return;
   }
+  take_refer_headers (s, request, value);
   if (s->user_data != NULL && ua->callbacks.refer != NULL)
     status = ua->callbacks.refer (s, uri, ua->user_data);
+  g_clear_pointer (&s->refer_replaces, g_free);
+  g_clear_pointer (&s->refer_referred_by, g_free);
   zc_sip_ua_respond (ua, tr, request, status, status == 202 ? "Accepted" : "Decline");
 }
 

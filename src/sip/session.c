@@ -48,6 +48,8 @@ zc_sip_session_free (ZcSipSession *s)
   g_clear_pointer (&s->invite, osip_message_free);
   g_clear_pointer (&s->ack, osip_message_free);
   g_strfreev (s->redirect_contacts);
+  g_free (s->refer_replaces);
+  g_free (s->refer_referred_by);
   g_free (s->call_id);
   g_free (s->remote_uri);
   g_free (s->remote_display);
@@ -91,6 +93,8 @@ zc_sip_session_new_incoming (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t
 {
   ZcSipSession *s = zc_sip_session_new (ua, FALSE, from);
 
+  if (ua->replacing.replaced != NULL)
+    ua->replacing.session = s;
   s->state = S_INCOMING;
   {
     osip_generic_param_t *from_tag = NULL;
@@ -305,7 +309,7 @@ answer_challenge (ZcSipSession *s, osip_message_t *response)
 
 ZcSipSession *
 zc_sip_session_new_outgoing (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp, gboolean as_account,
-                             GError **error)
+                             const ZcSipInviteHeaders *headers, GError **error)
 {
   ZcSipSession *s = zc_sip_session_new (ua, TRUE, to);
   osip_message_t *req = NULL;
@@ -352,6 +356,11 @@ zc_sip_session_new_outgoing (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, 
   osip_message_set_user_agent (req, "zcall/" PACKAGE_VERSION);
   osip_message_set_allow (req, ZC_SIP_ALLOW);
   osip_message_set_supported (req, ZC_SIP_SUPPORTED);
+  /* The values were checked for line breaks where they came in (refer.c). */
+  if (headers != NULL && headers->replaces != NULL)
+    osip_message_set_header (req, "Replaces", headers->replaces);
+  if (headers != NULL && headers->referred_by != NULL)
+    osip_message_set_header (req, "Referred-By", headers->referred_by);
   zc_sip_message_set_sdp (req, sdp);
   osip_message_clone (req, &s->invite);
   s->state = S_CALLING;

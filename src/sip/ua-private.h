@@ -58,6 +58,10 @@ struct _ZcSipSession {
   guint live_transactions;
   osip_transaction_t *refer_tr;  /* our REFER (refer.c), until its final response */
   GStrv redirect_contacts;       /* a 3xx to our INVITE: its Contacts, highest q first */
+  /* An incoming REFER while the core decides on it (refer.c): the
+   * Replaces its Refer-To carries (unescaped) and who referred. */
+  char *refer_replaces;
+  char *refer_referred_by;
 };
 
 typedef struct {
@@ -88,6 +92,14 @@ struct _ZcSipUa {
   ZcSipPingFunc ping_func;
   gpointer ping_data;
   guint next_ping_id;
+  /* An INVITE with Replaces (replaces.c) while the core hears of it: the
+   * new session, the one it replaces, and whether it came from that
+   * dialog's own peer. */
+  struct {
+    ZcSipSession *session;
+    ZcSipSession *replaced;
+    gboolean from_its_peer;
+  } replacing;
 };
 
 
@@ -114,11 +126,20 @@ void zc_sip_notify_receive (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t 
 /* The final response to our REFER, or its failure (@status 408, 503). */
 void zc_sip_refer_response (ZcSipSession *s, int status);
 
+/* replaces.c: an INVITE's Replaces header (RFC 3891 3).  TRUE to go on
+ * (ua->replacing names the dialog it replaces, if any); FALSE when it was
+ * answered (400, 481, 486, 603). */
+gboolean zc_sip_replaces_check (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, const ZcSipFlow *from);
+/* The unescaped Replaces of a Refer-To value ("<sip:...?Replaces=...>"),
+ * NULL when none or malformed. */
+char *zc_sip_refer_to_replaces (const char *refer_to);
+
 /* session.c: life cycle. */
 ZcSipSession *zc_sip_session_new (ZcSipUa *ua, gboolean outgoing, const ZcSipFlow *flow);
 /* Our INVITE to @uri at @to (zc_sip_ua_invite and _as_account). */
 ZcSipSession *zc_sip_session_new_outgoing (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp,
-                                           gboolean as_account, GError **error);
+                                           gboolean as_account, const ZcSipInviteHeaders *headers,
+                                           GError **error);
 /* Their initial INVITE in server transaction @tr: 100 Trying, then the
  * core hears of it. */
 void zc_sip_session_new_incoming (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request,

@@ -162,7 +162,11 @@ handle_invite (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, con
     return;
   }
 
+  if (!zc_sip_replaces_check (ua, tr, request, from))
+    return;
   zc_sip_session_new_incoming (ua, tr, request, from);
+  ua->replacing.session = NULL;
+  ua->replacing.replaced = NULL;
 }
 
 static void
@@ -433,13 +437,20 @@ zc_sip_ua_set_rate_limit (ZcSipUa *ua, guint requests_per_second)
 ZcSipSession *
 zc_sip_ua_invite (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp, GError **error)
 {
-  return zc_sip_session_new_outgoing (ua, uri, to, sdp, FALSE, error);
+  return zc_sip_session_new_outgoing (ua, uri, to, sdp, FALSE, NULL, error);
+}
+
+ZcSipSession *
+zc_sip_ua_invite_full (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp, gboolean as_account,
+                       const ZcSipInviteHeaders *headers, GError **error)
+{
+  return zc_sip_session_new_outgoing (ua, uri, to, sdp, as_account && ua->account_domain != NULL, headers, error);
 }
 
 ZcSipSession *
 zc_sip_ua_invite_as_account (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp, GError **error)
 {
-  return zc_sip_session_new_outgoing (ua, uri, to, sdp, ua->account_domain != NULL, error);
+  return zc_sip_session_new_outgoing (ua, uri, to, sdp, ua->account_domain != NULL, NULL, error);
 }
 
 void

@@ -38,7 +38,7 @@ typedef struct {
   void (*reinvite_done) (ZcSipSession *session, int status, const char *sdp, gpointer user_data);
   /* A REFER (RFC 3515) from the dialog's peer on an established session:
    * @refer_to is the URI to call (header parameters such as ?Replaces=
-   * dropped).  Return the status to answer: 202 takes it on (the core
+   * dropped; zc_sip_session_get_refer_replaces() has that one).  Return the status to answer: 202 takes it on (the core
    * then reports the new call's progress with zc_sip_session_notify_refer),
    * 603 refuses it. */
   int (*refer) (ZcSipSession *session, const char *refer_to, gpointer user_data);
@@ -104,6 +104,16 @@ ZcSipSession *zc_sip_ua_invite (ZcSipUa *ua, const char *uri, const ZcSipFlow *t
  * proxy's digest challenge (407) is answered with its credentials. */
 ZcSipSession *zc_sip_ua_invite_as_account (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp,
                                            GError **error);
+/* Headers of an INVITE beyond the usual ones (NULL: none): Replaces
+ * (RFC 3891, "call-id;to-tag=..;from-tag=..") and Referred-By (RFC 3892)
+ * for the call a transferee places on a REFER. */
+typedef struct {
+  const char *replaces;
+  const char *referred_by;
+} ZcSipInviteHeaders;
+/* zc_sip_ua_invite (or, with @as_account, _as_account) with @headers. */
+ZcSipSession *zc_sip_ua_invite_full (ZcSipUa *ua, const char *uri, const ZcSipFlow *to, const char *sdp,
+                                     gboolean as_account, const ZcSipInviteHeaders *headers, GError **error);
 /* The rendezvous account (NULL @domain: none). */
 void zc_sip_ua_set_account (ZcSipUa *ua, const char *domain, const char *auth_username, const char *password);
 
@@ -132,6 +142,20 @@ void zc_sip_session_hangup (ZcSipSession *session);
  * @refer_to (a sip: URI); refer_progress reports what follows.  FALSE
  * when the session is not established or a REFER is still unanswered. */
 gboolean zc_sip_session_refer (ZcSipSession *session, const char *refer_to);
+/* An attended transfer (RFC 5589 7): REFER asking the peer to call the
+ * remote target of @target, another of our established sessions, with
+ * Replaces naming @target's dialog.  FALSE as zc_sip_session_refer, or
+ * when @target is not confirmed. */
+gboolean zc_sip_session_refer_replacing (ZcSipSession *session, ZcSipSession *target);
+/* During the refer callback: the Replaces the Refer-To carried
+ * (unescaped), and the REFER's Referred-By (or its From); NULL when none. */
+const char *zc_sip_session_get_refer_replaces (ZcSipSession *session);
+const char *zc_sip_session_get_refer_referred_by (ZcSipSession *session);
+/* During the incoming callback: the session an INVITE with Replaces
+ * (RFC 3891) names, one of ours still going (its user data is the core's
+ * call); NULL for an ordinary INVITE.  *@from_its_peer: the INVITE came
+ * from that dialog's own peer (its certificate, else its address). */
+ZcSipSession *zc_sip_session_get_replaced (ZcSipSession *session, gboolean *from_its_peer);
 /* The NOTIFY of an accepted REFER: @status of the call it made, as a
  * message/sipfrag status line; a final status (>= 200) ends the implicit
  * subscription. */

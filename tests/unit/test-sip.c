@@ -61,8 +61,13 @@ static void
 incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from G_GNUC_UNUSED, gpointer user_data)
 {
   Fixture *f = user_data;
+  gboolean from_its_peer = FALSE;
+  ZcSipSession *replaced = zc_sip_session_get_replaced (session, &from_its_peer);
 
   g_ptr_array_add (f->events, g_strdup_printf ("incoming:%s", sdp ? "sdp" : "nosdp"));
+  if (replaced != NULL)
+    g_ptr_array_add (f->events, g_strdup_printf ("replaces:%s:%s", zc_sip_session_get_call_id (replaced),
+                                                 from_its_peer ? "peer" : "other"));
   f->last_session = session;
   zc_sip_session_set_user_data (session, f);
   if (f->redirect_to != NULL)
@@ -102,10 +107,14 @@ ended_cb (ZcSipSession *session, ZcSipEndCause cause, int status, const char *re
 }
 
 static int
-refer_cb (ZcSipSession *session G_GNUC_UNUSED, const char *refer_to, gpointer user_data)
+refer_cb (ZcSipSession *session, const char *refer_to, gpointer user_data)
 {
   Fixture *f = user_data;
+  const char *replaces = zc_sip_session_get_refer_replaces (session);
+
   g_ptr_array_add (f->events, g_strdup_printf ("refer:%s", refer_to));
+  if (replaces != NULL)
+    g_ptr_array_add (f->events, g_strdup_printf ("refer-replaces:%s", replaces));
   return 202;
 }
 
@@ -332,6 +341,80 @@ test_refer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "refer-progress:1:200");
   feed_in_dialog (f, to, "NOTIFY", 6, "Event: presence\r\n", NULL, "198.18.0.2");
   g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 489 "));
+}
+
+/* A raw INVITE from @address outside any dialog, Call-ID @call_id, with
+ * the header lines @extra. */
+static void
+feed_invite (Fixture *f, const char *call_id, const char *extra, const char *address)
+{
+  ZcSipFlow from = { .proto = ZC_SIP_UDP, .port = 5064 };
+  g_autofree char *text =
+    g_strdup_printf ("INVITE sip:alice@198.18.0.1:5060 SIP/2.0\r\n"
+                     "Via: SIP/2.0/UDP %s:5064;branch=z9hG4bK%s;rport\r\nMax-Forwards: 70\r\n"
+                     "From: <sip:carol@%s:5064>;tag=caroltag\r\nTo: <sip:alice@198.18.0.1:5060>\r\n"
+                     "Call-ID: %s\r\nCSeq: 1 INVITE\r\nContact: <sip:carol@%s:5064>\r\n%s"
+                     "Content-Length: 0\r\n\r\n",
+                     address, call_id, address, call_id, address, extra);
+
+  g_strlcpy (from.address, address, sizeof from.address);
+  zc_sip_ua_receive (f->ua, text, strlen (text), &from);
+}
+
+/* Replaces (RFC 3891): our REFER names the dialog as its target sees it,
+ * escaped in the Refer-To; a REFER's Replaces reaches the core unescaped;
+ * an INVITE's Replaces finds the dialog by Call-ID and both tags, else
+ * 481, two of them 400, early-only on a confirmed dialog 486. */
+static void
+test_replaces (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *invite = request (BASE ("INVITE", "1", "x1") "Content-Type: application/sdp\n", sdp_offer);
+  g_autofree char *to = NULL;
+  g_autofree char *refer_to = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *header = NULL;
+  const char *our_tag;
+  ZcSipSession *dialog;
+
+  feed (f, invite);
+  zc_sip_session_answer (f->last_session, sdp_offer);
+  dialog = f->last_session;
+  to = sip_text_header (last_sent (f)->text, "To");
+  our_tag = strstr (to, ";tag=") + 5;
+  feed_in_dialog (f, to, "ACK", 1, "", NULL, "198.18.0.2");
+
+  /* The target (bob) sees its own tag as the to-tag. */
+  g_assert_true (zc_sip_session_refer_replacing (dialog, dialog));
+  refer_to = sip_text_header (last_sent (f)->text, "Refer-To");
+  expected = g_strdup_printf ("<sip:bob@198.18.0.2:5062?Replaces=call-x1%%40198.18.0.2%%3Bto-tag%%3Dbobtag"
+                              "%%3Bfrom-tag%%3D%s>", our_tag);
+  g_assert_cmpstr (refer_to, ==, expected);
+
+  header = g_strdup_printf ("Refer-To: <sip:carol@198.18.0.3?Replaces=c%%40h%%3Bto-tag%%3Da%%3Bfrom-tag%%3Db>\r\n");
+  feed_in_dialog (f, to, "REFER", 2, header, NULL, "198.18.0.2");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 202 "));
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "refer-replaces:c@h;to-tag=a;from-tag=b");
+
+  g_clear_pointer (&header, g_free);
+  header = g_strdup_printf ("Replaces: call-x1@198.18.0.2;to-tag=%s;from-tag=bobtag\r\n", our_tag);
+  feed_invite (f, "new-1@198.18.0.3", header, "198.18.0.3");
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "replaces:call-x1@198.18.0.2:other");
+  g_clear_pointer (&header, g_free);
+  header = g_strdup_printf ("Replaces: call-x1@198.18.0.2;to-tag=%s;from-tag=bobtag\r\n", our_tag);
+  feed_invite (f, "new-2@198.18.0.2", header, "198.18.0.2");
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "replaces:call-x1@198.18.0.2:peer");
+
+  feed_invite (f, "new-3@198.18.0.3", "Replaces: call-x1@198.18.0.2;to-tag=bobtag;from-tag=wrong\r\n", "198.18.0.3");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 481 "));
+  feed_invite (f, "new-4@198.18.0.3", "Replaces: nowhere@198.18.0.9;to-tag=a;from-tag=b\r\n", "198.18.0.3");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 481 "));
+  feed_invite (f, "new-5@198.18.0.3", "Replaces: a@b;to-tag=a;from-tag=b\r\nReplaces: c@d;to-tag=a;from-tag=b\r\n",
+               "198.18.0.3");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 400 "));
+  g_clear_pointer (&header, g_free);
+  header = g_strdup_printf ("Replaces: call-x1@198.18.0.2;to-tag=%s;from-tag=bobtag;early-only\r\n", our_tag);
+  feed_invite (f, "new-6@198.18.0.3", header, "198.18.0.3");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 486 "));
 }
 
 static void
@@ -1069,6 +1152,7 @@ main (int argc, char **argv)
   ADD ("/sip/invite-answer-ack-bye", test_invite_answer_ack_bye);
   ADD ("/sip/invite-cancel", test_invite_cancel);
   ADD ("/sip/refer", test_refer);
+  ADD ("/sip/replaces", test_replaces);
   ADD ("/sip/reject-busy", test_reject_busy);
   ADD ("/sip/bye-unknown-dialog", test_bye_unknown_dialog);
   ADD ("/sip/rejections", test_rejections);
