@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# tests/net/pulse-lib.sh - private PulseAudio servers with null sinks as sound
-# cards for the audio tests (audio.test, voice.test); see the lab notes,
-# "Audio without a sound card".  Source it from bash; it defines functions only.
+# tests/net/pulse-lib.sh - private PulseAudio servers (or PipeWire ones:
+# ZC_SOUND_SERVER below) with null sinks as sound cards for the audio tests
+# (audio.test, voice.test); see the lab notes, "Audio without a sound card".
+# Source it from bash; it defines functions only.
 #
 #   pulse_client_conf FILE          a client.conf without shm/memfd/autospawn
 #   start_pulse RUNDIR LOG SINK...  a server on RUNDIR/pulse/native, a mono 48 kHz
@@ -15,6 +16,8 @@
 #                                   TAP checks: frequency and level (sox stat)
 #   tone_level_db WAV HZ [START LEN]
 #                                   level of the HZ component (Goertzel), dBFS
+#   longest_silence_ms WAV DB [FROM_S]
+#                                   the longest run of 5 ms blocks below DB dBFS
 #
 # Where processes run: by default in the caller's namespace, their PIDs
 # appended to the caller's array PIDS (the caller kills them).  With
@@ -26,10 +29,34 @@
 #
 # TAP: check_tone calls the caller's ok/not_ok DESCRIPTION and prints its
 # diagnostics as "# " lines itself.
+#
+# The sound server: ZC_SOUND_SERVER=pulseaudio (the default) or pipewire
+# (pipewire, wireplumber and pipewire-pulse, pipewire-lib.sh): the same
+# calls, sockets, null sinks and monitors either way, so a test runs on
+# either unchanged; SOUND_SERVER_NAME names it in messages.
 
 # shellcheck disable=SC2034  # globals set here are read by the sourcing scripts
 
 _pulse_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=pipewire-lib.sh
+. "$_pulse_lib_dir/pipewire-lib.sh"
+
+ZC_SOUND_SERVER=${ZC_SOUND_SERVER:-pulseaudio}
+case $ZC_SOUND_SERVER in
+    pulseaudio) SOUND_SERVER_NAME=PulseAudio ;;
+    pipewire) SOUND_SERVER_NAME="PipeWire (pipewire-pulse)" ;;
+    *) echo "Bail out! ZC_SOUND_SERVER=$ZC_SOUND_SERVER: pulseaudio or pipewire"; exit 99 ;;
+esac
+
+# sound_server_tools: the programs the chosen server needs (a test skips
+# when one is missing, as for its other tools).
+sound_server_tools() {
+    if [ "$ZC_SOUND_SERVER" = pipewire ]; then
+        echo pipewire wireplumber pipewire-pulse pactl pacat
+    else
+        echo pulseaudio pactl
+    fi
+}
 
 # _pulse_bg LOG CMD [ARGS...]: CMD in the background, output appended to LOG;
 # PULSE_LAST_PID is CMD's PID.
@@ -60,10 +87,14 @@ pulse_client_conf() {
 
 # start_pulse RUNDIR LOG SINK...: a PulseAudio on RUNDIR/pulse/native with a
 # null sink per SINK, mono 48 kHz (sets PA_STARTED_PID; fails when it does not
-# answer within 5 s).  Its own log goes to LOG, its stdout/stderr to LOG.out.
+# answer within 5 s).  With ZC_SOUND_SERVER=pipewire: start_pipewire.  Its own log goes to LOG, its stdout/stderr to LOG.out.
 # Foreground (--daemonize=no) in the background, so the PID is the daemon's.
 start_pulse() {
     local run=$1 log=$2 sink args=()
+    if [ "$ZC_SOUND_SERVER" = pipewire ]; then
+        start_pipewire "$@"
+        return
+    fi
     shift 2
     for sink in "$@"; do
         args+=(-L "module-null-sink sink_name=$sink rate=48000 channels=1")
@@ -175,6 +206,29 @@ tone_level_db() {
     python3 "$_pulse_lib_dir/tonelevel.py" "$@"
 }
 
+# longest_silence_ms WAV DB [FROM_S]: prints the longest stretch (ms, in
+# 5 ms blocks, from FROM_S on, default 0.5: the recorder starting) of WAV
+# whose RMS is below DB dBFS: a gap a listener hears (-1 when WAV is
+# shorter than a block).
+longest_silence_ms() {
+    python3 - "$1" "$2" "${3:-0.5}" <<'PY'
+import math, struct, sys, wave
+w = wave.open(sys.argv[1])
+rate, ch = w.getframerate(), w.getnchannels()
+data = w.readframes(w.getnframes())
+x = struct.unpack("<%dh" % (len(data) // 2), data)[::ch]
+x = x[int(rate * float(sys.argv[3])):]
+blk = rate // 200
+floor = 32768 * 10 ** (float(sys.argv[2]) / 20)
+run = best = 0
+for i in range(0, len(x) - blk + 1, blk):
+    r = math.sqrt(sum(v * v for v in x[i:i + blk]) / blk)
+    run = run + 1 if r < floor else 0
+    best = max(best, run)
+print(best * 5 if len(x) >= blk else -1)
+PY
+}
+
 # ---------------------------------------------------------------- lib.sh hosts
 # For tests whose agents live in lib.sh hosts (voice.test, offlan.test).
 
@@ -206,12 +260,25 @@ pa() {
     PULSE_SERVER=${PA_SERVER[$h]} timeout 5 pactl "$@"
 }
 
-# tone_on HOST HZ / tone_off HOST: a continuous sine (peak 0.5) into HOST's mic.
+# tone_on HOST HZ / tone_off HOST: a continuous sine (peak 0.5) into HOST's
+# mic: module-sine on PulseAudio, a player on PipeWire (pipewire_tone_on).
+declare -A TONE_PLAYER
 tone_on() {
+    if [ "$ZC_SOUND_SERVER" = pipewire ]; then
+        PULSE_HOST=$1 pipewire_tone_on "${PA_SERVER[$1]}" mic "$2" "${HOST_DIR[$1]}/tone.fifo" ||
+            _pulse_diag "$1: the tone did not start"
+        TONE_PLAYER[$1]=${TONE_PIDS[*]}
+        return
+    fi
     TONE_MOD[$1]=$(pa "$1" load-module module-sine sink=mic frequency="$2") ||
         _pulse_diag "$1: module-sine did not load"
 }
 tone_off() {
+    local pid
+    for pid in ${TONE_PLAYER[$1]:-}; do
+        _kill_wait "$pid" "${HOST_NS[$1]}"
+    done
+    TONE_PLAYER[$1]=
     [ -n "${TONE_MOD[$1]:-}" ] && pa "$1" unload-module "${TONE_MOD[$1]}"
     TONE_MOD[$1]=
 }
