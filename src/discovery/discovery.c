@@ -99,6 +99,7 @@ struct _ZcDiscovery {
   gint64 browse_start_us;
   gboolean all_for_now[G_N_ELEMENTS (service_types)];
 
+  guint txt_rev;               /* the TXT key rev=: one more per record built */
   ZcDiscoveryState state;
   char *detail;
 };
@@ -202,7 +203,13 @@ build_txt (ZcDiscovery *d)
     .version = (char *) PACKAGE_VERSION,
     .forward = d->advert.forwarding ? (char *) "1" : NULL,
   };
-  return zc_txt_encode (&txt);
+
+  /* Every version of the record differs from the ones before: a change
+   * back (dnd on, then off) within the second the old record still lives
+   * in the colleagues' caches would otherwise be the old record refreshed,
+   * which their record browsers do not report until the one in between
+   * is flushed, a second later (txt-follow.h). */
+  return avahi_string_list_add_printf (zc_txt_encode (&txt), "rev=%u", d->txt_rev++);
 }
 
 /* ---- publishing ---------------------------------------------------------- */
