@@ -245,6 +245,10 @@ ZcCall *zc_call_new (ZcCalls *calls, gboolean outgoing, ZcCallState state);
 void zc_call_free (ZcCall *call);
 GVariant *zc_call_to_variant (ZcCall *call);
 void zc_call_emit (ZcCall *call, const char *event);
+/* Answered and not ended: active, or held at either end. */
+gboolean zc_call_is_established (const ZcCall *call);
+/* The call with @id, NULL when there is none. */
+ZcCall *zc_calls_lookup (ZcCalls *calls, const char *id);
 /* The one way a state changes: looks up (state, event) in the table.  An
  * event without a row is a bug, logged and otherwise ignored: FALSE. */
 gboolean zc_call_fire (ZcCall *call, ZcCallEvent event);

@@ -210,6 +210,24 @@ zc_call_to_variant (ZcCall *call)
   return g_variant_builder_end (&b);
 }
 
+gboolean
+zc_call_is_established (const ZcCall *call)
+{
+  return call->state == ZC_CALL_ACTIVE || call->state == ZC_CALL_HELD;
+}
+
+ZcCall *
+zc_calls_lookup (ZcCalls *calls, const char *id)
+{
+  for (guint i = 0; id != NULL && i < calls->calls->len; i++) {
+    ZcCall *call = g_ptr_array_index (calls->calls, i);
+
+    if (g_str_equal (call->id, id))
+      return call;
+  }
+  return NULL;
+}
+
 void
 zc_call_emit (ZcCall *call, const char *event)
 {

@@ -9,12 +9,6 @@
 #include "common/i18n.h"
 #include "core/call-private.h"
 
-static gboolean
-is_established (const ZcCall *call)
-{
-  return call->state == ZC_CALL_ACTIVE || call->state == ZC_CALL_HELD;
-}
-
 /* @id "" means the one call we talk on: the only active one, else the
  * only established one (a held call is muted by its hold already, but
  * one may still mute it ahead of the resume). */
@@ -30,7 +24,7 @@ find_established (ZcCalls *calls, const char *id, GError **error)
     if (*id != '\0') {
       if (!g_str_equal (call->id, id))
         continue;
-      if (!is_established (call)) {
+      if (!zc_call_is_established (call)) {
         g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not established"), call->id);
         return NULL;
       }
@@ -40,7 +34,7 @@ find_established (ZcCalls *calls, const char *id, GError **error)
       active = call;
       n_active++;
     }
-    if (is_established (call)) {
+    if (zc_call_is_established (call)) {
       established = call;
       n_established++;
     }
@@ -88,7 +82,7 @@ zc_calls_get_activity (ZcCalls *calls, guint *on_call, guint *ringing)
 
     /* An outgoing call being set up takes the line as a call does: the
      * colleague is on the phone, not free to be called. */
-    if (is_established (call) || call->state == ZC_CALL_CALLING || (call->outgoing && call->state == ZC_CALL_RINGING))
+    if (zc_call_is_established (call) || call->state == ZC_CALL_CALLING || (call->outgoing && call->state == ZC_CALL_RINGING))
       (*on_call)++;
     else if (!call->outgoing && (call->state == ZC_CALL_INCOMING || call->state == ZC_CALL_RINGING))
       (*ringing)++;

@@ -11,19 +11,13 @@
 
 #include "core/call-private.h"
 
-static gboolean
-is_established (const ZcCall *call)
-{
-  return call->state == ZC_CALL_ACTIVE || call->state == ZC_CALL_HELD;
-}
-
 /* The call we talk on: established, and neither held by us nor being
  * put on hold.  A call the peer holds is still ours to talk on once the
  * peer resumes it, so it counts. */
 static gboolean
 is_talking (const ZcCall *call)
 {
-  return is_established (call) && !call->local_hold && call->hold_pending != 1;
+  return zc_call_is_established (call) && !call->local_hold && call->hold_pending != 1;
 }
 
 static gboolean

@@ -15,33 +15,15 @@
 #include "common/i18n.h"
 
 static ZcCall *
-find_by_id (ZcCalls *calls, const char *id)
-{
-  for (guint i = 0; id != NULL && i < calls->calls->len; i++) {
-    ZcCall *call = g_ptr_array_index (calls->calls, i);
-
-    if (g_str_equal (call->id, id))
-      return call;
-  }
-  return NULL;
-}
-
-static gboolean
-is_established (ZcCall *call)
-{
-  return call->state == ZC_CALL_ACTIVE || call->state == ZC_CALL_HELD;
-}
-
-static ZcCall *
 find_established (ZcCalls *calls, const char *id, GError **error)
 {
-  ZcCall *call = find_by_id (calls, id);
+  ZcCall *call = zc_calls_lookup (calls, id);
 
   if (call == NULL) {
     g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("no call %s"), id);
     return NULL;
   }
-  if (!is_established (call) || call->session == NULL) {
+  if (!zc_call_is_established (call) || call->session == NULL) {
     g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not established"), call->id);
     return NULL;
   }
@@ -80,7 +62,7 @@ zc_calls_transfer_to (ZcCalls *calls, const char *id, const char *other_id, GErr
 void
 zc_transfer_attended_progress (ZcCall *call)
 {
-  ZcCall *other = find_by_id (call->calls, call->transfer_with);
+  ZcCall *other = zc_calls_lookup (call->calls, call->transfer_with);
   gboolean done, failed;
 
   if (other == NULL || call->transfer == NULL)
@@ -179,7 +161,7 @@ zc_transfer_replaces_incoming (ZcCall *call)
 gboolean
 zc_transfer_replacing_answer (ZcCall *call)
 {
-  ZcCall *old = find_by_id (call->calls, call->replaces_call);
+  ZcCall *old = zc_calls_lookup (call->calls, call->replaces_call);
   g_autoptr (GError) error = NULL;
 
   if (call->replaces_call == NULL)
@@ -212,7 +194,7 @@ zc_transfer_attended_call_changed (ZcCall *call, const char *event)
   }
   if (!g_str_equal (event, "answered") || call->replaces_call == NULL)
     return;
-  old = find_by_id (call->calls, call->replaces_call);
+  old = zc_calls_lookup (call->calls, call->replaces_call);
   if (old == NULL || old->state == ZC_CALL_ENDED)
     return;
   g_message ("call %s replaced by call %s: hanging up", old->id, call->id);

@@ -23,24 +23,6 @@ set_transfer (ZcCall *call, const char *stage)
   zc_call_emit (call, "transfer");
 }
 
-static ZcCall *
-find_by_id (ZcCalls *calls, const char *id)
-{
-  for (guint i = 0; id != NULL && i < calls->calls->len; i++) {
-    ZcCall *call = g_ptr_array_index (calls->calls, i);
-
-    if (g_str_equal (call->id, id))
-      return call;
-  }
-  return NULL;
-}
-
-static gboolean
-is_established (ZcCall *call)
-{
-  return call->state == ZC_CALL_ACTIVE || call->state == ZC_CALL_HELD;
-}
-
 /* ---- transferor --------------------------------------------------------------- */
 
 gboolean
@@ -51,7 +33,7 @@ zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, gboolean 
 
   *about_target = FALSE;
   if (id != NULL && *id != '\0') {
-    call = find_by_id (calls, id);
+    call = zc_calls_lookup (calls, id);
     if (call == NULL) {
       g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_NOT_FOUND, _("no call %s"), id);
       return FALSE;
@@ -60,7 +42,7 @@ zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, gboolean 
     for (guint i = 0; i < calls->calls->len; i++) {
       ZcCall *c = g_ptr_array_index (calls->calls, i);
 
-      if (!is_established (c))
+      if (!zc_call_is_established (c))
         continue;
       if (call != NULL) {
         g_set_error_literal (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_AMBIGUOUS,
@@ -74,7 +56,7 @@ zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, gboolean 
       return FALSE;
     }
   }
-  if (!is_established (call) || call->session == NULL) {
+  if (!zc_call_is_established (call) || call->session == NULL) {
     g_set_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE, _("call %s is not established"), call->id);
     return FALSE;
   }
@@ -155,7 +137,7 @@ static gboolean
 initial_notify_cb (gpointer data)
 {
   ZcCall *fresh = data;
-  ZcCall *old = find_by_id (fresh->calls, fresh->referred_by_call);
+  ZcCall *old = zc_calls_lookup (fresh->calls, fresh->referred_by_call);
 
   fresh->transfer_notify_id = 0;
   if (old != NULL && old->session != NULL && old->state != ZC_CALL_ENDED && fresh->state == ZC_CALL_CALLING)
@@ -170,7 +152,7 @@ zc_transfer_refer_cb (ZcSipSession *session, const char *refer_to, gpointer user
   ZcCall *call = zc_sip_session_get_user_data (session);
   ZcAcceptTransfer policy = calls->config->accept_transfer;
 
-  if (call == NULL || !is_established (call))
+  if (call == NULL || !zc_call_is_established (call))
     return 603;
   if (policy == ZC_ACCEPT_TRANSFER_ASK && !peer_trusted (call))
     return zc_transfer_ask (call, refer_to);
@@ -197,7 +179,7 @@ zc_transfer_carry_out (ZcCall *call, const char *refer_to)
     return 603;
   }
   g_message ("call %s: transferred to %s by the peer (call %s)", call->id, refer_to, new_id);
-  fresh = find_by_id (calls, new_id);
+  fresh = zc_calls_lookup (calls, new_id);
   fresh->referred_by_call = g_strdup (call->id);
   if (call->session != NULL)
     zc_transfer_take_refer_headers (call->session, fresh);
@@ -216,7 +198,7 @@ zc_transfer_call_changed (ZcCall *call, const char *event)
   zc_transfer_attended_call_changed (call, event);
   if (call->referred_by_call == NULL)
     return;
-  old = find_by_id (call->calls, call->referred_by_call);
+  old = zc_calls_lookup (call->calls, call->referred_by_call);
   if (old == NULL || old->session == NULL || old->state == ZC_CALL_ENDED)
     return;
   if (g_str_equal (event, "ringing")) {
