@@ -72,18 +72,15 @@
  * playback device), so the media side sees a steady clock whatever the
  * devices do.
  *
- * Capture-driven media: a port may name an eventfd
+ * Capture-driven media (not wired yet): a port may name an eventfd
  * (zc_audio_port_set_wake()); the audio thread writes it once the port's
- * to_network holds a packet's worth, and media/call-media.c encodes and
- * sends that frame right then instead of at a clock of its own (each call
- * wires its media thread's eventfd).  Its playout keeps a 20 ms clock of
- * its own: it must not follow the capture, which comes in bursts, and
- * when the capture is late it still sends a padded frame on time, so a
- * device hiccup is not a network gap that deepens the far end's jitter
- * buffer for the rest of the call (what went wrong with a first try).
- * Playout is pushed: the media thread writes what is due into
- * from_network, which the device drains at its own clock (with the
- * trimming above).
+ * to_network holds a packet's worth, so a media thread can encode and
+ * send right then instead of at a clock of its own.  media/call-media.c
+ * still runs its own 20 ms clock: a first try at driving it from this
+ * (playout kept on its clock) lost the far end's audio in voice.test's
+ * echo call, and is not in.  Playout is pushed: the media thread writes
+ * what is due into from_network, which the device drains at its own
+ * clock (with the trimming above).
  *
  * Echo reference: the exact codec-rate samples sent to the playback device
  * (the mix) go into a reference ring primed with the playback delay

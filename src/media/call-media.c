@@ -24,14 +24,6 @@
 /* A tick this late (in ptimes) resynchronises the clock instead of
  * running the missed ticks back to back. */
 #define RESYNC_TICKS 5
-/* Capture-driven sending: when no whole frame came for a ptime plus this
- * much since the last one went, a frame goes anyway (what there is,
- * padded with silence), then one per ptime until the capture comes back,
- * ns.  The peer's playout then sees a steady stream while the device
- * hiccups (a sound server under load delivers 50 ms and more at once), not
- * a gap that grows its jitter buffer for the rest of the call; the burst
- * after the gap goes at once or, beyond three frames, is trimmed. */
-#define CAPTURE_GRACE_NS (ZC_CALL_MEDIA_PTIME_MS * 1000000LL)
 /* A sequence jump larger than this is a restart, not a loss. */
 #define MAX_SEQ_GAP 100
 
@@ -98,7 +90,6 @@ struct _ZcCallMedia {
   Event events[ZC_CALL_MEDIA_EVENT_QUEUE];
   int event_fd;
   int kick_fd;        /* eventfd: tick now instead of at the next 20 ms mark */
-  int wake_fd;        /* eventfd the audio engine writes when to_network has a frame */
   GSource *event_source;
 
   /* Statistics snapshot, seqlock: odd while the media thread writes. */
@@ -454,25 +445,23 @@ capture_frame_mute (ZcCallMedia *media)
     memset (media->pcm, 0, media->frame_samples * sizeof (gint16));
 }
 
-/* One outgoing frame: a telephone-event packet, or audio.  @driven: the
- * capture woke us with a whole frame in to_network, rather than a clock. */
+/* One outgoing frame: a telephone-event packet, or audio. */
 static void
-send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker, gboolean driven)
+send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
 {
   guint32 fill = zc_ring_get_fill (media->to_network);
   guint32 got;
   ZcDtmfPacket packet;
   int ret;
 
-  /* Latency control.  Driven by the capture, a frame is taken as soon as
-   * it is whole, so one frame is what waits here; on the clock (no
-   * wake-ups), the engine delivers 10 ms at a time at its device's clock
-   * and we take 20 ms per tick at ours, so a frame and a half.  More than
-   * three frames is delay that would otherwise stay for the rest of the
-   * call (a burst from the sound server, a late thread): drop the oldest
-   * of it, down to the steady state's. */
+  /* Latency control: the engine delivers 10 ms at a time at its device's
+   * clock, we take 20 ms per tick at ours, so a frame and a half is the
+   * most that waits here in steady state.  More than three frames is
+   * delay that would otherwise stay for the rest of the call (a burst
+   * from the sound server, late ticks): drop the oldest of it, down to a
+   * frame and a half. */
   if (fill > 3 * media->frame_samples) {
-    guint32 excess = fill - media->frame_samples - (driven ? 0 : media->frame_samples / 2);
+    guint32 excess = fill - media->frame_samples - media->frame_samples / 2;
 
     zc_ring_skip (media->to_network, excess);
     media->counters.capture_trimmed_samples += excess;
@@ -544,60 +533,47 @@ check_timeout (ZcCallMedia *media, gint64 now_us, gint64 start_us)
   event_push (media, out ? EVENT_TIMEOUT : EVENT_RESUMED, 0);
 }
 
-static gint64
-now_ns (void)
+static void
+timespec_add_ns (struct timespec *t, long ns)
 {
-  struct timespec t;
-
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  return (gint64) t.tv_sec * 1000000000LL + t.tv_nsec;
+  t->tv_nsec += ns;
+  while (t->tv_nsec >= 1000000000L) {
+    t->tv_nsec -= 1000000000L;
+    t->tv_sec++;
+  }
 }
 
-/* What ended a wait_until(). */
-typedef enum {
-  WAIT_DEADLINE,
-  WAIT_CAPTURE, /* the audio engine gave to_network a frame (zc_audio_port_set_wake()) */
-  WAIT_KICK,    /* zc_call_media_kick() */
-} WaitResult;
-
-/* Sleeps until @deadline_ns (CLOCK_MONOTONIC), a captured frame or a
- * kick, whichever comes first. */
-static WaitResult
-wait_until (ZcCallMedia *media, gint64 deadline_ns)
+/* Sleeps until @next, or until zc_call_media_kick(): then the clock is
+ * moved to now, so this tick and the following ones come at once. */
+static void
+wait_until (ZcCallMedia *media, struct timespec *next)
 {
-  struct pollfd pfd[2] = {
-    { .fd = media->kick_fd, .events = POLLIN },
-    { .fd = media->wake_fd, .events = POLLIN },
-  };
+  struct pollfd pfd = { .fd = media->kick_fd, .events = POLLIN };
 
   for (;;) {
-    gint64 left_ns = deadline_ns - now_ns ();
-    struct timespec rel;
-    guint64 count;
+    struct timespec now, rel;
+    gint64 left_ns;
     int n;
 
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    left_ns = (next->tv_sec - now.tv_sec) * 1000000000LL + (next->tv_nsec - now.tv_nsec);
     if (left_ns <= 0)
-      return WAIT_DEADLINE;
+      return;
     rel.tv_sec = (time_t) (left_ns / 1000000000LL);
     rel.tv_nsec = (long) (left_ns % 1000000000LL);
-    n = ppoll (pfd, 2, &rel, NULL);
-    if (n == 0)
-      return WAIT_DEADLINE;
-    if (n < 0)
-      continue; /* EINTR */
-    /* Reading clears the counter either way: a failure leaves nothing. */
-    if (pfd[0].revents & POLLIN) {
+    n = ppoll (&pfd, 1, &rel, NULL);
+    if (n > 0 && (pfd.revents & POLLIN)) {
+      guint64 count;
+
       if (read (media->kick_fd, &count, sizeof count) < 0) {
+        /* nothing to do: the flag is cleared either way */
       }
-      if (pfd[1].revents & POLLIN && read (media->wake_fd, &count, sizeof count) < 0) {
-      }
-      return WAIT_KICK;
+      clock_gettime (CLOCK_MONOTONIC, next);
+      return;
     }
-    if (pfd[1].revents & POLLIN) {
-      if (read (media->wake_fd, &count, sizeof count) < 0) {
-      }
-      return WAIT_CAPTURE;
-    }
+    if (n == 0)
+      return;
+    /* EINTR: go round again */
   }
 }
 
@@ -617,88 +593,45 @@ zc_call_media_kick (ZcCallMedia *media)
   }
 }
 
-int
-zc_call_media_get_wake_fd (const ZcCallMedia *media)
-{
-  return media->wake_fd;
-}
-
-/* The statistics snapshot, every STATS_EVERY_TICKS playout ticks. */
-static void
-periodic (ZcCallMedia *media, gint64 start_us)
-{
-  zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
-  zc_jitter_get_stats (media->jitter, &media->counters.jitter);
-  adapt_expected_loss (media);
-  check_timeout (media, g_get_monotonic_time (), start_us);
-  stats_publish (media);
-}
-
-/* Two clocks, each with its own deadline:
- *  - send: driven by the capture.  Once the engine has woken us
- *    (wake_fd), every whole frame in to_network is encoded and sent the
- *    moment it is there, and the deadline only covers a late capture
- *    (CAPTURE_GRACE_NS).  Without a wake-up (no audio device) a 20 ms
- *    clock sends what there is, padded with silence.
- *  - playout: a 20 ms clock of its own, whatever the capture does.  It
- *    must not follow the send side: capture frames come in bursts (a
- *    sound server delivers several periods at once) and the jitter buffer
- *    counts ticks as time.
- * Both keep absolute deadlines; a clock that falls RESYNC_TICKS behind
- * restarts from now instead of running the missed ticks back to back. */
 static gpointer
 media_thread (gpointer data)
 {
   ZcCallMedia *media = data;
-  const gint64 ptime_ns = ZC_CALL_MEDIA_PTIME_MS * 1000000LL;
+  const long ptime_ns = ZC_CALL_MEDIA_PTIME_MS * 1000000L;
+  struct timespec next;
   guint32 send_ts = 0, play_ts = 0;
   gboolean marker = TRUE; /* first packet of the stream */
-  gboolean driven = FALSE;
   gint64 start_us = g_get_monotonic_time ();
-  gint64 now = now_ns ();
-  gint64 send_at = now, play_at = now;
   guint tick = 0;
 
+  clock_gettime (CLOCK_MONOTONIC, &next);
   while (atomic_load_explicit (&media->running, memory_order_acquire)) {
-    WaitResult woke;
+    struct timespec now;
+    gint64 late_ns;
 
-    now = now_ns ();
-    while (driven && zc_ring_get_fill (media->to_network) >= media->frame_samples) {
-      send_tick (media, send_ts, &marker, TRUE);
-      send_ts += media->ts_step;
-      send_at = now + ptime_ns + CAPTURE_GRACE_NS;
-    }
-    if (now >= send_at) {
-      /* The clock's frame, or a late capture's. */
-      send_tick (media, send_ts, &marker, driven);
-      send_ts += media->ts_step;
-      send_at += ptime_ns;
-      if (now - send_at > RESYNC_TICKS * ptime_ns)
-        send_at = now + ptime_ns;
-    }
-    if (now >= play_at) {
-      receive_tick (media, play_ts);
-      play_ts += media->ts_step;
-      play_at += ptime_ns;
-      if (now > play_at) {
-        media->counters.late_ticks++;
-        if (now - play_at > RESYNC_TICKS * ptime_ns)
-          play_at = now; /* stalled: do not burst the missed ticks */
-      }
-      if (++tick % STATS_EVERY_TICKS == 0)
-        periodic (media, start_us);
-      if (now >= play_at)
-        continue;
+    send_tick (media, send_ts, &marker);
+    send_ts += media->ts_step;
+    receive_tick (media, play_ts);
+    play_ts += media->ts_step;
+
+    if (++tick % STATS_EVERY_TICKS == 0) {
+      zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
+      zc_jitter_get_stats (media->jitter, &media->counters.jitter);
+      adapt_expected_loss (media);
+      check_timeout (media, g_get_monotonic_time (), start_us);
+      stats_publish (media);
     }
 
-    woke = wait_until (media, MIN (play_at, send_at));
-    if (woke == WAIT_CAPTURE && !driven) {
-      driven = TRUE;
-      send_at = now_ns () + ptime_ns + CAPTURE_GRACE_NS;
-    } else if (woke == WAIT_KICK) {
-      /* The transport just became usable: both clocks go now. */
-      send_at = play_at = now_ns ();
+    timespec_add_ns (&next, ptime_ns);
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    late_ns = (now.tv_sec - next.tv_sec) * 1000000000LL + (now.tv_nsec - next.tv_nsec);
+    if (late_ns > 0) {
+      media->counters.late_ticks++;
+      if (late_ns > RESYNC_TICKS * ptime_ns)
+        next = now; /* stalled: do not burst the missed ticks */
+      continue;
     }
+    wait_until (media, &next);
   }
   zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
   zc_jitter_get_stats (media->jitter, &media->counters.jitter);
@@ -737,7 +670,7 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
     return NULL;
 
   media = g_new0 (ZcCallMedia, 1);
-  media->event_fd = media->kick_fd = media->wake_fd = -1;
+  media->event_fd = media->kick_fd = -1;
   media->to_network = config->to_network;
   media->from_network = config->from_network;
   media->rtp = config->rtp;
@@ -777,8 +710,7 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
 
   media->event_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
   media->kick_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
-  media->wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (media->event_fd < 0 || media->kick_fd < 0 || media->wake_fd < 0) {
+  if (media->event_fd < 0 || media->kick_fd < 0) {
     int saved = errno;
 
     g_set_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_FAILED, "media: cannot create eventfd (%s)",
@@ -836,8 +768,6 @@ zc_call_media_free (ZcCallMedia *media)
     close (media->event_fd);
   if (media->kick_fd >= 0)
     close (media->kick_fd);
-  if (media->wake_fd >= 0)
-    close (media->wake_fd);
   g_main_context_unref (media->context);
   zc_codec_instance_free (media->codec);
   zc_dtmf_sender_free (media->dtmf_sender);

@@ -7,10 +7,8 @@
  *   zc_rtp_session_recv() --> codec decode / conceal --> from_network ring
  *                         \-> telephone-event --> ZcDtmfReceiver --> digit
  *
- * A media thread of its own runs this: the send side as soon as the audio
- * engine has a frame (zc_call_media_get_wake_fd()), else on a 20 ms clock,
- * the receive side on a 20 ms clock of its own (absolute deadlines on
- * CLOCK_MONOTONIC); it is not the thread that iterates the GMainContext
+ * A media thread of its own runs this on a 20 ms clock (absolute deadlines
+ * on CLOCK_MONOTONIC); it is not the thread that iterates the GMainContext
  * driving libnice (rtp-session.h: oRTP must not run there).  Everything the
  * media thread needs is allocated by zc_call_media_new(); per frame it
  * takes no lock, allocates nothing and logs nothing (oRTP itself allocates
@@ -143,14 +141,6 @@ void zc_call_media_set_muted (ZcCallMedia *media, gboolean muted);
 /* Any thread: run the next tick now rather than at the next 20 ms mark
  * (the transport just became usable: the first packet need not wait). */
 void zc_call_media_kick (ZcCallMedia *media);
-
-/* The eventfd to hand to zc_audio_port_set_wake() with
- * zc_call_media_get_frame_samples(): from the first wake-up on, each frame
- * is encoded and sent as soon as the engine has captured it (when none
- * came 40 ms after the last, one is sent padded with silence, then one per
- * 20 ms until the capture is back).  Owned by the media; without it the
- * send side stays on its 20 ms clock. */
-int zc_call_media_get_wake_fd (const ZcCallMedia *media);
 
 /* Any thread. */
 void zc_call_media_get_stats (ZcCallMedia *media, ZcCallMediaStats *stats);

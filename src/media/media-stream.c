@@ -522,10 +522,6 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
     zc_audio_port_set_deaf (stream->port, stream->held);
     zc_audio_port_set_tone (stream->port, stream->waiting ? ZC_TONE_WAITING : -1);
     zc_audio_port_set_conference (stream->port, stream->conference);
-    /* Capture-driven send: a frame goes out the moment it exists. */
-    if (!zc_audio_port_set_wake (stream->port, zc_call_media_get_wake_fd (stream->media),
-                                 zc_call_media_get_frame_samples (stream->media), error))
-      goto fail;
   }
   if (!zc_call_media_start (stream->media, error))
     goto fail;
