@@ -148,6 +148,12 @@ struct _ZcCall {
   guint64 sdp_session_id;
   guint64 sdp_version;
   ZcSdpSession *our_offer;     /* the last offer we sent */
+  /* Incoming: the m= profile of the offer we answered.  Our re-offers
+   * (hold, ICE restart) keep it: a phone that offered only
+   * UDP/TLS/RTP/SAVPF (linphonec, encryption mandatory) declines an
+   * RTP/AVP re-offer with 488.  Outgoing calls keep theirs by
+   * zc_call_offer_proto(). */
+  char *media_proto;
   gboolean late_offer;         /* incoming INVITE had no SDP: we offer in the 200 */
   guint auto_answer_id;
   gboolean auto_answered;      /* answered by [calls] auto-answer, not by the user */

@@ -133,6 +133,7 @@ zc_call_free (ZcCall *call)
   call_offer_clear (&call->offer);
   g_free (call->local_address);
   g_clear_pointer (&call->our_offer, zc_sdp_session_free);
+  g_free (call->media_proto);
   g_free (call);
 }
 
@@ -621,6 +622,10 @@ zc_call_send_invite_again (ZcCall *call)
 static void
 call_send_answer (ZcCall *call)
 {
+  if (call->offer.remote != NULL && zc_sdp_session_get_proto (call->offer.remote) != NULL) {
+    g_free (call->media_proto);
+    call->media_proto = g_strdup (zc_sdp_session_get_proto (call->offer.remote));
+  }
   zc_sip_session_answer (call->session, call->offer.answer);
   g_clear_pointer (&call->offer.answer, g_free);
   if (call->offer.agreement != NULL)
@@ -711,7 +716,7 @@ zc_call_local_sdp (ZcCall *call, ZcMediaDirection direction)
     .sdes_key = zc_call_stream_sdes_key (call),
   };
 
-  local.proto = zc_call_offer_proto (call, call->secure_retries);
+  local.proto = call->media_proto != NULL ? call->media_proto : zc_call_offer_proto (call, call->secure_retries);
   if (call->media != NULL)
     call->calls->media_ops->get_local (call->media, &local.address, &local.rtp_port, &local.rtcp_port,
                                        &local.ice_attributes);

@@ -1247,6 +1247,43 @@ test_proof_verified (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   }
 }
 
+/* An incoming call offered only in the DTLS profile (linphonec with
+ * media_encryption_mandatory): our hold re-offer keeps that profile.  An
+ * RTP/AVP re-offer (RFC 8643, right for a first offer) got 488 from
+ * linphonec, and the call could not be held for a transfer's new call. */
+static void
+test_reoffer_keeps_profile (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *key_sdp = NULL;
+  g_autofree char *key G_GNUC_UNUSED = key_compact (0x52, &key_sdp);
+  g_autofree char *avp = offer_with_key (key_sdp);
+  g_autoptr (GString) offer = g_string_new (avp);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *ack = NULL;
+  const char *reinvite;
+
+  g_string_replace (offer, " RTP/AVP ", " UDP/TLS/RTP/SAVPF ", 1);
+  incoming (f, "rk1", offer->str, TRUE);
+  g_assert_true (zc_calls_answer (f->calls, "1", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (find_sent (f, "SIP/2.0 200 "), " UDP/TLS/RTP/SAVPF "));
+  fake_secured (f, key_sdp);
+  {
+    const char *to = strstr (find_sent (f, "SIP/2.0 200 "), "\r\nTo: ");
+    g_autofree char *to_value = g_strndup (to + 6, strstr (to + 2, "\r\n") - (to + 6));
+
+    ack = peer_request ("ACK", 1, "rk1ack", "call-rk1@" PEER, BOB, to_value, NULL);
+  }
+  feed (f, ack);
+  g_assert_true (zc_calls_hold (f->calls, "1", TRUE, &error));
+  g_assert_no_error (error);
+  reinvite = last_sent (f);
+  g_assert_true (g_str_has_prefix (reinvite, "INVITE "));
+  g_assert_nonnull (strstr (reinvite, "a=sendonly"));
+  g_assert_nonnull (strstr (reinvite, " UDP/TLS/RTP/SAVPF "));
+  g_assert_null (strstr (reinvite, " RTP/AVP "));
+}
+
 /* A key pinned for nobody: encrypted, but the name stays unverified. */
 static void
 test_proof_unpinned (Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -1826,6 +1863,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 #define ADD(path, fn) g_test_add ("/calls/" path, Fixture, NULL, setup, fn, teardown)
   ADD ("outgoing", test_outgoing);
+  ADD ("reoffer-keeps-profile", test_reoffer_keeps_profile);
   ADD ("incoming-answer", test_incoming_answer);
   ADD ("incoming-hostile-text", test_incoming_hostile_text);
   ADD ("decline", test_decline);
