@@ -143,6 +143,7 @@ peer_trust_cb (const ZcPeer *peer, gpointer user_data)
   g_autoptr (GError) error = NULL;
   ZcFingerprint fp;
   ZcTrustVerdict verdict;
+  gboolean was_pinned;
 
   if (instance_id == NULL || *instance_id == '\0')
     return "none";
@@ -158,13 +159,14 @@ peer_trust_cb (const ZcPeer *peer, gpointer user_data)
     g_message ("peer “%s” advertises an unreadable fp= (%s)", zc_peer_get_name (peer), error->message);
     return zc_known_peers_lookup (agent->known_peers, instance_id) != NULL ? "changed" : "none";
   }
+  was_pinned = zc_known_peers_lookup (agent->known_peers, instance_id) != NULL;
   verdict = zc_known_peers_verdict (agent->known_peers, instance_id, zc_peer_get_user (peer), &fp, &error);
   if (error != NULL)
     g_warning ("known peers: %s", error->message);
   if (verdict == ZC_TRUST_CHANGED)
     g_warning ("peer “%s” (%s) shows another key than the one pinned for %s", zc_peer_get_name (peer),
                zc_peer_get_user (peer), instance_id);
-  else if (verdict == ZC_TRUST_NEW)
+  else if (verdict == ZC_TRUST_NEW && !was_pinned)
     g_message ("peer “%s” (%s) seen for the first time; its key is now pinned", zc_peer_get_name (peer),
                zc_peer_get_user (peer));
   return zc_trust_verdict_to_string (verdict);

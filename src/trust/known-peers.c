@@ -18,6 +18,7 @@
 typedef struct {
   ZcKnownPeer peer;
   char *raw;
+  gboolean pinned_now;   /* first seen during this run: its verdict stays "new" */
 } Line;
 
 struct _ZcKnownPeers {
@@ -395,7 +396,11 @@ zc_known_peers_verdict (ZcKnownPeers         *store,
       line->peer.name = g_steal_pointer (&clean);
       schedule_save (store);
     }
-    return line->peer.verified ? ZC_TRUST_VERIFIED : ZC_TRUST_KNOWN;
+    if (line->peer.verified)
+      return ZC_TRUST_VERIFIED;
+    /* zcall(1): "first seen during this run of the agent", whenever the
+     * peer is reported again (its TXT followed, a presence change). */
+    return line->pinned_now ? ZC_TRUST_NEW : ZC_TRUST_KNOWN;
   }
 
   if (store->lines->len >= ZC_KNOWN_PEERS_MAX) {
@@ -408,6 +413,7 @@ zc_known_peers_verdict (ZcKnownPeers         *store,
   line->peer.instance_id = g_strdup (instance_id);
   line->peer.name = g_steal_pointer (&clean);
   line->peer.fingerprint = *fingerprint;
+  line->pinned_now = TRUE;
   g_ptr_array_add (store->lines, line);
   g_hash_table_insert (store->by_id, line->peer.instance_id, line);
   schedule_save (store);
@@ -443,6 +449,7 @@ zc_known_peers_trust (ZcKnownPeers         *store,
   } else if (replace) {
     line->peer.fingerprint = *fingerprint;
     line->peer.verified = FALSE;
+    line->pinned_now = FALSE; /* the user took this key: known, not merely seen */
     if (verdict != NULL)
       *verdict = ZC_TRUST_KNOWN;
   } else {

@@ -90,7 +90,9 @@ const ZcKnownPeer *zc_known_peers_lookup (ZcKnownPeers *store, const char *insta
 #define ZC_KNOWN_PEERS_SAVE_DELAY_MS 1000
 
 /* The verdict for a peer that shows @fingerprint (NULL: it shows none).
- * A peer without a pin is pinned, with @name; a matching peer whose name
+ * A peer without a pin is pinned, with @name, and its verdict stays NEW
+ * for as long as this store lives (zcall(1): "first seen during this run
+ * of the agent"), KNOWN once loaded from the file; a matching peer whose name
  * changed has the name updated.  Either change is written
  * ZC_KNOWN_PEERS_SAVE_DELAY_MS later, from a timeout on the thread-default
  * main context (a failed write is logged; the pins live in memory until a
