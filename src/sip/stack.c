@@ -183,6 +183,16 @@ osip_send_cb (osip_transaction_t *tr, osip_message_t *message, char *host G_GNUC
 
   if (d == NULL)
     return -1;
+  /* libosip2 builds the ACK of a non-2xx itself (RFC 3261 17.1.1.3) and
+   * leaves out Max-Forwards, which 8.1.1 requires of every request:
+   * linphonec answers such an ACK 400 "Missing Max-Forwards". */
+  if (MSG_IS_ACK (message))
+    {
+      osip_header_t *max_forwards = NULL;
+
+      if (osip_message_get_max_forwards (message, 0, &max_forwards) < 0)
+        osip_message_set_max_forwards (message, "70");
+    }
   return zc_sip_stack_send_message (stack, message, &d->flow) ? 0 : -1;
 }
 
