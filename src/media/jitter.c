@@ -68,7 +68,7 @@ struct _ZcJitter {
   guint32 candidate_ts;
   guint64 candidate_tick;
 
-  guint window_ticks;    /* since the last late packet or shrink */
+  guint window_ticks;    /* since the last late packet */
   /* Least margin (see zc_jitter_put()) in each of the window's last
    * WINDOW_PARTS quarters and the one under way (part_min[part]). */
   gint32 part_min[WINDOW_PARTS + 1];
@@ -265,6 +265,27 @@ zc_jitter_put (ZcJitter *jitter, const ZcJitterPacket *packet)
   return TRUE;
 }
 
+/* One tick of the spare given back: playout moves a tick ahead, and the
+ * packet due then is skipped. */
+static void
+give_back_tick (ZcJitter *jitter)
+{
+  jitter->shrink_wait = 0;
+  jitter->pending_shrink--;
+  jitter->playout += jitter->tick_ts;
+  jitter->target_ts = MAX (jitter->target_ts - (gint32) jitter->tick_ts, jitter->min_ts);
+  jitter->pending_discard++;
+  jitter->stats.shrinks++;
+  /* Every packet of the window would have come a tick less early: the
+   * window stays good with its margins a tick smaller.  Starting a new
+   * one instead made each give-back wait two more seconds, so a depth
+   * whose first look still held the end of the jitter came down in steps
+   * over 8-10 s (netem.test in CI). */
+  for (guint i = 0; i <= WINDOW_PARTS; i++)
+    if (jitter->part_min[i] != G_MAXINT32)
+      jitter->part_min[i] -= (gint32) jitter->tick_ts;
+}
+
 void
 zc_jitter_tick (ZcJitter *jitter)
 {
@@ -272,20 +293,8 @@ zc_jitter_tick (ZcJitter *jitter)
   if (!jitter->started)
     return;
   jitter->playout += jitter->tick_ts;
-  if (jitter->pending_shrink > 0) {
-    /* The next window starts once all of the spare is given back: its
-     * margins are then those of the new depth. */
-    window_reset (jitter);
-    if (++jitter->shrink_wait < SHRINK_STEP_TICKS)
-      return;
-    jitter->shrink_wait = 0;
-    jitter->pending_shrink--;
-    jitter->playout += jitter->tick_ts;
-    jitter->target_ts = MAX (jitter->target_ts - (gint32) jitter->tick_ts, jitter->min_ts);
-    jitter->pending_discard++;
-    jitter->stats.shrinks++;
-    return;
-  }
+  if (jitter->pending_shrink > 0 && ++jitter->shrink_wait >= SHRINK_STEP_TICKS)
+    give_back_tick (jitter);
   jitter->window_ticks++;
   if (++jitter->part_ticks < PART_TICKS)
     return;
@@ -293,7 +302,7 @@ zc_jitter_tick (ZcJitter *jitter)
   jitter->part_ticks = 0;
   jitter->part = (jitter->part + 1) % (WINDOW_PARTS + 1);
   jitter->part_min[jitter->part] = G_MAXINT32;
-  if (jitter->window_ticks >= SHRINK_WINDOW_TICKS) {
+  if (jitter->window_ticks >= SHRINK_WINDOW_TICKS && jitter->pending_shrink == 0) {
     /* Two seconds in which every packet came at least a whole tick before
      * its turn (a path that calmed down, a delay that stepped down, or a
      * sender whose clock runs a little fast): give back the whole ticks

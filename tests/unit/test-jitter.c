@@ -179,6 +179,57 @@ test_jitter_delay_step (void)
   g_assert_cmpuint (st.late, ==, up.late);
 }
 
+/* 60 ms of jitter for 5 s, easing to 20 ms for a second before the path
+ * is calm (netem.test's second phase, as a path's jitter dies down): the
+ * depth taken for it is back where it was about the two-second window
+ * and the give-back after the jitter ended.  The window that first looks
+ * still holds the last second, so it can give back only part of the
+ * spare: the rest must not wait for two more seconds of their own. */
+static guint
+jitter_delay (guint s, guint from, guint easing, guint to)
+{
+  /* 0 to 3 ticks (0-60 ms), then 0 to 1, in a fixed pseudo-random order. */
+  if (s < from || s >= to)
+    return 0;
+  return (s * 7919u + 13u) % (s < easing ? 4u : 2u);
+}
+
+static void
+test_jitter_recovers (void)
+{
+  enum { FROM = 150, EASING = 400, TO = 450, END = 1000 };
+  g_autoptr (ZcJitter) jb = zc_jitter_new (RATE, 20, 40, 20, 400);
+  ZcJitterStats before, during, st;
+  gint last = -1;
+  guint back_at = 0;
+
+  for (guint t = 0; t < END; t++) {
+    /* What was sent at tick s arrives at s + delay(s), in send order
+     * within a tick. */
+    for (guint s = t >= 3 ? t - 3 : 0; s <= t; s++)
+      if (s + jitter_delay (s, FROM, EASING, TO) == t) {
+        ZcJitterPacket p = audio ((guint16) s, s * TICK_TS);
+
+        zc_jitter_put (jb, &p);
+      }
+    if (t == FROM)
+      zc_jitter_get_stats (jb, &before);
+    zc_jitter_tick (jb);
+    pop_all (jb, &last, NULL);
+    if (t == EASING - 1)
+      zc_jitter_get_stats (jb, &during);
+    zc_jitter_get_stats (jb, &st);
+    if (t >= TO && back_at == 0 && st.target_ms <= before.target_ms)
+      back_at = t;
+  }
+  g_test_message ("recovers: depth %u ms before, %u ms during the jitter, back %u ms after it ended",
+                  before.target_ms, during.target_ms, back_at ? (back_at - TO) * 20 : 0);
+  g_assert_cmpuint (during.target_ms, >=, before.target_ms + 40);
+  g_assert_cmpuint (back_at, >, 0);
+  /* 2 s of window, a quarter's wait, 60 ms per tick given back. */
+  g_assert_cmpuint ((back_at - TO) * 20, <=, 2800);
+}
+
 /* 30 ms packets (a desk phone's ptime) on 20 ms ticks, then a second of
  * silence suppression (no packets, timestamps jump): every packet plays,
  * in time, none late. */
@@ -426,6 +477,7 @@ main (int argc, char **argv)
   g_test_add_func ("/jitter/steady", test_jitter_steady);
   g_test_add_func ("/jitter/late", test_jitter_late);
   g_test_add_func ("/jitter/shrink", test_jitter_shrink);
+  g_test_add_func ("/jitter/recovers", test_jitter_recovers);
   g_test_add_func ("/jitter/delay-step", test_jitter_delay_step);
   g_test_add_func ("/jitter/ptime-and-dtx", test_jitter_ptime_and_dtx);
   g_test_add_func ("/jitter/events-and-ssrc", test_jitter_events_and_ssrc);
