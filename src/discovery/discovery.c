@@ -2,25 +2,19 @@
 #define G_LOG_DOMAIN "discovery"
 
 #include "config.h"
-#include "discovery/discovery.h"
+#include "discovery/discovery-private.h"
 
 #include "common/i18n.h"
 #include "common/sanitize.h"
 #include "discovery/onlink.h"
-#include "discovery/resolve-bus.h"
 #include "discovery/txt-follow.h"
 
-#include <avahi-client/client.h>
-#include <avahi-client/lookup.h>
-#include <avahi-client/publish.h>
-#include <avahi-common/alternative.h>
 #include <avahi-common/error.h>
-#include <avahi-glib/glib-watch.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
 
-static const char *const service_types[] = { "_sip._udp", "_sipuri._udp" };
+const char *const zc_discovery_service_types[ZC_DISCOVERY_N_TYPES] = { "_sip._udp", "_sipuri._udp" };
 
 /* How long to wait before trying again when even the system bus is
  * missing (avahi_client_new fails outright, NO_FAIL cannot help). */
@@ -74,35 +68,6 @@ typedef struct {
   gboolean stale;       /* seen through a client now gone, not reported since */
 } Service;
 
-struct _ZcDiscovery {
-  ZcDiscoveryCallbacks events;
-  gpointer user_data;
-
-  ZcAdvert advert;            /* as configured */
-  char *published_name;       /* after collision renaming */
-  char *host;
-
-  AvahiGLibPoll *poll;
-  AvahiClient *client;
-  AvahiEntryGroup *group;
-  AvahiServiceBrowser *browsers[G_N_ELEMENTS (service_types)];
-  ZcResolveBus *resolve_bus;  /* resolvers, off the main loop's back (resolve-bus.h) */
-  GHashTable *services;       /* service key -> Service* */
-  GQueue queue;               /* Service* waiting for a resolver slot */
-  GQueue requeue;             /* ...of those, services found before: first */
-  guint n_resolving;
-  guint n_following;
-  guint pump_id;              /* idle source starting the next resolve */
-  gboolean services_full_warned;
-  guint reconnect_id;
-  guint sweep_id;             /* removes the stale services after a reconnect */
-  gint64 browse_start_us;
-  gboolean all_for_now[G_N_ELEMENTS (service_types)];
-
-  guint txt_rev;               /* the TXT key rev=: one more per record built */
-  ZcDiscoveryState state;
-  char *detail;
-};
 
 static void client_connect (ZcDiscovery *d);
 
@@ -155,8 +120,8 @@ zc_discovery_state_to_string (ZcDiscoveryState state)
   }
 }
 
-static void
-set_state (ZcDiscovery *d, ZcDiscoveryState state, const char *detail)
+void
+zc_discovery_report_state (ZcDiscovery *d, ZcDiscoveryState state, const char *detail)
 {
   if (d->state == state && g_strcmp0 (d->detail, detail) == 0)
     return;
@@ -166,180 +131,6 @@ set_state (ZcDiscovery *d, ZcDiscoveryState state, const char *detail)
   g_debug ("state %s: %s", zc_discovery_state_to_string (state), detail);
   if (d->events.state_changed != NULL)
     d->events.state_changed (state, detail, d->user_data);
-}
-
-static void
-set_published_name (ZcDiscovery *d, const char *name)
-{
-  if (g_strcmp0 (d->published_name, name) == 0)
-    return;
-  g_free (d->published_name);
-  d->published_name = g_strdup (name);
-  if (d->events.name_changed != NULL)
-    d->events.name_changed (name, d->user_data);
-}
-
-char *
-zc_discovery_build_contact (const char *user, const char *host, guint16 port)
-{
-  return g_strdup_printf ("sip:%s@%s:%u", user, host, port);
-}
-
-static AvahiStringList *
-build_txt (ZcDiscovery *d)
-{
-  g_autofree char *contact = zc_discovery_build_contact (d->advert.user, d->host, d->advert.port);
-  g_autofree char *tls_port = d->advert.tls_port != 0 ? g_strdup_printf ("%u", d->advert.tls_port) : NULL;
-  ZcTxt txt = {
-    .txtvers = ZC_TXT_VERSION,
-    .user = d->advert.user,
-    .display_name = d->advert.display_name,
-    .contact = contact,
-    .instance_id = d->advert.instance_id,
-    .fingerprint = d->advert.fingerprint,
-    .tls_port = tls_port,
-    .state = d->advert.state,
-    .note = d->advert.note,
-    .version = (char *) PACKAGE_VERSION,
-    .forward = d->advert.forwarding ? (char *) "1" : NULL,
-  };
-
-  /* Every version of the record differs from the ones before: a change
-   * back (dnd on, then off) within the second the old record still lives
-   * in the colleagues' caches would otherwise be the old record refreshed,
-   * which their record browsers do not report until the one in between
-   * is flushed, a second later (txt-follow.h). */
-  return avahi_string_list_add_printf (zc_txt_encode (&txt), "rev=%u", d->txt_rev++);
-}
-
-/* ---- publishing ---------------------------------------------------------- */
-
-static void create_services (ZcDiscovery *d);
-
-static void
-pick_alternative_name (ZcDiscovery *d)
-{
-  g_autofree char *alt = avahi_alternative_service_name (d->published_name);
-
-  g_message ("service name “%s” is taken on the network, renaming to “%s”", d->published_name, alt);
-  set_published_name (d, alt);
-}
-
-static void
-entry_group_cb (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_data)
-{
-  ZcDiscovery *d = user_data;
-
-  d->group = group; /* the callback can run before avahi_entry_group_new returns */
-  switch (state) {
-  case AVAHI_ENTRY_GROUP_ESTABLISHED:
-    g_message ("published “%s” as _sip._udp and _sipuri._udp on port %u", d->published_name,
-               d->advert.port);
-    set_state (d, ZC_DISCOVERY_RUNNING, _("published and browsing"));
-    break;
-  case AVAHI_ENTRY_GROUP_COLLISION:
-    pick_alternative_name (d);
-    create_services (d);
-    break;
-  case AVAHI_ENTRY_GROUP_FAILURE:
-    g_warning ("cannot publish “%s”: %s", d->published_name,
-               avahi_strerror (avahi_client_errno (avahi_entry_group_get_client (group))));
-    set_state (d, ZC_DISCOVERY_FAILURE, avahi_strerror (avahi_client_errno (avahi_entry_group_get_client (group))));
-    break;
-  case AVAHI_ENTRY_GROUP_UNCOMMITED:
-  case AVAHI_ENTRY_GROUP_REGISTERING:
-  default:
-    break;
-  }
-}
-
-static void
-create_services (ZcDiscovery *d)
-{
-  AvahiStringList *txt = NULL;
-  int ret;
-
-  if (d->group == NULL) {
-    d->group = avahi_entry_group_new (d->client, entry_group_cb, d);
-    if (d->group == NULL) {
-      g_warning ("cannot create an avahi entry group: %s", avahi_strerror (avahi_client_errno (d->client)));
-      set_state (d, ZC_DISCOVERY_FAILURE, avahi_strerror (avahi_client_errno (d->client)));
-      return;
-    }
-  }
-  avahi_entry_group_reset (d->group);
-  txt = build_txt (d);
-
-  for (;;) {
-    ret = AVAHI_OK;
-    for (gsize i = 0; i < G_N_ELEMENTS (service_types) && ret == AVAHI_OK; i++)
-      ret = avahi_entry_group_add_service_strlst (d->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-                                                  d->published_name, service_types[i], NULL, NULL,
-                                                  d->advert.port, txt);
-    if (ret != AVAHI_ERR_COLLISION)
-      break;
-    /* Another service on this very host has the name (a second agent of
-     * another user on the same PC): avahi knows without probing. */
-    avahi_entry_group_reset (d->group);
-    pick_alternative_name (d);
-  }
-  avahi_string_list_free (txt);
-
-  if (ret == AVAHI_OK)
-    ret = avahi_entry_group_commit (d->group);
-  if (ret != AVAHI_OK) {
-    g_warning ("cannot publish “%s”: %s", d->published_name, avahi_strerror (ret));
-    set_state (d, ZC_DISCOVERY_FAILURE, avahi_strerror (ret));
-    return;
-  }
-  set_state (d, ZC_DISCOVERY_REGISTERING, _("announcing this agent on the network"));
-}
-
-static void
-update_txt (ZcDiscovery *d)
-{
-  AvahiStringList *txt;
-
-  if (d->group == NULL || avahi_entry_group_is_empty (d->group) || d->host == NULL)
-    return;
-
-  txt = build_txt (d);
-  for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++) {
-    int ret = avahi_entry_group_update_service_txt_strlst (d->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-                                                          d->published_name, service_types[i], NULL, txt);
-    if (ret != AVAHI_OK)
-      g_warning ("cannot update the TXT record of %s: %s", service_types[i], avahi_strerror (ret));
-  }
-  avahi_string_list_free (txt);
-}
-
-void
-zc_discovery_set_state (ZcDiscovery *d, const char *state)
-{
-  if (g_strcmp0 (d->advert.state, state) == 0)
-    return;
-  g_free (d->advert.state);
-  d->advert.state = g_strdup (state);
-  update_txt (d);
-}
-
-void
-zc_discovery_set_note (ZcDiscovery *d, const char *note)
-{
-  if (g_strcmp0 (d->advert.note, note) == 0)
-    return;
-  g_free (d->advert.note);
-  d->advert.note = g_strdup (note);
-  update_txt (d);
-}
-
-void
-zc_discovery_set_forwarding (ZcDiscovery *d, gboolean forwarding)
-{
-  if (d->advert.forwarding == forwarding)
-    return;
-  d->advert.forwarding = forwarding;
-  update_txt (d);
 }
 
 /* ---- browsing and resolving --------------------------------------------- */
@@ -563,8 +354,8 @@ browser_cb (AvahiServiceBrowser *browser, AvahiIfIndex ifindex, AvahiProtocol pr
                avahi_strerror (avahi_client_errno (avahi_service_browser_get_client (browser))));
     break;
   case AVAHI_BROWSER_ALL_FOR_NOW:
-    for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++) {
-      if (g_strcmp0 (type, service_types[i]) == 0)
+    for (gsize i = 0; i < ZC_DISCOVERY_N_TYPES; i++) {
+      if (g_strcmp0 (type, zc_discovery_service_types[i]) == 0)
         d->all_for_now[i] = TRUE;
     }
     break;
@@ -586,7 +377,7 @@ sweep_cb (gpointer user_data)
   Service *service;
   gboolean all_for_now = TRUE;
 
-  for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++)
+  for (gsize i = 0; i < ZC_DISCOVERY_N_TYPES; i++)
     all_for_now = all_for_now && (d->all_for_now[i] || d->browsers[i] == NULL);
   if (waited_s < STALE_MAX_S && (waited_s < STALE_MIN_S || !all_for_now))
     return G_SOURCE_CONTINUE;
@@ -626,13 +417,13 @@ start_browsing (ZcDiscovery *d)
     if (service->stale && d->sweep_id == 0)
       d->sweep_id = g_timeout_add_seconds (1, sweep_cb, d);
   }
-  for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++) {
+  for (gsize i = 0; i < ZC_DISCOVERY_N_TYPES; i++) {
     if (d->browsers[i] != NULL)
       continue;
     d->browsers[i] = avahi_service_browser_new (d->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-                                                service_types[i], NULL, 0, browser_cb, d);
+                                                zc_discovery_service_types[i], NULL, 0, browser_cb, d);
     if (d->browsers[i] == NULL)
-      g_warning ("cannot browse for %s: %s", service_types[i], avahi_strerror (avahi_client_errno (d->client)));
+      g_warning ("cannot browse for %s: %s", zc_discovery_service_types[i], avahi_strerror (avahi_client_errno (d->client)));
   }
 }
 
@@ -657,7 +448,7 @@ forget_client_objects (ZcDiscovery *d)
     service_close (service);
     service->stale = TRUE;
   }
-  for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++)
+  for (gsize i = 0; i < ZC_DISCOVERY_N_TYPES; i++)
     g_clear_pointer (&d->browsers[i], avahi_service_browser_free);
   g_clear_pointer (&d->group, avahi_entry_group_free);
 }
@@ -689,7 +480,7 @@ client_cb (AvahiClient *client, AvahiClientState state, void *user_data)
       zc_resolve_bus_free (d->resolve_bus);
       d->resolve_bus = zc_resolve_bus_new (resolve_bus_ready_cb, d);
     }
-    create_services (d);
+    zc_discovery_publish (d);
     start_browsing (d);
     break;
   case AVAHI_CLIENT_S_COLLISION:
@@ -698,25 +489,25 @@ client_cb (AvahiClient *client, AvahiClientState state, void *user_data)
      * once it runs. */
     if (d->group != NULL)
       avahi_entry_group_reset (d->group);
-    set_state (d, state == AVAHI_CLIENT_S_COLLISION ? ZC_DISCOVERY_COLLISION : ZC_DISCOVERY_REGISTERING,
+    zc_discovery_report_state (d, state == AVAHI_CLIENT_S_COLLISION ? ZC_DISCOVERY_COLLISION : ZC_DISCOVERY_REGISTERING,
                _("avahi-daemon is registering the host name"));
     break;
   case AVAHI_CLIENT_CONNECTING:
     g_message ("waiting for avahi-daemon; peers will appear once it runs");
-    set_state (d, ZC_DISCOVERY_WAITING, _("waiting for avahi-daemon to start"));
+    zc_discovery_report_state (d, ZC_DISCOVERY_WAITING, _("waiting for avahi-daemon to start"));
     break;
   case AVAHI_CLIENT_FAILURE:
     if (avahi_client_errno (client) == AVAHI_ERR_DISCONNECTED) {
       g_message ("avahi-daemon went away; waiting for it to return");
       forget_client_objects (d);
-      set_published_name (d, NULL);
+      zc_discovery_set_published_name (d, NULL);
       /* The client cannot be freed from inside its own callback. */
       if (d->reconnect_id == 0)
         d->reconnect_id = g_idle_add (reconnect_cb, d);
-      set_state (d, ZC_DISCOVERY_WAITING, _("avahi-daemon stopped; waiting for it to return"));
+      zc_discovery_report_state (d, ZC_DISCOVERY_WAITING, _("avahi-daemon stopped; waiting for it to return"));
     } else {
       g_warning ("avahi client failed: %s", avahi_strerror (avahi_client_errno (client)));
-      set_state (d, ZC_DISCOVERY_FAILURE, avahi_strerror (avahi_client_errno (client)));
+      zc_discovery_report_state (d, ZC_DISCOVERY_FAILURE, avahi_strerror (avahi_client_errno (client)));
     }
     break;
   default:
@@ -733,7 +524,7 @@ client_connect (ZcDiscovery *d)
     avahi_client_free (d->client);
     d->client = NULL;
   }
-  set_published_name (d, d->advert.service_name);
+  zc_discovery_set_published_name (d, d->advert.service_name);
   d->client = avahi_client_new (avahi_glib_poll_get (d->poll), AVAHI_CLIENT_NO_FAIL, client_cb, d, &error);
   if (d->client == NULL) {
     g_autofree char *detail = g_strdup_printf (_("cannot reach the system D-Bus for avahi-daemon: %s"),
@@ -741,7 +532,7 @@ client_connect (ZcDiscovery *d)
     /* Say it once, not every few seconds while the system bus is down. */
     if (d->state != ZC_DISCOVERY_WAITING || g_strcmp0 (d->detail, detail) != 0)
       g_warning ("%s; %s", detail, "retrying");
-    set_state (d, ZC_DISCOVERY_WAITING, detail);
+    zc_discovery_report_state (d, ZC_DISCOVERY_WAITING, detail);
     d->reconnect_id = g_timeout_add_seconds (RECONNECT_INTERVAL_S, reconnect_cb, d);
   }
 }
@@ -787,7 +578,7 @@ zc_discovery_free (ZcDiscovery *d)
   g_queue_clear (&d->queue);
   g_hash_table_remove_all (d->services);
   g_clear_pointer (&d->resolve_bus, zc_resolve_bus_free);
-  for (gsize i = 0; i < G_N_ELEMENTS (service_types); i++)
+  for (gsize i = 0; i < ZC_DISCOVERY_N_TYPES; i++)
     g_clear_pointer (&d->browsers[i], avahi_service_browser_free);
   /* Freeing the group makes avahi-daemon send the goodbye packets. */
   g_clear_pointer (&d->group, avahi_entry_group_free);
