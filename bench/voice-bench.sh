@@ -171,17 +171,22 @@ for name, (rss, pd) in tot.items():
         print(name.replace(" ", "_"), rss, pd)
 PY
 }
-# thread_ticks PID: "NAME TICKS" per thread, for where the CPU goes.
+# thread_ticks PID: "NAME TICKS SWITCHES" per thread (utime+stime, and
+# voluntary context switches: how often it went to sleep, i.e. its
+# wakeups), for where the CPU goes.
 thread_ticks() {
     local t
     for t in /proc/"$1"/task/*; do
-        printf '%s %s\n' "$(tr ' ' _ <"$t/comm")" "$(awk '{ print $14 + $15 }' "$t/stat")"
+        printf '%s %s %s\n' "$(tr ' ' _ <"$t/comm")" "$(awk '{ print $14 + $15 }' "$t/stat")" \
+            "$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "$t/status")"
     done 2>/dev/null
 }
-# thread_split BEFORE AFTER MS: CPU seconds per 10 s by thread name.
+# thread_split BEFORE AFTER MS: CPU seconds per 10 s by thread name, and
+# its wakeups per second.
 thread_split() {
-    awk -v t="$TCK" -v ms="$3" 'NR == FNR { b[$1] += $2; next } { a[$1] += $2 }
-        END { for (n in a) if (a[n] - b[n] > 0) printf "%s %.3f  ", n, (a[n] - b[n]) / t * 10000 / ms }' "$1" "$2"
+    awk -v t="$TCK" -v ms="$3" 'NR == FNR { b[$1] += $2; bw[$1] += $3; next } { a[$1] += $2; aw[$1] += $3 }
+        END { for (n in a) if (a[n] - b[n] > 0) printf "%s %.3f (%.0f wakeups/s)  ", n, (a[n] - b[n]) / t * 10000 / ms,
+                                                       (aw[n] - bw[n]) * 1000 / ms }' "$1" "$2"
 }
 # sleep_to MS: sleep until the absolute time MS (now_ms).
 sleep_to() {
