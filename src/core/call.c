@@ -96,7 +96,6 @@ void
 zc_call_free (ZcCall *call)
 {
   g_clear_handle_id (&call->auto_answer_id, g_source_remove);
-  g_clear_handle_id (&call->conference_leave_id, g_source_remove);
   g_free (call->transfer_with);
   g_free (call->replaces);
   g_free (call->referred_by);
@@ -113,6 +112,7 @@ zc_call_free (ZcCall *call)
   g_free (call->transfer);
   g_free (call->referred_by_call);
   g_clear_handle_id (&call->transfer_notify_id, g_source_remove);
+  g_clear_handle_id (&call->transfer_expire_id, g_source_remove);
   zc_transfer_ask_clear (call);
   g_free (call->peer_name);
   g_free (call->asserted_name);

@@ -56,6 +56,7 @@ zc_calls_transfer_to (ZcCalls *calls, const char *id, const char *other_id, GErr
   zc_call_set_reason (other, "transferred", 0);
   zc_transfer_set_stage (call, "requested");
   zc_transfer_set_stage (other, "requested");
+  zc_transfer_watch (call);
   return TRUE;
 }
 
