@@ -46,6 +46,7 @@ typedef enum {
   ZC_CALL_EV_HOLD,             /* either side holds */
   ZC_CALL_EV_UNHOLD,           /* neither side holds */
   ZC_CALL_EV_END,
+  ZC_CALL_EV_REPLACING,        /* incoming: the answer is ready, it replaces a call (RFC 3891) */
 } ZcCallEvent;
 
 const char *zc_call_state_to_string (ZcCallState state);

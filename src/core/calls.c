@@ -90,7 +90,9 @@ find_call (ZcCalls *calls, const char *id, gboolean (*fits) (ZcCall *), GError *
 static gboolean
 fits_ringing_incoming (ZcCall *call)
 {
-  return !call->outgoing && (call->state == ZC_CALL_RINGING || call->state == ZC_CALL_INCOMING);
+  /* A replacement is the agent's to answer, not the user's. */
+  return !call->outgoing && (call->state == ZC_CALL_RINGING || call->state == ZC_CALL_INCOMING) &&
+         call->replaces_call == NULL;
 }
 
 static gboolean
