@@ -339,6 +339,9 @@ void zc_call_arm_ring_timeout (ZcCall *call, guint ms);
 /* conference.c: @call ends; the conference it leaves with one call is
  * over. */
 void zc_call_conference_ended (ZcCall *call);
+/* conference.c: @call, answered in place of @replaced (RFC 3891), takes
+ * its place in its conference, if it was in one; before @replaced ends. */
+void zc_call_conference_inherit (ZcCall *call, ZcCall *replaced);
 
 /* auto-answer.c: the [calls] auto-answer-from entry the caller matches
  * ("*", "trusted", "known", a URI, a peer name), or NULL. */

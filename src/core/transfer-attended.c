@@ -199,6 +199,7 @@ zc_transfer_attended_call_changed (ZcCall *call, const char *event)
   if (old == NULL || old->state == ZC_CALL_ENDED)
     return;
   g_message ("call %s replaced by call %s: hanging up", old->id, call->id);
+  zc_call_conference_inherit (call, old);
   zc_call_set_reason (old, "replaced", 0);
   if (old->session != NULL)
     zc_sip_session_hangup (old->session);
