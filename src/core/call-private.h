@@ -46,6 +46,7 @@ typedef enum {
   ZC_CALL_EV_HOLD,             /* either side holds */
   ZC_CALL_EV_UNHOLD,           /* neither side holds */
   ZC_CALL_EV_END,
+  ZC_CALL_EV_REPLACING,        /* incoming: the answer is ready, it replaces a call (RFC 3891) */
 } ZcCallEvent;
 
 const char *zc_call_state_to_string (ZcCallState state);
@@ -197,6 +198,10 @@ struct _ZcCall {
   char *transfer;
   char *referred_by_call;
   guint transfer_notify_id;    /* the first NOTIFY, sent after our 202 */
+  /* Our REFER: its implicit subscription's end (monotonic time), and
+   * the timer that fails the transfer then if no final NOTIFY came. */
+  gint64 transfer_deadline_us;
+  guint transfer_expire_id;
   /* transfer-ask.c: a peer's REFER waiting for the user's answer
    * ([calls] accept-transfer=ask): its target, and the timer that
    * refuses it. */
@@ -211,9 +216,9 @@ struct _ZcCall {
   char *referred_by;
   char *replaces_call;
   /* conference-leave.c: we hung up the conference and join the other
-   * two; the calls end when the transfer does. */
+   * two; the calls end when the transfer does (or fails, which its
+   * subscription's bound makes sure it does in time). */
   gboolean conference_leaving;
-  guint conference_leave_id;
 };
 
 typedef struct {
@@ -334,6 +339,9 @@ void zc_call_arm_ring_timeout (ZcCall *call, guint ms);
 /* conference.c: @call ends; the conference it leaves with one call is
  * over. */
 void zc_call_conference_ended (ZcCall *call);
+/* conference.c: @call, answered in place of @replaced (RFC 3891), takes
+ * its place in its conference, if it was in one; before @replaced ends. */
+void zc_call_conference_inherit (ZcCall *call, ZcCall *replaced);
 
 /* auto-answer.c: the [calls] auto-answer-from entry the caller matches
  * ("*", "trusted", "known", a URI, a peer name), or NULL. */
@@ -360,7 +368,7 @@ void zc_calls_waiting_event (ZcCall *call, const char *event);
 /* transfer.c: the user agent's REFER events, and every event of a call
  * (from zc_call_emit) for the NOTIFYs of a call placed on a REFER. */
 int zc_transfer_refer_cb (ZcSipSession *session, const char *refer_to, gpointer user_data);
-void zc_transfer_progress_cb (ZcSipSession *session, gboolean notify, int status, gpointer user_data);
+void zc_transfer_progress_cb (ZcSipSession *session, gboolean notify, int status, int expires, gpointer user_data);
 void zc_transfer_call_changed (ZcCall *call, const char *event);
 /* Places the new call a REFER of @call asks for (after the policy, or
  * the user, said yes): 202, or 603 when it cannot be placed. */
@@ -391,6 +399,10 @@ gboolean zc_transfer_replaces_incoming (ZcCall *call);
 gboolean zc_transfer_replacing_answer (ZcCall *call);
 /* The same for the agent: the state the call was moved to. */
 void zc_transfer_set_stage (ZcCall *call, const char *stage);
+/* Our REFER on @call went out: the transfer fails unless a final NOTIFY
+ * comes within the implicit subscription (ZC_SIP_REFER_SUBSCRIPTION_S,
+ * or less when the peer's Subscription-State says so). */
+void zc_transfer_watch (ZcCall *call);
 
 /* conference-leave.c: the transfer that joined the other two failed:
  * both calls end as a hang-up would have ended them. */

@@ -35,7 +35,7 @@ const char *
 zc_call_event_to_string (ZcCallEvent event)
 {
   static const char *const names[] = {
-    "media-ready", "offered", "progress", "answer", "accepted", "hold", "unhold", "end",
+    "media-ready", "offered", "progress", "answer", "accepted", "hold", "unhold", "end", "replacing",
   };
 
   return event < G_N_ELEMENTS (names) ? names[event] : "?";
@@ -96,7 +96,6 @@ void
 zc_call_free (ZcCall *call)
 {
   g_clear_handle_id (&call->auto_answer_id, g_source_remove);
-  g_clear_handle_id (&call->conference_leave_id, g_source_remove);
   g_free (call->transfer_with);
   g_free (call->replaces);
   g_free (call->referred_by);
@@ -113,6 +112,7 @@ zc_call_free (ZcCall *call)
   g_free (call->transfer);
   g_free (call->referred_by_call);
   g_clear_handle_id (&call->transfer_notify_id, g_source_remove);
+  g_clear_handle_id (&call->transfer_expire_id, g_source_remove);
   zc_transfer_ask_clear (call);
   g_free (call->peer_name);
   g_free (call->asserted_name);
@@ -277,6 +277,9 @@ static const ZcCallTransition transitions[] = {
   { ZC_CALL_CALLING,  ZC_CALL_EV_MEDIA_READY, ZC_CALL_CALLING,  act_send_invite,    NULL },
   { ZC_CALL_INCOMING, ZC_CALL_EV_MEDIA_READY, ZC_CALL_INCOMING, act_prepare_answer, NULL },
   { ZC_CALL_INCOMING, ZC_CALL_EV_OFFERED,     ZC_CALL_RINGING,  act_announce,       "incoming" },
+  /* A replacement is answered at once in the replaced call's place: no
+   * "incoming" (ring, notification, call-waiting tone), "answered" next. */
+  { ZC_CALL_INCOMING, ZC_CALL_EV_REPLACING,   ZC_CALL_RINGING,  NULL,               NULL },
   { ZC_CALL_CALLING,  ZC_CALL_EV_PROGRESS,    ZC_CALL_RINGING,  act_ringback,       "ringing" },
   { ZC_CALL_RINGING,  ZC_CALL_EV_PROGRESS,    ZC_CALL_RINGING,  NULL,               NULL },
   { ZC_CALL_RINGING,  ZC_CALL_EV_ANSWER,      ZC_CALL_ACTIVE,   act_answered,       "answered" },
@@ -485,8 +488,6 @@ call_ring (ZcCall *call)
   const ZcConfig *config = call->calls->config;
   const char *allowed = NULL;
 
-  if (zc_transfer_replacing_answer (call))
-    return;
   if (config->auto_answer) {
     allowed = zc_call_auto_answer_match (call);
     if (allowed == NULL)
@@ -541,6 +542,11 @@ act_prepare_answer (ZcCall *call)
 {
   if (!call_write_answer (call))
     return;
+  if (call->replaces_call != NULL) {
+    if (zc_call_fire (call, ZC_CALL_EV_REPLACING) && call->state == ZC_CALL_RINGING)
+      zc_transfer_replacing_answer (call);
+    return;
+  }
   if (zc_call_fire (call, ZC_CALL_EV_OFFERED) && call->state == ZC_CALL_RINGING)
     call_ring (call);
 }

@@ -82,7 +82,8 @@ zc_calls_get_activity (ZcCalls *calls, guint *on_call, guint *ringing)
 
     /* An outgoing call being set up takes the line as a call does: the
      * colleague is on the phone, not free to be called. */
-    if (zc_call_is_established (call) || call->state == ZC_CALL_CALLING || (call->outgoing && call->state == ZC_CALL_RINGING))
+    if (zc_call_is_established (call) || call->state == ZC_CALL_CALLING || (call->outgoing && call->state == ZC_CALL_RINGING) ||
+        call->replaces_call != NULL)
       (*on_call)++;
     else if (!call->outgoing && (call->state == ZC_CALL_INCOMING || call->state == ZC_CALL_RINGING))
       (*ringing)++;

@@ -23,7 +23,8 @@ is_talking (const ZcCall *call)
 static gboolean
 is_ringing_here (const ZcCall *call)
 {
-  return !call->outgoing && call->state == ZC_CALL_RINGING;
+  /* A replacement being answered does not ring (transfer-attended.c). */
+  return !call->outgoing && call->state == ZC_CALL_RINGING && call->replaces_call == NULL;
 }
 
 static ZcCall *

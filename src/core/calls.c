@@ -90,7 +90,9 @@ find_call (ZcCalls *calls, const char *id, gboolean (*fits) (ZcCall *), GError *
 static gboolean
 fits_ringing_incoming (ZcCall *call)
 {
-  return !call->outgoing && (call->state == ZC_CALL_RINGING || call->state == ZC_CALL_INCOMING);
+  /* A replacement is the agent's to answer, not the user's. */
+  return !call->outgoing && (call->state == ZC_CALL_RINGING || call->state == ZC_CALL_INCOMING) &&
+         call->replaces_call == NULL;
 }
 
 static gboolean
@@ -294,6 +296,19 @@ ua_progress_cb (ZcSipSession *session, int status G_GNUC_UNUSED, gpointer user_d
     zc_call_fire (call, ZC_CALL_EV_PROGRESS);
 }
 
+static gboolean
+is_holding (ZcMediaDirection direction)
+{
+  return direction == ZC_MEDIA_DIRECTION_SENDONLY || direction == ZC_MEDIA_DIRECTION_INACTIVE;
+}
+
+static void
+hold_state_changed (ZcCall *call)
+{
+  zc_call_apply_hold (call);
+  zc_call_fire (call, call->local_hold || call->remote_hold ? ZC_CALL_EV_HOLD : ZC_CALL_EV_UNHOLD);
+}
+
 static void
 ua_established_cb (ZcSipSession *session, const char *sdp, gpointer user_data G_GNUC_UNUSED)
 {
@@ -322,20 +337,15 @@ ua_established_cb (ZcSipSession *session, const char *sdp, gpointer user_data G_
   if (call->outgoing) {
     zc_call_fire (call, ZC_CALL_EV_ACCEPTED);
     zc_call_ice_backstop_arm (call);
+    /* Answered on hold (sendonly or inactive): the target of an attended
+     * transfer answers so in place of a call it held.  Held from the
+     * start, as a re-offer would make it. */
+    if (answer != NULL && call->state == ZC_CALL_ACTIVE && is_holding (zc_sdp_session_get_direction (answer))) {
+      g_message ("call %s: answered on hold by the peer", call->id);
+      call->remote_hold = TRUE;
+      hold_state_changed (call);
+    }
   }
-}
-
-static gboolean
-is_holding (ZcMediaDirection direction)
-{
-  return direction == ZC_MEDIA_DIRECTION_SENDONLY || direction == ZC_MEDIA_DIRECTION_INACTIVE;
-}
-
-static void
-hold_state_changed (ZcCall *call)
-{
-  zc_call_apply_hold (call);
-  zc_call_fire (call, call->local_hold || call->remote_hold ? ZC_CALL_EV_HOLD : ZC_CALL_EV_UNHOLD);
 }
 
 static char *

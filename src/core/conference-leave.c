@@ -3,18 +3,17 @@
  * [calls] conference-hangup=transfer, as a desk phone does, the other two
  * are joined by an attended transfer (transfer-attended.c: REFER to one
  * with Replaces naming the other's dialog) and our calls end with it;
- * with end, or when that transfer fails, both calls are hung up.  Hanging
- * up one call of a conference drops that party only (conference.c). */
+ * with end, or when that transfer fails, both calls are hung up.  A
+ * transferee that never reports the end does not keep us in the calls:
+ * the REFER's subscription bound fails the transfer (transfer.c).
+ * Hanging up one call of a conference drops that party only
+ * (conference.c). */
 #define G_LOG_DOMAIN "calls"
 
 #include "config.h"
 #include "core/calls.h"
 
 #include "core/call-private.h"
-
-/* RFC 3515 2.4.4's subscription lasts as long; a transferee that never
- * reports the end does not keep us in the call. */
-#define LEAVE_TIMEOUT_S 60
 
 static void
 hang_up (ZcCall *call)
@@ -42,7 +41,6 @@ end_group (ZcCalls *calls, guint group)
     ZcCall *call = g_ptr_array_index (members, i);
 
     call->conference_leaving = FALSE;
-    g_clear_handle_id (&call->conference_leave_id, g_source_remove);
     /* A failed transfer cleared the reason it set beforehand. */
     if (g_strcmp0 (call->end_reason, "transferred") == 0 && call->state != ZC_CALL_ENDED)
       g_clear_pointer (&call->end_reason, g_free);
@@ -55,17 +53,6 @@ zc_conference_leave_failed (ZcCall *call)
 {
   g_message ("conference %u: joining the other two failed: hanging up", call->conference);
   end_group (call->calls, call->conference);
-}
-
-static gboolean
-leave_timeout_cb (gpointer data)
-{
-  ZcCall *call = data;
-
-  call->conference_leave_id = 0;
-  g_message ("conference %u: the transfer did not finish in %u s: hanging up", call->conference, LEAVE_TIMEOUT_S);
-  end_group (call->calls, call->conference);
-  return G_SOURCE_REMOVE;
 }
 
 static guint
@@ -100,7 +87,6 @@ conference_leave (ZcCalls *calls)
                second->id);
     first->conference_leaving = TRUE;
     second->conference_leaving = TRUE;
-    first->conference_leave_id = g_timeout_add_seconds (LEAVE_TIMEOUT_S, leave_timeout_cb, first);
     taken += 2;
   }
   return taken;

@@ -80,6 +80,18 @@ zc_calls_conference (ZcCalls *calls, const char *id1, const char *id2, GError **
 }
 
 void
+zc_call_conference_inherit (ZcCall *call, ZcCall *replaced)
+{
+  if (replaced->conference == 0 || call->conference != 0)
+    return;
+  /* An attended transfer of one of the parties: the conference goes on
+   * with whom they passed us to, as it would on a desk phone. */
+  g_message ("conference %u: call %s takes the place of call %s", replaced->conference, call->id, replaced->id);
+  set_conference (call, replaced->conference);
+  zc_call_emit (call, "conference");
+}
+
+void
 zc_call_conference_ended (ZcCall *call)
 {
   ZcCalls *calls = call->calls;

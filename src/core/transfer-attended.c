@@ -56,6 +56,7 @@ zc_calls_transfer_to (ZcCalls *calls, const char *id, const char *other_id, GErr
   zc_call_set_reason (other, "transferred", 0);
   zc_transfer_set_stage (call, "requested");
   zc_transfer_set_stage (other, "requested");
+  zc_transfer_watch (call);
   return TRUE;
 }
 
@@ -198,6 +199,7 @@ zc_transfer_attended_call_changed (ZcCall *call, const char *event)
   if (old == NULL || old->state == ZC_CALL_ENDED)
     return;
   g_message ("call %s replaced by call %s: hanging up", old->id, call->id);
+  zc_call_conference_inherit (call, old);
   zc_call_set_reason (old, "replaced", 0);
   if (old->session != NULL)
     zc_sip_session_hangup (old->session);

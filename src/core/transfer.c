@@ -15,12 +15,71 @@
 
 #include <string.h>
 
+static gboolean
+stage_final (const char *stage)
+{
+  return stage != NULL && (g_str_equal (stage, "done") || g_str_equal (stage, "failed"));
+}
+
 static void
 set_transfer (ZcCall *call, const char *stage)
 {
   g_free (call->transfer);
   call->transfer = g_strdup (stage);
+  if (stage_final (stage))
+    g_clear_handle_id (&call->transfer_expire_id, g_source_remove);
   zc_call_emit (call, "transfer");
+}
+
+/* ---- the REFER's subscription bound (RFC 3515 2.4.4) ------------------------ */
+
+static gboolean
+refer_expired_cb (gpointer data)
+{
+  ZcCall *call = data;
+
+  call->transfer_expire_id = 0;
+  if (call->state == ZC_CALL_ENDED || call->transfer == NULL || stage_final (call->transfer))
+    return G_SOURCE_REMOVE;
+  /* The implicit subscription is over: the peer will not tell us any
+   * more, and our call goes on as after a failure it reported. */
+  g_message ("call %s: transfer failed: no final NOTIFY before the REFER's subscription expired", call->id);
+  set_transfer (call, "failed");
+  zc_transfer_attended_progress (call);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_expiry (ZcCall *call, gint64 deadline_us)
+{
+  gint64 left_ms = MAX (deadline_us - g_get_monotonic_time (), 0) / 1000;
+
+  call->transfer_deadline_us = deadline_us;
+  g_clear_handle_id (&call->transfer_expire_id, g_source_remove);
+  /* To the millisecond: whole seconds could be coalesced early. */
+  call->transfer_expire_id = g_timeout_add ((guint) left_ms, refer_expired_cb, call);
+}
+
+void
+zc_transfer_watch (ZcCall *call)
+{
+  arm_expiry (call, g_get_monotonic_time () + (gint64) ZC_SIP_REFER_SUBSCRIPTION_S * G_USEC_PER_SEC);
+}
+
+/* A NOTIFY's Subscription-State may end the subscription sooner; never
+ * later than the bound we set when the REFER went out. */
+static void
+subscription_lasts (ZcCall *call, int expires)
+{
+  gint64 deadline_us;
+
+  if (expires <= 0 || call->transfer_expire_id == 0)
+    return;
+  deadline_us = g_get_monotonic_time () + (gint64) expires * G_USEC_PER_SEC;
+  if (deadline_us < call->transfer_deadline_us) {
+    g_message ("call %s: the transfer's subscription expires in %d s", call->id, expires);
+    arm_expiry (call, deadline_us);
+  }
 }
 
 /* ---- transferor --------------------------------------------------------------- */
@@ -71,6 +130,7 @@ zc_calls_transfer (ZcCalls *calls, const char *id, const char *target, gboolean 
   }
   g_message ("call %s: transferring to %s (REFER)", call->id, uri);
   set_transfer (call, "requested");
+  zc_transfer_watch (call);
   return TRUE;
 }
 
@@ -81,12 +141,11 @@ zc_transfer_set_stage (ZcCall *call, const char *stage)
 }
 
 static void
-refer_progress (ZcSipSession *session, gboolean notify, int status)
+refer_progress (ZcSipSession *session, gboolean notify, int status, int expires)
 {
   ZcCall *call = zc_sip_session_get_user_data (session);
 
-  if (call == NULL || call->transfer == NULL || g_str_equal (call->transfer, "done") ||
-      g_str_equal (call->transfer, "failed"))
+  if (call == NULL || call->transfer == NULL || stage_final (call->transfer))
     return;
   g_message ("call %s: transfer %s %d", call->id, notify ? "progress" : "answered", status);
   if (!notify) {
@@ -94,6 +153,14 @@ refer_progress (ZcSipSession *session, gboolean notify, int status)
     set_transfer (call, status < 300 ? "accepted" : "failed");
     return;
   }
+  if (status < 200 && expires == 0) {
+    /* RFC 3515 2.4.7: the subscription ended without a final status;
+     * nothing tells us the new call was made. */
+    g_message ("call %s: transfer failed: the peer ended the subscription without a final status", call->id);
+    set_transfer (call, "failed");
+    return;
+  }
+  subscription_lasts (call, expires);
   if (status < 180) {
     set_transfer (call, "trying");
   } else if (status < 200) {
@@ -112,11 +179,12 @@ refer_progress (ZcSipSession *session, gboolean notify, int status)
 }
 
 void
-zc_transfer_progress_cb (ZcSipSession *session, gboolean notify, int status, gpointer user_data G_GNUC_UNUSED)
+zc_transfer_progress_cb (ZcSipSession *session, gboolean notify, int status, int expires,
+                         gpointer user_data G_GNUC_UNUSED)
 {
   ZcCall *call = zc_sip_session_get_user_data (session);
 
-  refer_progress (session, notify, status);
+  refer_progress (session, notify, status, expires);
   /* An attended transfer's other call follows (transfer-attended.c). */
   if (call != NULL)
     zc_transfer_attended_progress (call);

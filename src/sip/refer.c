@@ -11,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* RFC 3515 2.4.4: the subscription lasts while the new call is set up. */
-#define REFER_SUBSCRIPTION_S 60
-
 static const char *
 header_value (osip_message_t *request, const char *name, const char *compact)
 {
@@ -146,6 +143,31 @@ zc_sip_refer_receive (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *reque
   zc_sip_ua_respond (ua, tr, request, status, status == 202 ? "Accepted" : "Decline");
 }
 
+/* Subscription-State (RFC 6665 8.2.3): "active;expires=30" -> 30,
+ * "terminated;reason=noresource" -> 0, anything else (or no header) -> -1. */
+static int
+subscription_expires (const char *value)
+{
+  g_auto (GStrv) parts = NULL;
+  int expires = -1;
+
+  if (value == NULL)
+    return -1;
+  parts = g_strsplit (value, ";", -1);
+  if (g_ascii_strcasecmp (g_strstrip (parts[0]), "terminated") == 0)
+    return 0;
+  for (guint i = 1; parts[i] != NULL; i++) {
+    const char *p = g_strstrip (parts[i]);
+
+    if (g_ascii_strncasecmp (p, "expires=", 8) == 0 && g_ascii_isdigit (p[8])) {
+      guint64 v = g_ascii_strtoull (p + 8, NULL, 10);
+
+      expires = (int) MIN (v, (guint64) G_MAXINT);
+    }
+  }
+  return expires;
+}
+
 void
 zc_sip_notify_receive (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *request, const ZcSipFlow *from)
 {
@@ -153,6 +175,7 @@ zc_sip_notify_receive (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *requ
   const char *event = header_value (request, "event", "o");
   const char *body;
   int status = 0;
+  int expires;
 
   if (s == NULL) {
     zc_sip_ua_respond (ua, tr, request, 481, "Subscription Does Not Exist");
@@ -168,16 +191,21 @@ zc_sip_notify_receive (ZcSipUa *ua, osip_transaction_t *tr, osip_message_t *requ
     return;
   }
   zc_sip_ua_respond (ua, tr, request, 200, "OK");
+  expires = subscription_expires (header_value (request, "subscription-state", NULL));
   /* RFC 3515 2.4.5: the body is a sipfrag, at least the status line. */
   body = zc_sip_message_body (request);
   if (body != NULL && g_ascii_strncasecmp (body, "SIP/2.0 ", 8) == 0)
     status = atoi (body + 8);
   if (status < 100 || status > 699) {
-    g_message ("call %s: NOTIFY without a sipfrag status line", s->call_id);
-    return;
+    g_message ("call %s: NOTIFY without a sipfrag status line%s", s->call_id,
+               expires == 0 ? ", ending the subscription" : "");
+    /* One that ends the subscription still ends the transfer. */
+    if (expires != 0)
+      return;
+    status = 0;
   }
   if (s->user_data != NULL && ua->callbacks.refer_progress != NULL)
-    ua->callbacks.refer_progress (s, TRUE, status, ua->user_data);
+    ua->callbacks.refer_progress (s, TRUE, status, expires, ua->user_data);
 }
 
 void
@@ -186,7 +214,7 @@ zc_sip_refer_response (ZcSipSession *s, int status)
   ZcSipUa *ua = s->ua;
 
   if (s->user_data != NULL && ua->callbacks.refer_progress != NULL)
-    ua->callbacks.refer_progress (s, FALSE, status, ua->user_data);
+    ua->callbacks.refer_progress (s, FALSE, status, -1, ua->user_data);
 }
 
 static osip_transaction_t *
@@ -240,7 +268,7 @@ zc_sip_session_notify_refer (ZcSipSession *s, int status, const char *reason)
     return;
   frag = g_strdup_printf ("SIP/2.0 %d %s\r\n", status, reason != NULL ? reason : "");
   state = status >= 200 ? g_strdup ("terminated;reason=noresource")
-                        : g_strdup_printf ("active;expires=%u", REFER_SUBSCRIPTION_S);
+                        : g_strdup_printf ("active;expires=%u", ZC_SIP_REFER_SUBSCRIPTION_S);
   osip_message_set_header (req, "Event", "refer");
   osip_message_set_header (req, "Subscription-State", state);
   osip_message_set_body (req, frag, strlen (frag));

@@ -44,8 +44,12 @@ typedef struct {
   int (*refer) (ZcSipSession *session, const char *refer_to, gpointer user_data);
   /* Our REFER's progress: its own final response (@notify FALSE: 202, or
    * an error such as 405, 408, 603), then the status each NOTIFY's
-   * message/sipfrag carries (@notify TRUE: 100, 180, 200, 486...). */
-  void (*refer_progress) (ZcSipSession *session, gboolean notify, int status, gpointer user_data);
+   * message/sipfrag carries (@notify TRUE: 100, 180, 200, 486...; 0 for
+   * a NOTIFY that ends the subscription without a status line).
+   * @expires: the NOTIFY's Subscription-State, seconds the subscription
+   * still lasts (active or pending with expires=), 0 when terminated, -1
+   * when it says neither (and for the REFER's response). */
+  void (*refer_progress) (ZcSipSession *session, gboolean notify, int status, int expires, gpointer user_data);
   /* The session is over; the core drops its reference now. */
   void (*ended) (ZcSipSession *session, ZcSipEndCause cause, int status, const char *reason, gpointer user_data);
 } ZcSipUaCallbacks;
@@ -156,6 +160,10 @@ const char *zc_sip_session_get_refer_referred_by (ZcSipSession *session);
  * call); NULL for an ordinary INVITE.  *@from_its_peer: the INVITE came
  * from that dialog's own peer (its certificate, else its address). */
 ZcSipSession *zc_sip_session_get_replaced (ZcSipSession *session, gboolean *from_its_peer);
+/* RFC 3515 2.4.4: how long the implicit subscription of a REFER lasts
+ * (the expires= of our NOTIFYs; the bound a transferor waits for the
+ * final one). */
+#define ZC_SIP_REFER_SUBSCRIPTION_S 60
 /* The NOTIFY of an accepted REFER: @status of the call it made, as a
  * message/sipfrag status line; a final status (>= 200) ends the implicit
  * subscription. */

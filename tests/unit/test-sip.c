@@ -119,10 +119,10 @@ refer_cb (ZcSipSession *session, const char *refer_to, gpointer user_data)
 }
 
 static void
-refer_progress_cb (ZcSipSession *session G_GNUC_UNUSED, gboolean notify, int status, gpointer user_data)
+refer_progress_cb (ZcSipSession *session G_GNUC_UNUSED, gboolean notify, int status, int expires, gpointer user_data)
 {
   Fixture *f = user_data;
-  g_ptr_array_add (f->events, g_strdup_printf ("refer-progress:%d:%d", notify, status));
+  g_ptr_array_add (f->events, g_strdup_printf ("refer-progress:%d:%d:%d", notify, status, expires));
 }
 
 static void
@@ -338,9 +338,25 @@ test_refer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   feed_in_dialog (f, to, "NOTIFY", 5, "Event: refer\r\nContent-Type: message/sipfrag\r\n", "SIP/2.0 200 OK\r\n",
                   "198.18.0.2");
   g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 200 "));
-  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "refer-progress:1:200");
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "refer-progress:1:200:-1");
   feed_in_dialog (f, to, "NOTIFY", 6, "Event: presence\r\n", NULL, "198.18.0.2");
   g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 489 "));
+
+  /* The Subscription-State reaches the core: how long it still lasts,
+   * 0 once terminated; a NOTIFY without a sipfrag status line matters
+   * only when it ends the subscription (status 0). */
+  feed_in_dialog (f, to, "NOTIFY", 7,
+                  "Event: refer\r\nSubscription-State: active ; expires=12\r\nContent-Type: message/sipfrag\r\n",
+                  "SIP/2.0 100 Trying\r\n", "198.18.0.2");
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "refer-progress:1:100:12");
+  events = f->events->len;
+  feed_in_dialog (f, to, "NOTIFY", 8, "Event: refer\r\nSubscription-State: active;expires=30\r\n", NULL,
+                  "198.18.0.2");
+  g_assert_true (g_str_has_prefix (last_sent (f)->text, "SIP/2.0 200 "));
+  g_assert_cmpuint (f->events->len, ==, events);
+  feed_in_dialog (f, to, "NOTIFY", 9, "Event: refer\r\nSubscription-State: Terminated;reason=timeout\r\n", NULL,
+                  "198.18.0.2");
+  g_assert_cmpstr (g_ptr_array_index (f->events, f->events->len - 1), ==, "refer-progress:1:0:0");
 }
 
 /* A raw INVITE from @address outside any dialog, Call-ID @call_id, with
