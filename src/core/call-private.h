@@ -347,10 +347,15 @@ void zc_call_conference_inherit (ZcCall *call, ZcCall *replaced);
  * ("*", "trusted", "known", a URI, a peer name), or NULL. */
 const char *zc_call_auto_answer_match (ZcCall *call);
 
-/* calls.c: [calls] accept-from (ZcAcceptFrom flags) for a call whose
- * request came from the rendezvous registrar/proxy, or from an address on
- * the LAN. */
+/* calls.c: a new call in the list, the history trimmed first. */
+ZcCall *zc_calls_add (ZcCalls *calls, gboolean outgoing, ZcCallState state);
+
+/* calls-incoming.c: [calls] accept-from (ZcAcceptFrom flags) for a call
+ * whose request came from the rendezvous registrar/proxy, or from an
+ * address on the LAN. */
 gboolean zc_calls_source_accepted (guint accept_from, gboolean from_registrar, gboolean on_lan);
+/* calls-incoming.c: the user agent's new INVITE, outside any dialog. */
+void zc_calls_ua_incoming_cb (ZcSipSession *session, const char *sdp, const ZcSipFlow *from, gpointer user_data);
 
 /* calls-waiting.c: several calls, one talked on. */
 /* [calls] call-waiting=false and the line is taken: a new call gets 486. */
