@@ -5,7 +5,44 @@
 
 #include <webrtc/modules/audio_processing/include/audio_processing.h>
 
+#include <math.h>
 #include <new>
+#include <string.h>
+
+/* The delay between the reference and its echo, measured here and reported
+ * to WebRTC (set_stream_delay_ms) -- see zc_aec_webrtc_new() for why.  The
+ * log-energy envelopes of reference and microphone, in DELAY_SUB_MS steps,
+ * are correlated over the last DELAY_WINDOW_MS at lags 0..DELAY_MAX_MS,
+ * every DELAY_EVERY_FRAMES frames.  The window is short because a changed
+ * path is found once most of it holds the new echo: offline, on espeak-ng
+ * speech, 600 ms found a change about 0.6 s after it and WebRTC cancelled
+ * again 0.8 to 0.9 s after it (1.1 to 1.3 s with 1 s, more with 2 s), with
+ * the same ERLE on fixed paths. */
+#define DELAY_SUB_MS 5
+#define DELAY_WINDOW_MS 600
+#define DELAY_MAX_MS 500
+#define DELAY_EVERY_FRAMES 5
+#define DELAY_WINDOW (DELAY_WINDOW_MS / DELAY_SUB_MS)
+#define DELAY_LAGS (DELAY_MAX_MS / DELAY_SUB_MS + 1)
+#define DELAY_HISTORY (DELAY_WINDOW + DELAY_LAGS)
+/* Envelopes are floored this far below full scale: silence and the noise
+ * floor say nothing about the delay, dB. */
+#define DELAY_FLOOR_DB (-70.0f)
+/* An estimate counts when the envelopes correlate at least this well
+ * (Pearson r): speech's envelope survives the path, near-end speech of
+ * similar level (double talk) brings it below. */
+#define DELAY_MIN_CORR 0.7f
+/* ... at least this much of the window's reference is sound (it is
+ * above the floor by 20 dB), or there is too little far-end signal to
+ * tell the echo by. */
+#define DELAY_MIN_ACTIVE 0.15f
+/* ... and the same lag (within one step) comes out this many times in a
+ * row before it is reported: one noisy correlation does not move it. */
+#define DELAY_CONFIRM 3
+/* Reported this much less than measured: WebRTC's filter starts a little
+ * before the reported delay anyway, and an echo a few ms early for it
+ * would be one it cannot cancel at all, ms. */
+#define DELAY_LEAD_MS 20
 
 struct _ZcAecWebrtc {
   webrtc::AudioProcessing *apm;
@@ -14,6 +51,16 @@ struct _ZcAecWebrtc {
   gboolean echo_cancel;
   float *capture; /* frame_size samples each, preallocated: nothing is */
   float *reverse; /* allocated per frame */
+  /* The delay estimator: envelope rings (dB per DELAY_SUB_MS), newest at
+   * env_pos - 1; env_fill sub-steps are valid. */
+  float env_ref[DELAY_HISTORY];
+  float env_mic[DELAY_HISTORY];
+  guint env_pos, env_fill;
+  float lin_ref[DELAY_HISTORY]; /* the window, unrolled oldest first */
+  float lin_mic[DELAY_WINDOW];
+  guint frames_to_estimate;
+  gint candidate_lag, candidate_count;
+  gint delay_ms;  /* the delay found, -1: none yet (the audio thread's) */
 };
 
 extern "C" ZcAecWebrtc *
@@ -25,24 +72,31 @@ zc_aec_webrtc_new (guint rate_hz, gboolean echo_cancel, gboolean denoise, gboole
 
   if (rate_hz != 8000 && rate_hz != 16000 && rate_hz != 32000 && rate_hz != 48000)
     return NULL;
-  /* The extended filter models a longer echo path and moves its delay
-   * estimate more cautiously; delay-agnostic mode ignores the delay we
-   * report (set_stream_delay_ms) and finds the echo in the reference
-   * itself, what PipeWire's module-echo-cancel enables too. */
+  /* The extended filter models a 128 ms echo path (at 16 kHz and above)
+   * starting at the delay we report with set_stream_delay_ms, and follows
+   * that delay when it moves.  Not its delay-agnostic mode: that sets the
+   * filter's start from the reported delay once, then starts correcting it
+   * from its own estimate only after 15 s of audio (aec_core.cc,
+   * kDelayCorrectionStart), so an echo more than about 110 ms behind our
+   * reference went uncancelled for a call's first 15 s (offline, espeak-ng
+   * speech at a 180 ms echo delay: median ERLE 15 dB against 65 dB with the
+   * delay reported; tests/net/echo-speech.test's 150 ms path), and a path
+   * that changed mid-call was found again only seconds later.  So we
+   * measure the delay ourselves (delay_update()) and report it. */
   config.Set<webrtc::ExtendedFilter> (new webrtc::ExtendedFilter (true));
-  config.Set<webrtc::DelayAgnostic> (new webrtc::DelayAgnostic (true));
+  config.Set<webrtc::DelayAgnostic> (new webrtc::DelayAgnostic (false));
   apm = webrtc::AudioProcessing::Create (config);
   if (apm == NULL)
     return NULL;
 
   apm->high_pass_filter ()->Enable (true);
   if (echo_cancel) {
-    /* The devices' clocks are compensated by the delay-agnostic estimator;
-     * drift compensation wants a sample count we do not have. */
+    /* Drift between the devices' clocks moves the delay, which our
+     * estimator follows; drift compensation wants a sample count we do not
+     * have. */
     apm->echo_cancellation ()->enable_drift_compensation (false);
     apm->echo_cancellation ()->set_suppression_level (webrtc::EchoCancellation::kHighSuppression);
     apm->echo_cancellation ()->enable_metrics (true);
-    apm->echo_cancellation ()->enable_delay_logging (true);
     apm->echo_cancellation ()->Enable (true);
   }
   apm->noise_suppression ()->set_level (webrtc::NoiseSuppression::kHigh);
@@ -64,6 +118,8 @@ zc_aec_webrtc_new (guint rate_hz, gboolean echo_cancel, gboolean denoise, gboole
   w->echo_cancel = echo_cancel;
   w->capture = g_new0 (float, w->frame_size);
   w->reverse = g_new0 (float, w->frame_size);
+  w->delay_ms = -1;
+  w->frames_to_estimate = DELAY_EVERY_FRAMES;
   return w;
 }
 
@@ -85,6 +141,105 @@ to_float (const gint16 *in, float *out, guint n)
     out[i] = in[i] / 32768.0f;
 }
 
+/* Appends the envelopes of one frame (@ref NULL: silence) to the rings. */
+static void
+delay_push (ZcAecWebrtc *w, const gint16 *mic, const gint16 *ref)
+{
+  guint sub = w->frame_size * DELAY_SUB_MS / 10;
+
+  for (guint b = 0; b + sub <= w->frame_size; b += sub) {
+    double em = 0, er = 0;
+
+    for (guint i = b; i < b + sub; i++) {
+      em += (double) mic[i] * mic[i];
+      if (ref != NULL)
+        er += (double) ref[i] * ref[i];
+    }
+    em /= sub * 32768.0 * 32768.0;
+    er /= sub * 32768.0 * 32768.0;
+    w->env_mic[w->env_pos] = em > 1e-7 ? 10.0f * log10f ((float) em) : DELAY_FLOOR_DB;
+    w->env_ref[w->env_pos] = er > 1e-7 ? 10.0f * log10f ((float) er) : DELAY_FLOOR_DB;
+    w->env_mic[w->env_pos] = MAX (w->env_mic[w->env_pos], DELAY_FLOOR_DB);
+    w->env_ref[w->env_pos] = MAX (w->env_ref[w->env_pos], DELAY_FLOOR_DB);
+    w->env_pos = (w->env_pos + 1) % DELAY_HISTORY;
+    if (w->env_fill < DELAY_HISTORY)
+      w->env_fill++;
+  }
+}
+
+/* The lag (in sub-steps) at which the microphone's envelope follows the
+ * reference's best over the window, or -1 when no lag is convincing. */
+static gint
+delay_correlate (ZcAecWebrtc *w)
+{
+  /* The window: the newest n microphone steps, against reference steps
+   * lag earlier; unrolled so that the loops below index plainly. */
+  guint n = MIN (DELAY_WINDOW, w->env_fill > DELAY_LAGS ? w->env_fill - DELAY_LAGS : 0);
+  guint oldest = (w->env_pos + DELAY_HISTORY - n - DELAY_LAGS + 1) % DELAY_HISTORY;
+  double sm = 0, smm = 0, best_r = -1;
+  guint active = 0;
+  gint best = -1;
+
+  if (n < DELAY_WINDOW / 2)
+    return -1;
+  /* lin_ref[k] is DELAY_LAGS - 1 steps before lin_mic[k]'s time... */
+  for (guint k = 0; k < n + DELAY_LAGS - 1; k++)
+    w->lin_ref[k] = w->env_ref[(oldest + k) % DELAY_HISTORY];
+  for (guint k = 0; k < n; k++) {
+    float m = w->env_mic[(oldest + DELAY_LAGS - 1 + k) % DELAY_HISTORY];
+
+    w->lin_mic[k] = m;
+    sm += m;
+    smm += (double) m * m;
+    if (w->lin_ref[DELAY_LAGS - 1 + k] > DELAY_FLOOR_DB + 20)
+      active++;
+  }
+  if (active < DELAY_MIN_ACTIVE * n || smm - sm * sm / n <= 1e-6 * n)
+    return -1;
+  for (guint lag = 0; lag < DELAY_LAGS; lag++) {
+    /* ... so lin_ref[k + DELAY_LAGS - 1 - lag] is lag steps before it. */
+    const float *x = w->lin_ref + DELAY_LAGS - 1 - lag;
+    double sr = 0, srr = 0, smr = 0, var_r, r;
+
+    for (guint i = 0; i < n; i++) {
+      sr += x[i];
+      srr += (double) x[i] * x[i];
+      smr += (double) w->lin_mic[i] * x[i];
+    }
+    var_r = srr - sr * sr / n;
+    if (var_r <= 1e-6 * n)
+      continue;
+    r = (smr - sm * sr / n) / sqrt (var_r * (smm - sm * sm / n));
+    if (r > best_r) {
+      best_r = r;
+      best = (gint) lag;
+    }
+  }
+  return best_r >= DELAY_MIN_CORR ? best : -1;
+}
+
+/* Every DELAY_EVERY_FRAMES frames: a new estimate, reported once it has
+ * come out DELAY_CONFIRM times in a row. */
+static void
+delay_update (ZcAecWebrtc *w)
+{
+  gint lag;
+
+  if (--w->frames_to_estimate > 0)
+    return;
+  w->frames_to_estimate = DELAY_EVERY_FRAMES;
+  lag = delay_correlate (w);
+  if (lag < 0)
+    return;
+  if (w->candidate_count > 0 && ABS (lag - w->candidate_lag) <= 1)
+    w->candidate_count++;
+  else
+    w->candidate_count = 1;
+  w->candidate_lag = lag;
+  if (w->candidate_count >= DELAY_CONFIRM)
+    w->delay_ms = lag * DELAY_SUB_MS;
+}
+
 extern "C" gboolean
 zc_aec_webrtc_process (ZcAecWebrtc *w, const gint16 *capture, const gint16 *playback, gint16 *out)
 {
@@ -98,8 +253,9 @@ zc_aec_webrtc_process (ZcAecWebrtc *w, const gint16 *capture, const gint16 *play
       for (guint i = 0; i < w->frame_size; i++)
         w->reverse[i] = 0;
     w->apm->ProcessReverseStream (rev, w->config, w->config, rev);
-    /* Ignored in delay-agnostic mode but required before each frame. */
-    w->apm->set_stream_delay_ms (0);
+    delay_push (w, capture, playback);
+    delay_update (w);
+    w->apm->set_stream_delay_ms (w->delay_ms > DELAY_LEAD_MS ? w->delay_ms - DELAY_LEAD_MS : 0);
   }
   to_float (capture, w->capture, w->frame_size);
   w->apm->ProcessStream (cap, w->config, w->config, cap);
@@ -124,10 +280,5 @@ zc_aec_webrtc_get_erle_db (ZcAecWebrtc *w)
 extern "C" gint
 zc_aec_webrtc_get_delay_ms (ZcAecWebrtc *w)
 {
-  int median = -1, std = 0;
-  float fraction_poor = 0;
-
-  if (!w->echo_cancel || w->apm->echo_cancellation ()->GetDelayMetrics (&median, &std, &fraction_poor) != 0)
-    return -1;
-  return median;
+  return w->echo_cancel ? w->delay_ms : -1;
 }

@@ -2,10 +2,10 @@
 /* WebRTC's audio processing (libwebrtc-audio-processing 0.3, the module
  * PipeWire's echo-cancel uses) behind a small C API, for audio/aec.c's
  * [audio] echo-canceller=webrtc.  The canceller is WebRTC's AEC with the
- * extended filter and delay-agnostic mode: it estimates the delay between
- * the reference and its echo itself and follows it when it moves (xruns,
- * re-priming, a sound server that resamples), which speexdsp's MDF does
- * not -- see README, "Echo cancellation".
+ * extended filter, told the delay between the reference and its echo, which
+ * we estimate from the two signals and follow when it moves (xruns,
+ * re-priming, a sound server that resamples, a path that changes), what
+ * speexdsp's MDF cannot -- see README, "Echo cancellation".
  *
  * Mono int16, 10 ms frames, rate 8000, 16000, 32000 or 48000 Hz.
  * zc_aec_webrtc_process() is what the audio thread calls; it takes no lock
@@ -32,8 +32,8 @@ gboolean zc_aec_webrtc_process (ZcAecWebrtc *w, const gint16 *capture, const gin
  * metrics, averaged over the last seconds); -100 when it has none. */
 gint zc_aec_webrtc_get_erle_db (ZcAecWebrtc *w);
 
-/* The median delay between reference and echo it found, ms; -1 when it has
- * none yet. */
+/* The delay between reference and echo found (and reported to WebRTC), ms;
+ * -1 when none yet. */
 gint zc_aec_webrtc_get_delay_ms (ZcAecWebrtc *w);
 
 G_END_DECLS

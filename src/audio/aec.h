@@ -59,7 +59,7 @@ typedef struct _ZcAec ZcAec;
  * agent's default is webrtc (core/conf.c); a zeroed ZcAecConfig is speex. */
 typedef enum {
   ZC_AEC_SPEEX = 0,  /* speexdsp's MDF and preprocessor, as described above */
-  ZC_AEC_WEBRTC = 1, /* WebRTC's AEC, delay-agnostic (aec-webrtc.h) */
+  ZC_AEC_WEBRTC = 1, /* WebRTC's AEC, told the delay we estimate (aec-webrtc.h) */
 } ZcAecKind;
 
 typedef struct {
@@ -95,10 +95,12 @@ ZcAecVad zc_aec_process (ZcAec *aec, const gint16 *capture, const gint16 *playba
 
 /* Real-time safe.  Forget the learned echo path, for when the delay
  * between reference and capture changed (device reopened, xrun, ring
- * re-primed); the noise estimate is kept.  With ZC_AEC_WEBRTC only counted:
- * its delay-agnostic estimator finds the moved echo again within a second
- * or so, with the filter it learned, where a reset would throw away
- * seconds of adaptation (xruns come every few seconds under load). */
+ * re-primed); the noise estimate is kept.  With ZC_AEC_WEBRTC only
+ * counted: its delay estimate (aec-webrtc.h) finds the moved echo again
+ * within a second, and WebRTC keeps the filter it learned, where a reset
+ * would throw away seconds of adaptation (xruns come every few seconds
+ * under load).  Starting the estimate afresh instead would leave it
+ * without one for the 0.8 s its window takes to fill, every time. */
 void zc_aec_reset (ZcAec *aec);
 
 /* How many times zc_aec_reset() was called; for statistics.  Read it on

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Echo return loss enhancement on speech, from two recordings of one call.
 
-  speecherle.py MIC_WAV RET_WAV [FROM_S [FALLBACK_LAG_MS]]
+  speecherle.py [--change=S [--settle=S] [--until=S] [--gain=DB]] MIC_WAV RET_WAV [FROM_S [FALLBACK_LAG_MS]]
 
 MIC_WAV is the far end's microphone while it hears nothing but the echo of
 the near end's speech (tests/net/echo-speech.test: bob's mic.monitor, fed by
@@ -23,8 +23,29 @@ ERLE is level(MIC block) - level(RET block at the lag), dB, the level of what
 came back floored at -100 dBFS.  Prints one JSON object:
   lag_ms, corr, blocks, median_db, p5_db (the 5th percentile: 95 % of the
   blocks are at or above it), mean_mic_dbfs, mean_ret_dbfs.
+  worst: the start times (s, MIC time) of the blocks at or below p5_db,
+  where to look when the 5th percentile is low.
 With no canceller the figure is the path's own gain (about 0 dB); the test
-subtracts it.  Pure Python (no numpy needed).
+subtracts it.
+
+--change=S: the echo path changed S seconds into MIC (wall clock, from the
+test).  median_db and p5_db are then those of the blocks before S (from
+FROM_S on: the steady state), and also:
+  reconverge_s: from S to the end of the last far-end speech block after S
+  whose ERLE is below threshold_db = min(median_db - 3, 20) -- the 3 dB of
+  the steady level, or issue 13's 20 dB where the steady level is higher --
+  before the first HOLD_BLOCKS such blocks in a row at or above it; 0 when
+  none was below.  null when no such run follows.
+  after: the ERLE of the far-end speech blocks in the 2 s after S, as
+  [t_s, dB] pairs, to see how it came back.
+  --settle=S: the new path's echo reaches MIC this long after the change
+  (its latency): the blocks before it are counted when below threshold_db
+  but cannot start the run that ends the reconvergence.
+  --until=S: only MIC before S counts (a later change).
+  --gain=DB: the path's own gain (the figure of a call without the
+  canceller), taken off the ERLE of every block for threshold_db,
+  reconverge_s and after (median_db and p5_db stay raw, as without it).
+Pure Python (no numpy needed).
 """
 import json
 import math
@@ -37,6 +58,7 @@ BLOCK_S = 0.100
 MAX_LAG_S = 1.5
 ACTIVE_RANGE_DB = 30.0
 FLOOR_DB = -100.0
+HOLD_BLOCKS = 5           # reconverged: 0.5 s of far-end speech at the level
 
 
 def read(path):
@@ -88,7 +110,39 @@ def percentile(sorted_v, p):
     return sorted_v[lo] + (sorted_v[hi] - sorted_v[lo]) * (k - lo)
 
 
+def reconvergence(active, change_s, settle_s, threshold):
+    """Seconds from change_s until the echo is cancelled again (see the
+    module's doc), None when it is not within the recording."""
+    after = [(t, e) for t, e in active if t + BLOCK_S > change_s]
+    last_bad = None
+    for i in range(len(after)):
+        run = after[i:i + HOLD_BLOCKS]
+        if len(run) == HOLD_BLOCKS and run[0][0] >= change_s + settle_s and all(e >= threshold for _, e in run):
+            return 0.0 if last_bad is None else max(0.0, last_bad + BLOCK_S - change_s)
+        if after[i][1] < threshold:
+            last_bad = after[i][0]
+    return None
+
+
 def main(argv):
+    change_s, settle_s, until_s, gain = None, 0.0, None, 0.0
+    while len(argv) > 1 and argv[1].startswith("--"):
+        opt, _, val = argv[1].partition("=")
+        try:
+            if opt == "--change":
+                change_s = float(val)
+            elif opt == "--settle":
+                settle_s = float(val)
+            elif opt == "--until":
+                until_s = float(val)
+            elif opt == "--gain":
+                gain = float(val)
+            else:
+                raise ValueError(opt)
+        except ValueError:
+            sys.stderr.write(__doc__)
+            return 2
+        argv = argv[:1] + argv[2:]
     if len(argv) < 3 or len(argv) > 5:
         sys.stderr.write(__doc__)
         return 2
@@ -124,27 +178,43 @@ def main(argv):
     bn = int(rate * BLOCK_S)
     first = int(start_s * rate)
     blocks = []
-    for b in range(first, len(mic) - bn + 1, bn):
+    last = len(mic) if until_s is None else min(len(mic), int(until_s * rate))
+    for b in range(first, last - bn + 1, bn):
         if b + lag_samples + bn > len(ret):
             break
         blocks.append((b, db(sum(v * v for v in mic[b:b + bn]) / (bn * 32768.0 * 32768.0)),
                        db(sum(v * v for v in ret[b + lag_samples:b + lag_samples + bn]) / (bn * 32768.0 * 32768.0))))
     top = max((m for _, m, _ in blocks), default=FLOOR_DB)
-    active = [(m, r) for _, m, r in blocks if m >= top - ACTIVE_RANGE_DB and m > FLOOR_DB + 10]
+    active_t = [(b / rate, m, r) for b, m, r in blocks if m >= top - ACTIVE_RANGE_DB and m > FLOOR_DB + 10]
+    steady = [x for x in active_t if change_s is None or x[0] + BLOCK_S <= change_s]
+    active = [(m, r) for _, m, r in steady]
     erle = sorted(m - r for m, r in active)
+    p5 = percentile(erle, 5)
 
     def mean_db(vals):
         return round(db(sum(10 ** (v / 10) for v in vals) / len(vals)), 1) if vals else None
 
-    print(json.dumps({
+    out = {
         "lag_ms": round(lag_frames * FRAME_S * 1000),
         "corr": round(best_r, 2),
         "blocks": len(erle),
         "median_db": round(percentile(erle, 50), 1) if erle else None,
-        "p5_db": round(percentile(erle, 5), 1) if erle else None,
+        "p5_db": round(p5, 1) if erle else None,
         "mean_mic_dbfs": mean_db([m for m, _ in active]),
         "mean_ret_dbfs": mean_db([r for _, r in active]),
-    }))
+        "worst": [round(t, 1) for t, m, r in steady if erle and m - r <= p5],
+    }
+    if change_s is not None:
+        series = [(t, m - r - gain) for t, m, r in active_t]
+        out["threshold_db"] = None
+        out["reconverge_s"] = None
+        if erle:
+            threshold = min(percentile(erle, 50) - gain - 3, 20.0)
+            out["threshold_db"] = round(threshold, 1)
+            rc = reconvergence(series, change_s, settle_s, threshold)
+            out["reconverge_s"] = None if rc is None else round(rc, 2)
+        out["after"] = [[round(t, 1), round(e, 1)] for t, e in series if change_s - BLOCK_S < t < change_s + 2]
+    print(json.dumps(out))
     return 0
 
 

@@ -191,6 +191,7 @@ typedef struct {
   gint16 *echo;     /* the echo part alone */
   gint16 *out;      /* the canceller's output */
   guint8 *vad;      /* per frame */
+  gint *delay_ms;   /* per frame: zc_aec_get_delay_ms() after it */
 } Run;
 
 static void
@@ -201,6 +202,7 @@ run_free (Run *run)
   g_free (run->echo);
   g_free (run->out);
   g_free (run->vad);
+  g_free (run->delay_ms);
   g_free (run);
 }
 
@@ -274,6 +276,7 @@ run_scenario (const ZcAecConfig *config, const Scenario *sc)
   run->echo = g_new0 (gint16, run->n);
   run->out = g_new0 (gint16, run->n);
   run->vad = g_new0 (guint8, run->n / frame);
+  run->delay_ms = g_new0 (gint, run->n / frame);
   make_far_end (run->far, run->n, sc);
 
   for (gsize i = 0; i < run->n; i++) {
@@ -300,6 +303,7 @@ run_scenario (const ZcAecConfig *config, const Scenario *sc)
     if (sc->reset_on_change && at == (gsize) (sc->change_at_s * AEC_RATE_HZ))
       zc_aec_reset (aec);
     run->vad[f] = zc_aec_process (aec, run->near_in + at, run->far + at, run->out + at) == ZC_AEC_VAD_SPEECH;
+    run->delay_ms[f] = zc_aec_get_delay_ms (aec);
   }
   return run;
 }
@@ -420,6 +424,40 @@ test_aec_path_change (void)
   g_assert_cmpfloat (reconv_b, <=, 4.0);
   g_assert_cmpfloat (reconv_d, <=, 4.0);
   g_assert_cmpfloat (reconv_c, <=, 2.0);
+}
+
+/* WebRTC's canceller (the default) is told the echo delay that aec-webrtc.cc
+ * measures.  An echo 250 ms behind the reference is beyond the 128 ms its
+ * filter covers from a delay of 0 (what its delay-agnostic mode started
+ * from, for its first 15 s), and at 5 s the path changes to 60 ms.  The
+ * delay found must be the path's, within 15 ms (the room's taps and the
+ * 5 ms steps), by 1.5 s after each start; the echo 20 dB down from 2 s to
+ * the change, and again within 1 s of it (issue 13). */
+static void
+test_aec_webrtc_delay (void)
+{
+  const ZcAecConfig webrtc = { .kind = ZC_AEC_WEBRTC, .rate_hz = AEC_RATE_HZ, .echo_cancel = TRUE };
+  Scenario sc = steady;
+  g_autoptr (Run) a = NULL;
+  gdouble worst, reconv, before;
+  gint d1, d2;
+
+  sc.delay_ms = 250;
+  sc.delay_after_ms = 60;
+  sc.change_at_s = 5;
+  a = run_scenario (&webrtc, &sc);
+  d1 = a->delay_ms[150];
+  d2 = a->delay_ms[650];
+  before = erle_db (a->near_in, a->out, at_s (2), at_s (5));
+  reconv = reconvergence_s (a, 5, 20, &worst);
+  g_test_message ("webrtc: delay found %d ms at 1.5 s (path 250 ms), %d ms at 6.5 s (path 60 ms from 5 s); "
+                  "ERLE 2-5 s %.1f dB; after the change, every later 100 ms window >= 20 dB from %.2f s on "
+                  "(worst %.1f dB)",
+                  d1, d2, before, reconv, worst);
+  g_assert_cmpint (ABS (d1 - 250), <=, 15);
+  g_assert_cmpint (ABS (d2 - 60), <=, 15);
+  g_assert_cmpfloat (before, >=, 20);
+  g_assert_cmpfloat (reconv, <=, 1.0);
 }
 
 /* Double talk, the easy half: once the filter has converged on the far
@@ -563,6 +601,7 @@ main (int argc, char **argv)
   g_test_add_func ("/aec/pass-through", test_aec_pass_through);
   g_test_add_func ("/aec/path-change", test_aec_path_change);
   g_test_add_func ("/aec/double-talk", test_aec_double_talk);
+  g_test_add_func ("/aec/webrtc-delay", test_aec_webrtc_delay);
   g_test_add_func ("/aec/in-place-and-no-reference", test_aec_in_place_and_no_reference);
   g_test_add_func ("/aec/path-gone", test_aec_path_gone);
   g_test_add_func ("/aec/config-errors", test_aec_config_errors);
