@@ -3,7 +3,7 @@
 
 #include "config.h"
 #include "sip/tls.h"
-#include "sip/framing.h"
+#include "sip/stream.h"
 
 #include "common/i18n.h"
 
@@ -11,16 +11,8 @@
 #include <gnutls/crypto.h>
 #include <string.h>
 
-/* The same bounds as the TCP transport (transport.c), for the same
- * reasons: a source must not hold every slot, a peer that does not read
- * must not grow our queue, and one that sends nothing must not pin
- * memory. */
-#define TLS_IDLE_TIMEOUT_S 300
-#define TLS_MAX_CONNECTIONS 256
-#define TLS_MAX_CONNECTIONS_PER_SOURCE 8
-#define TLS_MAX_OUTPUT (4 * (ZC_SIP_MAX_MESSAGE + 1))
-#define TLS_MAX_KEEPALIVE_BYTES 4096
-#define TLS_INCOMPLETE_TIMEOUT_S 16
+/* The bounds are the TCP transport's (stream.h); a second's tick for
+ * the handshake and keep-alive timeouts. */
 #define TLS_CHECK_INTERVAL_S 1
 /* Plain text read at once from GnuTLS: a TLS record holds at most 16 KiB. */
 #define TLS_READ_CHUNK 16384
@@ -259,7 +251,7 @@ connection_consume (TlsConnection *c)
     case ZC_SIP_FRAME_NEED_MORE:
       return TRUE;
     case ZC_SIP_FRAME_PING:
-      if (c->out->len < TLS_MAX_OUTPUT) {
+      if (c->out->len < ZC_SIP_STREAM_MAX_OUTPUT) {
         g_byte_array_append (c->out, (const guint8 *) "\r\n", 2);
         if (!connection_flush (c))
           return FALSE;
@@ -361,7 +353,7 @@ connection_add (ZcSipTls *tls, GSocket *socket, gboolean outgoing, const ZcSipFl
   c->id = ++tls->next_id;
   c->socket = socket;
   c->outgoing = outgoing;
-  zc_sip_framer_init (&c->framer, TLS_MAX_KEEPALIVE_BYTES);
+  zc_sip_framer_init (&c->framer, ZC_SIP_STREAM_MAX_KEEPALIVE_BYTES);
   c->out = g_byte_array_new ();
   c->flow = *flow;
   c->flow.proto = ZC_SIP_TLS;
@@ -410,46 +402,18 @@ connection_add (ZcSipTls *tls, GSocket *socket, gboolean outgoing, const ZcSipFl
   return c;
 }
 
-static guint
-connections_from (ZcSipTls *tls, const char *address)
-{
-  GHashTableIter iter;
-  TlsConnection *c;
-  guint n = 0;
-
-  g_hash_table_iter_init (&iter, tls->connections);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
-    n += g_str_equal (c->flow.address, address);
-  return n;
-}
-
 static gboolean
 accept_cb (GSocket *listener, GIOCondition condition G_GNUC_UNUSED, gpointer user_data)
 {
   ZcSipTls *tls = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSocketAddress) remote = NULL;
-  GSocket *socket = g_socket_accept (listener, NULL, &error);
   ZcSipFlow flow;
+  GSocket *socket = zc_sip_stream_accept (listener, tls->connections, G_STRUCT_OFFSET (TlsConnection, flow),
+                                          ZC_SIP_TLS, &flow);
   TlsConnection *c;
 
-  if (socket == NULL) {
-    g_debug ("TLS accept failed: %s", error->message);
+  if (socket == NULL)
     return G_SOURCE_CONTINUE;
-  }
-  remote = g_socket_get_remote_address (socket, NULL);
-  if (remote == NULL || g_hash_table_size (tls->connections) >= TLS_MAX_CONNECTIONS) {
-    g_debug ("refusing a TLS connection (%u open)", g_hash_table_size (tls->connections));
-    g_object_unref (socket);
-    return G_SOURCE_CONTINUE;
-  }
-  memset (&flow, 0, sizeof flow);
-  zc_sip_flow_from_address (&flow, ZC_SIP_TLS, remote);
-  if (connections_from (tls, flow.address) >= TLS_MAX_CONNECTIONS_PER_SOURCE) {
-    g_debug ("refusing a TLS connection from %s: %u open already", flow.address, TLS_MAX_CONNECTIONS_PER_SOURCE);
-    g_object_unref (socket);
-    return G_SOURCE_CONTINUE;
-  }
   c = connection_add (tls, socket, FALSE, &flow, &error);
   if (c == NULL) {
     g_warning ("%s", error->message);
@@ -476,12 +440,11 @@ tick_cb (gpointer user_data)
     if (c->state != TLS_OPEN && now - c->started_us > ZC_SIP_TLS_HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC)
       g_ptr_array_add (expired, c);
     else if (c->state == TLS_OPEN &&
-             (now - c->last_activity_us > TLS_IDLE_TIMEOUT_S * G_USEC_PER_SEC ||
-              (c->framer.incomplete_since_us != 0 && now - c->framer.incomplete_since_us > TLS_INCOMPLETE_TIMEOUT_S * G_USEC_PER_SEC) ||
+             (zc_sip_stream_stale (c->last_activity_us, &c->framer, now) ||
               (c->ping_sent_us != 0 && now - c->ping_sent_us > ZC_SIP_TLS_PONG_TIMEOUT_S * G_USEC_PER_SEC)))
       g_ptr_array_add (expired, c);
     else if (c->state == TLS_OPEN && c->outgoing && c->ping_sent_us == 0 &&
-             now - c->last_received_us > ZC_SIP_TLS_KEEPALIVE_S * G_USEC_PER_SEC && c->out->len < TLS_MAX_OUTPUT) {
+             now - c->last_received_us > ZC_SIP_TLS_KEEPALIVE_S * G_USEC_PER_SEC && c->out->len < ZC_SIP_STREAM_MAX_OUTPUT) {
       g_byte_array_append (c->out, (const guint8 *) "\r\n\r\n", 4);
       c->ping_sent_us = now;
       if (connection_flush (c))
@@ -666,7 +629,7 @@ connect_to (ZcSipTls *tls, const ZcSipFlow *to, GError **error)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("“%s” is not a numeric IP address"), to->address);
     return NULL;
   }
-  if (g_hash_table_size (tls->connections) >= TLS_MAX_CONNECTIONS) {
+  if (g_hash_table_size (tls->connections) >= ZC_SIP_STREAM_MAX_CONNECTIONS) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES, _("too many TLS connections"));
     return NULL;
   }
@@ -697,7 +660,7 @@ zc_sip_tls_send (ZcSipTls *tls, const ZcSipFlow *to, const char *data, gsize len
 
   if (c == NULL && (c = connect_to (tls, to, error)) == NULL)
     return FALSE;
-  if (c->out->len + len > TLS_MAX_OUTPUT) {
+  if (c->out->len + len > ZC_SIP_STREAM_MAX_OUTPUT) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("TLS connection to %s port %u lost"), to->address,
                  to->port);
     connection_fail (c, NULL);

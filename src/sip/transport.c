@@ -3,7 +3,7 @@
 
 #include "config.h"
 #include "sip/transport.h"
-#include "sip/framing.h"
+#include "sip/stream.h"
 #include "sip/tls.h"
 
 #include "common/i18n.h"
@@ -11,18 +11,6 @@
 #include <net/if.h>
 #include <string.h>
 
-/* A peer that opens connections and sends nothing must not pin memory
- * forever; RFC 3261 18.3 leaves the policy to us. */
-#define TCP_IDLE_TIMEOUT_S 300
-#define TCP_MAX_CONNECTIONS 256
-/* So that one host cannot hold all the slots above. */
-#define TCP_MAX_CONNECTIONS_PER_SOURCE 8
-/* Bytes queued for a peer that does not read: beyond, the connection is
- * closed rather than the queue grown. */
-#define TCP_MAX_OUTPUT (4 * (ZC_SIP_MAX_MESSAGE + 1))
-/* Keep-alive bytes between two messages: a client sends 4 every few
- * tens of seconds (RFC 5626 4.4.1); more is a flood, and closed. */
-#define TCP_MAX_KEEPALIVE_BYTES 4096
 /* A burst of large datagrams must not push a colleague's ping out of
  * the kernel's queue while the loop is busy (the kernel caps it at
  * net.core.rmem_max). */
@@ -32,9 +20,6 @@
  * pings to a flood of made-up adverts must not leave no room for a
  * colleague's (liveness.c also bounds them).  net.core.wmem_max caps it. */
 #define UDP_SEND_BUFFER (1024 * 1024)
-/* A message whose announced body never comes (RFC 4475 3.1.2.2 over TCP):
- * wait this long, then close. */
-#define TCP_INCOMPLETE_TIMEOUT_S 16
 #define TCP_CHECK_INTERVAL_S 4
 
 typedef struct {
@@ -244,7 +229,7 @@ connection_read (ZcTcpConnection *c)
       return TRUE;
     case ZC_SIP_FRAME_PING:
       /* RFC 5626 3.5.1: answered with CRLF, if the peer reads at all. */
-      if (c->out->len < TCP_MAX_OUTPUT) {
+      if (c->out->len < ZC_SIP_STREAM_MAX_OUTPUT) {
         g_byte_array_append (c->out, (const guint8 *) "\r\n", 2);
         if (!connection_flush (c))
           return FALSE;
@@ -310,61 +295,35 @@ connection_io_cb (GSocket *socket G_GNUC_UNUSED, GIOCondition condition, gpointe
 }
 
 static ZcTcpConnection *
-connection_add (ZcSipTransport *t, GSocket *socket, GSocketAddress *remote)
+connection_add (ZcSipTransport *t, GSocket *socket, const ZcSipFlow *flow)
 {
   ZcTcpConnection *c = g_new0 (ZcTcpConnection, 1);
 
   c->transport = t;
   c->id = ++t->next_connection_id;
   c->socket = socket;
-  zc_sip_framer_init (&c->framer, TCP_MAX_KEEPALIVE_BYTES);
+  zc_sip_framer_init (&c->framer, ZC_SIP_STREAM_MAX_KEEPALIVE_BYTES);
   c->out = g_byte_array_new ();
   c->last_activity_us = g_get_monotonic_time ();
   g_socket_set_blocking (socket, FALSE);
-  zc_sip_flow_from_address (&c->flow, ZC_SIP_TCP, remote);
+  c->flow = *flow;
   c->flow.connection = c->id;
   g_hash_table_insert (t->connections, &c->id, c);
   return c;
-}
-
-static guint
-connections_from (ZcSipTransport *t, const char *address)
-{
-  GHashTableIter iter;
-  ZcTcpConnection *c;
-  guint n = 0;
-
-  g_hash_table_iter_init (&iter, t->connections);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
-    n += g_str_equal (c->flow.address, address);
-  return n;
 }
 
 static gboolean
 tcp_accept_cb (GSocket *listener, GIOCondition condition G_GNUC_UNUSED, gpointer user_data)
 {
   ZcSipTransport *t = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSocketAddress) remote = NULL;
-  GSocket *socket = g_socket_accept (listener, NULL, &error);
+  ZcSipFlow flow;
+  GSocket *socket = zc_sip_stream_accept (listener, t->connections, G_STRUCT_OFFSET (ZcTcpConnection, flow),
+                                          ZC_SIP_TCP, &flow);
   ZcTcpConnection *c;
 
-  if (socket == NULL) {
-    g_debug ("accept failed: %s", error->message);
+  if (socket == NULL)
     return G_SOURCE_CONTINUE;
-  }
-  remote = g_socket_get_remote_address (socket, NULL);
-  if (remote == NULL || g_hash_table_size (t->connections) >= TCP_MAX_CONNECTIONS) {
-    g_debug ("refusing a TCP connection (%u open)", g_hash_table_size (t->connections));
-    g_object_unref (socket);
-    return G_SOURCE_CONTINUE;
-  }
-  c = connection_add (t, socket, remote);
-  if (connections_from (t, c->flow.address) > TCP_MAX_CONNECTIONS_PER_SOURCE) {
-    g_debug ("refusing a TCP connection from %s: %u open already", c->flow.address, TCP_MAX_CONNECTIONS_PER_SOURCE);
-    connection_close (c);
-    return G_SOURCE_CONTINUE;
-  }
+  c = connection_add (t, socket, &flow);
   g_debug ("TCP connection %" G_GUINT64_FORMAT " from %s port %u", c->id, c->flow.address, c->flow.port);
   connection_watch (c);
   return G_SOURCE_CONTINUE;
@@ -380,8 +339,7 @@ idle_connections_cb (gpointer user_data)
 
   g_hash_table_iter_init (&iter, t->connections);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c)) {
-    if (now - c->last_activity_us > TCP_IDLE_TIMEOUT_S * G_USEC_PER_SEC ||
-        (c->framer.incomplete_since_us != 0 && now - c->framer.incomplete_since_us > TCP_INCOMPLETE_TIMEOUT_S * G_USEC_PER_SEC))
+    if (zc_sip_stream_stale (c->last_activity_us, &c->framer, now))
       g_hash_table_iter_remove (&iter);
   }
   return G_SOURCE_CONTINUE;
@@ -616,6 +574,7 @@ tcp_connect (ZcSipTransport *t, const ZcSipFlow *to, GError **error)
 {
   g_autoptr (GSocketAddress) remote = socket_address_for (t, to->address, to->port, error);
   g_autoptr (GError) local_error = NULL;
+  ZcSipFlow flow = { 0 };
   GSocket *socket;
   ZcTcpConnection *c;
 
@@ -625,7 +584,8 @@ tcp_connect (ZcSipTransport *t, const ZcSipFlow *to, GError **error)
   if (socket == NULL)
     return NULL;
   g_socket_set_blocking (socket, FALSE);
-  c = connection_add (t, socket, remote);
+  zc_sip_flow_from_address (&flow, ZC_SIP_TCP, remote);
+  c = connection_add (t, socket, &flow);
   if (!g_socket_connect (socket, remote, NULL, &local_error)) {
     if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PENDING)) {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -664,7 +624,7 @@ zc_sip_transport_send (ZcSipTransport *t, const ZcSipFlow *to, const char *data,
     if (c == NULL && (c = tcp_connect (t, to, error)) == NULL)
       return FALSE;
     idle = c->out->len == 0 && !c->connecting;
-    if (c->out->len + len > TCP_MAX_OUTPUT) {
+    if (c->out->len + len > ZC_SIP_STREAM_MAX_OUTPUT) {
       g_debug ("TCP %s:%u reads nothing of what we send: closing", c->flow.address, c->flow.port);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("TCP connection to %s port %u lost"), to->address,
                    to->port);
