@@ -154,6 +154,8 @@ subscription_expires (const char *value)
   if (value == NULL)
     return -1;
   parts = g_strsplit (value, ";", -1);
+  if (parts[0] == NULL) /* an empty header */
+    return -1;
   if (g_ascii_strcasecmp (g_strstrip (parts[0]), "terminated") == 0)
     return 0;
   for (guint i = 1; parts[i] != NULL; i++) {
