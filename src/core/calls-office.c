@@ -80,10 +80,14 @@ zc_calls_get_activity (ZcCalls *calls, guint *on_call, guint *ringing)
   for (guint i = 0; i < calls->calls->len; i++) {
     ZcCall *call = g_ptr_array_index (calls->calls, i);
 
+    gboolean being_set_up = call->state == ZC_CALL_INCOMING || call->state == ZC_CALL_RINGING;
+
     /* An outgoing call being set up takes the line as a call does: the
-     * colleague is on the phone, not free to be called. */
+     * colleague is on the phone, not free to be called.  So does a
+     * replacement being answered (an ended one is history, as every
+     * ended call). */
     if (zc_call_is_established (call) || call->state == ZC_CALL_CALLING || (call->outgoing && call->state == ZC_CALL_RINGING) ||
-        call->replaces_call != NULL)
+        (call->replaces_call != NULL && being_set_up))
       (*on_call)++;
     else if (!call->outgoing && (call->state == ZC_CALL_INCOMING || call->state == ZC_CALL_RINGING))
       (*ringing)++;

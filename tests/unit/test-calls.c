@@ -931,6 +931,59 @@ test_glare (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpint (call_by_id (f, id)->hold_pending, ==, -1);
 }
 
+/* A replacement (an INVITE with Replaces from the replaced call's own
+ * peer) is answered at once, never announced as incoming; it keeps the
+ * line taken while it is being answered and while it lasts, and an ended
+ * one is history like any other call: presence must not stay on-call. */
+static void
+test_replacement_activity (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *replacing = NULL;
+  g_autofree char *to2 = NULL;
+  g_autofree char *bye = NULL;
+  GString *invite;
+  guint on_call, ringing, incoming_events = 0;
+
+  incoming (f, "in1", offer_pcmu, TRUE);
+  g_assert_true (zc_calls_answer (f->calls, "1", &error));
+  g_assert_no_error (error);
+  to = sip_text_header (find_sent (f, "SIP/2.0 200 "), "To");
+  g_assert_nonnull (strstr (to, ";tag="));
+
+  invite = g_string_new (NULL);
+  g_string_append_printf (invite,
+                          "INVITE sip:alice@198.18.0.1:5060 SIP/2.0\r\n"
+                          "Via: SIP/2.0/UDP " PEER ":5062;branch=z9hG4bKrp1;rport\r\nMax-Forwards: 70\r\n"
+                          "From: \"Bob\" <sip:bob@" PEER ":5062>;tag=bobtag2\r\n"
+                          "To: <sip:alice@198.18.0.1:5060>\r\nCall-ID: call-rp1@" PEER "\r\nCSeq: 1 INVITE\r\n"
+                          "Contact: <sip:bob@" PEER ":5062>\r\n"
+                          "Replaces: call-in1@" PEER ";to-tag=%s;from-tag=bobtag\r\n",
+                          strstr (to, ";tag=") + 5);
+  replacing = with_length (invite, offer_pcmu);
+  feed (f, replacing);
+  zc_calls_get_activity (f->calls, &on_call, &ringing);
+  g_assert_cmpuint (ringing, ==, 0);
+  g_assert_cmpuint (on_call, >=, 1);
+  fake_ready (f);
+  for (guint i = 0; i < f->events->len; i++)
+    incoming_events += g_str_has_prefix (g_ptr_array_index (f->events, i), "incoming:");
+  g_assert_cmpuint (incoming_events, ==, 1); /* call 1's alone */
+  g_assert_cmpstr (call_by_id (f, "1")->end_reason, ==, "replaced");
+  g_assert_cmpint (call_by_id (f, "2")->state, ==, ZC_CALL_ACTIVE);
+  zc_calls_get_activity (f->calls, &on_call, &ringing);
+  g_assert_cmpuint (on_call, ==, 1);
+
+  to2 = sip_text_header (find_sent (f, "SIP/2.0 200 "), "To");
+  bye = peer_request ("BYE", 2, "rpbye", "call-rp1@" PEER, "\"Bob\" <sip:bob@" PEER ":5062>;tag=bobtag2", to2, NULL);
+  feed (f, bye);
+  g_assert_cmpint (call_by_id (f, "2")->state, ==, ZC_CALL_ENDED);
+  zc_calls_get_activity (f->calls, &on_call, &ringing);
+  g_assert_cmpuint (on_call, ==, 0);
+  g_assert_cmpuint (ringing, ==, 0);
+}
+
 static void
 test_remote_bye (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
@@ -1885,6 +1938,7 @@ main (int argc, char **argv)
   ADD ("hold-resume", test_hold_resume);
   ADD ("glare", test_glare);
   ADD ("remote-bye", test_remote_bye);
+  ADD ("replacement-activity", test_replacement_activity);
   ADD ("media-timeout", test_media_timeout);
   ADD ("ice-backstop", test_ice_backstop);
   ADD ("ice-backstop-fresh", test_ice_backstop_fresh);
