@@ -141,7 +141,9 @@ zc_transfer_replaces_incoming (ZcCall *call)
   if (replaced == NULL)
     return TRUE;
   old = zc_sip_session_get_user_data (replaced);
-  if (old == NULL || old->state == ZC_CALL_ENDED || old->replaces_call != NULL) {
+  /* A replacement still being answered cannot be replaced yet; once it
+   * is the call, it can be, as any call (a second transfer onward). */
+  if (old == NULL || old->state == ZC_CALL_ENDED || (old->replaces_call != NULL && !zc_call_is_established (old))) {
     zc_call_refuse (call, "declined", 603, "Declined");
     return FALSE;
   }

@@ -934,7 +934,9 @@ test_glare (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 /* A replacement (an INVITE with Replaces from the replaced call's own
  * peer) is answered at once, never announced as incoming; it keeps the
  * line taken while it is being answered and while it lasts, and an ended
- * one is history like any other call: presence must not stay on-call. */
+ * one is history like any other call: presence must not stay on-call.
+ * Once answered it is a call like any other, which a second transfer
+ * may replace in turn. */
 static void
 test_replacement_activity (Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
@@ -975,10 +977,29 @@ test_replacement_activity (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   zc_calls_get_activity (f->calls, &on_call, &ringing);
   g_assert_cmpuint (on_call, ==, 1);
 
+  /* The replacement can itself be replaced: a second transfer onward. */
   to2 = sip_text_header (find_sent (f, "SIP/2.0 200 "), "To");
-  bye = peer_request ("BYE", 2, "rpbye", "call-rp1@" PEER, "\"Bob\" <sip:bob@" PEER ":5062>;tag=bobtag2", to2, NULL);
+  invite = g_string_new (NULL);
+  g_string_append_printf (invite,
+                          "INVITE sip:alice@198.18.0.1:5060 SIP/2.0\r\n"
+                          "Via: SIP/2.0/UDP " PEER ":5062;branch=z9hG4bKrp2;rport\r\nMax-Forwards: 70\r\n"
+                          "From: \"Bob\" <sip:bob@" PEER ":5062>;tag=bobtag3\r\n"
+                          "To: <sip:alice@198.18.0.1:5060>\r\nCall-ID: call-rp2@" PEER "\r\nCSeq: 1 INVITE\r\n"
+                          "Contact: <sip:bob@" PEER ":5062>\r\n"
+                          "Replaces: call-rp1@" PEER ";to-tag=%s;from-tag=bobtag2\r\n",
+                          strstr (to2, ";tag=") + 5);
+  g_free (replacing);
+  replacing = with_length (invite, offer_pcmu);
+  feed (f, replacing);
+  fake_ready (f);
+  g_assert_cmpstr (call_by_id (f, "2")->end_reason, ==, "replaced");
+  g_assert_cmpint (call_by_id (f, "3")->state, ==, ZC_CALL_ACTIVE);
+
+  g_free (to2);
+  to2 = sip_text_header (find_sent (f, "SIP/2.0 200 "), "To");
+  bye = peer_request ("BYE", 2, "rpbye", "call-rp2@" PEER, "\"Bob\" <sip:bob@" PEER ":5062>;tag=bobtag3", to2, NULL);
   feed (f, bye);
-  g_assert_cmpint (call_by_id (f, "2")->state, ==, ZC_CALL_ENDED);
+  g_assert_cmpint (call_by_id (f, "3")->state, ==, ZC_CALL_ENDED);
   zc_calls_get_activity (f->calls, &on_call, &ringing);
   g_assert_cmpuint (on_call, ==, 0);
   g_assert_cmpuint (ringing, ==, 0);
