@@ -280,7 +280,7 @@ give_back_tick (ZcJitter *jitter)
    * window stays good with its margins a tick smaller.  Starting a new
    * one instead made each give-back wait two more seconds, so a depth
    * whose first look still held the end of the jitter came down in steps
-   * over 8-10 s (netem.test in CI). */
+   * of two seconds each (part of the 9-10 s netem.test read in CI). */
   for (guint i = 0; i <= WINDOW_PARTS; i++)
     if (jitter->part_min[i] != G_MAXINT32)
       jitter->part_min[i] -= (gint32) jitter->tick_ts;
