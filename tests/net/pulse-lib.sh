@@ -149,6 +149,20 @@ pulse_record() {
     REC_PID=$PULSE_LAST_PID
 }
 
+# pulse_record_wait WAV SECONDS [TIMEOUT_S]: wait (at most TIMEOUT_S, default
+# 10) until the recording WAV (48 kHz mono s16, as pulse_record makes) holds
+# SECONDS of audio.  parecord can take a second to start on a loaded
+# machine: a check of what a short event did to the speaker first waits
+# for the recorder, or it reads an empty file.
+pulse_record_wait() {
+    local want
+    want=$(awk -v s="$2" 'BEGIN { printf "%d", 44 + s * 96000 }')
+    wait_for "${3:-10}" _pulse_file_holds "$1" "$want"
+}
+_pulse_file_holds() {
+    [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ]
+}
+
 # pulse_record_stop PID: end a recording (SIGINT: parecord finishes the WAV
 # header) and wait for it.
 pulse_record_stop() {
@@ -166,16 +180,19 @@ pulse_record_stop() {
 
 # check_tone WAV WHAT HZ TOL_PCT MIN_RMS MAX_RMS [START LEN]: two TAP checks on
 # WAV from START s for LEN s (default 1 and 1.5: skips devices starting and
-# buffers filling): sox's rough frequency within HZ +-TOL_PCT %, and the RMS
+# buffers filling): the tone's frequency (tonefreq.py: the median of 100 ms
+# blocks, which one click does not move) within HZ +-TOL_PCT %, and the RMS
 # amplitude (full scale 1) within MIN_RMS..MAX_RMS, peaks below clipping.
 # TONE_FREQ and TONE_RMS are what was measured (empty when nothing was).
 check_tone() {
-    local wav=$1 what=$2 hz=$3 tol=$4 lo=$5 hi=$6 start=${7:-1} len=${8:-1.5} stat peak
+    local wav=$1 what=$2 hz=$3 tol=$4 lo=$5 hi=$6 start=${7:-1} len=${8:-1.5} stat peak trough
     TONE_FREQ='' TONE_RMS=''
     stat=$(sox "$wav" -n trim "$start" "$len" stat 2>&1)
-    TONE_FREQ=$(awk -F: '/Rough   frequency/ { gsub(/ /, "", $2); print $2 }' <<<"$stat")
+    TONE_FREQ=$(python3 "$_pulse_lib_dir/tonefreq.py" "$wav" "$start" "$len" 2>/dev/null)
+    [ "$TONE_FREQ" = 0 ] && TONE_FREQ=
     TONE_RMS=$(awk -F: '/RMS     amplitude/ { gsub(/ /, "", $2); print $2 }' <<<"$stat")
     peak=$(awk -F: '/Maximum amplitude/ { gsub(/ /, "", $2); print $2 }' <<<"$stat")
+    trough=$(awk -F: '/Minimum amplitude/ { gsub(/ /, "", $2); print $2 }' <<<"$stat")
     if [ -z "$TONE_FREQ" ] || [ -z "$TONE_RMS" ]; then
         not_ok "$what: no usable recording"
         not_ok "$what: no level to check"
@@ -191,7 +208,7 @@ check_tone() {
         rc=1
     fi
     if awk -v r="$TONE_RMS" -v lo="$lo" -v hi="$hi" -v m="${peak:-1}" 'BEGIN { exit !(r >= lo && r <= hi && m < 0.99) }'; then
-        ok "$what: level RMS $TONE_RMS, peak $peak (want RMS $lo..$hi, peak < 0.99)"
+        ok "$what: level RMS $TONE_RMS, peak $peak, trough $trough (want RMS $lo..$hi, peak < 0.99)"
     else
         not_ok "$what: level RMS $TONE_RMS, peak $peak (want RMS $lo..$hi, peak < 0.99)"
         rc=1
