@@ -29,7 +29,8 @@ module_path (void)
    * installing it; only that binary looks beside itself, so an installed
    * zcalld never picks up a module from a build tree. */
   exe = g_file_read_link ("/proc/self/exe", NULL);
-  if (exe != NULL && g_str_equal ((exe_dir = g_path_get_dirname (exe)), ZC_BUILD_MODULE_DIR))
+  exe_dir = exe != NULL ? g_path_get_dirname (exe) : NULL;
+  if (exe_dir != NULL && g_str_equal (exe_dir, ZC_BUILD_MODULE_DIR))
     return g_build_filename (ZC_BUILD_MODULE_DIR, MODULE_NAME, NULL);
   return g_build_filename (ZC_MEDIA_MODULE_DIR, MODULE_NAME, NULL);
 }
