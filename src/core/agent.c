@@ -10,11 +10,11 @@
 #include "core/rendezvous.h"
 #include "core/targets.h"
 #include "core/liveness.h"
+#include "core/media-loader.h"
 #include "core/history.h"
 #include "core/presence.h"
 #include "discovery/discovery.h"
 #include "discovery/peer-table.h"
-#include "media/media-stream.h"
 #include "sip/tls.h"
 #include "sip/transport.h"
 #include "trust/identity.h"
@@ -474,8 +474,10 @@ zc_agent_free (ZcAgent *agent)
   zc_agent_stop (agent);
   g_clear_pointer (&agent->calls, zc_calls_free);
   /* The calls let go of the sound devices; close them now rather than a
-   * linger later, which would come after the main loop. */
-  zc_media_stream_close_audio ();
+   * linger later, which would come after the main loop.  Without a call
+   * the media module was never opened, and there is nothing to close. */
+  if (zc_media_loader_peek () != NULL)
+    zc_media_loader_peek ()->close_audio ();
   g_clear_pointer (&agent->ua, zc_sip_ua_free);
   g_clear_pointer (&agent->peers, zc_peer_table_free);
   g_clear_pointer (&agent->sip, zc_sip_transport_free);

@@ -3,7 +3,8 @@
  * configuration, its start once both descriptions are known, its events
  * (ready, digits, timeout, ICE failure, DTLS-SRTP keyed or failed), the
  * [security] policy and the ICE restart backstop.  Everything goes
- * through ZcCallStreamOps; the default wraps ZcMediaStream. */
+ * through ZcCallStreamOps; the default wraps ZcMediaStream, reached
+ * through the media module (core/media-loader.h). */
 #define G_LOG_DOMAIN "calls"
 
 #include "config.h"
@@ -11,143 +12,150 @@
 
 #include <string.h>
 
+#include "core/media-loader.h"
 #include "media/dtls-srtp.h"
 #include "media/sdes-srtp.h"
 #include "trust/fingerprint.h"
 #include "trust/identity.h"
 
 
-/* ---- the default media: ZcMediaStream -------------------------------------------- */
+/* ---- the default media: ZcMediaStream, from the module -------------------------------------------- */
 
 #define STREAM(m) ((ZcMediaStream *) (m))
+/* The module is open once a stream exists: only create can fail to load it. */
+#define MODULE() (zc_media_loader_peek ())
 
 static ZcCallStream *
 stream_create (const ZcMediaStreamConfig *config, const ZcMediaStreamCallbacks *callbacks, gpointer user_data,
                GError **error)
 {
-  return (ZcCallStream *) zc_media_stream_new (config, callbacks, user_data, error);
+  const ZcMediaModule *module = zc_media_loader_get (error);
+
+  if (module == NULL)
+    return NULL;
+  return (ZcCallStream *) module->stream_new (config, callbacks, user_data, error);
 }
 
 static void
 stream_free (ZcCallStream *media)
 {
-  zc_media_stream_free (STREAM (media));
+  MODULE ()->stream_free (STREAM (media));
 }
 
 static void
 stream_get_local (ZcCallStream *media, const char **address, guint16 *rtp_port, guint16 *rtcp_port,
                   const char **ice_attributes)
 {
-  *address = zc_media_stream_get_address (STREAM (media));
-  *rtp_port = zc_media_stream_get_rtp_port (STREAM (media));
-  *rtcp_port = zc_media_stream_get_rtcp_port (STREAM (media));
-  *ice_attributes = zc_media_stream_get_ice_attributes (STREAM (media));
+  *address = MODULE ()->get_address (STREAM (media));
+  *rtp_port = MODULE ()->get_rtp_port (STREAM (media));
+  *rtcp_port = MODULE ()->get_rtcp_port (STREAM (media));
+  *ice_attributes = MODULE ()->get_ice_attributes (STREAM (media));
 }
 
 static gboolean
 stream_start (ZcCallStream *media, const ZcMediaRemote *remote, GError **error)
 {
-  return zc_media_stream_start (STREAM (media), remote, error);
+  return MODULE ()->start (STREAM (media), remote, error);
 }
 
 static gboolean
 stream_is_started (ZcCallStream *media)
 {
-  return zc_media_stream_is_started (STREAM (media));
+  return MODULE ()->is_started (STREAM (media));
 }
 
 static gboolean
 stream_restart_ice (ZcCallStream *media, GError **error)
 {
-  return zc_media_stream_restart_ice (STREAM (media), error);
+  return MODULE ()->restart_ice (STREAM (media), error);
 }
 
 static gboolean
 stream_set_remote_ice (ZcCallStream *media, const char *ufrag, const char *pwd, const char *const *candidates,
                        GError **error)
 {
-  return zc_media_stream_set_remote_ice (STREAM (media), ufrag, pwd, candidates, error);
+  return MODULE ()->set_remote_ice (STREAM (media), ufrag, pwd, candidates, error);
 }
 
 static gboolean
 stream_is_ice_restart (ZcCallStream *media, const char *ufrag)
 {
-  return zc_media_stream_is_ice_restart (STREAM (media), ufrag);
+  return MODULE ()->is_ice_restart (STREAM (media), ufrag);
 }
 
 static gboolean
 stream_is_connected (ZcCallStream *media)
 {
-  return zc_media_stream_is_connected (STREAM (media));
+  return MODULE ()->is_connected (STREAM (media));
 }
 
 static gboolean
 stream_can_relay (ZcCallStream *media)
 {
-  return zc_media_stream_can_relay (STREAM (media));
+  return MODULE ()->can_relay (STREAM (media));
 }
 
 static gboolean
 stream_send_dtmf (ZcCallStream *media, const char *digits, GError **error)
 {
-  return zc_media_stream_send_dtmf (STREAM (media), digits, error);
+  return MODULE ()->send_dtmf (STREAM (media), digits, error);
 }
 
 static void
 stream_set_muted (ZcCallStream *media, gboolean muted)
 {
-  zc_media_stream_set_muted (STREAM (media), muted);
+  MODULE ()->set_muted (STREAM (media), muted);
 }
 
 static void
 stream_set_conference (ZcCallStream *media, guint group)
 {
-  zc_media_stream_set_conference (STREAM (media), group);
+  MODULE ()->set_conference (STREAM (media), group);
 }
 
 static void
 stream_set_held (ZcCallStream *media, gboolean held)
 {
-  zc_media_stream_set_held (STREAM (media), held);
+  MODULE ()->set_held (STREAM (media), held);
 }
 
 static void
 stream_set_waiting_tone (ZcCallStream *media, gboolean on)
 {
-  zc_media_stream_set_waiting_tone (STREAM (media), on);
+  MODULE ()->set_waiting_tone (STREAM (media), on);
 }
 
 static GVariant *
 stream_describe (ZcCallStream *media, char **audio_error)
 {
-  if (!zc_media_stream_is_started (STREAM (media)))
+  if (!MODULE ()->is_started (STREAM (media)))
     return NULL;
-  *audio_error = zc_media_stream_get_audio_error (STREAM (media));
-  return zc_media_stream_describe (STREAM (media));
+  *audio_error = MODULE ()->get_audio_error (STREAM (media));
+  return MODULE ()->describe (STREAM (media));
 }
 
 static void
 stream_play_tone (ZcCallStream *media, ZcMediaTone tone)
 {
-  zc_media_stream_play_tone (STREAM (media), tone);
+  MODULE ()->play_tone (STREAM (media), tone);
 }
 
 static void
 stream_stop_tone (ZcCallStream *media)
 {
-  zc_media_stream_stop_tone (STREAM (media));
+  MODULE ()->stop_tone (STREAM (media));
 }
 
 static const char *
 stream_peer_fingerprint (ZcCallStream *media)
 {
-  return zc_media_stream_get_peer_fingerprint (STREAM (media));
+  return MODULE ()->get_peer_fingerprint (STREAM (media));
 }
 
 static const char *
 stream_srtp_suite (ZcCallStream *media)
 {
-  return zc_media_stream_get_srtp_suite (STREAM (media));
+  return MODULE ()->get_srtp_suite (STREAM (media));
 }
 
 const ZcCallStreamOps zc_call_stream_default_ops = {

@@ -12,18 +12,8 @@
 
 G_DEFINE_QUARK (zc-codec-error-quark, zc_codec_error)
 
-void
-zc_codec_options_init (ZcCodecOptions *options)
-{
-  g_return_if_fail (options != NULL);
-
-  options->bitrate_bps = 32000;
-  options->inband_fec = TRUE;
-  options->dtx = FALSE;
-  options->expected_loss_pct = 5;
-  options->complexity = 5;
-  options->opus_pcm_rate = 48000;
-}
+/* zc_codec_options_init() is in codec-options.c: the core fills the
+ * options before the media module is loaded. */
 
 /* Parses a decimal unsigned integer filling the whole of @s. */
 static gboolean

@@ -38,7 +38,8 @@ struct _ZcDtlsSrtp {
   atomic_bool keyed;
 };
 
-G_DEFINE_QUARK (zc-dtls-error-quark, zc_dtls_error)
+/* ZC_DTLS_ERROR is defined in dtls-error.c, which zcalld links: the core
+ * reads these errors without the media module's symbols. */
 
 gboolean
 zc_dtls_srtp_prepare (void)
