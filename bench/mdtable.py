@@ -3,7 +3,8 @@
 
 
 def print_table(header, rows):
-    """Prints rows of five strings under header, columns padded; returns the
+    """Prints rows of strings (as many as header, the last the result) under
+    header, columns padded; returns the
     exit status: 1 when a metric could not be measured."""
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
 

@@ -11,6 +11,13 @@
 #   h2 198.18.0.2  zcalld "bob", the callee (B): [calls] auto-answer=true auto-answer-from=*
 #   h3 198.18.0.3  baresip "a", the caller (A)
 #   h4 198.18.0.4  baresip "b", the callee (B): answermode=auto
+#   h5 198.18.0.5  linphonec 5.1 "lin" (Debian's linphone-cli), a third
+#                  callee (B) in part 2: -a (auto-answer), its echo canceller
+#                  on ([sound] echocancellation=1), B's devices mic_b and
+#                  spk_b through its PulseAudio cards, other settings its
+#                  defaults (lp_start).  Not on h2 beside bob: alice knows
+#                  h2's address as a discovered zcall peer's, so she would
+#                  call it over TLS (reaching bob) or require encryption.
 #
 # Sound cards (lab notes, "Measuring mouth-to-ear latency and CPU against
 # baresip"): one PulseAudio (in h1's namespace, its socket reached from all
@@ -62,10 +69,17 @@
 #      on speech as tests/net/echo-speech.test measures it
 #      (tests/net/speecherle.py: B's microphone against A's speaker, lined
 #      up by their envelopes, 100 ms blocks of far-end speech from 2 s on;
-#      median and 5th percentile per call).
+#      median and 5th percentile per call).  Each speech call ends with
+#      B's own voice, 1.5 s of 1 kHz into bmic with A silent, read at A's
+#      speaker: a dead B -> A path would read as a perfect canceller.  The
+#      echo's level in B's microphone is printed too: every callee gets the
+#      same echo to remove.  Part 2's calls go to zcalld, baresip and
+#      linphonec in turn, each called by the same zcalld caller A except
+#      baresip's (baresip A); linphonec's figures are a column of their own.
 #
 #   ZCALLD / ZCALL        binaries (default: $top_builddir/src/...)
-#   BENCH_VOICE_CALLS     calls per agent and codec in part 1 (default 5)
+#   BENCH_VOICE_CALLS     calls per agent and codec in part 1 (default 5;
+#                         0: no part 1, the harness rows and part 2 only)
 #   BENCH_ERLE_CALLS      calls per agent in part 2 (default 3)
 #   BENCH_SPEECH_CALLS    calls per agent with speech in part 2 (default 2)
 #   BARESIP_AUDIO         alsa (default) or pulse: baresip's audio module
@@ -106,7 +120,7 @@ if ! net_is_prog "$ZCALLD" || ! net_is_prog "$ZCALL"; then
     say "zcalld/zcall not built ($ZCALLD, $ZCALL)"
     exit 1
 fi
-for p in pulseaudio pactl parec parecord paplay sox tcpdump baresip; do
+for p in pulseaudio pactl parec parecord paplay sox tcpdump baresip linphonec; do
     command -v "$p" >/dev/null 2>&1 ||
         { say "$p not installed (tools/install-deps --bench)"; exit 1; }
 done
@@ -115,9 +129,9 @@ if [ ! -e "$BARESIP_MODS/$BARESIP_AUDIO.so" ]; then
     say "baresip has no $BARESIP_AUDIO module ($BARESIP_MODS/$BARESIP_AUDIO.so)"
     exit 1
 fi
-net_setup 4 || { say "could not build the namespace lab"; exit 1; }
+net_setup 5 || { say "could not build the namespace lab"; exit 1; }
 W=$NET_WORKDIR
-A=${HOST_ADDR[h1]} B=${HOST_ADDR[h2]} BA=${HOST_ADDR[h3]} BB=${HOST_ADDR[h4]}
+A=${HOST_ADDR[h1]} B=${HOST_ADDR[h2]} BA=${HOST_ADDR[h3]} BB=${HOST_ADDR[h4]} LB=${HOST_ADDR[h5]}
 RESULTS=$W/results   # "METRIC VALUE"
 : >"$RESULTS"
 record() { echo "$1 $2" >>"$RESULTS"; }
@@ -211,17 +225,17 @@ ok_pa=1
 pa load-module module-null-sink sink_name=lab rate=48000 channels=4 channel_map=$LAB_MAP >/dev/null || ok_pa=
 for m in mouth:aux0 spk_b:aux1 bmic:aux2 spk_a:aux3; do
     pa load-module module-remap-sink sink_name="${m%:*}" master=lab channels=1 channel_map=mono \
-        master_channel_map="${m#*:}" remix=no >/dev/null || ok_pa=
+        master_channel_map="${m#*:}" remix=no sink_properties=device.description="${m%:*}" >/dev/null || ok_pa=
 done
 for m in mic_a:aux0 mic_b:aux2; do
     pa load-module module-remap-source source_name="${m%:*}" master=lab.monitor channels=1 channel_map=mono \
-        master_channel_map="${m#*:}" remix=no >/dev/null || ok_pa=
+        master_channel_map="${m#*:}" remix=no source_properties=device.description="${m%:*}" >/dev/null || ok_pa=
 done
 # The echo path's attenuation (-6 dB) is the volume of the sink it feeds.
 pa set-sink-volume bmic 0.5 || ok_pa=
 [ -n "$ok_pa" ] || { say "the PulseAudio lab devices did not load"; tail -n 20 "$W/pulse.log" >&2; exit 1; }
 PULSE_HOST=h1 keep_alive "$PS" lab.monitor
-for h in h1 h2 h3 h4; do
+for h in h1 h2 h3 h4 h5; do
     host_setenv "$h" PULSE_SERVER="$PS" PULSE_CLIENTCONFIG="$W/pulse-client.conf"
 done
 pulse_asoundrc "${HOST_DIR[h1]}/home/.asoundrc" mic_a spk_a
@@ -361,14 +375,91 @@ bcmd() {
 bcount() { grep -c "$2" "${HOST_DIR[$1]}/baresip.log"; }
 bcount_ge() { [ "$(bcount "$1" "$2")" -ge "$3" ]; }
 
+# linphonec 5.1 as a third callee on h5 (tests/net/linphone.test shows what
+# it needs in a namespace: its data directory, $HOME/.linphone-usr-crt, and
+# a default route, out of h5's own eth0 onto the lab bridge, or it offers
+# c=127.0.0.1).  Commands through a
+# FIFO held open read-write on its stdin; -a auto-answers.  Its settings are
+# a user's defaults (Opus first, no media encryption, its jitter buffer,
+# noise gate and echo limiter as shipped; SIP on 5070, as h5 is not a
+# zcall agent's address that is no matter) but for the echo canceller, on:
+# [sound] echocancellation=1, which Debian's mediastreamer2 5.1 runs as the
+# filter its log names (lp_start prints it).  Sound: its PulseAudio cards
+# for B's devices, mic_b and spk_b (the lab's remap devices carry their
+# names as descriptions for this), so it reaches the lab as directly as a
+# desktop user's linphone would.
+LP_PORT=5070
+LP_DIR=${HOST_DIR[h5]}/linphone
+LP_PID=
+lcmd() { printf '%s\n' "$1" >"$LP_DIR/cmd"; sleep 0.3; }
+lp_count() { grep -c "$1" "$LP_DIR/linphonec.out"; }
+lp_count_ge() { [ "$(lp_count "$1")" -ge "$2" ]; }
+# lp_card NAME: the index of linphonec's PulseAudio card for the device
+# NAME ("N: PulseAudio Unknown: NAME" in its "soundcard list" output; its
+# stdout is a file: it answers after a moment, poll for it).
+lp_card() {
+    awk -v name="$1" '/^[0-9]+: / && /PulseAudio/ && $NF == name { sub(":.*", ""); print; exit }' "$LP_DIR/linphonec.out"
+}
+lp_cards_listed() { [ -n "$(lp_card mic_b)" ] && [ -n "$(lp_card spk_b)" ]; }
+lp_start() {
+    local home=${HOST_DIR[h5]}/home cin cout
+    mkdir -p "$LP_DIR" "$home/.local/share/linphone" "$home/.linphone-usr-crt"
+    chmod 700 "$home/.linphone-usr-crt"
+    ip -n "${HOST_NS[h5]}" route add default dev eth0 2>/dev/null || true
+    cat >"$LP_DIR/linphonerc" <<EOC
+[sip]
+sip_port=$LP_PORT
+sip_tcp_port=-1
+sip_tls_port=-1
+contact="Lin" <sip:lin@$LB>
+guess_hostname=0
+[sound]
+echocancellation=1
+[video]
+enabled=0
+EOC
+    rm -f "$LP_DIR/cmd"
+    mkfifo "$LP_DIR/cmd"
+    # stdbuf: its answers line by line, not when its stdio buffer fills.
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    host_bg h5 "$LP_DIR/linphonec.out" bash -c 'exec 3<>"$1"; exec stdbuf -oL linphonec -c "$2" -a -d 6 -l "$3" <&3' _ \
+        "$LP_DIR/cmd" "$LP_DIR/linphonerc" "$LP_DIR/linphonec.log"
+    LP_PID=$LAST_PID
+    if ! wait_for 10 eval "ip netns exec ${HOST_NS[h5]} ss -lunH 'sport = :$LP_PORT' | grep -q ."; then
+        say "linphonec does not listen on $LP_PORT"
+        tail -n 20 "$LP_DIR/linphonec.out" >&2
+        return 1
+    fi
+    lcmd "soundcard list"
+    wait_for 5 lp_cards_listed
+    cin=$(lp_card mic_b) cout=$(lp_card spk_b)
+    if [ -z "$cin" ] || [ -z "$cout" ]; then
+        say "linphonec has no PulseAudio card for mic_b/spk_b:"
+        grep -E '^[0-9]+: ' "$LP_DIR/linphonec.out" | sed 's/^/voice-bench:   /' >&2
+        return 1
+    fi
+    lcmd "soundcard capture $cin"
+    lcmd "soundcard playback $cout"
+    lcmd "soundcard ring $cout"
+    lcmd "soundcard show"   # its answer is in linphonec.out, read after the calls
+}
+lp_stop() {
+    [ -n "$LP_PID" ] || return 0
+    lcmd "quit"
+    wait_for 3 fails _pid_alive "$LP_PID" || host_stop "$LP_PID" h5
+    LP_PID=
+}
+
 # call_up KIND: A calls B; true once established at the caller (UP_MS).
 call_up() {
     local n
-    if [ "$1" = zcalld ]; then
-        call_start h1 "sip:bob@$B"
+    if [ "$1" = zcalld ] || [ "$1" = linphonec ]; then
+        # linphonec: the same zcalld caller.
+        if [ "$1" = zcalld ]; then call_start h1 "sip:bob@$B"; else call_start h1 "sip:lin@$LB:$LP_PORT"; fi
         if [ "$CALL_RC" != 0 ] || [ -z "$CALL_ID" ] || ! wait_for 10 zq h1 has id="$CALL_ID" state=active; then
-            say "zcalld call did not become active (exit $CALL_RC): $CALL_OUT"
+            say "$1 call did not become active (exit $CALL_RC): $CALL_OUT"
             show_calls h1 >&2
+            [ "$1" = linphonec ] && tail -n 5 "$LP_DIR/linphonec.out" >&2
             return 1
         fi
     else
@@ -386,6 +477,11 @@ call_down() {
         zdo h1 hangup --all >/dev/null
         wait_for 5 ended_all h1 || say "alice still has a call"
         wait_for 5 ended_all h2 || { say "bob still has a call"; zdo h2 hangup --all >/dev/null; }
+    elif [ "$1" = linphonec ]; then
+        n4=$(lp_count 'ended')
+        zdo h1 hangup --all >/dev/null
+        wait_for 5 ended_all h1 || say "alice still has a call"
+        wait_for 5 lp_count_ge 'ended' $((n4 + 1)) || { say "linphonec: call not ended"; lcmd "terminate all"; }
     else
         n3=$(bcount h3 'terminated') n4=$(bcount h4 'terminated')
         bcmd h3 /hangup
@@ -432,8 +528,10 @@ voice_call() {
 }
 
 # ---------------------------------------------------------------- 1. voice
-capture_start "$W/voice" "udp and not port 5353" || { say "tcpdump did not start"; exit 1; }
+# BENCH_VOICE_CALLS=0: part 2 only (no agents started for part 1).
+[ "$VOICE_CALLS" -gt 0 ] && { capture_start "$W/voice" "udp and not port 5353" || { say "tcpdump did not start"; exit 1; }; }
 for codec in opus pcmu; do
+    [ "$VOICE_CALLS" -gt 0 ] || break
     zcalld_pair "$codec" "echo-cancel=true" "echo-cancel=true" || exit 1
     baresip_pair "$codec" || exit 1
     sleep 2
@@ -449,9 +547,10 @@ for codec in opus pcmu; do
         voice_call baresip "$codec" "$i"
     done
 done
-capture_stop
+[ "$VOICE_CALLS" -gt 0 ] && capture_stop
 
 # ---------------------------------------------------------------- 2. echo
+KINDS="zcalld baresip"   # the callees of part 2 (lp_start adds linphonec)
 # echo_path MS: (re)load the echo path spk_b.monitor -> bmic with MS of latency.
 ECHO_MOD=
 echo_path() {
@@ -488,12 +587,18 @@ mkdir -p "$W/echo"
 if [ "$ERLE_CALLS" -gt 0 ] || [ "$SPEECH_CALLS" -gt 0 ]; then
     zcalld_pair opus "echo-cancel=false denoise=false" "echo-cancel=true denoise=false" || exit 1
     baresip_pair opus || exit 1
+    KINDS="zcalld baresip"
+    if lp_start; then
+        KINDS="zcalld baresip linphonec"
+    else
+        say "linphonec does not start: no linphonec rows"
+        record fail_linphonec_start 1
+    fi
     sleep 1
 fi
 for ((i = 1; i <= ERLE_CALLS; i++)); do
-    say "2/2 echo: call $i of $ERLE_CALLS, zcalld then baresip"
-    erle_call zcalld "$i"
-    erle_call baresip "$i"
+    say "2/2 echo: call $i of $ERLE_CALLS, $KINDS"
+    for k in $KINDS; do erle_call "$k" "$i"; done
 done
 # speech_erle_call KIND I: the same echo path (50 ms) with speech at A.
 speech_erle_call() {
@@ -506,6 +611,15 @@ speech_erle_call() {
         sleep $SPEECH_REC_S
         lab_record_stop
         host_stop "$sp" h1
+        # B -> A alive: with the echo cancelled a dead return path reads as
+        # a perfect canceller.  B's own voice, a 1 kHz tone into bmic with
+        # A silent, must reach A's speaker (the analysis reads its level).
+        lab_record "$wav.alive.wav"
+        host_bg h1 "$W/paplay-alive.log" env PULSE_SERVER="$PS" paplay --device=bmic "$W/alive.wav"
+        sp=$LAST_PID
+        sleep 2.5
+        lab_record_stop
+        host_stop "$sp" h1
         [ "$kind" = zcalld ] && zc h2 calls --json >"$wav.b-calls.json" 2>&1
         echo "$kind $2 $wav" >>"$W/speech-wavs"
     else
@@ -516,15 +630,26 @@ speech_erle_call() {
 if [ "$SPEECH_CALLS" -gt 0 ] && espeak-ng -v en-us -s 160 -w "$W/speech.raw.wav" "The quick brown fox jumps over the lazy dog. Please call \
 me back when you get this message, I will be at home all evening. We measured the echo on speech rather than \
 on tones, because tones are an easy case." && sox "$W/speech.raw.wav" -r 48000 -c 1 -b 16 "$W/speech.wav" norm -3; then
+    # 1.5 s of 1 kHz at -12 dBFS (after the echo path's -6 dB at bmic's
+    # volume: -18 dBFS in B's microphone), B's voice for the alive check.
+    sox -n -r 48000 -c 1 -b 16 "$W/alive.wav" synth 1.5 sine $TONE_HZ vol 0.25 pad 0.3 0 ||
+        say "sox could not make the alive tone"
     for ((i = 1; i <= SPEECH_CALLS; i++)); do
-        say "2/2 echo on speech: call $i of $SPEECH_CALLS, zcalld then baresip"
-        speech_erle_call zcalld "$i"
-        speech_erle_call baresip "$i"
+        say "2/2 echo on speech: call $i of $SPEECH_CALLS, $KINDS"
+        for k in $KINDS; do speech_erle_call "$k" "$i"; done
     done
 elif [ "$SPEECH_CALLS" -gt 0 ]; then
     say "espeak-ng/sox could not make the speech: no speech ERLE rows"
 fi
 [ -n "$ECHO_MOD" ] && pa unload-module "$ECHO_MOD"
+if [ -n "$LP_PID" ]; then
+    # Which canceller linphonec ran, from its own log.
+    LP_EC=$(grep -oE 'MS(SpeexEC|WebRTCAEC|WebRTCAECM)' "$LP_DIR/linphonec.log" 2>/dev/null | sort | uniq -c | sort -rn |
+        awk 'NR == 1 { print $2 }')
+    say "linphonec's echo canceller (its log): ${LP_EC:-none named}"
+    lp_stop
+    say "linphonec's devices: $(grep -E '^(Capture|Playback) device' "$LP_DIR/linphonec.out" | tr '\n' ' ')"
+fi
 for h in h1 h2; do
     stop_agent "$h" || say "zcalld on $h: exit status ${AGENT_RC[$h]} on SIGTERM"
 done
@@ -534,7 +659,7 @@ done
 
 # ---------------------------------------------------------------- report
 say "analysing the recordings"
-BENCH_DIR="$here" BENCH_SPEECH_CALLS_N="$SPEECH_CALLS" python3 - "$RESULTS" "$W" "$A" "$BA" "$TONE_HZ" "$ECHO_MS" "$ECHO_MS_AFTER" "$VOICE_CALLS" \
+BENCH_DIR="$here" BENCH_SPEECH_CALLS_N="$SPEECH_CALLS" BENCH_LP_EC="${LP_EC:-}" python3 - "$RESULTS" "$W" "$A" "$BA" "$TONE_HZ" "$ECHO_MS" "$ECHO_MS_AFTER" "$VOICE_CALLS" \
     "$ERLE_CALLS" "$BARESIP_AUDIO" <<'EOF'
 import os, sys
 sys.path.insert(0, os.environ["BENCH_DIR"])
@@ -592,14 +717,15 @@ def both(z, b, limit, factor):
     if z is None or b is None:
         return "NOT MEASURED"
     return "met" if z <= limit and z <= factor * b else "NOT MET"
-for codec, name in (("opus", "Opus"), ("pcmu", "PCMU")):
+for codec, name in (("opus", "Opus"), ("pcmu", "PCMU")) if int(ncalls) else ():
     z, b = med(lat.get(("zcalld", codec), [])), med(lat.get(("baresip", codec), []))
     rows.append(("mouth-to-ear A -> B, %s (ms, harness included)" % name, lcell("zcalld", codec),
                  lcell("baresip", codec), "median <= 60 and <= 0.4 x baresip's", both(z, b, 60, 0.4)))
 
 # INVITE -> first RTP from the capture.
 rz, rb, dz, db = [], [], [], []
-for src, dst, any_ms, fwd, back in vm.rtp(os.path.join(W, "voice", "lan.pcap")):
+pcap = os.path.join(W, "voice", "lan.pcap")
+for src, dst, any_ms, fwd, back in (vm.rtp(pcap) if os.path.exists(pcap) else []):
     if any_ms is None:
         continue
     first = "caller" if fwd is not None and (back is None or fwd <= back) else "callee"
@@ -607,7 +733,9 @@ for src, dst, any_ms, fwd, back in vm.rtp(os.path.join(W, "voice", "lan.pcap")):
     (dz if src == A else db).append(first)
 def dcell(v, d):
     return mmm(v) + ("; first sent by the caller %d, callee %d" % (d.count("caller"), d.count("callee")) if d else "")
-if rz:
+if int(ncalls) == 0:
+    pass                             # BENCH_VOICE_CALLS=0: no part 1 rows
+elif rz:
     rows.append(("INVITE -> first RTP, either direction, wire (ms)", dcell(rz, dz), dcell(rb, db),
                  "median <= 40", verdict(med(rz), lambda x: x <= 40)))
 else:
@@ -615,7 +743,7 @@ else:
     rows.append(("INVITE -> first RTP, either direction, wire (ms)", "n/a: SIP over TLS", dcell(rb, db),
                  "median <= 40", "info"))
 
-for codec, name, tgt in (("opus", "Opus", True), ("pcmu", "PCMU", False)):
+for codec, name, tgt in (("opus", "Opus", True), ("pcmu", "PCMU", False)) if int(ncalls) else ():
     z, b = nums("cpu_zcalld_" + codec), nums("cpu_baresip_" + codec)
     rows.append(("caller CPU per 10 s of call, %s (s; zcalld with its echo canceller, baresip without one)" % name,
                  mmm(z, "%.2f"), mmm(b, "%.2f"), "median <= 0.35 and <= baresip's" if tgt else "-",
@@ -624,7 +752,7 @@ for codec, name, tgt in (("opus", "Opus", True), ("pcmu", "PCMU", False)):
 # libraries' relocated data: what the process alone costs), RSS, and PSS
 # (shared pages divided among the processes that map them).
 MB = 1 / 1024
-for when, what in (("call", "in a call"), ("idle", "idle, 2 s after each start")):
+for when, what in (("call", "in a call"), ("idle", "idle, 2 s after each start")) if int(ncalls) else ():
     zp, bp = nums("pd_%s_zcalld" % when, MB), nums("pd_%s_baresip" % when, MB)
     zr, br = nums("rss_%s_zcalld" % when, MB), nums("rss_%s_baresip" % when, MB)
     zs, bs = nums("pss_%s_zcalld" % when, MB), nums("pss_%s_baresip" % when, MB)
@@ -663,6 +791,14 @@ def reconv(kind):
 zs, bs = steady("zcalld"), steady("baresip")
 low = [r["low_pct"] for r in erle.get("zcalld", []) if "low_pct" in r]
 erle_rows = len(rows)
+# linphonec 5.1 as the callee: its cells by row name (a column of its own).
+lpc = {}
+lp_ec = os.environ.get("BENCH_LP_EC") or "its canceller"
+ls = steady("linphonec")
+lpc["tone"] = mmm(ls) + " (%s)" % lp_ec
+lr, lfail, lall = reconv("linphonec")
+lall = [r for r in lall if "error" not in r]
+lpc["reconv"] = mmm(lr, "%.2f") + ("; %d of %d not reconverged" % (lfail, len(lall)) if lfail else "")
 rows.append(("ERLE at B, steady state, %s Hz (dB)" % hz,
              mmm(zs) + ("; 100 ms blocks under 30 dB: %s %% (median of calls)" % ("%.0f" % med(low)) if low else ""),
              mmm(bs) + " (no echo canceller)", "median >= 30", verdict(med(zs), lambda x: x >= 30)))
@@ -704,23 +840,68 @@ for line in (open(sw) if os.path.exists(sw) else []):
 def spv(kind, key):
     return [r[key] for r in sp.get(kind, []) if r.get(key) is not None]
 zm, zp = spv("zcalld", "median_db"), spv("zcalld", "p5_db")
+lpc["sp_median"] = mmm(spv("linphonec", "median_db")) + " (%s)" % lp_ec
+lpc["sp_p5"] = mmm(spv("linphonec", "p5_db"))
 rows.append(("ERLE at B on speech, %s ms path, median of 100 ms blocks (dB)" % e0, mmm(zm),
              mmm(spv("baresip", "median_db")) + " (no echo canceller)", "median >= 30",
              verdict(med(zm), lambda x: x >= 30)))
 rows.append(("ERLE at B on speech, %s ms path, 95 %% of blocks at least (dB)" % e0, mmm(zp),
              mmm(spv("baresip", "p5_db")) + " (no echo canceller)", "median >= 20",
              verdict(med(zp), lambda x: x >= 20)))
+# The calls behind those figures were live both ways: the echo of A's
+# speech in B's microphone (what every canceller was given to remove: the
+# same for all three), and B's own 1 kHz tone, played into B's microphone
+# after the speech with A silent, at A's speaker (a dead B -> A path would
+# read as a perfect canceller).
+def alive_db(wav):
+    try:
+        rate, ch = vm.read_wav(wav + ".alive.wav")
+        x, n = ch[3], int(rate * 0.1)
+        lv = sorted(vm.goertzel_db(x, rate, float(hz), a, n) for a in range(0, len(x) - n, n))
+        return lv[-5] if len(lv) >= 5 else None   # the tone lasts 1.5 s: 15 blocks
+    except Exception as e:
+        sys.stderr.write("voice-bench: %s.alive.wav: %s\n" % (wav, e))
+        return None
+alive = {}
+for line in (open(sw) if os.path.exists(sw) else []):
+    kind, i, wav = line.split()
+    v = alive_db(wav)
+    if v is not None:
+        alive.setdefault(kind, []).append(v)
+mic = {k: spv(k, "mean_mic_dbfs") for k in ("zcalld", "baresip", "linphonec")}
+lpc["sp_mic"] = mmm(mic["linphonec"])
+lpc["sp_alive"] = mmm(alive.get("linphonec", []))
+allmic = mic["zcalld"] + mic["baresip"] + mic["linphonec"]
+rows.append(("echo of A's speech in B's microphone, far-end blocks, mean (dBFS)", mmm(mic["zcalld"]),
+             mmm(mic["baresip"]), ">= -40 in every call", verdict(min(allmic) if allmic else None, lambda x: x >= -40)))
+allalive = alive.get("zcalld", []) + alive.get("baresip", []) + alive.get("linphonec", [])
+rows.append(("B's 1 kHz tone (B's mic -18 dBFS, A silent) at A's speaker (dBFS)", mmm(alive.get("zcalld", [])),
+             mmm(alive.get("baresip", [])), ">= -40 in every call",
+             verdict(min(allalive) if allalive else None, lambda x: x >= -40)))
 
 # BENCH_ERLE_CALLS=0 BENCH_SPEECH_CALLS=0: part 2 did not run, no rows.
 if int(nerle) == 0:
     del rows[erle_rows:erle_rows + 2]
 if int(os.environ["BENCH_SPEECH_CALLS_N"]) == 0:
-    del rows[-2:]
-fails = {k: len(vals.get("fail_" + k, [])) for k in ("zcalld", "baresip")}
+    del rows[-4:]
+fails = {k: len(vals.get("fail_" + k, [])) for k in ("zcalld", "baresip", "linphonec")}
 print("voice benchmark: %s calls per agent and codec, %s echo calls per agent; zcalld [audio] echo-cancel=true"
       " (defaults otherwise), baresip 1.0 (%s module; Debian's build has no echo canceller module: no speex_aec,"
       " no webrtc_aec); caller A -> callee B on a namespace LAN, one PulseAudio" % (ncalls, nerle, baudio))
-hdr = ("metric", "zcalld (min / median / max)", "baresip (min / median / max)", "target", "result")
+# linphonec's column: the echo rows only (it is a callee of part 2 only);
+# target and result stay zcalld's.
+lpkey = {"ERLE at B, steady": "tone", "ERLE reconvergence": "reconv", "ERLE at B on speech, %s ms path, median" % e0: "sp_median",
+         "ERLE at B on speech, %s ms path, 95" % e0: "sp_p5", "echo of A's speech": "sp_mic", "B's 1 kHz tone": "sp_alive"}
+def lpcell(name):
+    if vals.get("fail_linphonec_start"):
+        return "-"
+    for pre, k in lpkey.items():
+        if name.startswith(pre):
+            return lpc.get(k, "-")
+    return "-"
+rows = [(r[0], r[1], r[2], lpcell(r[0]), r[3], r[4]) for r in rows]
+hdr = ("metric", "zcalld (min / median / max)", "baresip (min / median / max)",
+       "linphonec 5.1 callee (min / median / max)", "target", "result")
 rc = mdtable.print_table(hdr, rows)
 
 # Where the memory goes: RSS and private dirty by mapping, the caller idle
