@@ -39,6 +39,15 @@
 /* ... and the same lag (within one step) comes out this many times in a
  * row before it is reported: one noisy correlation does not move it. */
 #define DELAY_CONFIRM 3
+/* A changed path (the fast estimate, delay_update()): over the newest
+ * DELAY_FAST_WINDOW_MS, the lag reported correlates below
+ * DELAY_FAST_MAX_LEFT while another reaches DELAY_FAST_MIN_CORR, and that
+ * lag comes out DELAY_FAST_CONFIRM times in a row. */
+#define DELAY_FAST_WINDOW_MS 250
+#define DELAY_FAST_WINDOW (DELAY_FAST_WINDOW_MS / DELAY_SUB_MS)
+#define DELAY_FAST_MIN_CORR 0.85f
+#define DELAY_FAST_MAX_LEFT 0.5f
+#define DELAY_FAST_CONFIRM 2
 /* Reported this much less than measured: WebRTC's filter starts a little
  * before the reported delay anyway, and an echo a few ms early for it
  * would be one it cannot cancel at all, ms. */
@@ -51,6 +60,11 @@ struct _ZcAecWebrtc {
   gboolean echo_cancel;
   float *capture; /* frame_size samples each, preallocated: nothing is */
   float *reverse; /* allocated per frame */
+  /* The reference, delayed here by the delay found (less DELAY_LEAD_MS)
+   * before WebRTC sees it: ref_len samples, the next one written at
+   * ref_pos. */
+  float *ref_ring;
+  guint ref_len, ref_pos;
   /* The delay estimator: envelope rings (dB per DELAY_SUB_MS), newest at
    * env_pos - 1; env_fill sub-steps are valid. */
   float env_ref[DELAY_HISTORY];
@@ -60,6 +74,7 @@ struct _ZcAecWebrtc {
   float lin_mic[DELAY_WINDOW];
   guint frames_to_estimate;
   gint candidate_lag, candidate_count;
+  gint fast_lag, fast_count;
   gint delay_ms;  /* the delay found, -1: none yet (the audio thread's) */
 };
 
@@ -118,6 +133,8 @@ zc_aec_webrtc_new (guint rate_hz, gboolean echo_cancel, gboolean denoise, gboole
   w->echo_cancel = echo_cancel;
   w->capture = g_new0 (float, w->frame_size);
   w->reverse = g_new0 (float, w->frame_size);
+  w->ref_len = w->frame_size + rate_hz / 1000 * DELAY_MAX_MS;
+  w->ref_ring = g_new0 (float, w->ref_len);
   w->delay_ms = -1;
   w->frames_to_estimate = DELAY_EVERY_FRAMES;
   return w;
@@ -131,6 +148,7 @@ zc_aec_webrtc_free (ZcAecWebrtc *w)
   delete w->apm;
   g_free (w->capture);
   g_free (w->reverse);
+  g_free (w->ref_ring);
   delete w;
 }
 
@@ -168,19 +186,22 @@ delay_push (ZcAecWebrtc *w, const gint16 *mic, const gint16 *ref)
 }
 
 /* The lag (in sub-steps) at which the microphone's envelope follows the
- * reference's best over the window, or -1 when no lag is convincing. */
+ * reference's best over the newest @window steps, or -1 when too little of
+ * it is there or the reference is silent in it; *@r: that lag's
+ * correlation, *@r_at: the correlation at lag @at (-1 if @at < 0). */
 static gint
-delay_correlate (ZcAecWebrtc *w)
+delay_correlate (ZcAecWebrtc *w, guint window, gint at, double *r, double *r_at)
 {
   /* The window: the newest n microphone steps, against reference steps
    * lag earlier; unrolled so that the loops below index plainly. */
-  guint n = MIN (DELAY_WINDOW, w->env_fill > DELAY_LAGS ? w->env_fill - DELAY_LAGS : 0);
+  guint n = MIN (window, w->env_fill > DELAY_LAGS ? w->env_fill - DELAY_LAGS : 0);
   guint oldest = (w->env_pos + DELAY_HISTORY - n - DELAY_LAGS + 1) % DELAY_HISTORY;
   double sm = 0, smm = 0, best_r = -1;
   guint active = 0;
   gint best = -1;
 
-  if (n < DELAY_WINDOW / 2)
+  *r = *r_at = -1;
+  if (n < window / 2)
     return -1;
   /* lin_ref[k] is DELAY_LAGS - 1 steps before lin_mic[k]'s time... */
   for (guint k = 0; k < n + DELAY_LAGS - 1; k++)
@@ -199,7 +220,7 @@ delay_correlate (ZcAecWebrtc *w)
   for (guint lag = 0; lag < DELAY_LAGS; lag++) {
     /* ... so lin_ref[k + DELAY_LAGS - 1 - lag] is lag steps before it. */
     const float *x = w->lin_ref + DELAY_LAGS - 1 - lag;
-    double sr = 0, srr = 0, smr = 0, var_r, r;
+    double sr = 0, srr = 0, smr = 0, var_r, c;
 
     for (guint i = 0; i < n; i++) {
       sr += x[i];
@@ -209,27 +230,56 @@ delay_correlate (ZcAecWebrtc *w)
     var_r = srr - sr * sr / n;
     if (var_r <= 1e-6 * n)
       continue;
-    r = (smr - sm * sr / n) / sqrt (var_r * (smm - sm * sm / n));
-    if (r > best_r) {
-      best_r = r;
+    c = (smr - sm * sr / n) / sqrt (var_r * (smm - sm * sm / n));
+    if ((gint) lag == at)
+      *r_at = c;
+    if (c > best_r) {
+      best_r = c;
       best = (gint) lag;
     }
   }
-  return best_r >= DELAY_MIN_CORR ? best : -1;
+  *r = best_r;
+  return best;
 }
 
 /* Every DELAY_EVERY_FRAMES frames: a new estimate, reported once it has
- * come out DELAY_CONFIRM times in a row. */
+ * come out DELAY_CONFIRM times in a row -- or, when the echo has left the
+ * lag reported (a changed path), once the recent window alone points
+ * elsewhere, sooner than the long one, which must first hold more new echo
+ * than old. */
 static void
 delay_update (ZcAecWebrtc *w)
 {
-  gint lag;
+  gint lag, now = w->delay_ms >= 0 ? w->delay_ms / DELAY_SUB_MS : -1;
+  double r, r_now;
 
   if (--w->frames_to_estimate > 0)
     return;
   w->frames_to_estimate = DELAY_EVERY_FRAMES;
-  lag = delay_correlate (w);
-  if (lag < 0)
+
+  if (now >= 0) {
+    lag = delay_correlate (w, DELAY_FAST_WINDOW, now, &r, &r_now);
+    if (lag >= 0 && r >= DELAY_FAST_MIN_CORR && r_now < DELAY_FAST_MAX_LEFT && ABS (lag - now) > 1) {
+      if (w->fast_count > 0 && ABS (lag - w->fast_lag) <= 1)
+        w->fast_count++;
+      else
+        w->fast_count = 1;
+      w->fast_lag = lag;
+      if (w->fast_count >= DELAY_FAST_CONFIRM) {
+        w->delay_ms = lag * DELAY_SUB_MS;
+        w->fast_count = w->candidate_count = 0;
+        /* The long window still holds mostly the old echo: it starts
+         * again from the recent one, or it would take the old lag back. */
+        w->env_fill = DELAY_LAGS + DELAY_FAST_WINDOW;
+        return;
+      }
+    } else {
+      w->fast_count = 0;
+    }
+  }
+
+  lag = delay_correlate (w, DELAY_WINDOW, -1, &r, &r_now);
+  if (lag < 0 || r < DELAY_MIN_CORR)
     return;
   if (w->candidate_count > 0 && ABS (lag - w->candidate_lag) <= 1)
     w->candidate_count++;
@@ -247,15 +297,19 @@ zc_aec_webrtc_process (ZcAecWebrtc *w, const gint16 *capture, const gint16 *play
   float *rev[1] = { w->reverse };
 
   if (w->echo_cancel) {
-    if (playback != NULL)
-      to_float (playback, w->reverse, w->frame_size);
-    else
-      for (guint i = 0; i < w->frame_size; i++)
-        w->reverse[i] = 0;
-    w->apm->ProcessReverseStream (rev, w->config, w->config, rev);
+    guint shift, from;
+
     delay_push (w, capture, playback);
     delay_update (w);
-    w->apm->set_stream_delay_ms (w->delay_ms > DELAY_LEAD_MS ? w->delay_ms - DELAY_LEAD_MS : 0);
+    for (guint i = 0; i < w->frame_size; i++)
+      w->ref_ring[(w->ref_pos + i) % w->ref_len] = playback != NULL ? playback[i] / 32768.0f : 0;
+    w->ref_pos = (w->ref_pos + w->frame_size) % w->ref_len;
+    shift = w->delay_ms > DELAY_LEAD_MS ? (guint) (w->delay_ms - DELAY_LEAD_MS) * (w->frame_size / 10) : 0;
+    from = (w->ref_pos + w->ref_len - w->frame_size - shift) % w->ref_len;
+    for (guint i = 0; i < w->frame_size; i++)
+      w->reverse[i] = w->ref_ring[(from + i) % w->ref_len];
+    w->apm->ProcessReverseStream (rev, w->config, w->config, rev);
+    w->apm->set_stream_delay_ms (0);
   }
   to_float (capture, w->capture, w->frame_size);
   w->apm->ProcessStream (cap, w->config, w->config, cap);
