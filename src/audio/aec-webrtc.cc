@@ -48,6 +48,13 @@
 #define DELAY_FAST_MIN_CORR 0.85f
 #define DELAY_FAST_MAX_LEFT 0.5f
 #define DELAY_FAST_CONFIRM 2
+/* Estimates count only the steps where the microphone hears something,
+ * this far above the floor: a path being replaced leaves a gap in the echo
+ * (a sound server reloading its loopback), which is the largest feature in
+ * the window and matched some far-end pause at a wrong lag (offline, 50 ->
+ * 150 ms with a 0.1 s gap: 295 ms for 0.6 s), dB.  The fast estimate wants
+ * half its window heard, the long one DELAY_MIN_ACTIVE of it. */
+#define DELAY_HEARD_DB 10.0f
 /* Reported this much less than measured: WebRTC's filter starts a little
  * before the reported delay anyway, and an echo a few ms early for it
  * would be one it cannot cancel at all, ms. */
@@ -72,9 +79,11 @@ struct _ZcAecWebrtc {
   guint env_pos, env_fill;
   float lin_ref[DELAY_HISTORY]; /* the window, unrolled oldest first */
   float lin_mic[DELAY_WINDOW];
+  float lin_use[DELAY_WINDOW]; /* 1: the step counts, 0: it does not */
   guint frames_to_estimate;
   gint candidate_lag, candidate_count;
   gint fast_lag, fast_count;
+  guint fast_holdoff; /* estimates left before the fast one looks again */
   gint delay_ms;  /* the delay found, -1: none yet (the audio thread's) */
 };
 
@@ -188,15 +197,17 @@ delay_push (ZcAecWebrtc *w, const gint16 *mic, const gint16 *ref)
 /* The lag (in sub-steps) at which the microphone's envelope follows the
  * reference's best over the newest @window steps, or -1 when too little of
  * it is there or the reference is silent in it; *@r: that lag's
- * correlation, *@r_at: the correlation at lag @at (-1 if @at < 0). */
+ * correlation, *@r_at: the correlation at lag @at (-1 if @at < 0).  Only
+ * the steps where the microphone hears something count (DELAY_HEARD_DB),
+ * and there must be at least @min_heard (a share of the window) of them. */
 static gint
-delay_correlate (ZcAecWebrtc *w, guint window, gint at, double *r, double *r_at)
+delay_correlate (ZcAecWebrtc *w, guint window, float min_heard, gint at, double *r, double *r_at)
 {
   /* The window: the newest n microphone steps, against reference steps
    * lag earlier; unrolled so that the loops below index plainly. */
   guint n = MIN (window, w->env_fill > DELAY_LAGS ? w->env_fill - DELAY_LAGS : 0);
   guint oldest = (w->env_pos + DELAY_HISTORY - n - DELAY_LAGS + 1) % DELAY_HISTORY;
-  double sm = 0, smm = 0, best_r = -1;
+  double sm = 0, smm = 0, best_r = -1, used = 0;
   guint active = 0;
   gint best = -1;
 
@@ -210,12 +221,14 @@ delay_correlate (ZcAecWebrtc *w, guint window, gint at, double *r, double *r_at)
     float m = w->env_mic[(oldest + DELAY_LAGS - 1 + k) % DELAY_HISTORY];
 
     w->lin_mic[k] = m;
-    sm += m;
-    smm += (double) m * m;
+    w->lin_use[k] = m > DELAY_FLOOR_DB + DELAY_HEARD_DB ? 1.0f : 0.0f;
+    used += w->lin_use[k];
+    sm += w->lin_use[k] * m;
+    smm += w->lin_use[k] * (double) m * m;
     if (w->lin_ref[DELAY_LAGS - 1 + k] > DELAY_FLOOR_DB + 20)
       active++;
   }
-  if (active < DELAY_MIN_ACTIVE * n || smm - sm * sm / n <= 1e-6 * n)
+  if (active < DELAY_MIN_ACTIVE * n || used < min_heard * n || used < 2 || smm - sm * sm / used <= 1e-6 * used)
     return -1;
   for (guint lag = 0; lag < DELAY_LAGS; lag++) {
     /* ... so lin_ref[k + DELAY_LAGS - 1 - lag] is lag steps before it. */
@@ -223,14 +236,16 @@ delay_correlate (ZcAecWebrtc *w, guint window, gint at, double *r, double *r_at)
     double sr = 0, srr = 0, smr = 0, var_r, c;
 
     for (guint i = 0; i < n; i++) {
-      sr += x[i];
-      srr += (double) x[i] * x[i];
-      smr += (double) w->lin_mic[i] * x[i];
+      float u = w->lin_use[i] * x[i];
+
+      sr += u;
+      srr += (double) u * x[i];
+      smr += (double) w->lin_mic[i] * u;
     }
-    var_r = srr - sr * sr / n;
-    if (var_r <= 1e-6 * n)
+    var_r = srr - sr * sr / used;
+    if (var_r <= 1e-6 * used)
       continue;
-    c = (smr - sm * sr / n) / sqrt (var_r * (smm - sm * sm / n));
+    c = (smr - sm * sr / used) / sqrt (var_r * (smm - sm * sm / used));
     if ((gint) lag == at)
       *r_at = c;
     if (c > best_r) {
@@ -257,8 +272,10 @@ delay_update (ZcAecWebrtc *w)
     return;
   w->frames_to_estimate = DELAY_EVERY_FRAMES;
 
-  if (now >= 0) {
-    lag = delay_correlate (w, DELAY_FAST_WINDOW, now, &r, &r_now);
+  if (w->fast_holdoff > 0) {
+    w->fast_holdoff--;
+  } else if (now >= 0) {
+    lag = delay_correlate (w, DELAY_FAST_WINDOW, 0.5f, now, &r, &r_now);
     if (lag >= 0 && r >= DELAY_FAST_MIN_CORR && r_now < DELAY_FAST_MAX_LEFT && ABS (lag - now) > 1) {
       if (w->fast_count > 0 && ABS (lag - w->fast_lag) <= 1)
         w->fast_count++;
@@ -268,9 +285,12 @@ delay_update (ZcAecWebrtc *w)
       if (w->fast_count >= DELAY_FAST_CONFIRM) {
         w->delay_ms = lag * DELAY_SUB_MS;
         w->fast_count = w->candidate_count = 0;
-        /* The long window still holds mostly the old echo: it starts
-         * again from the recent one, or it would take the old lag back. */
-        w->env_fill = DELAY_LAGS + DELAY_FAST_WINDOW;
+        /* Both windows still hold the old echo (the long one mostly), and
+         * would take the old lag back: the long one starts again from
+         * here, and the fast one looks again once its window is all new.
+         * Live, without this, 50 -> 150 ms went back and forth for 0.5 s. */
+        w->env_fill = DELAY_LAGS;
+        w->fast_holdoff = DELAY_FAST_WINDOW * DELAY_SUB_MS / (DELAY_EVERY_FRAMES * 10);
         return;
       }
     } else {
@@ -278,7 +298,7 @@ delay_update (ZcAecWebrtc *w)
     }
   }
 
-  lag = delay_correlate (w, DELAY_WINDOW, -1, &r, &r_now);
+  lag = delay_correlate (w, DELAY_WINDOW, DELAY_MIN_ACTIVE, -1, &r, &r_now);
   if (lag < 0 || r < DELAY_MIN_CORR)
     return;
   if (w->candidate_count > 0 && ABS (lag - w->candidate_lag) <= 1)
