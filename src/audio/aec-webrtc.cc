@@ -9,8 +9,9 @@
 #include <new>
 #include <string.h>
 
-/* The delay between the reference and its echo, measured here and reported
- * to WebRTC (set_stream_delay_ms) -- see zc_aec_webrtc_new() for why.  The
+/* The delay between the reference and its echo, measured here and applied
+ * here, to the reference WebRTC is given -- see zc_aec_webrtc_new() and
+ * zc_aec_webrtc_process() for why.  The
  * log-energy envelopes of reference and microphone, in DELAY_SUB_MS steps,
  * are correlated over the last DELAY_WINDOW_MS at lags 0..DELAY_MAX_MS,
  * every DELAY_EVERY_FRAMES frames.  The window is short because a changed
@@ -55,9 +56,9 @@
  * 150 ms with a 0.1 s gap: 295 ms for 0.6 s), dB.  The fast estimate wants
  * half its window heard, the long one DELAY_MIN_ACTIVE of it. */
 #define DELAY_HEARD_DB 10.0f
-/* Reported this much less than measured: WebRTC's filter starts a little
- * before the reported delay anyway, and an echo a few ms early for it
- * would be one it cannot cancel at all, ms. */
+/* Applied this much less than measured: WebRTC's filter starts a little
+ * before the delay it has anyway, and an echo a few ms early for it would
+ * be one it cannot cancel at all, ms. */
 #define DELAY_LEAD_MS 20
 
 struct _ZcAecWebrtc {
@@ -97,16 +98,16 @@ zc_aec_webrtc_new (guint rate_hz, gboolean echo_cancel, gboolean denoise, gboole
   if (rate_hz != 8000 && rate_hz != 16000 && rate_hz != 32000 && rate_hz != 48000)
     return NULL;
   /* The extended filter models a 128 ms echo path (at 16 kHz and above)
-   * starting at the delay we report with set_stream_delay_ms, and follows
-   * that delay when it moves.  Not its delay-agnostic mode: that sets the
+   * starting at the delay it is given, here 0 from a reference we delay
+   * ourselves (zc_aec_webrtc_process()).  Not its delay-agnostic mode: that sets the
    * filter's start from the reported delay once, then starts correcting it
    * from its own estimate only after 15 s of audio (aec_core.cc,
    * kDelayCorrectionStart), so an echo more than about 110 ms behind our
    * reference went uncancelled for a call's first 15 s (offline, espeak-ng
    * speech at a 180 ms echo delay: median ERLE 15 dB against 65 dB with the
-   * delay reported; tests/net/echo-speech.test's 150 ms path), and a path
+   * delay known; tests/net/echo-speech.test's 150 ms path), and a path
    * that changed mid-call was found again only seconds later.  So we
-   * measure the delay ourselves (delay_update()) and report it. */
+   * measure the delay ourselves (delay_update()) and apply it. */
   config.Set<webrtc::ExtendedFilter> (new webrtc::ExtendedFilter (true));
   config.Set<webrtc::DelayAgnostic> (new webrtc::DelayAgnostic (false));
   apm = webrtc::AudioProcessing::Create (config);
@@ -321,6 +322,13 @@ zc_aec_webrtc_process (ZcAecWebrtc *w, const gint16 *capture, const gint16 *play
 
     delay_push (w, capture, playback);
     delay_update (w);
+    /* The reference is delayed here, and WebRTC told 0: told a changed
+     * delay, it smooths it (0.95 old + 0.05 new a frame, in the extended
+     * filter's EstBufDelayExtended) and moves its filter once that has
+     * differed for 25 frames, in stages over half a second (offline, 250
+     * -> 60 ms: cancelled again after 0.80 s, 0.30 s this way).  A shift
+     * here applies on the next frame, and the filter it learned for the
+     * room fits again at once. */
     for (guint i = 0; i < w->frame_size; i++)
       w->ref_ring[(w->ref_pos + i) % w->ref_len] = playback != NULL ? playback[i] / 32768.0f : 0;
     w->ref_pos = (w->ref_pos + w->frame_size) % w->ref_len;
