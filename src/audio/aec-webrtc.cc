@@ -288,8 +288,9 @@ delay_update (ZcAecWebrtc *w)
         w->fast_count = w->candidate_count = 0;
         /* Both windows still hold the old echo (the long one mostly), and
          * would take the old lag back: the long one starts again from
-         * here, and the fast one looks again once its window is all new.
-         * Live, without this, 50 -> 150 ms went back and forth for 0.5 s. */
+         * here, and the fast one looks again once its window is all new
+         * (live, before this and DELAY_HEARD_DB, a 50 -> 150 ms change was
+         * cancelled, then lost again for 0.5 s). */
         w->env_fill = DELAY_LAGS;
         w->fast_holdoff = DELAY_FAST_WINDOW * DELAY_SUB_MS / (DELAY_EVERY_FRAMES * 10);
         return;
