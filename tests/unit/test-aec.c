@@ -182,6 +182,11 @@ typedef struct {
   gdouble tone_from_s;    /* near-end 1 kHz talker */
   gdouble tone_to_s;
   gboolean reset_on_change; /* call zc_aec_reset() at the change */
+  gdouble talk_from_s;    /* near-end "speech" (double talk) */
+  gdouble talk_to_s;
+  gdouble talk2_from_s;   /* ... and again */
+  gdouble talk2_to_s;
+  gdouble gap_s;          /* no echo for this long from the change on */
 } Scenario;
 
 typedef struct {
@@ -189,6 +194,7 @@ typedef struct {
   gint16 *far;      /* the playback reference */
   gint16 *near_in;  /* what the microphone picked up: echo + near end + noise */
   gint16 *echo;     /* the echo part alone */
+  gint16 *talk;     /* the near-end talker alone */
   gint16 *out;      /* the canceller's output */
   guint8 *vad;      /* per frame */
   gint *delay_ms;   /* per frame: zc_aec_get_delay_ms() after it */
@@ -200,6 +206,7 @@ run_free (Run *run)
   g_free (run->far);
   g_free (run->near_in);
   g_free (run->echo);
+  g_free (run->talk);
   g_free (run->out);
   g_free (run->vad);
   g_free (run->delay_ms);
@@ -211,13 +218,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
 /* Far-end "speech": white noise through two resonators (formants) that
  * move every syllable, under a 4 Hz syllable envelope that never quite
  * closes (a -16 dB floor, so every window of the measurement holds echo to
- * cancel).  Seeded, so every run is the same. */
+ * cancel).  Seeded, so every run is the same; scaled to unit RMS. */
 static void
-make_far_end (gint16 *far, gsize n, const Scenario *sc)
+make_speech (gdouble *x, gsize n, guint32 seed, gsize syllable)
 {
-  g_autoptr (GRand) rand = g_rand_new_with_seed (20240601);
-  g_autofree gdouble *x = g_new (gdouble, n);
-  gsize syllable = AEC_RATE_HZ / 4;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
   gdouble a1 = 0, b1 = 0, a2 = 0, b2 = 0, peak = 1;
   gdouble y1[2] = { 0 }, y2[2] = { 0 }, sum = 0;
 
@@ -245,12 +250,22 @@ make_far_end (gint16 *far, gsize n, const Scenario *sc)
     }
     sum += x[i] * x[i];
   }
+  for (gsize i = 0; i < n; i++)
+    x[i] /= sqrt (sum / n);
+}
+
+static void
+make_far_end (gint16 *far, gsize n, const Scenario *sc)
+{
+  g_autofree gdouble *x = g_new (gdouble, n);
+
+  make_speech (x, n, 20240601, AEC_RATE_HZ / 4);
   /* -20 dBFS RMS, a loud talker in a loudspeaker. */
   for (gsize i = 0; i < n; i++) {
     gdouble t = (gdouble) i / AEC_RATE_HZ;
     gboolean muted = t >= sc->far_mute_from_s && t < sc->far_mute_to_s;
 
-    far[i] = muted ? 0 : clip16 (x[i] * 3277 / sqrt (sum / n));
+    far[i] = muted ? 0 : clip16 (x[i] * 3277);
   }
 }
 
@@ -274,10 +289,26 @@ run_scenario (const ZcAecConfig *config, const Scenario *sc)
   run->far = g_new0 (gint16, run->n);
   run->near_in = g_new0 (gint16, run->n);
   run->echo = g_new0 (gint16, run->n);
+  run->talk = g_new0 (gint16, run->n);
   run->out = g_new0 (gint16, run->n);
   run->vad = g_new0 (guint8, run->n / frame);
   run->delay_ms = g_new0 (gint, run->n / frame);
   make_far_end (run->far, run->n, sc);
+  if (sc->talk_from_s < AEC_SECONDS) {
+    g_autofree gdouble *x = g_new (gdouble, run->n);
+
+    /* Another voice, as loud at the microphone as the echo (-26 dBFS):
+     * the case where an envelope correlation is easiest to fool.  Its
+     * syllables are longer than the far end's, so that its envelope is not
+     * the far end's own rhythm. */
+    make_speech (x, run->n, 4242, AEC_RATE_HZ * 3 / 10);
+    for (gsize i = 0; i < run->n; i++) {
+      gdouble t = (gdouble) i / AEC_RATE_HZ;
+
+      if ((t >= sc->talk_from_s && t < sc->talk_to_s) || (t >= sc->talk2_from_s && t < sc->talk2_to_s))
+        run->talk[i] = clip16 (x[i] * 1640);
+    }
+  }
 
   for (gsize i = 0; i < run->n; i++) {
     gdouble t = (gdouble) i / AEC_RATE_HZ;
@@ -285,12 +316,15 @@ run_scenario (const ZcAecConfig *config, const Scenario *sc)
     gsize delay = delay_ms * AEC_RATE_HZ / 1000;
     gdouble e = 0, near = 0;
 
-    for (gsize k = 0; k < G_N_ELEMENTS (room); k++) {
+    gboolean gap = t >= sc->change_at_s && t < sc->change_at_s + sc->gap_s;
+
+    for (gsize k = 0; k < G_N_ELEMENTS (room) && !gap; k++) {
       if (i >= delay + k)
         e += room[k] * run->far[i - delay - k];
     }
     if (t >= sc->tone_from_s && t < sc->tone_to_s)
       near = 3000 * sin (2 * G_PI * 1000 * t);
+    near += run->talk[i];
     /* A quiet microphone: about -76 dBFS of hiss. */
     near += 5 * g_rand_double_range (rand, -1.7, 1.7);
     run->echo[i] = clip16 (e);
@@ -311,6 +345,7 @@ run_scenario (const ZcAecConfig *config, const Scenario *sc)
 static const Scenario steady = {
   .delay_ms = 50, .delay_after_ms = 50, .change_at_s = 1e9,
   .far_mute_from_s = 1e9, .far_mute_to_s = 1e9, .tone_from_s = 1e9, .tone_to_s = 1e9,
+  .talk_from_s = 1e9, .talk_to_s = 1e9, .talk2_from_s = 1e9, .talk2_to_s = 1e9,
 };
 
 static gsize
@@ -432,7 +467,9 @@ test_aec_path_change (void)
  * from, for its first 15 s), and at 5 s the path changes to 60 ms.  The
  * delay found must be the path's, within 15 ms (the room's taps and the
  * 5 ms steps), by 1.5 s after each start; the echo 20 dB down from 2 s to
- * the change, and again within 1 s of it (issue 13). */
+ * the change, and again within 0.5 s of it (issue 13 wants 1 s live; this
+ * took 0.80 s while WebRTC moved its filter itself, 250 ms after it was
+ * told, and takes 0.30 s with the reference delayed here). */
 static void
 test_aec_webrtc_delay (void)
 {
@@ -457,7 +494,105 @@ test_aec_webrtc_delay (void)
   g_assert_cmpint (ABS (d1 - 250), <=, 15);
   g_assert_cmpint (ABS (d2 - 60), <=, 15);
   g_assert_cmpfloat (before, >=, 20);
-  g_assert_cmpfloat (reconv, <=, 1.0);
+  g_assert_cmpfloat (reconv, <=, 0.5);
+}
+
+/* How long after @change_s until the delay reported stays within 15 ms of
+ * @path_ms, in seconds (the run's length if it never settles there). */
+static gdouble
+delay_settled_s (const Run *run, gdouble change_s, gint path_ms)
+{
+  gsize frames = run->n / (AEC_RATE_HZ / 100), from = frames;
+
+  for (gsize f = frames; f > (gsize) (change_s * 100) && ABS (run->delay_ms[f - 1] - path_ms) <= 15; f--)
+    from = f - 1;
+  return from / 100.0 - change_s;
+}
+
+/* Frames from 1.5 s on whose delay is neither @before_ms (any time) nor
+ * @after_ms (from @change_s on), within 15 ms; *@first: the first such. */
+static guint
+wrong_delays (const Run *run, gdouble change_s, gint before_ms, gint after_ms, gint *first)
+{
+  guint wrong = 0;
+
+  *first = 0;
+  for (gsize f = 150; f < run->n / (AEC_RATE_HZ / 100); f++) {
+    gint d = run->delay_ms[f];
+
+    if (ABS (d - before_ms) > 15 && (f < change_s * 100 || ABS (d - after_ms) > 15) && wrong++ == 0)
+      *first = d;
+  }
+  return wrong;
+}
+
+/* Back to a shorter path: 150 -> 50 ms at 5 s, the change that was slow
+ * live (issue 13: 1.0 to 1.85 s in echo-speech.test).  The filter sits
+ * behind the new echo, so it cancels nothing until the new delay is found
+ * and applied; what is timed is how soon the delay is found, since on this
+ * synthetic speech WebRTC's suppressor keeps the 50 and 150 ms paths' own
+ * ERLE around 25-30 dB with single 100 ms windows down to 15 dB, so a
+ * 20 dB "every window" time says nothing here (the 250 ms path above, at
+ * 52 dB, is where that is timed).  The old estimator, which had to see the
+ * new echo in most of its 600 ms window, found it 0.49 s after the change.
+ * Then the same with a near-end talker as loud as the echo, from 2.5 to
+ * 3.3 s (steady path) and from 4.7 to 5.5 s (across the change): no delay
+ * but the two paths' may ever be reported (a short window alone picked
+ * wrong ones in double talk), and the new one must still be found soon.
+ * Last, 50 -> 150 ms with no echo for 0.1 s at the change, as when a sound
+ * server reloads its loopback (echo-speech.test): the gap must not be taken
+ * for an echo of some far-end pause (the old estimator reported 295 ms for
+ * 0.6 s). */
+static void
+test_aec_webrtc_delay_back (void)
+{
+  const ZcAecConfig webrtc = { .kind = ZC_AEC_WEBRTC, .rate_hz = AEC_RATE_HZ, .echo_cancel = TRUE };
+  Scenario sc = steady;
+  g_autoptr (Run) a = NULL;
+  g_autoptr (Run) b = NULL;
+  g_autoptr (Run) c = NULL;
+  gdouble found_a, found_b, found_c, after_a, loss_db, loss_change_db;
+  guint wrong, wrong_c;
+  gint first_wrong, first_wrong_c;
+
+  sc.delay_ms = 150;
+  sc.delay_after_ms = 50;
+  sc.change_at_s = 5;
+  a = run_scenario (&webrtc, &sc);
+  found_a = delay_settled_s (a, 5, 50);
+  after_a = erle_db (a->near_in, a->out, at_s (5.5), at_s (7));
+
+  sc.talk_from_s = 2.5;
+  sc.talk_to_s = 3.3;
+  sc.talk2_from_s = 4.7;
+  sc.talk2_to_s = 5.5;
+  b = run_scenario (&webrtc, &sc);
+  wrong = wrong_delays (b, 5, 150, 50, &first_wrong);
+
+  sc = steady;
+  sc.delay_ms = 50;
+  sc.delay_after_ms = 150;
+  sc.change_at_s = 5;
+  sc.gap_s = 0.1;
+  c = run_scenario (&webrtc, &sc);
+  wrong_c = wrong_delays (c, 5, 50, 150, &first_wrong_c);
+  found_c = delay_settled_s (c, 5, 150);
+  found_b = delay_settled_s (b, 5, 50);
+  loss_db = 20 * log10 (rms (b->talk, at_s (2.5), at_s (3.3)) / rms (b->out, at_s (2.5), at_s (3.3)));
+  loss_change_db = 20 * log10 (rms (b->talk, at_s (5.0), at_s (5.5)) / rms (b->out, at_s (5.0), at_s (5.5)));
+  g_test_message ("webrtc, 150 -> 50 ms at 5 s: the new delay found %.2f s after the change, ERLE 0.5-2 s after it "
+                  "%.1f dB; with a near-end talker 2.5-3.3 and 4.7-5.5 s: found %.2f s after it, %u frames with "
+                  "a wrong delay (first %d ms), talker %.1f dB lower on the steady path, %.1f dB across the change; "
+                  "50 -> 150 ms with a 0.1 s gap: found %.2f s after it, %u frames with a wrong delay (first %d ms)",
+                  found_a, after_a, found_b, wrong, first_wrong, loss_db, loss_change_db, found_c, wrong_c,
+                  first_wrong_c);
+  g_assert_cmpint (ABS (a->delay_ms[490] - 150), <=, 15);
+  g_assert_cmpfloat (found_a, <=, 0.35);
+  g_assert_cmpfloat (after_a, >=, 25);
+  g_assert_cmpuint (wrong, ==, 0);
+  g_assert_cmpfloat (found_b, <=, 0.4);
+  g_assert_cmpuint (wrong_c, ==, 0);
+  g_assert_cmpfloat (found_c, <=, 0.45);
 }
 
 /* Double talk, the easy half: once the filter has converged on the far
@@ -602,6 +737,7 @@ main (int argc, char **argv)
   g_test_add_func ("/aec/path-change", test_aec_path_change);
   g_test_add_func ("/aec/double-talk", test_aec_double_talk);
   g_test_add_func ("/aec/webrtc-delay", test_aec_webrtc_delay);
+  g_test_add_func ("/aec/webrtc-delay-back", test_aec_webrtc_delay_back);
   g_test_add_func ("/aec/in-place-and-no-reference", test_aec_in_place_and_no_reference);
   g_test_add_func ("/aec/path-gone", test_aec_path_gone);
   g_test_add_func ("/aec/config-errors", test_aec_config_errors);
