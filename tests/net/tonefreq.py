@@ -12,9 +12,10 @@ a few per cent; here it costs a block.  Prints 0 when no block holds two
 crossings; exit 2 on bad usage or an unreadable file.  Pure Python.
 """
 import statistics
-import struct
 import sys
 import wave
+
+from tonelevel import read_samples
 
 
 def block_hz(x, rate):
@@ -39,21 +40,10 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     try:
-        start = float(argv[2]) if len(argv) == 4 else 0.0
-        length = float(argv[3]) if len(argv) == 4 else None
-        with wave.open(argv[1], "rb") as w:
-            if w.getsampwidth() != 2:
-                raise ValueError("not 16-bit PCM")
-            rate, channels = w.getframerate(), w.getnchannels()
-            w.setpos(min(int(start * rate), w.getnframes()))
-            n = w.getnframes() - w.tell()
-            if length is not None:
-                n = min(n, int(length * rate))
-            raw = w.readframes(n)
+        rate, s = read_samples(*argv[1:4])
     except (OSError, ValueError, EOFError, wave.Error) as e:
         sys.stderr.write("tonefreq: %s: %s\n" % (argv[1], e))
         return 2
-    s = struct.unpack("<%dh" % (len(raw) // 2), raw)[::channels]
     block = rate // 10
     hz = [f for f in (block_hz(s[b:b + block], rate) for b in range(0, len(s) - block + 1, block))
           if f is not None]

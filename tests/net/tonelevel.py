@@ -20,6 +20,21 @@ import sys
 import wave
 
 
+def read_samples(path, start_s=None, length_s=None):
+    """(rate, the first channel's samples) of the 16-bit WAV at path, from
+    start_s (default 0) for length_s seconds (default: to the end)."""
+    with wave.open(path, "rb") as w:
+        if w.getsampwidth() != 2:
+            raise ValueError("not 16-bit PCM")
+        rate, channels = w.getframerate(), w.getnchannels()
+        w.setpos(min(int(float(start_s or 0) * rate), w.getnframes()))
+        n = w.getnframes() - w.tell()
+        if length_s is not None:
+            n = min(n, int(float(length_s) * rate))
+        raw = w.readframes(n)
+    return rate, struct.unpack("<%dh" % (len(raw) // 2), raw)[::channels]
+
+
 def main(argv):
     median = len(argv) > 1 and argv[1] == "--median"
     if median:
@@ -29,21 +44,10 @@ def main(argv):
         return 2
     try:
         hz = float(argv[2])
-        start = float(argv[3]) if len(argv) == 5 else 0.0
-        length = float(argv[4]) if len(argv) == 5 else None
-        with wave.open(argv[1], "rb") as w:
-            if w.getsampwidth() != 2:
-                raise ValueError("not 16-bit PCM")
-            rate, channels = w.getframerate(), w.getnchannels()
-            w.setpos(min(int(start * rate), w.getnframes()))
-            n = w.getnframes() - w.tell()
-            if length is not None:
-                n = min(n, int(length * rate))
-            raw = w.readframes(n)
+        rate, samples = read_samples(argv[1], *argv[3:5])
     except (OSError, ValueError, EOFError, wave.Error) as e:
         sys.stderr.write("tonelevel: %s: %s\n" % (argv[1], e))
         return 2
-    samples = struct.unpack("<%dh" % (len(raw) // 2), raw)[::channels]
     n = len(samples)
     block = max(16, rate // 10)
     coeff = 2.0 * math.cos(2.0 * math.pi * hz / rate)
