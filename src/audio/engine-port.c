@@ -14,6 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Device-pulled playout: a from_network that never ran down to one read
+ * plus this margin over this many reads holds delay and nothing else, ms
+ * and 10 ms reads. */
+#define PLAYOUT_MARGIN_MS 3
+#define PLAYOUT_TRIM_READS 100
+
 /* How often the main loop looks whether the audio thread is done with a
  * detached port, ms: a tick or two of the audio thread. */
 #define REAP_INTERVAL_MS 20
@@ -57,6 +63,29 @@ port_wake (ZcAudioPort *p)
   }
 }
 
+/* Device-pulled playout (zc_audio_port_set_playout_clock()): the device
+ * took @n more samples of the port's playback, heard, padded or drained;
+ * each whole frame of them is one tick of the media side's playout. */
+static void
+port_played (ZcAudioPort *p, guint n)
+{
+  int fd = atomic_load_explicit (&p->playout_fd, memory_order_acquire);
+  guint step;
+  guint64 frames;
+
+  if (fd < 0)
+    return;
+  step = atomic_load_explicit (&p->playout_samples, memory_order_relaxed);
+  p->played_acc += n;
+  if (p->played_acc < step)
+    return;
+  frames = p->played_acc / step;
+  p->played_acc %= step;
+  if (write (fd, &frames, sizeof frames) < 0) {
+    /* only at a saturated counter, which the reader caps anyway */
+  }
+}
+
 void
 zc_audio_port_rt_push (ZcAudioPort *p, const gint16 *frame)
 {
@@ -94,14 +123,32 @@ port_read (ZcAudioPort *p, gint16 *dst, guint n)
   guint fill = zc_ring_get_fill (p->from_network);
   guint got;
 
-  /* Latency control: the media side writes 20 ms per tick (more when
-   * the jitter buffer catches up), we play 10 ms per period.  More than
-   * 40 ms waiting is delay that would stay for the rest of the call: drop
-   * the oldest, keeping 20 ms. */
-  if (fill > 4 * n) {
-    zc_ring_skip (p->from_network, fill - 2 * n);
-    atomic_fetch_add_explicit (&p->playback_trimmed, fill - 2 * n, memory_order_relaxed);
-    atomic_fetch_add_explicit (&e->playback_trimmed, fill - 2 * n, memory_order_relaxed);
+  guint trim = 0;
+
+  /* Latency control.  Media on its own clock writes 20 ms per tick (more
+   * when the jitter buffer catches up) and we play 10 ms per period:
+   * more than 40 ms waiting is delay that would stay for the rest of the
+   * call, so the oldest goes, keeping 20 ms.  Playout pulled by the
+   * device (port_played()) leaves a ring that, read by read, runs down
+   * to one read's worth just before the media side refills it; what it
+   * never gave up over a second (a burst at the start, a late frame that
+   * came after its padding) is dropped, once a second at most. */
+  if (fill > 4 * n)
+    trim = fill - 2 * n;
+  if (atomic_load_explicit (&p->playout_fd, memory_order_relaxed) >= 0) {
+    guint margin = n * PLAYOUT_MARGIN_MS / 10;
+
+    p->fill_min = p->fill_reads == 0 ? fill : MIN (p->fill_min, fill);
+    if (++p->fill_reads == PLAYOUT_TRIM_READS) {
+      if (p->fill_min > n + 2 * margin)
+        trim = MAX (trim, p->fill_min - n - margin);
+      p->fill_reads = 0;
+    }
+  }
+  if (trim > 0) {
+    zc_ring_skip (p->from_network, trim);
+    atomic_fetch_add_explicit (&p->playback_trimmed, trim, memory_order_relaxed);
+    atomic_fetch_add_explicit (&e->playback_trimmed, trim, memory_order_relaxed);
   }
   fill = zc_ring_get_fill (p->from_network);
   atomic_fetch_add_explicit (&p->playback_backlog_samples, fill, memory_order_relaxed);
@@ -114,6 +161,7 @@ port_read (ZcAudioPort *p, gint16 *dst, guint n)
     atomic_fetch_add_explicit (&p->underruns, 1, memory_order_relaxed);
     atomic_fetch_add_explicit (&e->underruns, 1, memory_order_relaxed);
   }
+  port_played (p, n);
 }
 
 /* A held call's playback is read (its ring keeps draining at the
@@ -181,9 +229,13 @@ zc_audio_port_rt_drain (ZcAudioPort *p, guint n)
 {
   ZcAudioEngine *e = p->engine;
 
+  guint skip;
+
   p->drain_acc += (guint64) n * p->rate_hz;
-  zc_ring_skip (p->from_network, (guint) (p->drain_acc / e->codec_rate_hz));
+  skip = (guint) (p->drain_acc / e->codec_rate_hz);
+  zc_ring_skip (p->from_network, skip);
   p->drain_acc %= e->codec_rate_hz;
+  port_played (p, skip);
 }
 
 /* ------------------------------------------------------------ main thread */
@@ -194,6 +246,8 @@ port_destroy (ZcAudioPort *p)
   int fd = atomic_load (&p->wake_fd);
 
   if (fd >= 0)
+    close (fd);
+  if ((fd = atomic_load (&p->playout_fd)) >= 0)
     close (fd);
   if (p->owns_rings) {
     zc_ring_free (p->to_network);
@@ -236,6 +290,7 @@ zc_audio_port_new_internal (ZcAudioEngine *e, guint rate_hz, ZcRing *to_network,
 
   p = g_new0 (ZcAudioPort, 1);
   atomic_init (&p->wake_fd, -1);
+  atomic_init (&p->playout_fd, -1);
   atomic_init (&p->tone, -1);
   p->tone_playing = -1;
   p->engine = e;
@@ -395,32 +450,45 @@ zc_audio_port_get_engine (ZcAudioPort *p)
   return p->engine;
 }
 
-gboolean
-zc_audio_port_set_wake (ZcAudioPort *p, int fd, guint samples, GError **error)
+/* Gives @slot a dup() of @fd, once: the caller may close its descriptor
+ * while the audio thread still holds the port, and the audio thread may
+ * be writing to the first one when a second comes. */
+static gboolean
+port_keep_fd (atomic_int *slot, atomic_uint *samples_slot, int fd, guint samples, const char *what, GError **error)
 {
-  /* A copy of our own: the caller may close its descriptor while the
-   * audio thread still holds the port. */
-  int own = fd >= 0 ? dup (fd) : -1;
-  int old;
+  int own;
 
-  if (fd >= 0 && own < 0) {
+  if (fd < 0 || samples == 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "audio engine: no %s fd or frame size", what);
+    return FALSE;
+  }
+  if (atomic_load (slot) >= 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "audio engine: the port has a %s fd already", what);
+    return FALSE;
+  }
+  own = dup (fd);
+  if (own < 0) {
     int errsv = errno;
 
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "audio engine: cannot keep the wake-up fd (%s)",
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "audio engine: cannot keep the %s fd (%s)", what,
                  g_strerror (errsv));
     return FALSE;
   }
-  /* Only once: the audio thread may be writing to the old one now. */
-  old = atomic_load (&p->wake_fd);
-  if (old >= 0) {
-    if (own >= 0)
-      close (own);
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "audio engine: the port has a wake-up fd already");
-    return FALSE;
-  }
-  atomic_store (&p->wake_samples, samples);
-  atomic_store (&p->wake_fd, own);
+  atomic_store (samples_slot, samples);
+  atomic_store (slot, own);
   return TRUE;
+}
+
+gboolean
+zc_audio_port_set_wake (ZcAudioPort *p, int fd, guint samples, GError **error)
+{
+  return port_keep_fd (&p->wake_fd, &p->wake_samples, fd, samples, "wake-up", error);
+}
+
+gboolean
+zc_audio_port_set_playout_clock (ZcAudioPort *p, int fd, guint samples, GError **error)
+{
+  return port_keep_fd (&p->playout_fd, &p->playout_samples, fd, samples, "playout clock", error);
 }
 
 void

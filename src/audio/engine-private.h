@@ -44,6 +44,9 @@ struct _ZcAudioPort {
   atomic_int wake_fd;      /* eventfd written when to_network reaches wake_samples; -1: none.
                             * The port's own dup, closed only after the audio thread let go */
   atomic_uint wake_samples;
+  atomic_int playout_fd;   /* eventfd counting every playout_samples the device took; -1: none.
+                            * Closed as wake_fd is */
+  atomic_uint playout_samples;
   atomic_uint conference;  /* zc_audio_port_set_conference(): its group, 0: none */
 
   /* audio thread only */
@@ -53,6 +56,9 @@ struct _ZcAudioPort {
   gint16 *in;              /* one port frame */
   gint16 *scratch;         /* resampler output */
   guint64 silence_acc, drain_acc; /* engine samples * port rate not yet sent / drained */
+  guint played_acc;        /* port samples the device took, not yet counted on playout_fd */
+  guint fill_min;          /* device-pulled playout: the least from_network held before a read ... */
+  guint fill_reads;        /* ... over this many reads */
   ZcRing *conf_ring;       /* engine-rate playback it pulled, for its group's capture (engine-conf.c) */
   gint16 *conf_frame;      /* this capture frame's share of conf_ring */
   guint conf_group;        /* the group it was in at this capture frame */

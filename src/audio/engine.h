@@ -72,15 +72,17 @@
  * playback device), so the media side sees a steady clock whatever the
  * devices do.
  *
- * Capture-driven media (not wired yet): a port may name an eventfd
- * (zc_audio_port_set_wake()); the audio thread writes it once the port's
- * to_network holds a packet's worth, so a media thread can encode and
- * send right then instead of at a clock of its own.  media/call-media.c
- * still runs its own 20 ms clock: a first try at driving it from this
- * (playout kept on its clock) lost the far end's audio in voice.test's
- * echo call, and is not in.  Playout is pushed: the media thread writes
- * what is due into from_network, which the device drains at its own
- * clock (with the trimming above).
+ * Media on the devices' clocks: a port may name two eventfds.  The audio
+ * thread writes the first (zc_audio_port_set_wake()) once the port's
+ * to_network holds a packet's worth, so the media thread encodes and
+ * sends a frame the moment it exists; it adds one to the second
+ * (zc_audio_port_set_playout_clock()) for every packet's worth of the
+ * port's from_network the playback device took (heard, padded with
+ * silence when the ring ran dry, or drained without a device), so the
+ * media thread decodes the next frame from its playout buffer when the
+ * device has made room for it.  The media side then has no clock of its
+ * own: sending follows the capture device, playout the playback device
+ * (or, without one, whichever clock drives the port, as above).
  *
  * Echo reference: the exact codec-rate samples sent to the playback device
  * (the mix) go into a reference ring primed with the playback delay
@@ -276,10 +278,14 @@ void zc_audio_port_set_deaf (ZcAudioPort *port, gboolean deaf);
 void zc_audio_port_set_tone (ZcAudioPort *port, int tone);
 void zc_audio_port_get_stats (ZcAudioPort *port, ZcAudioPortStats *stats);
 
-/* Capture-driven media (issue 13): the audio thread writes 1 to the
- * eventfd @fd each time it has given the port's to_network new capture
- * and the ring holds at least @samples, so the media side encodes a frame
- * the moment it exists instead of at its own clock's next mark.  The port
- * keeps a dup() of @fd (closed with the port, after the audio thread let
- * go).  Once per port; FALSE with @error otherwise. */
+/* Capture-driven sending: the audio thread writes 1 to the eventfd @fd
+ * each time it has given the port's to_network new capture and the ring
+ * holds at least @samples.  The port keeps a dup() of @fd (closed with the
+ * port, after the audio thread let go).  Once per port; FALSE with @error
+ * otherwise. */
 gboolean zc_audio_port_set_wake (ZcAudioPort *port, int fd, guint samples, GError **error);
+/* Device-pulled playout: the audio thread adds to the eventfd @fd's
+ * counter one for every @samples (at the port's rate) of from_network the
+ * device took, so a reader's count is the frames it owes the device.  As
+ * zc_audio_port_set_wake() otherwise. */
+gboolean zc_audio_port_set_playout_clock (ZcAudioPort *port, int fd, guint samples, GError **error);

@@ -26,6 +26,14 @@
 #define RESYNC_TICKS 5
 /* A sequence jump larger than this is a restart, not a loss. */
 #define MAX_SEQ_GAP 100
+/* On the devices' clocks: a direction whose device said nothing for this
+ * many ptimes (stalled, suspended, gone) runs on our own clock until it
+ * speaks again, so the peer goes on getting packets and ours are played
+ * or concealed. */
+#define OWN_CLOCK_AFTER_TICKS 3
+/* The most playout ticks run back to back for a device that took many
+ * frames at once (the media thread was not scheduled for a while). */
+#define MAX_CATCH_UP_TICKS 10
 
 typedef enum {
   EVENT_DIGIT,
@@ -90,6 +98,8 @@ struct _ZcCallMedia {
   Event events[ZC_CALL_MEDIA_EVENT_QUEUE];
   int event_fd;
   int kick_fd;        /* eventfd: tick now instead of at the next 20 ms mark */
+  int capture_fd;     /* eventfd from the audio engine: a frame was captured; -1: own clock */
+  int playout_fd;     /* eventfd from the audio engine: frames the playback device took */
   GSource *event_source;
 
   /* Statistics snapshot, seqlock: odd while the media thread writes. */
@@ -593,15 +603,26 @@ zc_call_media_kick (ZcCallMedia *media)
   }
 }
 
-static gpointer
-media_thread (gpointer data)
+/* Every 100 ms: the snapshot, the peer's loss, the media timeout. */
+static void
+housekeeping (ZcCallMedia *media, gint64 start_us)
 {
-  ZcCallMedia *media = data;
+  zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
+  zc_jitter_get_stats (media->jitter, &media->counters.jitter);
+  adapt_expected_loss (media);
+  check_timeout (media, g_get_monotonic_time (), start_us);
+  stats_publish (media);
+}
+
+/* No audio device (a test, a tool): a 20 ms clock of our own sends a
+ * frame and plays one out per tick. */
+static void
+own_clock_loop (ZcCallMedia *media, gint64 start_us)
+{
   const long ptime_ns = ZC_CALL_MEDIA_PTIME_MS * 1000000L;
   struct timespec next;
   guint32 send_ts = 0, play_ts = 0;
   gboolean marker = TRUE; /* first packet of the stream */
-  gint64 start_us = g_get_monotonic_time ();
   guint tick = 0;
 
   clock_gettime (CLOCK_MONOTONIC, &next);
@@ -614,13 +635,8 @@ media_thread (gpointer data)
     receive_tick (media, play_ts);
     play_ts += media->ts_step;
 
-    if (++tick % STATS_EVERY_TICKS == 0) {
-      zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
-      zc_jitter_get_stats (media->jitter, &media->counters.jitter);
-      adapt_expected_loss (media);
-      check_timeout (media, g_get_monotonic_time (), start_us);
-      stats_publish (media);
-    }
+    if (++tick % STATS_EVERY_TICKS == 0)
+      housekeeping (media, start_us);
 
     timespec_add_ns (&next, ptime_ns);
     clock_gettime (CLOCK_MONOTONIC, &now);
@@ -633,6 +649,109 @@ media_thread (gpointer data)
     }
     wait_until (media, &next);
   }
+}
+
+/* Reads and clears an eventfd's counter: 0 when nothing was written. */
+static guint64
+eventfd_take (int fd)
+{
+  guint64 count = 0;
+
+  if (read (fd, &count, sizeof count) != (ssize_t) sizeof count)
+    return 0;
+  return count;
+}
+
+/* A direction whose device has been silent for OWN_CLOCK_AFTER_TICKS gets
+ * one tick per ptime of our own clock: how many are due now. */
+static guint
+own_clock_due (ZcCallMedia *media, gint64 *last_us, gint64 now_us)
+{
+  const gint64 ptime_us = ZC_CALL_MEDIA_PTIME_MS * 1000;
+  guint due = 0;
+
+  if (now_us - *last_us <= OWN_CLOCK_AFTER_TICKS * ptime_us)
+    return 0;
+  /* The first tick of our own stands in for the one the device missed. */
+  while (now_us - *last_us > (OWN_CLOCK_AFTER_TICKS - 1) * ptime_us && due < MAX_CATCH_UP_TICKS) {
+    *last_us += ptime_us;
+    due++;
+  }
+  if (now_us - *last_us > OWN_CLOCK_AFTER_TICKS * ptime_us)
+    *last_us = now_us - (OWN_CLOCK_AFTER_TICKS - 1) * ptime_us; /* long stall: no burst */
+  media->counters.own_clock_ticks += due;
+  return due;
+}
+
+/* On the devices' clocks (zc_call_media_use_device_clock()): a frame is
+ * encoded and sent the moment the capture side has one, and a frame is
+ * taken from the playout buffer each time the playback device has played
+ * one.  No clock of ours adds its phase to the delay, and the playout
+ * buffer drains exactly as fast as the device plays. */
+static void
+device_clock_loop (ZcCallMedia *media, gint64 start_us)
+{
+  struct pollfd pfd[3] = {
+    { .fd = media->capture_fd, .events = POLLIN },
+    { .fd = media->playout_fd, .events = POLLIN },
+    { .fd = media->kick_fd, .events = POLLIN },
+  };
+  guint32 send_ts = 0, play_ts = 0;
+  gboolean marker = TRUE;
+  gint64 now_us = g_get_monotonic_time ();
+  gint64 next_stats_us = now_us + STATS_EVERY_TICKS * ZC_CALL_MEDIA_PTIME_MS * 1000;
+  gint64 last_capture_us = now_us, last_playout_us = now_us;
+
+  while (atomic_load_explicit (&media->running, memory_order_acquire)) {
+    guint64 due;
+    guint sent = 0;
+
+    /* The timeout bounds zc_call_media_stop() and runs our own clock for
+     * a silent device. */
+    if (poll (pfd, G_N_ELEMENTS (pfd), ZC_CALL_MEDIA_PTIME_MS) > 0 && (pfd[2].revents & POLLIN))
+      eventfd_take (media->kick_fd); /* frames go out as they are captured anyway */
+    now_us = g_get_monotonic_time ();
+
+    due = eventfd_take (media->playout_fd);
+    if (due > 0)
+      last_playout_us = now_us;
+    else
+      due = own_clock_due (media, &last_playout_us, now_us);
+    for (due = MIN (due, MAX_CATCH_UP_TICKS); due > 0; due--) {
+      receive_tick (media, play_ts);
+      play_ts += media->ts_step;
+    }
+
+    eventfd_take (media->capture_fd);
+    while (zc_ring_get_fill (media->to_network) >= media->frame_samples && sent < MAX_CATCH_UP_TICKS) {
+      send_tick (media, send_ts, &marker);
+      send_ts += media->ts_step;
+      sent++;
+    }
+    if (sent > 0)
+      last_capture_us = now_us;
+    for (guint own = own_clock_due (media, &last_capture_us, now_us); own > 0; own--) {
+      send_tick (media, send_ts, &marker); /* silence, counted as a capture underrun */
+      send_ts += media->ts_step;
+    }
+
+    if (now_us >= next_stats_us) {
+      housekeeping (media, start_us);
+      next_stats_us = now_us + STATS_EVERY_TICKS * ZC_CALL_MEDIA_PTIME_MS * 1000;
+    }
+  }
+}
+
+static gpointer
+media_thread (gpointer data)
+{
+  ZcCallMedia *media = data;
+  gint64 start_us = g_get_monotonic_time ();
+
+  if (media->capture_fd >= 0)
+    device_clock_loop (media, start_us);
+  else
+    own_clock_loop (media, start_us);
   zc_rtp_session_get_stats (media->rtp, &media->counters.rtp);
   zc_jitter_get_stats (media->jitter, &media->counters.jitter);
   stats_publish (media);
@@ -670,7 +789,7 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
     return NULL;
 
   media = g_new0 (ZcCallMedia, 1);
-  media->event_fd = media->kick_fd = -1;
+  media->event_fd = media->kick_fd = media->capture_fd = media->playout_fd = -1;
   media->to_network = config->to_network;
   media->from_network = config->from_network;
   media->rtp = config->rtp;
@@ -726,6 +845,36 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
 }
 
 gboolean
+zc_call_media_use_device_clock (ZcCallMedia *media, int *capture_fd, int *playout_fd, GError **error)
+{
+  g_return_val_if_fail (media != NULL && capture_fd != NULL && playout_fd != NULL, FALSE);
+  if (media->started) {
+    g_set_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_INVALID, "media: already started");
+    return FALSE;
+  }
+  if (media->capture_fd < 0) {
+    media->capture_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+    media->playout_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (media->capture_fd < 0 || media->playout_fd < 0) {
+      int saved = errno;
+
+      if (media->capture_fd >= 0)
+        close (media->capture_fd);
+      if (media->playout_fd >= 0)
+        close (media->playout_fd);
+      media->capture_fd = media->playout_fd = -1;
+      g_set_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_FAILED, "media: cannot create eventfd (%s)",
+                   g_strerror (saved));
+      return FALSE;
+    }
+  }
+  media->counters.device_clock = TRUE;
+  *capture_fd = media->capture_fd;
+  *playout_fd = media->playout_fd;
+  return TRUE;
+}
+
+gboolean
 zc_call_media_start (ZcCallMedia *media, GError **error)
 {
   g_return_val_if_fail (media != NULL, FALSE);
@@ -768,6 +917,10 @@ zc_call_media_free (ZcCallMedia *media)
     close (media->event_fd);
   if (media->kick_fd >= 0)
     close (media->kick_fd);
+  if (media->capture_fd >= 0)
+    close (media->capture_fd);
+  if (media->playout_fd >= 0)
+    close (media->playout_fd);
   g_main_context_unref (media->context);
   zc_codec_instance_free (media->codec);
   zc_dtmf_sender_free (media->dtmf_sender);

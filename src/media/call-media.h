@@ -108,7 +108,9 @@ typedef struct {
   guint64 playback_overflow_samples; /* decoded samples from_network had no room for */
   guint64 decode_errors;
   guint64 send_errors;               /* other than -ENOTCONN */
-  guint64 late_ticks;                /* ticks that started more than one ptime late */
+  guint64 late_ticks;                /* own clock: ticks that started more than one ptime late */
+  gboolean device_clock;             /* sending and playout follow the audio devices' clocks */
+  guint64 own_clock_ticks;           /* ... except these ticks, run while a device was silent */
   guint64 dtmf_sent;                 /* digits started */
   guint64 dtmf_received;             /* digits reported */
   gboolean media_timed_out;
@@ -137,6 +139,18 @@ int zc_call_media_send_dtmf (ZcCallMedia *media, const char *digits);
 /* Any thread: the microphone's frames become silence from the next tick
  * on (and Opus goes DTX) until unmuted; the capture device stays open. */
 void zc_call_media_set_muted (ZcCallMedia *media, gboolean muted);
+
+/* Before zc_call_media_start(): the media thread runs on the audio
+ * devices' clocks instead of a 20 ms clock of its own (audio/engine.h).
+ * Gives two eventfds, still owned by @media, for the engine's port:
+ * @capture_fd for zc_audio_port_set_wake() (encode and send a frame as
+ * soon as it is captured) and @playout_fd for
+ * zc_audio_port_set_playout_clock() (take one frame from the playout
+ * buffer per frame the playback device played), both with
+ * zc_call_media_get_frame_samples().  A direction whose device falls
+ * silent for three ptimes runs on a clock of its own until it speaks
+ * again. */
+gboolean zc_call_media_use_device_clock (ZcCallMedia *media, int *capture_fd, int *playout_fd, GError **error);
 
 /* Any thread: run the next tick now rather than at the next 20 ms mark
  * (the transport just became usable: the first packet need not wait). */

@@ -119,6 +119,8 @@ zc_media_stream_describe (ZcMediaStream *stream)
     add_u64 (&b, "dtmf_received", st.dtmf_received);
     g_variant_builder_add (&b, "{sv}", "timed_out", g_variant_new_boolean (st.media_timed_out));
     add_u64 (&b, "capture_trimmed_samples", st.capture_trimmed_samples);
+    g_variant_builder_add (&b, "{sv}", "device_clock", g_variant_new_boolean (st.device_clock));
+    add_u64 (&b, "own_clock_ticks", st.own_clock_ticks);
     /* Where the mouth-to-ear delay sits: mean waits in the two rings. */
     add_double (&b, "capture_backlog_ms", mean_ms (st.capture_backlog_samples, st.capture_backlog_reads,
                                                    zc_call_media_get_pcm_rate (stream->media)));

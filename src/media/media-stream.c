@@ -380,6 +380,21 @@ security_name (ZcMediaStream *stream)
   return stream->dtls != NULL ? "DTLS-SRTP" : stream->sdes != NULL ? "SDES-SRTP" : "plain RTP";
 }
 
+/* The media thread follows the devices (audio/engine.h): it sends a frame
+ * the moment the capture has one, and plays out one each time the
+ * playback device has played one, with no 20 ms clock of its own adding
+ * its phase to the delay in each direction. */
+static gboolean
+use_device_clock (ZcMediaStream *stream, GError **error)
+{
+  guint frame = zc_call_media_get_frame_samples (stream->media);
+  int capture_fd, playout_fd;
+
+  return zc_call_media_use_device_clock (stream->media, &capture_fd, &playout_fd, error)
+         && zc_audio_port_set_wake (stream->port, capture_fd, frame, error)
+         && zc_audio_port_set_playout_clock (stream->port, playout_fd, frame, error);
+}
+
 gboolean
 zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GError **error)
 {
@@ -459,6 +474,8 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
     zc_audio_port_set_deaf (stream->port, stream->held);
     zc_audio_port_set_tone (stream->port, stream->waiting ? ZC_TONE_WAITING : -1);
     zc_audio_port_set_conference (stream->port, stream->conference);
+    if (!use_device_clock (stream, error))
+      goto fail;
   }
   if (!zc_call_media_start (stream->media, error))
     goto fail;
