@@ -7,8 +7,15 @@
  *   zc_rtp_session_recv() --> codec decode / conceal --> from_network ring
  *                         \-> telephone-event --> ZcDtmfReceiver --> digit
  *
- * A media thread of its own runs this on a 20 ms clock (absolute deadlines
- * on CLOCK_MONOTONIC); it is not the thread that iterates the GMainContext
+ * A media thread of its own runs this.  With sound devices
+ * (zc_call_media_use_device_clock()) it follows their clocks: it encodes
+ * and sends a frame when the audio engine says one was captured, and
+ * decodes one when the engine says the playback device has played one, so
+ * no clock of ours adds its phase to the delay and the playout buffer
+ * drains exactly as fast as the device plays.  Without devices it runs a
+ * 20 ms clock of its own (absolute deadlines on CLOCK_MONOTONIC), and so
+ * does a direction whose device fell silent.  It is not the thread that
+ * iterates the GMainContext
  * driving libnice (rtp-session.h: oRTP must not run there).  Everything the
  * media thread needs is allocated by zc_call_media_new(); per frame it
  * takes no lock, allocates nothing and logs nothing (oRTP itself allocates

@@ -16,7 +16,9 @@
  *            leave the engine running with one port;
  *   clip     two ports' sum beyond full scale saturates (no wrap);
  *   wake     the eventfd of zc_audio_port_set_wake() is written about
- *            once per 20 ms of capture (capture-driven media);
+ *            once per 10 ms of capture (capture-driven media), and the
+ *            8 kHz port's zc_audio_port_set_playout_clock() counts one
+ *            per 20 ms its playback took (device-pulled playout);
  *   shared   zc_audio_engine_acquire() hands out one engine per device
  *            pair and closes it ZC_AUDIO_ENGINE_LINGER_MS after the last
  *            release, not before.
@@ -263,8 +265,8 @@ main (int argc, char **argv)
   Call *both[] = { &a, &b };
   Call *one[] = { &a };
   gdouble b_level_before;
-  int wake_fd;
-  guint64 wakes = 0;
+  int wake_fd, playout_fd;
+  guint64 wakes = 0, played = 0;
   gboolean wake_ok;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -300,18 +302,27 @@ main (int argc, char **argv)
    * side reads every 5 ms, so a larger threshold would seldom be met) */
   wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
   wake_ok = zc_audio_port_set_wake (a.port, wake_fd, 480, NULL) && !zc_audio_port_set_wake (a.port, wake_fd, 480, NULL);
+  playout_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+  wake_ok = wake_ok && zc_audio_port_set_playout_clock (b.port, playout_fd, 160, NULL)
+            && !zc_audio_port_set_playout_clock (b.port, playout_fd, 160, NULL);
 
   /* mix: the devices open during the first phase; measure the second. */
   run_phase (both, 2);
   if (read (wake_fd, &wakes, sizeof wakes) != sizeof wakes)
     wakes = 0;
+  if (read (playout_fd, &played, sizeof played) != sizeof played)
+    played = 0;
   run_phase (both, 2);
   if (read (wake_fd, &wakes, sizeof wakes) != sizeof wakes)
     wakes = 0;
+  if (read (playout_fd, &played, sizeof played) != sizeof played)
+    played = 0;
   close (wake_fd); /* the port keeps its own copy */
-  printf ("wake.count=%" G_GUINT64_FORMAT "\n", wakes);
-  /* A phase is 1.5 s: 150 engine frames. */
+  close (playout_fd);
+  printf ("wake.count=%" G_GUINT64_FORMAT "\nplayout.frames=%" G_GUINT64_FORMAT "\n", wakes, played);
+  /* A phase is 1.5 s: 150 engine frames, 75 of 20 ms. */
   check (wake_ok && wakes >= 100 && wakes <= 200, "wake: the capture-driven eventfd is written once per frame");
+  check (played >= 60 && played <= 90, "wake: the playout clock counts one per 20 ms the device played");
   report_levels ("mix", "a", &a);
   report_levels ("mix", "b", &b);
   check (near_level (level_at (&a, TONE_A_HZ)) && near_level (level_at (&a, TONE_B_HZ)),

@@ -55,6 +55,14 @@ typedef struct {
   gint16 *heard;         /* from_network after SETTLE_US */
   guint n_heard, max_heard;
   GString *digits;       /* received */
+  /* On the devices' clocks (zc_call_media_use_device_clock()): the test
+   * is a sound card of 10 ms periods that captures and plays in step. */
+  gboolean device;
+  gboolean device_paused; /* a stalled card: neither direction moves */
+  int capture_fd, playout_fd;
+  gint64 device_start_us;
+  guint64 device_periods;
+  guint played_acc;
   guint timeouts, resumes;
   gint64 timeout_at_us;
 } Side;
@@ -138,7 +146,8 @@ plain_connect (Side *a, Side *b)
 }
 
 static void
-side_init (Side *side, const char *name, double freq, const ZcCodec *codec, gint te_pt, guint pcm_rate)
+side_init (Side *side, const char *name, double freq, const ZcCodec *codec, gint te_pt, guint pcm_rate,
+           gboolean device)
 {
   ZcRtpSessionConfig rtp_config;
   ZcCallMediaConfig config = { 0 };
@@ -175,6 +184,13 @@ side_init (Side *side, const char *name, double freq, const ZcCodec *codec, gint
   g_assert_cmpuint (zc_call_media_get_frame_samples (side->media), ==, pcm_rate / 50);
   side->max_heard = pcm_rate * ANALYSIS_MS / 1000;
   side->heard = g_new0 (gint16, side->max_heard);
+  side->device = device;
+  if (device) {
+    g_assert_true (zc_call_media_use_device_clock (side->media, &side->capture_fd, &side->playout_fd, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (side->capture_fd, >=, 0);
+    g_assert_cmpint (side->playout_fd, >=, 0);
+  }
 }
 
 static void
@@ -189,22 +205,87 @@ side_clear (Side *side)
   g_string_free (side->digits, TRUE);
 }
 
+static void
+tone_fill (Side *side, gint16 *buf, guint n)
+{
+  guint rate = zc_call_media_get_pcm_rate (side->media);
+
+  for (guint i = 0; i < n; i++) {
+    buf[i] = (gint16) lround (TONE_AMPLITUDE * sin (side->phase));
+    side->phase += 2 * G_PI * side->freq / rate;
+    if (side->phase > 2 * G_PI)
+      side->phase -= 2 * G_PI;
+  }
+}
+
+static void
+keep_heard (Side *side, const gint16 *buf, guint n, gint64 settle_at_us)
+{
+  if (g_get_monotonic_time () < settle_at_us)
+    return;
+  n = MIN (n, side->max_heard - side->n_heard);
+  memcpy (side->heard + side->n_heard, buf, n * sizeof (gint16));
+  side->n_heard += n;
+}
+
+static void
+eventfd_add (int fd, guint64 n)
+{
+  g_assert_cmpint (write (fd, &n, sizeof n), ==, sizeof n);
+}
+
+/* A sound card on the devices' clocks, as audio/engine.c drives a port:
+ * each 10 ms period of wall time captures a period of tone (and says so
+ * on capture_fd once a frame is there) and plays a period of
+ * from_network, padded when it ran dry (and counts each frame played on
+ * playout_fd). */
+static void
+device_step (Side *side, gint64 settle_at_us)
+{
+  guint rate = zc_call_media_get_pcm_rate (side->media);
+  guint frame = zc_call_media_get_frame_samples (side->media);
+  guint period = rate / 100;
+  gint64 now = g_get_monotonic_time ();
+  gint16 buf[480];
+
+  if (side->device_start_us == 0)
+    side->device_start_us = now;
+  if (side->device_paused) {
+    side->device_start_us = now - (gint64) side->device_periods * 10000;
+    return;
+  }
+  while ((gint64) (side->device_periods + 1) * 10000 <= now - side->device_start_us) {
+    guint32 got;
+
+    side->device_periods++;
+    tone_fill (side, buf, period);
+    zc_ring_write (side->to_network, buf, period); /* a stopped media side reads none */
+    if (zc_ring_get_fill (side->to_network) >= frame)
+      eventfd_add (side->capture_fd, 1);
+    got = zc_ring_read (side->from_network, buf, period);
+    keep_heard (side, buf, got, settle_at_us);
+    side->played_acc += period;
+    if (side->played_acc >= frame) {
+      eventfd_add (side->playout_fd, side->played_acc / frame);
+      side->played_acc %= frame;
+    }
+  }
+}
+
 /* The audio engine's part: keeps ~3 frames of tone in to_network and
  * drains from_network, keeping what arrives after @settle_at_us. */
 static void
 engine_step (Side *side, gint64 settle_at_us)
 {
-  guint rate = zc_call_media_get_pcm_rate (side->media);
   guint frame = zc_call_media_get_frame_samples (side->media);
   gint16 buf[960];
 
+  if (side->device) {
+    device_step (side, settle_at_us);
+    return;
+  }
   while (zc_ring_get_fill (side->to_network) < 3 * frame) {
-    for (guint i = 0; i < frame; i++) {
-      buf[i] = (gint16) lround (TONE_AMPLITUDE * sin (side->phase));
-      side->phase += 2 * G_PI * side->freq / rate;
-      if (side->phase > 2 * G_PI)
-        side->phase -= 2 * G_PI;
-    }
+    tone_fill (side, buf, frame);
     g_assert_cmpuint (zc_ring_write (side->to_network, buf, frame), ==, frame);
   }
   for (;;) {
@@ -212,11 +293,7 @@ engine_step (Side *side, gint64 settle_at_us)
 
     if (n == 0)
       break;
-    if (g_get_monotonic_time () < settle_at_us)
-      continue;
-    n = MIN (n, side->max_heard - side->n_heard);
-    memcpy (side->heard + side->n_heard, buf, n * sizeof (gint16));
-    side->n_heard += n;
+    keep_heard (side, buf, n, settle_at_us);
   }
 }
 
@@ -320,16 +397,62 @@ print_stats (Side *side)
   g_assert_cmpuint (st.send_errors, ==, 0);
 }
 
+/* On the devices' clocks, B sends one frame per frame its card captured
+ * (and one per tick of its own clock while the card was silent); when
+ * its card stalls, B's media goes on at its own clock, so A still gets
+ * packets, and B goes back to the card's clock when it runs again. */
 static void
-run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate)
+check_device_clock (Side *a, Side *b)
+{
+  ZcCallMediaStats st, a_st;
+  guint64 captured, own_before, a_received_before;
+  gint64 sent;
+
+  /* The snapshot is at most 100 ms old: give it one. */
+  run_for (a, b, G_MAXINT64, g_get_monotonic_time () + 150000, NULL);
+  zc_call_media_get_stats (b->media, &st);
+  captured = b->device_periods / 2;
+  sent = (gint64) (st.frames_sent + st.dtx_frames);
+  g_test_message ("B: %" G_GUINT64_FORMAT " frames captured, %" G_GINT64_FORMAT " sent, %" G_GUINT64_FORMAT
+                  " ticks of its own clock", captured, sent, st.own_clock_ticks);
+  g_assert_true (st.device_clock);
+  /* 100 ms of snapshot lag, and the frames of our own clock: a machine
+   * that kept this thread from running for 60 ms has some. */
+  g_assert_cmpint (sent, <=, (gint64) (captured + st.own_clock_ticks) + 1);
+  g_assert_cmpint (sent, >=, (gint64) captured - 6);
+
+  own_before = st.own_clock_ticks;
+  zc_call_media_get_stats (a->media, &a_st);
+  a_received_before = a_st.rtp.packets_received;
+  b->device_paused = TRUE;
+  run_for (a, b, G_MAXINT64, g_get_monotonic_time () + 500000, NULL);
+  b->device_paused = FALSE;
+  zc_call_media_get_stats (b->media, &st);
+  zc_call_media_get_stats (a->media, &a_st);
+  g_test_message ("B's card stalled 500 ms: %" G_GUINT64_FORMAT " ticks of its own clock, A received %"
+                  G_GUINT64_FORMAT " packets", st.own_clock_ticks - own_before,
+                  a_st.rtp.packets_received - a_received_before);
+  /* 440 ms after the first 60: 22 send and 22 playout ticks. */
+  g_assert_cmpuint (st.own_clock_ticks - own_before, >=, 20);
+  g_assert_cmpuint (a_st.rtp.packets_received - a_received_before, >=, 15);
+
+  b->n_heard = a->n_heard = 0;
+  run_for (a, b, g_get_monotonic_time () + SETTLE_US, g_get_monotonic_time () + SETTLE_US + 3 * ANALYSIS_MS * 1000,
+           heard_enough);
+  check_heard (b, FREQ_A, FREQ_B, zc_call_media_get_pcm_rate (b->media));
+  check_heard (a, FREQ_B, FREQ_A, zc_call_media_get_pcm_rate (a->media));
+}
+
+static void
+run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate, gboolean device)
 {
   Side a = { 0 }, b = { 0 };
   g_autoptr (GError) error = NULL;
   ZcCallMediaStats st;
   gint64 start, stopped;
 
-  side_init (&a, "A", FREQ_A, codec, te_pt, pcm_rate);
-  side_init (&b, "B", FREQ_B, codec, te_pt, pcm_rate);
+  side_init (&a, "A", FREQ_A, codec, te_pt, pcm_rate, device);
+  side_init (&b, "B", FREQ_B, codec, te_pt, pcm_rate, device);
   plain_connect (&a, &b);
 
   g_assert_true (zc_call_media_start (a.media, &error));
@@ -344,6 +467,8 @@ run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate)
   run_for (&a, &b, start + SETTLE_US, start + SETTLE_US + 3 * ANALYSIS_MS * 1000, heard_enough);
   check_heard (&b, FREQ_A, FREQ_B, pcm_rate);
   check_heard (&a, FREQ_B, FREQ_A, pcm_rate);
+  if (device)
+    check_device_clock (&a, &b);
 
   /* 2. DTMF: each digit once, in order, and only at B. */
   g_assert_cmpint (zc_call_media_send_dtmf (a.media, "12x"), ==, -EINVAL);
@@ -422,7 +547,16 @@ test_opus (void)
   ZcCodec codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
                     .fmtp = (char *) "minptime=10;useinbandfec=1" };
 
-  run_call (&codec, 110, 48000);
+  run_call (&codec, 110, 48000, FALSE);
+}
+
+static void
+test_opus_device (void)
+{
+  ZcCodec codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
+                    .fmtp = (char *) "minptime=10;useinbandfec=1" };
+
+  run_call (&codec, 110, 48000, TRUE);
 }
 
 static void
@@ -430,7 +564,15 @@ test_pcmu (void)
 {
   ZcCodec codec = { .name = (char *) "PCMU", .pt = 0, .clock_rate = 8000, .channels = 1, .fmtp = NULL };
 
-  run_call (&codec, 101, 8000);
+  run_call (&codec, 101, 8000, FALSE);
+}
+
+static void
+test_pcmu_device (void)
+{
+  ZcCodec codec = { .name = (char *) "PCMU", .pt = 0, .clock_rate = 8000, .channels = 1, .fmtp = NULL };
+
+  run_call (&codec, 101, 8000, TRUE);
 }
 
 static const ZcCodec g722_codec = { .name = (char *) "G722", .pt = 9, .clock_rate = 8000, .channels = 1,
@@ -439,7 +581,7 @@ static const ZcCodec g722_codec = { .name = (char *) "G722", .pt = 9, .clock_rat
 static void
 test_g722 (void)
 {
-  run_call (&g722_codec, 101, 16000);
+  run_call (&g722_codec, 101, 16000, FALSE);
 }
 
 /* Reads RTP datagrams from @sock until @n arrived or 3 s passed; checks each
@@ -520,7 +662,7 @@ test_g722_wire (void)
   rtcp_addr = g_socket_get_local_address (rtcp, &error);
   g_assert_no_error (error);
 
-  side_init (&a, "A", FREQ_A, &g722_codec, 101, 16000);
+  side_init (&a, "A", FREQ_A, &g722_codec, 101, 16000, FALSE);
   g_assert_true (zc_ice_agent_gather (a.agent, &error));
   while (!a.peer.gathered) {
     if (g_get_monotonic_time () > deadline)
@@ -562,6 +704,8 @@ main (int argc, char **argv)
   g_test_add_func ("/call-media/bad-config", test_bad_config);
   g_test_add_func ("/call-media/opus", test_opus);
   g_test_add_func ("/call-media/pcmu", test_pcmu);
+  g_test_add_func ("/call-media/opus-device-clock", test_opus_device);
+  g_test_add_func ("/call-media/pcmu-device-clock", test_pcmu_device);
   g_test_add_func ("/call-media/g722", test_g722);
   g_test_add_func ("/call-media/g722-wire", test_g722_wire);
   return g_test_run ();
