@@ -121,9 +121,7 @@ port_read (ZcAudioPort *p, gint16 *dst, guint n)
 {
   ZcAudioEngine *e = p->engine;
   guint fill = zc_ring_get_fill (p->from_network);
-  guint got;
-
-  guint trim = 0;
+  guint got, trim = 0;
 
   /* Latency control.  Media on its own clock writes 20 ms per tick (more
    * when the jitter buffer catches up) and we play 10 ms per period:
@@ -228,7 +226,6 @@ void
 zc_audio_port_rt_drain (ZcAudioPort *p, guint n)
 {
   ZcAudioEngine *e = p->engine;
-
   guint skip;
 
   p->drain_acc += (guint64) n * p->rate_hz;
