@@ -18,7 +18,9 @@
  *   wake     the eventfd of zc_audio_port_set_wake() is written about
  *            once per 10 ms of capture (capture-driven media), and the
  *            8 kHz port's zc_audio_port_set_playout_clock() counts one
- *            per 20 ms its playback took (device-pulled playout);
+ *            per 20 ms its playback took (device-pulled playout), and
+ *            drops the 40 ms its media side keeps standing, which the
+ *            port without the clock keeps;
  *   shared   zc_audio_engine_acquire() hands out one engine per device
  *            pair and closes it ZC_AUDIO_ENGINE_LINGER_MS after the last
  *            release, not before.
@@ -323,6 +325,20 @@ main (int argc, char **argv)
   /* A phase is 1.5 s: 150 engine frames, 75 of 20 ms. */
   check (wake_ok && wakes >= 100 && wakes <= 200, "wake: the capture-driven eventfd is written once per frame");
   check (played >= 60 && played <= 90, "wake: the playout clock counts one per 20 ms the device played");
+  {
+    ZcAudioPortStats a_stats, b_stats;
+
+    /* Both media sides keep 40 ms queued.  On the playout clock that is
+     * standing delay, dropped once a second down to one read and a
+     * margin, at least 12 ms of it once in the 3 s; a port without the
+     * clock keeps it (below the 40 ms cap). */
+    zc_audio_port_get_stats (a.port, &a_stats);
+    zc_audio_port_get_stats (b.port, &b_stats);
+    printf ("playout.trimmed_a=%" G_GUINT64_FORMAT "\nplayout.trimmed_b=%" G_GUINT64_FORMAT "\n",
+            a_stats.playback_trimmed, b_stats.playback_trimmed);
+    check (b_stats.playback_trimmed >= 8 * 12 && a_stats.playback_trimmed == 0,
+           "wake: the standing excess of a port on the playout clock is dropped, of one without it kept");
+  }
   report_levels ("mix", "a", &a);
   report_levels ("mix", "b", &b);
   check (near_level (level_at (&a, TONE_A_HZ)) && near_level (level_at (&a, TONE_B_HZ)),
