@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 /* Device-pulled playout: a from_network that never ran down to one read
@@ -71,7 +72,6 @@ port_played (ZcAudioPort *p, guint n)
 {
   int fd = atomic_load_explicit (&p->playout_fd, memory_order_acquire);
   guint step;
-  guint64 frames;
 
   if (fd < 0)
     return;
@@ -79,11 +79,9 @@ port_played (ZcAudioPort *p, guint n)
   p->played_acc += n;
   if (p->played_acc < step)
     return;
-  frames = p->played_acc / step;
+  /* Fails only at a saturated counter, which the reader caps anyway. */
+  (void) eventfd_write (fd, p->played_acc / step);
   p->played_acc %= step;
-  if (write (fd, &frames, sizeof frames) < 0) {
-    /* only at a saturated counter, which the reader caps anyway */
-  }
 }
 
 void

@@ -21,6 +21,7 @@
 #define DIGIT_QUEUE_SIZE 64
 /* Statistics snapshot every this many ticks (100 ms). */
 #define STATS_EVERY_TICKS 5
+#define STATS_INTERVAL_US (STATS_EVERY_TICKS * ZC_CALL_MEDIA_PTIME_MS * 1000)
 /* A tick this late (in ptimes) resynchronises the clock instead of
  * running the missed ticks back to back. */
 #define RESYNC_TICKS 5
@@ -655,11 +656,9 @@ own_clock_loop (ZcCallMedia *media, gint64 start_us)
 static guint64
 eventfd_take (int fd)
 {
-  guint64 count = 0;
+  eventfd_t count;
 
-  if (read (fd, &count, sizeof count) != (ssize_t) sizeof count)
-    return 0;
-  return count;
+  return eventfd_read (fd, &count) == 0 ? count : 0;
 }
 
 /* A direction whose device has been silent for OWN_CLOCK_AFTER_TICKS gets
@@ -699,7 +698,7 @@ device_clock_loop (ZcCallMedia *media, gint64 start_us)
   guint32 send_ts = 0, play_ts = 0;
   gboolean marker = TRUE;
   gint64 now_us = g_get_monotonic_time ();
-  gint64 next_stats_us = now_us + STATS_EVERY_TICKS * ZC_CALL_MEDIA_PTIME_MS * 1000;
+  gint64 next_stats_us = now_us + STATS_INTERVAL_US;
   gint64 last_capture_us = now_us, last_playout_us = now_us;
 
   while (atomic_load_explicit (&media->running, memory_order_acquire)) {
@@ -737,7 +736,7 @@ device_clock_loop (ZcCallMedia *media, gint64 start_us)
 
     if (now_us >= next_stats_us) {
       housekeeping (media, start_us);
-      next_stats_us = now_us + STATS_EVERY_TICKS * ZC_CALL_MEDIA_PTIME_MS * 1000;
+      next_stats_us = now_us + STATS_INTERVAL_US;
     }
   }
 }
