@@ -661,23 +661,39 @@ eventfd_take (int fd)
   return eventfd_read (fd, &count) == 0 ? count : 0;
 }
 
-/* A direction whose device has been silent for OWN_CLOCK_AFTER_TICKS gets
- * one tick per ptime of our own clock: how many are due now. */
+/* One direction's pace on the devices' clocks: when its device last
+ * spoke, and the ticks our own clock has run since. */
+typedef struct {
+  gint64 heard_us;
+  guint64 own_ticks;
+} DevicePace;
+
+static void
+pace_heard (DevicePace *pace, gint64 now_us)
+{
+  pace->heard_us = now_us;
+  pace->own_ticks = 0;
+}
+
+/* The ticks of our own clock due now for a direction whose device has
+ * said nothing for more than OWN_CLOCK_AFTER_TICKS ptimes: tick k (from
+ * 1) comes k + OWN_CLOCK_AFTER_TICKS - 1 ptimes after the device was
+ * last heard, so the first stands in for the first tick it missed and
+ * the rest follow one per ptime.  After a stall of this thread the ticks
+ * it missed are not run back to back beyond MAX_CATCH_UP_TICKS. */
 static guint
-own_clock_due (ZcCallMedia *media, gint64 *last_us, gint64 now_us)
+own_clock_due (ZcCallMedia *media, DevicePace *pace, gint64 now_us)
 {
   const gint64 ptime_us = ZC_CALL_MEDIA_PTIME_MS * 1000;
-  guint due = 0;
+  gint64 silent_ticks = (now_us - pace->heard_us) / ptime_us;
+  guint64 owed;
+  guint due;
 
-  if (now_us - *last_us <= OWN_CLOCK_AFTER_TICKS * ptime_us)
+  if (silent_ticks < OWN_CLOCK_AFTER_TICKS)
     return 0;
-  /* The first tick of our own stands in for the one the device missed. */
-  while (now_us - *last_us > (OWN_CLOCK_AFTER_TICKS - 1) * ptime_us && due < MAX_CATCH_UP_TICKS) {
-    *last_us += ptime_us;
-    due++;
-  }
-  if (now_us - *last_us > OWN_CLOCK_AFTER_TICKS * ptime_us)
-    *last_us = now_us - (OWN_CLOCK_AFTER_TICKS - 1) * ptime_us; /* long stall: no burst */
+  owed = (guint64) (silent_ticks - (OWN_CLOCK_AFTER_TICKS - 1));
+  due = (guint) MIN (owed - pace->own_ticks, MAX_CATCH_UP_TICKS);
+  pace->own_ticks = owed;
   media->counters.own_clock_ticks += due;
   return due;
 }
@@ -699,7 +715,7 @@ device_clock_loop (ZcCallMedia *media, gint64 start_us)
   gboolean marker = TRUE;
   gint64 now_us = g_get_monotonic_time ();
   gint64 next_stats_us = now_us + STATS_INTERVAL_US;
-  gint64 last_capture_us = now_us, last_playout_us = now_us;
+  DevicePace capture = { .heard_us = now_us }, playout = { .heard_us = now_us };
 
   while (atomic_load_explicit (&media->running, memory_order_acquire)) {
     guint64 due;
@@ -713,9 +729,9 @@ device_clock_loop (ZcCallMedia *media, gint64 start_us)
 
     due = eventfd_take (media->playout_fd);
     if (due > 0)
-      last_playout_us = now_us;
+      pace_heard (&playout, now_us);
     else
-      due = own_clock_due (media, &last_playout_us, now_us);
+      due = own_clock_due (media, &playout, now_us);
     for (due = MIN (due, MAX_CATCH_UP_TICKS); due > 0; due--) {
       receive_tick (media, play_ts);
       play_ts += media->ts_step;
@@ -728,8 +744,8 @@ device_clock_loop (ZcCallMedia *media, gint64 start_us)
       sent++;
     }
     if (sent > 0)
-      last_capture_us = now_us;
-    for (guint own = own_clock_due (media, &last_capture_us, now_us); own > 0; own--) {
+      pace_heard (&capture, now_us);
+    for (guint own = own_clock_due (media, &capture, now_us); own > 0; own--) {
       send_tick (media, send_ts, &marker); /* silence, counted as a capture underrun */
       send_ts += media->ts_step;
     }

@@ -432,8 +432,10 @@ check_device_clock (Side *a, Side *b)
   g_test_message ("B's card stalled 500 ms: %" G_GUINT64_FORMAT " ticks of its own clock, A received %"
                   G_GUINT64_FORMAT " packets", st.own_clock_ticks - own_before,
                   a_st.rtp.packets_received - a_received_before);
-  /* 440 ms after the first 60: 22 send and 22 playout ticks. */
+  /* 440 ms after the first 60: 22 send and 22 playout ticks; never
+   * more than one per ptime of the stall in each direction. */
   g_assert_cmpuint (st.own_clock_ticks - own_before, >=, 20);
+  g_assert_cmpuint (st.own_clock_ticks - own_before, <=, 2 * 500 / ZC_CALL_MEDIA_PTIME_MS);
   g_assert_cmpuint (a_st.rtp.packets_received - a_received_before, >=, 15);
 
   b->n_heard = a->n_heard = 0;
