@@ -718,6 +718,17 @@ call_stream_create (ZcCall *call, gboolean controlling, gboolean rtcp_mux, guint
   return call->media != NULL;
 }
 
+/* The packet time we send and play out at: what the peer's a=ptime asks
+ * for when it is one we send (10 or 20 ms), else RFC 3551's 20 ms, which
+ * every phone takes. */
+static guint
+negotiated_ptime_ms (const ZcSdpSession *remote)
+{
+  guint asked = zc_sdp_session_get_ptime_ms (remote);
+
+  return asked == 10 || asked == 20 ? asked : 20;
+}
+
 /* Starts the media once both descriptions are known: @remote is the peer's
  * offer or answer, @chosen the codec to send with. */
 gboolean
@@ -737,6 +748,7 @@ zc_call_stream_start (ZcCall *call,
     .ice_pwd = zc_sdp_session_get_ice_pwd (remote),
     .ice_candidates = zc_sdp_session_get_ice_candidates (remote),
     .codec = chosen,
+    .ptime_ms = negotiated_ptime_ms (remote),
     .telephone_event_pt = te_pt,
   };
   gboolean we_offered = call->outgoing || call->late_offer;

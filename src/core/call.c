@@ -12,8 +12,6 @@
 
 #include <string.h>
 
-#define PTIME_MS 20
-
 /* ---- names ------------------------------------------------------------------------ */
 
 const char *
@@ -706,6 +704,16 @@ zc_call_codec_describe (ZcCall *call, const ZcCodec *codec)
                                     : g_strdup_printf ("%s/%u", codec->name, codec->clock_rate);
 }
 
+/* The packet time our SDP asks for: [media] ptime of another zcall agent
+ * on the LAN (a discovered peer, whose key is pinned), RFC 3551's 20 ms of
+ * anything else: desk phones and softphones expect it, and a call beyond
+ * the LAN, through relays, is better off with half the packets. */
+static guint
+local_ptime_ms (ZcCall *call)
+{
+  return call->claimed_fingerprint != NULL ? call->calls->config->ptime_ms : 20;
+}
+
 ZcSdpLocal
 zc_call_local_sdp (ZcCall *call, ZcMediaDirection direction)
 {
@@ -715,7 +723,7 @@ zc_call_local_sdp (ZcCall *call, ZcMediaDirection direction)
     .version = call->sdp_version,
     .address = call->local_address,
     .direction = direction,
-    .ptime_ms = PTIME_MS,
+    .ptime_ms = local_ptime_ms (call),
     .codecs = (const char *const *) call->calls->config->codecs,
     .fingerprint = zc_call_stream_fingerprint (call),
     .signalling_secure = zc_call_signalling_secure (call),

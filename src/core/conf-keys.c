@@ -493,6 +493,19 @@ parse_jitter_buffer (ZcConfig *config, const char *value, char **reason)
 }
 
 static gboolean
+parse_ptime (ZcConfig *config, const char *value, char **reason)
+{
+  /* What every codec frames and every peer takes: 10 ms halves the
+   * packetisation delay and the playout steps, 20 ms is RFC 3551's. */
+  if (g_strcmp0 (value, "10") != 0 && g_strcmp0 (value, "20") != 0) {
+    *reason = g_strdup_printf (_("“%s” is not a packet time in milliseconds (10 or 20)"), value);
+    return FALSE;
+  }
+  config->ptime_ms = (guint) g_ascii_strtoull (value, NULL, 10);
+  return TRUE;
+}
+
+static gboolean
 parse_rtp_port (const char *value, guint16 *out, char **reason)
 {
   guint64 port;
@@ -585,6 +598,7 @@ static const ZcKeySpec key_specs[] = {
   { "media", "opus-dtx", parse_opus_dtx },
   { "media", "opus-bandwidth", parse_opus_bandwidth },
   { "media", "jitter-buffer", parse_jitter_buffer },
+  { "media", "ptime", parse_ptime },
   { "media", "rtp-port-min", parse_rtp_port_min },
   { "media", "rtp-port-max", parse_rtp_port_max },
   { "rendezvous", "registrar", zc_conf_parse_registrar },

@@ -61,6 +61,7 @@ zc_config_new_default (void)
    * alone) cost a third of what they cost at 48 kHz. */
   config->opus_rate_hz = 16000;
   config->jitter_ms = 40;             /* ZC_CALL_MEDIA_DEFAULT_JITTER_MS */
+  config->ptime_ms = 10;
   config->rtp_port_min = ZC_CONFIG_DEFAULT_RTP_PORT_MIN;
   config->rtp_port_max = ZC_CONFIG_DEFAULT_RTP_PORT_MAX;
   config->rdv_username = g_strdup (config->user);
@@ -382,6 +383,7 @@ zc_config_apply_live (ZcConfig *live, const ZcConfig *fresh, GPtrArray *restart)
   TAKE (opus_dtx);
   TAKE (opus_rate_hz);
   TAKE (jitter_ms);
+  TAKE (ptime_ms);
   TAKE (rtp_port_min);
   TAKE (rtp_port_max);
   TAKE (ice_tcp);

@@ -115,6 +115,7 @@ typedef struct {
   gboolean opus_dtx;          /* Opus discontinuous transmission */
   guint opus_rate_hz;         /* Opus audio band as a PCM rate: 8000..48000 */
   guint jitter_ms;            /* initial jitter buffer depth */
+  guint ptime_ms;             /* packet time we ask for (a=ptime): 10 or 20 */
   guint16 rtp_port_min;       /* even, below rtp_port_max; RTP takes even */
   guint16 rtp_port_max;       /* ports of the range, RTCP the port above */
 

@@ -19,22 +19,21 @@
 
 /* DTMF digits waiting for the media thread: a power of two. */
 #define DIGIT_QUEUE_SIZE 64
-/* Statistics snapshot every this many ticks (100 ms). */
-#define STATS_EVERY_TICKS 5
-#define STATS_INTERVAL_US (STATS_EVERY_TICKS * ZC_CALL_MEDIA_PTIME_MS * 1000)
-/* A tick this late (in ptimes) resynchronises the clock instead of
- * running the missed ticks back to back. */
-#define RESYNC_TICKS 5
+/* Statistics snapshot every 100 ms. */
+#define STATS_INTERVAL_US 100000
+/* A tick this late resynchronises the clock instead of running the
+ * missed ticks back to back. */
+#define RESYNC_US 100000
 /* A sequence jump larger than this is a restart, not a loss. */
 #define MAX_SEQ_GAP 100
 /* On the devices' clocks: a direction whose device said nothing for this
- * many ptimes (stalled, suspended, gone) runs on our own clock until it
- * speaks again, so the peer goes on getting packets and ours are played
- * or concealed. */
-#define OWN_CLOCK_AFTER_TICKS 3
-/* The most playout ticks run back to back for a device that took many
+ * long (stalled, suspended, gone) runs on our own clock until it speaks
+ * again, so the peer goes on getting packets and ours are played or
+ * concealed. */
+#define OWN_CLOCK_AFTER_US 60000
+/* The most ticks run back to back for a device that took or gave many
  * frames at once (the media thread was not scheduled for a while). */
-#define MAX_CATCH_UP_TICKS 10
+#define MAX_CATCH_UP_US 200000
 
 typedef enum {
   EVENT_DIGIT,
@@ -54,8 +53,11 @@ struct _ZcCallMedia {
   ZcRtpSession *rtp;
   guint8 pt;
   gint te_pt;
+  guint ptime_ms;       /* packet time, and the playout tick */
   guint frame_samples;  /* PCM samples per ptime */
   guint ts_step;        /* RTP clock units per ptime */
+  guint max_conceal;    /* frames concealed per gap at most (ZC_CALL_MEDIA_MAX_CONCEAL_MS) */
+  guint max_catch_up;   /* ticks run back to back at most (MAX_CATCH_UP_US) */
   guint pcm_rate;
   guint configured_loss_pct; /* the codec options' expected loss: the floor */
   gint64 timeout_us;
@@ -98,7 +100,7 @@ struct _ZcCallMedia {
   _Atomic guint32 event_read;
   Event events[ZC_CALL_MEDIA_EVENT_QUEUE];
   int event_fd;
-  int kick_fd;        /* eventfd: tick now instead of at the next 20 ms mark */
+  int kick_fd;        /* eventfd: tick now instead of at the next ptime mark */
   int capture_fd;     /* eventfd from the audio engine: a frame was captured; -1: own clock */
   int playout_fd;     /* eventfd from the audio engine: frames the playback device took */
   GSource *event_source;
@@ -287,6 +289,12 @@ zc_call_media_get_pcm_rate (const ZcCallMedia *media)
   return media->pcm_rate;
 }
 
+guint
+zc_call_media_get_ptime_ms (const ZcCallMedia *media)
+{
+  return media->ptime_ms;
+}
+
 /* ---- Media thread -------------------------------------------------------- */
 
 static void
@@ -311,7 +319,7 @@ conceal_one (ZcCallMedia *media)
 static void
 conceal_gap (ZcCallMedia *media, guint lost, const guint8 *payload, gsize len)
 {
-  lost = MIN (lost, ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES);
+  lost = MIN (lost, media->max_conceal);
   for (guint i = 0; i < lost; i++) {
     if (i + 1 == lost && zc_codec_has_fec (media->codec)
         && zc_codec_decode_fec (media->codec, payload, len, media->pcm, media->frame_samples) > 0) {
@@ -428,7 +436,7 @@ receive_tick (ZcCallMedia *media, guint32 user_ts)
   while ((p = zc_jitter_pop (media->jitter)) != NULL)
     play_packet (media, p);
   if (media->play_debt >= (gint64) media->frame_samples && media->have_rx_seq
-      && media->concealed_run < ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES) {
+      && media->concealed_run < media->max_conceal) {
     conceal_tick (media);
     media->concealed_run++;
   }
@@ -466,7 +474,7 @@ send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
   int ret;
 
   /* Latency control: the engine delivers 10 ms at a time at its device's
-   * clock, we take 20 ms per tick at ours, so a frame and a half is the
+   * clock, we take a ptime per tick at ours, so a frame and a half is the
    * most that waits here in steady state.  More than three frames is
    * delay that would otherwise stay for the rest of the call (a burst
    * from the sound server, late ticks): drop the oldest of it, down to a
@@ -615,16 +623,16 @@ housekeeping (ZcCallMedia *media, gint64 start_us)
   stats_publish (media);
 }
 
-/* No audio device (a test, a tool): a 20 ms clock of our own sends a
+/* No audio device (a test, a tool): a ptime clock of our own sends a
  * frame and plays one out per tick. */
 static void
 own_clock_loop (ZcCallMedia *media, gint64 start_us)
 {
-  const long ptime_ns = ZC_CALL_MEDIA_PTIME_MS * 1000000L;
+  const long ptime_ns = media->ptime_ms * 1000000L;
   struct timespec next;
   guint32 send_ts = 0, play_ts = 0;
   gboolean marker = TRUE; /* first packet of the stream */
-  guint tick = 0;
+  gint64 next_stats_us = g_get_monotonic_time () + STATS_INTERVAL_US;
 
   clock_gettime (CLOCK_MONOTONIC, &next);
   while (atomic_load_explicit (&media->running, memory_order_acquire)) {
@@ -636,15 +644,17 @@ own_clock_loop (ZcCallMedia *media, gint64 start_us)
     receive_tick (media, play_ts);
     play_ts += media->ts_step;
 
-    if (++tick % STATS_EVERY_TICKS == 0)
+    if (g_get_monotonic_time () >= next_stats_us) {
       housekeeping (media, start_us);
+      next_stats_us = g_get_monotonic_time () + STATS_INTERVAL_US;
+    }
 
     timespec_add_ns (&next, ptime_ns);
     clock_gettime (CLOCK_MONOTONIC, &now);
     late_ns = (now.tv_sec - next.tv_sec) * 1000000000LL + (now.tv_nsec - next.tv_nsec);
     if (late_ns > 0) {
       media->counters.late_ticks++;
-      if (late_ns > RESYNC_TICKS * ptime_ns)
+      if (late_ns > RESYNC_US * 1000L)
         next = now; /* stalled: do not burst the missed ticks */
       continue;
     }
@@ -676,23 +686,23 @@ pace_heard (DevicePace *pace, gint64 now_us)
 }
 
 /* The ticks of our own clock due now for a direction whose device has
- * said nothing for more than OWN_CLOCK_AFTER_TICKS ptimes: tick k (from
- * 1) comes k + OWN_CLOCK_AFTER_TICKS - 1 ptimes after the device was
- * last heard, so the first stands in for the first tick it missed and
- * the rest follow one per ptime.  After a stall of this thread the ticks
- * it missed are not run back to back beyond MAX_CATCH_UP_TICKS. */
+ * said nothing for OWN_CLOCK_AFTER_US or more: tick k (from 1) comes k
+ * ptimes after that, less one, so the first stands in for the first tick
+ * the device missed and the rest follow one per ptime.  After a stall of
+ * this thread the ticks it missed are not run back to back beyond
+ * max_catch_up. */
 static guint
 own_clock_due (ZcCallMedia *media, DevicePace *pace, gint64 now_us)
 {
-  const gint64 ptime_us = ZC_CALL_MEDIA_PTIME_MS * 1000;
-  gint64 silent_ticks = (now_us - pace->heard_us) / ptime_us;
+  const gint64 ptime_us = media->ptime_ms * 1000;
+  gint64 silent_us = now_us - pace->heard_us;
   guint64 owed;
   guint due;
 
-  if (silent_ticks < OWN_CLOCK_AFTER_TICKS)
+  if (silent_us < OWN_CLOCK_AFTER_US)
     return 0;
-  owed = (guint64) (silent_ticks - (OWN_CLOCK_AFTER_TICKS - 1));
-  due = (guint) MIN (owed - pace->own_ticks, MAX_CATCH_UP_TICKS);
+  owed = (guint64) ((silent_us - OWN_CLOCK_AFTER_US) / ptime_us) + 1;
+  due = (guint) MIN (owed - pace->own_ticks, media->max_catch_up);
   pace->own_ticks = owed;
   media->counters.own_clock_ticks += due;
   return due;
@@ -723,7 +733,7 @@ device_clock_loop (ZcCallMedia *media, gint64 start_us)
 
     /* The timeout bounds zc_call_media_stop() and runs our own clock for
      * a silent device. */
-    if (poll (pfd, G_N_ELEMENTS (pfd), ZC_CALL_MEDIA_PTIME_MS) > 0 && (pfd[2].revents & POLLIN))
+    if (poll (pfd, G_N_ELEMENTS (pfd), (int) media->ptime_ms) > 0 && (pfd[2].revents & POLLIN))
       eventfd_take (media->kick_fd); /* frames go out as they are captured anyway */
     now_us = g_get_monotonic_time ();
 
@@ -732,13 +742,13 @@ device_clock_loop (ZcCallMedia *media, gint64 start_us)
       pace_heard (&playout, now_us);
     else
       due = own_clock_due (media, &playout, now_us);
-    for (due = MIN (due, MAX_CATCH_UP_TICKS); due > 0; due--) {
+    for (due = MIN (due, media->max_catch_up); due > 0; due--) {
       receive_tick (media, play_ts);
       play_ts += media->ts_step;
     }
 
     eventfd_take (media->capture_fd);
-    while (zc_ring_get_fill (media->to_network) >= media->frame_samples && sent < MAX_CATCH_UP_TICKS) {
+    while (zc_ring_get_fill (media->to_network) >= media->frame_samples && sent < media->max_catch_up) {
       send_tick (media, send_ts, &marker);
       send_ts += media->ts_step;
       sent++;
@@ -781,9 +791,15 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
   g_autoptr (ZcCodecInstance) codec = NULL;
   ZcCodecOptions options;
   ZcCallMedia *media;
-  guint rtp_rate;
+  guint rtp_rate, ptime_ms;
 
   g_return_val_if_fail (config != NULL, NULL);
+  ptime_ms = config->ptime_ms != 0 ? config->ptime_ms : ZC_CALL_MEDIA_PTIME_MS;
+  if (ptime_ms != 10 && ptime_ms != 20 && ptime_ms != 40 && ptime_ms != 60) {
+    g_set_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_INVALID,
+                 "media: a packet time of %u ms (10, 20, 40 or 60)", ptime_ms);
+    return NULL;
+  }
   if (config->codec == NULL || config->codec->name == NULL || config->to_network == NULL ||
       config->from_network == NULL || config->rtp == NULL || config->telephone_event_pt > 127 ||
       config->telephone_event_pt == (gint) config->codec->pt) {
@@ -812,8 +828,11 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
   media->te_pt = config->telephone_event_pt;
   media->pcm_rate = zc_codec_get_pcm_rate (codec);
   rtp_rate = zc_codec_get_rtp_clock_rate (codec);
-  media->frame_samples = media->pcm_rate * ZC_CALL_MEDIA_PTIME_MS / 1000;
-  media->ts_step = rtp_rate * ZC_CALL_MEDIA_PTIME_MS / 1000;
+  media->ptime_ms = ptime_ms;
+  media->frame_samples = media->pcm_rate * ptime_ms / 1000;
+  media->ts_step = rtp_rate * ptime_ms / 1000;
+  media->max_conceal = MAX (ZC_CALL_MEDIA_MAX_CONCEAL_MS / ptime_ms, 1u);
+  media->max_catch_up = MAX (MAX_CATCH_UP_US / 1000 / ptime_ms, 1u);
   media->timeout_us = (gint64) (config->media_timeout_ms != 0 ? config->media_timeout_ms
                                                                : ZC_CALL_MEDIA_DEFAULT_TIMEOUT_MS) * 1000;
   media->context = g_main_context_ref (config->context != NULL ? config->context : g_main_context_default ());
@@ -822,13 +841,13 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
   media->user_data = config->user_data;
   media->codec = g_steal_pointer (&codec);
   /* RFC 4733 7.1.1: telephone-events run at the audio codec's clock. */
-  media->dtmf_sender = zc_dtmf_sender_new (rtp_rate, ZC_CALL_MEDIA_PTIME_MS,
+  media->dtmf_sender = zc_dtmf_sender_new (rtp_rate, ptime_ms,
                                            config->dtmf_tone_ms != 0 ? config->dtmf_tone_ms : ZC_DTMF_MIN_TONE_MS);
   media->dtmf_receiver = zc_dtmf_receiver_new (rtp_rate);
   {
     guint initial_ms = config->jitter_ms != 0 ? config->jitter_ms : ZC_CALL_MEDIA_DEFAULT_JITTER_MS;
 
-    media->jitter = zc_jitter_new (rtp_rate, ZC_CALL_MEDIA_PTIME_MS, initial_ms, ZC_CALL_MEDIA_PTIME_MS,
+    media->jitter = zc_jitter_new (rtp_rate, ptime_ms, initial_ms, ptime_ms,
                                    MAX (4 * initial_ms, ZC_CALL_MEDIA_MAX_JITTER_MS));
   }
   media->arrived = g_new0 (ZcJitterPacket, 1);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One call's media pipeline: between the audio engine's rings and RTP.
  *
- *   to_network ring --20 ms PCM--> codec encode --> zc_rtp_session_send()
+ *   to_network ring --a ptime of PCM--> encode --> zc_rtp_session_send()
  *                                  (or an RFC 4733 telephone-event packet
  *                                   in its place while a digit is sent)
  *   zc_rtp_session_recv() --> codec decode / conceal --> from_network ring
@@ -13,8 +13,8 @@
  * decodes one when the engine says the playback device has played one, so
  * no clock of ours adds its phase to the delay and the playout buffer
  * drains exactly as fast as the device plays.  Without devices it runs a
- * 20 ms clock of its own (absolute deadlines on CLOCK_MONOTONIC), and so
- * does a direction whose device fell silent.  It is not the thread that
+ * clock of its own, a tick per ptime (absolute deadlines on
+ * CLOCK_MONOTONIC), and so does a direction whose device fell silent.  It is not the thread that
  * iterates the GMainContext
  * driving libnice (rtp-session.h: oRTP must not run there).  Everything the
  * media thread needs is allocated by zc_call_media_new(); per frame it
@@ -64,12 +64,12 @@ typedef enum {
 
 GQuark zc_call_media_error_quark (void);
 
-#define ZC_CALL_MEDIA_PTIME_MS 20                /* packet time, ms (RFC 3551 4.5) */
+#define ZC_CALL_MEDIA_PTIME_MS 20                /* packet time by default, ms (RFC 3551 4.5) */
 #define ZC_CALL_MEDIA_DEFAULT_TIMEOUT_MS 20000   /* four RTCP intervals: a held or silent peer still sends RTCP */
 #define ZC_CALL_MEDIA_DEFAULT_JITTER_MS 40       /* playout depth at the start of a call */
 #define ZC_CALL_MEDIA_MAX_JITTER_MS 400          /* ... and the most it grows to (at least): room
                                                   * for a 200 ms delay step on a jittery path */
-#define ZC_CALL_MEDIA_MAX_CONCEAL_FRAMES 5       /* per gap; longer gaps are not filled */
+#define ZC_CALL_MEDIA_MAX_CONCEAL_MS 100         /* per gap; longer gaps are not filled */
 #define ZC_CALL_MEDIA_EVENT_QUEUE 64             /* pending main-loop events */
 
 typedef struct _ZcCallMedia ZcCallMedia;
@@ -93,6 +93,8 @@ typedef struct {
   guint dtmf_tone_ms;                /* 0 = ZC_DTMF_MIN_TONE_MS */
   guint jitter_ms;                   /* playout depth to start with (media/jitter.h);
                                       * 0 = ZC_CALL_MEDIA_DEFAULT_JITTER_MS */
+  guint ptime_ms;                    /* packet time we send and play out at: 10, 20, 40
+                                      * or 60 (what every codec frames); 0 = ZC_CALL_MEDIA_PTIME_MS */
   GMainContext *context;             /* callbacks run here; NULL = global default */
   ZcCallMediaDigitFunc digit_received;
   ZcCallMediaTimeoutFunc media_timeout;
@@ -148,18 +150,18 @@ int zc_call_media_send_dtmf (ZcCallMedia *media, const char *digits);
 void zc_call_media_set_muted (ZcCallMedia *media, gboolean muted);
 
 /* Before zc_call_media_start(): the media thread runs on the audio
- * devices' clocks instead of a 20 ms clock of its own (audio/engine.h).
+ * devices' clocks instead of a ptime clock of its own (audio/engine.h).
  * Gives two eventfds, still owned by @media, for the engine's port:
  * @capture_fd for zc_audio_port_set_wake() (encode and send a frame as
  * soon as it is captured) and @playout_fd for
  * zc_audio_port_set_playout_clock() (take one frame from the playout
  * buffer per frame the playback device played), both with
  * zc_call_media_get_frame_samples().  A direction whose device falls
- * silent for three ptimes runs on a clock of its own until it speaks
+ * silent for 60 ms runs on a clock of its own until it speaks
  * again. */
 gboolean zc_call_media_use_device_clock (ZcCallMedia *media, int *capture_fd, int *playout_fd, GError **error);
 
-/* Any thread: run the next tick now rather than at the next 20 ms mark
+/* Any thread: run the next tick now rather than at the next ptime mark
  * (the transport just became usable: the first packet need not wait). */
 void zc_call_media_kick (ZcCallMedia *media);
 
@@ -167,6 +169,8 @@ void zc_call_media_kick (ZcCallMedia *media);
 void zc_call_media_get_stats (ZcCallMedia *media, ZcCallMediaStats *stats);
 gboolean zc_call_media_is_timed_out (ZcCallMedia *media);
 
-/* Samples per 20 ms frame at the codec's PCM rate (960 Opus, 160 G.711). */
+/* Samples per frame (a ptime) at the codec's PCM rate (960 for 20 ms of
+ * Opus, 80 for 10 ms of G.711). */
 guint zc_call_media_get_frame_samples (const ZcCallMedia *media);
 guint zc_call_media_get_pcm_rate (const ZcCallMedia *media);
+guint zc_call_media_get_ptime_ms (const ZcCallMedia *media);

@@ -12,15 +12,14 @@
  * 30 ms of netem jitter every 2 s window holds a packet near the worst,
  * so the depth holds), short enough that the delay jitter or a delay step
  * added is gone a few seconds after it ended (tests/net/netem.test). */
-#define SHRINK_WINDOW_TICKS 100
+#define SHRINK_WINDOW_MS 2000
 /* The window slides by quarters (500 ms): the spare is looked at every
  * half second over the two seconds before, so that it goes at most half a
  * second after two quiet seconds. */
 #define WINDOW_PARTS 4
-#define PART_TICKS (SHRINK_WINDOW_TICKS / WINDOW_PARTS)
-/* The spare is given back one tick per this many ticks (60 ms): one
- * skipped packet at a time, not a run of them, so speech loses a syllable's
- * fraction here and there rather than a word. */
+/* The spare is given back one tick per this many ticks (60 ms of 20 ms
+ * packets): one skipped packet at a time, not a run of them, so speech
+ * loses a syllable's fraction here and there rather than a word. */
 #define SHRINK_STEP_TICKS 3
 /* A sequence number this far behind what was played, or a timestamp more
  * than this many seconds off the playout point, is a new stream under the
@@ -46,12 +45,14 @@
 struct _ZcJitter {
   guint32 per_ms;        /* RTP clock units per millisecond */
   guint32 tick_ts;       /* RTP clock units per tick */
+  guint part_ticks_max;  /* ticks in a quarter of the shrink window */
   gint32 min_ts, max_ts; /* depth bounds */
   gint32 target_ts;      /* the depth now */
   gint32 max_target_ts;  /* the most it was */
 
-  ZcJitterPacket slots[ZC_JITTER_SLOTS];
-  gboolean used[ZC_JITTER_SLOTS];
+  ZcJitterPacket *slots;
+  gboolean *used;
+  gint n_slots;          /* jitter.h: ZC_JITTER_MIN_SLOTS */
 
   gboolean started;      /* an audio packet set the playout point */
   guint32 ssrc;
@@ -99,10 +100,14 @@ zc_jitter_new (guint clock_rate, guint tick_ms, guint initial_ms, guint min_ms, 
 
   jitter->per_ms = per_ms;
   jitter->tick_ts = per_ms * tick_ms;
+  jitter->part_ticks_max = MAX (SHRINK_WINDOW_MS / WINDOW_PARTS / MAX (tick_ms, 1u), 1u);
   jitter->min_ts = (gint32) (per_ms * MAX (min_ms, tick_ms));
   jitter->max_ts = (gint32) MAX (per_ms * max_ms, (guint32) jitter->min_ts);
   jitter->target_ts = CLAMP ((gint32) (per_ms * initial_ms), jitter->min_ts, jitter->max_ts);
   jitter->max_target_ts = jitter->target_ts;
+  jitter->n_slots = MAX ((gint) (jitter->max_ts / jitter->tick_ts) + ZC_JITTER_SPARE_SLOTS, ZC_JITTER_MIN_SLOTS);
+  jitter->slots = g_new0 (ZcJitterPacket, jitter->n_slots);
+  jitter->used = g_new0 (gboolean, jitter->n_slots);
   window_reset (jitter);
   return jitter;
 }
@@ -110,13 +115,17 @@ zc_jitter_new (guint clock_rate, guint tick_ms, guint initial_ms, guint min_ms, 
 void
 zc_jitter_free (ZcJitter *jitter)
 {
+  if (jitter == NULL)
+    return;
+  g_free (jitter->slots);
+  g_free (jitter->used);
   g_free (jitter);
 }
 
 static void
 restart (ZcJitter *jitter)
 {
-  memset (jitter->used, 0, sizeof jitter->used);
+  memset (jitter->used, 0, (gsize) jitter->n_slots * sizeof *jitter->used);
   jitter->started = FALSE;
   jitter->have_popped = FALSE;
   jitter->pending_discard = 0;
@@ -221,7 +230,7 @@ zc_jitter_put (ZcJitter *jitter, const ZcJitterPacket *packet)
       grow (jitter, (gint32) jitter->tick_ts);
     return FALSE;
   }
-  for (gint i = 0; i < ZC_JITTER_SLOTS; i++) {
+  for (gint i = 0; i < jitter->n_slots; i++) {
     if (!jitter->used[i]) {
       free_slot = free_slot < 0 ? i : free_slot;
       continue;
@@ -296,13 +305,13 @@ zc_jitter_tick (ZcJitter *jitter)
   if (jitter->pending_shrink > 0 && ++jitter->shrink_wait >= SHRINK_STEP_TICKS)
     give_back_tick (jitter);
   jitter->window_ticks++;
-  if (++jitter->part_ticks < PART_TICKS)
+  if (++jitter->part_ticks < jitter->part_ticks_max)
     return;
   /* A quarter ended: the next one starts afresh, the oldest drops out. */
   jitter->part_ticks = 0;
   jitter->part = (jitter->part + 1) % (WINDOW_PARTS + 1);
   jitter->part_min[jitter->part] = G_MAXINT32;
-  if (jitter->window_ticks >= SHRINK_WINDOW_TICKS && jitter->pending_shrink == 0) {
+  if (jitter->window_ticks >= WINDOW_PARTS * jitter->part_ticks_max && jitter->pending_shrink == 0) {
     /* Two seconds in which every packet came at least a whole tick before
      * its turn (a path that calmed down, a delay that stepped down, or a
      * sender whose clock runs a little fast): give back the whole ticks
@@ -324,7 +333,7 @@ zc_jitter_pop (ZcJitter *jitter)
   gint next = -1;
   ZcJitterPacket *packet;
 
-  for (gint i = 0; i < ZC_JITTER_SLOTS; i++)
+  for (gint i = 0; i < jitter->n_slots; i++)
     if (jitter->used[i] && (next < 0 || seq_before (jitter->slots[i].seq, jitter->slots[next].seq)))
       next = i;
   if (next < 0)
@@ -335,7 +344,7 @@ zc_jitter_pop (ZcJitter *jitter)
      * sequence is due, this one's timestamp is out of line with the
      * stream's (a forged one, under the restart threshold): skip it rather
      * than hold every packet behind it. */
-    for (gint i = 0; jitter->started && i < ZC_JITTER_SLOTS; i++)
+    for (gint i = 0; jitter->started && i < jitter->n_slots; i++)
       if (jitter->used[i] && i != next && jitter->slots[i].audio
           && (gint32) (jitter->slots[i].ts - jitter->playout) < (gint32) jitter->tick_ts) {
         jitter->used[next] = FALSE;
@@ -360,7 +369,7 @@ zc_jitter_peek (const ZcJitter *jitter)
 {
   gint next = -1;
 
-  for (gint i = 0; i < ZC_JITTER_SLOTS; i++)
+  for (gint i = 0; i < jitter->n_slots; i++)
     if (jitter->used[i] && (next < 0 || seq_before (jitter->slots[i].seq, jitter->slots[next].seq)))
       next = i;
   return next >= 0 && jitter->slots[next].audio ? &jitter->slots[next] : NULL;

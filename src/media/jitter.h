@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The playout buffer for one incoming RTP stream: packets in, in sequence
- * order and on time for a 20 ms playout tick out.
+ * order and on time for a playout tick (the packet time, 10 or 20 ms) out.
  *
  * Why our own and not oRTP's: on a LAN with under 1 ms of jitter oRTP's
  * buffer held 60-90 ms whatever depth it was given (the voice benchmark's
@@ -13,7 +13,7 @@
  * tick), up to max_ms.  After two seconds in which every packet came at
  * least a tick before its turn it gives back what they had to spare (a
  * path that calmed down, or whose delay stepped down), down to min_ms: one
- * tick per 100 ms, skipping one packet's worth of audio each.
+ * tick per three, skipping one packet's worth of audio each.
  *
  * Playout follows the RTP timestamps, not the sequence numbers, so any
  * packet duration (a desk phone's 30 ms) and silence suppression (DTX,
@@ -28,7 +28,11 @@
 #include <glib.h>
 
 #define ZC_JITTER_MAX_PAYLOAD 1500
-#define ZC_JITTER_SLOTS 32
+/* Packets held: at least ZC_JITTER_MIN_SLOTS, and the deepest playout
+ * (max_ms of ticks) with ZC_JITTER_SPARE_SLOTS beyond it for a burst,
+ * reordering and DTMF. */
+#define ZC_JITTER_MIN_SLOTS 32
+#define ZC_JITTER_SPARE_SLOTS 12
 
 typedef struct {
   guint16 seq;

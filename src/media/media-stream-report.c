@@ -94,6 +94,7 @@ zc_media_stream_describe (ZcMediaStream *stream)
     ZcCallMediaStats st;
 
     zc_call_media_get_stats (stream->media, &st);
+    add_u64 (&b, "ptime_ms", zc_call_media_get_ptime_ms (stream->media));
     add_u64 (&b, "packets_sent", st.rtp.packets_sent);
     add_u64 (&b, "packets_received", st.rtp.packets_received);
     add_u64 (&b, "bytes_sent", st.rtp.bytes_sent);

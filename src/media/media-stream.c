@@ -11,9 +11,9 @@
  * and the engine's resampler meets the codec's rate. */
 #define DEVICE_RATE_HZ 48000
 /* Between the audio thread and the media thread.  The media thread takes
- * 20 ms at a time; 8192 samples is 170 ms at 48 kHz, enough to ride out a
- * late tick without adding latency in steady state (the rings run near
- * empty). */
+ * a ptime (10 or 20 ms) at a time; 8192 samples is 170 ms at 48 kHz,
+ * enough to ride out a late tick without adding latency in steady state
+ * (the rings run near empty). */
 #define RING_SAMPLES 8192
 
 static gboolean dispatch_cb (gpointer user_data);
@@ -382,7 +382,7 @@ security_name (ZcMediaStream *stream)
 
 /* The media thread follows the devices (audio/engine.h): it sends a frame
  * the moment the capture has one, and plays out one each time the
- * playback device has played one, with no 20 ms clock of its own adding
+ * playback device has played one, with no ptime clock of its own adding
  * its phase to the delay in each direction. */
 static gboolean
 use_device_clock (ZcMediaStream *stream, GError **error)
@@ -438,6 +438,7 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
   media_config.rtp = stream->rtp;
   media_config.codec_options = &stream->config.codec_options;
   media_config.jitter_ms = stream->config.jitter_ms;
+  media_config.ptime_ms = remote->ptime_ms;
   media_config.media_timeout_ms = stream->config.media_timeout_ms != 0 ? stream->config.media_timeout_ms : G_MAXUINT;
   media_config.digit_received = media_digit_cb;
   media_config.media_timeout = media_timeout_cb;
@@ -481,11 +482,13 @@ zc_media_stream_start (ZcMediaStream *stream, const ZcMediaRemote *remote, GErro
     goto fail;
   stream->codec_name = g_strdup (remote->codec->name);
   if (stream->plain)
-    g_message ("%s%s, %s to %s:%u", stream->log_prefix, remote->codec->name,
-               security_name (stream), remote->address, remote->rtp_port);
+    g_message ("%s%s (%u ms packets), %s to %s:%u", stream->log_prefix, remote->codec->name,
+               zc_call_media_get_ptime_ms (stream->media), security_name (stream), remote->address,
+               remote->rtp_port);
   else
-    g_message ("%s%s over ICE%s%s: connectivity checks started (the pair follows)", stream->log_prefix,
-               remote->codec->name, stream->dtls != NULL || stream->sdes != NULL ? " with " : "",
+    g_message ("%s%s (%u ms packets) over ICE%s%s: connectivity checks started (the pair follows)",
+               stream->log_prefix, remote->codec->name, zc_call_media_get_ptime_ms (stream->media),
+               stream->dtls != NULL || stream->sdes != NULL ? " with " : "",
                stream->dtls != NULL || stream->sdes != NULL ? security_name (stream) : "");
   return TRUE;
 

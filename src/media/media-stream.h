@@ -58,6 +58,7 @@ typedef struct {
   const char *ice_pwd;
   const char *const *ice_candidates;
   const ZcCodec *codec;         /* what we send: the peer's PT and fmtp */
+  guint ptime_ms;               /* packet time to send and play out at; 0 = 20 ms */
   gint telephone_event_pt;      /* -1 = none */
   const char *fingerprint;      /* the peer's a=fingerprint: DTLS-SRTP; NULL = plain RTP */
   gboolean dtls_client;         /* our a=setup is active (we answered, RFC 8842 5.2) */

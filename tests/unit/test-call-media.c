@@ -58,6 +58,7 @@ typedef struct {
   /* On the devices' clocks (zc_call_media_use_device_clock()): the test
    * is a sound card of 10 ms periods that captures and plays in step. */
   gboolean device;
+  guint ptime_ms;         /* the packet time both sides use */
   gboolean device_paused; /* a stalled card: neither direction moves */
   int capture_fd, playout_fd;
   gint64 device_start_us;
@@ -147,7 +148,7 @@ plain_connect (Side *a, Side *b)
 
 static void
 side_init (Side *side, const char *name, double freq, const ZcCodec *codec, gint te_pt, guint pcm_rate,
-           gboolean device)
+           gboolean device, guint ptime_ms)
 {
   ZcRtpSessionConfig rtp_config;
   ZcCallMediaConfig config = { 0 };
@@ -173,6 +174,8 @@ side_init (Side *side, const char *name, double freq, const ZcCodec *codec, gint
   config.from_network = side->from_network;
   config.rtp = side->rtp;
   config.media_timeout_ms = MEDIA_TIMEOUT_MS;
+  config.ptime_ms = ptime_ms;
+  side->ptime_ms = ptime_ms != 0 ? ptime_ms : ZC_CALL_MEDIA_PTIME_MS;
   config.digit_received = digit_cb;
   config.media_timeout = timeout_cb;
   config.user_data = side;
@@ -181,7 +184,8 @@ side_init (Side *side, const char *name, double freq, const ZcCodec *codec, gint
   g_assert_nonnull (side->media);
   /* The PCM rate is the codec's, not the RTP clock (G.722: 16 vs 8 kHz). */
   g_assert_cmpuint (zc_call_media_get_pcm_rate (side->media), ==, pcm_rate);
-  g_assert_cmpuint (zc_call_media_get_frame_samples (side->media), ==, pcm_rate / 50);
+  g_assert_cmpuint (zc_call_media_get_frame_samples (side->media), ==, pcm_rate * side->ptime_ms / 1000);
+  g_assert_cmpuint (zc_call_media_get_ptime_ms (side->media), ==, side->ptime_ms);
   side->max_heard = pcm_rate * ANALYSIS_MS / 1000;
   side->heard = g_new0 (gint16, side->max_heard);
   side->device = device;
@@ -411,7 +415,7 @@ check_device_clock (Side *a, Side *b)
   /* The snapshot is at most 100 ms old: give it one. */
   run_for (a, b, G_MAXINT64, g_get_monotonic_time () + 150000, NULL);
   zc_call_media_get_stats (b->media, &st);
-  captured = b->device_periods / 2;
+  captured = b->device_periods * 10 / b->ptime_ms;
   sent = (gint64) (st.frames_sent + st.dtx_frames);
   g_test_message ("B: %" G_GUINT64_FORMAT " frames captured, %" G_GINT64_FORMAT " sent, %" G_GUINT64_FORMAT
                   " ticks of its own clock", captured, sent, st.own_clock_ticks);
@@ -419,7 +423,7 @@ check_device_clock (Side *a, Side *b)
   /* 100 ms of snapshot lag, and the frames of our own clock: a machine
    * that kept this thread from running for 60 ms has some. */
   g_assert_cmpint (sent, <=, (gint64) (captured + st.own_clock_ticks) + 1);
-  g_assert_cmpint (sent, >=, (gint64) captured - 6);
+  g_assert_cmpint (sent, >=, (gint64) captured - 100 / (gint64) b->ptime_ms - 1);
 
   own_before = st.own_clock_ticks;
   zc_call_media_get_stats (a->media, &a_st);
@@ -435,7 +439,7 @@ check_device_clock (Side *a, Side *b)
   /* 440 ms after the first 60: 22 send and 22 playout ticks; never
    * more than one per ptime of the stall in each direction. */
   g_assert_cmpuint (st.own_clock_ticks - own_before, >=, 20);
-  g_assert_cmpuint (st.own_clock_ticks - own_before, <=, 2 * 500 / ZC_CALL_MEDIA_PTIME_MS);
+  g_assert_cmpuint (st.own_clock_ticks - own_before, <=, 2 * 500 / b->ptime_ms);
   g_assert_cmpuint (a_st.rtp.packets_received - a_received_before, >=, 15);
 
   b->n_heard = a->n_heard = 0;
@@ -446,15 +450,15 @@ check_device_clock (Side *a, Side *b)
 }
 
 static void
-run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate, gboolean device)
+run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate, gboolean device, guint ptime_ms)
 {
   Side a = { 0 }, b = { 0 };
   g_autoptr (GError) error = NULL;
   ZcCallMediaStats st;
   gint64 start, stopped;
 
-  side_init (&a, "A", FREQ_A, codec, te_pt, pcm_rate, device);
-  side_init (&b, "B", FREQ_B, codec, te_pt, pcm_rate, device);
+  side_init (&a, "A", FREQ_A, codec, te_pt, pcm_rate, device, ptime_ms);
+  side_init (&b, "B", FREQ_B, codec, te_pt, pcm_rate, device, ptime_ms);
   plain_connect (&a, &b);
 
   g_assert_true (zc_call_media_start (a.media, &error));
@@ -549,7 +553,7 @@ test_opus (void)
   ZcCodec codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
                     .fmtp = (char *) "minptime=10;useinbandfec=1" };
 
-  run_call (&codec, 110, 48000, FALSE);
+  run_call (&codec, 110, 48000, FALSE, 0);
 }
 
 static void
@@ -558,7 +562,18 @@ test_opus_device (void)
   ZcCodec codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
                     .fmtp = (char *) "minptime=10;useinbandfec=1" };
 
-  run_call (&codec, 110, 48000, TRUE);
+  run_call (&codec, 110, 48000, TRUE, 0);
+}
+
+/* 10 ms packets ([media] ptime=10, what two agents agree on): the tones,
+ * DTMF, mute, a stalled card and the timeout as with 20 ms. */
+static void
+test_opus_10ms_device (void)
+{
+  ZcCodec codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
+                    .fmtp = (char *) "minptime=10;useinbandfec=1" };
+
+  run_call (&codec, 110, 48000, TRUE, 10);
 }
 
 static void
@@ -566,7 +581,15 @@ test_pcmu (void)
 {
   ZcCodec codec = { .name = (char *) "PCMU", .pt = 0, .clock_rate = 8000, .channels = 1, .fmtp = NULL };
 
-  run_call (&codec, 101, 8000, FALSE);
+  run_call (&codec, 101, 8000, FALSE, 0);
+}
+
+static void
+test_pcmu_10ms (void)
+{
+  ZcCodec codec = { .name = (char *) "PCMU", .pt = 0, .clock_rate = 8000, .channels = 1, .fmtp = NULL };
+
+  run_call (&codec, 101, 8000, FALSE, 10);
 }
 
 static void
@@ -574,7 +597,7 @@ test_pcmu_device (void)
 {
   ZcCodec codec = { .name = (char *) "PCMU", .pt = 0, .clock_rate = 8000, .channels = 1, .fmtp = NULL };
 
-  run_call (&codec, 101, 8000, TRUE);
+  run_call (&codec, 101, 8000, TRUE, 0);
 }
 
 static const ZcCodec g722_codec = { .name = (char *) "G722", .pt = 9, .clock_rate = 8000, .channels = 1,
@@ -583,7 +606,7 @@ static const ZcCodec g722_codec = { .name = (char *) "G722", .pt = 9, .clock_rat
 static void
 test_g722 (void)
 {
-  run_call (&g722_codec, 101, 16000, FALSE);
+  run_call (&g722_codec, 101, 16000, FALSE, 0);
 }
 
 /* Reads RTP datagrams from @sock until @n arrived or 3 s passed; checks each
@@ -664,7 +687,7 @@ test_g722_wire (void)
   rtcp_addr = g_socket_get_local_address (rtcp, &error);
   g_assert_no_error (error);
 
-  side_init (&a, "A", FREQ_A, &g722_codec, 101, 16000, FALSE);
+  side_init (&a, "A", FREQ_A, &g722_codec, 101, 16000, FALSE, 0);
   g_assert_true (zc_ice_agent_gather (a.agent, &error));
   while (!a.peer.gathered) {
     if (g_get_monotonic_time () > deadline)
@@ -695,20 +718,28 @@ test_bad_config (void)
 
   g_assert_null (zc_call_media_new (&config, &error));
   g_assert_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_INVALID);
+  g_clear_error (&error);
+  /* 30 ms frames no Opus encoder makes. */
+  config.ptime_ms = 30;
+  g_assert_null (zc_call_media_new (&config, &error));
+  g_assert_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "packet time"));
 }
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  /* Three calls of ~4 s each and two of ~7 s on a card; a hung step must
-   * fail the run, not stall it. */
-  alarm (g_getenv ("ZC_TEST_SLOW") != NULL ? 240 : 60); /* ZC_TEST_SLOW=1 under valgrind */
+  /* Four calls of ~4 s each and three of ~7 s on a card; a hung step
+   * must fail the run, not stall it. */
+  alarm (g_getenv ("ZC_TEST_SLOW") != NULL ? 300 : 90); /* ZC_TEST_SLOW=1 under valgrind */
   g_test_add_func ("/call-media/bad-config", test_bad_config);
   g_test_add_func ("/call-media/opus", test_opus);
   g_test_add_func ("/call-media/pcmu", test_pcmu);
   g_test_add_func ("/call-media/opus-device-clock", test_opus_device);
   g_test_add_func ("/call-media/pcmu-device-clock", test_pcmu_device);
+  g_test_add_func ("/call-media/opus-10ms-device-clock", test_opus_10ms_device);
+  g_test_add_func ("/call-media/pcmu-10ms", test_pcmu_10ms);
   g_test_add_func ("/call-media/g722", test_g722);
   g_test_add_func ("/call-media/g722-wire", test_g722_wire);
   return g_test_run ();

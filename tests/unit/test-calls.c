@@ -31,6 +31,7 @@ typedef struct {
   char *ice_attributes;
   char *remote_ufrag;
   char *codec;                /* what start() was given */
+  guint ptime_ms;
   gint te_pt;
   GString *dtmf;
   int tone;                   /* ZcMediaTone playing, -1 none */
@@ -146,6 +147,7 @@ fake_start (ZcCallStream *media, const ZcMediaRemote *remote, GError **error)
   s->started = TRUE;
   s->tone = -1; /* as the real stream: starting stops the tone */
   s->codec = g_strdup (remote->codec->name);
+  s->ptime_ms = remote->ptime_ms;
   s->te_pt = remote->telephone_event_pt;
   g_free (s->remote_ufrag);
   s->remote_ufrag = g_strdup (remote->ice_ufrag);
@@ -537,6 +539,8 @@ test_outgoing (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_autofree char *id = outgoing_established (f, &invite, TRUE);
   g_autoptr (GError) error = NULL;
 
+  /* Not a discovered zcall agent: RFC 3551's 20 ms. */
+  g_assert_nonnull (strstr (invite, "a=ptime:20\r\n"));
   g_assert_true (zc_calls_send_dtmf (f->calls, id, "12ab", &error));
   g_assert_cmpstr (f->stream->dtmf->str, ==, "12AB");
   g_assert_true (zc_calls_hangup (f->calls, id, &error));
@@ -616,12 +620,30 @@ test_incoming_answer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_cmpint (f->stream->tone, ==, -1);
   g_assert_cmpstr (f->stream->codec, ==, "PCMU");
   g_assert_cmpint (f->stream->te_pt, ==, 101);
+  /* Bob's offer says no a=ptime: RFC 3551's 20 ms, asked for in return. */
+  g_assert_cmpuint (f->stream->ptime_ms, ==, 20);
+  g_assert_nonnull (strstr (ok, "a=ptime:20\r\n"));
   g_assert_cmpstr (call_by_id (f, "1")->codec, ==, "PCMU/8000");
   /* Answering twice is refused. */
   g_assert_false (zc_calls_answer (f->calls, "1", &error));
   g_assert_error (error, ZC_CALLS_ERROR, ZC_CALLS_ERROR_STATE);
   list = zc_calls_list (f->calls);
   g_assert_cmpuint (g_variant_n_children (list), ==, 1);
+}
+
+/* We send at the packet time the offer asks for when it is one we send
+ * (10 or 20 ms), else at 20 ms. */
+static void
+test_ptime_asked (Fixture *f, gconstpointer data)
+{
+  const char *asked = data;
+  g_autofree char *offer = g_strdup_printf ("%sa=ptime:%s\r\n", offer_pcmu, asked);
+  g_autoptr (GError) error = NULL;
+
+  incoming (f, "pt1", offer, TRUE);
+  g_assert_true (zc_calls_answer (f->calls, "1", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->stream->ptime_ms, ==, g_str_equal (asked, "10") ? 10 : 20);
 }
 
 static void
@@ -1291,6 +1313,8 @@ test_proof_verified (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_true (zc_calls_answer (f->calls, "1", &error));
   g_assert_no_error (error);
   g_assert_nonnull (strstr (find_sent (f, "SIP/2.0 200 "), "a=fingerprint:sha-256 "));
+  /* Bob is a discovered zcall agent: [media] ptime, 10 ms by default. */
+  g_assert_nonnull (strstr (find_sent (f, "SIP/2.0 200 "), "a=ptime:10\r\n"));
   fake_secured (f, bob_sdp);
   g_assert_cmpstr (last_event (f), ==, "secured:active");
   after = call_view (f, "1");
@@ -1984,6 +2008,9 @@ main (int argc, char **argv)
   ADD ("relay-outgoing", test_relay_outgoing);
   ADD ("relay-lan", test_relay_lan);
   g_test_add_func ("/calls/accept-from-sources", test_accept_from_sources);
+  g_test_add ("/calls/ptime-10", Fixture, "10", setup, test_ptime_asked, teardown);
+  g_test_add ("/calls/ptime-20", Fixture, "20", setup, test_ptime_asked, teardown);
+  g_test_add ("/calls/ptime-30", Fixture, "30", setup, test_ptime_asked, teardown);
   g_test_add_func ("/calls/redirect-target-key", test_redirect_target_key);
   g_test_add ("/calls/auto-answer-known", Fixture, "known:known=yes", setup, test_auto_answer_pinned, teardown);
   g_test_add ("/calls/auto-answer-name", Fixture, "known:bob builder=yes", setup, test_auto_answer_pinned,
