@@ -797,7 +797,7 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
   ptime_ms = config->ptime_ms != 0 ? config->ptime_ms : ZC_CALL_MEDIA_PTIME_MS;
   if (ptime_ms != 10 && ptime_ms != 20 && ptime_ms != 40 && ptime_ms != 60) {
     g_set_error (error, ZC_CALL_MEDIA_ERROR, ZC_CALL_MEDIA_ERROR_INVALID,
-                 "media: a packet time of %u ms (10, 20, 40 or 60)", ptime_ms);
+                 "media: a packet time of %u ms is not one of 10, 20, 40 or 60", ptime_ms);
     return NULL;
   }
   if (config->codec == NULL || config->codec->name == NULL || config->to_network == NULL ||
