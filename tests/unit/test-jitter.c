@@ -127,6 +127,50 @@ test_jitter_shrink (void)
   g_assert_cmpuint (st.late, ==, 0);
 }
 
+/* 10 ms packets on 10 ms ticks (two zcall agents): the shrink window is
+ * two seconds still, not 200 ticks' worth of 20 ms, and the depth comes
+ * down to one 10 ms tick; a burst of 400 ms (the deepest) of packets is
+ * held whole. */
+static void
+test_jitter_10ms (void)
+{
+  g_autoptr (ZcJitter) jb = zc_jitter_new (RATE, 10, 120, 10, 400);
+  ZcJitterStats st;
+  gint last = -1;
+  guint discarded = 0, t;
+
+  for (t = 0; t < 190; t++) {
+    ZcJitterPacket p = audio ((guint16) t, t * TICK_TS / 2);
+
+    zc_jitter_put (jb, &p);
+    zc_jitter_tick (jb);
+    pop_all (jb, &last, &discarded);
+  }
+  zc_jitter_get_stats (jb, &st);
+  g_assert_cmpuint (st.shrinks, ==, 0); /* 1.9 s: the window is not over */
+  for (; t < 350; t++) {
+    ZcJitterPacket p = audio ((guint16) t, t * TICK_TS / 2);
+
+    zc_jitter_put (jb, &p);
+    zc_jitter_tick (jb);
+    pop_all (jb, &last, &discarded);
+  }
+  zc_jitter_get_stats (jb, &st);
+  g_test_message ("10 ms: target %u ms after 3.5 s, %" G_GUINT64_FORMAT " shrinks", st.target_ms, st.shrinks);
+  g_assert_cmpuint (st.target_ms, ==, 10);
+  g_assert_cmpuint (st.shrinks, ==, discarded);
+  g_assert_cmpuint (st.late, ==, 0);
+
+  /* 40 packets at once, none dropped for want of room. */
+  for (guint i = 0; i < 40; i++) {
+    ZcJitterPacket p = audio ((guint16) (t + i), (t + i) * TICK_TS / 2);
+
+    g_assert_true (zc_jitter_put (jb, &p));
+  }
+  zc_jitter_get_stats (jb, &st);
+  g_assert_cmpuint (st.dropped, ==, 0);
+}
+
 /* The path's delay steps from 0 to 200 ms for 4 s and back (netem.test's
  * third phase).  Up: the first packet after the step is late by nearly the
  * whole step and the depth takes it at once, so the packets after it play
@@ -480,6 +524,7 @@ main (int argc, char **argv)
   g_test_add_func ("/jitter/recovers", test_jitter_recovers);
   g_test_add_func ("/jitter/delay-step", test_jitter_delay_step);
   g_test_add_func ("/jitter/ptime-and-dtx", test_jitter_ptime_and_dtx);
+  g_test_add_func ("/jitter/10ms", test_jitter_10ms);
   g_test_add_func ("/jitter/events-and-ssrc", test_jitter_events_and_ssrc);
   g_test_add_func ("/jitter/forged", test_jitter_forged);
   g_test_add_func ("/jitter/real-restart", test_jitter_real_restart);
