@@ -104,6 +104,19 @@ zl() {
     zc "$h" list --json | "${ZQ[@]}" "$@"
 }
 
+# peers_settled HOST_A USER_B HOST_B USER_A: both agents have published
+# themselves, each sees the other reachable, and still does a second and
+# a half later.  Just after two agents start together, each has seen the
+# other appear, leave and appear again within that time (CI, 2026-12-07),
+# and a call made in between found no peer.
+_published() { zc "$1" status --json | grep -q '"discovery" *: *"running"'; }
+peers_settled() {
+    wait_for 10 _published "$1" && wait_for 10 _published "$3" &&
+        wait_for 10 zl "$1" has user="$2" reachable=true && wait_for 5 zl "$3" has user="$4" reachable=true &&
+        sleep 1.5 &&
+        wait_for 5 zl "$1" has user="$2" reachable=true && wait_for 5 zl "$3" has user="$4" reachable=true
+}
+
 # show_calls HOST / show_list HOST: the JSON as TAP comments (after a failure).
 show_calls() {
     echo "# $1: zcall calls --json:"
