@@ -25,6 +25,11 @@
 #define ZC_CALL_ALERT_MS 600
 #define ZC_CALL_ICE_BACKSTOP_MS 2000
 #define ZC_CALL_ICE_BACKSTOP_GRACE_MS 8000
+/* RFC 3551's packet time, which every phone takes: what we ask of a peer
+ * that is not another agent on the LAN, and send when a peer asks for a
+ * packet time we do not send ([media] ptime: 10 or 20 ms). */
+#define ZC_CALL_DEFAULT_PTIME_MS 20
+#define ZC_CALL_SENDS_PTIME(ms) ((ms) == 10 || (ms) == ZC_CALL_DEFAULT_PTIME_MS)
 
 /* INCOMING is a call still gathering its candidates before it rings; it
  * shows as "ringing" outside, but cannot be answered yet. */

@@ -719,14 +719,13 @@ call_stream_create (ZcCall *call, gboolean controlling, gboolean rtcp_mux, guint
 }
 
 /* The packet time we send and play out at: what the peer's a=ptime asks
- * for when it is one we send (10 or 20 ms), else RFC 3551's 20 ms, which
- * every phone takes. */
+ * for when it is one we send, else the default. */
 static guint
 negotiated_ptime_ms (const ZcSdpSession *remote)
 {
   guint asked = zc_sdp_session_get_ptime_ms (remote);
 
-  return asked == 10 || asked == 20 ? asked : 20;
+  return ZC_CALL_SENDS_PTIME (asked) ? asked : ZC_CALL_DEFAULT_PTIME_MS;
 }
 
 /* Starts the media once both descriptions are known: @remote is the peer's

@@ -705,13 +705,13 @@ zc_call_codec_describe (ZcCall *call, const ZcCodec *codec)
 }
 
 /* The packet time our SDP asks for: [media] ptime of another zcall agent
- * on the LAN (a discovered peer, whose key is pinned), RFC 3551's 20 ms of
+ * on the LAN (a discovered peer, whose key is pinned), the default of
  * anything else: desk phones and softphones expect it, and a call beyond
  * the LAN, through relays, is better off with half the packets. */
 static guint
 local_ptime_ms (ZcCall *call)
 {
-  return call->claimed_fingerprint != NULL ? call->calls->config->ptime_ms : 20;
+  return call->claimed_fingerprint != NULL ? call->calls->config->ptime_ms : ZC_CALL_DEFAULT_PTIME_MS;
 }
 
 ZcSdpLocal

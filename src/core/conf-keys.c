@@ -495,13 +495,15 @@ parse_jitter_buffer (ZcConfig *config, const char *value, char **reason)
 static gboolean
 parse_ptime (ZcConfig *config, const char *value, char **reason)
 {
+  guint64 ms;
+
   /* What every codec frames and every peer takes: 10 ms halves the
    * packetisation delay and the playout steps, 20 ms is RFC 3551's. */
-  if (g_strcmp0 (value, "10") != 0 && g_strcmp0 (value, "20") != 0) {
+  if (!zc_conf_parse_uint_range (value, 10, 20, &ms) || (ms != 10 && ms != 20)) {
     *reason = g_strdup_printf (_("“%s” is not a packet time in milliseconds (10 or 20)"), value);
     return FALSE;
   }
-  config->ptime_ms = (guint) g_ascii_strtoull (value, NULL, 10);
+  config->ptime_ms = (guint) ms;
   return TRUE;
 }
 

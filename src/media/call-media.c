@@ -637,16 +637,17 @@ own_clock_loop (ZcCallMedia *media, gint64 start_us)
   clock_gettime (CLOCK_MONOTONIC, &next);
   while (atomic_load_explicit (&media->running, memory_order_acquire)) {
     struct timespec now;
-    gint64 late_ns;
+    gint64 late_ns, now_us;
 
     send_tick (media, send_ts, &marker);
     send_ts += media->ts_step;
     receive_tick (media, play_ts);
     play_ts += media->ts_step;
 
-    if (g_get_monotonic_time () >= next_stats_us) {
+    now_us = g_get_monotonic_time ();
+    if (now_us >= next_stats_us) {
       housekeeping (media, start_us);
-      next_stats_us = g_get_monotonic_time () + STATS_INTERVAL_US;
+      next_stats_us = now_us + STATS_INTERVAL_US;
     }
 
     timespec_add_ns (&next, ptime_ns);

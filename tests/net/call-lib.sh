@@ -109,7 +109,7 @@ zl() {
 # a half later.  Just after two agents start together, each has seen the
 # other appear, leave and appear again within that time (CI, 2026-12-07),
 # and a call made in between found no peer.
-_published() { zc "$1" status --json | grep -q '"discovery" *: *"running"'; }
+_published() { [ "$(zc "$1" status --json | python3 "$_call_lib_dir/zjson.py" get discovery)" = running ]; }
 peers_settled() {
     wait_for 10 _published "$1" && wait_for 10 _published "$3" &&
         wait_for 10 zl "$1" has user="$2" reachable=true && wait_for 5 zl "$3" has user="$4" reachable=true &&
