@@ -90,6 +90,7 @@ test_defaults (void)
   g_assert_false (config->opus_dtx);
   g_assert_cmpuint (config->opus_rate_hz, ==, 16000);
   g_assert_cmpuint (config->jitter_ms, ==, 40);
+  g_assert_cmpuint (config->ptime_ms, ==, 10);
   g_assert_cmpuint (config->rtp_port_min, ==, 16384);
   g_assert_cmpuint (config->rtp_port_max, ==, 32766);
   g_assert_true (zc_config_is_valid_sip_user (config->user));
@@ -121,7 +122,7 @@ test_full_file (Fixture *f, gconstpointer data G_GNUC_UNUSED)
                                       "[audio]\ncapture-device=hw:1\nplayback-device=pulse\nring-device=spk\necho-cancel=no\n"
                                       "echo-tail-ms=120\ndenoise=false\nagc=yes\n"
                                       "[media]\ncodecs=PCMA, opus,pcma\n"
-                                      "media-timeout=1.5\nopus-bitrate=64000\nopus-dtx=true\nopus-bandwidth=Fullband\njitter-buffer=100\n"
+                                      "media-timeout=1.5\nopus-bitrate=64000\nopus-dtx=true\nopus-bandwidth=Fullband\njitter-buffer=100\nptime=20\n"
                                       "rtp-port-min=40000\nrtp-port-max=40100\n"
                                       "[security]\nmedia-encryption=Required\n",
                                       &error);
@@ -154,6 +155,7 @@ test_full_file (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_true (config->opus_dtx);
   g_assert_cmpuint (config->opus_rate_hz, ==, 48000);
   g_assert_cmpuint (config->jitter_ms, ==, 100);
+  g_assert_cmpuint (config->ptime_ms, ==, 20);
   g_assert_cmpuint (config->rtp_port_min, ==, 40000);
   g_assert_cmpuint (config->rtp_port_max, ==, 40100);
 }
@@ -618,6 +620,8 @@ test_invalid_values (Fixture *f, gconstpointer data G_GNUC_UNUSED)
       ":2: [security] media-encryption: “sdes” is not required-for-zcall or required" },
     { "[media]\njitter-buffer=19\n", ":2: [media] jitter-buffer: “19” is not a jitter buffer depth" },
     { "[media]\njitter-buffer=1001\n", ":2: [media] jitter-buffer:" },
+    { "[media]\nptime=15\n", ":2: [media] ptime: “15” is not a packet time in milliseconds (10 or 20)" },
+    { "[media]\nptime=30\n", ":2: [media] ptime:" },
     { "[media]\nrtp-port-min=1022\n", ":2: [media] rtp-port-min: “1022” is not a port number (1024-65535)" },
     { "[media]\nrtp-port-min=20001\n", ":2: [media] rtp-port-min: “20001” is odd" },
     { "[media]\nrtp-port-max=65536\n", ":2: [media] rtp-port-max: “65536” is not a port number" },
