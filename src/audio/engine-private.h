@@ -111,7 +111,7 @@ struct _ZcAudioEngine {
 
   _Atomic guint64 periods, frames_sent, to_network_overflows, underruns, playback_periods,
     reference_misses, aec_resets, playback_trimmed, playback_backlog_samples, playback_backlog_reads,
-    aec_guarded_frames;
+    aec_guarded_frames, capture_aligned;
   atomic_int aec_delay_ms, aec_erle_db;
   guint aec_stats_countdown; /* audio thread only */
   atomic_bool realtime, running;

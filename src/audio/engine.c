@@ -26,6 +26,10 @@
 /* How often the audio thread copies the canceller's own figures (delay,
  * ERLE) out for statistics, in capture frames of 10 ms. */
 #define AEC_STATS_FRAMES 100
+/* Capture framing (loop_align_capture()): the least that waited in the
+ * capture ring for a frame's remainder is looked at over this many ticks
+ * (about a second). */
+#define CAPTURE_ALIGN_TICKS 100
 /* Device thread's tick: how soon it notices stop or a dead device, ms. */
 #define DEVICE_THREAD_TICK_MS 50
 
@@ -133,6 +137,8 @@ typedef struct {
   gboolean reprime;
   guint stall_ms;
   guint64 silence_acc; /* playback-paced: device frames * codec rate not yet sent as silence */
+  guint cap_rest_min;   /* the least the capture ring held after framing ... */
+  guint cap_rest_ticks; /* ... over this many ticks */
 } Loop;
 
 /* Give @d up: hand it to the device thread to close, ask for a new one. */
@@ -251,6 +257,7 @@ loop_reprime (Loop *l)
 
   l->reprime = FALSE;
   zc_ring_skip (e->reference, zc_ring_get_fill (e->reference));
+  l->cap_rest_ticks = 0;
   if (l->cap != NULL) {
     zc_ring_skip (l->cap->ring, zc_ring_get_fill (l->cap->ring));
     zc_resampler_reset (l->cap->resampler);
@@ -461,6 +468,31 @@ loop_run_capture (Loop *l)
   return got;
 }
 
+/* Keep capture frames lined up with what the device delivers.  A frame is
+ * cleaned and sent once its last sample is read; when the ring always
+ * keeps part of a frame after framing, every sample waits that much longer
+ * than it need (up to a frame: the phase between the sound server's
+ * chunks and our frames is chance, set when the stream starts).  What it
+ * kept over a whole window is dropped, with as much of the reference so
+ * that the echo stays where the canceller found it: a few ms of audio
+ * once, then every frame goes out as soon as the device has it. */
+static void
+loop_align_capture (Loop *l)
+{
+  ZcAudioEngine *e = l->e;
+  guint rest = zc_ring_get_fill (l->cap->ring);
+
+  l->cap_rest_min = l->cap_rest_ticks == 0 ? rest : MIN (l->cap_rest_min, rest);
+  if (++l->cap_rest_ticks < CAPTURE_ALIGN_TICKS)
+    return;
+  l->cap_rest_ticks = 0;
+  if (l->cap_rest_min == 0)
+    return;
+  zc_ring_skip (l->cap->ring, l->cap_rest_min);
+  zc_ring_skip (e->reference, MIN (l->cap_rest_min, zc_ring_get_fill (e->reference)));
+  atomic_fetch_add_explicit (&e->capture_aligned, l->cap_rest_min, memory_order_relaxed);
+}
+
 static void *
 audio_thread_cb (void *data)
 {
@@ -493,9 +525,11 @@ audio_thread_cb (void *data)
       loop_reprime (l);
 
     if (l->cap != NULL) {
-      if (loop_run_capture (l))
+      if (loop_run_capture (l)) {
         l->stall_ms = 0;
-      else if (l->cap != NULL && (l->stall_ms += e->period_ms) >= STALL_TIMEOUT_MS)
+        if (l->cap != NULL)
+          loop_align_capture (l);
+      } else if (l->cap != NULL && (l->stall_ms += e->period_ms) >= STALL_TIMEOUT_MS)
         loop_give_back (l, &l->cap, -ETIMEDOUT);
     }
 
@@ -685,6 +719,7 @@ zc_audio_engine_get_stats (ZcAudioEngine *e, ZcAudioEngineStats *stats)
   stats->underruns = atomic_load (&e->underruns);
   stats->playback_periods = atomic_load (&e->playback_periods);
   stats->reference_misses = atomic_load (&e->reference_misses);
+  stats->capture_aligned_ms = atomic_load (&e->capture_aligned) * 1000 / e->codec_rate_hz;
   stats->aec_resets = atomic_load (&e->aec_resets);
   stats->aec_guarded_frames = atomic_load (&e->aec_guarded_frames);
   stats->aec_delay_ms = atomic_load (&e->aec_delay_ms);

@@ -162,6 +162,7 @@ typedef struct {
   guint64 underruns;         /* port frames padded with silence: a from_network ran dry, all ports */
   guint64 playback_periods;  /* periods written to the playback device */
   guint64 reference_misses;  /* capture frames cleaned without a reference (ring dry) */
+  guint64 capture_aligned_ms; /* capture dropped to line frames up with what the device delivers */
   guint64 playback_trimmed;  /* samples of the from_networks dropped to keep the delay down */
   guint64 playback_backlog_samples; /* a from_network's fill before each read, summed ... */
   guint64 playback_backlog_reads;   /* ... over this many reads: the mean is delay (all ports) */

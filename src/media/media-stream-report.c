@@ -140,6 +140,7 @@ zc_media_stream_describe (ZcMediaStream *stream)
       add_double (&b, "playback_backlog_ms",
                   mean_ms (port_stats.playback_backlog_samples, port_stats.playback_backlog_reads,
                            zc_call_media_get_pcm_rate (stream->media)));
+    add_u64 (&b, "capture_aligned_ms", engine_stats.capture_aligned_ms);
     g_variant_builder_add (&b, "{sv}", "audio_calls", g_variant_new_uint32 (engine_stats.ports));
     /* The canceller's state (issue 13): how often the reference was
      * re-primed, frames cleaned without one, and its own figures. */
