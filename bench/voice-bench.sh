@@ -65,11 +65,15 @@
 #      her tone from what she sends); baresip has no echo canceller: its
 #      figure is what the same measurement reads, about 0 dB.
 #      Then BENCH_SPEECH_CALLS (2) calls per agent with espeak-ng speech
-#      into "mouth" instead of the tone and the 50 ms path throughout: ERLE
-#      on speech as tests/net/echo-speech.test measures it
-#      (tests/net/speecherle.py: B's microphone against A's speaker, lined
-#      up by their envelopes, 100 ms blocks of far-end speech from 2 s on;
-#      median and 5th percentile per call).  Each speech call ends with
+#      into "mouth" instead of the tone, the 50 ms path replaced by one of
+#      150 ms SPEECH_CHANGE_S (7) s into the recording: ERLE on speech as
+#      tests/net/echo-speech.test measures it (tests/net/speecherle.py: B's
+#      microphone against A's speaker, lined up by their envelopes, 100 ms
+#      blocks of far-end speech from 2 s to the change; median and 5th
+#      percentile per call), and the time from the change until the echo
+#      is cancelled again (speecherle.py --change: the steady level less
+#      3 dB, or 20 dB, held for HOLD_BLOCKS blocks; a steady tone's
+#      residual is too low to show the change for WebRTC's canceller).  Each speech call ends with
 #      B's own voice, 1.5 s of 1 kHz into bmic with A silent, read at A's
 #      speaker: a dead B -> A path would read as a perfect canceller.  The
 #      echo's level in B's microphone is printed too: every callee gets the
@@ -103,6 +107,8 @@ VOICE_CALLS=${BENCH_VOICE_CALLS:-5}
 ERLE_CALLS=${BENCH_ERLE_CALLS:-3}
 SPEECH_CALLS=${BENCH_SPEECH_CALLS:-2}
 SPEECH_REC_S=12
+SPEECH_CHANGE_S=7
+ECHO_MS_SPEECH_AFTER=150
 BARESIP_AUDIO=${BARESIP_AUDIO:-alsa}
 SETTLE_S=1
 WINDOW_S=10
@@ -600,16 +606,25 @@ for ((i = 1; i <= ERLE_CALLS; i++)); do
     say "2/2 echo: call $i of $ERLE_CALLS, $KINDS"
     for k in $KINDS; do erle_call "$k" "$i"; done
 done
-# speech_erle_call KIND I: the same echo path (50 ms) with speech at A.
+# speech_erle_call KIND I: the same echo path (50 ms) with speech at A,
+# changed to ECHO_MS_SPEECH_AFTER mid-call.
 speech_erle_call() {
-    local kind=$1 wav="$W/echo/speech-$1-$2.wav" sp
+    local kind=$1 wav="$W/echo/speech-$1-$2.wav" sp t_chg t_end at
     echo_path $ECHO_MS
     if call_up "$kind"; then
         host_bg h1 "$W/paplay-speech.log" env PULSE_SERVER="$PS" paplay --device=mouth "$W/speech.wav"
         sp=$LAST_PID
         lab_record "$wav"
-        sleep $SPEECH_REC_S
+        sleep $SPEECH_CHANGE_S
+        t_chg=$(date +%s.%N)
+        echo_path $ECHO_MS_SPEECH_AFTER
+        sleep $((SPEECH_REC_S - SPEECH_CHANGE_S))
+        t_end=$(date +%s.%N)
         lab_record_stop
+        # The change in the recording's time, counted back from its end
+        # (parecord starts a little after it is launched).
+        at=$(awk -v d="$(soxi -D "$wav" 2>/dev/null || echo 0)" -v c="$t_chg" -v e="$t_end" \
+            'BEGIN { printf "%.3f", d - (e - c) }')
         host_stop "$sp" h1
         # B -> A alive: with the echo cancelled a dead return path reads as
         # a perfect canceller.  B's own voice, a 1 kHz tone into bmic with
@@ -621,7 +636,7 @@ speech_erle_call() {
         lab_record_stop
         host_stop "$sp" h1
         [ "$kind" = zcalld ] && zc h2 calls --json >"$wav.b-calls.json" 2>&1
-        echo "$kind $2 $wav" >>"$W/speech-wavs"
+        echo "$kind $2 $wav $at" >>"$W/speech-wavs"
     else
         record "fail_$kind" 1
     fi
@@ -659,7 +674,7 @@ done
 
 # ---------------------------------------------------------------- report
 say "analysing the recordings"
-BENCH_DIR="$here" BENCH_SPEECH_CALLS_N="$SPEECH_CALLS" BENCH_LP_EC="${LP_EC:-}" python3 - "$RESULTS" "$W" "$A" "$BA" "$TONE_HZ" "$ECHO_MS" "$ECHO_MS_AFTER" "$VOICE_CALLS" \
+BENCH_DIR="$here" BENCH_SPEECH_CALLS_N="$SPEECH_CALLS" BENCH_SPEECH_AFTER="$ECHO_MS_SPEECH_AFTER" BENCH_LP_EC="${LP_EC:-}" python3 - "$RESULTS" "$W" "$A" "$BA" "$TONE_HZ" "$ECHO_MS" "$ECHO_MS_AFTER" "$VOICE_CALLS" \
     "$ERLE_CALLS" "$BARESIP_AUDIO" <<'EOF'
 import os, sys
 sys.path.insert(0, os.environ["BENCH_DIR"])
@@ -825,12 +840,16 @@ rows.append(("ERLE reconvergence after echo path %s -> %s ms (s)" % (e0, e1), ce
 import json, subprocess
 sp = {}
 sw = os.path.join(W, "speech-wavs")
+e_after = os.environ["BENCH_SPEECH_AFTER"]
 for line in (open(sw) if os.path.exists(sw) else []):
-    kind, i, wav = line.split()
+    kind, i, wav, at = line.split()
     try:
         for ch, name in ((3, "mic"), (4, "ret")):
             subprocess.run(["sox", wav, wav + "." + name + ".wav", "remix", str(ch)], check=True)
+        # The new path's echo reaches B's microphone its latency (and 0.1 s
+        # of the loopback's start) after the change.
         out = subprocess.run([sys.executable, os.path.join(os.environ["BENCH_DIR"], "..", "tests", "net", "speecherle.py"),
+                              "--change=" + at, "--settle=%.2f" % (int(e_after) / 1000 + 0.1),
                               wav + ".mic.wav", wav + ".ret.wav", "2"], check=True, capture_output=True, text=True)
         r = json.loads(out.stdout)
     except Exception as e:
@@ -842,12 +861,23 @@ def spv(kind, key):
 zm, zp = spv("zcalld", "median_db"), spv("zcalld", "p5_db")
 lpc["sp_median"] = mmm(spv("linphonec", "median_db")) + " (%s)" % lp_ec
 lpc["sp_p5"] = mmm(spv("linphonec", "p5_db"))
+def spreconv(kind):
+    rs = [r for r in sp.get(kind, []) if "error" not in r]
+    got = [r["reconverge_s"] for r in rs if r.get("reconverge_s") is not None]
+    return got, len(rs) - len(got)
+lsr, lsfail = spreconv("linphonec")
+lpc["sp_reconv"] = mmm(lsr, "%.2f") + ("; %d not reconverged" % lsfail if lsfail else "")
 rows.append(("ERLE at B on speech, %s ms path, median of 100 ms blocks (dB)" % e0, mmm(zm),
              mmm(spv("baresip", "median_db")) + " (no echo canceller)", "median >= 30",
              verdict(med(zm), lambda x: x >= 30)))
 rows.append(("ERLE at B on speech, %s ms path, 95 %% of blocks at least (dB)" % e0, mmm(zp),
              mmm(spv("baresip", "p5_db")) + " (no echo canceller)", "median >= 20",
              verdict(med(zp), lambda x: x >= 20)))
+zsr, zsfail = spreconv("zcalld")
+rows.append(("echo-path change %s -> %s ms on speech: ERLE reconvergence (s)" % (e0, e_after),
+             mmm(zsr, "%.2f") + ("; %d not reconverged" % zsfail if zsfail else ""), "n/a: no echo canceller",
+             "median <= 1", verdict(statistics.median(zsr + [float("inf")] * zsfail) if zsr or zsfail else None,
+                                    lambda x: x <= 1)))
 # The calls behind those figures were live both ways: the echo of A's
 # speech in B's microphone (what every canceller was given to remove: the
 # same for all three), and B's own 1 kHz tone, played into B's microphone
@@ -864,7 +894,7 @@ def alive_db(wav):
         return None
 alive = {}
 for line in (open(sw) if os.path.exists(sw) else []):
-    kind, i, wav = line.split()
+    kind, i, wav = line.split()[:3]
     v = alive_db(wav)
     if v is not None:
         alive.setdefault(kind, []).append(v)
@@ -883,7 +913,7 @@ rows.append(("B's 1 kHz tone (B's mic -18 dBFS, A silent) at A's speaker (dBFS)"
 if int(nerle) == 0:
     del rows[erle_rows:erle_rows + 2]
 if int(os.environ["BENCH_SPEECH_CALLS_N"]) == 0:
-    del rows[-4:]
+    del rows[-5:]
 fails = {k: len(vals.get("fail_" + k, [])) for k in ("zcalld", "baresip", "linphonec")}
 print("voice benchmark: %s calls per agent and codec, %s echo calls per agent; zcalld [audio] echo-cancel=true"
       " (defaults otherwise), baresip 1.0 (%s module; Debian's build has no echo canceller module: no speex_aec,"
@@ -891,7 +921,7 @@ print("voice benchmark: %s calls per agent and codec, %s echo calls per agent; z
 # linphonec's column: the echo rows only (it is a callee of part 2 only);
 # target and result stay zcalld's.
 lpkey = {"ERLE at B, steady": "tone", "ERLE reconvergence": "reconv", "ERLE at B on speech, %s ms path, median" % e0: "sp_median",
-         "ERLE at B on speech, %s ms path, 95" % e0: "sp_p5", "echo of A's speech": "sp_mic", "B's 1 kHz tone": "sp_alive"}
+         "ERLE at B on speech, %s ms path, 95" % e0: "sp_p5", "echo-path change": "sp_reconv", "echo of A's speech": "sp_mic", "B's 1 kHz tone": "sp_alive"}
 def lpcell(name):
     if vals.get("fail_linphonec_start"):
         return "-"
