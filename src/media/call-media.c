@@ -749,8 +749,8 @@ device_clock_loop (ZcCallMedia *media, gint64 start_us)
     /* Playout ticks wait half a ptime after the device took its frame:
      * decoded at once, the next frame would sit in the engine's ring a
      * whole ptime before the device's next pull, and a packet that came
-     * just after the pull would wait a tick more (on 10 ms packets, half
-     * of all came 3-7 ms after it).  Half a ptime later the frame still
+     * just after the pull would wait a tick more (a traced bench call's
+     * packets came 1-10 ms before the next pull).  Half a ptime later the frame still
      * reaches the ring half a ptime before it is wanted.  It also spreads
      * a burst (the device took two frames at once when the sound server's
      * timer and the engine's met) over the time it stands for, rather than
