@@ -739,7 +739,7 @@ device_clock_loop (ZcCallMedia *media, gint64 start_us)
     /* The timeout bounds zc_call_media_stop() and runs our own clock for
      * a silent device. */
     if (held > 0)
-      wait_us = CLAMP (held_until_us - now_us, 0, wait_us);
+      wait_us = CLAMP (held_until_us - g_get_monotonic_time (), 0, wait_us);
     timeout.tv_sec = (time_t) (wait_us / G_USEC_PER_SEC);
     timeout.tv_nsec = (long) (wait_us % G_USEC_PER_SEC) * 1000;
     if (ppoll (pfd, G_N_ELEMENTS (pfd), &timeout, NULL) > 0 && (pfd[2].revents & POLLIN))
@@ -750,12 +750,12 @@ device_clock_loop (ZcCallMedia *media, gint64 start_us)
      * decoded at once, the next frame would sit in the engine's ring a
      * whole ptime before the device's next pull, and a packet that came
      * just after the pull would wait a tick more (a traced bench call's
-     * packets came 1-10 ms before the next pull).  Half a ptime later the frame still
-     * reaches the ring half a ptime before it is wanted.  It also spreads
-     * a burst (the device took two frames at once when the sound server's
-     * timer and the engine's met) over the time it stands for, rather than
-     * concealing the second frame whose packet is on its way and then
-     * growing the playout buffer for it.  `make bench`, 3 calls a codec:
+     * packets came 1-10 ms before the next pull).  Half a ptime later the
+     * frame still reaches the ring half a ptime before it is wanted.  It
+     * also spreads a burst (the device took two frames at once when the
+     * sound server's timer and the engine's met) over the time it stands
+     * for, rather than concealing the second frame whose packet is on its
+     * way and then growing the playout buffer for it.  `make bench`, 3 calls a codec:
      * mouth-to-ear medians 68.7 / 65.0 ms (Opus / PCMU) against 75.5 /
      * 68.9 ms with ticks at once. */
     taken = eventfd_take (media->playout_fd);

@@ -15,10 +15,11 @@
  * drains exactly as fast as the device plays.  Without devices it runs a
  * clock of its own, a tick per ptime (absolute deadlines on
  * CLOCK_MONOTONIC), and so does a direction whose device fell silent.
- * It is not the thread that iterates the GMainContext driving libnice (rtp-session.h: oRTP must not run there).  Everything the
- * media thread needs is allocated by zc_call_media_new(); per frame it
- * takes no lock, allocates nothing and logs nothing (oRTP itself allocates
- * its mblk_t's: that is rtp-session.h's business).
+ * It is not the thread that iterates the GMainContext driving libnice
+ * (rtp-session.h: oRTP must not run there).  Everything the media thread
+ * needs is allocated by zc_call_media_new(); per frame it takes no lock,
+ * allocates nothing and logs nothing (oRTP itself allocates its mblk_t's:
+ * that is rtp-session.h's business).
  *
  * Threads:
  *   - new/start/stop/free, and the callbacks, on the thread that iterates
