@@ -516,7 +516,15 @@ audio_thread_cb (void *data)
    * readable while it has less than a fragment, and snd_pcm_wait() then
    * spins inside alsa-lib, ignoring its timeout, until the fragment
    * comes -- a second or more after a sound server restart.)  The ticks
-   * cost up to one period of extra capture latency. */
+   * cost up to one period of extra capture latency (bench calls' chunks
+   * waited 0.3-9.8 ms for them, 6.4 on average).  Ticking when capture's
+   * chunk comes instead (its descriptor polled, the clock as the fallback)
+   * would also move the playback writes to that phase: with both ends on
+   * one sound server, the peer's packets then came just after each write
+   * and waited a whole period for the next, and mouth-to-ear went from 65
+   * to 75 ms (`make bench`, interleaved runs).  A gain only where the two
+   * ends' clocks are unrelated is not one the bench can show; the playback
+   * writes would have to follow the decoded frames for it to be one. */
   while (!atomic_load_explicit (&e->stop, memory_order_acquire)) {
     tick (&next, e->period_ms);
     load_ports (l);
