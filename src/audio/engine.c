@@ -519,12 +519,12 @@ audio_thread_cb (void *data)
    * cost up to one period of extra capture latency (bench calls' chunks
    * waited 0.3-9.8 ms for them, 6.4 on average).  Ticking when capture's
    * chunk comes instead (its descriptor polled, the clock as the fallback)
-   * would also move the playback writes to that phase: with both ends on
-   * one sound server, the peer's packets then came just after each write
-   * and waited a whole period for the next, and mouth-to-ear went from 65
-   * to 75 ms (`make bench`, interleaved runs).  A gain only where the two
-   * ends' clocks are unrelated is not one the bench can show; the playback
-   * writes would have to follow the decoded frames for it to be one. */
+   * was tried: with both ends on one sound server, mouth-to-ear went from
+   * 65 to 75 ms (`make bench`, interleaved runs), most likely because the
+   * ticks also set the playback writes, and the peer's packets, sent on
+   * the same server's phase, then came just after a write and waited a
+   * period for the next.  For it to pay, the playback writes would have to
+   * follow the decoded frames instead. */
   while (!atomic_load_explicit (&e->stop, memory_order_acquire)) {
     tick (&next, e->period_ms);
     load_ports (l);
