@@ -71,6 +71,19 @@ struct _ZcRtpSession {
   guint32 jitter_ssrc;
   gint64 jitter_prev_transit; /* clock units */
   double jitter_units;
+  /* Loss of the incoming stream as RFC 3550 A.3 counts it, on every
+   * packet rather than oRTP's cum_packet_loss, which moves only when a
+   * report is made (every 5 s or so: `zcall calls` showed a loss seconds
+   * late, and a loss window shorter than the report interval as hardly
+   * any).  Media thread. */
+  gboolean seq_started;
+  guint32 seq_ssrc;
+  guint16 max_seq;
+  guint32 bad_seq;      /* A.1: after a jump, the sequence number that confirms it */
+  guint32 base_seq;
+  guint32 seq_cycles;
+  guint64 seq_received;
+  gint64 lost_before;   /* of the SSRCs and sequences before this one */
   /* Touched by the libnice side, read by the media thread. */
   _Atomic gint64 last_rx_us;
   _Atomic guint64 queue_drops;
@@ -636,6 +649,59 @@ drain_events (ZcRtpSession *session)
   }
 }
 
+/* RFC 3550 A.1 in short: a packet too far from the last to be a reorder
+ * or a gap starts a new sequence only when the next follows it. */
+#define RTP_SEQ_MOD (1u << 16)
+#define MAX_DROPOUT 3000
+#define MAX_MISORDER 100
+
+static gint64
+seq_lost (const ZcRtpSession *session)
+{
+  gint64 expected;
+
+  if (!session->seq_started)
+    return session->lost_before;
+  expected = (gint64) session->seq_cycles + session->max_seq - session->base_seq + 1;
+  return session->lost_before + expected - (gint64) session->seq_received;
+}
+
+static void
+seq_init (ZcRtpSession *session, guint32 ssrc, guint16 seq)
+{
+  session->lost_before = seq_lost (session);
+  session->seq_started = TRUE;
+  session->seq_ssrc = ssrc;
+  session->base_seq = seq;
+  session->max_seq = seq;
+  session->bad_seq = RTP_SEQ_MOD + 1;
+  session->seq_cycles = 0;
+  session->seq_received = 0;
+}
+
+static void
+seq_update (ZcRtpSession *session, guint32 ssrc, guint16 seq)
+{
+  guint16 udelta;
+
+  if (!session->seq_started || ssrc != session->seq_ssrc)
+    seq_init (session, ssrc, seq);
+  udelta = (guint16) (seq - session->max_seq);
+  if (udelta < MAX_DROPOUT) {
+    if (seq < session->max_seq)
+      session->seq_cycles += RTP_SEQ_MOD;
+    session->max_seq = seq;
+  } else if (udelta <= RTP_SEQ_MOD - MAX_MISORDER) {
+    if (seq != session->bad_seq) {
+      session->bad_seq = (seq + 1u) & (RTP_SEQ_MOD - 1u);
+      return;
+    }
+    seq_init (session, ssrc, seq);
+  }
+  /* else a duplicate or a reordered packet: counted, as A.3 counts it */
+  session->seq_received++;
+}
+
 int
 zc_rtp_session_recv (ZcRtpSession *session, guint32 user_ts, guint8 *buf, gsize size, ZcRtpPacketInfo *info)
 {
@@ -648,6 +714,7 @@ zc_rtp_session_recv (ZcRtpSession *session, guint32 user_ts, guint8 *buf, gsize 
   drain_events (session);
   if (mp == NULL)
     return -EAGAIN;
+  seq_update (session, rtp_get_ssrc (mp), rtp_get_seqnumber (mp));
   len = rtp_get_payload (mp, &payload);
   if (len < 0 || (gsize) len > size) {
     freemsg (mp);
@@ -678,9 +745,9 @@ zc_rtp_session_get_stats (ZcRtpSession *session, ZcRtpStats *stats)
   stats->packets_received = s->packet_recv;
   stats->bytes_sent = s->sent;
   stats->bytes_received = s->recv;
-  stats->packets_lost = s->cum_packet_loss;
-  expected = (double) s->packet_recv + (double) MAX (s->cum_packet_loss, 0);
-  stats->loss_pct = expected > 0 ? MAX (s->cum_packet_loss, 0) * 100.0 / expected : 0.0;
+  stats->packets_lost = seq_lost (session);
+  expected = (double) s->packet_recv + (double) MAX (stats->packets_lost, 0);
+  stats->loss_pct = expected > 0 ? MAX (stats->packets_lost, 0) * 100.0 / expected : 0.0;
   stats->remote_loss_pct = session->remote_loss_pct;
   stats->jitter_ms = session->jitter_units * 1000.0 / session->clock_rate;
   stats->rtt_ms = session->rtt_ms;

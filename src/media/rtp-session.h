@@ -80,7 +80,7 @@ typedef struct {
   guint64 packets_received;
   guint64 bytes_sent;          /* RTP payload + header bytes handed to the transport */
   guint64 bytes_received;      /* payload bytes delivered */
-  gint64 packets_lost;         /* cumulative, RFC 3550 6.4.1 (can be < 0 with duplicates) */
+  gint64 packets_lost;         /* cumulative, counted on each packet as RFC 3550 A.3 does (< 0 with duplicates) */
   double loss_pct;             /* of our incoming stream: lost / expected * 100 */
   double remote_loss_pct;      /* of our outgoing stream, from the peer's last RR; -1 = none yet */
   double jitter_ms;            /* interarrival jitter of the incoming stream (RFC 3550 6.4.1) */

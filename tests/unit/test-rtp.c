@@ -7,7 +7,9 @@
  * drives libnice; the frames must arrive complete and in order, with the
  * right payload type, sequence numbers and timestamps, and RTCP must have
  * produced statistics (RTT included).  In the plain pair a third socket
- * sends forged RTP to A's ports all along: none of it may arrive. */
+ * sends forged RTP to A's ports all along: none of it may arrive.  Last,
+ * a raw socket plays a plain-RTP peer whose sequence numbers skip, wrap
+ * and restart, and the loss must count as the packets come. */
 #include "config.h"
 
 #include "ice/ice-agent.h"
@@ -515,6 +517,109 @@ test_bad_remote (void)
   }
 }
 
+/* The incoming stream's loss counts at once, not when an RTCP report is
+ * next made: a plain-RTP peer (a raw socket) sends 100 packets across the
+ * sequence number's wrap with every tenth missing, then one that jumps
+ * 20000 ahead (a stray, not counted) and then two that follow each other
+ * from there (a restarted sender: loss goes on from where it was), and
+ * last one after a gap of three in the new sequence. */
+static void
+raw_rtp_send (GSocket *socket, GSocketAddress *to, guint32 ssrc, guint16 seq, guint32 ts)
+{
+  guint8 pkt[12 + FRAME_BYTES];
+
+  memset (pkt, 0, sizeof pkt);
+  pkt[0] = 0x80;
+  pkt[1] = PT_PCMU;
+  pkt[2] = (guint8) (seq >> 8);
+  pkt[3] = (guint8) seq;
+  for (guint i = 0; i < 4; i++) {
+    pkt[4 + i] = (guint8) (ts >> (24 - 8 * i));
+    pkt[8 + i] = (guint8) (ssrc >> (24 - 8 * i));
+  }
+  g_assert_cmpint (g_socket_send_to (socket, to, (const gchar *) pkt, sizeof pkt, NULL, NULL), ==, sizeof pkt);
+}
+
+/* Takes in what came until @n more packets were handed out; the stats. */
+static void
+raw_rtp_take (ZcRtpSession *session, guint n, ZcRtpStats *stats)
+{
+  static guint32 user_ts; /* oRTP hands out what its clock says is due */
+  gint64 deadline = g_get_monotonic_time () + STEP_TIMEOUT_US;
+  guint8 buf[1500];
+  ZcRtpPacketInfo info;
+
+  while (n > 0) {
+    if (g_get_monotonic_time () > deadline)
+      g_error ("timed out waiting for %u more packets", n);
+    g_main_context_iteration (NULL, FALSE);
+    while (n > 0 && zc_rtp_session_recv (session, user_ts += 2 * FRAME_TS, buf, sizeof buf, &info) >= 0)
+      n--;
+    g_usleep (1000);
+  }
+  zc_rtp_session_get_stats (session, stats);
+}
+
+static void
+test_loss_count (void)
+{
+  Peer pa = { 0 };
+  g_autoptr (ZcIceAgent) a = agent_new (&pa, TRUE, FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *a_addr = NULL;
+  g_autoptr (GSocket) peer = NULL;
+  g_autoptr (GSocketAddress) bind_to = NULL, to = NULL, local = NULL;
+  g_autoptr (ZcRtpSession) session = NULL;
+  ZcRtpSessionConfig config;
+  ZcRtpStats st;
+  guint16 a_port, peer_port;
+  guint sent = 0;
+
+  g_assert_true (zc_ice_agent_gather (a, &error));
+  iterate_until (&pa.gathered, &pa.gathered, "gathering");
+  g_assert_true (zc_ice_agent_get_default_address (a, 1, &a_addr, &a_port, &error));
+  peer = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  bind_to = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_assert_true (g_socket_bind (peer, bind_to, FALSE, &error));
+  local = g_socket_get_local_address (peer, &error);
+  g_assert_no_error (error);
+  peer_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  g_assert_true (zc_ice_agent_set_plain_remote (a, "127.0.0.1", peer_port, peer_port + 1, &error));
+  g_assert_no_error (error);
+  zc_rtp_session_config_init (&config, PT_PCMU, "PCMU", 8000);
+  session = zc_rtp_session_new (a, &config, &error);
+  g_assert_no_error (error);
+  to = g_inet_socket_address_new_from_string (a_addr, a_port);
+
+  /* Ten at a time: the session queues ZC_RTP_RECV_QUEUE_MAX at most. */
+  for (guint i = 0; i < 100; i++) {
+    if (i % 10 == 9)
+      continue;
+    raw_rtp_send (peer, to, 0xabcd, (guint16) (65500 + i), i * FRAME_TS);
+    if (++sent % 9 == 0)
+      raw_rtp_take (session, 9, &st);
+  }
+  g_assert_cmpuint (sent % 9, ==, 0);
+  g_test_message ("across the wrap: %" G_GUINT64_FORMAT " received, %" G_GINT64_FORMAT " lost, %.1f %%",
+                  st.packets_received, st.packets_lost, st.loss_pct);
+  /* The last one sent is the 99th: the missing 100th is not known yet. */
+  g_assert_cmpint (st.packets_lost, ==, 9);
+  g_assert_cmpfloat_with_epsilon (st.loss_pct, 100.0 * 9 / 99, 0.01);
+
+  raw_rtp_send (peer, to, 0xabcd, (guint16) (65500 + 99 + 20000), 100 * FRAME_TS);
+  raw_rtp_send (peer, to, 0xabcd, 30000, 101 * FRAME_TS);
+  raw_rtp_send (peer, to, 0xabcd, 30001, 102 * FRAME_TS);
+  raw_rtp_take (session, 3, &st);
+  g_test_message ("after a stray and a restart: %" G_GINT64_FORMAT " lost", st.packets_lost);
+  g_assert_cmpint (st.packets_lost, ==, 9);
+
+  raw_rtp_send (peer, to, 0xabcd, 30005, 106 * FRAME_TS);
+  raw_rtp_take (session, 1, &st);
+  g_test_message ("a gap of three in the new sequence: %" G_GINT64_FORMAT " lost", st.packets_lost);
+  g_assert_cmpint (st.packets_lost, ==, 12);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -525,5 +630,6 @@ main (int argc, char **argv)
   g_test_add_func ("/rtp/bad-remote", test_bad_remote);
   g_test_add_func ("/rtp/ice", test_ice);
   g_test_add_func ("/rtp/plain", test_plain);
+  g_test_add_func ("/rtp/loss-count", test_loss_count);
   return g_test_run ();
 }
