@@ -167,6 +167,20 @@ typedef struct {
   guint index;
 } Rx;
 
+/* A PCMU packet's RTP header (RFC 3550 5.1). */
+static void
+rtp_header_fill (guint8 *pkt, guint32 ssrc, guint16 seq, guint32 ts)
+{
+  pkt[0] = 0x80;
+  pkt[1] = PT_PCMU;
+  pkt[2] = (guint8) (seq >> 8);
+  pkt[3] = (guint8) seq;
+  for (guint i = 0; i < 4; i++) {
+    pkt[4 + i] = (guint8) (ts >> (24 - 8 * i));
+    pkt[8 + i] = (guint8) (ssrc >> (24 - 8 * i));
+  }
+}
+
 /* A third host on the LAN (another socket on 127.0.0.1) that sends forged
  * RTP, with B's SSRC and payload type and wild sequence numbers and
  * timestamps, to A's RTP and RTCP ports every 5 ms. */
@@ -186,14 +200,7 @@ inject_cb (gpointer user_data)
   guint16 seq = (guint16) g_random_int ();
 
   memset (pkt, 0xee, sizeof pkt); /* index 0xee: check_stream() would notice one played */
-  pkt[0] = 0x80;
-  pkt[1] = PT_PCMU;
-  pkt[2] = (guint8) (seq >> 8);
-  pkt[3] = (guint8) seq;
-  for (guint i = 0; i < 4; i++) {
-    pkt[4 + i] = (guint8) (ts >> (24 - 8 * i));
-    pkt[8 + i] = (guint8) (inj->ssrc >> (24 - 8 * i));
-  }
+  rtp_header_fill (pkt, inj->ssrc, seq, ts);
   for (guint c = 0; c < 2; c++)
     if (g_socket_send_to (inj->socket, inj->to[c], (const gchar *) pkt, sizeof pkt, NULL, NULL) > 0)
       inj->sent++;
@@ -529,14 +536,7 @@ raw_rtp_send (GSocket *socket, GSocketAddress *to, guint32 ssrc, guint16 seq, gu
   guint8 pkt[12 + FRAME_BYTES];
 
   memset (pkt, 0, sizeof pkt);
-  pkt[0] = 0x80;
-  pkt[1] = PT_PCMU;
-  pkt[2] = (guint8) (seq >> 8);
-  pkt[3] = (guint8) seq;
-  for (guint i = 0; i < 4; i++) {
-    pkt[4 + i] = (guint8) (ts >> (24 - 8 * i));
-    pkt[8 + i] = (guint8) (ssrc >> (24 - 8 * i));
-  }
+  rtp_header_fill (pkt, ssrc, seq, ts);
   g_assert_cmpint (g_socket_send_to (socket, to, (const gchar *) pkt, sizeof pkt, NULL, NULL), ==, sizeof pkt);
 }
 
