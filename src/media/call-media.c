@@ -755,9 +755,9 @@ device_clock_loop (ZcCallMedia *media, gint64 start_us)
      * also spreads a burst (the device took two frames at once when the
      * sound server's timer and the engine's met) over the time it stands
      * for, rather than concealing the second frame whose packet is on its
-     * way and then growing the playout buffer for it.  `make bench`, 3 calls a codec:
-     * mouth-to-ear medians 68.7 / 65.0 ms (Opus / PCMU) against 75.5 /
-     * 68.9 ms with ticks at once. */
+     * way and then growing the playout buffer for it.  `make bench`, 3
+     * calls a codec: mouth-to-ear medians 68.7 / 65.0 ms (Opus / PCMU)
+     * against 75.5 / 68.9 ms with ticks at once. */
     taken = eventfd_take (media->playout_fd);
     if (taken > 0) {
       pace_heard (&playout, now_us);
