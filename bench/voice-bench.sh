@@ -77,7 +77,13 @@
 #      B's own voice, 1.5 s of 1 kHz into bmic with A silent, read at A's
 #      speaker: a dead B -> A path would read as a perfect canceller.  The
 #      echo's level in B's microphone is printed too: every callee gets the
-#      same echo to remove.  Part 2's calls go to zcalld, baresip and
+#      same echo to remove.  Then, per speech call, double talk on the 50 ms
+#      path (as echo-speech.test measures it): two calls with B's own
+#      espeak-ng voice into bmic, the second with A's speech into "mouth"
+#      at the same time; the mean level at A's speaker from 2 s for 8 s,
+#      alone less while both speak, is what B's canceller took off near-end
+#      speech (the residue of A's echo counts in: with no canceller the
+#      figure goes negative).  Part 2's calls go to zcalld, baresip and
 #      linphonec in turn, each called by the same zcalld caller A except
 #      baresip's (baresip A); linphonec's figures are a column of their own.
 #
@@ -108,6 +114,7 @@ ERLE_CALLS=${BENCH_ERLE_CALLS:-3}
 SPEECH_CALLS=${BENCH_SPEECH_CALLS:-2}
 SPEECH_REC_S=12
 SPEECH_CHANGE_S=7
+DT_REC_S=11                 # double talk: recorded from the voices' start
 ECHO_MS_SPEECH_AFTER=150
 BARESIP_AUDIO=${BARESIP_AUDIO:-alsa}
 SETTLE_S=1
@@ -642,9 +649,35 @@ speech_erle_call() {
     fi
     call_down "$kind"
 }
+# double_talk_call KIND I MODE: the 50 ms echo path, B's voice into B's
+# microphone, and with MODE=both A's speech into "mouth" at the same time.
+double_talk_call() {
+    local kind=$1 wav="$W/echo/dt-$1-$2-$3.wav" sb sa=
+    echo_path $ECHO_MS
+    if call_up "$kind"; then
+        host_bg h1 "$W/paplay-dt-b.log" env PULSE_SERVER="$PS" paplay --device=bmic "$W/speech-b.wav"
+        sb=$LAST_PID
+        if [ "$3" = both ]; then
+            host_bg h1 "$W/paplay-dt-a.log" env PULSE_SERVER="$PS" paplay --device=mouth "$W/speech.wav"
+            sa=$LAST_PID
+        fi
+        lab_record "$wav"
+        sleep $DT_REC_S
+        lab_record_stop
+        host_stop "$sb" h1
+        [ -n "$sa" ] && host_stop "$sa" h1
+        echo "$kind $2 $3 $wav" >>"$W/dt-wavs"
+    else
+        record "fail_$kind" 1
+    fi
+    call_down "$kind"
+}
 if [ "$SPEECH_CALLS" -gt 0 ] && espeak-ng -v en-us -s 160 -w "$W/speech.raw.wav" "The quick brown fox jumps over the lazy dog. Please call \
 me back when you get this message, I will be at home all evening. We measured the echo on speech rather than \
-on tones, because tones are an easy case." && sox "$W/speech.raw.wav" -r 48000 -c 1 -b 16 "$W/speech.wav" norm -3; then
+on tones, because tones are an easy case." && sox "$W/speech.raw.wav" -r 48000 -c 1 -b 16 "$W/speech.wav" norm -3 &&
+    espeak-ng -v en-gb+m3 -s 160 -w "$W/speech-b.raw.wav" "Seven ships sailed slowly out of the harbour in the early \
+morning light. Nobody on the quay said a word until the last one had gone, and then everybody went home for \
+breakfast." && sox "$W/speech-b.raw.wav" -r 48000 -c 1 -b 16 "$W/speech-b.wav" norm -3; then
     # 1.5 s of 1 kHz at -12 dBFS (after the echo path's -6 dB at bmic's
     # volume: -18 dBFS in B's microphone), B's voice for the alive check.
     sox -n -r 48000 -c 1 -b 16 "$W/alive.wav" synth 1.5 sine $TONE_HZ vol 0.25 pad 0.3 0 ||
@@ -652,6 +685,11 @@ on tones, because tones are an easy case." && sox "$W/speech.raw.wav" -r 48000 -
     for ((i = 1; i <= SPEECH_CALLS; i++)); do
         say "2/2 echo on speech: call $i of $SPEECH_CALLS, $KINDS"
         for k in $KINDS; do speech_erle_call "$k" "$i"; done
+        say "2/2 double talk: call $i of $SPEECH_CALLS, $KINDS"
+        for k in $KINDS; do
+            double_talk_call "$k" "$i" alone
+            double_talk_call "$k" "$i" both
+        done
     done
 elif [ "$SPEECH_CALLS" -gt 0 ]; then
     say "espeak-ng/sox could not make the speech: no speech ERLE rows"
@@ -909,11 +947,31 @@ rows.append(("B's 1 kHz tone (B's mic -18 dBFS, A silent) at A's speaker (dBFS)"
              mmm(alive.get("baresip", [])), ">= -40 in every call",
              verdict(min(allalive) if allalive else None, lambda x: x >= -40)))
 
+# Double talk: the mean level at A's speaker (aux3) from 2 s for 8 s, B's
+# voice alone less B's voice while A speaks too, per call pair.
+import math
+dtl = {}
+dw = os.path.join(W, "dt-wavs")
+for line in (open(dw) if os.path.exists(dw) else []):
+    kind, i, mode, wav = line.split()
+    try:
+        rate, ch = vm.read_wav(wav)
+        x = ch[3][2 * rate:10 * rate]
+        dtl.setdefault((kind, i), {})[mode] = 10 * math.log10(sum(v * v for v in x) / len(x) / 32768.0 ** 2)
+    except Exception as e:
+        sys.stderr.write("voice-bench: %s: %s\n" % (wav, e))
+def dtv(kind):
+    return [d["alone"] - d["both"] for (k, _), d in sorted(dtl.items()) if k == kind and len(d) == 2]
+zdt = dtv("zcalld")
+lpc["dt"] = mmm(dtv("linphonec"))
+rows.append(("double talk, %s ms path: B's voice at A's speaker, alone less while A speaks too (dB)" % e0, mmm(zdt),
+             mmm(dtv("baresip")) + " (no echo canceller)", "median <= 6", verdict(med(zdt), lambda x: x <= 6)))
+
 # BENCH_ERLE_CALLS=0 BENCH_SPEECH_CALLS=0: part 2 did not run, no rows.
 if int(nerle) == 0:
     del rows[erle_rows:erle_rows + 2]
 if int(os.environ["BENCH_SPEECH_CALLS_N"]) == 0:
-    del rows[-5:]
+    del rows[-6:]
 fails = {k: len(vals.get("fail_" + k, [])) for k in ("zcalld", "baresip", "linphonec")}
 print("voice benchmark: %s calls per agent and codec, %s echo calls per agent; zcalld [audio] echo-cancel=true"
       " (defaults otherwise), baresip 1.0 (%s module; Debian's build has no echo canceller module: no speex_aec,"
@@ -921,7 +979,7 @@ print("voice benchmark: %s calls per agent and codec, %s echo calls per agent; z
 # linphonec's column: the echo rows only (it is a callee of part 2 only);
 # target and result stay zcalld's.
 lpkey = {"ERLE at B, steady": "tone", "ERLE reconvergence": "reconv", "ERLE at B on speech, %s ms path, median" % e0: "sp_median",
-         "ERLE at B on speech, %s ms path, 95" % e0: "sp_p5", "echo-path change": "sp_reconv", "echo of A's speech": "sp_mic", "B's 1 kHz tone": "sp_alive"}
+         "ERLE at B on speech, %s ms path, 95" % e0: "sp_p5", "echo-path change": "sp_reconv", "echo of A's speech": "sp_mic", "B's 1 kHz tone": "sp_alive", "double talk": "dt"}
 def lpcell(name):
     if vals.get("fail_linphonec_start"):
         return "-"
