@@ -142,6 +142,7 @@ struct _ZcCall {
   gboolean local_hold;
   gboolean remote_hold;
   int hold_pending;            /* -1 none, else the hold state asked for */
+  gboolean hold_when_answered; /* outgoing: the user turned to another call before it was answered */
   gboolean muted;              /* our microphone sends silence (calls-office.c) */
   guint conference;            /* its local conference (conference.c), 0: none */
   gboolean waiting_tone;       /* the call-waiting tone plays in it (calls-waiting.c) */

@@ -4,7 +4,9 @@
  * holds the active one, resuming a held call holds the active one (a
  * swap), and a call that comes in during a call is announced by the
  * call-waiting tone in the active call's playback instead of the ring;
- * [calls] call-waiting=false answers it 486 instead. */
+ * [calls] call-waiting=false answers it 486 instead.  A call we placed
+ * that is still ringing when the user turns to another one is answered
+ * into hold, not taking the line from the call the user is on. */
 #define G_LOG_DOMAIN "calls"
 
 #include "config.h"
@@ -61,8 +63,12 @@ zc_calls_hold_others (ZcCalls *calls, ZcCall *keep)
     ZcCall *call = g_ptr_array_index (calls->calls, i);
 
     /* The other members of keep's conference are talked on with it. */
-    if (call != keep && is_talking (call) && (keep->conference == 0 || call->conference != keep->conference))
+    if (call == keep || (keep->conference != 0 && call->conference == keep->conference))
+      continue;
+    if (is_talking (call))
       g_ptr_array_add (ids, g_strdup (call->id));
+    else if (call->outgoing && (call->state == ZC_CALL_CALLING || call->state == ZC_CALL_RINGING))
+      call->hold_when_answered = TRUE; /* still ringing: the user left it all the same */
   }
   for (guint i = 0; i < ids->len; i++) {
     g_autoptr (GError) error = NULL;
@@ -134,7 +140,28 @@ zc_calls_waiting_event (ZcCall *call, const char *event)
    * one the agent answered by itself (an intercom, an automated line):
    * the user did not choose to leave the call they are on, and a load of
    * such calls (SIPp's) would re-INVITE every earlier one. */
-  if (g_str_equal (event, "answered") && !call->auto_answered)
-    zc_calls_hold_others (calls, call);
+  if (g_str_equal (event, "answered") && !call->auto_answered) {
+    ZcCall *talking = call->hold_when_answered ? find_talking (calls, call) : NULL;
+
+    /* The user turned to another call while this one rang at the peer's:
+     * the peer answering late does not put that call on hold under them
+     * (placed to bob, then to carol, who answers first: alice talks to
+     * carol until she swaps): it is held from the start instead. */
+    call->hold_when_answered = FALSE;
+    if (talking != NULL) {
+      g_autoptr (GError) error = NULL;
+
+      if (zc_calls_hold (calls, call->id, TRUE, &error)) {
+        g_message ("call %s: answered while call %s is talked on: held", call->id, talking->id);
+      } else {
+        /* Not two calls talked on at once: the old rule, then. */
+        g_message ("call %s: answered while call %s is talked on, cannot hold it: %s", call->id, talking->id,
+                   error->message);
+        zc_calls_hold_others (calls, call);
+      }
+    } else {
+      zc_calls_hold_others (calls, call);
+    }
+  }
   waiting_update (calls);
 }

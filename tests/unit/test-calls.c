@@ -733,6 +733,62 @@ test_waiting (Fixture *f, gconstpointer data G_GNUC_UNUSED)
   g_assert_nonnull (strstr (last_sent (f), "a=sendrecv"));
 }
 
+/* A call we placed that the peer answers only after the user turned to
+ * another call (here: answered an incoming one) is held as it is
+ * answered, and the call the user is on stays active: the late answer
+ * does not take the line. */
+static void
+test_waiting_late_answer (Fixture *f, gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *answer = sdp_with ("sendrecv", "bobu1");
+  g_autofree char *first_id = zc_calls_dial (f->calls, "sip:bob@" PEER ":5062", &error);
+  g_autofree char *invite = NULL, *ringing = NULL, *ok = NULL, *call_id = NULL;
+  FakeStream *first, *second;
+  const char *reinvite, *cid;
+
+  g_assert_no_error (error);
+  fake_ready (f);
+  first = f->stream;
+  invite = g_strdup (find_sent (f, "INVITE "));
+  ringing = response_to (invite, "180 Ringing", NULL);
+  feed (f, ringing);
+  g_assert_cmpstr (last_event (f), ==, "ringing:ringing");
+
+  incoming (f, "la1", offer_pcmu, TRUE);
+  second = f->stream;
+  g_assert_true (zc_calls_answer (f->calls, "2", &error));
+  g_assert_no_error (error);
+  {
+    /* The caller's ACK confirms the second dialog: a re-INVITE could go
+     * out in either. */
+    const char *to = strstr (find_sent (f, "SIP/2.0 200 "), "\r\nTo: ");
+    g_autofree char *to_value = g_strndup (to + 6, strstr (to + 2, "\r\n") - (to + 6));
+    g_autofree char *ack = peer_request ("ACK", 1, "la1ack", "call-la1@" PEER, BOB, to_value, NULL);
+
+    feed (f, ack);
+  }
+
+  ok = response_to (invite, "200 OK", answer);
+  feed (f, ok);
+  g_assert_nonnull (find_sent (f, "ACK "));
+  g_assert_cmpint (call_by_id (f, first_id)->state, ==, ZC_CALL_ACTIVE);
+  /* The first call's re-INVITE on hold goes out at once. */
+  reinvite = last_sent (f);
+  cid = strstr (invite, "\r\nCall-ID: ");
+  call_id = g_strndup (cid, strstr (cid + 2, "\r\n") - cid);
+  g_assert_true (g_str_has_prefix (reinvite, "INVITE "));
+  g_assert_nonnull (strstr (reinvite, call_id));
+  g_assert_nonnull (strstr (reinvite, "a=sendonly"));
+  g_assert_cmpint (call_by_id (f, first_id)->hold_pending, ==, 1);
+  g_assert_true (first->held);
+  /* The call the user is on is left alone. */
+  g_assert_false (second->held);
+  g_assert_cmpint (call_by_id (f, "2")->state, ==, ZC_CALL_ACTIVE);
+  g_assert_cmpint (call_by_id (f, "2")->hold_pending, ==, -1);
+  g_assert_false (call_by_id (f, "2")->local_hold);
+}
+
 /* [calls] call-waiting=false: busy while a call is going on. */
 static void
 test_waiting_off (Fixture *f, gconstpointer data G_GNUC_UNUSED)
@@ -1967,6 +2023,7 @@ main (int argc, char **argv)
   ADD ("decline", test_decline);
   ADD ("busy", test_busy);
   ADD ("waiting", test_waiting);
+  ADD ("waiting-late-answer", test_waiting_late_answer);
   ADD ("waiting-off", test_waiting_off);
   ADD ("dnd", test_dnd);
   ADD ("encryption-required", test_encryption_required);
