@@ -333,8 +333,10 @@ def exchange(lst, dest, data, req_hdrs, timeout, grace, right, cleanup=True):
                     # retransmission, or a bug sending two finals).
                     deadline = max(deadline, t + grace)
             elif rec["status"] < 200 and method == "INVITE" and final_at is None:
-                # Provisional: the final answer (auto-answer) may take a little.
-                deadline = max(deadline, t + 2.0)
+                # Provisional: the final answer (auto-answer: a 600 ms alert,
+                # then the media) may take a while on a loaded CI machine; a
+                # late 200 would be held against the next file instead.
+                deadline = max(deadline, t + 6.0)
     res = {"method": method, "call_id": call_id, "cseq": req_cseq, "port": lst.port,
            "responses": responses, "strays": strays}
     finals = []
