@@ -672,12 +672,11 @@ double_talk_call() {
     fi
     call_down "$kind"
 }
-if [ "$SPEECH_CALLS" -gt 0 ] && espeak-ng -v en-us -s 160 -w "$W/speech.raw.wav" "The quick brown fox jumps over the lazy dog. Please call \
-me back when you get this message, I will be at home all evening. We measured the echo on speech rather than \
-on tones, because tones are an easy case." && sox "$W/speech.raw.wav" -r 48000 -c 1 -b 16 "$W/speech.wav" norm -3 &&
-    espeak-ng -v en-gb+m3 -s 160 -w "$W/speech-b.raw.wav" "Seven ships sailed slowly out of the harbour in the early \
-morning light. Nobody on the quay said a word until the last one had gone, and then everybody went home for \
-breakfast." && sox "$W/speech-b.raw.wav" -r 48000 -c 1 -b 16 "$W/speech-b.wav" norm -3; then
+if [ "$SPEECH_CALLS" -gt 0 ] && speech_wav "$W/speech.wav" en-us "The quick brown fox jumps over the lazy dog. \
+Please call me back when you get this message, I will be at home all evening. We measured the echo on speech \
+rather than on tones, because tones are an easy case." && speech_wav "$W/speech-b.wav" en-gb+m3 "Seven ships \
+sailed slowly out of the harbour in the early morning light. Nobody on the quay said a word until the last one \
+had gone, and then everybody went home for breakfast."; then
     # 1.5 s of 1 kHz at -12 dBFS (after the echo path's -6 dB at bmic's
     # volume: -18 dBFS in B's microphone), B's voice for the alive check.
     sox -n -r 48000 -c 1 -b 16 "$W/alive.wav" synth 1.5 sine $TONE_HZ vol 0.25 pad 0.3 0 ||

@@ -131,6 +131,30 @@ waiting_update (ZcCalls *calls)
   }
 }
 
+/* The user turned to another call while this one rang at the peer's: the
+ * peer answering late does not put that call on hold under them (placed to
+ * bob, then to carol, who answers first: alice talks to carol until she
+ * swaps): this one is held from the start instead.  FALSE when it was not
+ * (no other call talked on, or the hold failed: not two calls talked on at
+ * once, then, but the usual rule). */
+static gboolean
+hold_late_answer (ZcCalls *calls, ZcCall *call)
+{
+  ZcCall *talking = call->hold_when_answered ? find_talking (calls, call) : NULL;
+  g_autoptr (GError) error = NULL;
+
+  call->hold_when_answered = FALSE;
+  if (talking == NULL)
+    return FALSE;
+  if (!zc_calls_hold (calls, call->id, TRUE, &error)) {
+    g_message ("call %s: answered while call %s is talked on, cannot hold it: %s", call->id, talking->id,
+               error->message);
+    return FALSE;
+  }
+  g_message ("call %s: answered while call %s is talked on: held", call->id, talking->id);
+  return TRUE;
+}
+
 void
 zc_calls_waiting_event (ZcCall *call, const char *event)
 {
@@ -140,28 +164,7 @@ zc_calls_waiting_event (ZcCall *call, const char *event)
    * one the agent answered by itself (an intercom, an automated line):
    * the user did not choose to leave the call they are on, and a load of
    * such calls (SIPp's) would re-INVITE every earlier one. */
-  if (g_str_equal (event, "answered") && !call->auto_answered) {
-    ZcCall *talking = call->hold_when_answered ? find_talking (calls, call) : NULL;
-
-    /* The user turned to another call while this one rang at the peer's:
-     * the peer answering late does not put that call on hold under them
-     * (placed to bob, then to carol, who answers first: alice talks to
-     * carol until she swaps): it is held from the start instead. */
-    call->hold_when_answered = FALSE;
-    if (talking != NULL) {
-      g_autoptr (GError) error = NULL;
-
-      if (zc_calls_hold (calls, call->id, TRUE, &error)) {
-        g_message ("call %s: answered while call %s is talked on: held", call->id, talking->id);
-      } else {
-        /* Not two calls talked on at once: the old rule, then. */
-        g_message ("call %s: answered while call %s is talked on, cannot hold it: %s", call->id, talking->id,
-                   error->message);
-        zc_calls_hold_others (calls, call);
-      }
-    } else {
-      zc_calls_hold_others (calls, call);
-    }
-  }
+  if (g_str_equal (event, "answered") && !call->auto_answered && !hold_late_answer (calls, call))
+    zc_calls_hold_others (calls, call);
   waiting_update (calls);
 }

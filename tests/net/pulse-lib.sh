@@ -18,6 +18,8 @@
 #                                   level of the HZ component (Goertzel), dBFS
 #   longest_silence_ms WAV DB [FROM_S]
 #                                   the longest run of 5 ms blocks below DB dBFS
+#   speech_wav OUT VOICE TEXT [TIMES]
+#                                   espeak-ng speech as a test signal
 #
 # Where processes run: by default in the caller's namespace, their PIDs
 # appended to the caller's array PIDS (the caller kills them).  With
@@ -221,6 +223,16 @@ check_tone() {
 # sine (a sine of peak 0.5 reads -6.0); -120 for nothing at all.
 tone_level_db() {
     python3 "$_pulse_lib_dir/tonelevel.py" "$@"
+}
+
+# speech_wav OUT VOICE TEXT [TIMES]: espeak-ng's VOICE saying TEXT, 48 kHz
+# mono like the null sinks, normalised to -3 dBFS peak, TIMES over (1: a
+# call longer than the text wants more).  OUT.raw.wav is espeak-ng's own.
+speech_wav() {
+    local out=$1 voice=$2 text=$3 times=${4:-1} inputs=() i
+    for ((i = 0; i < times; i++)); do inputs+=("$out.raw.wav"); done
+    espeak-ng -v "$voice" -s 160 -w "$out.raw.wav" "$text" &&
+        sox "${inputs[@]}" -r 48000 -c 1 -b 16 "$out" norm -3
 }
 
 # longest_silence_ms WAV DB [FROM_S]: prints the longest stretch (ms, in
