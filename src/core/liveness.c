@@ -234,6 +234,34 @@ own_stall_us (ZcLiveness *l, gint64 now)
   return MAX (late, 0);
 }
 
+/* Pings to peers no longer in the table (an agent that said goodbye) stop
+ * here: their retransmissions would go to a host that left, for the 32 s
+ * of the transaction. */
+static void
+abandon_orphan_pings (ZcLiveness *l)
+{
+  GHashTableIter iter;
+  gpointer id;
+  Ping *ping;
+
+  g_hash_table_iter_init (&iter, l->pings);
+  while (g_hash_table_iter_next (&iter, &id, (gpointer *) &ping)) {
+    if (zc_peer_table_lookup (l->peers, ping->key) != NULL)
+      continue;
+    zc_sip_ua_ping_cancel (l->ua, GPOINTER_TO_UINT (id));
+    g_hash_table_iter_remove (&iter);
+  }
+}
+
+static gboolean
+has_others (GPtrArray *peers)
+{
+  for (guint i = 0; i < peers->len; i++)
+    if (!zc_peer_is_self (g_ptr_array_index (peers, i)))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
@@ -243,6 +271,15 @@ tick_cb (gpointer user_data)
   gint64 stall = own_stall_us (l, now);
 
   l->soon_id = 0;
+  abandon_orphan_pings (l);
+  if (!has_others (all)) {
+    /* Alone on the LAN: nothing to probe, and an idle agent sleeps until
+     * a peer appears (zc_liveness_probe_soon()).  Not counted as a stall
+     * then. */
+    l->last_tick_us = 0;
+    g_clear_handle_id (&l->tick_id, g_source_remove);
+    return G_SOURCE_REMOVE;
+  }
   if (stall > 0)
     g_debug ("the agent did not run for %d ms: not counted as the peers' silence", (int) (stall / 1000));
   for (guint i = 0; i < all->len; i++) {
@@ -292,6 +329,8 @@ soon_cb (gpointer user_data)
 void
 zc_liveness_probe_soon (ZcLiveness *l)
 {
+  if (l->tick_id == 0)
+    l->tick_id = g_timeout_add (l->tick_ms, tick_cb, l);
   if (l->soon_id == 0)
     l->soon_id = g_idle_add (soon_cb, l);
 }

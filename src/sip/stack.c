@@ -336,21 +336,33 @@ timer_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+has_transactions (osip_t *osip)
+{
+  return osip_list_size (&osip->osip_ict_transactions) > 0 || osip_list_size (&osip->osip_nict_transactions) > 0
+         || osip_list_size (&osip->osip_ist_transactions) > 0 || osip_list_size (&osip->osip_nist_transactions) > 0
+         || osip_list_size (&osip->ixt_retransmissions) > 0;
+}
+
 /* The next timer of any transaction (A..K), so the loop sleeps exactly
  * until then.  2xx/ACK retransmissions outside the state machines are not
- * in osip's answer: while there are any, wake at T1/5. */
+ * in osip's answer: while there are any, wake at T1/5.  No transaction, no
+ * timer: an idle agent sleeps, and every new one runs the stack, which
+ * schedules again. */
 static void
 schedule (ZcSipStack *stack)
 {
   struct timeval tv = { 0, 0 };
   guint64 ms;
 
+  g_clear_handle_id (&stack->timer_id, g_source_remove);
+  if (!has_transactions (stack->osip))
+    return;
   osip_timers_gettimeout (stack->osip, &tv);
   ms = (guint64) tv.tv_sec * 1000 + (guint64) tv.tv_usec / 1000;
   if (osip_list_size (&stack->osip->ixt_retransmissions) > 0)
     ms = MIN (ms, 100);
   ms = MIN (ms, 10000);
-  g_clear_handle_id (&stack->timer_id, g_source_remove);
   stack->timer_id = g_timeout_add ((guint) ms, timer_cb, stack);
 }
 

@@ -343,6 +343,8 @@ connection_io_cb (GSocket *socket G_GNUC_UNUSED, GIOCondition condition, gpointe
   return G_SOURCE_REMOVE;
 }
 
+static gboolean tick_cb (gpointer user_data);
+
 static TlsConnection *
 connection_add (ZcSipTls *tls, GSocket *socket, gboolean outgoing, const ZcSipFlow *flow, GError **error)
 {
@@ -361,6 +363,9 @@ connection_add (ZcSipTls *tls, GSocket *socket, gboolean outgoing, const ZcSipFl
   c->started_us = c->last_activity_us = c->last_received_us = g_get_monotonic_time ();
   g_socket_set_blocking (socket, FALSE);
   g_hash_table_insert (tls->connections, &c->id, c);
+  /* Only while there are connections: an idle agent sleeps. */
+  if (tls->timer == 0)
+    tls->timer = g_timeout_add_seconds (TLS_CHECK_INTERVAL_S, tick_cb, tls);
 
   if ((ret = gnutls_init (&c->session, (outgoing ? GNUTLS_CLIENT : GNUTLS_SERVER) | GNUTLS_NONBLOCK)) < 0 ||
       (ret = gnutls_set_default_priority (c->session)) < 0) {
@@ -458,7 +463,10 @@ tick_cb (gpointer user_data)
     connection_fail (c, c->state != TLS_OPEN ? "TLS: handshake timed out"
                         : c->ping_sent_us != 0 ? "keep-alive unanswered" : "idle");
   }
-  return G_SOURCE_CONTINUE;
+  if (g_hash_table_size (tls->connections) > 0)
+    return G_SOURCE_CONTINUE;
+  tls->timer = 0;
+  return G_SOURCE_REMOVE;
 }
 
 /* ---- the object ----------------------------------------------------------------------- */
@@ -530,7 +538,6 @@ zc_sip_tls_new (guint16 port, gnutls_x509_crt_t certificate, gnutls_x509_privkey
   tls->listener_source = g_socket_create_source (tls->listener, G_IO_IN, NULL);
   g_source_set_callback (tls->listener_source, (GSourceFunc) (void (*) (void)) accept_cb, tls, NULL);
   g_source_attach (tls->listener_source, NULL);
-  tls->timer = g_timeout_add_seconds (TLS_CHECK_INTERVAL_S, tick_cb, tls);
   return g_steal_pointer (&tls);
 }
 

@@ -294,6 +294,8 @@ connection_io_cb (GSocket *socket G_GNUC_UNUSED, GIOCondition condition, gpointe
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean idle_connections_cb (gpointer user_data);
+
 static ZcTcpConnection *
 connection_add (ZcSipTransport *t, GSocket *socket, const ZcSipFlow *flow)
 {
@@ -309,6 +311,9 @@ connection_add (ZcSipTransport *t, GSocket *socket, const ZcSipFlow *flow)
   c->flow = *flow;
   c->flow.connection = c->id;
   g_hash_table_insert (t->connections, &c->id, c);
+  /* Only while there are connections: an idle agent sleeps. */
+  if (t->idle_timer == 0)
+    t->idle_timer = g_timeout_add_seconds (TCP_CHECK_INTERVAL_S, idle_connections_cb, t);
   return c;
 }
 
@@ -342,7 +347,10 @@ idle_connections_cb (gpointer user_data)
     if (zc_sip_stream_stale (c->last_activity_us, &c->framer, now))
       g_hash_table_iter_remove (&iter);
   }
-  return G_SOURCE_CONTINUE;
+  if (g_hash_table_size (t->connections) > 0)
+    return G_SOURCE_CONTINUE;
+  t->idle_timer = 0;
+  return G_SOURCE_REMOVE;
 }
 
 /* ---- UDP -------------------------------------------------------------------- */
@@ -468,7 +476,6 @@ zc_sip_transport_new (guint16 port, GError **error)
   t->tcp_source = g_socket_create_source (t->tcp, G_IO_IN, NULL);
   g_source_set_callback (t->tcp_source, (GSourceFunc) (void (*) (void)) tcp_accept_cb, t, NULL);
   g_source_attach (t->tcp_source, NULL);
-  t->idle_timer = g_timeout_add_seconds (TCP_CHECK_INTERVAL_S, idle_connections_cb, t);
   return g_steal_pointer (&t);
 }
 
