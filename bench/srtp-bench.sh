@@ -96,8 +96,6 @@ bcmd() {
     host_run "$1" timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5555 && printf "%s\n" "$1" >&3 &&
         timeout 0.3 cat <&3 >/dev/null; exit 0' _ "$2"
 }
-# cpu_ticks PID: utime + stime in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 TCK=$(getconf CLK_TCK)
 
 # one KIND RUN [HOLD]: one call of KIND (enc, plain, baresip), its capture

@@ -91,7 +91,6 @@ host_capture_stop() {
     host_stop "${CAP_PID[$1]}" "$1"
     CAP_PID[$1]=
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 TCK=$(getconf CLK_TCK)
 
 # one KIND RUN [HOLD]: one call of KIND (enc, plain); captures in W/KIND-RUN;

@@ -149,7 +149,6 @@ RESULTS=$W/results   # "METRIC VALUE"
 : >"$RESULTS"
 record() { echo "$1 $2" >>"$RESULTS"; }
 TCK=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 # mem_record PID WHEN KIND: Rss, Pss and Private_Dirty (kB) from
 # /proc/PID/smaps_rollup as rss_WHEN_KIND, pss_... and pd_... results.
 mem_record() {

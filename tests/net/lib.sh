@@ -102,6 +102,10 @@ now_us() {
     echo "${EPOCHREALTIME/[.,]/}"
 }
 
+# cpu_ticks PID: the process's utime + stime so far, in clock ticks (empty
+# once it is gone).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+
 # Skip the whole test (TAP plan "1..0 # SKIP") unless we can build a lab.
 # Exit 77 is automake's "skipped".
 net_skip() {
