@@ -32,12 +32,14 @@ zc_audio_conf_rt_played (ZcAudioPort *p, const gint16 *frame)
     /* Out of a group: nothing stale waits for the day it joins one. */
     if (fill > 0)
       zc_ring_skip (p->conf_ring, fill);
+    p->conf_splice = 0;
     return;
   }
   /* The playback clock ahead of the capture clock piles frames up here:
-   * beyond four, keep the newest two (as port_read() trims its own). */
-  if (fill > 4 * e->frame)
-    zc_ring_skip (p->conf_ring, fill - 2 * e->frame);
+   * beyond four, keep the newest two (as port_read() trims its own), the
+   * cut blended at the next read. */
+  if (fill - p->conf_splice > 4 * e->frame)
+    p->conf_splice = fill - 2 * e->frame;
   zc_ring_write (p->conf_ring, frame, e->frame);
 }
 
@@ -57,7 +59,9 @@ zc_audio_conf_rt_push (ZcAudioEngine *e, ZcAudioPort *const *ports, const gint16
     if (p->conf_group == 0)
       continue;
     any = TRUE;
-    got = zc_ring_read (p->conf_ring, p->conf_frame, e->frame);
+    got = zc_ring_read_spliced (p->conf_ring, p->conf_frame, e->frame, p->conf_splice,
+                                zc_ring_splice_samples (e->codec_rate_hz));
+    p->conf_splice = 0;
     if (got < e->frame)
       memset (p->conf_frame + got, 0, (e->frame - got) * sizeof (gint16));
   }

@@ -62,6 +62,7 @@ struct _ZcAudioPort {
   ZcRing *conf_ring;       /* engine-rate playback it pulled, for its group's capture (engine-conf.c) */
   gint16 *conf_frame;      /* this capture frame's share of conf_ring */
   guint conf_group;        /* the group it was in at this capture frame */
+  guint conf_splice;       /* to drop from conf_ring at its next read, blended */
   gint16 *tone_frame;      /* one engine frame of the tone */
   int tone_playing;        /* the tone last rendered, -1: none */
   guint64 tone_position;   /* engine samples of it rendered since it started */

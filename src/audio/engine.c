@@ -139,6 +139,7 @@ typedef struct {
   guint64 silence_acc; /* playback-paced: device frames * codec rate not yet sent as silence */
   guint cap_rest_min;   /* the least the capture ring held after framing ... */
   guint cap_rest_ticks; /* ... over this many ticks */
+  guint cap_splice;     /* to drop ahead of the next frame, blended (ring.h) */
 } Loop;
 
 /* Give @d up: hand it to the device thread to close, ask for a new one. */
@@ -258,6 +259,7 @@ loop_reprime (Loop *l)
   l->reprime = FALSE;
   zc_ring_skip (e->reference, zc_ring_get_fill (e->reference));
   l->cap_rest_ticks = 0;
+  l->cap_splice = 0;
   if (l->cap != NULL) {
     zc_ring_skip (l->cap->ring, zc_ring_get_fill (l->cap->ring));
     zc_resampler_reset (l->cap->resampler);
@@ -301,10 +303,11 @@ loop_capture (Loop *l, gulong n)
   guint out = zc_resampler_process (d->resampler, d->buf, (guint) n, d->resampled);
 
   zc_ring_write (d->ring, d->resampled, out);
-  while (zc_ring_get_fill (d->ring) >= e->frame) {
+  while (zc_ring_get_fill (d->ring) >= e->frame + l->cap_splice) {
     const gint16 *ref = NULL;
 
-    zc_ring_read (d->ring, e->frame_in, e->frame);
+    zc_ring_read_spliced (d->ring, e->frame_in, e->frame, l->cap_splice, zc_ring_splice_samples (e->codec_rate_hz));
+    l->cap_splice = 0;
     if (l->play != NULL) {
       if (zc_ring_get_fill (e->reference) >= e->frame) {
         zc_ring_read (e->reference, e->frame_ref, e->frame);
@@ -480,7 +483,8 @@ static void
 loop_align_capture (Loop *l)
 {
   ZcAudioEngine *e = l->e;
-  guint rest = zc_ring_get_fill (l->cap->ring);
+  guint fill = zc_ring_get_fill (l->cap->ring);
+  guint rest = fill - MIN (fill, l->cap_splice);
 
   l->cap_rest_min = l->cap_rest_ticks == 0 ? rest : MIN (l->cap_rest_min, rest);
   if (++l->cap_rest_ticks < CAPTURE_ALIGN_TICKS)
@@ -488,7 +492,7 @@ loop_align_capture (Loop *l)
   l->cap_rest_ticks = 0;
   if (l->cap_rest_min == 0)
     return;
-  zc_ring_skip (l->cap->ring, l->cap_rest_min);
+  l->cap_splice = l->cap_rest_min;
   zc_ring_skip (e->reference, MIN (l->cap_rest_min, zc_ring_get_fill (e->reference)));
   atomic_fetch_add_explicit (&e->capture_aligned, l->cap_rest_min, memory_order_relaxed);
 }

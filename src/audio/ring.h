@@ -203,3 +203,38 @@ zc_ring_skip (ZcRing *ring, guint32 n)
   atomic_store_explicit (&ring->read_index, r + n, memory_order_release);
   return n;
 }
+
+/* Most samples zc_ring_read_spliced() blends: 2.5 ms at 96 kHz. */
+#define ZC_RING_MAX_FADE 240
+
+/* The blend that hides a cut, ZC_RING_SPLICE_MS (2.5 ms, over 2 periods of
+ * the lowest voice) at @rate_hz, in samples. */
+#define ZC_RING_SPLICE_MS 2.5
+#define zc_ring_splice_samples(rate_hz) ((guint32) ((rate_hz) * ZC_RING_SPLICE_MS / 1000))
+
+/* Consumer: zc_ring_read() after dropping @skip samples ahead of the read,
+ * to shed latency.  A plain skip joins two points of the waveform with a
+ * step: a click at the speaker, and worse through an encoder (Opus turns a
+ * step in a steady tone into a swell of +3 dB over 20-30 ms of its output,
+ * up to +5 dB seen at the far speaker).  So the first @fade samples after
+ * the cut are cross-faded from the ones that would have played there
+ * (@fade is capped by @skip, @n and ZC_RING_MAX_FADE).  Real-time safe;
+ * returns how many samples went into @dst. */
+static inline guint32
+zc_ring_read_spliced (ZcRing *ring, gint16 *dst, guint32 n, guint32 skip, guint32 fade)
+{
+  gint16 before[ZC_RING_MAX_FADE];
+  guint32 got;
+
+  fade = MIN (MIN (fade, skip), MIN (n, ZC_RING_MAX_FADE));
+  fade = zc_ring_read (ring, before, fade);
+  zc_ring_skip (ring, skip - fade);
+  got = zc_ring_read (ring, dst, n);
+  fade = MIN (fade, got);
+  for (guint32 i = 0; i < fade; i++) {
+    gint32 in = (gint32) i + 1;
+
+    dst[i] = (gint16) ((before[i] * ((gint32) fade + 1 - in) + dst[i] * in) / ((gint32) fade + 1));
+  }
+  return got;
+}

@@ -469,7 +469,7 @@ static void
 send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
 {
   guint32 fill = zc_ring_get_fill (media->to_network);
-  guint32 got;
+  guint32 excess = 0, got;
   ZcDtmfPacket packet;
   int ret;
 
@@ -478,16 +478,15 @@ send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
    * most that waits here in steady state.  More than three frames is
    * delay that would otherwise stay for the rest of the call (a burst
    * from the sound server, late ticks): drop the oldest of it, down to a
-   * frame and a half. */
+   * frame and a half, with the cut blended (ring.h). */
   if (fill > 3 * media->frame_samples) {
-    guint32 excess = fill - media->frame_samples - media->frame_samples / 2;
-
-    zc_ring_skip (media->to_network, excess);
+    excess = fill - media->frame_samples - media->frame_samples / 2;
     media->counters.capture_trimmed_samples += excess;
   }
-  media->counters.capture_backlog_samples += zc_ring_get_fill (media->to_network);
+  media->counters.capture_backlog_samples += fill - excess;
   media->counters.capture_backlog_reads++;
-  got = zc_ring_read (media->to_network, media->pcm, media->frame_samples);
+  got = zc_ring_read_spliced (media->to_network, media->pcm, media->frame_samples, excess,
+                              zc_ring_splice_samples (media->pcm_rate));
 
   if (got < media->frame_samples) {
     memset (media->pcm + got, 0, (media->frame_samples - got) * sizeof (gint16));

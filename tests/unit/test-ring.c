@@ -3,6 +3,8 @@
 
 #include "audio/ring.h"
 
+#include <math.h>
+
 static void
 test_init_sizes (void)
 {
@@ -207,6 +209,82 @@ test_two_thread_stress (void)
   g_assert_cmpuint (s.consumed, >=, 100 * STRESS_RING_SIZE);
 }
 
+/* The largest step between neighbouring samples, @prev before @buf. */
+static gint32
+largest_step (gint16 prev, const gint16 *buf, guint n)
+{
+  gint32 worst = 0;
+
+  for (guint i = 0; i < n; prev = buf[i], i++)
+    worst = MAX (worst, ABS ((gint32) buf[i] - prev));
+  return worst;
+}
+
+/* A 1 kHz tone at 48 kHz cut by 215 samples (from +0.92 to -0.92): the blended cut
+ * steps no more than the tone itself does, a plain one (fade 0) steps
+ * much more, and either way exactly @skip samples go and what follows the
+ * blend is the ring's own. */
+static void
+test_splice (void)
+{
+  enum { RATE = 48000, N = 480, SKIP = 215 };
+  g_autoptr (ZcRing) ring = zc_ring_new (4096);
+  gint16 tone[2048], head[10], out[N];
+  gint32 tone_step = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (tone); i++)
+    tone[i] = (gint16) (16000 * sin (2 * G_PI * 1000 * i / RATE));
+  tone_step = largest_step (tone[0], tone, G_N_ELEMENTS (tone));
+
+  for (guint fade = 0; fade <= zc_ring_splice_samples (RATE); fade += zc_ring_splice_samples (RATE)) {
+    gint32 step;
+
+    zc_ring_skip (ring, zc_ring_get_fill (ring));
+    g_assert_cmpuint (zc_ring_write (ring, tone, G_N_ELEMENTS (tone)), ==, G_N_ELEMENTS (tone));
+    g_assert_cmpuint (zc_ring_read (ring, head, G_N_ELEMENTS (head)), ==, G_N_ELEMENTS (head));
+    g_assert_cmpuint (zc_ring_read_spliced (ring, out, N, SKIP, fade), ==, N);
+    g_assert_cmpuint (zc_ring_get_fill (ring), ==, G_N_ELEMENTS (tone) - G_N_ELEMENTS (head) - SKIP - N);
+    g_assert_cmpmem (out + MIN (fade, SKIP), (N - MIN (fade, SKIP)) * sizeof (gint16),
+                     tone + G_N_ELEMENTS (head) + SKIP + MIN (fade, SKIP), (N - MIN (fade, SKIP)) * sizeof (gint16));
+    step = largest_step (head[G_N_ELEMENTS (head) - 1], out, N);
+    g_test_message ("fade %u: largest step %d (the tone's own %d)", fade, step, tone_step);
+    if (fade == 0)
+      g_assert_cmpint (step, >, 4 * tone_step);
+    else
+      g_assert_cmpint (step, <=, tone_step + tone_step / 4);
+  }
+}
+
+/* The blend never reaches further than the cut, the read or what the
+ * ring holds. */
+static void
+test_splice_bounds (void)
+{
+  g_autoptr (ZcRing) ring = zc_ring_new (64);
+  gint16 in[40], out[40];
+
+  for (guint i = 0; i < G_N_ELEMENTS (in); i++)
+    in[i] = (gint16) (1000 * (i + 1));
+
+  /* A cut shorter than the fade blends over the cut's length only. */
+  zc_ring_write (ring, in, 40);
+  g_assert_cmpuint (zc_ring_read_spliced (ring, out, 10, 4, 120), ==, 10);
+  g_assert_cmpint (out[4], ==, in[8]);
+  g_assert_cmpint (out[0], >, in[0]);
+  g_assert_cmpint (out[0], <, in[4]);
+  g_assert_cmpuint (zc_ring_get_fill (ring), ==, 26);
+
+  /* No cut: a plain read. */
+  g_assert_cmpuint (zc_ring_read_spliced (ring, out, 6, 0, 120), ==, 6);
+  g_assert_cmpmem (out, 6 * sizeof (gint16), in + 14, 6 * sizeof (gint16));
+
+  /* A cut and a read beyond what is there: all of it goes, what was
+   * there after the cut is returned. */
+  g_assert_cmpuint (zc_ring_read_spliced (ring, out, 30, 10, 120), ==, 10);
+  g_assert_cmpuint (zc_ring_get_fill (ring), ==, 0);
+  g_assert_cmpuint (zc_ring_read_spliced (ring, out, 30, 10, 120), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -217,5 +295,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ring/wrap-around", test_wrap_around);
   g_test_add_func ("/ring/index-overflow", test_index_overflow);
   g_test_add_func ("/ring/two-thread-stress", test_two_thread_stress);
+  g_test_add_func ("/ring/splice", test_splice);
+  g_test_add_func ("/ring/splice-bounds", test_splice_bounds);
   return g_test_run ();
 }
