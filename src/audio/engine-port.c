@@ -152,8 +152,8 @@ port_read (ZcAudioPort *p, gint16 *dst, guint n)
   atomic_fetch_add_explicit (&e->playback_backlog_reads, 1, memory_order_relaxed);
   /* The cut blended, not a click at the speaker (ring.h). */
   got = zc_ring_read_spliced (p->from_network, dst, n, trim, zc_ring_splice_samples (p->rate_hz));
+  zc_pcm_gap_cover (&p->playback_gap, dst, got, n, zc_ring_splice_samples (p->rate_hz));
   if (got < n) {
-    memset (dst + got, 0, (n - got) * sizeof (gint16));
     atomic_fetch_add_explicit (&p->underruns, 1, memory_order_relaxed);
     atomic_fetch_add_explicit (&e->underruns, 1, memory_order_relaxed);
   }

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "media/call-media.h"
+#include "audio/pcm-gap.h"
 #include "media/dtmf.h"
 #include "media/jitter.h"
 
@@ -75,6 +76,7 @@ struct _ZcCallMedia {
   guint concealed_run;  /* frames concealed in a row for want of a packet */
   gint64 play_debt;     /* samples the ticks asked for minus samples played */
   gint16 *pcm;          /* ZC_CODEC_MAX_FRAME_SAMPLES */
+  ZcPcmGap capture_gap; /* to_network's shortfalls, covered before the encoder */
   guint8 *payload;      /* ZC_CODEC_MAX_PAYLOAD */
   ZcCallMediaStats counters;
   char held_digit;      /* taken from the queue, not yet accepted by the sender */
@@ -488,10 +490,10 @@ send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
   got = zc_ring_read_spliced (media->to_network, media->pcm, media->frame_samples, excess,
                               zc_ring_splice_samples (media->pcm_rate));
 
-  if (got < media->frame_samples) {
-    memset (media->pcm + got, 0, (media->frame_samples - got) * sizeof (gint16));
+  zc_pcm_gap_cover (&media->capture_gap, media->pcm, got, media->frame_samples,
+                    zc_ring_splice_samples (media->pcm_rate));
+  if (got < media->frame_samples)
     media->counters.capture_underruns++;
-  }
   capture_frame_mute (media);
   if (media->te_pt >= 0) {
     digits_feed (media);

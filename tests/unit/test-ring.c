@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "audio/pcm-gap.h"
 #include "audio/ring.h"
 
 #include <math.h>
@@ -285,6 +286,63 @@ test_splice_bounds (void)
   g_assert_cmpuint (zc_ring_read_spliced (ring, out, 30, 10, 120), ==, 0);
 }
 
+/* A stream that runs dry mid-read, stays dry, then comes back: what there
+ * was is kept, the step to silence becomes a decay of the last sample, the
+ * silence is silence, and the samples that come back fade in; a read in
+ * full after that is untouched. */
+static void
+test_gap_cover (void)
+{
+  enum { N = 48, FADE = 8, LEVEL = 16000 };
+  ZcPcmGap gap = { 0 };
+  gint16 buf[N];
+
+  /* In full: nothing changes. */
+  for (guint i = 0; i < N; i++)
+    buf[i] = LEVEL;
+  zc_pcm_gap_cover (&gap, buf, N, N, FADE);
+  for (guint i = 0; i < N; i++)
+    g_assert_cmpint (buf[i], ==, LEVEL);
+
+  /* Dry after 10: those 10 kept, then a strictly falling ramp below the
+   * last sample, then zeros. */
+  memset (buf, 0x55, sizeof buf);
+  for (guint i = 0; i < 10; i++)
+    buf[i] = LEVEL;
+  zc_pcm_gap_cover (&gap, buf, 10, N, FADE);
+  for (guint i = 0; i < 10; i++)
+    g_assert_cmpint (buf[i], ==, LEVEL);
+  g_assert_cmpint (buf[10], <, LEVEL);
+  g_assert_cmpint (buf[10], >, LEVEL / 2);
+  for (guint i = 11; i < 10 + FADE; i++)
+    g_assert_cmpint (buf[i], <, buf[i - 1]);
+  for (guint i = 10 + FADE; i < N; i++)
+    g_assert_cmpint (buf[i], ==, 0);
+
+  /* Dry again with nothing at all: silence, no second ramp. */
+  memset (buf, 0x55, sizeof buf);
+  zc_pcm_gap_cover (&gap, buf, 0, N, FADE);
+  for (guint i = 0; i < N; i++)
+    g_assert_cmpint (buf[i], ==, 0);
+
+  /* Back: the first FADE samples rise from near silence, the rest are as read. */
+  for (guint i = 0; i < N; i++)
+    buf[i] = LEVEL;
+  zc_pcm_gap_cover (&gap, buf, N, N, FADE);
+  g_assert_cmpint (buf[0], <, LEVEL / FADE + 1);
+  for (guint i = 1; i < FADE; i++)
+    g_assert_cmpint (buf[i], >, buf[i - 1]);
+  for (guint i = FADE; i < N; i++)
+    g_assert_cmpint (buf[i], ==, LEVEL);
+
+  /* Dry at the very start of a read after a full one: the decay starts
+   * from the last sample of that read. */
+  memset (buf, 0x55, sizeof buf);
+  zc_pcm_gap_cover (&gap, buf, 0, N, FADE);
+  g_assert_cmpint (buf[0], >, LEVEL / 2);
+  g_assert_cmpint (buf[FADE], ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -297,5 +355,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ring/two-thread-stress", test_two_thread_stress);
   g_test_add_func ("/ring/splice", test_splice);
   g_test_add_func ("/ring/splice-bounds", test_splice_bounds);
+  g_test_add_func ("/pcm/gap-cover", test_gap_cover);
   return g_test_run ();
 }
