@@ -207,8 +207,9 @@ zc_ring_skip (ZcRing *ring, guint32 n)
 /* Most samples zc_ring_read_spliced() blends: 2.5 ms at 96 kHz. */
 #define ZC_RING_MAX_FADE 240
 
-/* The blend that hides a cut, ZC_RING_SPLICE_MS (2.5 ms, over 2 periods of
- * the lowest voice) at @rate_hz, in samples. */
+/* The blend that hides a cut, in samples at @rate_hz: 2.5 ms, long enough
+ * that the join is no click, short enough that what is blended is not
+ * heard twice (the cross-fade of Opus's own frames is as long). */
 #define ZC_RING_SPLICE_MS 2.5
 #define zc_ring_splice_samples(rate_hz) ((guint32) ((rate_hz) * ZC_RING_SPLICE_MS / 1000))
 
