@@ -64,6 +64,7 @@ typedef struct {
   guint burst;            /* 0, or plays this many periods at once, none
                            * between: two frames at a time, as when a sound
                            * server's timer meets the engine's */
+  guint hiccups;          /* device_step() calls that ran 4+ periods at once after the settle */
   gint64 backlog_at_us;   /* 0, or once then: a burst of capture (below) */
   guint backlog_extra;    /* ... three frames and this many samples more */
   int capture_fd, playout_fd;
@@ -258,6 +259,7 @@ device_step (Side *side, gint64 settle_at_us)
   guint period = rate / 100;
   gint64 now = g_get_monotonic_time ();
   gint16 buf[480];
+  guint periods_now = 0;
 
   if (side->device_start_us == 0)
     side->device_start_us = now;
@@ -268,6 +270,8 @@ device_step (Side *side, gint64 settle_at_us)
   while ((gint64) (side->device_periods + 1) * 10000 <= now - side->device_start_us) {
     guint32 got;
 
+    if (++periods_now == 4 && now >= settle_at_us)
+      side->hiccups++;
     side->device_periods++;
     tone_fill (side, buf, period);
     zc_ring_write (side->to_network, buf, period); /* a stopped media side reads none */
@@ -332,6 +336,27 @@ run_for (Side *a, Side *b, gint64 settle_at_us, gint64 until_us, gboolean (*done
     if (done != NULL && done (a, b))
       return;
     g_usleep (2000);
+  }
+}
+
+/* The window in which @done collects what each side hears, after a
+ * settle.  On the simulated cards (device_step()) the test's own thread
+ * is the sound card: held up for 40 ms or more (a loaded machine), its
+ * card captures and plays in a burst, and the window shows the test, not
+ * the media side.  Such a window is measured again, twice at most; the
+ * media side's own stalls are check_device_clock()'s. */
+static void
+run_window (Side *a, Side *b, gboolean (*done) (Side *, Side *))
+{
+  for (guint attempt = 1;; attempt++) {
+    guint hiccups = a->hiccups + b->hiccups;
+    gint64 start = g_get_monotonic_time ();
+
+    run_for (a, b, start + SETTLE_US, start + SETTLE_US + 3 * ANALYSIS_MS * 1000, done);
+    if (a->hiccups + b->hiccups == hiccups || attempt == 3)
+      return;
+    g_test_message ("the test's sound card was held up in window %u: measuring again", attempt);
+    a->n_heard = b->n_heard = 0;
   }
 }
 
@@ -464,8 +489,7 @@ check_device_clock (Side *a, Side *b)
   g_assert_cmpuint (a_st.rtp.packets_received - a_received_before, >=, 15);
 
   b->n_heard = a->n_heard = 0;
-  run_for (a, b, g_get_monotonic_time () + SETTLE_US, g_get_monotonic_time () + SETTLE_US + 3 * ANALYSIS_MS * 1000,
-           heard_enough);
+  run_window (a, b, heard_enough);
   check_heard (b, FREQ_A, FREQ_B, zc_call_media_get_pcm_rate (b->media));
   check_heard (a, FREQ_B, FREQ_A, zc_call_media_get_pcm_rate (a->media));
 }
@@ -490,8 +514,7 @@ run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate, gboolean device, gui
   g_clear_error (&error);
 
   /* 1. Tones both ways. */
-  start = g_get_monotonic_time ();
-  run_for (&a, &b, start + SETTLE_US, start + SETTLE_US + 3 * ANALYSIS_MS * 1000, heard_enough);
+  run_window (&a, &b, heard_enough);
   check_heard (&b, FREQ_A, FREQ_B, pcm_rate);
   check_heard (&a, FREQ_B, FREQ_A, pcm_rate);
   if (device)
@@ -529,8 +552,7 @@ run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate, gboolean device, gui
     zc_call_media_set_muted (a.media, TRUE);
     b.n_heard = 0;
     a.n_heard = 0;
-    start = g_get_monotonic_time ();
-    run_for (&a, &b, start + SETTLE_US, start + SETTLE_US + 3 * ANALYSIS_MS * 1000, a_heard_enough);
+    run_window (&a, &b, a_heard_enough);
     amp = b.n_heard > 0 ? goertzel_amplitude (b.heard, b.n_heard, FREQ_A, pcm_rate) : 0;
     zc_call_media_get_stats (a.media, &st);
     g_test_message ("A muted: B hears %.0f Hz at amplitude %.1f in %u samples (sent %.0f); A's DTX frames %"
@@ -544,8 +566,7 @@ run_call (const ZcCodec *codec, gint te_pt, guint pcm_rate, gboolean device, gui
     check_heard (&a, FREQ_B, FREQ_A, pcm_rate);
     zc_call_media_set_muted (a.media, FALSE);
     b.n_heard = 0;
-    start = g_get_monotonic_time ();
-    run_for (&a, &b, start + SETTLE_US, start + SETTLE_US + 3 * ANALYSIS_MS * 1000, b_heard_enough);
+    run_window (&a, &b, b_heard_enough);
     check_heard (&b, FREQ_A, FREQ_B, pcm_rate);
   }
 
