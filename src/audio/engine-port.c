@@ -119,7 +119,7 @@ port_read (ZcAudioPort *p, gint16 *dst, guint n)
 {
   ZcAudioEngine *e = p->engine;
   guint fill = zc_ring_get_fill (p->from_network);
-  guint got, trim = 0;
+  guint got, trim = 0, fade = zc_ring_splice_samples (p->rate_hz);
 
   /* Latency control.  Media on its own clock writes 20 ms per tick (more
    * when the jitter buffer catches up) and we play 10 ms per period:
@@ -151,8 +151,8 @@ port_read (ZcAudioPort *p, gint16 *dst, guint n)
   atomic_fetch_add_explicit (&e->playback_backlog_samples, fill, memory_order_relaxed);
   atomic_fetch_add_explicit (&e->playback_backlog_reads, 1, memory_order_relaxed);
   /* The cut blended, not a click at the speaker (ring.h). */
-  got = zc_ring_read_spliced (p->from_network, dst, n, trim, zc_ring_splice_samples (p->rate_hz));
-  zc_pcm_gap_cover (&p->playback_gap, dst, got, n, zc_ring_splice_samples (p->rate_hz));
+  got = zc_ring_read_spliced (p->from_network, dst, n, trim, fade);
+  zc_pcm_gap_cover (&p->playback_gap, dst, got, n, fade);
   if (got < n) {
     atomic_fetch_add_explicit (&p->underruns, 1, memory_order_relaxed);
     atomic_fetch_add_explicit (&e->underruns, 1, memory_order_relaxed);

@@ -471,7 +471,7 @@ static void
 send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
 {
   guint32 fill = zc_ring_get_fill (media->to_network);
-  guint32 excess = 0, got;
+  guint32 excess = 0, got, fade = zc_ring_splice_samples (media->pcm_rate);
   ZcDtmfPacket packet;
   int ret;
 
@@ -487,11 +487,8 @@ send_tick (ZcCallMedia *media, guint32 ts, gboolean *marker)
   }
   media->counters.capture_backlog_samples += fill - excess;
   media->counters.capture_backlog_reads++;
-  got = zc_ring_read_spliced (media->to_network, media->pcm, media->frame_samples, excess,
-                              zc_ring_splice_samples (media->pcm_rate));
-
-  zc_pcm_gap_cover (&media->capture_gap, media->pcm, got, media->frame_samples,
-                    zc_ring_splice_samples (media->pcm_rate));
+  got = zc_ring_read_spliced (media->to_network, media->pcm, media->frame_samples, excess, fade);
+  zc_pcm_gap_cover (&media->capture_gap, media->pcm, got, media->frame_samples, fade);
   if (got < media->frame_samples)
     media->counters.capture_underruns++;
   capture_frame_mute (media);

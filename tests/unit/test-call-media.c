@@ -618,6 +618,30 @@ test_opus_10ms_device (void)
   run_call (&codec, 110, 48000, TRUE, 10);
 }
 
+/* Two sides on simulated cards at @ptime_ms, connected and started
+ * (fields of a Side that side_init() reads are the caller's to set first). */
+static void
+pair_start (Side *a, Side *b, const ZcCodec *codec, guint ptime_ms)
+{
+  g_autoptr (GError) error = NULL;
+
+  side_init (a, "A", FREQ_A, codec, 110, 48000, TRUE, ptime_ms);
+  side_init (b, "B", FREQ_B, codec, 110, 48000, TRUE, ptime_ms);
+  plain_connect (a, b);
+  g_assert_true (zc_call_media_start (a->media, &error));
+  g_assert_true (zc_call_media_start (b->media, &error));
+  g_assert_no_error (error);
+}
+
+static void
+pair_stop (Side *a, Side *b)
+{
+  zc_call_media_stop (a->media);
+  zc_call_media_stop (b->media);
+  side_clear (a);
+  side_clear (b);
+}
+
 /* A card that plays two frames at once, then none for a frame (the
  * engine saw nothing at one tick and two periods at the next): the media
  * side must not take that for time that passed.  Playing the second frame
@@ -631,18 +655,12 @@ test_bursty_playout (void)
   ZcCodec codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
                     .fmtp = (char *) "useinbandfec=1" };
   Side a = { 0 }, b = { 0 };
-  g_autoptr (GError) error = NULL;
   ZcCallMediaStats st;
   const guint ptime_ms = 20;
 
-  side_init (&a, "A", FREQ_A, &codec, 110, 48000, TRUE, ptime_ms);
   b.burst = 2 * ptime_ms / 10;
   b.jitter_ms = ptime_ms; /* one tick: the least it can be */
-  side_init (&b, "B", FREQ_B, &codec, 110, 48000, TRUE, ptime_ms);
-  plain_connect (&a, &b);
-  g_assert_true (zc_call_media_start (a.media, &error));
-  g_assert_true (zc_call_media_start (b.media, &error));
-  g_assert_no_error (error);
+  pair_start (&a, &b, &codec, ptime_ms);
 
   run_for (&a, &b, G_MAXINT64, g_get_monotonic_time () + 2 * G_USEC_PER_SEC, NULL);
   zc_call_media_get_stats (b.media, &st);
@@ -655,18 +673,15 @@ test_bursty_playout (void)
   g_assert_cmpuint (st.jitter.grows, ==, 0);
   g_assert_cmpuint (st.jitter.target_ms, ==, ptime_ms);
 
-  zc_call_media_stop (a.media);
-  zc_call_media_stop (b.media);
-  side_clear (&a);
-  side_clear (&b);
+  pair_stop (&a, &b);
 }
 
 /* A burst of capture (a sound server that delivered late, all at once):
  * the media side drops the backlog down to a frame and a half before the
  * encoder, once.  Whole periods always move here, so the fill is a whole
  * number of the 1 kHz tone's periods but for the burst's extra half
- * period: the cut flips the tone's sign.  As a plain skip that step came out of Opus
- * as a swell (a peak of 1.21 times the tone at B); cross-faded
+ * period: the cut flips the tone's sign.  As a plain skip that step came
+ * out of Opus as a swell (a peak of 1.21 times the tone at B); cross-faded
  * (zc_ring_read_spliced()) it must not show. */
 static void
 test_capture_trim_splice (void)
@@ -674,18 +689,12 @@ test_capture_trim_splice (void)
   ZcCodec codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
                     .fmtp = (char *) "useinbandfec=1" };
   Side a = { 0 }, b = { 0 };
-  g_autoptr (GError) error = NULL;
   ZcCallMediaStats st;
   gint64 start;
   gint peak = 0;
   double ms = 0;
 
-  side_init (&a, "A", FREQ_A, &codec, 110, 48000, TRUE, 20);
-  side_init (&b, "B", FREQ_B, &codec, 110, 48000, TRUE, 20);
-  plain_connect (&a, &b);
-  g_assert_true (zc_call_media_start (a.media, &error));
-  g_assert_true (zc_call_media_start (b.media, &error));
-  g_assert_no_error (error);
+  pair_start (&a, &b, &codec, 20);
 
   start = g_get_monotonic_time ();
   a.backlog_at_us = start + SETTLE_US + 100000;
@@ -707,10 +716,7 @@ test_capture_trim_splice (void)
   g_assert_cmpuint (b.n_heard, ==, b.max_heard);
   g_assert_cmpfloat (sqrt (ms / b.n_heard), >, 0.9 * TONE_AMPLITUDE / G_SQRT2);
 
-  zc_call_media_stop (a.media);
-  zc_call_media_stop (b.media);
-  side_clear (&a);
-  side_clear (&b);
+  pair_stop (&a, &b);
 }
 
 static void
