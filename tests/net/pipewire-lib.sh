@@ -11,7 +11,8 @@
 #
 #   start_pipewire RUNDIR LOG SINK...  the three daemons on RUNDIR, a mono
 #                                      48 kHz null sink per SINK
-#                                      (PA_STARTED_PID: pipewire-pulse)
+#                                      (PA_STARTED_PID: pipewire-pulse;
+#                                      PA_STARTED_PIDS: every daemon of the set)
 #   pipewire_tone_on SERVER SINK HZ FIFO
 #                                      a steady sine into SINK (TONE_PIDS),
 #                                      for pipewire-pulse has no module-sine
@@ -22,8 +23,9 @@
 # wireplumber remembers of streams and devices), so nothing of the user's
 # or the machine's PipeWire is read or touched.  Processes start and are
 # tracked as in pulse-lib.sh (_pulse_bg: PULSE_HOST's namespace through
-# lib.sh, else the caller's PIDS); outside a lib.sh host the D-Bus
-# addresses point at nothing, so no daemon reaches a bus of the machine.
+# lib.sh, else the caller's PIDS); outside a lib.sh host they get a
+# private session bus on RUNDIR/bus and a system bus address that points at
+# nothing, so no daemon reaches a bus of the machine.
 
 # shellcheck disable=SC2034  # PA_STARTED_PID(S) are read by the sourcing scripts
 # shellcheck disable=SC2154  # _pulse_lib_dir is pulse-lib.sh's
@@ -70,10 +72,21 @@ start_pipewire() {
     _pipewire_conf "$conf"
     env=(env XDG_RUNTIME_DIR="$run" PIPEWIRE_RUNTIME_DIR="$run" XDG_CONFIG_HOME="$conf"
          XDG_STATE_HOME="$state" PIPEWIRE_LOG_SYSTEMD=false DISABLE_RTKIT=1)
-    [ -n "${PULSE_HOST:-}" ] ||
-        env+=("DBUS_SESSION_BUS_ADDRESS=unix:path=$run/no-bus" "DBUS_SYSTEM_BUS_ADDRESS=unix:path=$run/no-bus")
-    server=unix:$run/pulse/native
     PA_STARTED_PIDS=()
+    if [ -z "${PULSE_HOST:-}" ]; then
+        # wireplumber exits without a session bus (and pipewire then links
+        # no stream to a sink): a private one, never the machine's.  (A
+        # socket left by a set that was killed is not one.)
+        rm -f "$run/bus"
+        _pulse_bg "$log.out" dbus-daemon --session --nofork --nopidfile --address="unix:path=$run/bus"
+        PA_STARTED_PIDS+=("$PULSE_LAST_PID")
+        for _ in $(seq 50); do
+            [ -S "$run/bus" ] && break
+            sleep 0.1
+        done
+        env+=("DBUS_SESSION_BUS_ADDRESS=unix:path=$run/bus" "DBUS_SYSTEM_BUS_ADDRESS=unix:path=$run/no-bus")
+    fi
+    server=unix:$run/pulse/native
     _pulse_bg "$log" "${env[@]}" pipewire
     PA_STARTED_PIDS+=("$PULSE_LAST_PID")
     for _ in $(seq 50); do

@@ -7,7 +7,7 @@
 #
 #   pulse_client_conf FILE          a client.conf without shm/memfd/autospawn
 #   start_pulse RUNDIR LOG SINK...  a server on RUNDIR/pulse/native, a mono 48 kHz
-#                                   null sink per SINK (PA_STARTED_PID)
+#                                   null sink per SINK (PA_STARTED_PID, _PIDS)
 #   keep_alive SERVER DEVICE...     a low-latency reader per sink monitor
 #   pulse_asoundrc FILE MIC SPK     ALSA PCMs "mic" and "spk" on pulse devices
 #   pulse_record SERVER DEVICE WAV  record DEVICE into WAV (REC_PID) ...
@@ -88,7 +88,8 @@ pulse_client_conf() {
 }
 
 # start_pulse RUNDIR LOG SINK...: a PulseAudio on RUNDIR/pulse/native with a
-# null sink per SINK, mono 48 kHz (sets PA_STARTED_PID; fails when it does not
+# null sink per SINK, mono 48 kHz (sets PA_STARTED_PID, and PA_STARTED_PIDS to
+# every daemon the server is made of; fails when it does not
 # answer within 5 s).  With ZC_SOUND_SERVER=pipewire: start_pipewire.  Its own log goes to LOG, its stdout/stderr to LOG.out.
 # Foreground (--daemonize=no) in the background, so the PID is the daemon's.
 start_pulse() {
@@ -112,6 +113,7 @@ start_pulse() {
         --use-pid-file=no --disallow-exit --disable-shm=yes \
         --log-target=file:"$log" -L module-native-protocol-unix "${args[@]}"
     PA_STARTED_PID=$PULSE_LAST_PID
+    PA_STARTED_PIDS=("$PA_STARTED_PID")
     for _ in $(seq 50); do
         PULSE_SERVER=unix:$run/pulse/native pactl info >/dev/null 2>&1 && return 0
         kill -0 "$PA_STARTED_PID" 2>/dev/null || break
