@@ -17,8 +17,6 @@
 
 #include "audio/engine-private.h"
 
-#include <string.h>
-
 /* ------------------------------------------------------------ audio thread
  * No allocation, no lock, no log. */
 
@@ -33,6 +31,7 @@ zc_audio_conf_rt_played (ZcAudioPort *p, const gint16 *frame)
     if (fill > 0)
       zc_ring_skip (p->conf_ring, fill);
     p->conf_splice = 0;
+    p->conf_gap = (ZcPcmGap) { 0 };
     return;
   }
   /* The playback clock ahead of the capture clock piles frames up here:
@@ -46,6 +45,7 @@ zc_audio_conf_rt_played (ZcAudioPort *p, const gint16 *frame)
 void
 zc_audio_conf_rt_push (ZcAudioEngine *e, ZcAudioPort *const *ports, const gint16 *clean)
 {
+  guint fade = zc_ring_splice_samples (e->codec_rate_hz);
   gboolean any = FALSE;
 
   /* Each member's share for this capture frame, read once. */
@@ -59,11 +59,11 @@ zc_audio_conf_rt_push (ZcAudioEngine *e, ZcAudioPort *const *ports, const gint16
     if (p->conf_group == 0)
       continue;
     any = TRUE;
-    got = zc_ring_read_spliced (p->conf_ring, p->conf_frame, e->frame, p->conf_splice,
-                                zc_ring_splice_samples (e->codec_rate_hz));
+    got = zc_ring_read_spliced (p->conf_ring, p->conf_frame, e->frame, p->conf_splice, fade);
     p->conf_splice = 0;
-    if (got < e->frame)
-      memset (p->conf_frame + got, 0, (e->frame - got) * sizeof (gint16));
+    /* Dry (the capture clock ahead of the playback's): a ramp to silence
+     * and back, not a click in the other members' ears (pcm-gap.h). */
+    zc_pcm_gap_cover (&p->conf_gap, p->conf_frame, got, e->frame, fade);
   }
   for (guint i = 0; i < ZC_AUDIO_MAX_PORTS; i++) {
     ZcAudioPort *p = ports[i];

@@ -64,6 +64,7 @@ struct _ZcAudioPort {
   gint16 *conf_frame;      /* this capture frame's share of conf_ring */
   guint conf_group;        /* the group it was in at this capture frame */
   guint conf_splice;       /* to drop from conf_ring at its next read, blended */
+  ZcPcmGap conf_gap;       /* conf_ring's shortfalls */
   ZcPcmGap playback_gap;   /* port_read()'s shortfalls */
   gint16 *tone_frame;      /* one engine frame of the tone */
   int tone_playing;        /* the tone last rendered, -1: none */
