@@ -54,7 +54,7 @@ esac
 # when one is missing, as for its other tools).
 sound_server_tools() {
     if [ "$ZC_SOUND_SERVER" = pipewire ]; then
-        echo pipewire wireplumber pipewire-pulse pactl pacat
+        echo pipewire wireplumber pipewire-pulse pactl pacat dbus-daemon
     else
         echo pulseaudio pactl
     fi
