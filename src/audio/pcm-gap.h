@@ -13,6 +13,19 @@
 
 #include <string.h>
 
+/* A join blended: the first @n samples of @dst fade in from @before, the
+ * samples that would have played there had nothing been cut (ring.h's
+ * splice, a playout buffer's given-back frame). */
+static inline void
+zc_pcm_fade_from (gint16 *dst, const gint16 *before, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    gint32 in = (gint32) i + 1;
+
+    dst[i] = (gint16) ((before[i] * ((gint32) n + 1 - in) + dst[i] * in) / ((gint32) n + 1));
+  }
+}
+
 typedef struct {
   gint16 last;    /* the last sample of the last read */
   gboolean dry;   /* the last read ran dry: the next samples fade in */

@@ -31,6 +31,8 @@
  * into the audio loop. */
 #pragma once
 
+#include "audio/pcm-gap.h"
+
 #include <glib.h>
 
 #include <stdatomic.h>
@@ -231,11 +233,6 @@ zc_ring_read_spliced (ZcRing *ring, gint16 *dst, guint32 n, guint32 skip, guint3
   fade = zc_ring_read (ring, before, fade);
   zc_ring_skip (ring, skip - fade);
   got = zc_ring_read (ring, dst, n);
-  fade = MIN (fade, got);
-  for (guint32 i = 0; i < fade; i++) {
-    gint32 in = (gint32) i + 1;
-
-    dst[i] = (gint16) ((before[i] * ((gint32) fade + 1 - in) + dst[i] * in) / ((gint32) fade + 1));
-  }
+  zc_pcm_fade_from (dst, before, MIN (fade, got));
   return got;
 }

@@ -77,6 +77,8 @@ struct _ZcCallMedia {
   gint64 play_debt;     /* samples the ticks asked for minus samples played */
   gint16 *pcm;          /* ZC_CODEC_MAX_FRAME_SAMPLES */
   ZcPcmGap capture_gap; /* to_network's shortfalls, covered before the encoder */
+  gint16 *given_back;   /* ZC_CODEC_MAX_FRAME_SAMPLES: the frame of a packet skipped to shorten the delay, */
+  guint given_back_len; /* decoded, for what is played next to fade in from; 0: none */
   guint8 *payload;      /* ZC_CODEC_MAX_PAYLOAD */
   ZcCallMediaStats counters;
   char held_digit;      /* taken from the queue, not yet accepted by the sender */
@@ -300,9 +302,16 @@ zc_call_media_get_ptime_ms (const ZcCallMedia *media)
 /* ---- Media thread -------------------------------------------------------- */
 
 static void
-playback_write (ZcCallMedia *media, const gint16 *pcm, guint n)
+playback_write (ZcCallMedia *media, gint16 *pcm, guint n)
 {
-  guint32 written = zc_ring_write (media->from_network, pcm, n);
+  guint32 written;
+
+  if (media->given_back_len > 0) {
+    zc_pcm_fade_from (pcm, media->given_back,
+                      MIN (MIN (n, media->given_back_len), zc_ring_splice_samples (media->pcm_rate)));
+    media->given_back_len = 0;
+  }
+  written = zc_ring_write (media->from_network, pcm, n);
 
   media->counters.playback_overflow_samples += n - written;
   media->play_debt -= n;
@@ -385,7 +394,15 @@ play_packet (ZcCallMedia *media, const ZcJitterPacket *p)
     return;
   }
   if (p->discard || p->len == 0) {
-    /* Skipped to shorten the delay (jitter.h): it owes nothing. */
+    /* Skipped to shorten the delay (jitter.h): it owes nothing.  Decoded
+     * all the same, so that the decoder runs on through it and what plays
+     * next fades in from it: dropped whole, it was a step in the waveform
+     * (a click; ring.h). */
+    int skipped = p->len > 0 ? zc_codec_decode (media->codec, p->data, p->len, media->given_back,
+                                                ZC_CODEC_MAX_FRAME_SAMPLES)
+                             : 0;
+
+    media->given_back_len = skipped > 0 ? (guint) skipped : 0;
     media->play_debt -= media->frame_samples;
     return;
   }
@@ -878,6 +895,7 @@ zc_call_media_new (const ZcCallMediaConfig *config, GError **error)
   }
   media->arrived = g_new0 (ZcJitterPacket, 1);
   media->pcm = g_new0 (gint16, ZC_CODEC_MAX_FRAME_SAMPLES);
+  media->given_back = g_new0 (gint16, ZC_CODEC_MAX_FRAME_SAMPLES);
   media->payload = g_new0 (guint8, ZC_CODEC_MAX_PAYLOAD);
   for (guint i = 0; i < DIGIT_QUEUE_SIZE; i++)
     atomic_init (&media->digits[i], 0);
@@ -988,6 +1006,7 @@ zc_call_media_free (ZcCallMedia *media)
   zc_jitter_free (media->jitter);
   g_free (media->arrived);
   g_free (media->pcm);
+  g_free (media->given_back);
   g_free (media->payload);
   g_free (media);
 }

@@ -13,7 +13,9 @@
  * tick), up to max_ms.  After two seconds in which every packet came at
  * least a tick before its turn it gives back what they had to spare (a
  * path that calmed down, or whose delay stepped down), down to min_ms: one
- * tick per three, skipping one packet's worth of audio each.
+ * tick per three, skipping one packet's worth of audio each (the packet is
+ * marked discard, for the caller to blend out).  The first look at a
+ * stream's starting depth comes after half a second, not two.
  *
  * Playout follows the RTP timestamps, not the sequence numbers, so any
  * packet duration (a desk phone's 30 ms) and silence suppression (DTX,

@@ -642,6 +642,10 @@ pair_stop (Side *a, Side *b)
   side_clear (b);
 }
 
+/* Opus as two agents negotiate it, for the tests on the simulated cards. */
+static const ZcCodec opus_codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
+                                    .fmtp = (char *) "useinbandfec=1" };
+
 /* A card that plays two frames at once, then none for a frame (the
  * engine saw nothing at one tick and two periods at the next): the media
  * side must not take that for time that passed.  Playing the second frame
@@ -652,15 +656,13 @@ pair_stop (Side *a, Side *b)
 static void
 test_bursty_playout (void)
 {
-  ZcCodec codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
-                    .fmtp = (char *) "useinbandfec=1" };
   Side a = { 0 }, b = { 0 };
   ZcCallMediaStats st;
   const guint ptime_ms = 20;
 
   b.burst = 2 * ptime_ms / 10;
   b.jitter_ms = ptime_ms; /* one tick: the least it can be */
-  pair_start (&a, &b, &codec, ptime_ms);
+  pair_start (&a, &b, &opus_codec, ptime_ms);
 
   run_for (&a, &b, G_MAXINT64, g_get_monotonic_time () + 2 * G_USEC_PER_SEC, NULL);
   zc_call_media_get_stats (b.media, &st);
@@ -686,15 +688,13 @@ test_bursty_playout (void)
 static void
 test_capture_trim_splice (void)
 {
-  ZcCodec codec = { .name = (char *) "opus", .pt = 111, .clock_rate = 48000, .channels = 2,
-                    .fmtp = (char *) "useinbandfec=1" };
   Side a = { 0 }, b = { 0 };
   ZcCallMediaStats st;
   gint64 start;
   gint peak = 0;
   double ms = 0;
 
-  pair_start (&a, &b, &codec, 20);
+  pair_start (&a, &b, &opus_codec, 20);
 
   start = g_get_monotonic_time ();
   a.backlog_at_us = start + SETTLE_US + 100000;
@@ -715,6 +715,37 @@ test_capture_trim_splice (void)
     ms += (double) b.heard[i] * b.heard[i];
   g_assert_cmpuint (b.n_heard, ==, b.max_heard);
   g_assert_cmpfloat (sqrt (ms / b.n_heard), >, 0.9 * TONE_AMPLITUDE / G_SQRT2);
+
+  pair_stop (&a, &b);
+}
+
+/* A playout buffer that starts deep gives its spare back half a second
+ * in (jitter.h), skipping a packet's audio each time.  The frame after a
+ * skipped one must fade in from it (play_packet()): joined plainly, the
+ * skip is a step in the tone A hears (B's 1234 Hz, whose phase moves by a
+ * third of a cycle in a 10 ms skip; A's 1000 Hz would not show it). */
+static void
+test_give_back_blend (void)
+{
+  Side a = { 0 }, b = { 0 };
+  ZcCallMediaStats st;
+  gint64 start;
+  gint step = 0;
+  double tone_step = 2 * TONE_AMPLITUDE * sin (G_PI * FREQ_B / 48000);
+
+  a.jitter_ms = 100; /* 9 ticks of 10 ms to spare on loopback */
+  pair_start (&a, &b, &opus_codec, 10);
+  start = g_get_monotonic_time ();
+  run_for (&a, &b, start + 450000, start + 450000 + 3 * ANALYSIS_MS * 1000, heard_enough);
+  zc_call_media_get_stats (a.media, &st);
+  for (guint i = 1; i < a.n_heard; i++)
+    step = MAX (step, ABS ((gint) a.heard[i] - (gint) a.heard[i - 1]));
+  g_test_message ("A's playout buffer gave back %" G_GUINT64_FORMAT " ticks, down to %u ms; the largest step "
+                  "between samples %d (the tone's own %.0f)",
+                  st.jitter.shrinks, st.jitter.target_ms, step, tone_step);
+  g_assert_cmpuint (st.jitter.shrinks, >=, 5);
+  g_assert_cmpuint (a.n_heard, ==, a.max_heard);
+  g_assert_cmpint (step, <, 1.5 * tone_step);
 
   pair_stop (&a, &b);
 }
@@ -884,6 +915,7 @@ main (int argc, char **argv)
   g_test_add_func ("/call-media/opus-10ms-device-clock", test_opus_10ms_device);
   g_test_add_func ("/call-media/bursty-playout", test_bursty_playout);
   g_test_add_func ("/call-media/capture-trim-splice", test_capture_trim_splice);
+  g_test_add_func ("/call-media/give-back-blend", test_give_back_blend);
   g_test_add_func ("/call-media/pcmu-10ms", test_pcmu_10ms);
   g_test_add_func ("/call-media/g722", test_g722);
   g_test_add_func ("/call-media/g722-wire", test_g722_wire);

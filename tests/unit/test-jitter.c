@@ -127,39 +127,67 @@ test_jitter_shrink (void)
   g_assert_cmpuint (st.late, ==, 0);
 }
 
-/* 10 ms packets on 10 ms ticks (two zcall agents): the shrink window is
- * two seconds still, not 200 ticks' worth of 20 ms, and the depth comes
+/* 10 ms packets on 10 ms ticks (two zcall agents): the first look at the
+ * starting depth comes half a second in and the shrink windows after it
+ * last two seconds, not 50 and 200 ticks' worth of 20 ms; the depth comes
  * down to one 10 ms tick; a burst of 400 ms (the deepest) of packets is
  * held whole. */
+static void
+feed_10ms (ZcJitter *jb, guint *t, guint until, gint *last, guint *discarded)
+{
+  for (; *t < until; (*t)++) {
+    ZcJitterPacket p = audio ((guint16) *t, *t * TICK_TS / 2);
+
+    zc_jitter_put (jb, &p);
+    zc_jitter_tick (jb);
+    pop_all (jb, last, discarded);
+  }
+}
+
 static void
 test_jitter_10ms (void)
 {
   g_autoptr (ZcJitter) jb = zc_jitter_new (RATE, 10, 120, 10, 400);
   ZcJitterStats st;
   gint last = -1;
-  guint discarded = 0, t;
+  guint discarded = 0, t = 0, late_at;
 
-  for (t = 0; t < 190; t++) {
-    ZcJitterPacket p = audio ((guint16) t, t * TICK_TS / 2);
+  feed_10ms (jb, &t, 49, &last, &discarded);
+  zc_jitter_get_stats (jb, &st);
+  g_assert_cmpuint (st.shrinks, ==, 0); /* 0.49 s: no look yet */
+  feed_10ms (jb, &t, 100, &last, &discarded);
+  zc_jitter_get_stats (jb, &st);
+  g_test_message ("10 ms: target %u ms after 1 s, %" G_GUINT64_FORMAT " shrinks", st.target_ms, st.shrinks);
+  g_assert_cmpuint (st.target_ms, ==, 10); /* all 110 ms of spare given back, a tick per three */
+  g_assert_cmpuint (st.shrinks, ==, 11);
 
-    zc_jitter_put (jb, &p);
+  /* One packet a tick late: the depth grows, and the next look is two
+   * seconds after it. */
+  {
+    ZcJitterPacket p = audio ((guint16) t, t * TICK_TS / 2), next = audio ((guint16) (t + 1), (t + 1) * TICK_TS / 2);
+
     zc_jitter_tick (jb);
     pop_all (jb, &last, &discarded);
-  }
-  zc_jitter_get_stats (jb, &st);
-  g_assert_cmpuint (st.shrinks, ==, 0); /* 1.9 s: the window is not over */
-  for (; t < 350; t++) {
-    ZcJitterPacket p = audio ((guint16) t, t * TICK_TS / 2);
-
     zc_jitter_put (jb, &p);
+    zc_jitter_put (jb, &next);
     zc_jitter_tick (jb);
     pop_all (jb, &last, &discarded);
+    late_at = t;
+    t += 2;
   }
   zc_jitter_get_stats (jb, &st);
-  g_test_message ("10 ms: target %u ms after 3.5 s, %" G_GUINT64_FORMAT " shrinks", st.target_ms, st.shrinks);
+  g_assert_cmpuint (st.late, ==, 1);
+  g_assert_cmpuint (st.target_ms, ==, 20);
+  feed_10ms (jb, &t, late_at + 190, &last, &discarded);
+  zc_jitter_get_stats (jb, &st);
+  g_assert_cmpuint (st.shrinks, ==, 11); /* 1.9 s: the window is not over */
+  feed_10ms (jb, &t, late_at + 260, &last, &discarded);
+  zc_jitter_get_stats (jb, &st);
+  g_test_message ("10 ms: target %u ms 2.6 s after a late packet, %" G_GUINT64_FORMAT " shrinks", st.target_ms,
+                  st.shrinks);
   g_assert_cmpuint (st.target_ms, ==, 10);
   g_assert_cmpuint (st.shrinks, ==, discarded);
-  g_assert_cmpuint (st.late, ==, 0);
+  g_assert_cmpuint (st.late, ==, 1);
 
   /* 40 packets at once, none dropped for want of room. */
   for (guint i = 0; i < 40; i++) {
