@@ -169,10 +169,16 @@ _kill_wait() {
 }
 
 # wait_for TIMEOUT_SECONDS CMD [ARGS...]: run CMD every 50 ms until it
-# succeeds (return 0) or the time is up (return 1).  CMD's output is discarded.
-# A check that starts before the time is up counts (it runs at least once).
-# On success WAIT_OK_AT_MS is when the successful check started (absolute ms,
-# see now_ms) and WAIT_ELAPSED_MS how long after the start of the wait that was.
+# succeeds (return 0) or the time is up (return 1); after the first second
+# every 200 ms.  CMD's output is discarded.  A check that starts before the
+# time is up counts (it runs at least once).  On success WAIT_OK_AT_MS is
+# when the successful check started (absolute ms, see now_ms) and
+# WAIT_ELAPSED_MS how long after the start of the wait that was.
+# Most checks are `zcall ... --json | zq.py`, about 70 ms of CPU each: a
+# minute's wait at 50 ms took most of a core (sipp-refer.test, 68 s of CPU
+# in 110), from the audio tests beside it.  A wait that lasted a second
+# already can be seen up to 200 ms late; the tests that time one allow
+# seconds.
 wait_for() {
     local timeout_ms start now
     timeout_ms=$(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }')
@@ -187,7 +193,7 @@ wait_for() {
         fi
         WAIT_ELAPSED_MS=$(( $(now_ms) - start ))
         [ "$WAIT_ELAPSED_MS" -ge "$timeout_ms" ] && return 1
-        sleep 0.05
+        if [ "$WAIT_ELAPSED_MS" -lt 1000 ]; then sleep 0.05; else sleep 0.2; fi
     done
 }
 
